@@ -1,0 +1,59 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything else here is a step they depend on.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= config/itops.example.toml
+VAR := var
+export ITOPS_DATABASE_URL ?= sqlite:///$(CURDIR)/$(VAR)/itops.db
+
+# Debian packages the suite talks to for real (see README, "Tests").
+DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-daemon \
+	prometheus prometheus-blackbox-exporter libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz-subset0 fonts-dejavu-core iproute2
+
+.PHONY: run test lint deb-deps venv migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+
+deb-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+migrate: venv
+	mkdir -p $(VAR)
+	$(BIN)/itops --config $(CONFIG) db upgrade
+
+run: migrate
+	$(BIN)/itops --config $(CONFIG) run
+
+test: deb-deps $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy itops checks inventory reports
+
+clean:
+	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,5 @@
+"""itops: IT-operations and compliance monitoring for Polish municipal offices."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

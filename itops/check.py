@@ -1,0 +1,64 @@
+"""The contract every check kind implements: typed options, I/O probe, pure evaluate.
+
+Splitting I/O from judgement (as nagiosplugin does) keeps thresholds testable
+without sockets and keeps probes free of policy.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from itops.status import Measurement, Status
+
+if TYPE_CHECKING:
+    from itops.config import CheckConfig
+
+
+class Options(BaseModel):
+    """Base of a kind's own config keys: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+OptionsT = TypeVar("OptionsT", bound=Options)
+
+
+class Check(ABC, Generic[OptionsT]):
+    """One configured check.
+
+    1. ``probe()`` does the I/O and returns measurements; it raises ``ProbeError`` when it
+       cannot tell (itops's own fault, permission denied …) — a monitoring gap.
+    2. ``evaluate()`` is pure: measurements → (status, human summary).
+    A timeout of the whole probe is reported with ``timeout_status``: for a network
+    service "no answer in time" is a failure, for a local resource it is "could not tell".
+    """
+
+    kind: ClassVar[str]
+    Options: ClassVar[type[Options]]
+    counts_for_kpi_default: ClassVar[bool] = True
+    timeout_status: ClassVar[Status] = Status.CRITICAL
+
+    def __init__(self, config: CheckConfig) -> None:
+        self.config = config
+        self.options: OptionsT = config.options
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def target(self) -> str:
+        """What the check looks at, for listings (host:port, URL, mount point …)."""
+        return ""
+
+    @abstractmethod
+    async def probe(self) -> Sequence[Measurement]:
+        """Observe the target; only I/O here."""
+
+    @abstractmethod
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+        """Judge the measurements against this check's thresholds; no I/O."""

@@ -1,0 +1,232 @@
+"""The ``itops`` command. Known errors become a message and an exit code, no traceback.
+
+Exit codes: 0 ok, 1 failure, 2 bad config or bad input, 3 storage problem, 4 not allowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from itops import __version__
+from itops import config as config_mod
+from itops.errors import ItopsError
+
+logger = logging.getLogger("itops")
+
+
+class Ctx:
+    """Lazily loaded settings and context for subcommands."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._app: Any = None
+
+    @property
+    def settings(self) -> config_mod.Settings:
+        return config_mod.load(self.config_path)
+
+    def app(self) -> Any:
+        """The AppContext (engine, sessions …), refusing an unmigrated database."""
+        if self._app is None:
+            from itops.context import AppContext
+            from itops.db.session import ensure_current
+
+            self._app = AppContext.create(self.settings, self.config_path)
+            ensure_current(self._app.engine)
+        return self._app
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """One line per record on stderr; journald adds its own timestamp."""
+    under_journald = bool(os.environ.get("JOURNAL_STREAM"))
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    if not under_journald:
+        fmt = "%(asctime)s " + fmt
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: $ITOPS_CONFIG, then /etc/itops/itops.toml).",
+)
+@click.version_option(__version__, prog_name="itops")
+@click.pass_context
+def cli(click_ctx: click.Context, config_path: str | None) -> None:
+    """itops: IT operations and compliance monitoring for a municipal office."""
+    click_ctx.obj = Ctx(config_mod.resolve_path(config_path))
+
+
+@cli.command()
+@pass_ctx
+def run(ctx: Ctx) -> None:
+    """Run the daemon: checks, jobs, dashboard, /metrics."""
+    settings = ctx.settings
+    setup_logging(settings.daemon.log_level)
+    from itops.context import AppContext
+    from itops.daemon import Daemon
+
+    app = AppContext.create(settings, ctx.config_path)
+    sys.exit(asyncio.run(Daemon(app).run()))
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the config file."""
+
+
+@config_group.command("check")
+@pass_ctx
+def config_check(ctx: Ctx) -> None:
+    """Validate the config: exit 0 when valid, 2 with every problem when not."""
+    settings = ctx.settings
+    for warning in settings.warnings():
+        click.echo(f"{ctx.config_path}: warning: {warning}", err=True)
+    click.echo(f"{ctx.config_path}: ok ({len(settings.checks)} checks)")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Ctx) -> None:
+    """Apply the migrations up to the newest revision."""
+    from itops.db.session import upgrade
+
+    setup_logging("WARNING")
+    url = ctx.settings.storage.url
+    upgrade(url)
+    click.echo("database schema is current")
+
+
+@db_group.command("current")
+@pass_ctx
+def db_current(ctx: Ctx) -> None:
+    """Print the database's schema revision and the code's."""
+    from itops.db.session import current_revision, head_revision, make_engine
+
+    engine = make_engine(ctx.settings.storage.url)
+    click.echo(f"database: {current_revision(engine) or '(none)'}  code: {head_revision()}")
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Dashboard users."""
+
+
+def _read_password(password_file: str | None, confirm: bool = True) -> str:
+    if password_file:
+        return Path(password_file).read_text(encoding="utf-8").strip()
+    first = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Repeat: ") != first:
+        raise click.UsageError("the passwords differ")
+    return first
+
+
+@user_group.command("add")
+@click.argument("login")
+@click.option("--role", required=True, type=click.Choice(["admin", "it_officer", "auditor",
+                                                          "monitoring_officer"]))
+@click.option("--name", "full_name", default="", help="Full name shown in documents.")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def user_add(
+    ctx: Ctx, login: str, role: str, full_name: str, password_file: str | None
+) -> None:
+    """Create a user (password prompted, or read from a file)."""
+    from itops import auth
+    from itops.db.session import session_scope
+
+    app = ctx.app()
+    password = _read_password(password_file)
+    with session_scope(app.sessions) as db:
+        auth.add_user(db, login, role, password, app.clock.now(), full_name)
+        auth.audit(db, app.clock.now(), None, "user_added", f"{login} role={role}")
+    click.echo(f"user {login} ({role}) created")
+
+
+@user_group.command("passwd")
+@click.argument("login")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def user_passwd(ctx: Ctx, login: str, password_file: str | None) -> None:
+    """Set a user's password."""
+    from itops import auth
+    from itops.db.session import session_scope
+    from itops.errors import ValidationError
+
+    app = ctx.app()
+    password = _read_password(password_file)
+    with session_scope(app.sessions) as db:
+        user = auth.get_user(db, login)
+        if user is None:
+            raise ValidationError(f'no user "{login}"')
+        user.password_hash = auth.hash_password(password)
+        user.password_changed_at = app.clock.now()
+        auth.audit(db, app.clock.now(), None, "password_changed", login)
+    click.echo(f"password of {login} changed")
+
+
+@user_group.command("disable")
+@click.argument("login")
+@pass_ctx
+def user_disable(ctx: Ctx, login: str) -> None:
+    """Disable a user (kept for the audit trail, never deleted)."""
+    from itops import auth
+    from itops.db.session import session_scope
+    from itops.errors import ValidationError
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        user = auth.get_user(db, login)
+        if user is None:
+            raise ValidationError(f'no user "{login}"')
+        user.disabled = True
+        auth.audit(db, app.clock.now(), None, "user_disabled", login)
+    click.echo(f"user {login} disabled")
+
+
+def _register_features() -> None:
+    from itops.plugins import features
+
+    for feat in features():
+        if feat.cli:
+            feat.cli(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning ``ItopsError`` into message + exit code."""
+    _register_features()
+    try:
+        cli.main(args=argv, prog_name="itops", standalone_mode=False)
+    except ItopsError as exc:
+        click.echo(str(exc) if isinstance(exc, config_mod.ConfigError) else f"error: {exc}",
+                   err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,496 @@
+"""One TOML file → frozen pydantic models.
+
+Why pydantic with ``extra="forbid"``: a misspelt key in an office's config must be an
+error that names the file, the key path and the reason (with the nearest known key),
+never a silently ignored setting. ``load()`` is the only entry point; it raises
+``ConfigError`` carrying every problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+
+from itops.calendar import WEEKDAYS, OfficeCalendar, Schedule, parse_time_range
+from itops.errors import ConfigError, ConfigProblem
+
+DEFAULT_PATH = Path("/etc/itops/itops.toml")
+OFFICE_UNIT = "office"
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``"90s"``, ``"5m"``, ``"26h"``, ``"1d"``, ``"1h30m"`` (or a number of seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError("duration must not be negative")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        raise ValueError('expected a duration such as "60s", "5m", "26h" or "1d"')
+    text = value.strip().replace(" ", "")
+    pos, total = 0, 0.0
+    for match in _DURATION_RE.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        pos = match.end()
+    if not text or pos != len(text):
+        raise ValueError(f'"{value}" is not a duration such as "60s", "5m", "26h" or "1d"')
+    return timedelta(seconds=total)
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value.total_seconds() <= 0:
+        raise ValueError("must be greater than zero")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'unknown time zone "{value}" (e.g. "Europe/Warsaw")') from None
+    return value
+
+
+def _check_ranges(value: list[str]) -> list[str]:
+    for text in value:
+        parse_time_range(text)
+    def minutes(t: time, is_end: bool) -> int:
+        m = t.hour * 60 + t.minute
+        return 24 * 60 if is_end and m == 0 else m
+
+    ranges = sorted(
+        (minutes(a, False), minutes(b, True)) for a, b in (parse_time_range(t) for t in value)
+    )
+    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+        if start < end:
+            raise ValueError("time ranges overlap")
+    return value
+
+
+TimeRanges = Annotated[list[str], AfterValidator(_check_ranges)]
+
+
+class Model(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hours(Model):
+    """Working hours: one or more "HH:MM-HH:MM" ranges per weekday; a missing day is closed."""
+
+    monday: TimeRanges = Field(default_factory=list)
+    tuesday: TimeRanges = Field(default_factory=list)
+    wednesday: TimeRanges = Field(default_factory=list)
+    thursday: TimeRanges = Field(default_factory=list)
+    friday: TimeRanges = Field(default_factory=list)
+    saturday: TimeRanges = Field(default_factory=list)
+    sunday: TimeRanges = Field(default_factory=list)
+
+    def as_schedule_hours(self) -> dict[int, tuple[tuple[time, time], ...]]:
+        out: dict[int, tuple[tuple[time, time], ...]] = {}
+        for index, name in enumerate(WEEKDAYS):
+            ranges: list[str] = getattr(self, name)
+            if ranges:
+                out[index] = tuple(sorted(parse_time_range(r) for r in ranges))
+        return out
+
+
+class Office(Model):
+    """The office itself: its name, time zone, hours and days off."""
+
+    name: str = Field(min_length=1)
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = "Europe/Warsaw"
+    holidays: str | None = "PL"
+    extra_days_off: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+    hours: Hours = Field(
+        default_factory=lambda: Hours(
+            monday=["08:00-16:00"],
+            tuesday=["07:30-15:30"],
+            wednesday=["07:30-15:30"],
+            thursday=["07:30-15:30"],
+            friday=["07:30-15:30"],
+        )
+    )
+    process_owner: str = ""
+    organisational_unit: str = ""
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        import holidays as holidays_lib
+
+        if value.upper() not in holidays_lib.list_supported_countries():
+            raise ValueError(f'"{value}" is not a country code known to the holidays package')
+        return value.upper()
+
+
+class Unit(Model):
+    """An organisational unit (school, library …) with hours of its own or the office's."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+    name: str = Field(min_length=1)
+    hours: Hours | None = None
+    extra_days_off: list[date] | None = None
+    extra_working_days: list[date] | None = None
+
+
+class Storage(Model):
+    """Where itops keeps its data; ``ITOPS_DATABASE_URL`` overrides ``url``."""
+
+    url: str = "sqlite:////var/lib/itops/itops.db"
+    raw_retention: PositiveDuration = timedelta(days=31)
+
+    @field_validator("url")
+    @classmethod
+    def _supported_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                f'"{value}" is not a database URL '
+                '(e.g. "sqlite:////var/lib/itops/itops.db" or '
+                '"postgresql+psycopg://itops@127.0.0.1/itops")'
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:// and postgresql+psycopg:// URLs are supported")
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() not in (
+            "psycopg",
+            "",
+        ):
+            raise ValueError('use the psycopg 3 driver: "postgresql+psycopg://…"')
+        return value
+
+
+def _check_bind(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('expected "HOST:PORT", e.g. "127.0.0.1:8080"')
+    return value
+
+
+class Web(Model):
+    """The dashboard, agent API and /metrics listener."""
+
+    bind: Annotated[str, AfterValidator(_check_bind)] = "127.0.0.1:8080"
+    language: Literal["pl", "en"] = "pl"
+    secret_key_file: Path | None = None
+    session_idle: PositiveDuration = timedelta(minutes=30)
+    secure_cookies: bool = False
+    metrics_token_file: Path | None = None
+
+    @property
+    def host(self) -> str:
+        return self.bind.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.bind.rpartition(":")[2])
+
+
+class Daemon(Model):
+    """Scheduler and process behaviour of ``itops run``."""
+
+    heartbeat_interval: PositiveDuration = timedelta(seconds=30)
+    shutdown_timeout: PositiveDuration = timedelta(seconds=8)
+    max_concurrency: int = Field(default=200, ge=1, le=10_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class CheckConfig(Model):
+    """One ``[[checks]]`` table: common keys here, kind-specific keys in ``options``.
+
+    The kind's own keys are validated by the options model its class declares
+    (``itops.registry``), so a typo in a kind-specific key is still an error.
+    """
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: str
+    unit: str = OFFICE_UNIT
+    interval: PositiveDuration = timedelta(seconds=60)
+    timeout: PositiveDuration = timedelta(seconds=10)
+    confirm: int = Field(default=2, ge=1, le=100)
+    counts_for_kpi: bool | None = None
+    tags: list[str] = Field(default_factory=list)
+    options: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_options(cls, data: Any) -> Any:
+        """Move the kind's own keys into ``options``; ``validate()`` types them afterwards."""
+        if not isinstance(data, dict):
+            return data
+        from itops.registry import CHECK_KINDS
+
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in CHECK_KINDS:
+            known = ", ".join(sorted(CHECK_KINDS))
+            raise ValueError(f'unknown check kind "{kind}" (known: {known})')
+        common = set(cls.model_fields) - {"options"}
+        own = {k: v for k, v in data.items() if k in common}
+        own["options"] = {k: v for k, v in data.items() if k not in common}
+        return own
+
+    @property
+    def kpi(self) -> bool:
+        """Whether failures of this check count as downtime in KPI 1."""
+        if self.counts_for_kpi is not None:
+            return self.counts_for_kpi
+        from itops.registry import check_class
+
+        return check_class(self.kind).counts_for_kpi_default
+
+
+class Settings(Model):
+    """The whole config file. Every section but ``[office]`` is optional."""
+
+    office: Office
+    units: list[Unit] = Field(default_factory=list)
+    storage: Storage = Field(default_factory=Storage)
+    web: Web = Field(default_factory=Web)
+    daemon: Daemon = Field(default_factory=Daemon)
+    checks: list[CheckConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Settings:
+        unit_ids = [u.id for u in self.units]
+        if len(set(unit_ids)) != len(unit_ids) or OFFICE_UNIT in unit_ids:
+            raise ValueError(f'unit ids must be unique and not "{OFFICE_UNIT}"')
+        names = [c.name for c in self.checks]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate check names: {', '.join(duplicates)}")
+        known_units = {OFFICE_UNIT, *unit_ids}
+        for check in self.checks:
+            if check.unit not in known_units:
+                raise ValueError(f'check "{check.name}": unknown unit "{check.unit}"')
+        return self
+
+    def schedule(self, unit: str = OFFICE_UNIT) -> Schedule:
+        """The working-time rules of the office or of one unit (inheriting the office's)."""
+        office = self.office
+        hours, days_off, working = office.hours, office.extra_days_off, office.extra_working_days
+        if unit != OFFICE_UNIT:
+            found = next((u for u in self.units if u.id == unit), None)
+            if found is None:
+                raise KeyError(unit)
+            hours = found.hours or hours
+            days_off = found.extra_days_off if found.extra_days_off is not None else days_off
+            if found.extra_working_days is not None:
+                working = found.extra_working_days
+        return Schedule(
+            timezone=office.timezone,
+            hours=hours.as_schedule_hours(),
+            holidays=office.holidays,
+            extra_days_off=frozenset(days_off),
+            extra_working_days=frozenset(working),
+        )
+
+    def calendar(self, unit: str = OFFICE_UNIT) -> OfficeCalendar:
+        return OfficeCalendar(self.schedule(unit))
+
+    def unit_names(self) -> dict[str, str]:
+        return {OFFICE_UNIT: self.office.name, **{u.id: u.name for u in self.units}}
+
+    def warnings(self) -> list[str]:
+        """Things that are valid but probably wrong, e.g. a Saturday holiday with no day off."""
+        out: list[str] = []
+        for unit in [OFFICE_UNIT, *(u.id for u in self.units)]:
+            cal = self.calendar(unit)
+            sched = self.schedule(unit)
+            years = {d.year for d in sched.extra_days_off | sched.extra_working_days}
+            years |= _config_years()
+            label = "office" if unit == OFFICE_UNIT else f"units.{unit}"
+            for day, name in cal.saturday_holidays_without_day_off(sorted(years)):
+                out.append(
+                    f"{label}.extra_days_off: the holiday {name} on Saturday {day.isoformat()} "
+                    "has no extra day off declared (art. 130 § 2 Kodeks pracy)"
+                )
+        return out
+
+
+def _config_years() -> set[int]:
+    from itops.clock import utcnow
+
+    this_year = utcnow().year
+    return {this_year}
+
+
+def resolve_path(cli_path: str | os.PathLike[str] | None) -> Path:
+    """``--config`` first, then ``$ITOPS_CONFIG``, then ``/etc/itops/itops.toml``."""
+    if cli_path:
+        return Path(cli_path)
+    env = os.environ.get("ITOPS_CONFIG")
+    return Path(env) if env else DEFAULT_PATH
+
+
+def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None) -> Settings:
+    """Read, parse and validate one config file; ``ConfigError`` lists every problem."""
+    env = os.environ if environ is None else environ
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(file, "(file)", exc.strerror or str(exc))]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([ConfigProblem(file, "(file)", "not valid UTF-8")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([ConfigProblem(file, "(syntax)", str(exc))]) from None
+    url = env.get("ITOPS_DATABASE_URL")
+    if url:
+        data.setdefault("storage", {})
+        if isinstance(data["storage"], dict):
+            data["storage"]["url"] = url
+    return validate(data, file)
+
+
+def validate(data: dict[str, Any], file: str = "<config>") -> Settings:
+    """Validate parsed TOML; the kind-specific keys of each check are typed in a second pass."""
+    problems: list[ConfigProblem] = []
+    try:
+        settings: Settings | None = Settings.model_validate(data)
+    except PydanticValidationError as exc:
+        problems += _problems(exc, data, file)
+        settings = None
+    from itops.registry import CHECK_KINDS, options_model
+
+    typed: list[CheckConfig] = []
+    raw_checks = data.get("checks")
+    for index, raw in enumerate(raw_checks if isinstance(raw_checks, list) else []):
+        if not isinstance(raw, dict) or raw.get("kind") not in CHECK_KINDS:
+            continue
+        common = set(CheckConfig.model_fields) - {"options"}
+        own = {k: v for k, v in raw.items() if k not in common}
+        try:
+            options = options_model(raw["kind"]).model_validate(own)
+        except PydanticValidationError as exc:
+            problems += _problems(exc, data, file, prefix=("checks", index))
+            continue
+        if settings is not None:
+            typed.append(settings.checks[index].model_copy(update={"options": options}))
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings.model_copy(update={"checks": typed})
+
+
+def _problems(
+    exc: PydanticValidationError,
+    data: dict[str, Any],
+    file: str,
+    prefix: tuple[int | str, ...] = (),
+) -> list[ConfigProblem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = prefix + tuple(error["loc"])
+        key = _key_path(loc, data)
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            reason = "unknown key"
+            hint = _nearest_key(loc, data)
+            if hint:
+                reason += f' (did you mean "{hint}"?)'
+        elif error["type"] == "missing":
+            reason = "required key is missing"
+        problems.append(ConfigProblem(file, key or "(top level)", reason))
+    return problems
+
+
+def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and isinstance(node.get("name") or node.get("id"), str):
+                    label = f"[{item}]({node.get('name') or node.get('id')})"
+            parts.append(label)
+            continue
+        if item == "options" or str(item).startswith("function-"):
+            continue
+        if isinstance(node, dict):
+            node = node.get(item)
+        parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def _nearest_key(loc: tuple[int | str, ...], data: Any) -> str | None:
+    """Suggest the closest known key for an unknown one, walking the models along ``loc``."""
+    model: Any = Settings
+    node: Any = data
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            continue
+        field = model.model_fields.get(item) if model else None
+        node = node.get(item) if isinstance(node, dict) else None
+        model = _model_of(field.annotation) if field else None
+    if model is None:
+        return None
+    known = list(model.model_fields)
+    if model is CheckConfig and isinstance(node, dict):
+        from itops.registry import CHECK_KINDS, options_model
+
+        kind = node.get("kind")
+        if kind in CHECK_KINDS:
+            known += list(options_model(kind).model_fields)
+    matches = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found:
+            return found
+    return None

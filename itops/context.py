@@ -1,0 +1,42 @@
+"""What the daemon, the web app and the CLI share: settings, storage, clock, live state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from itops.clock import Clock, SystemClock
+from itops.config import Settings
+from itops.db.session import make_engine, make_sessionmaker
+from itops.state import LiveState
+
+
+@dataclass
+class AppContext:
+    """One per process. ``settings`` is replaced (never mutated) on a config reload."""
+
+    settings: Settings
+    config_path: Path
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+    state: LiveState = field(default_factory=LiveState)
+    started_at: datetime | None = None
+    storage_problem: str | None = None
+
+    @classmethod
+    def create(
+        cls, settings: Settings, config_path: Path, clock: Clock | None = None
+    ) -> AppContext:
+        engine = make_engine(settings.storage.url)
+        return cls(
+            settings=settings,
+            config_path=config_path,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            clock=clock or SystemClock(),
+        )

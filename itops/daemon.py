@@ -1,0 +1,238 @@
+"""``itops run``: scheduler + web server in one asyncio loop, driven by signals.
+
+1. Refuse to start on a database below the migrations' head.
+2. Record the monitoring gap since the last heartbeat; sync units from config.
+3. Build checks and feature jobs from config; start the scheduler and uvicorn.
+4. READY=1 to systemd; WATCHDOG=1 from the loop itself (a stalled loop stops pinging).
+5. SIGTERM/SIGINT: STOPPING=1, stop the web server, pause the scheduler, drain running
+   probes with a deadline (APScheduler 3 would cancel them), final heartbeat, exit 0.
+   SIGHUP: reload a config that validates, otherwise log and keep the old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from itops import config as config_mod
+from itops import heartbeat
+from itops.check import Check, Options
+from itops.config import OFFICE_UNIT, Settings
+from itops.context import AppContext
+from itops.db.models import OrgUnit
+from itops.db.session import ensure_current, session_scope
+from itops.errors import ConfigError
+from itops.plugins import Feature, Job, features
+from itops.registry import check_class
+from itops.runner import CheckRunner, ResultSink
+from itops.scheduler import Scheduler
+from itops.sdnotify import Notifier
+from itops.status import ProbeResult
+from itops.web.app import create_app
+
+logger = logging.getLogger(__name__)
+
+
+class _LiveStateSink:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def submit(self, result: ProbeResult) -> None:
+        self.ctx.state.record(result)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the daemon owns SIGTERM/SIGINT/SIGHUP."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def build_checks(settings: Settings) -> list[Check[Options]]:
+    return [check_class(c.kind)(c) for c in settings.checks]
+
+
+def sync_units(ctx: AppContext) -> None:
+    """Mirror the office and its units from config into ``org_unit`` (names may change)."""
+    with session_scope(ctx.sessions) as db:
+        for unit_id, name in ctx.settings.unit_names().items():
+            row = db.get(OrgUnit, unit_id)
+            if row is None:
+                db.add(OrgUnit(id=unit_id, name=name))
+            elif row.name != name:
+                row.name = name
+
+
+class Daemon:
+    """One running itops: owns the scheduler, the check runner and the web server."""
+
+    def __init__(self, ctx: AppContext, notifier: Notifier | None = None) -> None:
+        self.ctx = ctx
+        self.notifier = notifier or Notifier()
+        self.scheduler = Scheduler()
+        self.features: list[Feature] = features()
+        sinks: list[ResultSink] = [_LiveStateSink(ctx)]
+        for feat in self.features:
+            sinks.extend(feat.sinks(ctx) if feat.sinks else ())
+        self.runner = CheckRunner(ctx.clock, ctx.settings.daemon.max_concurrency, sinks)
+        self._stop = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def run(self) -> int:
+        ensure_current(self.ctx.engine)
+        now = self.ctx.clock.now()
+        self.ctx.started_at = now
+        await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
+        await asyncio.to_thread(sync_units, self.ctx)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self._stop.set)
+        loop.add_signal_handler(signal.SIGINT, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        for feat in self.features:
+            if feat.start:
+                await _call(feat.start, self.ctx)
+        self._schedule()
+        self.scheduler.start()
+        server = _Server(
+            uvicorn.Config(
+                create_app(self.ctx),
+                host=self.ctx.settings.web.host,
+                port=self.ctx.settings.web.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                self.scheduler.shutdown()
+                logger.error("the web server could not start on %s", self.ctx.settings.web.bind)
+                return 1
+            await asyncio.sleep(0.05)
+        logger.info("itops serving on http://%s", self.ctx.settings.web.bind)
+        self.notifier.notify("READY=1")
+        if self.notifier.watchdog_seconds:
+            self._spawn(self._watchdog(self.notifier.watchdog_seconds / 2))
+        await self._stop.wait()
+        return await self._shutdown(server, serving)
+
+    async def _shutdown(self, server: _Server, serving: asyncio.Task[None]) -> int:
+        logger.info("stopping")
+        self.notifier.notify("STOPPING=1")
+        server.should_exit = True
+        self.scheduler.pause()
+        deadline = self.ctx.settings.daemon.shutdown_timeout.total_seconds()
+        cancelled = await self.runner.drain(deadline)
+        if cancelled:
+            logger.warning("%d probes did not finish within %.0f s", cancelled, deadline)
+        for feat in self.features:
+            if feat.stop:
+                await _call(feat.stop, self.ctx)
+        for task in self._tasks:
+            task.cancel()
+        try:
+            await asyncio.wait_for(serving, timeout=2)
+        except TimeoutError:
+            server.force_exit = True
+        self.scheduler.shutdown()
+        await asyncio.to_thread(self._final_heartbeat)
+        self.ctx.engine.dispose()
+        logger.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def reload(self) -> None:
+        """SIGHUP: take a new config only if it validates completely."""
+        try:
+            settings = config_mod.load(self.ctx.config_path)
+        except ConfigError as exc:
+            logger.error("config reload refused, keeping the running config: %s", exc)
+            return
+        if settings.storage.url != self.ctx.settings.storage.url:
+            logger.warning("[storage] url changes need a restart; keeping the old database")
+            settings = settings.model_copy(update={"storage": self.ctx.settings.storage})
+        self.ctx.settings = settings
+        self.scheduler.remove_all()
+        self._schedule()
+        sync_units(self.ctx)
+        self.ctx.state.forget_except({c.name for c in settings.checks})
+        logger.info("config reloaded: %d checks", len(settings.checks))
+
+    def _schedule(self) -> None:
+        settings = self.ctx.settings
+        self.scheduler.every(
+            "heartbeat", settings.daemon.heartbeat_interval.total_seconds(), self._beat, first_in=0
+        )
+        for check in build_checks(settings):
+            self.scheduler.every(
+                f"check:{check.name}", check.config.interval.total_seconds(), self._probe, check
+            )
+        for feat in self.features:
+            for job in feat.jobs(self.ctx) if feat.jobs else ():
+                self.scheduler.every(
+                    f"{feat.name}:{job.id}",
+                    job.seconds,
+                    self._job,
+                    job,
+                    first_in=0 if job.run_at_start else None,
+                )
+
+    async def _probe(self, check: Check[Options]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(self.runner.run(check))
+        self.runner.track(task)
+        await asyncio.shield(task)
+
+    async def _job(self, job: Job) -> None:
+        try:
+            await _call(job.func, self.ctx)
+        except Exception:
+            logger.exception("job %s failed", job.id)
+
+    async def _beat(self) -> None:
+        try:
+            await asyncio.to_thread(self._write_heartbeat, False)
+            self.ctx.storage_problem = None
+        except Exception as exc:
+            self.ctx.storage_problem = str(exc).splitlines()[0]
+            logger.error("heartbeat not written: %s", self.ctx.storage_problem)
+
+    def _write_heartbeat(self, clean: bool) -> None:
+        with session_scope(self.ctx.sessions) as db:
+            heartbeat.beat(db, self.ctx.clock.now(), clean_shutdown=clean)
+
+    def _final_heartbeat(self) -> None:
+        try:
+            self._write_heartbeat(True)
+        except Exception as exc:
+            logger.error("final heartbeat not written: %s", exc)
+
+    async def _watchdog(self, every: float) -> None:
+        while True:
+            self.notifier.notify("WATCHDOG=1")
+            await asyncio.sleep(every)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+async def _call(func: Any, ctx: AppContext) -> Any:
+    """Await an async hook; run a blocking one in a thread."""
+    if inspect.iscoroutinefunction(func):
+        return await func(ctx)
+    return await asyncio.to_thread(func, ctx)
+
+
+__all__ = ["Daemon", "OFFICE_UNIT", "build_checks"]

@@ -1,0 +1,1 @@
+"""Storage: typed ORM models, the engine/session helpers and Alembic migrations."""

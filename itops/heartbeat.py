@@ -1,0 +1,47 @@
+"""The daemon's heartbeat and the monitoring gaps it reveals.
+
+When itops starts, the time since its last heartbeat is a period in which nobody
+watched: it is stored as a monitoring gap, which availability counts neither as
+uptime nor as downtime.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from itops.db.models import Heartbeat, MonitoringGap
+from itops.db.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+NAME = "daemon"
+MIN_GAP = timedelta(seconds=1)
+
+
+def start(sessions: object, now: datetime) -> MonitoringGap | None:
+    """Record the gap since the last heartbeat (if any) and begin a new heartbeat."""
+    with session_scope(sessions) as db:  # type: ignore[arg-type]
+        beat = db.get(Heartbeat, NAME)
+        gap = None
+        if beat is not None and now - beat.at >= MIN_GAP:
+            reason = "itops stopped" if beat.clean_shutdown else "itops not running (crash or kill)"
+            gap = MonitoringGap(start=beat.at, end=now, reason=reason)
+            db.add(gap)
+            logger.info("monitoring gap since last heartbeat: %s → %s (%s)", beat.at, now, reason)
+        if beat is None:
+            beat = Heartbeat(name=NAME, at=now, started_at=now, pid=os.getpid())
+            db.add(beat)
+        beat.at, beat.started_at, beat.pid, beat.clean_shutdown = now, now, os.getpid(), False
+        return gap
+
+
+def beat(db: Session, now: datetime, clean_shutdown: bool = False) -> None:
+    row = db.get(Heartbeat, NAME)
+    if row is None:
+        row = Heartbeat(name=NAME, at=now, started_at=now, pid=os.getpid())
+        db.add(row)
+    row.at, row.clean_shutdown = now, clean_shutdown

@@ -1,0 +1,75 @@
+"""The one table of feature modules the core wires in.
+
+A feature package (``checks``, ``inventory``, ``reports`` …) depends on the core; the
+core names the feature's ``plugin`` module here, by string, and imports it lazily, so
+adding a feature is one row and the core never imports a feature's internals.
+
+A plugin module defines ``feature = Feature(...)`` with any of the hooks below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import click
+    from prometheus_client.registry import Collector
+    from starlette.routing import BaseRoute
+
+    from itops.context import AppContext
+    from itops.runner import ResultSink
+
+FEATURES: tuple[str, ...] = ("checks.plugin",)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A dashboard menu entry: Polish label (translated at render), path, roles that see it."""
+
+    label: str
+    path: str
+    roles: tuple[str, ...]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job the daemon schedules: ``func(ctx)`` every ``seconds``."""
+
+    id: str
+    seconds: float
+    func: Callable[[AppContext], Any]
+    run_at_start: bool = True
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Hooks a feature package offers the core; all optional."""
+
+    name: str
+    models: Sequence[str] = ()
+    cli: Callable[[click.Group], None] | None = None
+    routes: Callable[[AppContext], Sequence[BaseRoute]] | None = None
+    jobs: Callable[[AppContext], Sequence[Job]] | None = None
+    nav: Sequence[NavItem] = field(default_factory=tuple)
+    templates: str | None = None
+    sinks: Callable[[AppContext], Sequence[ResultSink]] | None = None
+    collectors: Callable[[AppContext], Sequence[Collector]] | None = None
+    start: Callable[[AppContext], Any] | None = None
+    stop: Callable[[AppContext], Any] | None = None
+    translations: dict[str, str] = field(default_factory=dict)
+
+
+def features() -> list[Feature]:
+    return [importlib.import_module(path).feature for path in FEATURES]
+
+
+def import_models() -> None:
+    """Import every feature's model modules so ``Base.metadata`` is complete."""
+    importlib.import_module("itops.db.models")
+    for feat in features():
+        for module in feat.models:
+            importlib.import_module(module)

@@ -1,0 +1,59 @@
+"""Check states, ordered by how much attention they need.
+
+UNKNOWN sorts last because "could not tell" must never hide a real CRITICAL in a
+``worst()`` across checks, yet it is a monitoring gap, not downtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+
+
+class Status(IntEnum):
+    """OK < WARNING < CRITICAL < UNKNOWN, with the Nagios/Prometheus numbers 0..3."""
+
+    OK = 0
+    WARNING = 1
+    CRITICAL = 2
+    UNKNOWN = 3
+
+    @property
+    def is_failure(self) -> bool:
+        """A state that counts towards an outage once confirmed."""
+        return self is Status.CRITICAL
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The most severe state; OK for an empty input."""
+    return max(statuses, default=Status.OK)
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One named value a probe observed, with its unit (``s``, ``B``, ``%``, ``ts`` …)."""
+
+    name: str
+    value: float
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What one run of one check produced: the status, a human summary and the values."""
+
+    check: str
+    kind: str
+    status: Status
+    summary: str
+    started_at: datetime
+    duration: float
+    measurements: tuple[Measurement, ...] = field(default=())
+
+    def value(self, name: str) -> float | None:
+        for m in self.measurements:
+            if m.name == name:
+                return m.value
+        return None

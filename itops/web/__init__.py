@@ -1,0 +1,1 @@
+"""The web side: dashboard, agent API, /healthz and /metrics (Starlette + uvicorn)."""

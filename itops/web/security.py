@@ -1,0 +1,136 @@
+"""Sessions, roles and CSRF for the dashboard.
+
+The session lives in a signed cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)
+holding only the user id, a CSRF token and the last-activity time (idle timeout).
+Every state-changing request must carry the session's CSRF token, as a form field
+``csrf_token`` or an ``X-CSRF-Token`` header; ``requires()`` checks both role and token.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from itops.db.models import User
+from itops.db.session import session_scope
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The logged-in user as pages see it: no ORM object leaves the request."""
+
+    id: int
+    login: str
+    full_name: str
+    role: str
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+async def csrf_ok(request: Request) -> bool:
+    expected = request.session.get("csrf")
+    if not expected:
+        return False
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    return sent is not None and hmac.compare_digest(str(expected), sent)
+
+
+def current_user(request: Request) -> SessionUser | None:
+    """The session's user if it is still enabled and the session is not idle too long."""
+    if "user" in request.scope.get("itops", {}):
+        cached: SessionUser | None = request.scope["itops"]["user"]
+        return cached
+    user = _load_user(request)
+    request.scope.setdefault("itops", {})["user"] = user
+    return user
+
+
+def _load_user(request: Request) -> SessionUser | None:
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    ctx = request.app.state.ctx
+    now = ctx.clock.now().timestamp()
+    last = request.session.get("seen", 0)
+    if now - float(last) > ctx.settings.web.session_idle.total_seconds():
+        request.session.clear()
+        return None
+    with session_scope(ctx.sessions) as db:
+        row = db.get(User, user_id)
+        if row is None or row.disabled:
+            request.session.clear()
+            return None
+        user = SessionUser(row.id, row.login, row.full_name, row.role)
+    request.session["seen"] = int(now)
+    return user
+
+
+def login_session(request: Request, user: User) -> None:
+    """Start a fresh session (new CSRF token): no session fixation across a login."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["seen"] = int(request.app.state.ctx.clock.now().timestamp())
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    request.scope.setdefault("itops", {}).pop("user", None)
+
+
+def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
+    """Endpoint decorator: a logged-in user with one of ``roles``, and CSRF on writes.
+
+    Anonymous page views are redirected to the login page; anonymous API calls, wrong
+    roles and bad CSRF tokens get 401/403 with nothing done.
+    """
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def wrapper(request: Request) -> Response:
+            user = current_user(request)
+            if user is None:
+                if request.method in SAFE_METHODS and not request.url.path.startswith("/api/"):
+                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                return _error(request, 401, "Zaloguj")
+            if user.role not in roles:
+                return _error(request, 403, "Brak uprawnień do tej strony.")
+            if request.method not in SAFE_METHODS and not await csrf_ok(request):
+                return _error(
+                    request, 403, "Sesja wygasła lub formularz jest nieważny. Spróbuj ponownie."
+                )
+            return await endpoint(request)
+
+        wrapper.itops_roles = roles  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    from itops.web.templating import render
+
+    return render(request, "error.html", {"message": message, "status": status}, status)
+
+
+def session_cookie_options(https: bool) -> dict[str, Any]:
+    return {"session_cookie": "itops_session", "same_site": "strict", "https_only": https}

@@ -1,0 +1,52 @@
+"""Jinja2 rendering shared by the core and the feature pages.
+
+Autoescape is on for every template (an asset called ``<script>`` must render as text).
+Feature packages add their template folders through ``Feature.templates``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from itops import __version__
+from itops.i18n import format_day, format_local, translator
+
+CORE_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def make_environment(extra_dirs: list[Path]) -> Environment:
+    loader = ChoiceLoader([FileSystemLoader(str(p)) for p in [CORE_TEMPLATES, *extra_dirs]])
+    env = Environment(loader=loader, autoescape=select_autoescape(default=True), auto_reload=False)
+    env.globals["version"] = __version__
+    return env
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render ``template`` with the request's user, language, CSRF token and helpers."""
+    from itops.web.security import csrf_token, current_user
+
+    ctx = request.app.state.ctx
+    lang = request.app.state.lang(request)
+    tz = ctx.settings.office.timezone
+    user = current_user(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "user": user,
+        "lang": lang,
+        "_": translator(lang),
+        "office": ctx.settings.office,
+        "csrf_token": csrf_token(request),
+        "nav": [n for n in request.app.state.nav if user and user.role in n.roles],
+        "local": lambda dt, fmt="medium": format_local(dt, tz, lang, fmt),
+        "day": lambda d, fmt="EEEE, d MMMM y": format_day(d, lang, fmt),
+    }
+    values.update(context or {})
+    html = request.app.state.jinja.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)

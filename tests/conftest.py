@@ -1,0 +1,193 @@
+"""Shared fixtures: a fresh migrated database per test on SQLite and PostgreSQL.
+
+Storage tests take the ``db_url`` (or ``ctx``) fixture and run once per engine.
+PostgreSQL comes from ``ITOPS_TEST_DATABASE_URL`` (a server where we may CREATE
+DATABASE); each test gets its own database cloned from a migrated template, so
+parallel runs never share tables. Without the variable the PostgreSQL half is skipped
+locally but fails under CI (``CI`` set): a missing server must never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from itops.clock import FixedClock
+from itops.config import Settings, validate
+from itops.context import AppContext
+from itops.db.session import make_engine, make_sessionmaker, upgrade
+
+PG_ENV = "ITOPS_TEST_DATABASE_URL"
+ENGINES = ["sqlite", "postgresql"]
+
+MINIMAL_OFFICE: dict[str, Any] = {
+    "name": "Urząd Testowy w Przykładowie",
+    "timezone": "Europe/Warsaw",
+    "holidays": "PL",
+    "extra_days_off": ["2026-08-14", "2026-12-28"],
+    "hours": {
+        "monday": ["08:00-16:00"],
+        "tuesday": ["07:30-15:30"],
+        "wednesday": ["07:30-15:30"],
+        "thursday": ["07:30-15:30"],
+        "friday": ["07:30-15:30"],
+    },
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} is not set under CI: PostgreSQL tests must run")
+        pytest.skip(f"{PG_ENV} not set: PostgreSQL half skipped (CI requires it)")
+    return url
+
+
+class _PgTemplates:
+    """One migrated template database per test session; a clone per test."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.template = f"itops_tpl_{uuid.uuid4().hex[:12]}"
+        self.clones: list[str] = []
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.template}"'))
+        upgrade(self.url_for(self.template))
+
+    def url_for(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def clone(self) -> str:
+        name = f"itops_t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.clones.append(name)
+        return self.url_for(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        for name in [*self.clones, self.template]:
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_templates() -> Iterator[_PgTemplates]:
+    templates = _PgTemplates(_pg_admin_url())
+    yield templates
+    templates.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "itops.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        target = tmp_path / "itops.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    templates: _PgTemplates = request.getfixturevalue("_pg_templates")
+    url = templates.clone()
+    yield url
+    templates.drop(make_url(url).database or "")
+    templates.clones.remove(make_url(url).database or "")
+
+
+@pytest.fixture(params=ENGINES)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database with no schema at all, on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    templates: _PgTemplates = request.getfixturevalue("_pg_templates")
+    name = f"itops_e_{uuid.uuid4().hex[:12]}"
+    with templates.admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield templates.url_for(name)
+    templates.drop(name)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+
+
+def make_settings(db_url: str, **sections: Any) -> Settings:
+    data: dict[str, Any] = {"office": dict(MINIMAL_OFFICE), "storage": {"url": db_url}}
+    data.update(sections)
+    return validate(data)
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[AppContext]:
+    """An AppContext on a fresh database of each engine, with a fixed clock."""
+    engine = make_engine(settings.storage.url)
+    app = AppContext(
+        settings=settings,
+        config_path=tmp_path / "itops.toml",
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        clock=clock,
+    )
+    from itops.daemon import sync_units
+
+    sync_units(app)
+    yield app
+    engine.dispose()
+
+
+def write_config(path: Path, db_url: str, port: int | None = None, extra: str = "") -> Path:
+    """A minimal valid TOML config file (office + storage + web)."""
+    hours = "\n".join(f'{d} = {r!r}'.replace("'", '"') for d, r in MINIMAL_OFFICE["hours"].items())
+    path.write_text(
+        f"""[office]
+name = "{MINIMAL_OFFICE['name']}"
+timezone = "Europe/Warsaw"
+holidays = "PL"
+extra_days_off = ["2026-08-14", "2026-12-28"]
+[office.hours]
+{hours}
+
+[storage]
+url = "{db_url}"
+
+[web]
+bind = "127.0.0.1:{port or free_port()}"
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
