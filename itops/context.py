@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from itops.clock import Clock, SystemClock
 from itops.config import Settings
 from itops.db.session import make_engine, make_sessionmaker
+from itops.events import EventBus
 from itops.state import LiveState
 
 
@@ -25,6 +26,7 @@ class AppContext:
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
     state: LiveState = field(default_factory=LiveState)
+    events: EventBus = field(default_factory=EventBus)
     started_at: datetime | None = None
     storage_problem: str | None = None
 

@@ -82,6 +82,8 @@ class Daemon:
         sinks: list[ResultSink] = [_LiveStateSink(ctx)]
         for feat in self.features:
             sinks.extend(feat.sinks(ctx) if feat.sinks else ())
+            for subscriber in feat.subscribers(ctx) if feat.subscribers else ():
+                ctx.events.subscribe(subscriber)
         self.runner = CheckRunner(ctx.clock, ctx.settings.daemon.max_concurrency, sinks)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()

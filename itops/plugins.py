@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from itops.context import AppContext
+    from itops.events import Event
     from itops.runner import ResultSink
 
 FEATURES: tuple[str, ...] = ("checks.plugin",)
@@ -46,6 +47,17 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Tile:
+    """A KPI or status tile on the dashboard's home page ("Pulpit")."""
+
+    label: str
+    value: str
+    detail: str = ""
+    ok: bool | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
 class Feature:
     """Hooks a feature package offers the core; all optional."""
 
@@ -58,6 +70,8 @@ class Feature:
     templates: str | None = None
     sinks: Callable[[AppContext], Sequence[ResultSink]] | None = None
     collectors: Callable[[AppContext], Sequence[Collector]] | None = None
+    tiles: Callable[[AppContext], Sequence[Tile]] | None = None
+    subscribers: Callable[[AppContext], Sequence[Callable[[Event], None]]] | None = None
     start: Callable[[AppContext], Any] | None = None
     stop: Callable[[AppContext], Any] | None = None
     translations: dict[str, str] = field(default_factory=dict)
