@@ -45,6 +45,7 @@ migrate: venv
 	$(BIN)/itops --config $(CONFIG) db upgrade
 
 run: migrate
+	@echo "itops: starting with $(CONFIG); dashboard at http://$$(sed -n 's/^bind *= *"\(.*\)".*/\1/p' $(CONFIG) | head -n1)"
 	$(BIN)/itops --config $(CONFIG) run
 
 test: deb-deps $(VENV)/.installed-test

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Sequence
 
@@ -46,7 +47,5 @@ class TcpCheck(Check[TcpOptions]):
         if values.get("connected") == 1:
             return Status.OK, f"connected in {values['connect_seconds'] * 1000:.1f} ms"
         errno = int(values.get("errno", 0))
-        import os
-
         reason = os.strerror(errno) if errno else "connection failed"
         return Status.CRITICAL, f"cannot connect to {self.target}: {reason}"

@@ -450,8 +450,9 @@ def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
             label = f"[{item}]"
             if isinstance(node, list) and item < len(node):
                 node = node[item]
-                if isinstance(node, dict) and isinstance(node.get("name") or node.get("id"), str):
-                    label = f"[{item}]({node.get('name') or node.get('id')})"
+                name = node.get("id") or node.get("name") if isinstance(node, dict) else None
+                if isinstance(name, str):
+                    label = f"[{item}]({name})"
             parts.append(label)
             continue
         if item == "options" or str(item).startswith("function-"):

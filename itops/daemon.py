@@ -121,6 +121,7 @@ class Daemon:
                 return 1
             await asyncio.sleep(0.05)
         logger.info("itops serving on http://%s", self.ctx.settings.web.bind)
+        await asyncio.to_thread(self._hint_first_user)
         self.notifier.notify("READY=1")
         if self.notifier.watchdog_seconds:
             self._spawn(self._watchdog(self.notifier.watchdog_seconds / 2))
@@ -153,6 +154,18 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _hint_first_user(self) -> None:
+        from sqlalchemy import func, select
+
+        from itops.db.models import User
+
+        with session_scope(self.ctx.sessions) as db:
+            if db.scalar(select(func.count()).select_from(User)) == 0:
+                logger.warning(
+                    "no users yet: create one with `itops --config %s user add LOGIN --role admin`",
+                    self.ctx.config_path,
+                )
 
     def reload(self) -> None:
         """SIGHUP: take a new config only if it validates completely."""

@@ -1,0 +1,5 @@
+"""``python -m itops`` = the ``itops`` command."""
+
+from itops.cli import main
+
+main()

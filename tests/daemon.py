@@ -1,0 +1,107 @@
+"""Start the real ``itops run`` as a subprocess, with a fake systemd notify socket."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+from itops.db.session import upgrade
+from tests.conftest import free_port, write_config
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd's; records every message."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, str]] = []
+
+    def wait_for(self, text: str, timeout: float = 30) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in m for _, m in self.messages):
+                return True
+            try:
+                self.messages.append((time.monotonic(), self.sock.recv(4096).decode()))
+            except TimeoutError:
+                continue
+        return any(text in m for _, m in self.messages)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Daemon:
+    """``itops --config FILE run`` on a free port with a migrated SQLite database."""
+
+    def __init__(self, tmp: Path, extra_config: str = "", migrate: bool = True,
+                 db_url: str | None = None) -> None:
+        self.tmp = tmp
+        self.port = free_port()
+        self.db_url = db_url or f"sqlite:///{tmp}/itops.db"
+        if migrate:
+            upgrade(self.db_url)
+        self.config = write_config(tmp / "itops.toml", self.db_url, self.port, extra_config)
+        self.notify = NotifySocket(tmp / "notify.sock")
+        self.log = tmp / "daemon.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log_handle: IO[bytes] | None = None
+
+    def start(self, env: dict[str, str] | None = None) -> Daemon:
+        full_env = {**os.environ, "NOTIFY_SOCKET": str(self.notify.path), **(env or {})}
+        full_env.pop("ITOPS_DATABASE_URL", None)
+        if self._log_handle is None:
+            self._log_handle = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "itops", "--config", str(self.config), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log_handle,
+            env=full_env,
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        if not self.notify.wait_for("READY=1", timeout):
+            raise AssertionError(f"no READY=1; log:\n{self.log.read_text()}")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=10) as response:  # noqa: S310
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 15) -> int:
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.notify.close()
+        if self._log_handle is not None:
+            self._log_handle.close()
+            self._log_handle = None

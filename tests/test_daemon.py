@@ -1,0 +1,110 @@
+"""``itops run`` as systemd runs it: notify protocol, signals, reload, monitoring gaps."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.daemon import Daemon
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    d = Daemon(tmp_path)
+    yield d
+    d.stop()
+
+
+def test_sigterm_after_ready_exits_0_and_says_stopping(daemon: Daemon) -> None:
+    daemon.start().wait_ready()
+    assert daemon.get("/healthz") == (200, "ok\n")
+    t0 = time.monotonic()
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=10) == 0
+    assert time.monotonic() - t0 < 10
+    assert daemon.notify.wait_for("STOPPING=1", timeout=1)
+
+
+def test_sigint_stops_the_daemon_cleanly_too(daemon: Daemon) -> None:
+    daemon.start().wait_ready()
+    daemon.signal(signal.SIGINT)
+    assert daemon.wait(timeout=10) == 0
+
+
+def test_watchdog_pings_are_sent_when_systemd_asks_for_them(daemon: Daemon) -> None:
+    daemon.start(env={"WATCHDOG_USEC": "400000"}).wait_ready()
+    time.sleep(1.2)
+    daemon.notify.wait_for("never", timeout=0.5)
+    pings = [t for t, m in daemon.notify.messages if m == "WATCHDOG=1"]
+    assert len(pings) >= 3
+
+
+def test_an_unmigrated_database_is_refused_naming_the_command(tmp_path: Path) -> None:
+    d = Daemon(tmp_path, migrate=False)
+    try:
+        d.start()
+        assert d.wait(timeout=30) == 3
+        assert "itops db upgrade" in d.log.read_text()
+    finally:
+        d.stop()
+
+
+def test_sighup_with_a_broken_config_keeps_the_running_one(daemon: Daemon) -> None:
+    daemon.start().wait_ready()
+    good = daemon.config.read_text()
+    daemon.config.write_text(good.replace("[web]", "[web]\nbnd = 1"), encoding="utf-8")
+    daemon.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "reload refused" not in daemon.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "web.bnd: unknown key" in daemon.log.read_text()
+    assert daemon.get("/healthz")[0] == 200
+
+
+def test_sighup_with_a_valid_config_schedules_the_new_checks(daemon: Daemon) -> None:
+    daemon.start().wait_ready()
+    assert "reloaded-check" not in daemon.get("/metrics")[1]
+    with daemon.config.open("a", encoding="utf-8") as f:
+        f.write(
+            '\n[[checks]]\nname = "reloaded-check"\nkind = "tcp"\nhost = "127.0.0.1"\n'
+            f"port = {daemon.port}\ninterval = \"1s\"\n"
+        )
+    daemon.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if 'itops_check_status{check="reloaded-check",kind="tcp"} 0.0' in daemon.get("/metrics")[1]:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(daemon.log.read_text())
+
+
+def test_the_time_itops_was_killed_becomes_a_monitoring_gap(daemon: Daemon) -> None:
+    daemon.start().wait_ready()
+    assert daemon.proc is not None
+    daemon.proc.kill()
+    daemon.wait()
+    time.sleep(1.5)
+    daemon.notify.messages.clear()
+    daemon.start().wait_ready()
+    database = daemon.db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT reason, start, \"end\" FROM monitoring_gap").fetchall()
+    assert len(rows) == 1
+    reason, start, end = rows[0]
+    assert "crash" in reason
+    assert start < end
+
+
+def test_log_lines_are_single_lines_for_journald(daemon: Daemon) -> None:
+    daemon.start(env={"JOURNAL_STREAM": "8:1234"}).wait_ready()
+    daemon.stop()
+    lines = daemon.log.read_text().splitlines()
+    assert any(line.startswith("INFO itops.daemon: itops serving on") for line in lines)
