@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/itops.example.toml
 VAR := var
-export ITOPS_DATABASE_URL ?= sqlite:///$(CURDIR)/$(VAR)/itops.db
+DATABASE_URL ?= $(or $(ITOPS_DATABASE_URL),sqlite:///$(CURDIR)/$(VAR)/itops.db)
 
 # Debian packages the suite talks to for real (see README, "Tests").
 DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-daemon \
@@ -42,11 +42,11 @@ deb-deps:
 
 migrate: venv
 	mkdir -p $(VAR)
-	$(BIN)/itops --config $(CONFIG) db upgrade
+	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) db upgrade
 
 run: migrate
 	@echo "itops: starting with $(CONFIG); dashboard at http://$$(sed -n 's/^bind *= *"\(.*\)".*/\1/p' $(CONFIG) | head -n1)"
-	$(BIN)/itops --config $(CONFIG) run
+	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) run
 
 test: deb-deps $(VENV)/.installed-test
 	$(BIN)/ruff check .

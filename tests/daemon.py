@@ -58,9 +58,14 @@ class Daemon:
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_handle: IO[bytes] | None = None
 
+    def env(self, **extra: str) -> dict[str, str]:
+        """The test's environment without anything that would redirect the database."""
+        env = {k: v for k, v in os.environ.items() if k not in ("ITOPS_DATABASE_URL",
+                                                                  "ITOPS_CONFIG")}
+        return {**env, **extra}
+
     def start(self, env: dict[str, str] | None = None) -> Daemon:
-        full_env = {**os.environ, "NOTIFY_SOCKET": str(self.notify.path), **(env or {})}
-        full_env.pop("ITOPS_DATABASE_URL", None)
+        full_env = self.env(NOTIFY_SOCKET=str(self.notify.path), **(env or {}))
         if self._log_handle is None:
             self._log_handle = self.log.open("ab")
         self.proc = subprocess.Popen(

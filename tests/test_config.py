@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,11 +19,12 @@ EXAMPLE = REPO / "config" / "itops.example.toml"
 
 
 def itops(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG")}
     return subprocess.run(
         [sys.executable, "-m", "itops", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**base, **(env or {})},
         timeout=60,
     )
 

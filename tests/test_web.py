@@ -69,14 +69,17 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     d = Daemon(tmp, extra_config=f'metrics_token_file = "{token}"')
     password_file = tmp / "password"
     password_file.write_text(PASSWORD)
-    subprocess.run(
-        [sys.executable, "-m", "itops", "--config", str(d.config), "user", "add", "informatyk",
-         "--role", "it_officer", "--name", "Jan Testowy", "--password-file", str(password_file)],
-        check=True, capture_output=True,
-    )
-    d.start().wait_ready()
-    yield d
-    d.stop()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "itops", "--config", str(d.config), "user", "add",
+             "informatyk", "--role", "it_officer", "--name", "Jan Testowy",
+             "--password-file", str(password_file)],
+            check=True, capture_output=True, env=d.env(),
+        )
+        d.start().wait_ready()
+        yield d
+    finally:
+        d.stop()
 
 
 def test_healthz_is_200_while_the_database_answers(daemon: Daemon) -> None:
