@@ -17,7 +17,7 @@ import click
 
 from itops import __version__
 from itops import config as config_mod
-from itops.errors import ItopsError
+from itops.errors import ConfigError, ItopsError
 
 logger = logging.getLogger("itops")
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="itops", standalone_mode=False)
     except ItopsError as exc:
-        click.echo(str(exc) if isinstance(exc, config_mod.ConfigError) else f"error: {exc}",
+        click.echo(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}",
                    err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -40,13 +40,10 @@ class CheckRunner:
         """Probe and evaluate ``check`` once and hand the result to every sink."""
         if self._closed:
             return None
-        task = asyncio.current_task()
         async with self._semaphore:
             if self._closed:
                 return None
             result = await self._run(check)
-        if task is not None:
-            self._in_flight.discard(task)  # type: ignore[arg-type]
         for sink in self.sinks:
             try:
                 sink.submit(result)
