@@ -222,7 +222,7 @@ class ClamavCheck(Check[ClamavOptions]):
                 statuses.append(Status.WARNING)
                 label += f" (over {human_age(opts.signature_warning.total_seconds())})"
             notes.append(label)
-        if opts.freshclam_max_age is not None:
+        if opts.freshclam_max_age:  # None or 0 = do not watch freshclam
             fresh = v.get(FRESHCLAM_AT)
             if fresh is None:
                 statuses.append(Status.WARNING)
