@@ -48,10 +48,6 @@ async def server(ctx: AppContext) -> AsyncIterator[Server]:
             }
         ],
     )
-    with session_scope(ctx.sessions) as db:
-        now = ctx.clock.now()
-        auth.add_user(db, "jan", auth.IT_OFFICER, PASSWORD, now, "Jan Testowy")
-        auth.add_user(db, "audytor", auth.AUDITOR, PASSWORD, now, "Anna Przykładowa")
     port = free_port()
     config = uvicorn.Config(
         create_app(ctx), host="127.0.0.1", port=port, log_config=None, lifespan="off"
@@ -132,7 +128,12 @@ async def test_missing_ping_after_period_and_grace_is_critical(server: Server) -
     assert service(server.ctx).snapshot.backups["nas-kopia"].status is Status.OK
 
 
-async def login(http: aiohttp.ClientSession, base: str, user: str) -> str:
+async def login(http: aiohttp.ClientSession, server: Server, user: str) -> str:
+    """Create ``user`` (it_officer "jan" or auditor "audytor") and log in; the CSRF token."""
+    role = auth.IT_OFFICER if user == "jan" else auth.AUDITOR
+    with session_scope(server.ctx.sessions) as db:
+        auth.add_user(db, user, role, PASSWORD, server.ctx.clock.now(), "Jan Testowy")
+    base = server.base
     async with http.get(f"{base}/login") as resp:
         token = re.search(r'name="csrf_token" value="([^"]+)"', await resp.text())
     assert token is not None
@@ -162,7 +163,7 @@ def restore_form(csrf: str, **changes: str) -> dict[str, Any]:
 async def test_it_officer_records_a_restore_test_through_the_form(server: Server) -> None:
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        csrf = await login(http, server.base, "jan")
+        csrf = await login(http, server, "jan")
         url = f"{server.base}/backups/nas-kopia/restore-tests"
         async with http.post(url, data=restore_form(csrf), allow_redirects=False) as resp:
             assert resp.status == 303
@@ -178,7 +179,7 @@ async def test_it_officer_records_a_restore_test_through_the_form(server: Server
 async def test_restore_test_without_what_was_restored_is_refused(server: Server) -> None:
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        csrf = await login(http, server.base, "jan")
+        csrf = await login(http, server, "jan")
         url = f"{server.base}/backups/nas-kopia/restore-tests"
         async with http.post(url, data=restore_form(csrf, restored="")) as resp:
             assert resp.status == 400
@@ -190,7 +191,7 @@ async def test_restore_test_without_what_was_restored_is_refused(server: Server)
 async def test_auditor_reads_the_pages_but_cannot_record(server: Server) -> None:
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        csrf = await login(http, server.base, "audytor")
+        csrf = await login(http, server, "audytor")
         for path in ("/backups", "/backups/nas-kopia", "/antivirus"):
             async with http.get(server.base + path) as resp:
                 assert resp.status == 200, path
