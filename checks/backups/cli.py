@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -11,6 +14,16 @@ import click
 from itops.errors import ValidationError
 
 STATUS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+
+
+@contextmanager
+def _app(ctx: Any) -> Iterator[Any]:
+    """The command's AppContext; its connection pool is closed when the command ends."""
+    app = ctx.app()
+    try:
+        yield app
+    finally:
+        app.engine.dispose()
 
 
 def _local(value: datetime | None, tz: str) -> str:
@@ -31,18 +44,18 @@ def register(group: click.Group) -> None:
         from checks.backups import store
         from itops.db.session import session_scope
 
-        app = ctx.app()  # type: ignore[attr-defined]
-        tz = app.settings.office.timezone
-        with session_scope(app.sessions) as db:
-            states = store.backup_states(db)
-        for cfg in app.settings.backups:
-            s = states.get(cfg.name)
-            status = STATUS[int(s.status)] if s else "UNKNOWN"
-            click.echo(
-                f"{cfg.name}\t{cfg.kind}\t{status}\t"
-                f"last success {_local(s.last_success_at if s else None, tz)}"
-                f"\t{s.summary if s else 'not looked at yet'}"
-            )
+        with _app(ctx) as app:
+            tz = app.settings.office.timezone
+            with session_scope(app.sessions) as db:
+                states = store.backup_states(db)
+            for cfg in app.settings.backups:
+                s = states.get(cfg.name)
+                status = STATUS[int(s.status)] if s else "UNKNOWN"
+                click.echo(
+                    f"{cfg.name}\t{cfg.kind}\t{status}\t"
+                    f"last success {_local(s.last_success_at if s else None, tz)}"
+                    f"\t{s.summary if s else 'not looked at yet'}"
+                )
 
     @backups.command("check")
     @click.argument("name")
@@ -52,18 +65,18 @@ def register(group: click.Group) -> None:
         """Look at (or verify) one backup now and store the result."""
         from checks.backups.service import service
 
-        app = ctx.app()  # type: ignore[attr-defined]
-        svc = service(app)
-        if name not in svc.backups():
-            raise ValidationError(f'unknown backup "{name}"')
-        snap = asyncio.run(svc.verify(name) if verify else svc.look(name))
-        if snap is None:
-            raise ValidationError(f'"{name}" has no separate verification (kind file/push)')
-        click.echo(f"{name}: {STATUS[int(snap.status)]}: {snap.summary}")
-        if verify:
-            click.echo(f"verification: {snap.verify_summary}")
-        if int(snap.status) >= 2:
-            raise SystemExit(int(snap.status))
+        with _app(ctx) as app:
+            svc = service(app)
+            if name not in svc.backups():
+                raise ValidationError(f'unknown backup "{name}"')
+            snap = asyncio.run(svc.verify(name) if verify else svc.look(name))
+            if snap is None:
+                raise ValidationError(f'"{name}" has no separate verification (kind file/push)')
+            click.echo(f"{name}: {STATUS[int(snap.status)]}: {snap.summary}")
+            if verify:
+                click.echo(f"verification: {snap.verify_summary}")
+            if int(snap.status) >= 2:
+                raise SystemExit(int(snap.status))
 
     @backups.group("restore-test")
     def restore_test() -> None:
@@ -92,31 +105,31 @@ def register(group: click.Group) -> None:
         from checks.backups import store
         from itops.db.session import session_scope
 
-        app = ctx.app()  # type: ignore[attr-defined]
-        tz = ZoneInfo(app.settings.office.timezone)
-        now = app.clock.now()
-        try:
-            when = datetime.fromisoformat(performed_at) if performed_at else now
-        except ValueError:
-            raise ValidationError(
-                f'--at "{performed_at}" is not a date such as 2026-11-20T10:30'
-            ) from None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=tz)
-        with session_scope(app.sessions) as db:
-            rec = store.add_restore_test(
-                db,
-                app.settings,
-                backup=backup,
-                performed_at=when,
-                performed_by=performed_by,
-                restored=restored,
-                success=result == "ok",
-                notes=notes,
-                recorded_by=f"cli:{getpass.getuser()}",
-                now=now,
-            )
-        click.echo(f"restore test #{rec.id} recorded for {backup}")
+        with _app(ctx) as app:
+            tz = ZoneInfo(app.settings.office.timezone)
+            now = app.clock.now()
+            try:
+                when = datetime.fromisoformat(performed_at) if performed_at else now
+            except ValueError:
+                raise ValidationError(
+                    f'--at "{performed_at}" is not a date such as 2026-11-20T10:30'
+                ) from None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=tz)
+            with session_scope(app.sessions) as db:
+                rec = store.add_restore_test(
+                    db,
+                    app.settings,
+                    backup=backup,
+                    performed_at=when,
+                    performed_by=performed_by,
+                    restored=restored,
+                    success=result == "ok",
+                    notes=notes,
+                    recorded_by=f"cli:{getpass.getuser()}",
+                    now=now,
+                )
+            click.echo(f"restore test #{rec.id} recorded for {backup}")
 
     @restore_test.command("list")
     @click.argument("backup", required=False)
@@ -126,15 +139,15 @@ def register(group: click.Group) -> None:
         from checks.backups import store
         from itops.db.session import session_scope
 
-        app = ctx.app()  # type: ignore[attr-defined]
-        tz = app.settings.office.timezone
-        with session_scope(app.sessions) as db:
-            rows = store.restore_tests(db, backup)
-        for r in rows:
-            click.echo(
-                f"{_local(r.performed_at, tz)}\t{r.backup}\t{'ok' if r.success else 'FAILED'}"
-                f"\t{r.performed_by}\t{r.restored}"
-            )
+        with _app(ctx) as app:
+            tz = app.settings.office.timezone
+            with session_scope(app.sessions) as db:
+                rows = store.restore_tests(db, backup)
+            for r in rows:
+                click.echo(
+                    f"{_local(r.performed_at, tz)}\t{r.backup}\t{'ok' if r.success else 'FAILED'}"
+                    f"\t{r.performed_by}\t{r.restored}"
+                )
 
     @group.group("antivirus")
     def antivirus() -> None:
@@ -148,14 +161,14 @@ def register(group: click.Group) -> None:
         from checks.backups.public import antivirus_compliance
         from itops.db.session import session_scope
 
-        app = ctx.app()  # type: ignore[attr-defined]
-        now = app.clock.now()
-        with session_scope(app.sessions) as db:
-            c = antivirus_compliance(db, app.settings, now, list(hosts) or None)
-        ratio = f"{100 * c.ratio:.0f}%" if c.ratio is not None else "n/a"
-        click.echo(f"compliant: {c.compliant}/{c.expected} ({ratio})")
-        for h in c.others:
-            click.echo(
-                f"{h.host}\t{h.state}\t"
-                f"since {_local(h.since, app.settings.office.timezone)}\t{h.summary}"
-            )
+        with _app(ctx) as app:
+            now = app.clock.now()
+            with session_scope(app.sessions) as db:
+                c = antivirus_compliance(db, app.settings, now, list(hosts) or None)
+            ratio = f"{100 * c.ratio:.0f}%" if c.ratio is not None else "n/a"
+            click.echo(f"compliant: {c.compliant}/{c.expected} ({ratio})")
+            for h in c.others:
+                click.echo(
+                    f"{h.host}\t{h.state}\t"
+                    f"since {_local(h.since, app.settings.office.timezone)}\t{h.summary}"
+                )
