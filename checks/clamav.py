@@ -181,8 +181,8 @@ class ClamavCheck(Check[ClamavOptions]):
                     return when.astimezone(UTC), None
                 except ValueError:
                     pass
-        version, when = parse_version_reply(reply)
-        return (when, version) if when is not None else None
+        version, replied = parse_version_reply(reply)
+        return (replied, version) if replied is not None else None
 
     def _freshclam_time(self) -> float | None:
         for candidate in (self.options.database_dir / "freshclam.dat", self.options.freshclam_log):

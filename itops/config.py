@@ -395,9 +395,11 @@ def _backup_cross_references(settings: Settings, known_units: set[str]) -> None:
     clam = [c.name for c in settings.antivirus.clamav]
     if len(set(clam)) != len(clam):
         raise ValueError("antivirus.clamav names must be unique")
-    for item in [*settings.backups, *settings.antivirus.clamav]:
-        if item.unit not in known_units:
-            raise ValueError(f'"{item.name}": unknown unit "{item.unit}"')
+    named: list[tuple[str, str]] = [(b.name, b.unit) for b in settings.backups]
+    named += [(c.name, c.unit) for c in settings.antivirus.clamav]
+    for name, unit in named:
+        if unit not in known_units:
+            raise ValueError(f'"{name}": unknown unit "{unit}"')
 
 
 def _type_backup_options(

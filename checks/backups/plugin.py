@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from checks.backups.i18n import TRANSLATIONS
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.service import service, verify_poll_seconds
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
@@ -36,8 +37,8 @@ async def _clamav(ctx: AppContext, name: str) -> None:
     await service(ctx).run_clamav(name)
 
 
-def _sweep(ctx: AppContext) -> None:
-    service(ctx).sweep()
+async def _sweep(ctx: AppContext) -> None:
+    await service(ctx).sweep()
 
 
 def _prune(ctx: AppContext) -> None:
@@ -136,8 +137,6 @@ def cli(group: click.Group) -> None:
     register(group)
 
 
-TRANSLATIONS: dict[str, Any] = {}
-
 feature = Feature(
     name="backups",
     models=["checks.backups.models"],
@@ -154,5 +153,5 @@ feature = Feature(
     subscribers=subscribers,
     start=start,
     stop=stop,
-    translations={},
+    translations=TRANSLATIONS,
 )

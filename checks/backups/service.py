@@ -97,6 +97,7 @@ class BackupService:
 
     def _push_facts(self, name: str) -> Any:
         with session_scope(self.ctx.sessions) as db:
+            store.ensure_state(db, self._backups[name], self.ctx.clock.now())
             return store.push_facts(db, name)
 
     def _lock(self, key: str) -> asyncio.Lock:
@@ -112,7 +113,9 @@ class BackupService:
             result = await self.runner.run(self.check(name))
             if result is None:
                 return None
-            return await asyncio.to_thread(self._store, self._backups[name], result, False)
+            snap, found = await asyncio.to_thread(self._store, self._backups[name], result, False)
+            self._publish(found)
+            return snap
 
     async def verify(self, name: str) -> BackupSnapshot | None:
         """Run the slow verification (``restic check`` / ``borg check``) now."""
@@ -128,7 +131,9 @@ class BackupService:
             result = await self.runner.run(check)
             if result is None:
                 return None
-            return await asyncio.to_thread(self._store, cfg, result, True)
+            snap, found = await asyncio.to_thread(self._store, cfg, result, True)
+            self._publish(found)
+            return snap
 
     async def verify_if_due(self, name: str) -> BackupSnapshot | None:
         """Verify when the last attempt is older than ``verify_interval`` (survives restarts)."""
@@ -152,13 +157,15 @@ class BackupService:
             row = db.get(BackupState, name)
             return row.last_verify_attempt_at if row else None
 
-    def _store(self, cfg: BackupConfig, result: ProbeResult, verify: bool) -> BackupSnapshot:
+    def _store(
+        self, cfg: BackupConfig, result: ProbeResult, verify: bool
+    ) -> tuple[BackupSnapshot, list[Event]]:
+        """Write in a worker thread; the caller publishes the events on the loop."""
         with session_scope(self.ctx.sessions) as db:
             snap, found = store.record_backup(db, cfg, result, verify=verify)
         with self.snapshot.lock:
             self.snapshot.backups[cfg.name] = snap
-        self._publish(found)
-        return snap
+        return snap, found
 
     def record_ping(
         self, cfg: BackupConfig, kind: str, exit_code: int | None, remote: str | None, body: str
@@ -182,9 +189,13 @@ class BackupService:
         result = await self.runner.run(check)  # type: ignore[arg-type]
         if result is None:
             return None
-        return await asyncio.to_thread(self._store_clamav, cfg, result)
+        snap, found = await asyncio.to_thread(self._store_clamav, cfg, result)
+        self._publish(found)
+        return snap
 
-    def _store_clamav(self, cfg: ClamavConfig, result: ProbeResult) -> AvSnapshot:
+    def _store_clamav(
+        self, cfg: ClamavConfig, result: ProbeResult
+    ) -> tuple[AvSnapshot, list[Event]]:
         from checks.backup_base import from_ts
         from checks.clamav import CLAMD_UP, SIGNATURE_AT, SIGNATURE_VERSION
 
@@ -204,8 +215,7 @@ class BackupService:
                 fields={k: val for k, val in v.items()},
             )
         self._remember_av(snap)
-        self._publish(found)
-        return snap
+        return snap, found
 
     def on_agent_report(self, event: Event) -> None:
         """Subscriber: store the antivirus part of an inventory agent's report."""
@@ -219,14 +229,17 @@ class BackupService:
         self._remember_av(snap)
         self._publish(found)
 
-    def sweep(self) -> None:
+    async def sweep(self) -> None:
         """Job: silent hosts → unknown; Defender signature ages re-judged at now."""
+        self._publish(await asyncio.to_thread(self._sweep))
+
+    def _sweep(self) -> list[Event]:
         with session_scope(self.ctx.sessions) as db:
             found = store.sweep_av(db, self.ctx.settings, self.ctx.clock.now())
             states = store.av_states(db)
         with self.snapshot.lock:
             self.snapshot.antivirus = states
-        self._publish(found)
+        return found
 
     def prune(self) -> int:
         before = self.ctx.clock.now() - self.ctx.settings.storage.raw_retention

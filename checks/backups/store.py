@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from checks.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT, VERIFY_OK, deadline, from_ts
 from checks.backup_push import PushFacts
+from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.models import (
     NONCOMPLIANT,
     UNKNOWN,
@@ -179,7 +180,7 @@ def _move_incident(
     interval to when the backup actually went stale (its deadline), not when we noticed.
     """
     key = model.backup if model is BackupIncident else model.host  # type: ignore[union-attr]
-    open_row = db.scalars(
+    open_row: BackupIncident | AvIncident | None = db.scalars(  # type: ignore[assignment]
         select(model).where(key == subject, model.end.is_(None)).order_by(model.start.desc())
     ).first()
     wanted = _incident_kind(status)
@@ -246,6 +247,14 @@ def record_backup(
         )
     )
     status = Status(row.look_status)
+    if cfg.kind in VERIFIED_KINDS and status is Status.OK and not verify:
+        reference = row.last_verify_at or row.first_seen
+        if at - reference > 2 * cfg.verify_interval:
+            status = Status.WARNING
+            row.summary = (
+                f"{row.summary}; no successful verification for over "
+                f"{(2 * cfg.verify_interval).days} d (is `check` locked or failing?)"
+            )
     if row.last_verify_ok is False:
         status = Status.CRITICAL
         if not row.summary.endswith(row.verify_summary):

@@ -288,11 +288,11 @@ def test_agent_reports_give_the_compliance_figure_of_expected_hosts(ctx: AppCont
     assert out == timedelta(hours=1)
 
 
-def test_host_silent_for_a_week_is_unknown_not_compliant(ctx: AppContext) -> None:
+async def test_host_silent_for_a_week_is_unknown_not_compliant(ctx: AppContext) -> None:
     svc = service(ctx)
     now = ctx.clock.now()
     svc.on_agent_report(agent_report("PC-01", now - timedelta(days=8)))
-    svc.sweep()
+    await svc.sweep()
     with session_scope(ctx.sessions) as db:
         c = antivirus_compliance(db, ctx.settings, now, None)
     assert c.compliant == 0 and c.hosts[0].state == "unknown"
@@ -324,3 +324,42 @@ def test_metrics_come_from_the_snapshot(ctx: AppContext) -> None:
     assert 'itops_antivirus_compliant{host="pc-01"} 1.0' in text
     assert "itops_antivirus_compliant_ratio 1.0" in text
     assert 'itops_antivirus_realtime_enabled{host="pc-01"} 1.0' in text
+
+
+def test_fresh_backup_without_verification_for_two_intervals_is_a_warning(ctx: AppContext) -> None:
+    configure(
+        ctx,
+        backups=[
+            {
+                "name": "serwer",
+                "kind": "restic",
+                "repository": "/r",
+                "password_file": "/p",
+                "max_age": "1d",
+                "verify_interval": "7d",
+            }
+        ],
+    )
+    cfg = ctx.settings.backups[0]
+    start = ctx.clock.now()
+    later = start + timedelta(days=15)
+    fresh = Measurement("last_success_ts", later.timestamp())
+    with session_scope(ctx.sessions) as db:
+        store.record_backup(db, cfg, result(Status.OK, start, fresh), verify=False)
+        snap, _ = store.record_backup(db, cfg, result(Status.OK, later, fresh), verify=False)
+    assert snap.status is Status.WARNING
+    assert "no successful verification" in snap.summary
+
+
+async def test_push_backup_never_pinged_turns_critical_after_period_and_grace(
+    ctx: AppContext,
+) -> None:
+    configure(ctx, backups=[{"name": "nas", "kind": "push", "token": PUSH_TOKEN, "period": "1d"}])
+    seen = captured(ctx)
+    first = await service(ctx).look("nas")
+    assert first is not None and first.status is Status.UNKNOWN
+    ctx.clock.advance(timedelta(hours=25, minutes=1))  # type: ignore[attr-defined]
+    late = await service(ctx).look("nas")
+    assert late is not None and late.status is Status.CRITICAL
+    assert "no success ping" in late.summary
+    assert [e.kind for e in seen] == [events.BACKUP_NONCOMPLIANT]
