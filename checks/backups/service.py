@@ -70,6 +70,9 @@ class BackupService:
         self._tokens = {str(b.options.token): b for b in settings.backups if b.kind == "push"}
         self._clamav = {c.name: c for c in settings.antivirus.clamav}
         self._checks = {}
+        with self.snapshot.lock:
+            for gone in set(self.snapshot.backups) - set(self._backups):
+                del self.snapshot.backups[gone]
 
     def backups(self) -> dict[str, BackupConfig]:
         self._refresh()

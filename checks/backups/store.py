@@ -561,7 +561,8 @@ def record_agent_report(
     reported = data.get("reported_at")
     from checks.defender import parse_time
 
-    when = parse_time(reported) or at
+    # A client clock ahead of ours must not push the report into the future.
+    when = min(parse_time(reported) or at, at)
     av = settings.antivirus
     verdict = evaluate_defender(
         fields, when, warning=av.signature_warning, critical=av.signature_critical

@@ -54,6 +54,8 @@ async def ping(request: Request) -> Response:
         exit_code = int(action)
         action = "exit"
     body = ""
+    if int(request.headers.get("content-length") or 0) > 100 * MAX_BODY:
+        return PlainTextResponse("request body too large\n", status_code=413)
     if request.method == "POST":
         data = await request.body()
         body = data[:MAX_BODY].decode("utf-8", "replace")
@@ -124,17 +126,19 @@ def _detail(
         incidents = store.backup_incidents(db, name, 50)
         tests = store.restore_tests(db, name)
     user = current_user(request)
+    can_write = bool(user and user.role in WRITERS)
     context = {
         "cfg": cfg,
         "snap": snap,
         "history": history,
         "incidents": incidents,
         "tests": tests,
-        "can_write": bool(user and user.role in WRITERS),
+        "can_write": can_write,
         "fmt": lambda d: _local(ctx, d),
         "size": lambda s: human_size(s) if s is not None else "—",
         "today": _local(ctx, ctx.clock.now()).replace(" ", "T"),
-        "push_url": f"/ping/{cfg.options.token}" if cfg.kind == "push" else None,
+        # The token is the push job's only credential: shown to those who may configure it.
+        "push_url": f"/ping/{cfg.options.token}" if cfg.kind == "push" and can_write else None,
         **extra,
     }
     return render(request, "backup_detail.html", context, status)

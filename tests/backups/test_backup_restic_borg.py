@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from backup_support import backup
@@ -253,3 +254,36 @@ async def test_missing_binary_is_unknown_with_a_hint(borg_repo: Path) -> None:
     result = await run(BorgBackupCheck(borg_cfg(borg_repo, binary="borg-nie-istnieje")))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
     assert "not installed" in result.summary
+
+
+async def test_restic_verification_rotates_data_subsets_on_its_own_schedule(
+    ctx: object, restic_repo: Path
+) -> None:
+    from backup_support import settings_with
+
+    from checks.backups.service import service
+
+    app: Any = ctx
+    app.settings = settings_with(
+        app.settings.storage.url,
+        backups=[
+            {
+                "name": "serwer",
+                "kind": "restic",
+                "repository": str(restic_repo / "repo"),
+                "password_file": str(restic_repo / "pass"),
+                "cache_dir": str(restic_repo / "cache"),
+                "max_age": "26h",
+                "read_data_parts": 3,
+                "verify_interval": "1d",
+            }
+        ],
+    )
+    svc = service(app)
+    first = await svc.verify_if_due("serwer")
+    assert first is not None and "data part 1/3" in first.verify_summary
+    assert await svc.verify_if_due("serwer") is None  # not due again within verify_interval
+    app.clock.advance(timedelta(days=1, seconds=1))
+    second = await svc.verify_if_due("serwer")
+    assert second is not None and "data part 2/3" in second.verify_summary
+    assert second.last_verify_ok is True

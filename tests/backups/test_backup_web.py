@@ -197,6 +197,7 @@ async def test_auditor_reads_the_pages_but_cannot_record(server: Server) -> None
                 assert resp.status == 200, path
                 text = await resp.text()
                 assert "Kopie zapasowe" in text and "Ochrona antywirusowa" in text
+                assert PUSH_TOKEN not in text  # the push credential is not shown to auditors
         url = f"{server.base}/backups/nas-kopia/restore-tests"
         async with http.post(url, data=restore_form(csrf)) as resp:
             assert resp.status == 403
