@@ -312,7 +312,8 @@ CronSchedule = Annotated[str | None, AfterValidator(_check_cron)]
 class BackupConfig(Model):
     """One ``[[backups]]`` table: common keys here, kind-specific keys in ``options``."""
 
-    name: str = Field(min_length=1, max_length=100)
+    # No "/", "?" or "#": the name is a path segment of the dashboard's URLs.
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^/?#]+$")
     kind: str
     unit: str = OFFICE_UNIT
     max_age: PositiveDuration | None = None

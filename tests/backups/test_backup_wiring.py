@@ -132,3 +132,41 @@ def test_cli_records_and_lists_restore_tests(
     assert code == 0 and "compliant: 0/1" in out
     code, out = itops(capsys, "--config", cfg, "backups", "list")
     assert code == 0 and "nas\tpush" in out
+
+
+async def test_running_daemon_looks_at_backups_and_answers_pings(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    """The real Daemon: start hook, first look at start, push endpoint, clean stop."""
+    import asyncio
+
+    import aiohttp
+    from backup_support import PUSH_TOKEN
+    from conftest import free_port
+
+    from itops.daemon import Daemon
+    from itops.sdnotify import Notifier
+
+    port = free_port()
+    ctx.settings = settings_with(
+        ctx.settings.storage.url,
+        web={"bind": f"127.0.0.1:{port}"},
+        backups=[
+            {"name": "ewidencja", "kind": "file", "path": f"{tmp_path}/*.gz", "max_age": "1d"},
+            {"name": "nas", "kind": "push", "token": PUSH_TOKEN, "period": "1d"},
+        ],
+    )
+    daemon = Daemon(ctx, Notifier(environ={}))
+    running = asyncio.create_task(daemon.run())
+    snap = service(ctx).snapshot
+    for _ in range(200):
+        if "ewidencja" in snap.backups and "nas" in snap.backups:
+            break
+        await asyncio.sleep(0.05)
+    assert snap.backups["ewidencja"].status is Status.CRITICAL  # no dump yet
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"http://127.0.0.1:{port}/ping/{PUSH_TOKEN}") as resp:
+            assert resp.status == 200
+    assert snap.backups["nas"].status is Status.OK
+    daemon.stop()
+    assert await asyncio.wait_for(running, 20) == 0
