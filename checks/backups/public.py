@@ -224,6 +224,13 @@ def antivirus_compliance(
         else sorted(rows)
     )
     silent = settings.antivirus.silent_after
+    open_since: dict[str, datetime] = {}
+    for host, start in session.execute(
+        select(AvIncident.host, func.min(AvIncident.start))
+        .where(AvIncident.end.is_(None))
+        .group_by(AvIncident.host)
+    ):
+        open_since[host] = start
     hosts: list[HostCompliance] = []
     for host in wanted:
         row = rows.get(host)
@@ -249,11 +256,7 @@ def antivirus_compliance(
                 )
             )
             continue
-        opened = session.scalars(
-            select(AvIncident.start)
-            .where(AvIncident.host == host, AvIncident.end.is_(None))
-            .order_by(AvIncident.start)
-        ).first()
+        opened = open_since.get(host)
         state = "unknown" if row.status == int(Status.UNKNOWN) else "noncompliant"
         hosts.append(
             HostCompliance(
