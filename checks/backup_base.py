@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -223,7 +224,11 @@ async def run_tool(
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except (TimeoutError, asyncio.CancelledError):
         if proc.returncode is None:
-            proc.kill()
+            # Its own session: the whole group goes (restic's ssh for sftp repositories too).
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             await proc.wait()
         raise
     return ToolResult(

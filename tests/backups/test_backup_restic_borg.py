@@ -287,3 +287,22 @@ async def test_restic_verification_rotates_data_subsets_on_its_own_schedule(
     second = await svc.verify_if_due("serwer")
     assert second is not None and "data part 2/3" in second.verify_summary
     assert second.last_verify_ok is True
+
+
+async def test_a_hanging_tool_is_killed_at_the_timeout_and_reported_unknown(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "restic").write_text("#!/bin/sh\nsleep 30\n")
+    (fake / "restic").chmod(0o755)
+    (tmp_path / "pass").write_text("x\n")
+    cfg = backup(
+        kind="restic",
+        repository=str(tmp_path / "repo"),
+        password_file=str(tmp_path / "pass"),
+        max_age="1d",
+        timeout="1s",
+        binary=str(fake / "restic"),
+    )
+    result = await run(ResticBackupCheck(cfg))  # type: ignore[arg-type]
+    assert result.status is Status.UNKNOWN
+    assert "no answer within 1 s" in result.summary
