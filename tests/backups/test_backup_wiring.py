@@ -170,3 +170,17 @@ async def test_running_daemon_looks_at_backups_and_answers_pings(
     assert snap.backups["nas"].status is Status.OK
     daemon.stop()
     assert await asyncio.wait_for(running, 20) == 0
+
+
+async def test_home_tiles_show_noncompliant_backups(ctx: AppContext, tmp_path: Path) -> None:
+    from checks.backups.plugin import tiles
+
+    ctx.settings = settings_with(
+        ctx.settings.storage.url,
+        backups=[
+            {"name": "ewidencja", "kind": "file", "path": f"{tmp_path}/*.gz", "max_age": "1d"}
+        ],
+    )
+    await service(ctx).look("ewidencja")
+    [tile] = tiles(ctx)
+    assert tile.value == "0/1" and tile.ok is False and "ewidencja" in tile.detail
