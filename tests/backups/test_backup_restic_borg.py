@@ -306,3 +306,26 @@ async def test_a_hanging_tool_is_killed_at_the_timeout_and_reported_unknown(tmp_
     result = await run(ResticBackupCheck(cfg))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
     assert "no answer within 1 s" in result.summary
+
+
+async def test_borg_locked_repository_is_unknown_not_a_failure(borg_repo: Path) -> None:
+    env = _env(borg_repo)
+    env["BORG_PASSCOMMAND"] = f"cat {borg_repo / 'pass'}"
+    holder = subprocess.Popen(
+        ["borg", "with-lock", str(borg_repo / "repo"), "sleep", "30"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        for _ in range(200):
+            if (borg_repo / "repo" / "lock.exclusive").exists():
+                break
+            await asyncio.sleep(0.05)
+        cfg = borg_cfg(borg_repo, lock_wait=1)
+        result = await run(BorgBackupCheck(cfg, verify=True))  # type: ignore[arg-type]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.status is Status.UNKNOWN, result.summary
+    assert "locked" in result.summary and "break-lock" in result.summary
