@@ -286,6 +286,170 @@ class CheckConfig(Model):
         return check_class(self.kind).counts_for_kpi_default
 
 
+# ---------------------------------------------------------------------------
+# Backups and antivirus (feature package ``checks.backups``)
+#
+# ``[[backups]]`` and ``[antivirus]`` are their own sections, not ``[[checks]]``: a
+# backup has three signals (freshness, verification, plausibility) and its kinds live
+# in ``checks.backups.kinds.BACKUP_KINDS``; each kind's own keys are typed by the
+# options model its class declares, exactly as for checks.
+# ---------------------------------------------------------------------------
+
+
+def _check_cron(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from croniter import croniter
+
+    if not croniter.is_valid(value):
+        raise ValueError(f'"{value}" is not a cron expression such as "0 2 * * *"')
+    return value
+
+
+CronSchedule = Annotated[str | None, AfterValidator(_check_cron)]
+
+
+class BackupConfig(Model):
+    """One ``[[backups]]`` table: common keys here, kind-specific keys in ``options``."""
+
+    # No "/", "?" or "#": the name is a path segment of the dashboard's URLs.
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^/?#]+$")
+    kind: str
+    unit: str = OFFICE_UNIT
+    max_age: PositiveDuration | None = None
+    period: PositiveDuration | None = None
+    schedule: CronSchedule = None
+    grace: Duration = timedelta(hours=1)
+    interval: PositiveDuration = timedelta(minutes=5)
+    timeout: PositiveDuration = timedelta(minutes=10)
+    verify_interval: PositiveDuration = timedelta(days=7)
+    verify_timeout: PositiveDuration = timedelta(hours=6)
+    tags: list[str] = Field(default_factory=list)
+    options: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_options(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        from checks.backups.kinds import BACKUP_KINDS
+
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in BACKUP_KINDS:
+            known = ", ".join(sorted(BACKUP_KINDS))
+            raise ValueError(f'unknown backup kind "{kind}" (known: {known})')
+        common = set(cls.model_fields) - {"options"}
+        own = {k: v for k, v in data.items() if k in common}
+        own["options"] = {k: v for k, v in data.items() if k not in common}
+        return own
+
+    @model_validator(mode="after")
+    def _has_deadline(self) -> BackupConfig:
+        if self.kind == "push":
+            if self.period is None and self.schedule is None:
+                raise ValueError('a push backup needs "period" (e.g. "1d") or "schedule"')
+        elif self.period is not None:
+            raise ValueError('"period" is for push backups; use "max_age" or "schedule"')
+        elif self.max_age is None and self.schedule is None:
+            raise ValueError('set "max_age" (e.g. "26h") or "schedule" (cron, local time)')
+        return self
+
+
+class ClamavConfig(Model):
+    """One ``[[antivirus.clamav]]`` table: a local clamd; its own keys typed like a kind's."""
+
+    name: str = Field(default="clamav", min_length=1, max_length=100)
+    unit: str = OFFICE_UNIT
+    interval: PositiveDuration = timedelta(minutes=15)
+    timeout: PositiveDuration = timedelta(seconds=30)
+    options: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_options(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        common = set(cls.model_fields) - {"options"}
+        own = {k: v for k, v in data.items() if k in common}
+        own["options"] = {k: v for k, v in data.items() if k not in common}
+        return own
+
+    @property
+    def kind(self) -> str:
+        return "clamav"
+
+
+class Antivirus(Model):
+    """Antivirus compliance: thresholds for agent (Defender) reports and local ClamAV."""
+
+    signature_warning: PositiveDuration = timedelta(days=3)
+    signature_critical: PositiveDuration = timedelta(days=5)
+    silent_after: PositiveDuration = timedelta(days=7)
+    clamav: list[ClamavConfig] = Field(default_factory=list)
+
+
+def _backup_cross_references(settings: Settings, known_units: set[str]) -> None:
+    names = [b.name for b in settings.backups]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate backup names: {', '.join(duplicates)}")
+    clam = [c.name for c in settings.antivirus.clamav]
+    if len(set(clam)) != len(clam):
+        raise ValueError("antivirus.clamav names must be unique")
+    named: list[tuple[str, str]] = [(b.name, b.unit) for b in settings.backups]
+    named += [(c.name, c.unit) for c in settings.antivirus.clamav]
+    for name, unit in named:
+        if unit not in known_units:
+            raise ValueError(f'"{name}": unknown unit "{unit}"')
+
+
+def _type_backup_options(
+    data: dict[str, Any], settings: Settings | None, file: str
+) -> tuple[Settings | None, list[ConfigProblem]]:
+    """Second pass for ``[[backups]]`` and ``[[antivirus.clamav]]``: type each one's own keys."""
+    from checks.backups.kinds import BACKUP_KINDS, backup_class, clamav_class
+
+    problems: list[ConfigProblem] = []
+    backups: list[BackupConfig] = []
+    raw_backups = data.get("backups")
+    for index, raw in enumerate(raw_backups if isinstance(raw_backups, list) else []):
+        if not isinstance(raw, dict) or raw.get("kind") not in BACKUP_KINDS:
+            continue
+        common = set(BackupConfig.model_fields) - {"options"}
+        own = {k: v for k, v in raw.items() if k not in common}
+        try:
+            options = backup_class(raw["kind"]).Options.model_validate(own)
+        except PydanticValidationError as exc:
+            problems += _problems(exc, data, file, prefix=("backups", index))
+            continue
+        if settings is not None:
+            backups.append(settings.backups[index].model_copy(update={"options": options}))
+    clamav: list[ClamavConfig] = []
+    raw_av = data.get("antivirus")
+    raw_clam = raw_av.get("clamav") if isinstance(raw_av, dict) else None
+    for index, raw in enumerate(raw_clam if isinstance(raw_clam, list) else []):
+        if not isinstance(raw, dict):
+            continue
+        common = set(ClamavConfig.model_fields) - {"options"}
+        own = {k: v for k, v in raw.items() if k not in common}
+        try:
+            options = clamav_class().Options.model_validate(own)
+        except PydanticValidationError as exc:
+            problems += _problems(exc, data, file, prefix=("antivirus", "clamav", index))
+            continue
+        if settings is not None:
+            clamav.append(
+                settings.antivirus.clamav[index].model_copy(update={"options": options})
+            )
+    if settings is None or problems:
+        return settings, problems
+    antivirus = settings.antivirus.model_copy(update={"clamav": clamav})
+    return settings.model_copy(update={"backups": backups, "antivirus": antivirus}), problems
+
+
+# --- end of backups and antivirus ------------------------------------------
+
+
 class Settings(Model):
     """The whole config file. Every section but ``[office]`` is optional."""
 
@@ -295,6 +459,9 @@ class Settings(Model):
     web: Web = Field(default_factory=Web)
     daemon: Daemon = Field(default_factory=Daemon)
     checks: list[CheckConfig] = Field(default_factory=list)
+    # backups and antivirus (feature checks.backups)
+    backups: list[BackupConfig] = Field(default_factory=list)
+    antivirus: Antivirus = Field(default_factory=Antivirus)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:
@@ -309,6 +476,7 @@ class Settings(Model):
         for check in self.checks:
             if check.unit not in known_units:
                 raise ValueError(f'check "{check.name}": unknown unit "{check.unit}"')
+        _backup_cross_references(self, known_units)
         return self
 
     def schedule(self, unit: str = OFFICE_UNIT) -> Schedule:
@@ -415,6 +583,8 @@ def validate(data: dict[str, Any], file: str = "<config>") -> Settings:
             continue
         if settings is not None:
             typed.append(settings.checks[index].model_copy(update={"options": options}))
+    settings, backup_problems = _type_backup_options(data, settings, file)
+    problems += backup_problems
     if problems or settings is None:
         raise ConfigError(problems)
     return settings.model_copy(update={"checks": typed})
@@ -483,6 +653,16 @@ def _nearest_key(loc: tuple[int | str, ...], data: Any) -> str | None:
         kind = node.get("kind")
         if kind in CHECK_KINDS:
             known += list(options_model(kind).model_fields)
+    if model is BackupConfig and isinstance(node, dict):
+        from checks.backups.kinds import BACKUP_KINDS, backup_class
+
+        kind = node.get("kind")
+        if kind in BACKUP_KINDS:
+            known += list(backup_class(kind).Options.model_fields)
+    if model is ClamavConfig:
+        from checks.backups.kinds import clamav_class
+
+        known += list(clamav_class().Options.model_fields)
     matches = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

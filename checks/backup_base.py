@@ -1,0 +1,261 @@
+"""What every backup kind shares: freshness rules, measurement names, subprocess calls.
+
+A backup has three separate signals (freshness, verification, plausibility) because a
+liveness signal alone stays green while the backup itself silently stopped. Every kind
+reports them as measurements with the names below, so storage and metrics need no
+per-kind code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+from zoneinfo import ZoneInfo
+
+from itops.check import Check, Options
+from itops.clock import Clock, SystemClock
+from itops.errors import ProbeError
+from itops.status import Measurement, Status
+
+if TYPE_CHECKING:
+    from itops.config import BackupConfig, CheckConfig
+
+logger = logging.getLogger(__name__)
+
+# Measurement names every kind uses (timestamps are Unix seconds, unit "ts").
+OBSERVED_AT = "observed_at"
+LAST_SUCCESS = "last_success_ts"
+SIZE = "size_bytes"
+VERIFY_OK = "verify_ok"
+VERIFY_AT = "verify_ts"
+RUNTIME = "runtime_seconds"
+COUNT = "count"
+REPO_MISSING = "repo_missing"
+
+LOCAL_TZ = "Europe/Warsaw"
+
+
+def ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def from_ts(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def at_ts(value: float) -> datetime:
+    """A measurement timestamp that is known to be present, as an aware UTC datetime."""
+    return datetime.fromtimestamp(value, UTC)
+
+
+def human_age(seconds: float) -> str:
+    """ "3 d 4 h", "5 h 10 min", "42 min", "12 s": how officers read an age."""
+    seconds = max(0.0, seconds)
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
+
+
+def human_size(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the next successful run had to exist at the latest, and the rule that says so."""
+
+    at: datetime
+    rule: str
+
+
+def deadline(
+    last_success: datetime,
+    *,
+    max_age: timedelta | None,
+    period: timedelta | None,
+    schedule: str | None,
+    grace: timedelta,
+    tz: str = LOCAL_TZ,
+) -> Deadline | None:
+    """The earliest of the configured limits after ``last_success``.
+
+    ``max_age`` is a hard limit (no grace); ``period`` and the cron ``schedule`` (local
+    time, so a 02:00 job stays at 02:00 across DST) get ``grace`` for a slow run.
+    """
+    found: list[Deadline] = []
+    if max_age is not None:
+        found.append(
+            Deadline(last_success + max_age, f"max_age {human_age(max_age.total_seconds())}")
+        )
+    if period is not None:
+        found.append(
+            Deadline(
+                last_success + period + grace,
+                f"period {human_age(period.total_seconds())} + grace "
+                f"{human_age(grace.total_seconds())}",
+            )
+        )
+    if schedule is not None:
+        from croniter import croniter
+
+        local = last_success.astimezone(ZoneInfo(tz))
+        expected = croniter(schedule, local).get_next(datetime)
+        found.append(Deadline(expected.astimezone(UTC) + grace, f'schedule "{schedule}"'))
+    return min(found, key=lambda d: d.at) if found else None
+
+
+def freshness(
+    last_success: datetime | None, now: datetime, config: BackupConfig, subject: str
+) -> tuple[Status, str]:
+    """CRITICAL when no successful run exists or the deadline after the last one passed."""
+    if last_success is None:
+        return Status.CRITICAL, f"no {subject} found"
+    age = human_age((now - last_success).total_seconds())
+    limit = deadline(
+        last_success,
+        max_age=config.max_age,
+        period=config.period,
+        schedule=config.schedule,
+        grace=config.grace,
+    )
+    if limit is not None and now > limit.at:
+        return Status.CRITICAL, f"newest {subject} is {age} old ({limit.rule} exceeded)"
+    return Status.OK, f"newest {subject} is {age} old"
+
+
+class BackupOptions(Options):
+    """Base of a backup kind's own keys."""
+
+
+class BackupCheck(Check[Any]):
+    """A backup kind: a Check whose config is a ``[[backups]]`` entry.
+
+    ``verify=True`` builds the slower verification run (``restic check`` …) of the same
+    backup; the daemon schedules it on ``verify_interval``. ``clock`` is injectable so
+    evaluation stays pure: the probe records ``observed_at`` and evaluate uses only that.
+    """
+
+    kind: ClassVar[str]
+    Options: ClassVar[type[Options]] = BackupOptions
+    counts_for_kpi_default = False
+    timeout_status = Status.UNKNOWN
+    verifiable: ClassVar[bool] = False
+
+    def __init__(
+        self, config: BackupConfig, *, verify: bool = False, clock: Clock | None = None
+    ) -> None:
+        if verify:
+            config = config.model_copy(update={"timeout": config.verify_timeout})
+        super().__init__(cast("CheckConfig", config))
+        self.backup: BackupConfig = config
+        self.verify = verify
+        self.clock: Clock = clock or SystemClock()
+        self.detail = ""
+
+    def observed(self) -> Measurement:
+        return Measurement(OBSERVED_AT, ts(self.clock.now()), "ts")
+
+    @staticmethod
+    def values(measurements: Sequence[Measurement]) -> dict[str, float]:
+        return {m.name: m.value for m in measurements}
+
+
+def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A minimal environment: no inherited RESTIC_PASSWORD/BORG_PASSPHRASE can leak in."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/var/lib/itops"),
+        "LC_ALL": "C.UTF-8",
+    }
+    env.update(extra or {})
+    return env
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def run_tool(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str],
+    timeout: float,
+    pass_fds: Sequence[int] = (),
+) -> ToolResult:
+    """Run a backup tool without a shell; kill it (not leave it behind) on timeout."""
+    binary = shutil.which(argv[0], path=env.get("PATH"))
+    if binary is None:
+        raise ProbeError(
+            f"{argv[0]} is not installed or not on PATH (install the Debian package "
+            f"{'borgbackup' if argv[0] == 'borg' else argv[0]})"
+        )
+    proc = await asyncio.create_subprocess_exec(
+        binary,
+        *argv[1:],
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        pass_fds=tuple(pass_fds),
+        start_new_session=True,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except (TimeoutError, asyncio.CancelledError):
+        if proc.returncode is None:
+            # Its own session: the whole group goes (restic's ssh for sftp repositories too).
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+        raise
+    return ToolResult(
+        proc.returncode if proc.returncode is not None else -1,
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace"),
+    )
+
+
+def last_lines(text: str, count: int = 2) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-count:])[:400]
+
+
+def require_password_file(path: os.PathLike[str] | str, name: str) -> None:
+    """A readable password file, or a clear UNKNOWN naming the file."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except FileNotFoundError:
+        raise ProbeError(
+            f"{name}: password_file {path} does not exist (create it, mode 0400, owner itops)"
+        ) from None
+    except PermissionError:
+        raise ProbeError(
+            f"{name}: password_file {path} is not readable by the itops user "
+            "(chown itops, chmod 0400)"
+        ) from None
+    except IsADirectoryError:
+        raise ProbeError(f"{name}: password_file {path} is a directory, not a file") from None

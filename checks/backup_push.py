@@ -1,0 +1,128 @@
+"""``push``: a dead-man's switch for backup jobs that run elsewhere.
+
+The job calls ``/ping/<token>/start`` when it begins and ``/ping/<token>`` when it
+succeeds (``/fail`` or ``/<exit-code>`` when it does not). itops measures the run time
+between start and success (a run shorter than ``min_runtime`` is suspicious: an empty
+source, a skipped step) and raises CRITICAL when the success ping is missing after
+``period + grace`` or after the cron ``schedule`` + ``grace``.
+
+The pings live in the database; the check reads them through an injected ``source`` so
+probe/evaluate stay the same contract as every other kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from checks.backup_base import (
+    LAST_SUCCESS,
+    OBSERVED_AT,
+    RUNTIME,
+    BackupCheck,
+    BackupOptions,
+    at_ts,
+    deadline,
+    freshness,
+    from_ts,
+    human_age,
+    ts,
+)
+from itops.config import Duration
+from itops.errors import ProbeError
+from itops.status import Measurement, Status
+
+LAST_START = "last_start_ts"
+LAST_FAIL = "last_fail_ts"
+EXIT_CODE = "exit_code"
+FIRST_SEEN = "first_seen_ts"
+
+
+class PushOptions(BackupOptions):
+    token: UUID
+    min_runtime: Duration | None = None
+
+
+@dataclass(frozen=True)
+class PushFacts:
+    """What the stored pings say about one push backup."""
+
+    first_seen: datetime
+    last_success: datetime | None = None
+    last_start: datetime | None = None
+    last_fail: datetime | None = None
+    exit_code: int | None = None
+    runtime: float | None = None
+
+
+PushSource = Callable[[str], PushFacts]
+
+
+class PushBackupCheck(BackupCheck):
+    """Late, failed or suspiciously short runs of a job that pings itops."""
+
+    kind = "push"
+    Options = PushOptions
+    source: PushSource | None = None
+
+    @property
+    def target(self) -> str:
+        return f"/ping/{self.options.token}"
+
+    async def probe(self) -> Sequence[Measurement]:
+        if self.source is None:
+            raise ProbeError(f"{self.name}: push backups need the itops daemon's database")
+        facts = await asyncio.to_thread(self.source, self.name)
+        out = [self.observed(), Measurement(FIRST_SEEN, ts(facts.first_seen), "ts")]
+        for name, value in (
+            (LAST_SUCCESS, facts.last_success),
+            (LAST_START, facts.last_start),
+            (LAST_FAIL, facts.last_fail),
+        ):
+            if value is not None:
+                out.append(Measurement(name, ts(value), "ts"))
+        if facts.exit_code is not None:
+            out.append(Measurement(EXIT_CODE, facts.exit_code))
+        if facts.runtime is not None:
+            out.append(Measurement(RUNTIME, facts.runtime, "s"))
+        return out
+
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+        v = self.values(measurements)
+        now = at_ts(v[OBSERVED_AT])
+        success, fail = v.get(LAST_SUCCESS), v.get(LAST_FAIL)
+        if fail is not None and (success is None or fail >= success):
+            code = v.get(EXIT_CODE)
+            when = human_age(now.timestamp() - fail)
+            why = f"exit code {int(code)}" if code is not None else "a failure"
+            return Status.CRITICAL, f"the job reported {why} {when} ago"
+        if success is None:
+            first = at_ts(v[FIRST_SEEN])
+            limit = deadline(
+                first,
+                max_age=None,
+                period=self.backup.period,
+                schedule=self.backup.schedule,
+                grace=self.backup.grace,
+            )
+            if limit is not None and now > limit.at:
+                return Status.CRITICAL, (
+                    "no success ping since itops started watching "
+                    f"{human_age((now - first).total_seconds())} ago"
+                )
+            return Status.UNKNOWN, "waiting for the first ping"
+        status, summary = freshness(from_ts(success), now, self.backup, "success ping")
+        runtime = v.get(RUNTIME)
+        if runtime is not None:
+            summary += f", run took {human_age(runtime)}"
+            minimum = self.options.min_runtime
+            if status is Status.OK and minimum is not None and runtime < minimum.total_seconds():
+                status = Status.WARNING
+                summary += f" (shorter than min_runtime {human_age(minimum.total_seconds())})"
+        start = v.get(LAST_START)
+        if start is not None and start > success:
+            summary += f"; running since {human_age(now.timestamp() - start)}"
+        return status, summary

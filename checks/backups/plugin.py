@@ -1,0 +1,157 @@
+"""The backups and antivirus feature as the core sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from checks.backups.i18n import TRANSLATIONS
+from checks.backups.kinds import VERIFIED_KINDS
+from checks.backups.service import service, verify_poll_seconds
+from itops.auth import ADMIN, AUDITOR, IT_OFFICER
+from itops.plugins import Feature, Job, NavItem, Tile
+
+if TYPE_CHECKING:
+    import click
+    from prometheus_client.registry import Collector
+    from starlette.routing import BaseRoute
+
+    from itops.context import AppContext
+    from itops.events import Event
+
+READERS = (ADMIN, IT_OFFICER, AUDITOR)
+WRITERS = (ADMIN, IT_OFFICER)
+
+
+async def _look(ctx: AppContext, name: str) -> None:
+    await service(ctx).look(name)
+
+
+async def _verify(ctx: AppContext, name: str) -> None:
+    await service(ctx).verify_if_due(name)
+
+
+async def _clamav(ctx: AppContext, name: str) -> None:
+    await service(ctx).run_clamav(name)
+
+
+async def _sweep(ctx: AppContext) -> None:
+    await service(ctx).sweep()
+
+
+def _prune(ctx: AppContext) -> None:
+    service(ctx).prune()
+
+
+def jobs(ctx: AppContext) -> Sequence[Job]:
+    out: list[Job] = []
+    for cfg in ctx.settings.backups:
+        out.append(
+            Job(f"look:{cfg.name}", cfg.interval.total_seconds(), partial(_look, name=cfg.name))
+        )
+        if cfg.kind in VERIFIED_KINDS:
+            out.append(
+                Job(f"verify:{cfg.name}", verify_poll_seconds(cfg), partial(_verify, name=cfg.name))
+            )
+    for clam in ctx.settings.antivirus.clamav:
+        out.append(
+            Job(
+                f"clamav:{clam.name}",
+                clam.interval.total_seconds(),
+                partial(_clamav, name=clam.name),
+            )
+        )
+    out.append(Job("antivirus-sweep", 600, _sweep))
+    out.append(Job("prune", 6 * 3600, _prune))
+    return out
+
+
+def routes(ctx: AppContext) -> Sequence[BaseRoute]:
+    from checks.backups.web import routes as web_routes
+
+    return web_routes()
+
+
+def collectors(ctx: AppContext) -> Sequence[Collector]:
+    from checks.backups.metrics import BackupCollector
+
+    svc = service(ctx)
+    if not svc.snapshot.loaded:
+        try:
+            svc.load()
+        except Exception:  # noqa: BLE001 - an unmigrated database must not break /metrics
+            import logging
+
+            logging.getLogger(__name__).warning("backup states not loaded yet")
+    return [BackupCollector(svc)]
+
+
+def subscribers(ctx: AppContext) -> Sequence[Callable[[Event], None]]:
+    return [service(ctx).on_agent_report]
+
+
+def start(ctx: AppContext) -> None:
+    service(ctx).load()
+
+
+async def stop(ctx: AppContext) -> None:
+    await service(ctx).runner.drain(ctx.settings.daemon.shutdown_timeout.total_seconds())
+
+
+def tiles(ctx: AppContext) -> Sequence[Tile]:
+    snap = service(ctx).snapshot
+    with snap.lock:
+        backups = list(snap.backups.values())
+        hosts = list(snap.antivirus.values())
+    out: list[Tile] = []
+    if backups:
+        bad = [b for b in backups if int(b.status) == 2]
+        out.append(
+            Tile(
+                "Kopie zapasowe",
+                f"{len(backups) - len(bad)}/{len(backups)}",
+                "zgodnych" if not bad else "niezgodne: " + ", ".join(b.name for b in bad),
+                ok=not bad,
+                link="/backups",
+            )
+        )
+    if hosts:
+        good = sum(1 for h in hosts if h.compliant)
+        out.append(
+            Tile(
+                "Ochrona antywirusowa",
+                f"{100 * good / len(hosts):.0f}%",
+                f"{good}/{len(hosts)}",
+                ok=good == len(hosts),
+                link="/antivirus",
+            )
+        )
+    return out
+
+
+def cli(group: click.Group) -> None:
+    from checks.backups.cli import register
+
+    register(group)
+
+
+feature = Feature(
+    name="backups",
+    models=["checks.backups.models"],
+    cli=cli,
+    routes=routes,
+    jobs=jobs,
+    nav=(
+        NavItem("Kopie zapasowe", "/backups", READERS, order=40),
+        NavItem("Ochrona antywirusowa", "/antivirus", READERS, order=41),
+    ),
+    templates=str(Path(__file__).parent / "templates"),
+    collectors=collectors,
+    tiles=tiles,
+    subscribers=subscribers,
+    start=start,
+    stop=stop,
+    translations=TRANSLATIONS,
+)

@@ -1,0 +1,619 @@
+"""Storage of backup and antivirus state: one function per question, plain dataclasses out.
+
+Every write takes the caller's session (one short transaction per job or request) and
+returns the events to publish after commit, so a rolled-back write never announces
+anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from checks.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT, VERIFY_OK, deadline, from_ts
+from checks.backup_push import PushFacts
+from checks.backups.kinds import VERIFIED_KINDS
+from checks.backups.models import (
+    NONCOMPLIANT,
+    UNKNOWN,
+    AvHost,
+    AvIncident,
+    AvReport,
+    BackupIncident,
+    BackupPing,
+    BackupRun,
+    BackupState,
+    RestoreTest,
+)
+from checks.defender import evaluate_defender
+from itops import events
+from itops.config import BackupConfig, Settings
+from itops.errors import ValidationError
+from itops.events import Event
+from itops.status import ProbeResult, Status
+
+PING_KINDS = ("start", "success", "fail", "exit")
+
+
+@dataclass(frozen=True)
+class BackupSnapshot:
+    """What the dashboard and /metrics show for one backup (no ORM object leaves here)."""
+
+    name: str
+    kind: str
+    unit_id: str
+    status: Status
+    summary: str
+    since: datetime
+    last_look_at: datetime | None
+    last_success_at: datetime | None
+    last_size: int | None
+    last_verify_at: datetime | None
+    last_verify_ok: bool | None
+    verify_summary: str
+
+
+@dataclass(frozen=True)
+class AvSnapshot:
+    """The latest antivirus state of one host."""
+
+    host: str
+    product: str
+    status: Status
+    summary: str
+    since: datetime
+    last_report_at: datetime
+    signature_updated: datetime | None
+    signature_version: str | None
+    realtime: bool | None
+
+    @property
+    def compliant(self) -> bool:
+        return self.status is Status.OK
+
+
+@dataclass(frozen=True)
+class RestoreTestRecord:
+    id: int
+    backup: str
+    performed_at: datetime
+    performed_by: str
+    restored: str
+    success: bool
+    notes: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    at: datetime
+    mode: str
+    status: Status
+    summary: str
+    size: int | None
+    last_success_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    subject: str
+    kind: str
+    start: datetime
+    end: datetime | None
+    summary: str
+
+
+def backup_snapshot(row: BackupState) -> BackupSnapshot:
+    return BackupSnapshot(
+        row.name,
+        row.kind,
+        row.unit_id,
+        Status(row.status),
+        row.summary,
+        row.since,
+        row.last_look_at,
+        row.last_success_at,
+        row.last_size,
+        row.last_verify_at,
+        row.last_verify_ok,
+        row.verify_summary,
+    )
+
+
+def av_snapshot(row: AvHost) -> AvSnapshot:
+    return AvSnapshot(
+        row.host,
+        row.product,
+        Status(row.status),
+        row.summary,
+        row.since,
+        row.last_report_at,
+        row.signature_updated,
+        row.signature_version,
+        row.realtime,
+    )
+
+
+def ensure_state(db: Session, cfg: BackupConfig, now: datetime) -> BackupState:
+    """The backup's state row, created on first sight (its ``first_seen`` starts the clock)."""
+    row = db.get(BackupState, cfg.name)
+    if row is None:
+        row = BackupState(
+            name=cfg.name,
+            kind=cfg.kind,
+            unit_id=cfg.unit,
+            first_seen=now,
+            status=int(Status.UNKNOWN),
+            summary="not looked at yet",
+            since=now,
+            look_status=int(Status.UNKNOWN),
+            verify_summary="",
+            verify_cursor=0,
+        )
+        db.add(row)
+        db.flush()
+    else:
+        row.kind, row.unit_id = cfg.kind, cfg.unit
+    return row
+
+
+def _incident_kind(status: Status) -> str | None:
+    return {Status.CRITICAL: NONCOMPLIANT, Status.UNKNOWN: UNKNOWN}.get(status)
+
+
+def _move_incident(
+    db: Session,
+    model: type[BackupIncident] | type[AvIncident],
+    subject: str,
+    status: Status,
+    at: datetime,
+    summary: str,
+    opened_at: datetime | None = None,
+) -> tuple[str | None, str | None]:
+    """Close the open incident if the status left its kind; open one if needed.
+
+    Returns (kind opened, kind closed). ``opened_at`` backdates a new non-compliant
+    interval to when the backup actually went stale (its deadline), not when we noticed.
+    """
+    key = model.backup if model is BackupIncident else model.host  # type: ignore[union-attr]
+    open_row: BackupIncident | AvIncident | None = db.scalars(  # type: ignore[assignment]
+        select(model).where(key == subject, model.end.is_(None)).order_by(model.start.desc())
+    ).first()
+    wanted = _incident_kind(status)
+    closed = opened = None
+    if open_row is not None and open_row.kind != wanted:
+        open_row.end = max(at, open_row.start)
+        closed = open_row.kind
+        open_row = None
+    if wanted is not None and open_row is None:
+        start = min(opened_at, at) if opened_at is not None else at
+        if closed is not None:
+            start = at
+        fields: dict[str, Any] = {"kind": wanted, "start": start, "end": None, "summary": summary}
+        fields["backup" if model is BackupIncident else "host"] = subject
+        db.add(model(**fields))
+        opened = wanted
+    return opened, closed
+
+
+def record_backup(
+    db: Session, cfg: BackupConfig, result: ProbeResult, *, verify: bool
+) -> tuple[BackupSnapshot, list[Event]]:
+    """Store one look or verification of ``cfg`` and move its incidents; events to publish."""
+    at = result.started_at
+    row = ensure_state(db, cfg, at)
+    before = Status(row.status)
+    values = {m.name: m.value for m in result.measurements}
+    size = values.get(SIZE)
+    last_success = from_ts(values.get(LAST_SUCCESS))
+    if verify:
+        row.last_verify_attempt_at = at
+        if result.status in (Status.OK, Status.CRITICAL):
+            row.last_verify_ok = result.status is Status.OK
+            row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
+            row.verify_summary = result.summary
+            if result.status is Status.OK:
+                row.verify_cursor += 1
+        else:
+            row.verify_summary = f"last verification could not tell: {result.summary}"
+    else:
+        row.last_look_at = at
+        row.look_status = int(result.status)
+        if last_success is not None:
+            row.last_success_at = last_success
+        if size is not None:
+            row.last_size = int(size)
+        if VERIFY_OK in values:
+            row.last_verify_ok = values[VERIFY_OK] == 1
+            row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
+            row.verify_summary = "sha256 sidecar " + (
+                "matches" if row.last_verify_ok else "does NOT match"
+            )
+        row.summary = result.summary
+    db.add(
+        BackupRun(
+            backup=cfg.name,
+            at=at,
+            mode="verify" if verify else "look",
+            status=int(result.status),
+            summary=result.summary[:2000],
+            size=int(size) if size is not None else None,
+            last_success_at=last_success,
+            duration=result.duration,
+        )
+    )
+    status = Status(row.look_status)
+    if cfg.kind in VERIFIED_KINDS and status is Status.OK and not verify:
+        reference = row.last_verify_at or row.first_seen
+        if at - reference > 2 * cfg.verify_interval:
+            status = Status.WARNING
+            row.summary = (
+                f"{row.summary}; no successful verification for over "
+                f"{(2 * cfg.verify_interval).days} d (is `check` locked or failing?)"
+            )
+    if row.last_verify_ok is False:
+        status = Status.CRITICAL
+        if not row.summary.endswith(row.verify_summary):
+            row.summary = f"{row.summary}; verification failed: {row.verify_summary}"
+    if status is not before:
+        row.since = at
+    row.status = int(status)
+    stale_at = None
+    if (
+        status is Status.CRITICAL
+        and row.last_success_at is not None
+        and row.last_verify_ok is not False
+    ):
+        limit = deadline(
+            row.last_success_at,
+            max_age=cfg.max_age,
+            period=cfg.period,
+            schedule=cfg.schedule,
+            grace=cfg.grace,
+        )
+        if limit is not None and limit.at < at:
+            stale_at = max(limit.at, row.first_seen)
+    opened, closed = _move_incident(db, BackupIncident, cfg.name, status, at, row.summary, stale_at)
+    found: list[Event] = []
+    data = {"backup": cfg.name, "kind": cfg.kind, "unit": cfg.unit}
+    if opened == NONCOMPLIANT:
+        found.append(Event(events.BACKUP_NONCOMPLIANT, cfg.name, status, at, row.summary, data))
+    elif closed == NONCOMPLIANT and status in (Status.OK, Status.WARNING):
+        found.append(Event(events.BACKUP_RECOVERED, cfg.name, status, at, row.summary, data))
+    db.flush()
+    return backup_snapshot(row), found
+
+
+def record_ping(
+    db: Session,
+    cfg: BackupConfig,
+    kind: str,
+    at: datetime,
+    *,
+    exit_code: int | None = None,
+    remote_addr: str | None = None,
+    body: str = "",
+) -> BackupPing:
+    """Store one ping; a success after a start carries the run time."""
+    if kind not in PING_KINDS:
+        raise ValidationError(f"unknown ping kind {kind!r}")
+    ensure_state(db, cfg, at)
+    if kind == "exit" and exit_code == 0:
+        kind = "success"
+    runtime = None
+    if kind == "success":
+        last = db.scalars(
+            select(BackupPing)
+            .where(BackupPing.backup == cfg.name, BackupPing.kind != "start")
+            .order_by(BackupPing.at.desc(), BackupPing.id.desc())
+        ).first()
+        start = db.scalars(
+            select(BackupPing)
+            .where(BackupPing.backup == cfg.name, BackupPing.kind == "start")
+            .order_by(BackupPing.at.desc(), BackupPing.id.desc())
+        ).first()
+        if start is not None and (last is None or start.at >= last.at) and start.at <= at:
+            runtime = (at - start.at).total_seconds()
+    ping = BackupPing(
+        backup=cfg.name,
+        at=at,
+        kind=kind,
+        exit_code=exit_code,
+        runtime=runtime,
+        remote_addr=remote_addr,
+        body=body[:2000],
+    )
+    db.add(ping)
+    db.flush()
+    return ping
+
+
+def push_facts(db: Session, name: str) -> PushFacts:
+    """The latest start, success and failure of a push backup."""
+    state = db.get(BackupState, name)
+
+    def latest(*kinds: str) -> BackupPing | None:
+        return db.scalars(
+            select(BackupPing)
+            .where(BackupPing.backup == name, BackupPing.kind.in_(kinds))
+            .order_by(BackupPing.at.desc(), BackupPing.id.desc())
+        ).first()
+
+    success, start, fail = latest("success"), latest("start"), latest("fail", "exit")
+    first = state.first_seen if state else datetime.now(UTC)
+    return PushFacts(
+        first_seen=first,
+        last_success=success.at if success else None,
+        last_start=start.at if start else None,
+        last_fail=fail.at if fail else None,
+        exit_code=fail.exit_code if fail else None,
+        runtime=success.runtime if success else None,
+    )
+
+
+def add_restore_test(
+    db: Session,
+    settings: Settings,
+    *,
+    backup: str,
+    performed_at: datetime,
+    performed_by: str,
+    restored: str,
+    success: bool,
+    notes: str,
+    recorded_by: str,
+    now: datetime,
+) -> RestoreTestRecord:
+    """Record a manual restore test; bad input raises ValidationError and writes nothing."""
+    names = {b.name for b in settings.backups}
+    problems = []
+    if backup not in names:
+        problems.append(f'unknown backup "{backup}" (known: {", ".join(sorted(names)) or "none"})')
+    if performed_at.tzinfo is None:
+        problems.append("the time of the test needs a time zone")
+    elif performed_at > now + timedelta(minutes=5):
+        problems.append("the test cannot be in the future")
+    if not performed_by.strip():
+        problems.append("who performed the test is required")
+    if not restored.strip():
+        problems.append("what was restored is required")
+    if problems:
+        raise ValidationError("restore test not recorded: " + "; ".join(problems))
+    row = RestoreTest(
+        backup=backup,
+        performed_at=performed_at,
+        performed_by=performed_by.strip()[:200],
+        restored=restored.strip(),
+        success=success,
+        notes=notes.strip(),
+        recorded_at=now,
+        recorded_by=recorded_by[:64],
+    )
+    db.add(row)
+    db.flush()
+    return _restore_record(row)
+
+
+def _restore_record(row: RestoreTest) -> RestoreTestRecord:
+    return RestoreTestRecord(
+        row.id,
+        row.backup,
+        row.performed_at,
+        row.performed_by,
+        row.restored,
+        row.success,
+        row.notes,
+        row.recorded_by,
+    )
+
+
+def restore_tests(
+    db: Session, backup: str | None = None, limit: int = 200
+) -> list[RestoreTestRecord]:
+    query = select(RestoreTest).order_by(RestoreTest.performed_at.desc()).limit(limit)
+    if backup is not None:
+        query = query.where(RestoreTest.backup == backup)
+    return [_restore_record(r) for r in db.scalars(query)]
+
+
+def runs(db: Session, backup: str, limit: int = 100) -> list[RunRecord]:
+    rows = db.scalars(
+        select(BackupRun)
+        .where(BackupRun.backup == backup)
+        .order_by(BackupRun.at.desc(), BackupRun.id.desc())
+        .limit(limit)
+    )
+    return [
+        RunRecord(r.at, r.mode, Status(r.status), r.summary, r.size, r.last_success_at)
+        for r in rows
+    ]
+
+
+def backup_incidents(db: Session, backup: str, limit: int = 50) -> list[IncidentRecord]:
+    rows = db.scalars(
+        select(BackupIncident)
+        .where(BackupIncident.backup == backup)
+        .order_by(BackupIncident.start.desc())
+        .limit(limit)
+    )
+    return [IncidentRecord(r.backup, r.kind, r.start, r.end, r.summary) for r in rows]
+
+
+def backup_states(db: Session) -> dict[str, BackupSnapshot]:
+    return {r.name: backup_snapshot(r) for r in db.scalars(select(BackupState))}
+
+
+def prune(db: Session, before: datetime) -> int:
+    """Drop raw history older than ``before``; states, incidents and restore tests stay."""
+    removed = 0
+    for model, column in (
+        (BackupRun, BackupRun.at),
+        (BackupPing, BackupPing.at),
+        (AvReport, AvReport.reported_at),
+    ):
+        result = db.execute(delete(model).where(column < before))
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
+
+
+# --- antivirus ----------------------------------------------------------------
+
+
+def normalize_host(host: str) -> str:
+    """Hostnames compare case-insensitively (Windows reports them upper-case)."""
+    return host.strip().lower()
+
+
+def record_av(
+    db: Session,
+    *,
+    host: str,
+    product: str,
+    status: Status,
+    summary: str,
+    at: datetime,
+    signature_updated: datetime | None,
+    signature_version: str | None,
+    realtime: bool | None,
+    fields: dict[str, Any],
+) -> tuple[AvSnapshot, list[Event]]:
+    """Store one antivirus report (agent or ClamAV) and move the host's incidents."""
+    host = normalize_host(host)
+    if not host:
+        raise ValidationError("antivirus report without a hostname")
+    row = db.get(AvHost, host)
+    before = None if row is None else Status(row.status)
+    if row is None:
+        row = AvHost(host=host, first_seen=at, since=at, last_report_at=at, fields={})
+        db.add(row)
+    elif at < row.last_report_at:
+        # An older report arriving late does not overwrite the newer state.
+        db.add(_report_row(host, product, status, summary, at, signature_updated, realtime))
+        return av_snapshot(row), []
+    row.product, row.status, row.summary = product, int(status), summary
+    row.last_report_at = at
+    row.signature_updated, row.signature_version = signature_updated, signature_version
+    row.realtime, row.fields = realtime, fields
+    if before is not status:
+        row.since = at
+    db.add(_report_row(host, product, status, summary, at, signature_updated, realtime))
+    events_out = _av_incident(db, row, status, at, summary)
+    db.flush()
+    return av_snapshot(row), events_out
+
+
+def _report_row(
+    host: str,
+    product: str,
+    status: Status,
+    summary: str,
+    at: datetime,
+    signature_updated: datetime | None,
+    realtime: bool | None,
+) -> AvReport:
+    return AvReport(
+        host=host,
+        product=product,
+        reported_at=at,
+        status=int(status),
+        summary=summary[:2000],
+        signature_age=(at - signature_updated).total_seconds() if signature_updated else None,
+        realtime=realtime,
+    )
+
+
+def _av_incident(
+    db: Session, row: AvHost, status: Status, at: datetime, summary: str
+) -> list[Event]:
+    # For antivirus anything but OK is out of compliance (WARNING included).
+    effective = (
+        Status.OK
+        if status is Status.OK
+        else (Status.UNKNOWN if status is Status.UNKNOWN else Status.CRITICAL)
+    )
+    opened, _ = _move_incident(db, AvIncident, row.host, effective, at, summary)
+    if opened == NONCOMPLIANT:
+        return [
+            Event(
+                events.ANTIVIRUS_NONCOMPLIANT,
+                row.host,
+                status,
+                at,
+                summary,
+                {"host": row.host, "product": row.product},
+            )
+        ]
+    return []
+
+
+def record_agent_report(
+    db: Session, settings: Settings, data: dict[str, Any], at: datetime
+) -> tuple[AvSnapshot, list[Event]] | None:
+    """An ``agent_report`` event's payload → a Defender verdict stored for its host."""
+    fields = data.get("antivirus")
+    host = data.get("hostname")
+    if not isinstance(fields, dict) or not isinstance(host, str) or not host.strip():
+        return None
+    reported = data.get("reported_at")
+    from checks.defender import parse_time
+
+    # A client clock ahead of ours must not push the report into the future.
+    when = min(parse_time(reported) or at, at)
+    av = settings.antivirus
+    verdict = evaluate_defender(
+        fields, when, warning=av.signature_warning, critical=av.signature_critical
+    )
+    return record_av(
+        db,
+        host=host,
+        product="defender",
+        status=verdict.status,
+        summary=verdict.summary,
+        at=when,
+        signature_updated=verdict.signature_updated,
+        signature_version=verdict.signature_version,
+        realtime=verdict.realtime,
+        fields=fields,
+    )
+
+
+def sweep_av(db: Session, settings: Settings, now: datetime) -> list[Event]:
+    """Hosts silent longer than ``silent_after`` become UNKNOWN; Defender ages re-judged at now."""
+    av = settings.antivirus
+    found: list[Event] = []
+    for row in db.scalars(select(AvHost)):
+        if now - row.last_report_at > av.silent_after:
+            silent_from = row.last_report_at + av.silent_after
+            if row.status != int(Status.UNKNOWN) or "no report" not in row.summary:
+                row.status = int(Status.UNKNOWN)
+                row.summary = (
+                    f"no report since {row.last_report_at:%Y-%m-%d %H:%M} UTC "
+                    f"(silent for over {av.silent_after.days} d)"
+                )
+                row.since = silent_from
+            _move_incident(db, AvIncident, row.host, Status.UNKNOWN, silent_from, row.summary)
+            continue
+        if row.product == "defender" and row.fields:
+            verdict = evaluate_defender(
+                row.fields, now, warning=av.signature_warning, critical=av.signature_critical
+            )
+            if int(verdict.status) != row.status:
+                row.status, row.summary, row.since = int(verdict.status), verdict.summary, now
+                found += _av_incident(db, row, verdict.status, now, verdict.summary)
+    db.flush()
+    return found
+
+
+def av_states(db: Session) -> dict[str, AvSnapshot]:
+    return {r.host: av_snapshot(r) for r in db.scalars(select(AvHost))}
+
+
+def av_incidents(db: Session, host: str | None = None, limit: int = 100) -> list[IncidentRecord]:
+    query = select(AvIncident).order_by(AvIncident.start.desc()).limit(limit)
+    if host is not None:
+        query = query.where(AvIncident.host == normalize_host(host))
+    return [IncidentRecord(r.host, r.kind, r.start, r.end, r.summary) for r in db.scalars(query)]

@@ -1,0 +1,232 @@
+"""Pages "Kopie zapasowe" and "Ochrona antywirusowa", the restore-test form, push endpoints.
+
+The push endpoints have no login: the token is an unguessable UUID. An unknown or
+malformed token gets 404 and nothing is written, so scanning reveals nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from checks.backup_base import human_age, human_size
+from checks.backups import store
+from checks.backups.public import antivirus_compliance
+from checks.backups.service import service
+from itops.auth import ADMIN, AUDITOR, IT_OFFICER
+from itops.context import AppContext
+from itops.db.session import session_scope
+from itops.errors import ValidationError
+from itops.web.security import current_user, requires
+from itops.web.templating import render
+
+logger = logging.getLogger(__name__)
+
+READERS = (ADMIN, IT_OFFICER, AUDITOR)
+WRITERS = (ADMIN, IT_OFFICER)
+MAX_BODY = 10_000
+
+
+async def ping(request: Request) -> Response:
+    """``/ping/<uuid>[/start|/fail|/<exit-code>]`` from a backup job (GET or POST)."""
+    ctx: AppContext = request.app.state.ctx
+    svc = service(ctx)
+    raw = request.path_params["token"]
+    try:
+        token = str(UUID(raw))
+    except ValueError:
+        return PlainTextResponse("not found\n", status_code=404)
+    cfg = svc.by_token(token)
+    if cfg is None:
+        return PlainTextResponse("not found\n", status_code=404)
+    action = request.path_params.get("action", "success")
+    exit_code: int | None = None
+    if action not in ("success", "start", "fail"):
+        if not action.isdigit() or int(action) > 255:
+            return PlainTextResponse("not found\n", status_code=404)
+        exit_code = int(action)
+        action = "exit"
+    body = ""
+    if int(request.headers.get("content-length") or 0) > 100 * MAX_BODY:
+        return PlainTextResponse("request body too large\n", status_code=413)
+    if request.method == "POST":
+        data = await request.body()
+        body = data[:MAX_BODY].decode("utf-8", "replace")
+    remote = request.client.host if request.client else None
+    await asyncio.to_thread(svc.record_ping, cfg, action, exit_code, remote, body)
+    await svc.look(cfg.name)
+    return PlainTextResponse("OK\n")
+
+
+def _local(ctx: AppContext, value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(ctx.settings.office.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+@requires(*READERS)
+async def backups_page(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    svc = service(ctx)
+    names = list(svc.backups())
+    with session_scope(ctx.sessions) as db:
+        states = store.backup_states(db)
+        trend = {
+            n: [
+                r.size
+                for r in reversed(store.runs(db, n, 30))
+                if r.size is not None and r.mode == "look"
+            ]
+            for n in names
+        }
+        tests = {n: store.restore_tests(db, n, 1) for n in names}
+    now = ctx.clock.now()
+    rows = []
+    for cfg in svc.backups().values():
+        snap = states.get(cfg.name)
+        rows.append(
+            {
+                "cfg": cfg,
+                "snap": snap,
+                "age": human_age((now - snap.last_success_at).total_seconds())
+                if snap and snap.last_success_at
+                else "—",
+                "size": human_size(snap.last_size) if snap and snap.last_size is not None else "—",
+                "trend": _sparkline(trend.get(cfg.name, [])),
+                "last_test": tests[cfg.name][0] if tests[cfg.name] else None,
+            }
+        )
+    return render(request, "backups.html", {"rows": rows, "fmt": lambda d: _local(ctx, d)})
+
+
+@requires(*READERS)
+async def backup_detail(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    name = request.path_params["name"]
+    cfg = service(ctx).backups().get(name)
+    if cfg is None:
+        return PlainTextResponse("not found\n", status_code=404)
+    return _detail(request, ctx, name, {})
+
+
+def _detail(
+    request: Request, ctx: AppContext, name: str, extra: dict[str, object], status: int = 200
+) -> Response:
+    cfg = service(ctx).backups()[name]
+    with session_scope(ctx.sessions) as db:
+        snap = store.backup_states(db).get(name)
+        history = store.runs(db, name, 100)
+        incidents = store.backup_incidents(db, name, 50)
+        tests = store.restore_tests(db, name)
+    user = current_user(request)
+    can_write = bool(user and user.role in WRITERS)
+    context = {
+        "cfg": cfg,
+        "snap": snap,
+        "history": history,
+        "incidents": incidents,
+        "tests": tests,
+        "can_write": can_write,
+        "fmt": lambda d: _local(ctx, d),
+        "size": lambda s: human_size(s) if s is not None else "—",
+        "today": _local(ctx, ctx.clock.now()).replace(" ", "T"),
+        # The token is the push job's only credential: shown to those who may configure it.
+        "push_url": f"/ping/{cfg.options.token}" if cfg.kind == "push" and can_write else None,
+        **extra,
+    }
+    return render(request, "backup_detail.html", context, status)
+
+
+@requires(*WRITERS)
+async def restore_test_submit(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    name = request.path_params["name"]
+    if name not in service(ctx).backups():
+        return PlainTextResponse("not found\n", status_code=404)
+    form = await request.form()
+    user = current_user(request)
+    values = {
+        k: str(form.get(k, ""))
+        for k in ("performed_at", "performed_by", "restored", "result", "notes")
+    }
+    try:
+        when = datetime.fromisoformat(values["performed_at"]) if values["performed_at"] else None
+    except ValueError:
+        when = None
+    try:
+        if when is None:
+            raise ValidationError("restore test not recorded: give the date and time of the test")
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=ZoneInfo(ctx.settings.office.timezone))
+        if values["result"] not in ("ok", "failed"):
+            raise ValidationError("restore test not recorded: choose the result")
+        with session_scope(ctx.sessions) as db:
+            store.add_restore_test(
+                db,
+                ctx.settings,
+                backup=name,
+                performed_at=when,
+                performed_by=values["performed_by"],
+                restored=values["restored"],
+                success=values["result"] == "ok",
+                notes=values["notes"],
+                recorded_by=user.login if user else "?",
+                now=ctx.clock.now(),
+            )
+    except ValidationError as exc:
+        return _detail(request, ctx, name, {"error": str(exc), "form": values}, 400)
+    return RedirectResponse(f"/backups/{name}#restore-tests", status_code=303)
+
+
+@requires(*READERS)
+async def antivirus_page(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    now = ctx.clock.now()
+    with session_scope(ctx.sessions) as db:
+        compliance = antivirus_compliance(db, ctx.settings, now, None)
+        states = store.av_states(db)
+        incidents = store.av_incidents(db, None, 50)
+    return render(
+        request,
+        "antivirus.html",
+        {
+            "c": compliance,
+            "states": states,
+            "incidents": incidents,
+            "now": now,
+            "fmt": lambda d: _local(ctx, d),
+            "age": lambda d: human_age((now - d).total_seconds()) if d else "—",
+        },
+    )
+
+
+def _sparkline(values: list[int], width: int = 120, height: int = 24) -> str:
+    """SVG polyline points of the size trend (empty below two points)."""
+    if len(values) < 2:
+        return ""
+    top, low = max(values), min(values)
+    span = (top - low) or 1
+    step = width / (len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - (v - low) / span * (height - 2) - 1:.1f}"
+        for i, v in enumerate(values)
+    )
+
+
+def routes() -> list[BaseRoute]:
+    methods = ["GET", "POST"]  # Starlette answers HEAD for GET routes too
+    return [
+        Route("/ping/{token}", ping, methods=methods),
+        Route("/ping/{token}/{action}", ping, methods=methods),
+        Route("/backups", backups_page),
+        Route("/backups/{name}", backup_detail),
+        Route("/backups/{name}/restore-tests", restore_test_submit, methods=["POST"]),
+        Route("/antivirus", antivirus_page),
+    ]

@@ -1,0 +1,235 @@
+"""``clamav``: the local ClamAV daemon and the age of its signatures.
+
+Three signals: ``clamd`` answers ``PING`` with ``PONG`` on its socket; the daily
+database's build time (the ``.cvd/.cld/.cud`` header, else ``sigtool --info``, else the
+date in clamd's ``VERSION`` reply) is not too old; ``freshclam`` ran recently (the mtime
+of ``freshclam.dat``, which freshclam rewrites on every run, or of its log file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import model_validator
+
+from checks.backup_base import human_age, run_tool, tool_env
+from itops.check import Check, Options
+from itops.config import Duration, PositiveDuration
+from itops.errors import ProbeError
+from itops.status import Measurement, Status, worst
+
+CLAMD_UP = "clamd_up"
+SIGNATURE_AT = "signature_ts"
+SIGNATURE_VERSION = "signature_version"
+FRESHCLAM_AT = "freshclam_ts"
+OBSERVED = "observed_at"
+
+HEADER_TIME = "%d %b %Y %H-%M %z"
+_SIGTOOL_TIME = re.compile(r"^Build time:\s*(.+)$", re.MULTILINE)
+
+
+class ClamavOptions(Options):
+    socket: Path | None = Path("/run/clamav/clamd.ctl")
+    tcp: str | None = None
+    database_dir: Path = Path("/var/lib/clamav")
+    signature_warning: PositiveDuration = timedelta(days=1)
+    signature_critical: PositiveDuration = timedelta(days=7)
+    freshclam_max_age: Duration | None = timedelta(hours=26)
+    freshclam_log: Path | None = None
+    sigtool: str = "sigtool"
+    connect_timeout: PositiveDuration = timedelta(seconds=5)
+
+    @model_validator(mode="after")
+    def _one_address(self) -> ClamavOptions:
+        if self.tcp is not None:
+            host, sep, port = self.tcp.rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError('tcp must be "HOST:PORT", e.g. "127.0.0.1:3310"')
+        if self.signature_critical < self.signature_warning:
+            raise ValueError("signature_critical must not be shorter than signature_warning")
+        return self
+
+
+def parse_header(head: bytes) -> tuple[datetime, int] | None:
+    """Build time and version from a ClamAV database header (512 bytes, ``ClamAV-VDB:``)."""
+    text = head[:512].split(b"\0", 1)[0].decode("ascii", "replace").strip()
+    if not text.startswith("ClamAV-VDB:"):
+        return None
+    fields = text.split(":")
+    try:
+        built = datetime.strptime(fields[1], HEADER_TIME).astimezone(UTC)
+        version = int(fields[2])
+    except (IndexError, ValueError):
+        return None
+    return built, version
+
+
+def daily_database(database_dir: Path) -> Path | None:
+    """The newest ``daily.{cld,cvd,cud}`` in ``database_dir``."""
+    found = [database_dir / f"daily.{ext}" for ext in ("cld", "cvd", "cud")]
+    existing = [p for p in found if p.is_file()]
+    return max(existing, key=lambda p: p.stat().st_mtime) if existing else None
+
+
+def parse_version_reply(reply: str) -> tuple[int | None, datetime | None]:
+    """``ClamAV 1.4.6/27830/Thu Nov 26 08:19:52 2026`` → (27830, time in the host's zone)."""
+    parts = reply.strip().split("/")
+    if len(parts) < 3:
+        return None, None
+    try:
+        version = int(parts[1])
+        local = time.strptime(parts[2].strip(), "%a %b %d %H:%M:%S %Y")
+        return version, datetime.fromtimestamp(time.mktime(local), UTC)
+    except (ValueError, OverflowError):
+        return None, None
+
+
+class ClamavCheck(Check[ClamavOptions]):
+    """clamd answers, signatures are fresh, freshclam keeps running."""
+
+    kind = "clamav"
+    Options = ClamavOptions
+    counts_for_kpi_default = False
+    timeout_status = Status.UNKNOWN
+
+    def __init__(self, config: object, clock: object | None = None) -> None:
+        super().__init__(config)  # type: ignore[arg-type]
+        from itops.clock import Clock, SystemClock
+
+        self.clock: Clock = clock or SystemClock()  # type: ignore[assignment]
+        self.detail = ""
+
+    @property
+    def target(self) -> str:
+        return self.options.tcp or str(self.options.socket)
+
+    async def _command(self, command: bytes) -> str:
+        opts = self.options
+        limit = opts.connect_timeout.total_seconds()
+        if opts.tcp:
+            host, _, port = opts.tcp.rpartition(":")
+            opening = asyncio.open_connection(host.strip("[]"), int(port))
+        else:
+            opening = asyncio.open_unix_connection(str(opts.socket))
+        reader, writer = await asyncio.wait_for(opening, limit)
+        try:
+            writer.write(b"z" + command + b"\0")
+            await writer.drain()
+            data = await asyncio.wait_for(reader.read(4096), limit)
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except OSError:
+                pass
+        return data.rstrip(b"\0").decode("utf-8", "replace")
+
+    async def probe(self) -> Sequence[Measurement]:
+        out = [Measurement(OBSERVED, self.clock.now().timestamp(), "ts")]
+        reply_version = ""
+        try:
+            pong = await self._command(b"PING")
+            up = pong.strip() == "PONG"
+            if up:
+                reply_version = await self._command(b"VERSION")
+            self.detail = "" if up else f"clamd answered {pong[:40]!r} to PING"
+        except (OSError, TimeoutError) as exc:
+            up = False
+            self.detail = (
+                f"clamd does not answer on {self.target}: {exc.strerror or exc}"
+                if isinstance(exc, OSError)
+                else f"clamd does not answer on {self.target} in time"
+            )
+        out.append(Measurement(CLAMD_UP, 1 if up else 0))
+        built = await self._signature_time(reply_version)
+        if built is not None:
+            out.append(Measurement(SIGNATURE_AT, built[0].timestamp(), "ts"))
+            if built[1] is not None:
+                out.append(Measurement(SIGNATURE_VERSION, built[1]))
+        freshclam = self._freshclam_time()
+        if freshclam is not None:
+            out.append(Measurement(FRESHCLAM_AT, freshclam, "ts"))
+        return out
+
+    async def _signature_time(self, reply: str) -> tuple[datetime, int | None] | None:
+        """Header first (exact UTC offset), then ``sigtool --info``, then clamd's VERSION."""
+        path = await asyncio.to_thread(daily_database, self.options.database_dir)
+        if path is not None:
+            try:
+                with path.open("rb") as fh:
+                    parsed = parse_header(fh.read(512))
+            except PermissionError:
+                parsed = None
+            if parsed is not None:
+                return parsed[0], parsed[1]
+            try:
+                result = await run_tool(
+                    [self.options.sigtool, "--info", str(path)], env=tool_env(), timeout=30
+                )
+            except ProbeError:
+                result = None
+            match = _SIGTOOL_TIME.search(result.stdout) if result else None
+            if match:
+                try:
+                    when = datetime.strptime(match.group(1).strip(), "%d %b %Y %H:%M %z")
+                    return when.astimezone(UTC), None
+                except ValueError:
+                    pass
+        version, replied = parse_version_reply(reply)
+        return (replied, version) if replied is not None else None
+
+    def _freshclam_time(self) -> float | None:
+        for candidate in (self.options.database_dir / "freshclam.dat", self.options.freshclam_log):
+            if candidate is not None:
+                try:
+                    return os.stat(candidate).st_mtime
+                except OSError:
+                    continue
+        return None
+
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+        opts = self.options
+        v = {m.name: m.value for m in measurements}
+        now = v[OBSERVED]
+        statuses: list[Status] = []
+        notes: list[str] = []
+        if v.get(CLAMD_UP) == 1:
+            notes.append("clamd answers PONG")
+        else:
+            statuses.append(Status.CRITICAL)
+            notes.append(self.detail or "clamd does not answer")
+        built = v.get(SIGNATURE_AT)
+        if built is None:
+            statuses.append(Status.UNKNOWN)
+            notes.append(
+                f"cannot tell the signature age: no readable daily database in {opts.database_dir}"
+            )
+        else:
+            age = now - built
+            version = v.get(SIGNATURE_VERSION)
+            number = f" {int(version)}" if version is not None else ""
+            label = f"signatures{number} are {human_age(age)} old"
+            if age > opts.signature_critical.total_seconds():
+                statuses.append(Status.CRITICAL)
+                label += f" (over {human_age(opts.signature_critical.total_seconds())})"
+            elif age > opts.signature_warning.total_seconds():
+                statuses.append(Status.WARNING)
+                label += f" (over {human_age(opts.signature_warning.total_seconds())})"
+            notes.append(label)
+        if opts.freshclam_max_age:  # None or 0 = do not watch freshclam
+            fresh = v.get(FRESHCLAM_AT)
+            if fresh is None:
+                statuses.append(Status.WARNING)
+                notes.append("no trace of freshclam (freshclam.dat missing): is it running?")
+            elif now - fresh > opts.freshclam_max_age.total_seconds():
+                statuses.append(Status.WARNING)
+                notes.append(f"freshclam last ran {human_age(now - fresh)} ago")
+        # A dead clamd is a known failure even when the signature age cannot be read.
+        status = Status.CRITICAL if Status.CRITICAL in statuses else worst(statuses)
+        return status, "; ".join(notes)

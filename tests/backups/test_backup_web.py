@@ -1,0 +1,218 @@
+"""Push endpoints and dashboard pages over real HTTP (uvicorn on a free port, aiohttp client)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+import uvicorn
+from backup_support import PUSH_TOKEN, settings_with
+from sqlalchemy import func, select
+
+from checks.backups.models import BackupPing, RestoreTest
+from checks.backups.service import service
+from itops import auth
+from itops.context import AppContext
+from itops.db.session import session_scope
+from itops.status import Status
+from itops.web.app import create_app
+
+PASSWORD = "haslo-testowe-123"
+
+
+class Server:
+    def __init__(self, ctx: AppContext, port: int) -> None:
+        self.ctx = ctx
+        self.base = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def server(ctx: AppContext) -> AsyncIterator[Server]:
+    from conftest import free_port
+
+    ctx.settings = settings_with(
+        ctx.settings.storage.url,
+        backups=[
+            {
+                "name": "nas-kopia",
+                "kind": "push",
+                "token": PUSH_TOKEN,
+                "period": "1d",
+                "grace": "1h",
+                "min_runtime": "5m",
+            }
+        ],
+    )
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(ctx), host="127.0.0.1", port=port, log_config=None, lifespan="off"
+    )
+    srv = uvicorn.Server(config)
+    srv.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(srv.serve())
+    while not srv.started:
+        await asyncio.sleep(0.02)
+    yield Server(ctx, port)
+    srv.should_exit = True
+    await task
+
+
+async def get(url: str, method: str = "GET") -> int:
+    async with aiohttp.ClientSession() as http, http.request(method, url) as resp:
+        return resp.status
+
+
+def pings(ctx: AppContext) -> int:
+    with session_scope(ctx.sessions) as db:
+        return int(db.scalar(select(func.count()).select_from(BackupPing)) or 0)
+
+
+async def test_unknown_or_malformed_token_is_404_and_writes_nothing(server: Server) -> None:
+    other = "00000000-0000-4000-8000-000000000099"
+    assert await get(f"{server.base}/ping/{other}") == 404
+    assert await get(f"{server.base}/ping/{other}/start", "POST") == 404
+    assert await get(f"{server.base}/ping/nie-uuid") == 404
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}/bogus") == 404
+    assert pings(server.ctx) == 0
+
+
+async def test_success_ping_makes_the_backup_ok(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}", "POST") == 200
+    snap = service(server.ctx).snapshot.backups["nas-kopia"]
+    assert snap.status is Status.OK
+    assert snap.last_success_at == server.ctx.clock.now()
+
+
+async def test_fail_ping_is_critical_until_the_next_success(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}/fail") == 200
+    assert service(server.ctx).snapshot.backups["nas-kopia"].status is Status.CRITICAL
+    server.ctx.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}") == 200
+    assert service(server.ctx).snapshot.backups["nas-kopia"].status is Status.OK
+
+
+async def test_nonzero_exit_code_ping_is_critical_and_names_the_code(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}/3") == 200
+    snap = service(server.ctx).snapshot.backups["nas-kopia"]
+    assert snap.status is Status.CRITICAL and "exit code 3" in snap.summary
+
+
+async def test_zero_exit_code_ping_is_a_success(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}/0") == 200
+    assert service(server.ctx).snapshot.backups["nas-kopia"].status is Status.OK
+
+
+async def test_run_shorter_than_min_runtime_is_a_warning(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}/start") == 200
+    server.ctx.clock.advance(timedelta(seconds=20))  # type: ignore[attr-defined]
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}") == 200
+    snap = service(server.ctx).snapshot.backups["nas-kopia"]
+    assert snap.status is Status.WARNING
+    assert "min_runtime" in snap.summary
+
+
+async def test_missing_ping_after_period_and_grace_is_critical(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}") == 200
+    server.ctx.clock.advance(timedelta(hours=24, minutes=59))  # type: ignore[attr-defined]
+    assert (await service(server.ctx).look("nas-kopia")).status is Status.OK  # type: ignore[union-attr]
+    server.ctx.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    late = await service(server.ctx).look("nas-kopia")
+    assert late is not None and late.status is Status.CRITICAL
+    # The late ping finally arrives: compliant again.
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}") == 200
+    assert service(server.ctx).snapshot.backups["nas-kopia"].status is Status.OK
+
+
+async def login(http: aiohttp.ClientSession, server: Server, user: str) -> str:
+    """Create ``user`` (it_officer "jan" or auditor "audytor") and log in; the CSRF token."""
+    role = auth.IT_OFFICER if user == "jan" else auth.AUDITOR
+    with session_scope(server.ctx.sessions) as db:
+        auth.add_user(db, user, role, PASSWORD, server.ctx.clock.now(), "Jan Testowy")
+    base = server.base
+    async with http.get(f"{base}/login") as resp:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', await resp.text())
+    assert token is not None
+    form = {"login": user, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"}
+    async with http.post(f"{base}/login", data=form, allow_redirects=False) as resp:
+        assert resp.status == 303
+    async with http.get(f"{base}/backups") as resp:
+        page = await resp.text()
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def restore_form(csrf: str, **changes: str) -> dict[str, Any]:
+    form = {
+        "csrf_token": csrf,
+        "performed_at": "2026-11-25T09:30",
+        "performed_by": "Jan Testowy",
+        "restored": "baza ewidencji do serwera testowego",
+        "result": "ok",
+        "notes": "",
+    }
+    form.update(changes)
+    return form
+
+
+async def test_it_officer_records_a_restore_test_through_the_form(server: Server) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        csrf = await login(http, server, "jan")
+        url = f"{server.base}/backups/nas-kopia/restore-tests"
+        async with http.post(url, data=restore_form(csrf), allow_redirects=False) as resp:
+            assert resp.status == 303
+        async with http.get(f"{server.base}/backups/nas-kopia") as resp:
+            page = await resp.text()
+    assert "baza ewidencji do serwera testowego" in page
+    with session_scope(server.ctx.sessions) as db:
+        row = db.scalars(select(RestoreTest)).one()
+    assert row.recorded_by == "jan" and row.success
+    assert row.performed_at.hour == 8  # 09:30 Warsaw is 08:30 UTC
+
+
+async def test_restore_test_without_what_was_restored_is_refused(server: Server) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        csrf = await login(http, server, "jan")
+        url = f"{server.base}/backups/nas-kopia/restore-tests"
+        async with http.post(url, data=restore_form(csrf, restored="")) as resp:
+            assert resp.status == 400
+            assert "what was restored is required" in await resp.text()
+    with session_scope(server.ctx.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(RestoreTest)) == 0
+
+
+async def test_auditor_reads_the_pages_but_cannot_record(server: Server) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        csrf = await login(http, server, "audytor")
+        for path in ("/backups", "/backups/nas-kopia", "/antivirus"):
+            async with http.get(server.base + path) as resp:
+                assert resp.status == 200, path
+                text = await resp.text()
+                assert "Kopie zapasowe" in text and "Ochrona antywirusowa" in text
+                assert PUSH_TOKEN not in text  # the push credential is not shown to auditors
+        url = f"{server.base}/backups/nas-kopia/restore-tests"
+        async with http.post(url, data=restore_form(csrf)) as resp:
+            assert resp.status == 403
+
+
+async def test_pages_need_a_login(server: Server) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.base}/backups", allow_redirects=False) as resp:
+            assert resp.status == 303
+            assert resp.headers["location"].startswith("/login")
+
+
+async def test_metrics_endpoint_lists_backup_metrics(server: Server) -> None:
+    assert await get(f"{server.base}/ping/{PUSH_TOKEN}") == 200
+    async with aiohttp.ClientSession() as http, http.get(f"{server.base}/metrics") as resp:
+        text = await resp.text()
+    assert 'itops_backup_status{backup="nas-kopia"} 0.0' in text
+    assert 'itops_backup_last_success_timestamp_seconds{backup="nas-kopia"}' in text
