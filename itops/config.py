@@ -286,6 +286,18 @@ class CheckConfig(Model):
         return check_class(self.kind).counts_for_kpi_default
 
 
+# ---------------------------------------------------------------------------------------
+# §82 monitoring register (inventory.register)
+# ---------------------------------------------------------------------------------------
+class RegisterConfig(Model):
+    """The §82 register of employee IT monitoring (``[employee_monitoring]``)."""
+
+    policy_version: str = Field(default="", max_length=100)
+    retention_years: int = Field(default=10, ge=2, le=100)
+    anchor_file: Path | None = None
+    anchor_interval: PositiveDuration = timedelta(days=1)
+
+
 class Settings(Model):
     """The whole config file. Every section but ``[office]`` is optional."""
 
@@ -295,6 +307,7 @@ class Settings(Model):
     web: Web = Field(default_factory=Web)
     daemon: Daemon = Field(default_factory=Daemon)
     checks: list[CheckConfig] = Field(default_factory=list)
+    employee_monitoring: RegisterConfig = Field(default_factory=RegisterConfig)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:
