@@ -601,6 +601,10 @@ class EmployeeNotice:
     late: bool
 
 
+def employees(session: Session) -> list[Employee]:
+    return list(session.scalars(select(Employee).order_by(Employee.code)))
+
+
 def employee_notices(session: Session, on: date) -> list[EmployeeNotice]:
     """Employees employed on ``on`` with their earliest notice (None when missing).
 
@@ -609,7 +613,7 @@ def employee_notices(session: Session, on: date) -> list[EmployeeNotice]:
     """
     state = load_state(session)
     out = []
-    for emp in session.scalars(select(Employee).order_by(Employee.code)):
+    for emp in employees(session):
         if (emp.hired_on and emp.hired_on > on) or (emp.left_on and emp.left_on < on):
             continue
         notices = state.notices_of(emp.id)
