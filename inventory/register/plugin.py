@@ -1,10 +1,118 @@
-"""The §82 register as the core sees it."""
+"""The §82 register as the core sees it: tables, CLI, pages, menu, daily anchor job."""
 
 from __future__ import annotations
 
-from itops.plugins import Feature
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from itops.auth import AUDITOR, MONITORING_OFFICER
+from itops.plugins import Feature, Job, NavItem
+
+if TYPE_CHECKING:
+    import click
+    from starlette.routing import BaseRoute
+
+    from itops.context import AppContext
+
+logger = logging.getLogger(__name__)
+
+
+def _cli(group: click.Group) -> None:
+    from inventory.register.cli import register_commands
+
+    register_commands(group)
+
+
+def _routes(ctx: AppContext) -> list[BaseRoute]:
+    from inventory.register.web import routes
+
+    return routes(ctx)
+
+
+def write_anchor_job(ctx: AppContext) -> None:
+    """Write the head anchor to ``[employee_monitoring] anchor_file`` (if the chain is intact)."""
+    from inventory.register import chain, service
+    from itops.db.session import session_scope
+
+    path = ctx.settings.employee_monitoring.anchor_file
+    if path is None:
+        return
+    with session_scope(ctx.sessions) as db:
+        service.log_read(db, ctx.clock.now(), None, "daemon", "anchor", str(path))
+    with session_scope(ctx.sessions) as db:
+        result = chain.verify(db)
+        anchor = chain.current_anchor(db, ctx.clock.now(), ctx.settings.office.name)
+    if not result.ok:
+        logger.error("§82 register: %s; anchor not written", result.describe())
+        return
+    if anchor is not None:
+        chain.write_anchor(Path(path), anchor)
+
+
+def _jobs(ctx: AppContext) -> list[Job]:
+    cfg = ctx.settings.employee_monitoring
+    if cfg.anchor_file is None:
+        return []
+    return [Job("register-anchor", cfg.anchor_interval.total_seconds(), write_anchor_job)]
+
+
+TRANSLATIONS = {
+    "Rejestr monitoringu §82": "§82 monitoring register",
+    "Lista osób upoważnionych": "Authorised persons",
+    "Informacje o monitoringu": "Monitoring notices",
+    "Integralność rejestru": "Register integrity",
+    "Łańcuch skrótów nienaruszony.": "Hash chain intact.",
+    "Rejestr naruszony przy wpisie nr": "Register broken at entry",
+    "Wpisy": "Entries",
+    "Wpisów": "Entries",
+    "skrót ostatniego wpisu": "head hash",
+    "Od": "From",
+    "Do": "To",
+    "Pokaż": "Show",
+    "Eksport CSV dla IOD": "CSV export for the DPO",
+    "Eksport PDF dla IOD": "PDF export for the DPO",
+    "Nr": "No.",
+    "Rodzaj": "Kind",
+    "Wpisano": "Recorded",
+    "Przez": "By",
+    "Osoba / pracownik": "Person / employee",
+    "Zakres": "Scope",
+    "Szczegóły": "Details",
+    "koryguje": "corrects",
+    "skorygowany": "corrected",
+    "Powód": "Reason",
+    "Brak wpisów w tym okresie.": "No entries in this period.",
+    "Nowa czynność kontrolna": "New inspection act",
+    "Pracownik": "Employee",
+    "Zasób (sprzęt lub skrzynka)": "Resource (asset or mailbox)",
+    "Cel": "Purpose",
+    "Uzasadnienie": "Justification",
+    "Początek": "Start",
+    "Koniec": "End",
+    "Wynik (podsumowanie)": "Outcome (summary)",
+    "Zapisz czynność": "Record the act",
+    "Zapisano wpis nr": "Recorded entry",
+    "upoważnienie": "authorisation",
+    "cofnięcie upoważnienia": "revocation",
+    "informacja o monitoringu": "notice",
+    "czynność kontrolna": "inspection act",
+    "zawartość komputera": "computer content",
+    "poczta służbowa": "work e-mail",
+    "inne zasoby informatyczne": "other IT resources",
+    "logi aktywności": "activity logs",
+    "organizacja pracy (pełne wykorzystanie czasu pracy)": (
+        "work organisation (full use of working time)"
+    ),
+    "właściwe użytkowanie narzędzi pracy": "proper use of work tools",
+}
 feature = Feature(
     name="register",
     models=["inventory.register.models"],
+    cli=_cli,
+    routes=_routes,
+    jobs=_jobs,
+    nav=(NavItem("Rejestr monitoringu §82", "/register", (MONITORING_OFFICER, AUDITOR), 70),),
+    templates=str(Path(__file__).parent / "templates"),
+    translations=TRANSLATIONS,
 )

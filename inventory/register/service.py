@@ -39,6 +39,20 @@ PURPOSES: tuple[str, ...] = ("work_organisation", "proper_use")
 AUTHORISATION, REVOCATION, NOTICE, ACT = "authorisation", "revocation", "notice", "act"
 KINDS = (AUTHORISATION, REVOCATION, NOTICE, ACT)
 
+# Polish labels of the stored codes (the dashboard translates them like any Polish text).
+LABELS: dict[str, str] = {
+    AUTHORISATION: "upoważnienie",
+    REVOCATION: "cofnięcie upoważnienia",
+    NOTICE: "informacja o monitoringu",
+    ACT: "czynność kontrolna",
+    "computer_content": "zawartość komputera",
+    "work_email": "poczta służbowa",
+    "it_resources": "inne zasoby informatyczne",
+    "activity_logs": "logi aktywności",
+    "work_organisation": "organizacja pracy (pełne wykorzystanie czasu pracy)",
+    "proper_use": "właściwe użytkowanie narzędzi pracy",
+}
+
 # Who may do what (checked in the CLI, the web pages and the API alike).
 READ_ROLES: tuple[str, ...] = (MONITORING_OFFICER, AUDITOR)
 AUTHORISED_LIST_ROLES: tuple[str, ...] = (MONITORING_OFFICER, AUDITOR, ADMIN)
