@@ -74,6 +74,7 @@ def _period(request: Request) -> tuple[date, date]:
 async def _form(request: Request) -> FormData:
     form = await request.form()
     if any(isinstance(v, UploadFile) for _, v in form.multi_items()):
+        await form.close()
         raise ValidationError("the register keeps metadata only: attachments are refused")
     return form
 

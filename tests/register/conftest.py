@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import socket
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -106,3 +107,9 @@ def office(ctx: AppContext, clock: FixedClock) -> Office:
         db.add(Employee(code="EMP-TEST-0002", full_name="Anna Przykładowa", unit_id="office",
                         position="inspektor", hired_on=date(2026, 9, 1)))
     return Office(ctx, clock)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
