@@ -61,8 +61,17 @@ def register_commands(group: click.Group) -> None:
 
 
 @click.group("register")
-def register() -> None:
+@pass_ctx
+def register(ctx: Ctx) -> None:
     """§82 register of employee IT monitoring (authorisations, notices, acts)."""
+    click.get_current_context().call_on_close(lambda: _dispose(ctx))
+
+
+def _dispose(ctx: Ctx) -> None:
+    """Close the database connections when the command ends (no pooled leftovers)."""
+    app = getattr(ctx, "_app", None)
+    if app is not None:
+        app.engine.dispose()
 
 
 _as = click.option("--as", "actor", required=True, metavar="LOGIN", help="The acting user.")
