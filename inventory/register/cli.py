@@ -137,7 +137,7 @@ def notice(
     with session_scope(app.sessions) as db:
         entry = service.record_notice(
             db, app.clock.now(), actor, employee, _date(received, "--date"), policy,
-            corrects, reason,
+            corrects, reason, _tz(ctx),
         )
         click.echo(f"entry #{entry.seq}: notice of {employee} received {entry.received_on}")
 

@@ -93,6 +93,56 @@ TRANSLATIONS = {
     "Wynik (podsumowanie)": "Outcome (summary)",
     "Zapisz czynność": "Record the act",
     "Zapisano wpis nr": "Recorded entry",
+    "Koryguje wpis nr (tylko korekta)": "Corrects entry no. (corrections only)",
+    "Powód korekty": "Reason for the correction",
+    "Pobierz kotwicę (skrót ostatniego wpisu)": "Download the anchor (head hash)",
+    "Drukuj": "Print",
+    "Lista osób upoważnionych do monitoringu (§82 ust. 6–7)": (
+        "Persons authorised to monitor (§82(6)–(7))"
+    ),
+    "stan na": "as of",
+    "Osoba": "Person",
+    "Ważne od": "Valid from",
+    "Ważne do": "Valid to",
+    "Udzielił": "Granted by",
+    "Cofnięte": "Revoked",
+    "Stan": "State",
+    "aktywne": "active",
+    "nieaktywne": "inactive",
+    "Nikt nie jest upoważniony.": "Nobody is authorised.",
+    "Udziel upoważnienia": "Grant an authorisation",
+    "Login użytkownika": "User login",
+    "Udziel": "Grant",
+    "Cofnij upoważnienie": "Revoke an authorisation",
+    "Upoważnienie": "Authorisation",
+    "Cofnij": "Revoke",
+    "Pisemne informacje o monitoringu (§82 ust. 10, §8 ust. 1 pkt 7)": (
+        "Written monitoring notices (§82(10), §8(1)(7))"
+    ),
+    "Wszyscy pracownicy": "All employees",
+    "Tylko bez informacji": "Only those without a notice",
+    "Kod": "Code",
+    "Jednostka": "Unit",
+    "Zatrudniony od": "Employed since",
+    "Informacja otrzymana": "Notice received",
+    "Wersja zasad": "Policy version",
+    "(po dopuszczeniu do pracy)": "(after admission to work)",
+    "brak": "none",
+    "Brak pracowników.": "No employees.",
+    "Zapisz otrzymanie informacji": "Record a received notice",
+    "Kod pracownika": "Employee code",
+    "Data otrzymania": "Date received",
+    "Zapisz": "Save",
+    "cofa upoważnienie nr": "revokes authorisation",
+    "Rejestr": "Register",
+    "Tylko metadane: rejestr nie przyjmuje treści dokumentów, wiadomości ani załączników.": (
+        "Metadata only: the register accepts no document or message content and no attachments."
+    ),
+    "Monitoring zawartości komputera służbowego, służbowej poczty elektronicznej i innych "
+    "zasobów informatycznych (§82 Regulaminu Pracy, art. 22³ Kodeksu pracy).": (
+        "Monitoring of work computers, work e-mail and other IT resources "
+        "(§82 of the work regulations, art. 22³ of the Labour Code)."
+    ),
     "upoważnienie": "authorisation",
     "cofnięcie upoważnienia": "revocation",
     "informacja o monitoringu": "notice",

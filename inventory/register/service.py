@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.register.chain import append
+from inventory.register.chain import append, lock_for_append
 from inventory.register.models import (
     JUSTIFICATION_LEN,
     OUTCOME_LEN,
@@ -347,6 +347,7 @@ def grant(
 ) -> RegisterEntry:
     """Authorise ``login`` (a monitoring officer) for ``scopes`` (§82 ust. 6–7)."""
     acting_user(session, admin, GRANT_ROLES, "grant an authorisation")
+    lock_for_append(session)
     scope_list = parse_scopes(scopes)
     subject = session.scalar(select(User).where(User.login == login))
     if subject is None or subject.disabled:
@@ -372,6 +373,7 @@ def revoke(
 ) -> RegisterEntry:
     """Revoke one authorisation from now on (never backdated: past acts stay valid)."""
     acting_user(session, admin, GRANT_ROLES, "revoke an authorisation")
+    lock_for_append(session)
     reason = _text("reason", reason, REASON_LEN, required=True, multiline=False)
     state = load_state(session)
     auth = state.authorisations.get(authorisation_seq)
@@ -395,6 +397,7 @@ def revoke_user(
 ) -> list[RegisterEntry]:
     """Revoke every unrevoked authorisation of ``login``."""
     acting_user(session, admin, GRANT_ROLES, "revoke an authorisation")
+    lock_for_append(session)
     open_ones = [a for a in load_state(session).authorisations_of(login) if a.revoked_at is None]
     if not open_ones:
         raise ValidationError(f'"{login}" holds no unrevoked authorisation')
@@ -410,12 +413,14 @@ def record_notice(
     policy_version: str,
     corrects: int | None = None,
     reason: str | None = None,
+    tz: ZoneInfo | None = None,
 ) -> RegisterEntry:
     """Record that an employee received the written monitoring information (§82 ust. 10)."""
     acting_user(session, actor, NOTICE_ROLES, "record a notice")
+    lock_for_append(session)
     emp = find_employee(session, employee)
     policy = _text("policy version", policy_version, POLICY_LEN, required=True, multiline=False)
-    if received_on > at.date():
+    if received_on > (at.astimezone(tz) if tz else at).date():
         raise ValidationError(f"the notice date {received_on} is in the future")
     reason_text = None
     if corrects is not None:
@@ -460,6 +465,9 @@ def record_act(
     of the corrected act and passes the same gates.
     """
     acting_user(session, inspector, ACT_ROLES, "record an inspection act")
+    # Lock before reading the state the gates judge: a revocation committed meanwhile
+    # must be seen (PostgreSQL READ COMMITTED would otherwise judge a stale snapshot).
+    lock_for_append(session)
     emp = find_employee(session, act.employee)
     resource = _text("resource", act.resource, RESOURCE_LEN, required=True, multiline=False)
     justification = _text(

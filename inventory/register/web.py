@@ -238,6 +238,7 @@ async def notice(request: Request) -> Response:
                 db, ctx.clock.now(), _login(request), _field(form, "employee"),
                 _date(_field(form, "received_on"), "received_on"),
                 _field(form, "policy_version") or ctx.settings.employee_monitoring.policy_version,
+                _corrects(form), _field(form, "reason") or None, _tz(request),
             )
             seq = entry.seq
     except ItopsError as exc:
@@ -259,10 +260,23 @@ async def act(request: Request) -> Response:
             end=_local_time(_field(form, "end"), "end", tz), outcome=_field(form, "outcome"),
         )
         with session_scope(ctx.sessions) as db:
-            seq = service.record_act(db, ctx.clock.now(), tz, _login(request), data).seq
+            seq = service.record_act(
+                db, ctx.clock.now(), tz, _login(request), data, _corrects(form),
+                _field(form, "reason") or None,
+            ).seq
     except ItopsError as exc:
         return await _index(request, str(exc), _status(exc))
     return RedirectResponse(f"/register?ok={seq}", status_code=303)
+
+
+def _corrects(form: FormData) -> int | None:
+    """The optional "corrects entry no." field of the forms."""
+    value = _field(form, "corrects").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationError("corrects: give the number of the corrected entry")
+    return int(value)
 
 
 def _date(value: str, name: str) -> date:
@@ -327,6 +341,25 @@ async def api_entries(request: Request) -> Response:
         rows = service.entry_rows(db, _tz(request), first, last)
     return JSONResponse(
         {"entries": [{k: _json(v) for k, v in r.__dict__.items()} for r in rows]}
+    )
+
+
+@requires(*service.AUTHORISED_LIST_ROLES)
+async def anchor(request: Request) -> Response:
+    """The head anchor as a file to keep outside this machine (as ``itops register anchor``)."""
+    ctx = _ctx(request)
+    _log(request, "web", "anchor")
+    with session_scope(ctx.sessions) as db:
+        result = chain.verify(db)
+        current = chain.current_anchor(db, ctx.clock.now(), ctx.settings.office.name)
+    if not result.ok:
+        return JSONResponse({"error": result.describe()}, status_code=409)
+    if current is None:
+        return JSONResponse({"error": "the register is empty: nothing to anchor"}, 404)
+    stamp = current.anchored_at.strftime("%Y%m%dT%H%M%SZ")
+    return Response(
+        current.dumps() + "\n", media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="rejestr-82-kotwica-{stamp}.json"'},
     )
 
 
@@ -396,6 +429,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/register/notices", notice, methods=["POST"]),
         Route("/register/export.csv", export_csv, methods=["GET"]),
         Route("/register/export.pdf", export_pdf, methods=["GET"]),
+        Route("/register/anchor.json", anchor, methods=["GET"]),
         Route("/api/register/entries", api_entries, methods=["GET"]),
         Route("/api/register/verify", api_verify, methods=["GET"]),
         Route("/api/register/acts", api_act, methods=["POST"]),
