@@ -311,7 +311,10 @@ def export_cmd(ctx: Ctx, actor: str, first: str, last: str, fmt: str, output: st
         raise ValidationError("--to is before --from")
     app = _read(ctx, actor, service.READ_ROLES, f"export.{fmt}", f"from={first} to={last}")
     with session_scope(app.sessions) as db:
-        data = export.collect(db, app.settings.office.name, _tz(ctx), start, end, app.clock.now())
+        data = export.collect(
+            db, app.settings.office.name, _tz(ctx), start, end, app.clock.now(),
+            app.settings.employee_monitoring.retention_years,
+        )
     path = Path(output)
     if fmt == "csv":
         path.write_text(export.to_csv(data), encoding="utf-8")

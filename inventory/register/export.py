@@ -37,14 +37,21 @@ class ExportData:
     rows: list[service.EntryRow]
     verification: chain.Verification
     tz: ZoneInfo
+    retention_years: int = 10
 
 
 def collect(
-    session: Session, office: str, tz: ZoneInfo, first: date, last: date, now: datetime
+    session: Session,
+    office: str,
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    now: datetime,
+    retention_years: int = 10,
 ) -> ExportData:
     return ExportData(
         office, first, last, now, service.entry_rows(session, tz, first, last),
-        chain.verify(session), tz,
+        chain.verify(session), tz, retention_years,
     )
 
 
@@ -67,6 +74,7 @@ def to_csv(data: ExportData) -> str:
         writer.writerow([_cell(getattr(row, c), data.tz) for c in CSV_COLUMNS])
     writer.writerow([])
     writer.writerow(["# chain", data.verification.describe()])
+    writer.writerow(["# retention", f"{data.retention_years} years; entries are never deleted"])
     return out.getvalue()
 
 

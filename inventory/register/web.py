@@ -300,7 +300,8 @@ async def _export(request: Request, fmt: str) -> Response:
     _log(request, "web", f"export.{fmt}", f"from={first} to={last}")
     with session_scope(ctx.sessions) as db:
         data = export.collect(db, ctx.settings.office.name, _tz(request), first, last,
-                              ctx.clock.now())
+                              ctx.clock.now(),
+                              ctx.settings.employee_monitoring.retention_years)
     name = f"rejestr-82-{first}-{last}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":

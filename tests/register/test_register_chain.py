@@ -223,3 +223,11 @@ def test_revoking_twice_is_refused(office: Office) -> None:
         service.revoke(db, when, office.admin, seq, "koniec zadania")
     with session_scope(office.ctx.sessions) as db, pytest.raises(Exception, match="already"):
         service.revoke(db, when, office.admin, seq, "koniec zadania")
+
+
+def test_postgresql_refuses_truncating_the_register(filled: Office) -> None:
+    if filled.ctx.engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists only on PostgreSQL (SQLite's DELETE is tested above)")
+    with pytest.raises(DBAPIError, match="append-only"):
+        _raw(filled.ctx.engine, "TRUNCATE register_entry")
+    assert _verify(filled).count == 5
