@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from itops.auth import AUDITOR, MONITORING_OFFICER
+from itops.auth import ADMIN, AUDITOR, MONITORING_OFFICER
 from itops.plugins import Feature, Job, NavItem
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def _jobs(ctx: AppContext) -> list[Job]:
 
 TRANSLATIONS = {
     "Rejestr monitoringu §82": "§82 monitoring register",
+    "Upoważnienia §82": "§82 authorisations",
     "Lista osób upoważnionych": "Authorised persons",
     "Informacje o monitoringu": "Monitoring notices",
     "Integralność rejestru": "Register integrity",
@@ -162,7 +163,11 @@ feature = Feature(
     cli=_cli,
     routes=_routes,
     jobs=_jobs,
-    nav=(NavItem("Rejestr monitoringu §82", "/register", (MONITORING_OFFICER, AUDITOR), 70),),
+    nav=(
+        NavItem("Rejestr monitoringu §82", "/register", (MONITORING_OFFICER, AUDITOR), 70),
+        # The admin grants authorisations and records notices but does not see the acts.
+        NavItem("Upoważnienia §82", "/register/authorised", (ADMIN,), 71),
+    ),
     templates=str(Path(__file__).parent / "templates"),
     translations=TRANSLATIONS,
 )

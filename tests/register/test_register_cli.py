@@ -92,6 +92,20 @@ def test_the_cli_refuses_an_it_officer_with_exit_4(office: Office, cli: Cli) -> 
     assert code == 4
 
 
+def test_revoking_by_user_closes_every_authorisation_on_the_printed_list(
+    office: Office, cli: Cli
+) -> None:
+    office.grant(scopes="work_email")
+    office.grant(scopes="activity_logs")
+    code, out, err = cli("revoke", "--as", office.admin, "--user", office.officer,
+                         "--reason", "koniec zadania")
+    assert code == 0 and out.count("revoked") == 2, err
+    code, out, _ = cli("authorised", "--as", office.admin)
+    assert code == 0 and out.count("revoked") == 2 and "active" not in out
+    assert cli("revoke", "--as", office.admin, "--user", office.officer,
+               "--reason", "jeszcze raz")[0] == 2
+
+
 def test_list_and_notices_missing_are_logged_reads(office: Office, cli: Cli) -> None:
     office.notice(office.jan)
     code, out, _ = cli("list", "--as", office.auditor)
