@@ -448,6 +448,16 @@ def _type_backup_options(
 
 
 # --- end of backups and antivirus ------------------------------------------
+# ---------------------------------------------------------------------------------------
+# §82 monitoring register (inventory.register)
+# ---------------------------------------------------------------------------------------
+class RegisterConfig(Model):
+    """The §82 register of employee IT monitoring (``[employee_monitoring]``)."""
+
+    policy_version: str = Field(default="", max_length=100)
+    retention_years: int = Field(default=10, ge=2, le=100)
+    anchor_file: Path | None = None
+    anchor_interval: PositiveDuration = timedelta(days=1)
 
 
 class Settings(Model):
@@ -462,6 +472,7 @@ class Settings(Model):
     # backups and antivirus (feature checks.backups)
     backups: list[BackupConfig] = Field(default_factory=list)
     antivirus: Antivirus = Field(default_factory=Antivirus)
+    employee_monitoring: RegisterConfig = Field(default_factory=RegisterConfig)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from itops.runner import ResultSink
 
 FEATURES: tuple[str, ...] = ("checks.plugin", "checks.backups.plugin")
+FEATURES: tuple[str, ...] = ("checks.plugin", "inventory.register.plugin")
 
 
 @dataclass(frozen=True)

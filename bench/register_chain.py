@@ -1,0 +1,69 @@
+"""§82 register: append rate, verify time and act-gate latency for a large register.
+
+Run: .venv/bin/python bench/register_chain.py [N] [DATABASE_URL]
+(default 5000 entries on a temporary SQLite file). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from inventory.register import chain, service
+from itops.auth import hash_password
+from itops.db.models import Employee, OrgUnit, User
+from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    url = sys.argv[2] if len(sys.argv) > 2 else None
+    tmp = tempfile.TemporaryDirectory()
+    url = url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    t0 = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+    tz = ZoneInfo("Europe/Warsaw")
+    pw = hash_password("bench-password-1")
+    with session_scope(sessions) as db:
+        db.add(OrgUnit(id="office", name="Urząd Testowy"))
+        db.flush()
+        for login, role in (("admin.test", "admin"), ("mo.test", "monitoring_officer")):
+            db.add(User(login=login, role=role, password_hash=pw, created_at=t0,
+                        password_changed_at=t0))
+        for i in range(n):
+            db.add(Employee(code=f"EMP-TEST-{i:05d}", full_name=f"Pracownik Testowy {i}"))
+    with session_scope(sessions) as db:
+        service.grant(db, t0, "admin.test", "mo.test", "computer_content", date(2026, 1, 1))
+    start = time.perf_counter()
+    for i in range(n - 1):
+        with session_scope(sessions) as db:
+            service.record_notice(db, t0 + timedelta(seconds=i), "admin.test",
+                                  f"EMP-TEST-{i:05d}", date(2025, 12, 1), "bench")
+    elapsed = time.perf_counter() - start
+    print(f"{engine.dialect.name}: {n - 1} appends in {elapsed:.2f} s "
+          f"({(n - 1) / elapsed:.0f} entries/s, one transaction each)")
+    start = time.perf_counter()
+    with session_scope(sessions) as db:
+        result = chain.verify(db)
+    print(f"verify of {result.count} entries: {time.perf_counter() - start:.3f} s "
+          f"({result.describe()[:40]}…)")
+    act = service.ActInput("EMP-TEST-00000", "INV-TEST-0001", "computer_content", "proper_use",
+                           "bench", t0 + timedelta(days=30), t0 + timedelta(days=30, hours=1),
+                           "bench")
+    start = time.perf_counter()
+    with session_scope(sessions) as db:
+        service.record_act(db, t0 + timedelta(days=31), tz, "mo.test", act)
+    print(f"one act with all gates on a {n}-entry register: "
+          f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    engine.dispose()
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Inventory: assets, employees and the §82 monitoring register."""

@@ -1,0 +1,1 @@
+"""§82 register of employee IT monitoring: authorisations, notices, inspection acts."""

@@ -1,0 +1,95 @@
+"""Exports for the data protection officer (IOD): CSV and PDF of the register for a period.
+
+Both carry every entry recorded in the period with its sequence number and hash, plus
+the chain's verification result, so a printed copy can be checked against the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from inventory.register import chain, service
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+CSV_COLUMNS = (
+    "seq", "kind", "recorded_at", "recorded_by", "corrects_seq", "superseded", "subject",
+    "employee_code", "employee_name", "scopes", "valid_from", "valid_to", "received_on",
+    "policy_version", "resource", "purpose", "justification", "start", "end", "outcome",
+    "ref_seq", "reason", "hash",
+)
+
+
+@dataclass(frozen=True)
+class ExportData:
+    office: str
+    first: date
+    last: date
+    generated_at: datetime
+    rows: list[service.EntryRow]
+    verification: chain.Verification
+    tz: ZoneInfo
+    retention_years: int = 10
+
+
+def collect(
+    session: Session,
+    office: str,
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    now: datetime,
+    retention_years: int = 10,
+) -> ExportData:
+    return ExportData(
+        office, first, last, now, service.entry_rows(session, tz, first, last),
+        chain.verify(session), tz, retention_years,
+    )
+
+
+def _cell(value: object, tz: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(tz).isoformat(timespec="seconds")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def to_csv(data: ExportData) -> str:
+    """UTF-8 CSV (times in the office's zone with their offset), one entry per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in data.rows:
+        writer.writerow([_cell(getattr(row, c), data.tz) for c in CSV_COLUMNS])
+    writer.writerow([])
+    writer.writerow(["# chain", data.verification.describe()])
+    writer.writerow(["# retention", f"{data.retention_years} years; entries are never deleted"])
+    return out.getvalue()
+
+
+def to_html(data: ExportData) -> str:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True)
+    )
+    env.filters["local"] = lambda v: _cell(v, data.tz).replace("T", " ") if v else "—"
+    return env.get_template("register_export_pdf.html").render(data=data)
+
+
+def to_pdf(data: ExportData) -> bytes:
+    """The same content as a printable PDF (WeasyPrint, DejaVu fonts for Polish letters)."""
+    from weasyprint import HTML
+
+    pdf = HTML(string=to_html(data)).write_pdf()
+    assert pdf is not None  # noqa: S101 - write_pdf without a target always returns bytes
+    return bytes(pdf)

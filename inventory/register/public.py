@@ -1,0 +1,78 @@
+"""What other features may use from the §82 register (the annual report): counts only.
+
+No names, logins or employee codes leave through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from inventory.register import chain, service
+from itops.config import Settings
+
+
+@dataclass(frozen=True)
+class RegisterSummary:
+    """The register's year for the quality report.
+
+    ``acts_per_month`` has keys 1–12 (month of the act's start, office time zone);
+    ``acts_per_scope`` has every scope of ``service.SCOPES`` as key (an act with two
+    scopes counts once under each). Corrected acts count once, in their latest version.
+    ``employees_without_notice`` counts employees employed at some time in the year
+    who had no notice received by 31 December. ``chain_verified`` and ``head_hash``
+    describe the whole register at the time of the call.
+    """
+
+    year: int
+    acts_total: int
+    acts_per_month: dict[int, int]
+    acts_per_scope: dict[str, int]
+    acts_outside_policy: int
+    all_within_policy: bool
+    employees_without_notice: int
+    chain_verified: bool
+    head_seq: int | None
+    head_hash: str | None
+
+
+def annual_summary(session: Session, settings: Settings, year: int) -> RegisterSummary:
+    """Summarise ``year``; every act is re-checked against the register's current data."""
+    tz = ZoneInfo(settings.office.timezone)
+    state = service.load_state(session)
+    per_month = dict.fromkeys(range(1, 13), 0)
+    per_scope = dict.fromkeys(service.SCOPES, 0)
+    total = outside = 0
+    for act in state.acts.values():
+        start = act.start.astimezone(tz)
+        if start.year != year:
+            continue
+        total += 1
+        per_month[start.month] += 1
+        for scope in act.scopes:
+            per_scope[scope] = per_scope.get(scope, 0) + 1
+        if not service.within_policy(state, tz, act):
+            outside += 1
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    without = 0
+    for emp in service.employees(session):
+        if (emp.hired_on and emp.hired_on > last) or (emp.left_on and emp.left_on < first):
+            continue
+        if not any(n.received_on <= last for n in state.notices_of(emp.id)):
+            without += 1
+    verification = chain.verify(session)
+    return RegisterSummary(
+        year=year,
+        acts_total=total,
+        acts_per_month=per_month,
+        acts_per_scope=per_scope,
+        acts_outside_policy=outside,
+        all_within_policy=outside == 0,
+        employees_without_notice=without,
+        chain_verified=verification.ok,
+        head_seq=verification.head_seq,
+        head_hash=verification.head_hash,
+    )

@@ -1,0 +1,180 @@
+"""``itops register …`` end to end: the real CLI entry point on a config file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import Office
+from sqlalchemy import select, text
+
+from inventory.register.models import RegisterEntry, RegisterRead
+from itops.cli import main
+from itops.db.session import session_scope
+
+
+def write_config(path: Path, db_url: str) -> Path:
+    path.write_text(
+        f"""[office]
+name = "Urząd Testowy w Przykładowie"
+timezone = "Europe/Warsaw"
+
+[storage]
+url = "{db_url}"
+
+[employee_monitoring]
+policy_version = "Regulamin Pracy 2026 (test)"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+class Cli:
+    def __init__(self, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.config, self.capsys = config, capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        try:
+            main(["--config", str(self.config), "register", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = self.capsys.readouterr()
+        return code, out.out, out.err
+
+
+@pytest.fixture
+def cli(office: Office, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(write_config(tmp_path / "itops.toml", db_url), capsys)
+
+
+def _recent() -> tuple[str, str]:
+    """An act that ended a minute ago (the CLI runs on the wall clock)."""
+    end = datetime.now(UTC) - timedelta(minutes=1)
+    return (end - timedelta(hours=1)).isoformat(), end.isoformat()
+
+
+def test_the_cli_records_authorisation_notice_and_act(office: Office, cli: Cli) -> None:
+    code, out, err = cli("authorize", "--as", office.admin, "--user", office.officer,
+                         "--scope", "computer_content,work_email", "--from", "2026-01-01")
+    assert code == 0 and "entry #1" in out, err
+    code, out, err = cli("notice", "--as", office.admin, "--employee", office.jan,
+                         "--date", "2026-02-01")
+    assert code == 0, err
+    # the authorisation was recorded just now: back-dated acts before it are refused
+    code, _, err = cli("act", "--as", office.officer, "--employee", office.jan,
+                       "--resource", "INV-TEST-0001", "--scope", "work_email",
+                       "--purpose", "proper_use", "--justification", "test",
+                       "--start", "2026-11-20T09:00", "--end", "2026-11-20T10:00",
+                       "--outcome", "ok")
+    assert code == 2 and "no authorisation valid" in err
+    office.grant(scopes="work_email")
+    start, end = _recent()
+    code, out, err = cli("act", "--as", office.officer, "--employee", office.jan,
+                         "--resource", "INV-TEST-0001", "--scope", "work_email",
+                         "--purpose", "proper_use", "--justification", "test",
+                         "--start", start, "--end", end, "--outcome", "ok")
+    assert code == 0 and "act recorded" in out, err
+    with session_scope(office.ctx.sessions) as db:
+        notice = db.get(RegisterEntry, 2)
+        assert notice is not None and notice.policy_version == "Regulamin Pracy 2026 (test)"
+
+
+def test_the_cli_refuses_an_it_officer_with_exit_4(office: Office, cli: Cli) -> None:
+    code, _, err = cli("list", "--as", office.it)
+    assert code == 4 and "needs monitoring_officer or auditor" in err
+    code, _, err = cli("authorize", "--as", office.officer, "--user", office.officer,
+                       "--scope", "work_email", "--from", "2026-01-01")
+    assert code == 4
+
+
+def test_revoking_by_user_closes_every_authorisation_on_the_printed_list(
+    office: Office, cli: Cli
+) -> None:
+    office.grant(scopes="work_email")
+    office.grant(scopes="activity_logs")
+    code, out, err = cli("revoke", "--as", office.admin, "--user", office.officer,
+                         "--reason", "koniec zadania")
+    assert code == 0 and out.count("revoked") == 2, err
+    code, out, _ = cli("authorised", "--as", office.admin)
+    assert code == 0 and out.count("revoked") == 2 and "active" not in out
+    assert cli("revoke", "--as", office.admin, "--user", office.officer,
+               "--reason", "jeszcze raz")[0] == 2
+
+
+def test_list_and_notices_missing_are_logged_reads(office: Office, cli: Cli) -> None:
+    office.notice(office.jan)
+    code, out, _ = cli("list", "--as", office.auditor)
+    assert code == 0 and "Jan Testowy" in out
+    code, out, _ = cli("notices", "--as", office.auditor, "--missing")
+    assert code == 0 and office.anna in out and office.jan not in out
+    with session_scope(office.ctx.sessions) as db:
+        views = [(r.actor, r.channel, r.view) for r in db.scalars(select(RegisterRead))]
+    assert views == [(office.auditor, "cli", "list"), (office.auditor, "cli", "notices")]
+
+
+def test_verify_exits_0_with_the_head_hash_and_1_on_a_break(office: Office, cli: Cli) -> None:
+    office.grant()
+    office.notice(office.jan)
+    office.notice(office.anna)
+    code, out, _ = cli("verify")
+    with session_scope(office.ctx.sessions) as db:
+        head = db.get(RegisterEntry, 3)
+    assert head is not None
+    assert code == 0 and head.hash in out
+    engine = office.ctx.engine
+    drop = {
+        "sqlite": "DROP TRIGGER register_entry_no_delete",
+        "postgresql": "DROP TRIGGER register_entry_append_only ON register_entry",
+    }[engine.dialect.name]
+    with engine.begin() as conn:
+        conn.execute(text(drop))
+        conn.execute(text("DELETE FROM register_entry WHERE seq = 2"))
+    code, out, _ = cli("verify")
+    assert code == 1 and "BROKEN at entry #3" in out
+
+
+def test_anchor_then_a_cut_tail_fails_verify_with_the_anchor(
+    office: Office, cli: Cli, tmp_path: Path
+) -> None:
+    office.grant()
+    office.notice(office.jan)
+    anchor = tmp_path / "anchor.json"
+    code, out, _ = cli("anchor", "--output", str(anchor))
+    assert code == 0
+    data = json.loads(anchor.read_text(encoding="utf-8"))
+    assert data["seq"] == 2 and data["anchored_at"].endswith("Z")
+    engine = office.ctx.engine
+    drop = {
+        "sqlite": "DROP TRIGGER register_entry_no_delete",
+        "postgresql": "DROP TRIGGER register_entry_append_only ON register_entry",
+    }[engine.dialect.name]
+    with engine.begin() as conn:
+        conn.execute(text(drop))
+        conn.execute(text("DELETE FROM register_entry WHERE seq = 2"))
+    assert cli("verify")[0] == 0
+    code, out, _ = cli("verify", "--anchor", str(anchor))
+    assert code == 1 and "cut off" in out
+
+
+def test_export_writes_csv_and_a_pdf_with_polish_text(
+    office: Office, cli: Cli, tmp_path: Path
+) -> None:
+    import subprocess
+
+    office.notice(office.anna)
+    csv_path, pdf_path = tmp_path / "r.csv", tmp_path / "r.pdf"
+    assert cli("export", "--as", office.officer, "--from", "2026-11-01", "--to", "2026-11-30",
+               "--output", str(csv_path))[0] == 0
+    assert "Anna Przykładowa" in csv_path.read_text(encoding="utf-8")
+    assert cli("export", "--as", office.officer, "--from", "2026-11-01", "--to", "2026-11-30",
+               "--format", "pdf", "--output", str(pdf_path))[0] == 0
+    pdf_text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pdf_text = " ".join(pdf_text.split())  # table cells wrap lines
+    assert "Anna Przykładowa" in pdf_text and "Rejestr monitoringu" in pdf_text

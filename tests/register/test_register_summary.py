@@ -1,0 +1,91 @@
+"""The annual summary for the quality report (counts only) and the daily anchor job."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from conftest import Office
+from sqlalchemy import text
+
+from inventory.register.plugin import write_anchor_job
+from inventory.register.public import RegisterSummary, annual_summary
+from itops.db.session import session_scope
+
+
+def _summary(office: Office, year: int = 2026) -> RegisterSummary:
+    with session_scope(office.ctx.sessions) as db:
+        return annual_summary(db, office.ctx.settings, year)
+
+
+def test_the_summary_counts_acts_per_month_and_scope_without_names(office: Office) -> None:
+    office.grant(scopes="computer_content,work_email,activity_logs")
+    office.notice(office.jan)
+    office.act(scopes="computer_content,work_email")
+    office.act(
+        scopes="work_email",
+        start=datetime(2026, 11, 3, 9, 0, tzinfo=UTC), end=datetime(2026, 11, 3, 9, 5, tzinfo=UTC),
+    )
+    summary = _summary(office)
+    assert summary.acts_total == 2
+    assert summary.acts_per_month[11] == 2 and sum(summary.acts_per_month.values()) == 2
+    assert summary.acts_per_scope == {
+        "computer_content": 1, "work_email": 2, "it_resources": 0, "activity_logs": 0,
+    }
+    assert summary.all_within_policy and summary.acts_outside_policy == 0
+    assert summary.employees_without_notice == 1
+    assert summary.chain_verified and summary.head_seq == 4
+    flat = json.dumps(dataclasses.asdict(summary))
+    for personal in ("Jan", "Anna", "EMP-TEST", office.officer, office.admin):
+        assert personal not in flat
+
+
+def test_acts_of_another_year_are_not_counted(office: Office) -> None:
+    office.grant()
+    office.notice(office.jan)
+    office.act()
+    assert _summary(office, 2025).acts_total == 0
+    assert _summary(office, 2026).acts_total == 1
+
+
+def test_a_notice_corrected_to_a_later_date_puts_an_act_outside_policy(office: Office) -> None:
+    from inventory.register import service
+
+    office.grant()
+    notice = office.notice(office.jan)
+    office.act()
+    with session_scope(office.ctx.sessions) as db:
+        service.record_notice(db, office.clock.now(), office.admin, office.jan,
+                              date(2026, 11, 25), "Regulamin 2026", corrects=notice,
+                              reason="pomyłka w dacie")
+    summary = _summary(office)
+    assert not summary.all_within_policy and summary.acts_outside_policy == 1
+
+
+def test_a_broken_chain_is_reported_as_not_verified(office: Office) -> None:
+    office.grant()
+    office.notice(office.jan)
+    engine = office.ctx.engine
+    drop = {
+        "sqlite": "DROP TRIGGER register_entry_no_update",
+        "postgresql": "DROP TRIGGER register_entry_append_only ON register_entry",
+    }[engine.dialect.name]
+    with engine.begin() as conn:
+        conn.execute(text(drop))
+        conn.execute(text("UPDATE register_entry SET received_on = '2020-01-01' WHERE seq = 2"))
+    assert not _summary(office).chain_verified
+
+
+def test_the_daily_job_writes_the_anchor_file(office: Office, tmp_path: Path) -> None:
+    from itops.config import RegisterConfig
+
+    path = tmp_path / "anchors" / "register.json"
+    office.ctx.settings = office.ctx.settings.model_copy(
+        update={"employee_monitoring": RegisterConfig(anchor_file=path)}
+    )
+    office.grant()
+    write_anchor_job(office.ctx)
+    anchor = json.loads(path.read_text(encoding="utf-8"))
+    assert anchor["seq"] == 1 and anchor["anchored_at"] == "2026-11-26T10:00:00.000000Z"
