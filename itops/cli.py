@@ -43,6 +43,11 @@ class Ctx:
             ensure_current(self._app.engine)
         return self._app
 
+    def close(self) -> None:
+        """Release database connections when the command ends (PostgreSQL counts them)."""
+        if self._app is not None:
+            self._app.engine.dispose()
+
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
@@ -71,6 +76,7 @@ def setup_logging(level: str = "INFO") -> None:
 def cli(click_ctx: click.Context, config_path: str | None) -> None:
     """itops: IT operations and compliance monitoring for a municipal office."""
     click_ctx.obj = Ctx(config_mod.resolve_path(config_path))
+    click_ctx.call_on_close(click_ctx.obj.close)
 
 
 @cli.command()

@@ -62,8 +62,9 @@ def parse_duration(value: object) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
+    """The inverse of ``parse_duration`` (whole seconds stay integers: "2678400s")."""
     seconds = value.total_seconds()
-    return f"{seconds:g}s"
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds!r}s"
 
 
 Duration = Annotated[

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from itops.events import Event
     from itops.runner import ResultSink
 
-FEATURES: tuple[str, ...] = ("checks.plugin", "checks.backups.plugin")
-FEATURES: tuple[str, ...] = ("checks.plugin", "inventory.register.plugin")
+FEATURES: tuple[str, ...] = (
+    "checks.plugin",
+    "checks.backups.plugin",
+    "inventory.register.plugin",
+)
 
 
 @dataclass(frozen=True)

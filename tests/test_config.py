@@ -224,3 +224,9 @@ def test_units_inherit_the_office_hours_unless_they_have_their_own() -> None:
     assert settings.schedule("biblioteka").hours == settings.schedule().hours
     assert len(settings.schedule("szkola").hours) == 1
     assert settings.schedule("szkola").extra_days_off == settings.schedule().extra_days_off
+
+
+def test_a_dumped_config_validates_again_unchanged() -> None:
+    settings = validate({"office": MINIMAL_OFFICE, "storage": {"raw_retention": "31d"}})
+    again = validate(settings.model_dump(mode="json", exclude_none=True))
+    assert again == settings

@@ -1,7 +1,7 @@
 """§82 monitoring register: append-only entry and read-log tables with triggers
 
 Revision ID: 0400_register
-Revises: 0001_core
+Revises: 0200_backups
 Create Date: 2026-11-26 16:01:08.048166
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import itops.db.types
 
 revision = "0400_register"
-down_revision = "0001_core"
+down_revision = "0200_backups"
 branch_labels = None
 depends_on = None
 
