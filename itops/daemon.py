@@ -17,6 +17,7 @@ import inspect
 import logging
 import signal
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import uvicorn
@@ -29,6 +30,7 @@ from itops.context import AppContext
 from itops.db.models import OrgUnit
 from itops.db.session import ensure_current, session_scope
 from itops.errors import ConfigError
+from itops.metrics import HEARTBEAT_KEY
 from itops.plugins import Feature, Job, features
 from itops.registry import check_class
 from itops.runner import CheckRunner, ResultSink
@@ -203,15 +205,18 @@ class Daemon:
 
     async def _beat(self) -> None:
         try:
-            await asyncio.to_thread(self._write_heartbeat, False)
+            written = await asyncio.to_thread(self._write_heartbeat, False)
             self.ctx.storage_problem = None
+            self.ctx.state.values[HEARTBEAT_KEY] = written
         except Exception as exc:
             self.ctx.storage_problem = str(exc).splitlines()[0]
             logger.error("heartbeat not written: %s", self.ctx.storage_problem)
 
-    def _write_heartbeat(self, clean: bool) -> None:
+    def _write_heartbeat(self, clean: bool) -> datetime:
+        now = self.ctx.clock.now()
         with session_scope(self.ctx.sessions) as db:
-            heartbeat.beat(db, self.ctx.clock.now(), clean_shutdown=clean)
+            heartbeat.beat(db, now, clean_shutdown=clean)
+        return now
 
     def _final_heartbeat(self) -> None:
         try:
