@@ -32,6 +32,7 @@ from itops.state import LiveState
 from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
+    from itops.config import Settings
     from itops.context import AppContext
 
 HEARTBEAT_KEY = "heartbeat_at"
@@ -93,7 +94,8 @@ class ItopsCollector(Collector):
             configured.add_metric([], len(ctx.settings.checks))
             yield from (info, office, storage, beat, configured)
             return
-        yield from (info, office, storage, beat, configured, status, success, duration)
+        kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
+        yield from (info, office, storage, beat, configured, status, success, duration, kpi)
 
 
 def make_registry(ctx: AppContext) -> CollectorRegistry:
@@ -159,6 +161,27 @@ def check_exposition(state: LiveState) -> str:
     return "".join(out)
 
 
+KPI_FAMILY = (
+    "itops_check_counts_for_kpi",
+    "1 when failures of the check count as downtime in KPI 1 (config counts_for_kpi)",
+)
+_kpi_cache: list[tuple[Settings, str]] = []
+
+
+def kpi_exposition(settings: Settings) -> str:
+    """Which checks count for KPI 1, from the config; rendered once per loaded config."""
+    if _kpi_cache and _kpi_cache[0][0] is settings:
+        return _kpi_cache[0][1]
+    name, help_text = KPI_FAMILY
+    lines = [f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"]
+    for check in sorted(settings.checks, key=lambda c: c.name):
+        lines.append(f'{name}{{check="{_escape(check.name)}"}} {1 if check.kpi else 0}\n')
+    text = "".join(lines)
+    _kpi_cache[:] = [(settings, text)]
+    return text
+
+
 def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
     """The whole /metrics body: the registry's families, then the per-check families."""
-    return generate_latest(registry) + check_exposition(ctx.state).encode()
+    checks = check_exposition(ctx.state) + kpi_exposition(ctx.settings)
+    return generate_latest(registry) + checks.encode()
