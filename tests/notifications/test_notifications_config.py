@@ -45,3 +45,22 @@ def test_default_ports_follow_security() -> None:
     settings = validate({"office": MINIMAL_OFFICE, "notifications": {"email": [
         {**EMAIL, "name": "a", "security": "smtps"}, {**EMAIL, "name": "b"}]}})
     assert [c.effective_port for c in settings.notifications.email] == [465, 587]
+
+
+def test_example_config_documents_every_notification_key() -> None:
+    import re
+    from pathlib import Path
+
+    from itops.config import EmailChannel, NotificationRule, Notifications, WebhookChannel, load
+
+    example = Path(__file__).resolve().parents[2] / "config" / "itops.example.toml"
+    settings = load(example, environ={})
+    assert settings.notifications.rules
+    text = example.read_text(encoding="utf-8")
+    section = text[text.index("[notifications]"):]
+    for model in (Notifications, EmailChannel, WebhookChannel, NotificationRule):
+        for key in model.model_fields:
+            if key in ("email", "webhook", "rules"):
+                assert f"[[notifications.{key}]]" in section
+                continue
+            assert re.search(rf"^#? ?{key} = ", section, re.M), f"{model.__name__}.{key}"
