@@ -6,7 +6,7 @@
 2. The worker matches rules (kinds, subject patterns, working-hours policy) and suppresses
    duplicates: the same problem for the same subject and rule is not sent again within
    ``repeat_after``; a recovery is sent once, and outside working hours only if its problem
-   was notified.
+   was notified. Events marked ``data["silenced"]`` (maintenance windows) are not sent.
 3. Each delivery runs as its own task and retries with exponential back-off; a final failure
    is logged and counted, never raised.
 
@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from itops.config import EmailChannel, NotificationRule, Notifications, WebhookChannel
+from itops.config import (
+    EVENT_KINDS,
+    EmailChannel,
+    NotificationRule,
+    Notifications,
+    WebhookChannel,
+)
 from itops.events import Event
 from itops.notifications.channels import send_email, send_webhook
 from itops.notifications.message import (
@@ -189,6 +195,8 @@ class NotificationService:
         now = self.ctx.clock.now()
         recovery = event.kind in RECOVERY_KINDS
         status = Status(event.status)
+        if event.data.get("silenced") is True:
+            return self._suppress(rule, event, "silenced by a maintenance window")
         if recovery:
             if last is not None and last.recovery:
                 return self._suppress(rule, event, "recovery already sent")
@@ -270,7 +278,9 @@ class NotificationService:
 
 
 def _matches(rule: NotificationRule, event: Event) -> bool:
-    if rule.events and event.kind not in rule.events:
+    """Kinds and subject patterns; an empty ``events`` means every notifiable kind (other
+    kinds on the bus, such as agent reports, are never notified)."""
+    if event.kind not in (rule.events or EVENT_KINDS):
         return False
     return not rule.subjects or any(fnmatch.fnmatchcase(event.subject, p) for p in rule.subjects)
 

@@ -298,3 +298,24 @@ async def test_smtps_with_implicit_tls(
     finally:
         controller.stop()
     assert len(box.messages) == 1
+
+
+async def test_events_silenced_by_a_maintenance_window_are_not_sent(
+    receiver: Receiver, notifier_for: Any
+) -> None:
+    ctx, service = await notifier_for(webhook_section(receiver))
+    ctx.events.publish(Event(ev.OUTAGE_OPENED, "serwer", Status.CRITICAL, OPEN_HOURS,
+                             "przegląd serwera", {"silenced": True}))
+    ctx.events.publish(outage_opened(subject="router"))
+    await service.join()
+    assert [b["subject"] for b in receiver.bodies] == ["router"]
+
+
+async def test_a_rule_for_all_events_ignores_kinds_that_are_not_notifications(
+    receiver: Receiver, notifier_for: Any
+) -> None:
+    ctx, service = await notifier_for(webhook_section(receiver))
+    ctx.events.publish(Event("agent_report", "PC-TEST-01", Status.OK, OPEN_HOURS, "raport"))
+    ctx.events.publish(outage_opened(subject="router"))
+    await service.join()
+    assert [b["kind"] for b in receiver.bodies] == ["outage_opened"]
