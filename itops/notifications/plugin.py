@@ -82,6 +82,7 @@ def _collectors(ctx: AppContext) -> Sequence[Collector]:
 
 feature = Feature(
     name="notifications",
+    models=["itops.notifications.models"],
     subscribers=_subscribers,
     collectors=_collectors,
     start=_start,

@@ -10,8 +10,10 @@
 3. Each delivery runs as its own task and retries with exponential back-off; a final failure
    is logged and counted, never raised.
 
-De-duplication state is kept in memory: after a restart a still-open problem may be
-announced once more, which errs on the side of telling the officer.
+De-duplication state lives in memory and is written through to ``notification_state``
+(one short transaction per routed event, in a worker thread) and read back at start, so a
+restart neither repeats a problem nor loses the right to send its recovery. If the database
+is unavailable, routing carries on from memory and the failure is logged.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from sqlalchemy import select
 
 from itops.config import (
     EVENT_KINDS,
@@ -33,6 +36,7 @@ from itops.config import (
     Notifications,
     WebhookChannel,
 )
+from itops.db.session import session_scope
 from itops.events import Event
 from itops.notifications.channels import send_email, send_webhook
 from itops.notifications.message import (
@@ -42,6 +46,7 @@ from itops.notifications.message import (
     event_unit,
     family,
 )
+from itops.notifications.models import SUBJECT_MAX, NotificationState
 from itops.status import Status
 
 if TYPE_CHECKING:
@@ -83,6 +88,7 @@ class NotificationService:
         self._deliveries: set[asyncio.Task[None]] = set()
         self._http: aiohttp.ClientSession | None = None
         self._sent: dict[tuple[str, str, str], _Sent] = {}
+        self._dirty: dict[tuple[str, str, str], _Sent] = {}
         self.sent: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()
         self.dropped = 0
@@ -95,6 +101,10 @@ class NotificationService:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
+        try:
+            self._sent = await asyncio.to_thread(self._load)
+        except Exception as exc:
+            logger.warning("notification history not loaded, duplicates possible: %s", exc)
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue(maxsize=self.config.queue_size)
         self._worker = asyncio.create_task(self._work(), name="itops-notifications")
@@ -168,6 +178,12 @@ class NotificationService:
                     task.add_done_callback(self._deliveries.discard)
             except Exception:
                 logger.exception("cannot route notification for %s %s", event.kind, event.subject)
+            try:
+                if self._dirty:
+                    dirty, self._dirty = self._dirty, {}
+                    await asyncio.to_thread(self._save, dirty)
+            except Exception as exc:
+                logger.warning("notification history not saved, duplicates possible: %s", exc)
             finally:
                 self._queue.task_done()
 
@@ -190,7 +206,7 @@ class NotificationService:
         return out
 
     def _wanted(self, rule: NotificationRule, event: Event, is_open: bool) -> bool:
-        key = (rule.name, family(event.kind), event.subject)
+        key = (rule.name, family(event.kind), event.subject[:SUBJECT_MAX])
         last = self._sent.get(key)
         now = self.ctx.clock.now()
         recovery = event.kind in RECOVERY_KINDS
@@ -218,13 +234,40 @@ class NotificationService:
                 and (now - last.at).total_seconds() < repeat
             ):
                 return self._suppress(rule, event, "duplicate")
-        self._sent[key] = _Sent(event.kind, status, now, recovery)
+        self._sent[key] = self._dirty[key] = _Sent(event.kind, status, now, recovery)
         return True
 
     def _suppress(self, rule: NotificationRule, event: Event, why: str) -> bool:
         self.suppressed += 1
         logger.debug("rule %s: %s %s not sent (%s)", rule.name, event.kind, event.subject, why)
         return False
+
+    # -- persistence (worker threads) -------------------------------------------------
+
+    def _load(self) -> dict[tuple[str, str, str], _Sent]:
+        with session_scope(self.ctx.sessions) as db:
+            rows = db.scalars(select(NotificationState)).all()
+            return {
+                (r.rule, r.family, r.subject): _Sent(
+                    r.kind, Status(r.status), r.sent_at, r.recovery
+                )
+                for r in rows
+            }
+
+    def _save(self, dirty: dict[tuple[str, str, str], _Sent]) -> None:
+        with session_scope(self.ctx.sessions) as db:
+            for (rule, fam, subject), sent in dirty.items():
+                db.merge(
+                    NotificationState(
+                        rule=rule,
+                        family=fam,
+                        subject=subject,
+                        kind=sent.kind,
+                        status=int(sent.status),
+                        sent_at=sent.at,
+                        recovery=sent.recovery,
+                    )
+                )
 
     # -- delivery ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -123,13 +124,17 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def notifier_for(
-    tmp_path: Path, clock: FixedClock
+    tmp_path: Path, clock: FixedClock, _sqlite_template: Path
 ) -> AsyncIterator[Callable[..., Any]]:
-    """Start a NotificationService on settings with the given ``[notifications]`` section."""
+    """Start a NotificationService (on a migrated SQLite copy, or ``url``) for a section."""
     started: list[tuple[AppContext, NotificationService]] = []
+    default = tmp_path / "notify.db"
+    shutil.copy(_sqlite_template, default)
 
-    async def make(section: dict[str, Any]) -> tuple[AppContext, NotificationService]:
-        settings = make_settings(f"sqlite:///{tmp_path / 'unused.db'}", notifications=section)
+    async def make(
+        section: dict[str, Any], url: str | None = None
+    ) -> tuple[AppContext, NotificationService]:
+        settings = make_settings(url or f"sqlite:///{default}", notifications=section)
         engine = make_engine(settings.storage.url)
         ctx = AppContext(settings=settings, config_path=tmp_path / "itops.toml", engine=engine,
                          sessions=make_sessionmaker(engine), clock=clock)

@@ -319,3 +319,31 @@ async def test_a_rule_for_all_events_ignores_kinds_that_are_not_notifications(
     ctx.events.publish(outage_opened(subject="router"))
     await service.join()
     assert [b["kind"] for b in receiver.bodies] == ["outage_opened"]
+
+
+async def test_deduplication_survives_a_restart_on_every_engine(
+    receiver: Receiver, notifier_for: Any, db_url: str
+) -> None:
+    section = webhook_section(receiver)
+    ctx, first = await notifier_for(section, db_url)
+    ctx.events.publish(outage_opened())
+    await first.join()
+    await first.stop()
+    ctx, second = await notifier_for(section, db_url)
+    ctx.events.publish(outage_opened())
+    ctx.events.publish(Event(ev.OUTAGE_CLOSED, outage_opened().subject, Status.OK, NIGHT,
+                             "znów działa", {"start": OPEN_HOURS, "end": NIGHT}))
+    await second.join()
+    assert [b["kind"] for b in receiver.bodies] == ["outage_opened", "outage_closed"]
+
+
+async def test_unavailable_database_does_not_stop_notifications(
+    receiver: Receiver, notifier_for: Any, tmp_path: Path, caplog: Any
+) -> None:
+    ctx, service = await notifier_for(webhook_section(receiver),
+                                      f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    ctx.events.publish(outage_opened())
+    await service.join()
+    assert len(receiver.bodies) == 1
+    assert "notification history not loaded" in caplog.text
+    assert "notification history not saved" in caplog.text
