@@ -37,7 +37,7 @@ class NotificationCollector(Collector):
 
     def _families(self) -> Iterator[Metric]:
         config = self.notifier.config
-        names = [c.name for c in [*config.email, *config.webhook]]
+        names = [c.name for c in config.email] + [c.name for c in config.webhook]
         sent = CounterMetricFamily(
             "itops_notifications_sent", "notifications delivered", labels=["channel"]
         )

@@ -192,9 +192,8 @@ class NotificationService:
         config = self.config
         settings = self.ctx.settings
         is_open = settings.calendar(event_unit(event, settings)).is_open(event.at)
-        channels: dict[str, EmailChannel | WebhookChannel] = {
-            c.name: c for c in [*config.email, *config.webhook]
-        }
+        channels: dict[str, EmailChannel | WebhookChannel] = {c.name: c for c in config.email}
+        channels.update((c.name, c) for c in config.webhook)
         message: Message | None = None
         out: list[Delivery] = []
         for rule in config.rules:
