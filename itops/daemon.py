@@ -27,16 +27,17 @@ from itops import heartbeat
 from itops.check import Check, Options
 from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
-from itops.db.models import OrgUnit
+from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import ensure_current, session_scope
 from itops.errors import ConfigError
+from itops.events import MONITORING_GAP, Event
 from itops.metrics import HEARTBEAT_KEY
 from itops.plugins import Feature, Job, features
 from itops.registry import check_class
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier
-from itops.status import ProbeResult
+from itops.status import ProbeResult, Status
 from itops.web.app import create_app
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class Daemon:
         ensure_current(self.ctx.engine)
         now = self.ctx.clock.now()
         self.ctx.started_at = now
-        await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
+        gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
         await asyncio.to_thread(sync_units, self.ctx)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._stop.set)
@@ -103,6 +104,8 @@ class Daemon:
         for feat in self.features:
             if feat.start:
                 await _call(feat.start, self.ctx)
+        if gap is not None:
+            self.ctx.events.publish(gap_event(gap))
         self._schedule()
         self.scheduler.start()
         server = _Server(
@@ -233,6 +236,21 @@ class Daemon:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def gap_event(gap: MonitoringGap) -> Event:
+    """The time itops itself was not watching, told once at start (after subscribers start)."""
+    end = gap.end or gap.start
+    crashed = "crash" in gap.reason
+    return Event(
+        MONITORING_GAP,
+        "itops",
+        Status.CRITICAL if crashed else Status.WARNING,
+        end,
+        f"itops nie monitorował usług przez {(end - gap.start).total_seconds():.0f} s "
+        f"({gap.reason})",
+        {"start": gap.start, "end": end, "reason": gap.reason},
+    )
 
 
 async def _call(func: Any, ctx: AppContext) -> Any:

@@ -37,7 +37,7 @@ from itops.config import (
     WebhookChannel,
 )
 from itops.db.session import session_scope
-from itops.events import Event
+from itops.events import MONITORING_GAP, Event
 from itops.notifications.channels import send_email, send_webhook
 from itops.notifications.message import (
     RECOVERY_KINDS,
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = 3600.0
+ONE_OFF_KINDS = frozenset({MONITORING_GAP})
+"""Each event of these kinds reports a distinct, already closed interval: never a duplicate."""
 
 
 @dataclass
@@ -226,7 +228,8 @@ class NotificationService:
                 return self._suppress(rule, event, "outside working hours, not critical")
             repeat = self.config.repeat_after.total_seconds()
             if (
-                last is not None
+                event.kind not in ONE_OFF_KINDS
+                and last is not None
                 and not last.recovery
                 and last.kind == event.kind
                 and last.status == status

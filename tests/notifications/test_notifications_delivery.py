@@ -347,3 +347,16 @@ async def test_unavailable_database_does_not_stop_notifications(
     assert len(receiver.bodies) == 1
     assert "notification history not loaded" in caplog.text
     assert "notification history not saved" in caplog.text
+
+
+async def test_every_monitoring_gap_is_sent_even_within_repeat_after(
+    receiver: Receiver, notifier_for: Any
+) -> None:
+    ctx, service = await notifier_for(webhook_section(receiver))
+    for hour in (8, 9):
+        start = datetime(2026, 11, 26, hour, 0, tzinfo=UTC)
+        end = start + timedelta(minutes=10)
+        ctx.events.publish(Event(ev.MONITORING_GAP, "itops", Status.CRITICAL, end, "przerwa",
+                                 {"start": start, "end": end, "reason": "crash"}))
+    await service.join()
+    assert [b["working_hours_seconds"] for b in receiver.bodies] == [600, 600]
