@@ -61,27 +61,27 @@ def test_all_units_verify_without_any_warning(tmp_path: Path) -> None:
 @needs_systemd_analyze
 def test_the_verification_would_catch_a_misspelt_key(tmp_path: Path) -> None:
     copy_units(tmp_path)
-    unit = tmp_path / "itops-agent.service"
-    unit.write_text(unit.read_text(encoding="utf-8").replace("Nice=", "Nicee="),
+    unit = tmp_path / "itops.service"
+    unit.write_text(unit.read_text(encoding="utf-8").replace("[Service]\n", "[Service]\nNicee=5\n"),
                     encoding="utf-8")
-    result = verify(tmp_path, "itops-agent.service")
+    result = verify(tmp_path, "itops.service")
     assert "Unknown key" in result.stderr
 
 
-def test_agent_unit_runs_the_agent_command_with_server_and_token_file() -> None:
+def test_agent_unit_runs_the_agent_command_once_with_server_and_token_file() -> None:
     unit = (UNITS / "itops-agent.service").read_text(encoding="utf-8")
     match = re.search(r"^ExecStart=(.+)$", unit, re.M)
     assert match is not None
-    assert match.group(1).split()[:2] == [INSTALLED_ITOPS, "agent"]
-    assert "--server ${ITOPS_SERVER}" in match.group(1)
-    assert "--token-file /etc/itops/agent.token" in match.group(1)
+    command = match.group(1).split()
+    assert command[:2] == [INSTALLED_ITOPS, "agent"]
+    assert "--server" in command and "--token-file" in command
     assert re.search(r"^Type=oneshot$", unit, re.M)
 
 
-def test_agent_timer_starts_the_agent_daily_and_catches_up() -> None:
+def test_agent_timer_runs_daily_and_catches_up_missed_runs() -> None:
     timer = (UNITS / "itops-agent.timer").read_text(encoding="utf-8")
-    for line in ("Unit=itops-agent.service", "OnCalendar=daily", "Persistent=true",
-                 "WantedBy=timers.target"):
+    assert re.search(r"^(OnCalendar=daily|OnUnitActiveSec=(1d|24h))$", timer, re.M)
+    for line in ("Persistent=true", "WantedBy=timers.target"):
         assert re.search(rf"^{re.escape(line)}$", timer, re.M), line
 
 
