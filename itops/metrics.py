@@ -115,22 +115,28 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _check_lines(result: ProbeResult, kind: str) -> tuple[str, str, str]:
-    labels = f'{{check="{_escape(result.check)}",kind="{_escape(kind)}"}}'
-    status = int(result.status)
+def _check_lines(labels: str, result: ProbeResult) -> tuple[str, str, str]:
+    ok = 1 if result.status is Status.OK else 0
     return (
-        f"itops_check_status{labels} {status}\n",
-        f"itops_probe_success{labels} {1 if result.status is Status.OK else 0}\n",
+        f"itops_check_status{labels} {int(result.status)}\n",
+        f"itops_probe_success{labels} {ok}\n",
         f"itops_probe_duration_seconds{labels} {float(result.duration)!r}\n",
     )
 
 
 class _LineCache:
-    """Rendered sample lines per check, reused while the check's latest result is the same."""
+    """Rendered sample lines per check, reused while the check's latest result is the same.
+
+    Also keeps each check's escaped label set and the sorted check names, which change only
+    when the config does.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lines: dict[str, tuple[ProbeResult, tuple[str, str, str]]] = {}
+        self.labels: dict[tuple[str, str], str] = {}
+        self.names: frozenset[str] = frozenset()
+        self.order: list[str] = []
 
 
 _caches: weakref.WeakKeyDictionary[LiveState, _LineCache] = weakref.WeakKeyDictionary()
@@ -142,22 +148,32 @@ def check_exposition(state: LiveState) -> str:
     if cache is None:
         cache = _caches.setdefault(state, _LineCache())
     checks = state.checks()
-    columns: tuple[list[str], list[str], list[str]] = ([], [], [])
     with cache.lock:
-        lines = cache.lines
-        for name in sorted(checks):
+        if checks.keys() != cache.names:
+            cache.names = frozenset(checks)
+            cache.order = sorted(checks)
+            for gone in cache.lines.keys() - cache.names:
+                del cache.lines[gone]
+        lines, labels = cache.lines, cache.labels
+        rendered: list[tuple[str, str, str]] = []
+        for name in cache.order:
             check = checks[name]
+            last = check.last
             hit = lines.get(name)
-            if hit is None or hit[0] is not check.last:
-                hit = lines[name] = (check.last, _check_lines(check.last, check.kind))
-            for column, line in zip(columns, hit[1], strict=True):
-                column.append(line)
-        for gone in lines.keys() - checks.keys():
-            del lines[gone]
+            if hit is None or hit[0] is not last:
+                label = labels.get((name, check.kind))
+                if label is None:
+                    label = labels[(name, check.kind)] = (
+                        f'{{check="{_escape(name)}",kind="{_escape(check.kind)}"}}'
+                    )
+                hit = lines[name] = (last, _check_lines(label, last))
+            rendered.append(hit[1])
+        if len(labels) > 2 * len(checks) + 100:
+            labels.clear()
     out: list[str] = []
-    for (name, help_text), column in zip(CHECK_FAMILIES, columns, strict=True):
+    for index, (name, help_text) in enumerate(CHECK_FAMILIES):
         out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
-        out.extend(column)
+        out.append("".join([row[index] for row in rendered]))
     return "".join(out)
 
 
