@@ -24,6 +24,7 @@ KIND_LABELS: dict[str, str] = {
     ev.ANTIVIRUS_NONCOMPLIANT: "Ochrona antywirusowa niezgodna z wymaganiami",
     ev.CERTIFICATE_EXPIRING: "Certyfikat TLS wkrótce wygasa",
     ev.MONITORING_GAP: "Przerwa w monitorowaniu",
+    "test": "Test powiadomień",
 }
 
 STATUS_LABELS: dict[Status, str] = {

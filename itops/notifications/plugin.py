@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
+import click
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -80,8 +81,15 @@ def _collectors(ctx: AppContext) -> Sequence[Collector]:
     return [NotificationCollector(service(ctx))]
 
 
+def _cli(group: click.Group) -> None:
+    from itops.notifications.cli import register
+
+    register(group)
+
+
 feature = Feature(
     name="notifications",
+    cli=_cli,
     models=["itops.notifications.models"],
     subscribers=_subscribers,
     collectors=_collectors,
