@@ -137,3 +137,20 @@ def test_every_dashboard_query_runs(prometheus: Prometheus, expr: str) -> None:
     data = prometheus.api("query", query=expr)
     assert data["status"] == "success", data.get("error")
     assert "warnings" not in data, data["warnings"]
+
+
+def rule_exprs() -> list[str]:
+    import yaml
+
+    return [
+        rule["expr"]
+        for name in ("itops-recording.yml", "itops-alerts.yml")
+        for group in yaml.safe_load((PROM / name).read_text(encoding="utf-8"))["groups"]
+        for rule in group["rules"]
+    ]
+
+
+@pytest.mark.parametrize("expr", rule_exprs())
+def test_every_rule_expression_runs(prometheus: Prometheus, expr: str) -> None:
+    data = prometheus.api("query", query=expr)
+    assert data["status"] == "success", data.get("error")
