@@ -360,3 +360,41 @@ async def test_every_monitoring_gap_is_sent_even_within_repeat_after(
                                  {"start": start, "end": end, "reason": "crash"}))
     await service.join()
     assert [b["working_hours_seconds"] for b in receiver.bodies] == [600, 600]
+
+
+async def test_https_webhook_trusts_the_configured_ca_file(
+    tls_cert: tuple[Path, Path], notifier_for: Any
+) -> None:
+    from aiohttp import web
+
+    cert, key = tls_cert
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    bodies: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        bodies.append(await request.json())
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls).start()
+    try:
+        ctx, service = await notifier_for({
+            "retries": 0,
+            "webhook": [
+                {"name": "zaufany", "url": f"https://127.0.0.1:{port}/hook", "ca_file": str(cert)},
+                {"name": "bez-ca", "url": f"https://127.0.0.1:{port}/hook"},
+            ],
+            "rules": [{"name": "r", "channels": ["zaufany", "bez-ca"]}],
+        })
+        ctx.events.publish(outage_opened())
+        await service.join()
+    finally:
+        await runner.cleanup()
+    assert len(bodies) == 1
+    assert service.sent["zaufany"] == 1
+    assert service.failed["bez-ca"] == 1
