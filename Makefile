@@ -11,7 +11,7 @@ DATABASE_URL ?= $(or $(ITOPS_DATABASE_URL),sqlite:///$(CURDIR)/$(VAR)/itops.db)
 # Debian packages the suite talks to for real (see README, "Tests").
 DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-daemon \
 	prometheus prometheus-blackbox-exporter libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 fonts-dejavu-core iproute2
+	libharfbuzz-subset0 fonts-dejavu-core iproute2 openssl
 
 .PHONY: run test lint deb-deps venv migrate clean
 

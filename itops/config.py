@@ -459,6 +459,97 @@ class RegisterConfig(Model):
     retention_years: int = Field(default=10, ge=2, le=100)
     anchor_file: Path | None = None
     anchor_interval: PositiveDuration = timedelta(days=1)
+# Integrations: notifications (e-mail over SMTP, JSON webhooks) — itops.notifications
+# ---------------------------------------------------------------------------
+
+EVENT_KINDS = (
+    "outage_opened",
+    "outage_closed",
+    "backup_noncompliant",
+    "backup_recovered",
+    "antivirus_noncompliant",
+    "certificate_expiring",
+    "monitoring_gap",
+)
+
+_CHANNEL_NAME = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+
+
+class EmailChannel(Model):
+    """One SMTP server to send notification e-mail through."""
+
+    name: _CHANNEL_NAME
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "smtps", "none"] = "starttls"
+    username: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    sender: str = Field(min_length=3)
+    timeout: PositiveDuration = timedelta(seconds=30)
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"starttls": 587, "smtps": 465, "none": 25}[self.security]
+
+    @model_validator(mode="after")
+    def _credentials_together(self) -> EmailChannel:
+        if (self.username is None) != (self.password_file is None):
+            raise ValueError("username and password_file go together")
+        return self
+
+
+class WebhookChannel(Model):
+    """One HTTP endpoint that receives every notification as a JSON POST."""
+
+    name: _CHANNEL_NAME
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    token_file: Path | None = None
+    ca_file: Path | None = None
+    timeout: PositiveDuration = timedelta(seconds=10)
+
+
+class NotificationRule(Model):
+    """Which events go to which channels (and, for e-mail, to which addresses)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    events: list[Literal[EVENT_KINDS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    subjects: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(min_length=1)
+    recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
+        default_factory=list
+    )
+    outside_hours: Literal["all", "critical", "none"] = "critical"
+
+
+class Notifications(Model):
+    """``[notifications]``: built-in alerting for offices without an Alertmanager."""
+
+    enabled: bool = True
+    repeat_after: Duration = timedelta(hours=24)
+    retries: int = Field(default=5, ge=0, le=100)
+    retry_delay: PositiveDuration = timedelta(seconds=30)
+    queue_size: int = Field(default=1000, ge=1, le=1_000_000)
+    email: list[EmailChannel] = Field(default_factory=list)
+    webhook: list[WebhookChannel] = Field(default_factory=list)
+    rules: list[NotificationRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Notifications:
+        names = [c.name for c in self.email] + [c.name for c in self.webhook]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate channel names: {', '.join(duplicates)}")
+        emails = {c.name for c in self.email}
+        for rule in self.rules:
+            for channel in rule.channels:
+                if channel not in names:
+                    raise ValueError(f'rule "{rule.name}": unknown channel "{channel}"')
+            if emails & set(rule.channels) and not rule.recipients:
+                raise ValueError(f'rule "{rule.name}": e-mail channels need recipients')
+        return self
 
 
 class Settings(Model):
@@ -474,6 +565,8 @@ class Settings(Model):
     backups: list[BackupConfig] = Field(default_factory=list)
     antivirus: Antivirus = Field(default_factory=Antivirus)
     employee_monitoring: RegisterConfig = Field(default_factory=RegisterConfig)
+    # Integrations
+    notifications: Notifications = Field(default_factory=Notifications)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

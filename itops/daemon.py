@@ -17,6 +17,7 @@ import inspect
 import logging
 import signal
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import uvicorn
@@ -26,15 +27,17 @@ from itops import heartbeat
 from itops.check import Check, Options
 from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
-from itops.db.models import OrgUnit
+from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import ensure_current, session_scope
 from itops.errors import ConfigError
+from itops.events import MONITORING_GAP, Event
+from itops.metrics import HEARTBEAT_KEY
 from itops.plugins import Feature, Job, features
 from itops.registry import check_class
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier
-from itops.status import ProbeResult
+from itops.status import ProbeResult, Status
 from itops.web.app import create_app
 
 logger = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ class Daemon:
         ensure_current(self.ctx.engine)
         now = self.ctx.clock.now()
         self.ctx.started_at = now
-        await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
+        gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
         await asyncio.to_thread(sync_units, self.ctx)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._stop.set)
@@ -101,6 +104,8 @@ class Daemon:
         for feat in self.features:
             if feat.start:
                 await _call(feat.start, self.ctx)
+        if gap is not None:
+            self.ctx.events.publish(gap_event(gap))
         self._schedule()
         self.scheduler.start()
         server = _Server(
@@ -216,15 +221,18 @@ class Daemon:
 
     async def _beat(self) -> None:
         try:
-            await asyncio.to_thread(self._write_heartbeat, False)
+            written = await asyncio.to_thread(self._write_heartbeat, False)
             self.ctx.storage_problem = None
+            self.ctx.state.values[HEARTBEAT_KEY] = written
         except Exception as exc:
             self.ctx.storage_problem = str(exc).splitlines()[0]
             logger.error("heartbeat not written: %s", self.ctx.storage_problem)
 
-    def _write_heartbeat(self, clean: bool) -> None:
+    def _write_heartbeat(self, clean: bool) -> datetime:
+        now = self.ctx.clock.now()
         with session_scope(self.ctx.sessions) as db:
-            heartbeat.beat(db, self.ctx.clock.now(), clean_shutdown=clean)
+            heartbeat.beat(db, now, clean_shutdown=clean)
+        return now
 
     def _final_heartbeat(self) -> None:
         try:
@@ -241,6 +249,21 @@ class Daemon:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def gap_event(gap: MonitoringGap) -> Event:
+    """The time itops itself was not watching, told once at start (after subscribers start)."""
+    end = gap.end or gap.start
+    crashed = "crash" in gap.reason
+    return Event(
+        MONITORING_GAP,
+        "itops",
+        Status.CRITICAL if crashed else Status.WARNING,
+        end,
+        f"itops nie monitorował usług przez {(end - gap.start).total_seconds():.0f} s "
+        f"({gap.reason})",
+        {"start": gap.start, "end": end, "reason": gap.reason},
+    )
 
 
 async def _call(func: Any, ctx: AppContext) -> Any:

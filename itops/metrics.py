@@ -1,37 +1,76 @@
 """/metrics: one collector over the daemon's in-memory state, in our own registry.
 
-A scrape never queries the database: it reads ``LiveState``. Label values stay UTF-8
+A scrape never queries the database: it reads ``LiveState`` (the latest result per check,
+refreshed by the check runner) and a few values the daemon keeps there.
+
+The per-check families (three samples per check) are rendered straight from the snapshot
+with a per-check line cache instead of through ``prometheus_client``: building and
+formatting 30,000 samples through the client took 0.4–0.7 s here, over the 100 ms goal for
+10,000 checks. A check's lines are re-rendered only when its latest result changes. The
+collector still *describes* those names, so a feature registering the same name fails at
+start instead of producing a duplicate family. Conventions:
+``itops_`` prefix, base units (``_seconds``), ``_total`` only on counters,
+``_timestamp_seconds`` for points in time, ``_info`` for metadata. Labels are bounded by the
+config (check names and kinds, never free text or ids that grow). Label values stay UTF-8
 ("Urząd", not "Urzd").
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, ProcessCollector
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from itops import __version__
+from itops.state import LiveState
+from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
+    from itops.config import Settings
     from itops.context import AppContext
+
+HEARTBEAT_KEY = "heartbeat_at"
+"""``LiveState.values`` key: when the daemon last wrote its heartbeat (aware UTC datetime)."""
+
+
+CHECK_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("itops_check_status", "latest check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"),
+    ("itops_probe_success", "1 when the latest probe succeeded"),
+    ("itops_probe_duration_seconds", "duration of the latest probe"),
+)
 
 
 class ItopsCollector(Collector):
-    """Build info plus the latest state of every check."""
+    """Build and office info and the daemon's own health; describes the per-check names too."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
+    def describe(self) -> Iterator[Metric]:
+        """Names only, so registering never builds a whole snapshot."""
+        return self._families(with_samples=False)
+
     def collect(self) -> Iterator[Metric]:
+        return self._families(with_samples=True)
+
+    def _families(self, with_samples: bool) -> Iterator[Metric]:
+        ctx = self.ctx
         info = InfoMetricFamily("itops_build", "itops version running")
-        info.add_metric([], {"version": __version__})
-        yield info
         office = InfoMetricFamily("itops_office", "the office this itops instance serves")
-        office.add_metric([], {"name": self.ctx.settings.office.name})
-        yield office
+        storage = GaugeMetricFamily(
+            "itops_storage_up", "1 when the last heartbeat reached the database, else 0"
+        )
+        beat = GaugeMetricFamily(
+            "itops_heartbeat_timestamp_seconds",
+            "when the daemon last recorded its heartbeat in the database",
+        )
+        configured = GaugeMetricFamily("itops_checks_configured", "checks in the running config")
         status = GaugeMetricFamily(
             "itops_check_status",
             "latest check status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
@@ -45,17 +84,22 @@ class ItopsCollector(Collector):
             "duration of the latest probe",
             labels=["check", "kind"],
         )
-        for name, state in sorted(self.ctx.state.checks().items()):
-            labels = [name, state.kind]
-            status.add_metric(labels, int(state.last.status))
-            success.add_metric(labels, 1 if state.last.status == 0 else 0)
-            duration.add_metric(labels, state.last.duration)
-        yield status
-        yield success
-        yield duration
+        if with_samples:
+            info.add_metric([], {"version": __version__})
+            office.add_metric([], {"name": ctx.settings.office.name})
+            storage.add_metric([], 0 if ctx.storage_problem else 1)
+            heartbeat_at = ctx.state.values.get(HEARTBEAT_KEY)
+            if isinstance(heartbeat_at, datetime):
+                beat.add_metric([], heartbeat_at.timestamp())
+            configured.add_metric([], len(ctx.settings.checks))
+            yield from (info, office, storage, beat, configured)
+            return
+        kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
+        yield from (info, office, storage, beat, configured, status, success, duration, kpi)
 
 
 def make_registry(ctx: AppContext) -> CollectorRegistry:
+    """A registry of our own (not the global one): no stray default metrics, tests stay apart."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ItopsCollector(ctx))
     from itops.plugins import features
@@ -65,3 +109,95 @@ def make_registry(ctx: AppContext) -> CollectorRegistry:
             registry.register(collector)
     ProcessCollector(registry=registry)
     return registry
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _check_lines(labels: str, result: ProbeResult) -> tuple[str, str, str]:
+    ok = 1 if result.status is Status.OK else 0
+    return (
+        f"itops_check_status{labels} {int(result.status)}\n",
+        f"itops_probe_success{labels} {ok}\n",
+        f"itops_probe_duration_seconds{labels} {float(result.duration)!r}\n",
+    )
+
+
+class _LineCache:
+    """Rendered sample lines per check, reused while the check's latest result is the same.
+
+    Also keeps each check's escaped label set and the sorted check names, which change only
+    when the config does.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lines: dict[str, tuple[ProbeResult, tuple[str, str, str]]] = {}
+        self.labels: dict[tuple[str, str], str] = {}
+        self.names: frozenset[str] = frozenset()
+        self.order: list[str] = []
+
+
+_caches: weakref.WeakKeyDictionary[LiveState, _LineCache] = weakref.WeakKeyDictionary()
+
+
+def check_exposition(state: LiveState) -> str:
+    """The per-check families in the text format (0.0.4), sorted by check name."""
+    cache = _caches.get(state)
+    if cache is None:
+        cache = _caches.setdefault(state, _LineCache())
+    checks = state.checks()
+    with cache.lock:
+        if checks.keys() != cache.names:
+            cache.names = frozenset(checks)
+            cache.order = sorted(checks)
+            for gone in cache.lines.keys() - cache.names:
+                del cache.lines[gone]
+        lines, labels = cache.lines, cache.labels
+        rendered: list[tuple[str, str, str]] = []
+        for name in cache.order:
+            check = checks[name]
+            last = check.last
+            hit = lines.get(name)
+            if hit is None or hit[0] is not last:
+                label = labels.get((name, check.kind))
+                if label is None:
+                    label = labels[(name, check.kind)] = (
+                        f'{{check="{_escape(name)}",kind="{_escape(check.kind)}"}}'
+                    )
+                hit = lines[name] = (last, _check_lines(label, last))
+            rendered.append(hit[1])
+        if len(labels) > 2 * len(checks) + 100:
+            labels.clear()
+    out: list[str] = []
+    for index, (name, help_text) in enumerate(CHECK_FAMILIES):
+        out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
+        out.append("".join([row[index] for row in rendered]))
+    return "".join(out)
+
+
+KPI_FAMILY = (
+    "itops_check_counts_for_kpi",
+    "1 when failures of the check count as downtime in KPI 1 (config counts_for_kpi)",
+)
+_kpi_cache: list[tuple[Settings, str]] = []
+
+
+def kpi_exposition(settings: Settings) -> str:
+    """Which checks count for KPI 1, from the config; rendered once per loaded config."""
+    if _kpi_cache and _kpi_cache[0][0] is settings:
+        return _kpi_cache[0][1]
+    name, help_text = KPI_FAMILY
+    lines = [f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"]
+    for check in sorted(settings.checks, key=lambda c: c.name):
+        lines.append(f'{name}{{check="{_escape(check.name)}"}} {1 if check.kpi else 0}\n')
+    text = "".join(lines)
+    _kpi_cache[:] = [(settings, text)]
+    return text
+
+
+def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
+    """The whole /metrics body: the registry's families, then the per-check families."""
+    checks = check_exposition(ctx.state) + kpi_exposition(ctx.settings)
+    return generate_latest(registry) + checks.encode()

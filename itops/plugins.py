@@ -27,6 +27,7 @@ FEATURES: tuple[str, ...] = (
     "checks.plugin",
     "checks.backups.plugin",
     "inventory.register.plugin",
+    "itops.notifications.plugin",
 )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,7 +21,7 @@ from itops.auth import ROLES
 from itops.context import AppContext
 from itops.db.models import AppSetting
 from itops.db.session import ping, session_scope
-from itops.metrics import make_registry
+from itops.metrics import exposition, make_registry
 from itops.plugins import NavItem, features
 from itops.web.security import (
     csrf_ok,
@@ -51,7 +52,8 @@ async def metrics(request: Request) -> Response:
         sent = request.headers.get("authorization", "")
         if not secrets.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
             return PlainTextResponse("unauthorised\n", status_code=401)
-    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+    body = await asyncio.to_thread(exposition, ctx, request.app.state.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 @requires(*ROLES)

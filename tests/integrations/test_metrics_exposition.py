@@ -1,0 +1,76 @@
+"""The /metrics body: parsable, escaped, current, and one owner per metric name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
+
+from itops.context import AppContext
+from itops.metrics import exposition, make_registry
+from itops.status import ProbeResult, Status
+from tests.conftest import make_settings
+
+AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[AppContext]:
+    ctx = AppContext.create(make_settings(f"sqlite:///{tmp_path / 'x.db'}"), tmp_path / "x.toml")
+    yield ctx
+    ctx.engine.dispose()
+
+
+def result(check: str, status: Status, duration: float = 0.25) -> ProbeResult:
+    return ProbeResult(check, "tcp", status, "", AT, duration)
+
+
+def samples(ctx: AppContext) -> dict[tuple[str, str], float]:
+    body = exposition(ctx, make_registry(ctx)).decode("utf-8")
+    return {
+        (s.name, s.labels.get("check", "")): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+
+
+def test_label_values_with_quotes_backslashes_and_newlines_round_trip(app: AppContext) -> None:
+    name = 'Urząd "główny"\\serwer\nnr 2'
+    app.state.record(result(name, Status.CRITICAL))
+    assert samples(app)[("itops_check_status", name)] == 2
+
+
+def test_new_result_replaces_the_cached_lines(app: AppContext) -> None:
+    app.state.record(result("router", Status.OK, 0.5))
+    assert samples(app)[("itops_probe_duration_seconds", "router")] == 0.5
+    app.state.record(result("router", Status.CRITICAL, 1.5))
+    after = samples(app)
+    assert after[("itops_probe_duration_seconds", "router")] == 1.5
+    assert after[("itops_probe_success", "router")] == 0
+
+
+def test_forgotten_check_disappears_from_the_scrape(app: AppContext) -> None:
+    app.state.record(result("router", Status.OK))
+    app.state.record(result("drukarka", Status.OK))
+    samples(app)
+    app.state.forget_except({"router"})
+    assert ("itops_check_status", "drukarka") not in samples(app)
+
+
+class _Duplicate(Collector):
+    def describe(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("itops_check_status", "a second owner")
+
+    def collect(self) -> Iterator[Metric]:
+        return self.describe()
+
+
+def test_a_second_owner_of_a_core_metric_name_is_refused(app: AppContext) -> None:
+    registry = make_registry(app)
+    with pytest.raises(ValueError, match="Duplicated timeseries"):
+        registry.register(_Duplicate())
