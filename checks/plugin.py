@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from itops.plugins import Feature
 
-feature = Feature(name="checks")
+feature = Feature(name="checks", models=["checks.models"])

@@ -1,0 +1,395 @@
+"""KPI 1: availability of systems within the office's working time.
+
+``compute()`` is the one entry point, shared by ``itops availability`` and the annual
+report. Per check, over the local dates ``first`` .. ``until`` (exclusive):
+
+1. W = working time of the check's unit (``OfficeCalendar``), cut at "now";
+2. X = excluded time inside W: maintenance windows with ``exclude_from_availability``,
+   outages classified ``planned`` (and ``external`` unless ``external_counts``);
+3. D = ``failure`` outages (and ``external`` when it counts) inside W and not in X;
+   ``false_alarm`` outages count for nothing;
+4. G = monitoring gaps inside W (UNKNOWN, itops not running): neither up nor down.
+
+``availability = (W − X − D) / (W − X)`` and ``coverage = 1 − G / W``. The office (or
+``unit``) figure uses the union of D over its checks with ``counts_for_kpi`` and, as X,
+the time excluded for every one of them. Only interval tables are read, never raw
+results, so a year for a thousand checks stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from checks.models import CAUSES, Outage, OutageReclassification
+from itops.calendar import OfficeCalendar
+from itops.config import OFFICE_UNIT, CheckConfig, Settings
+from itops.db.models import MonitoringGap
+from itops.errors import ValidationError
+from itops.intervals import Interval, clip, intersect, subtract, total_seconds, union
+from itops.maintenance import excluded_intervals, load_windows
+
+__all__ = [
+    "AvailabilityReport",
+    "CheckAvailability",
+    "MonthFigure",
+    "OfficeAvailability",
+    "OutageEntry",
+    "compute",
+    "effective_causes",
+]
+
+
+@dataclass(frozen=True)
+class CheckAvailability:
+    """KPI 1 figures of one check over the period (seconds inside working time)."""
+
+    name: str
+    kind: str
+    unit: str
+    counts_for_kpi: bool
+    working_seconds: float
+    excluded_seconds: float
+    downtime_seconds: float
+    unknown_seconds: float
+    availability: float
+    coverage: float
+    outages: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "working_seconds": self.working_seconds,
+            "excluded_seconds": self.excluded_seconds,
+            "downtime_seconds": self.downtime_seconds,
+            "unknown_seconds": self.unknown_seconds,
+            "availability": self.availability,
+            "coverage": self.coverage,
+            "outages": self.outages,
+        }
+
+
+@dataclass(frozen=True)
+class OfficeAvailability:
+    """The office's (or one unit's) KPI 1: union of downtime over its KPI checks."""
+
+    unit: str
+    working_seconds: float
+    excluded_seconds: float
+    downtime_seconds: float
+    availability: float
+    target: float
+    met: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "working_seconds": self.working_seconds,
+            "downtime_seconds": self.downtime_seconds,
+            "availability": self.availability,
+            "target": self.target,
+            "met": self.met,
+        }
+
+
+@dataclass(frozen=True)
+class OutageEntry:
+    """One outage touching working time in the period, as the officer reads it."""
+
+    id: int
+    check: str
+    unit: str
+    start: datetime
+    end: datetime | None
+    local_start: datetime
+    local_end: datetime | None
+    working_seconds: float
+    cause: str
+    original_cause: str
+    note: str
+    counts: bool
+
+    @property
+    def working_minutes(self) -> float:
+        return self.working_seconds / 60
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "check": self.check,
+            "start": self.local_start.isoformat(),
+            "end": self.local_end.isoformat() if self.local_end else None,
+            "working_minutes": round(self.working_minutes, 2),
+            "cause": self.cause,
+            "original_cause": self.original_cause,
+            "note": self.note,
+            "counts": self.counts,
+        }
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    """The office (or unit) figure of one local month, for charts."""
+
+    month: date
+    working_seconds: float
+    excluded_seconds: float
+    downtime_seconds: float
+    availability: float
+
+
+@dataclass(frozen=True)
+class AvailabilityReport:
+    """Everything KPI 1 says about a period; ``to_json()`` is the documented JSON shape."""
+
+    first: date
+    until: date
+    checks: tuple[CheckAvailability, ...]
+    office: OfficeAvailability
+    outages: tuple[OutageEntry, ...]
+    months: tuple[MonthFigure, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period": {"from": self.first.isoformat(), "to": self.until.isoformat()},
+            "checks": [c.to_json() for c in self.checks],
+            "office": self.office.to_json(),
+        }
+
+    def check(self, name: str) -> CheckAvailability:
+        for item in self.checks:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+
+def _ratio(working: float, excluded: float, down: float) -> float:
+    base = working - excluded
+    return 1.0 if base <= 0 else max(0.0, (base - down) / base)
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def effective_causes(db: Session, outage_ids: list[int]) -> dict[int, str]:
+    """The newest reclassification's cause per outage id (absent: never reclassified)."""
+    out: dict[int, str] = {}
+    for chunk_start in range(0, len(outage_ids), 500):
+        chunk = outage_ids[chunk_start : chunk_start + 500]
+        rows = db.execute(
+            select(OutageReclassification.outage_id, OutageReclassification.to_cause)
+            .where(OutageReclassification.outage_id.in_(chunk))
+            .order_by(OutageReclassification.at, OutageReclassification.id)
+        )
+        for outage_id, cause in rows:
+            out[outage_id] = cause
+    return out
+
+
+def _months(first: date, until: date) -> list[tuple[date, date]]:
+    out: list[tuple[date, date]] = []
+    cursor = first
+    while cursor < until:
+        nxt = date(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1)
+        out.append((cursor, min(nxt, until)))
+        cursor = nxt
+    return out
+
+
+def compute(
+    db: Session,
+    settings: Settings,
+    first: date,
+    until: date,
+    *,
+    check: str | None = None,
+    unit: str | None = None,
+    now: datetime | None = None,
+) -> AvailabilityReport:
+    """KPI 1 over local dates ``first`` .. ``until`` (exclusive); see the module docstring.
+
+    ``check`` limits the checks to one; ``unit`` to the checks of one unit and makes the
+    aggregate that unit's. Time after ``now`` (default: the wall clock) is not yet measured.
+    Raises ``ValidationError`` for an empty period or an unknown check or unit.
+    """
+    if until <= first:
+        raise ValidationError(f"--to {until} must be after --from {first}")
+    units = settings.unit_names()
+    if unit is not None and unit not in units:
+        raise ValidationError(f'unknown unit "{unit}" (known: {", ".join(sorted(units))})')
+    configs: list[CheckConfig] = list(settings.checks)
+    if check is not None:
+        configs = [c for c in configs if c.name == check]
+        if not configs:
+            raise ValidationError(f'unknown check "{check}"')
+    aggregate_unit = unit or (configs[0].unit if check is not None else OFFICE_UNIT)
+    if unit is not None:
+        configs = [c for c in configs if c.unit == unit]
+
+    tz = ZoneInfo(settings.office.timezone)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    period_start = _local_midnight(first, tz)
+    period_end = min(_local_midnight(until, tz), max(moment, period_start))
+    window = Interval(period_start, period_end)
+
+    calendars: dict[str, OfficeCalendar] = {}
+    working: dict[str, list[Interval]] = {}
+
+    def working_of(unit_id: str) -> list[Interval]:
+        if unit_id not in working:
+            calendars[unit_id] = settings.calendar(unit_id)
+            working[unit_id] = clip(
+                calendars[unit_id].working_intervals_between(first, until),
+                window.start,
+                window.end,
+            )
+        return working[unit_id]
+
+    names = [c.name for c in configs]
+    outages_by_check: dict[str, list[Outage]] = defaultdict(list)
+    rows: list[Outage] = []
+    for chunk_start in range(0, len(names), 500):
+        chunk = names[chunk_start : chunk_start + 500]
+        rows.extend(
+            db.scalars(
+                select(Outage)
+                .where(Outage.check_name.in_(chunk))
+                .where(Outage.start < window.end)
+                .where(or_(Outage.end.is_(None), Outage.end > window.start))
+                .order_by(Outage.start, Outage.id)
+            )
+        )
+    for row in rows:
+        outages_by_check[row.check_name].append(row)
+    causes = effective_causes(db, [r.id for r in rows])
+
+    gaps_global: list[tuple[str | None, Interval]] = []
+    gaps_by_check: dict[str, list[Interval]] = defaultdict(list)
+    for gap in db.scalars(
+        select(MonitoringGap)
+        .where(MonitoringGap.start < window.end)
+        .where(or_(MonitoringGap.end.is_(None), MonitoringGap.end > window.start))
+    ):
+        end = gap.end if gap.end is not None else window.end
+        if end <= gap.start:
+            continue
+        piece = Interval(gap.start, min(end, window.end))
+        if gap.check_name is None:
+            gaps_global.append((gap.unit_id, piece))
+        else:
+            gaps_by_check[gap.check_name].append(piece)
+
+    windows = load_windows(settings, db)
+    external_counts = settings.availability.external_counts
+
+    results: list[CheckAvailability] = []
+    entries: list[OutageEntry] = []
+    downtime_of: dict[str, list[Interval]] = {}
+    excluded_of: dict[str, list[Interval]] = {}
+    for cfg in configs:
+        w = working_of(cfg.unit)
+        excluded = excluded_intervals(windows, cfg.name, cfg.unit, first, until, tz)
+        failures: list[Interval] = []
+        counted_outages: list[Interval] = []
+        for row in outages_by_check.get(cfg.name, []):
+            end = row.end if row.end is not None else window.end
+            if end <= row.start:
+                continue
+            piece = Interval(max(row.start, window.start), min(end, window.end))
+            cause = causes.get(row.id, row.cause)
+            counts = cause == "failure" or (cause == "external" and external_counts)
+            if counts:
+                failures.append(piece)
+                counted_outages.append(piece)
+            elif cause in ("planned", "external"):
+                excluded.append(piece)
+            in_working = total_seconds(intersect([piece], w))
+            if in_working > 0:
+                entries.append(
+                    OutageEntry(
+                        id=row.id,
+                        check=cfg.name,
+                        unit=cfg.unit,
+                        start=row.start,
+                        end=row.end,
+                        local_start=row.start.astimezone(tz),
+                        local_end=row.end.astimezone(tz) if row.end else None,
+                        working_seconds=in_working,
+                        cause=cause,
+                        original_cause=row.cause,
+                        note=row.note,
+                        counts=counts,
+                    )
+                )
+        x = intersect(w, union(excluded))
+        d = subtract(intersect(union(failures), w), x)
+        gaps = [g for u, g in gaps_global if u is None or u == cfg.unit]
+        g = intersect(union(gaps, gaps_by_check.get(cfg.name, [])), w)
+        ws, xs, ds, gs = total_seconds(w), total_seconds(x), total_seconds(d), total_seconds(g)
+        outage_count = sum(1 for o in counted_outages if subtract(intersect([o], w), x))
+        results.append(
+            CheckAvailability(
+                name=cfg.name,
+                kind=cfg.kind,
+                unit=cfg.unit,
+                counts_for_kpi=cfg.kpi,
+                working_seconds=ws,
+                excluded_seconds=xs,
+                downtime_seconds=ds,
+                unknown_seconds=gs,
+                availability=_ratio(ws, xs, ds),
+                coverage=1.0 if ws <= 0 else 1.0 - gs / ws,
+                outages=outage_count,
+            )
+        )
+        downtime_of[cfg.name] = d
+        excluded_of[cfg.name] = x
+
+    kpi = [c.name for c in configs if c.kpi and c.unit == aggregate_unit]
+    w_office = working_of(aggregate_unit)
+    x_office: list[Interval] = []
+    if kpi:
+        x_office = excluded_of[kpi[0]]
+        for name in kpi[1:]:
+            x_office = intersect(x_office, excluded_of[name])
+    d_office = subtract(union(*(downtime_of[n] for n in kpi)), x_office)
+    target = settings.availability.target
+    ws, xs, ds = total_seconds(w_office), total_seconds(x_office), total_seconds(d_office)
+    office_ratio = _ratio(ws, xs, ds)
+    office = OfficeAvailability(
+        unit=aggregate_unit,
+        working_seconds=ws,
+        excluded_seconds=xs,
+        downtime_seconds=ds,
+        availability=office_ratio,
+        target=target,
+        met=office_ratio >= target,
+    )
+    months: list[MonthFigure] = []
+    for month_first, month_until in _months(first, until):
+        lo, hi = _local_midnight(month_first, tz), _local_midnight(month_until, tz)
+        mw, mx, md = (
+            total_seconds(clip(part, lo, max(lo, hi))) for part in (w_office, x_office, d_office)
+        )
+        months.append(MonthFigure(month_first, mw, mx, md, _ratio(mw, mx, md)))
+    entries.sort(key=lambda e: (e.start, e.check, e.id))
+    return AvailabilityReport(
+        first=first,
+        until=until,
+        checks=tuple(results),
+        office=office,
+        outages=tuple(entries),
+        months=tuple(months),
+    )
+
+
+def validate_cause(cause: str) -> str:
+    if cause not in CAUSES:
+        raise ValidationError(f'unknown cause "{cause}" (known: {", ".join(CAUSES)})')
+    return cause
