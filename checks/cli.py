@@ -10,6 +10,7 @@ import getpass
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -24,6 +25,13 @@ def _date(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationError(f'{option} "{value}" is not a date such as 2026-01-01') from None
+
+
+def _app(ctx: Ctx) -> Any:
+    """The AppContext, its engine disposed when the command ends (no connection left open)."""
+    app = ctx.app()
+    click.get_current_context().call_on_close(app.engine.dispose)
+    return app
 
 
 def _actor(by: str | None) -> str:
@@ -63,7 +71,7 @@ def availability_cmd(
     from itops.db.session import session_scope
 
     start, end = _date(first, "--from"), _date(until, "--to")
-    app = ctx.app()
+    app = _app(ctx)
     with session_scope(app.sessions) as db:
         report = compute(
             db, app.settings, start, end, check=check, unit=unit, now=app.clock.now()
@@ -121,7 +129,7 @@ def outages_add(
     from itops.db.session import session_scope
     from itops.outages import add_outages, parse_outage
 
-    app = ctx.app()
+    app = _app(ctx)
     try:
         item = parse_outage(app.settings, check, start, end, cause, note)
     except ValueError as exc:
@@ -143,7 +151,7 @@ def outages_import(ctx: Ctx, file: str, by: str | None) -> None:
     from itops.db.session import session_scope
     from itops.outages import add_outages, parse_csv
 
-    app = ctx.app()
+    app = _app(ctx)
     try:
         text = Path(file).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -169,7 +177,7 @@ def outages_list(
     from itops.db.session import session_scope
     from itops.outages import list_outages
 
-    app = ctx.app()
+    app = _app(ctx)
     tz = ZoneInfo(app.settings.office.timezone)
     today = app.clock.now().astimezone(tz).date()
     start = _date(first, "--from") if first else date(today.year, 1, 1)
@@ -223,7 +231,7 @@ def outages_reclassify(
     from itops.db.session import session_scope
     from itops.outages import reclassify
 
-    app = ctx.app()
+    app = _app(ctx)
     now = app.clock.now()
     with session_scope(app.sessions) as db:
         record = reclassify(db, outage_id, cause, _actor(by), reason, now)
@@ -276,7 +284,7 @@ def maintenance_add(
     from itops import auth
     from itops.db.session import session_scope
 
-    app = ctx.app()
+    app = _app(ctx)
     settings = app.settings
     tz = ZoneInfo(settings.office.timezone)
     unknown = sorted(set(checks) - {c.name for c in settings.checks})
@@ -347,7 +355,7 @@ def maintenance_list(ctx: Ctx) -> None:
     from itops.db.session import session_scope
     from itops.maintenance import load_windows
 
-    app = ctx.app()
+    app = _app(ctx)
     tz = ZoneInfo(app.settings.office.timezone)
     with session_scope(app.sessions) as db:
         windows = load_windows(app.settings, db)
