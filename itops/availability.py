@@ -18,6 +18,7 @@ results, so a year for a thousand checks stays cheap.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -28,12 +29,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from checks.models import CAUSES, Outage, OutageReclassification
-from itops.calendar import OfficeCalendar
 from itops.config import OFFICE_UNIT, CheckConfig, Settings
 from itops.db.models import MonitoringGap
 from itops.errors import ValidationError
 from itops.intervals import Interval, clip, intersect, subtract, total_seconds, union
-from itops.maintenance import excluded_intervals, load_windows
+from itops.maintenance import load_windows
 
 __all__ = [
     "AvailabilityReport",
@@ -168,6 +168,35 @@ class AvailabilityReport:
         raise KeyError(name)
 
 
+@dataclass(frozen=True, slots=True)
+class _OutageRow:
+    id: int
+    check_name: str
+    start: datetime
+    end: datetime | None
+    cause: str
+    note: str
+
+
+class _Index:
+    """Normalized intervals with their bounds, to pick the few that overlap one piece.
+
+    A year of working time is ~250 intervals; intersecting each outage with all of them
+    would cost O(outages × days), so ``overlap`` bisects to the candidates first.
+    """
+
+    def __init__(self, items: list[Interval]) -> None:
+        self.items = items
+        self.starts = [i.start for i in items]
+        self.ends = [i.end for i in items]
+        self.seconds = total_seconds(items)
+
+    def overlap(self, piece: Interval) -> list[Interval]:
+        lo = bisect_right(self.ends, piece.start)
+        hi = bisect_left(self.starts, piece.end)
+        return intersect([piece], self.items[lo:hi]) if lo < hi else []
+
+
 def _ratio(working: float, excluded: float, down: float) -> float:
     base = working - excluded
     return 1.0 if base <= 0 else max(0.0, (base - down) / base)
@@ -238,27 +267,28 @@ def compute(
     period_end = min(_local_midnight(until, tz), max(moment, period_start))
     window = Interval(period_start, period_end)
 
-    calendars: dict[str, OfficeCalendar] = {}
-    working: dict[str, list[Interval]] = {}
+    working: dict[str, _Index] = {}
 
-    def working_of(unit_id: str) -> list[Interval]:
+    def working_of(unit_id: str) -> _Index:
         if unit_id not in working:
-            calendars[unit_id] = settings.calendar(unit_id)
-            working[unit_id] = clip(
-                calendars[unit_id].working_intervals_between(first, until),
-                window.start,
-                window.end,
+            cal = settings.calendar(unit_id)
+            working[unit_id] = _Index(
+                clip(cal.working_intervals_between(first, until), window.start, window.end)
             )
         return working[unit_id]
 
     names = [c.name for c in configs]
-    outages_by_check: dict[str, list[Outage]] = defaultdict(list)
-    rows: list[Outage] = []
+    outages_by_check: dict[str, list[_OutageRow]] = defaultdict(list)
+    rows: list[_OutageRow] = []
     for chunk_start in range(0, len(names), 500):
         chunk = names[chunk_start : chunk_start + 500]
         rows.extend(
-            db.scalars(
-                select(Outage)
+            _OutageRow(*r)
+            for r in db.execute(
+                select(
+                    Outage.id, Outage.check_name, Outage.start, Outage.end, Outage.cause,
+                    Outage.note,
+                )
                 .where(Outage.check_name.in_(chunk))
                 .where(Outage.start < window.end)
                 .where(or_(Outage.end.is_(None), Outage.end > window.start))
@@ -271,21 +301,29 @@ def compute(
 
     gaps_global: list[tuple[str | None, Interval]] = []
     gaps_by_check: dict[str, list[Interval]] = defaultdict(list)
-    for gap in db.scalars(
-        select(MonitoringGap)
+    for gap_unit, gap_check, gap_start, gap_end in db.execute(
+        select(
+            MonitoringGap.unit_id, MonitoringGap.check_name, MonitoringGap.start,
+            MonitoringGap.end,
+        )
         .where(MonitoringGap.start < window.end)
         .where(or_(MonitoringGap.end.is_(None), MonitoringGap.end > window.start))
     ):
-        end = gap.end if gap.end is not None else window.end
-        if end <= gap.start:
+        end = gap_end if gap_end is not None else window.end
+        if end <= gap_start:
             continue
-        piece = Interval(gap.start, min(end, window.end))
-        if gap.check_name is None:
-            gaps_global.append((gap.unit_id, piece))
+        piece = Interval(max(gap_start, window.start), min(end, window.end))
+        if gap_check is None:
+            gaps_global.append((gap_unit, piece))
         else:
-            gaps_by_check[gap.check_name].append(piece)
+            gaps_by_check[gap_check].append(piece)
 
     windows = load_windows(settings, db)
+    expanded = [
+        w.intervals(first, until, tz) if w.exclude_from_availability else [] for w in windows
+    ]
+    maintenance_cache: dict[tuple[str, tuple[int, ...]], list[Interval]] = {}
+    global_gap_cache: dict[str, list[Interval]] = {}
     external_counts = settings.availability.external_counts
 
     results: list[CheckAvailability] = []
@@ -294,9 +332,18 @@ def compute(
     excluded_of: dict[str, list[Interval]] = {}
     for cfg in configs:
         w = working_of(cfg.unit)
-        excluded = excluded_intervals(windows, cfg.name, cfg.unit, first, until, tz)
+        applicable = tuple(
+            i
+            for i, win in enumerate(windows)
+            if win.exclude_from_availability and win.applies_to(cfg.name, cfg.unit)
+        )
+        key = (cfg.unit, applicable)
+        if key not in maintenance_cache:
+            maintenance_cache[key] = intersect(
+                w.items, union(*(expanded[i] for i in applicable))
+            )
+        excluded: list[Interval] = list(maintenance_cache[key])
         failures: list[Interval] = []
-        counted_outages: list[Interval] = []
         for row in outages_by_check.get(cfg.name, []):
             end = row.end if row.end is not None else window.end
             if end <= row.start:
@@ -304,13 +351,12 @@ def compute(
             piece = Interval(max(row.start, window.start), min(end, window.end))
             cause = causes.get(row.id, row.cause)
             counts = cause == "failure" or (cause == "external" and external_counts)
+            in_working = w.overlap(piece)
             if counts:
-                failures.append(piece)
-                counted_outages.append(piece)
+                failures.extend(in_working)
             elif cause in ("planned", "external"):
-                excluded.append(piece)
-            in_working = total_seconds(intersect([piece], w))
-            if in_working > 0:
+                excluded.extend(in_working)
+            if in_working:
                 entries.append(
                     OutageEntry(
                         id=row.id,
@@ -320,19 +366,33 @@ def compute(
                         end=row.end,
                         local_start=row.start.astimezone(tz),
                         local_end=row.end.astimezone(tz) if row.end else None,
-                        working_seconds=in_working,
+                        working_seconds=total_seconds(in_working),
                         cause=cause,
                         original_cause=row.cause,
                         note=row.note,
                         counts=counts,
                     )
                 )
-        x = intersect(w, union(excluded))
-        d = subtract(intersect(union(failures), w), x)
-        gaps = [g for u, g in gaps_global if u is None or u == cfg.unit]
-        g = intersect(union(gaps, gaps_by_check.get(cfg.name, [])), w)
-        ws, xs, ds, gs = total_seconds(w), total_seconds(x), total_seconds(d), total_seconds(g)
-        outage_count = sum(1 for o in counted_outages if subtract(intersect([o], w), x))
+        x = _Index(union(excluded))
+        d = subtract(failures, x.items)
+        outage_count = 0
+        for row in outages_by_check.get(cfg.name, []):
+            end = row.end if row.end is not None else window.end
+            if end <= row.start or causes.get(row.id, row.cause) not in (
+                ("failure", "external") if external_counts else ("failure",)
+            ):
+                continue
+            piece = Interval(max(row.start, window.start), min(end, window.end))
+            if subtract(w.overlap(piece), x.overlap(piece)):
+                outage_count += 1
+        if cfg.unit not in global_gap_cache:
+            global_gap_cache[cfg.unit] = union(
+                [g for u, g in gaps_global if u is None or u == cfg.unit]
+            )
+        gap_pieces = union(global_gap_cache[cfg.unit], gaps_by_check.get(cfg.name, []))
+        g = [part for piece in gap_pieces for part in w.overlap(piece)]
+        ws, xs = w.seconds, total_seconds(x.items)
+        ds, gs = total_seconds(d), total_seconds(g)
         results.append(
             CheckAvailability(
                 name=cfg.name,
@@ -349,10 +409,10 @@ def compute(
             )
         )
         downtime_of[cfg.name] = d
-        excluded_of[cfg.name] = x
+        excluded_of[cfg.name] = x.items
 
     kpi = [c.name for c in configs if c.kpi and c.unit == aggregate_unit]
-    w_office = working_of(aggregate_unit)
+    w_office = working_of(aggregate_unit).items
     x_office: list[Interval] = []
     if kpi:
         x_office = excluded_of[kpi[0]]
