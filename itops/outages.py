@@ -40,6 +40,7 @@ from itops.db.models import MonitoringGap
 from itops.db.session import session_scope
 from itops.errors import ValidationError
 from itops.events import OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
+from itops.maintenance import Window, is_silenced, load_windows
 from itops.status import ProbeResult, Status
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class OutageTracker:
         self._tracks: dict[str, _CheckTrack] = {}
         self._ops: list[tuple[Any, ...]] = []
         self._rollups: dict[tuple[str, datetime], _Rollup] = {}
+        self._windows: list[Window] = load_windows(settings, None)
 
     def _config(self, name: str) -> tuple[str, int]:
         for cfg in self.settings.checks:
@@ -141,7 +143,11 @@ class OutageTracker:
                         result.status,
                         track.run_start,
                         result.summary,
-                        {"unit": unit, "start": track.run_start.isoformat()},
+                        {
+                            "unit": unit,
+                            "start": track.run_start.isoformat(),
+                            "silenced": self.silenced(result.check, unit, at),
+                        },
                     )
                 else:
                     return
@@ -158,10 +164,24 @@ class OutageTracker:
                     result.status,
                     at,
                     result.summary,
-                    {"unit": unit, "start": start.isoformat(), "end": at.isoformat()},
+                    {
+                        "unit": unit,
+                        "start": start.isoformat(),
+                        "end": at.isoformat(),
+                        "silenced": self.silenced(result.check, unit, at),
+                    },
                 )
         if self.events is not None:
             self.events.publish(event)
+
+    def silenced(self, check: str, unit: str, at: datetime) -> bool:
+        """Whether a maintenance window silences alerts about ``check`` at ``at``.
+
+        Events still go out (the record is complete); ``data["silenced"]`` tells
+        notification subscribers to stay quiet.
+        """
+        tz = ZoneInfo(self.settings.office.timezone)
+        return is_silenced(self._windows, check, unit, at, tz)
 
     def _raw(self, track: _CheckTrack, result: ProbeResult, changed: bool) -> None:
         every = self.settings.availability.raw_sample_every
@@ -227,11 +247,14 @@ class OutageTracker:
             for key in ready:
                 del self._rollups[key]
         if not ops and not ready:
+            with session_scope(self.sessions) as db:
+                self._windows = load_windows(self.settings, db)
             return 0
         try:
             with session_scope(self.sessions) as db:
                 written = self._write(db, ops, now)
                 written += self._write_rollups(db, ready)
+                self._windows = load_windows(self.settings, db)
         except Exception:
             with self._lock:
                 self._ops[:0] = ops

@@ -184,3 +184,19 @@ def test_prune_drops_old_raw_and_folds_old_hours_into_days(
         assert db.scalar(select(func.count()).select_from(ProbeResultRow)) == 0
     assert (day.seconds, day.count, day.failures) == (86400, 3, 3)
     assert day.start == datetime(2026, 3, 9, 23, tzinfo=UTC)
+
+
+def test_outage_event_says_whether_a_maintenance_window_silences_it(
+    db_url: str, sessions: sessionmaker[Session], events: tuple[EventBus, list[Event]]
+) -> None:
+    settings = make_settings(
+        db_url,
+        checks=[{"name": "bip", "kind": "tcp", "host": "127.0.0.1", "port": 1}],
+        maintenance=[{"name": "prace", "checks": ["bip"], "start": "2026-03-10T09:30:00",
+                      "end": "2026-03-10T11:00:00", "exclude_from_availability": False}],
+    )
+    tracker = OutageTracker(settings, sessions, events[0])
+    tracker.submit(result(Status.CRITICAL, T0))  # 10:00:07 in Warsaw
+    tracker.submit(result(Status.CRITICAL, T0 + MINUTE))
+    tracker.submit(result(Status.OK, T0 + timedelta(hours=2)))
+    assert [e.data["silenced"] for e in events[1]] == [True, False]
