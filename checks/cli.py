@@ -99,12 +99,13 @@ def availability_cmd(
             f"{_fmt_minutes(c.downtime_seconds)}\t{_fmt_minutes(c.excluded_seconds)}\t"
             f"{_fmt_minutes(c.unknown_seconds)}\t{c.outages}"
         )
-    o = report.office
-    verdict = "met" if o.met else "NOT met"
+    office = report.office
+    verdict = "met" if office.met else "NOT met"
     click.echo(
-        f"{o.unit}: availability {o.availability:.6f} (target {o.target:g}, {verdict}), "
-        f"downtime {_fmt_minutes(o.downtime_seconds)} min "
-        f"of {_fmt_minutes(o.working_seconds)} working min"
+        f"{office.unit}: availability {office.availability:.6f} "
+        f"(target {office.target:g}, {verdict}), "
+        f"downtime {_fmt_minutes(office.downtime_seconds)} min "
+        f"of {_fmt_minutes(office.working_seconds)} working min"
     )
 
 

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import CursorResult, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.models import CAUSES, Outage, OutageReclassification, ProbeResultRow, ProbeRollup
@@ -313,7 +313,7 @@ class OutageTracker:
                 if gap_row is not None:
                     gap_row.end = end
         if raws:
-            db.execute(ProbeResultRow.__table__.insert(), raws)
+            db.execute(insert(ProbeResultRow), raws)
         return len(ops)
 
     def _write_rollups(self, db: Session, ready: dict[tuple[str, datetime], _Rollup]) -> int:
@@ -357,7 +357,7 @@ class OutageTracker:
                 }
             )
         if fresh:
-            db.execute(ProbeRollup.__table__.insert(), fresh)
+            db.execute(insert(ProbeRollup), fresh)
         return len(ready)
 
 
@@ -369,7 +369,8 @@ def prune(db: Session, settings: Settings, now: datetime) -> tuple[int, int]:
     hourly rows folded).
     """
     raw_cut = now - settings.storage.raw_retention
-    deleted = db.execute(delete(ProbeResultRow).where(ProbeResultRow.at < raw_cut)).rowcount
+    outcome = db.execute(delete(ProbeResultRow).where(ProbeResultRow.at < raw_cut))
+    deleted = outcome.rowcount if isinstance(outcome, CursorResult) else 0
     tz = ZoneInfo(settings.office.timezone)
     cut_day = (now - settings.availability.hourly_retention).astimezone(tz).date()
     cut = datetime.combine(cut_day, time(0), tzinfo=tz).astimezone(UTC)
