@@ -61,6 +61,8 @@ class CheckAvailability:
     availability: float
     coverage: float
     outages: int
+    planned_seconds: float = 0.0
+    external_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -344,6 +346,7 @@ def compute(
             )
         excluded: list[Interval] = list(maintenance_cache[key])
         failures: list[Interval] = []
+        by_cause: dict[str, list[Interval]] = {"planned": [], "external": []}
         for row in outages_by_check.get(cfg.name, []):
             end = row.end if row.end is not None else window.end
             if end <= row.start:
@@ -352,6 +355,8 @@ def compute(
             cause = causes.get(row.id, row.cause)
             counts = cause == "failure" or (cause == "external" and external_counts)
             in_working = w.overlap(piece)
+            if cause in by_cause:
+                by_cause[cause].extend(in_working)
             if counts:
                 failures.extend(in_working)
             elif cause in ("planned", "external"):
@@ -406,6 +411,8 @@ def compute(
                 availability=_ratio(ws, xs, ds),
                 coverage=1.0 if ws <= 0 else 1.0 - gs / ws,
                 outages=outage_count,
+                planned_seconds=total_seconds(by_cause["planned"]),
+                external_seconds=total_seconds(by_cause["external"]),
             )
         )
         downtime_of[cfg.name] = d

@@ -118,6 +118,27 @@ CASES = [
         check_excluded={"bip": 7200, "poczta": 0},
     ),
     Case(
+        "recurring_window_stays_at_local_time_after_spring_dst_change",
+        [("bip", "2026-03-30T08:00", "2026-03-30T09:00", "failure")],
+        office_downtime=0,
+        maintenance=[{"name": "kopie", "weekdays": ["monday"], "hours": "08:00-09:00"}],
+    ),
+    Case(
+        "recurring_window_stays_at_local_time_after_autumn_dst_change",
+        [("bip", "2026-10-26T08:00", "2026-10-26T09:30", "failure")],
+        office_downtime=30 * 60,
+        maintenance=[{"name": "kopie", "weekdays": ["monday"], "hours": "08:00-09:00"}],
+    ),
+    Case(
+        "window_that_only_silences_alerts_still_counts",
+        [("bip", "2026-03-12T09:00", "2026-03-12T10:00", "failure")],
+        office_downtime=3600,
+        maintenance=[
+            {"name": "cisza", "checks": ["bip"], "start": "2026-03-12T08:00:00",
+             "end": "2026-03-12T10:00:00", "exclude_from_availability": False}
+        ],
+    ),
+    Case(
         "outage_reclassified_as_false_alarm_is_not_counted",
         [("bip", "2026-03-17T08:00", "2026-03-17T09:00", "failure")],
         office_downtime=0,
@@ -228,6 +249,7 @@ def test_reclassification_keeps_the_original_cause(
         stored = db.get(Outage, row.id)
     entry = report.outages[0]
     assert (entry.cause, entry.original_cause, entry.counts) == ("external", "failure", False)
+    assert report.check("bip").external_seconds == 3600
     assert stored is not None and stored.cause == "failure"
 
 
