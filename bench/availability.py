@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -137,25 +139,29 @@ def kpi_year(url: str | None, folder: Path, n: int, rng: random.Random) -> None:
           f"in {time.monotonic() - t0:.1f}s")
     settings = load(config, environ={})
     with session_scope(sessions) as db:
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.process_time()
         report = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1),
                          now=datetime(2027, 1, 2, tzinfo=UTC))
-        inproc = time.monotonic() - t0
+        inproc, cpu = time.monotonic() - t0, time.process_time() - c0
     engine.dispose()
-    print(f"compute() in-process: {inproc:.2f}s, office availability "
+    print(f"compute() in-process: {inproc:.2f}s wall, {cpu:.2f}s CPU, office availability "
           f"{report.office.availability:.6f}, {len(report.outages)} working-hours outages")
     t0 = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [str(Path(sys.executable).parent / "itops"), "--config", str(config), "availability",
          "--from", "2026-01-01", "--to", "2027-01-01", "--json"],
         capture_output=True, text=True, check=False, cwd=ROOT,
     )
     wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if out.returncode != 0:
         print(out.stderr)
         raise SystemExit(1)
-    print(f"itops availability --json (whole year, {n} checks): {wall:.2f}s wall "
-          f"(incl. interpreter start), {len(out.stdout) / 1024:.0f} KiB of JSON")
+    print(f"itops availability --json (whole year, {n} checks): {wall:.2f}s wall, "
+          f"{cpu:.2f}s CPU (incl. interpreter start), {len(out.stdout) / 1024:.0f} KiB of JSON; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def storage_year(url: str | None, folder: Path, n: int, rng: random.Random) -> None:

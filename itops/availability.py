@@ -193,10 +193,15 @@ class _Index:
         self.ends = [i.end for i in items]
         self.seconds = total_seconds(items)
 
+    def within(self, start: datetime, end: datetime) -> list[Interval]:
+        """The items that overlap ``[start, end)`` (uncut)."""
+        lo = bisect_right(self.ends, start)
+        hi = bisect_left(self.starts, end)
+        return self.items[lo:hi]
+
     def overlap(self, piece: Interval) -> list[Interval]:
-        lo = bisect_right(self.ends, piece.start)
-        hi = bisect_left(self.starts, piece.end)
-        return intersect([piece], self.items[lo:hi]) if lo < hi else []
+        candidates = self.within(piece.start, piece.end)
+        return intersect([piece], candidates) if candidates else []
 
 
 def _ratio(working: float, excluded: float, down: float) -> float:
@@ -324,7 +329,7 @@ def compute(
     expanded = [
         w.intervals(first, until, tz) if w.exclude_from_availability else [] for w in windows
     ]
-    maintenance_cache: dict[tuple[str, tuple[int, ...]], list[Interval]] = {}
+    maintenance_cache: dict[tuple[str, tuple[int, ...]], _Index] = {}
     global_gap_cache: dict[str, list[Interval]] = {}
     external_counts = settings.availability.external_counts
 
@@ -341,10 +346,11 @@ def compute(
         )
         key = (cfg.unit, applicable)
         if key not in maintenance_cache:
-            maintenance_cache[key] = intersect(
-                w.items, union(*(expanded[i] for i in applicable))
+            maintenance_cache[key] = _Index(
+                intersect(w.items, union(*(expanded[i] for i in applicable)))
             )
-        excluded: list[Interval] = list(maintenance_cache[key])
+        planned_maintenance = maintenance_cache[key]
+        excluded: list[Interval] = []
         failures: list[Interval] = []
         by_cause: dict[str, list[Interval]] = {"planned": [], "external": []}
         for row in outages_by_check.get(cfg.name, []):
@@ -378,8 +384,15 @@ def compute(
                         counts=counts,
                     )
                 )
-        x = _Index(union(excluded))
-        d = subtract(failures, x.items)
+        x = _Index(union(planned_maintenance.items, excluded)) if excluded else (
+            planned_maintenance
+        )
+        failures = union(failures)
+        d = (
+            subtract(failures, x.within(failures[0].start, failures[-1].end))
+            if failures
+            else []
+        )
         outage_count = 0
         for row in outages_by_check.get(cfg.name, []):
             end = row.end if row.end is not None else window.end
@@ -396,7 +409,7 @@ def compute(
             )
         gap_pieces = union(global_gap_cache[cfg.unit], gaps_by_check.get(cfg.name, []))
         g = [part for piece in gap_pieces for part in w.overlap(piece)]
-        ws, xs = w.seconds, total_seconds(x.items)
+        ws, xs = w.seconds, x.seconds
         ds, gs = total_seconds(d), total_seconds(g)
         results.append(
             CheckAvailability(
