@@ -101,12 +101,15 @@ class OutageTracker:
         self._ops: list[tuple[Any, ...]] = []
         self._rollups: dict[tuple[str, datetime], _Rollup] = {}
         self._windows: list[Window] = load_windows(settings, None)
+        self._config_of: Settings | None = None
+        self._by_name: dict[str, tuple[str, int]] = {}
 
     def _config(self, name: str) -> tuple[str, int]:
-        for cfg in self.settings.checks:
-            if cfg.name == name:
-                return cfg.unit, cfg.confirm
-        return OFFICE_UNIT, 2
+        """(unit, confirm) of a check; the table is rebuilt when the settings are replaced."""
+        if self._config_of is not self.settings:
+            self._by_name = {c.name: (c.unit, c.confirm) for c in self.settings.checks}
+            self._config_of = self.settings
+        return self._by_name.get(name, (OFFICE_UNIT, 2))
 
     def submit(self, result: ProbeResult) -> None:
         """Update the check's state and queue writes; never touches the database."""
