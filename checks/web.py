@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -31,10 +32,14 @@ CAUSE_LABELS = {
 EDITORS = (ADMIN, IT_OFFICER)
 
 
-def _year_report(ctx: AppContext) -> AvailabilityReport:
+async def _year_report(ctx: AppContext) -> AvailabilityReport:
+    """The cached figures; computed in a thread if the cache job has not run yet."""
     from checks.plugin import refresh_year, year_report
 
-    return year_report(ctx) or refresh_year(ctx)
+    cached = year_report(ctx)
+    if cached is not None:
+        return cached
+    return await asyncio.to_thread(refresh_year, ctx)
 
 
 @requires(*ROLES)
@@ -42,7 +47,7 @@ async def board(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     from checks.plugin import tracker
 
-    report = _year_report(ctx)
+    report = await _year_report(ctx)
     figures = {c.name: c for c in report.checks}
     live = ctx.state.checks()
     open_outages = tracker(ctx).open_outages()
@@ -72,7 +77,7 @@ async def outage_list(request: Request) -> Response:
 
     tz = ZoneInfo(ctx.settings.office.timezone)
     year = ctx.clock.now().astimezone(tz).year
-    report = _year_report(ctx)
+    report = await _year_report(ctx)
     working = {o.id: o.working_seconds for o in report.outages}
     with session_scope(ctx.sessions) as db:
         rows = [
@@ -132,7 +137,7 @@ async def outage_reclassify(request: Request) -> Response:
         return render(
             request, "error.html", {"message": str(exc), "status": 400}, status_code=400
         )
-    refresh_year(ctx)
+    await asyncio.to_thread(refresh_year, ctx)
     return RedirectResponse("/systemy/awarie", status_code=303)
 
 
