@@ -39,7 +39,7 @@ from itops.config import OFFICE_UNIT, Settings
 from itops.db.models import MonitoringGap
 from itops.db.session import session_scope
 from itops.errors import ValidationError
-from itops.events import OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
+from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
 from itops.maintenance import Window, is_silenced, load_windows
 from itops.status import ProbeResult, Status
 
@@ -114,68 +114,76 @@ class OutageTracker:
     def submit(self, result: ProbeResult) -> None:
         """Update the check's state and queue writes; never touches the database."""
         unit, confirm = self._config(result.check)
-        at = result.started_at
         with self._lock:
             track = self._tracks.setdefault(result.check, _CheckTrack())
-            changed = track.last_status is not result.status
-            self._raw(track, result, changed)
+            self._raw(track, result, track.last_status is not result.status)
             self._rollup(result)
             track.last_status = result.status
             if result.status is Status.UNKNOWN:
-                if track.gap is None:
-                    track.gap = _Open(at)
-                    self._ops.append(("gap_open", result.check, unit, track.gap, result.summary))
-                return
-            if track.gap is not None:
-                self._ops.append(("gap_close", track.gap, at))
-                track.gap = None
-            if result.status.is_failure:
-                if track.outage is not None:
-                    return
-                if track.run_start is None:
-                    track.run_start = at
-                track.failures += 1
-                if track.failures >= confirm:
-                    track.outage = _Open(track.run_start)
-                    self._ops.append(
-                        ("outage_open", result.check, unit, track.outage, result.summary)
-                    )
-                    event = Event(
-                        OUTAGE_OPENED,
-                        result.check,
-                        result.status,
-                        track.run_start,
-                        result.summary,
-                        {
-                            "unit": unit,
-                            "start": track.run_start.isoformat(),
-                            "silenced": self.silenced(result.check, unit, at),
-                        },
-                    )
-                else:
-                    return
+                event = self._unknown(track, result, unit)
             else:
-                track.failures, track.run_start = 0, None
-                if track.outage is None:
-                    return
-                start = track.outage.start
-                self._ops.append(("outage_close", track.outage, at))
-                track.outage = None
-                event = Event(
-                    OUTAGE_CLOSED,
-                    result.check,
-                    result.status,
-                    at,
-                    result.summary,
-                    {
-                        "unit": unit,
-                        "start": start.isoformat(),
-                        "end": at.isoformat(),
-                        "silenced": self.silenced(result.check, unit, at),
-                    },
-                )
-        if self.events is not None:
+                if track.gap is not None:
+                    self._ops.append(("gap_close", track.gap, result.started_at))
+                    track.gap = None
+                if result.status.is_failure:
+                    event = self._failure(track, result, unit, confirm)
+                else:
+                    event = self._recovery(track, result, unit)
+        if event is not None and self.events is not None:
             self.events.publish(event)
+
+    def _unknown(self, track: _CheckTrack, result: ProbeResult, unit: str) -> Event | None:
+        """UNKNOWN opens a gap (once); outages and failure runs are left as they are."""
+        if track.gap is not None:
+            return None
+        at = result.started_at
+        track.gap = _Open(at)
+        self._ops.append(("gap_open", result.check, unit, track.gap, result.summary))
+        return Event(
+            MONITORING_GAP, result.check, result.status, at, result.summary,
+            {"unit": unit, "start": at.isoformat()},
+        )
+
+    def _failure(
+        self, track: _CheckTrack, result: ProbeResult, unit: str, confirm: int
+    ) -> Event | None:
+        """Count the run; at ``confirm`` open the outage back-dated to its first failure."""
+        if track.outage is not None:
+            return None
+        if track.run_start is None:
+            track.run_start = result.started_at
+        track.failures += 1
+        if track.failures < confirm:
+            return None
+        track.outage = _Open(track.run_start)
+        self._ops.append(("outage_open", result.check, unit, track.outage, result.summary))
+        return Event(
+            OUTAGE_OPENED, result.check, result.status, track.run_start, result.summary,
+            {
+                "unit": unit,
+                "start": track.run_start.isoformat(),
+                "silenced": self.silenced(result.check, unit, result.started_at),
+            },
+        )
+
+    def _recovery(self, track: _CheckTrack, result: ProbeResult, unit: str) -> Event | None:
+        """A good result ends the failure run and closes an open outage (``end`` = now)."""
+        track.failures, track.run_start = 0, None
+        if track.outage is None:
+            return None
+        at = result.started_at
+        start = track.outage.start
+        self._ops.append(("outage_close", track.outage, at))
+        track.outage = None
+        return Event(
+            OUTAGE_CLOSED, result.check, result.status, at, result.summary,
+            {
+                "unit": unit,
+                "start": start.isoformat(),
+                "end": at.isoformat(),
+                "silenced": self.silenced(result.check, unit, at),
+            },
+        )
 
     def silenced(self, check: str, unit: str, at: datetime) -> bool:
         """Whether a maintenance window silences alerts about ``check`` at ``at``.

@@ -14,7 +14,7 @@ from checks.models import Outage, ProbeResultRow, ProbeRollup
 from itops.config import Settings
 from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope
-from itops.events import OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
+from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
 from itops.outages import OutageTracker, prune
 from itops.status import ProbeResult, Status
 
@@ -112,13 +112,14 @@ def test_unknown_opens_a_gap_and_never_closes_an_outage(
 
 
 def test_unknown_alone_never_opens_an_outage(
-    settings: Settings, sessions: sessionmaker[Session]
+    settings: Settings, sessions: sessionmaker[Session], events: tuple[EventBus, list[Event]]
 ) -> None:
-    tracker = OutageTracker(settings, sessions)
+    tracker = OutageTracker(settings, sessions, events[0])
     for i in range(5):
         tracker.submit(result(Status.UNKNOWN, T0 + i * MINUTE))
     tracker.flush(T0 + 5 * MINUTE)
     assert outages(sessions) == []
+    assert [e.kind for e in events[1]] == [MONITORING_GAP]
 
 
 def test_open_outage_is_reloaded_and_closed_after_a_restart(
@@ -200,3 +201,19 @@ def test_outage_event_says_whether_a_maintenance_window_silences_it(
     tracker.submit(result(Status.CRITICAL, T0 + MINUTE))
     tracker.submit(result(Status.OK, T0 + timedelta(hours=2)))
     assert [e.data["silenced"] for e in events[1]] == [True, False]
+
+
+def test_partial_hour_flushed_at_stop_is_merged_after_a_restart(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    first = OutageTracker(settings, sessions)
+    for i in range(3):
+        first.submit(result(Status.OK, T0 + i * MINUTE))
+    first.flush(T0 + 3 * MINUTE, everything=True)
+    second = OutageTracker(settings, sessions)
+    for i in range(3, 5):
+        second.submit(result(Status.OK, T0 + i * MINUTE))
+    second.flush(T0 + 60 * MINUTE)
+    with session_scope(sessions) as db:
+        [row] = list(db.scalars(select(ProbeRollup)))
+    assert row.count == 5
