@@ -160,3 +160,42 @@ def test_recurring_maintenance_from_cli_is_excluded(
         "--check", "bip")
     data = json.loads(capsys.readouterr().out)
     assert data["checks"][0]["downtime_seconds"] == 3600
+
+
+def test_outages_list_json_shows_history_with_original_cause(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(config, "outages", "add", "--check", "bip", "--start", "2026-03-10T08:00:00+01:00",
+        "--end", "2026-03-10T09:00:00+01:00", "--note", "zasilacz", "--by", "anna")
+    run(config, "outages", "reclassify", "1", "--cause", "false_alarm", "--reason",
+        "czujnik", "--by", "jan")
+    capsys.readouterr()
+    assert run(config, "outages", "list", "--from", "2026-01-01", "--to", "2027-01-01",
+               "--json") == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert (item["cause"], item["original_cause"], item["note"]) == (
+        "false_alarm", "failure", "zasilacz"
+    )
+    assert item["reclassifications"][0]["by"] == "jan"
+
+
+def test_maintenance_list_shows_config_and_cli_windows(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = CHECKS + """
+[[maintenance]]
+name = "kopie nocne"
+weekdays = ["sunday"]
+hours = "02:00-04:00"
+exclude_from_availability = false
+"""
+    path = write_config(tmp_path / "itops.toml", db_url, extra=extra)
+    assert run(path, "maintenance", "add", "--name", "wymiana serwera", "--check", "poczta",
+               "--start", "2026-12-05T18:00", "--end", "2026-12-05T22:00") == 0
+    assert run(path, "maintenance", "add", "--name", "zle", "--start", "2026-12-05T18:00") == 2
+    capsys.readouterr()
+    assert run(path, "maintenance", "list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("config\tkopie nocne\tsunday 02:00-04:00")
+    assert "silences alerts" in lines[0] and "excluded" not in lines[0]
+    assert lines[1].startswith("db\twymiana serwera\t2026-12-05T18:00+01:00")
