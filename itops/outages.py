@@ -97,6 +97,7 @@ class OutageTracker:
         self.sessions = sessions
         self.events = events
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time: a close needs its open's id
         self._tracks: dict[str, _CheckTrack] = {}
         self._ops: list[tuple[Any, ...]] = []
         self._rollups: dict[tuple[str, datetime], _Rollup] = {}
@@ -249,6 +250,10 @@ class OutageTracker:
 
     def flush(self, now: datetime, *, everything: bool = False) -> int:
         """Write queued rows and finished rollup hours in one transaction; return rows."""
+        with self._flush_lock:
+            return self._flush(now, everything)
+
+    def _flush(self, now: datetime, everything: bool) -> int:
         current = _hour(now)
         with self._lock:
             ops, self._ops = self._ops, []
