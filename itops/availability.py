@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from checks.models import CAUSES, Outage, OutageReclassification
+from checks.models import Outage, OutageReclassification
 from itops.config import OFFICE_UNIT, CheckConfig, Settings
 from itops.db.models import MonitoringGap
 from itops.errors import ValidationError
@@ -468,8 +468,3 @@ def compute(
         months=tuple(months),
     )
 
-
-def validate_cause(cause: str) -> str:
-    if cause not in CAUSES:
-        raise ValidationError(f'unknown cause "{cause}" (known: {", ".join(CAUSES)})')
-    return cause
