@@ -9,7 +9,9 @@ Phases (each bounded in time):
 3. blackbox: prometheus-blackbox-exporter probes the same targets (``/probe`` with the
    tcp_connect and http_2xx modules, ``--concurrency`` requests in flight) for ``--burst``
    seconds; prints its probes/s, CPU and RSS.
-Ends with ``ratio_vs_blackbox=X.XX`` (itops capacity / blackbox_exporter probes/s).
+Phases 2 and 3 alternate for ``--rounds`` rounds so both see the same machine load (the
+reference machine is shared); ends with ``ratio_vs_blackbox=X.XX``, the ratio of the
+median probe rates (itops / blackbox_exporter).
 
 Targets live in a separate process so neither prober pays for them.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,10 +76,6 @@ TARGETS = textwrap.dedent(
     asyncio.run(main(int(sys.argv[1])))
     """
 )
-
-
-def target_cpu(proc: subprocess.Popen[str]) -> float:
-    return float(sum(psutil.Process(proc.pid).cpu_times()[:2]))
 
 
 def start_targets(ports_per_kind: int) -> tuple[subprocess.Popen[str], list[int], list[int]]:
@@ -162,10 +161,17 @@ async def schedule_phase(settings: Any, sessions: Any, seconds: float) -> dict[s
     lateness: list[float] = []
     checks = [check_class(c.kind)(c) for c in settings.checks]
 
+    in_flight = 0
+
     async def probe(check: Any, anchor: float, interval: float) -> None:
+        nonlocal in_flight
         late = (time.time() - anchor) % interval
         lateness.append(late if late < interval - 0.5 else late - interval)
-        await runner.run(check)
+        in_flight += 1
+        try:
+            await runner.run(check)
+        finally:
+            in_flight -= 1
 
     for check in checks:
         interval = check.config.interval.total_seconds()
@@ -178,8 +184,11 @@ async def schedule_phase(settings: Any, sessions: Any, seconds: float) -> dict[s
     scheduler.start()
     t0 = time.monotonic()
     await asyncio.sleep(seconds)
-    scheduler.shutdown()
+    scheduler.pause()
     elapsed = time.monotonic() - t0
+    while in_flight:  # drain, as the daemon does, instead of cancelling probes
+        await asyncio.sleep(0.05)
+    scheduler.shutdown()
     stop.set()
     written = await writer
     cpu, rss = usage.report()
@@ -243,47 +252,50 @@ modules:
 """
 
 
-async def blackbox_phase(
-    tcp: list[int], http: list[int], n: int, seconds: float, concurrency: int, folder: Path
-) -> dict[str, float]:
-    config = folder / "blackbox.yml"
-    config.write_text(BLACKBOX_CONFIG)
-    with socket_port() as port:
-        pass
-    proc = subprocess.Popen(
-        ["/usr/bin/prometheus-blackbox-exporter", f"--config.file={config}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+class Blackbox:
+    """prometheus-blackbox-exporter on 127.0.0.1, driven like Prometheus would: /probe."""
+
+    def __init__(self, folder: Path, tcp: list[int], http: list[int], n: int) -> None:
+        config = folder / "blackbox.yml"
+        config.write_text(BLACKBOX_CONFIG)
+        with socket_port() as port:
+            pass
+        self.proc = subprocess.Popen(
+            ["/usr/bin/prometheus-blackbox-exporter", f"--config.file={config}",
+             f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        self.base = base
+        self.urls = []
+        for i in range(n):
+            if i % 2 == 0:
+                target = f"tcp_connect&target=127.0.0.1:{tcp[i % len(tcp)]}"
+            else:
+                target = f"http_2xx&target=http://127.0.0.1:{http[i % len(http)]}/"
+            self.urls.append(f"{base}/probe?module={target}")
+
+    async def burst(self, seconds: float, concurrency: int) -> dict[str, float]:
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=concurrency)
         ) as session:
             for _ in range(100):
                 try:
-                    async with session.get(base + "/metrics") as response:
+                    async with session.get(self.base + "/metrics") as response:
                         if response.status == 200:
                             break
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.1)
-            urls = []
-            for i in range(n):
-                if i % 2 == 0:
-                    target = f"tcp_connect&target=127.0.0.1:{tcp[i % len(tcp)]}"
-                else:
-                    target = f"http_2xx&target=http://127.0.0.1:{http[i % len(http)]}/"
-                urls.append(f"{base}/probe?module={target}")
             ok = failed = 0
             index = 0
             deadline = time.monotonic() + seconds
-            usage = Usage(proc.pid)
+            usage = Usage(self.proc.pid)
 
             async def worker() -> None:
                 nonlocal ok, failed, index
                 while time.monotonic() < deadline:
-                    url = urls[index % len(urls)]
+                    url = self.urls[index % len(self.urls)]
                     index += 1
                     async with session.get(url) as response:
                         body = await response.text()
@@ -296,10 +308,11 @@ async def blackbox_phase(
             await asyncio.gather(*(worker() for _ in range(concurrency)))
             elapsed = time.monotonic() - t0
             cpu, rss = usage.report()
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    return {"rate": (ok + failed) / elapsed, "failed": failed, "cpu": cpu, "rss": rss}
+        return {"rate": (ok + failed) / elapsed, "failed": failed, "cpu": cpu, "rss": rss}
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 class socket_port:  # noqa: N801
@@ -324,6 +337,7 @@ async def main() -> None:
     parser.add_argument("--burst", type=float, default=10.0, help="capacity/blackbox length")
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--ports", type=int, default=20, help="target ports per kind")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved capacity rounds")
     args = parser.parse_args()
 
     targets, tcp, http = start_targets(args.ports)
@@ -343,19 +357,32 @@ async def main() -> None:
                   f"rows_written={s['written']:.0f}")
             print(f"schedule: lateness p50={s['p50'] * 1000:.1f}ms p99={s['p99'] * 1000:.1f}ms "
                   f"cpu={s['cpu']:.0f}% rss={s['rss']:.0f}MiB")
-            c = await capacity_phase(settings, sessions, args.burst, args.concurrency)
-            print(f"itops capacity: {c['rate']:.0f} probes/s persisted "
-                  f"(concurrency {args.concurrency}), failed={c['failed']:.0f}, "
-                  f"cpu={c['cpu']:.0f}% rss={c['rss']:.0f}MiB")
+            blackbox = Blackbox(folder, tcp, http, args.checks)
+            ours: list[float] = []
+            theirs: list[float] = []
+            try:
+                for round_no in range(1, args.rounds + 1):  # interleaved: same machine load
+                    c = await capacity_phase(settings, sessions, args.burst, args.concurrency)
+                    b = await blackbox.burst(args.burst, args.concurrency)
+                    ours.append(c["rate"])
+                    theirs.append(b["rate"])
+                    print(f"round {round_no}: itops {c['rate']:.0f} probes/s persisted "
+                          f"(failed {c['failed']:.0f}, cpu {c['cpu']:.0f}%, "
+                          f"rss {c['rss']:.0f}MiB, {c['rate'] / max(c['cpu'], 1) * 100:.0f} "
+                          f"probes per CPU-second) | blackbox_exporter {b['rate']:.0f} probes/s "
+                          f"(failed {b['failed']:.0f}, cpu {b['cpu']:.0f}%, "
+                          f"rss {b['rss']:.0f}MiB, {b['rate'] / max(b['cpu'], 1) * 100:.0f} "
+                          f"probes per CPU-second)")
+            finally:
+                blackbox.close()
             size = (folder / "bench.db").stat().st_size / 2**20
-            print(f"sqlite size after the run: {size:.1f} MiB")
+            print(f"sqlite size after the run: {size:.1f} MiB; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             engine.dispose()
-            b = await blackbox_phase(tcp, http, args.checks, args.burst, args.concurrency,
-                                     folder)
-            print(f"blackbox_exporter: {b['rate']:.0f} probes/s "
-                  f"(concurrency {args.concurrency}), failed={b['failed']:.0f}, "
-                  f"cpu={b['cpu']:.0f}% rss={b['rss']:.0f}MiB")
-            print(f"ratio_vs_blackbox={c['rate'] / b['rate']:.2f}")
+            mine, other = statistics.median(ours), statistics.median(theirs)
+            print(f"median over {args.rounds} rounds (concurrency {args.concurrency}): "
+                  f"itops {mine:.0f} probes/s, blackbox_exporter {other:.0f} probes/s")
+            print(f"ratio_vs_blackbox={mine / other:.2f}")
     finally:
         targets.terminate()
         targets.wait(10)
