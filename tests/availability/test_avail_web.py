@@ -135,3 +135,16 @@ async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, sit
     assert "itops_office_working_hours 1.0" in text
     assert 'itops_tls_certificate_expiry_timestamp_seconds{check="bip"} 1.8e+09' in text
     assert tracker(ctx).open_outages() == {}
+
+
+def test_home_tile_shows_this_years_office_availability_against_the_target(
+    ctx: AppContext,
+) -> None:
+    from checks.plugin import feature, refresh_year
+
+    assert feature.tiles is not None
+    [before] = feature.tiles(ctx)
+    assert before.value == "—"
+    refresh_year(ctx)
+    [tile] = feature.tiles(ctx)
+    assert (tile.value, tile.ok, tile.link) == ("100.000 %", True, "/systemy")
