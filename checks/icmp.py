@@ -30,7 +30,7 @@ HINT = (
 class IcmpOptions(Options):
     host: str = Field(min_length=1)
     count: int = Field(default=3, ge=1, le=20)
-    interval: float = Field(default=0.2, gt=0, le=5)
+    echo_interval: float = Field(default=0.2, gt=0, le=5)
     warning_loss_percent: float = Field(default=20, ge=0, le=100)
     critical_loss_percent: float = Field(default=100, ge=0, le=100)
     warning_rtt_ms: float | None = Field(default=None, gt=0)
@@ -74,7 +74,7 @@ class IcmpCheck(Check[IcmpOptions]):
             host = await icmplib.async_ping(
                 self.options.host,
                 count=self.options.count,
-                interval=self.options.interval,
+                interval=self.options.echo_interval,
                 timeout=max(0.5, self.config.timeout.total_seconds() / 2),
                 privileged=privileged,
             )

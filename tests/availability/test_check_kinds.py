@@ -268,7 +268,7 @@ async def test_icmp_without_permission_is_unknown_with_a_hint(tmp_path: Path) ->
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="raw ICMP sockets need root or CAP_NET_RAW")
 async def test_icmp_reply_from_localhost_is_ok(tmp_path: Path) -> None:
-    check = icmp_with_range(tmp_path, "1\t0", count=2, interval=0.05)
+    check = icmp_with_range(tmp_path, "1\t0", count=2, echo_interval=0.05)
     result = await run(check)
     assert result.status is Status.OK, result.summary
     assert result.value("loss_percent") == 0
@@ -332,3 +332,11 @@ async def test_memory_and_load_read_the_host() -> None:
 
 def test_timeout_default_interval_is_kept() -> None:
     assert make_check("load").config.interval == timedelta(seconds=60)
+
+
+def test_no_kind_option_shadows_a_common_check_key() -> None:
+    from itops.config import CheckConfig
+
+    common = set(CheckConfig.model_fields) - {"options"}
+    for kind in CHECK_KINDS:
+        assert not common & set(options_model(kind).model_fields), kind
