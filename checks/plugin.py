@@ -1,7 +1,192 @@
-"""The ``checks`` feature as the core sees it (kinds themselves are in ``CHECK_KINDS``)."""
+"""The ``checks`` feature as the core sees it (kinds themselves are in ``CHECK_KINDS``).
+
+Wires KPI 1 into the daemon: the outage tracker as a result sink, its flush / pruning /
+availability-cache jobs, the CLI, the "Systemy" pages, metrics and the home-page tile.
+"""
 
 from __future__ import annotations
 
-from itops.plugins import Feature
+import logging
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-feature = Feature(name="checks")
+from itops.plugins import Feature, Job, NavItem, Tile
+
+if TYPE_CHECKING:
+    from prometheus_client.registry import Collector
+    from starlette.routing import BaseRoute
+
+    from itops.availability import AvailabilityReport
+    from itops.context import AppContext
+    from itops.outages import OutageTracker
+    from itops.runner import ResultSink
+
+logger = logging.getLogger(__name__)
+
+# itops.auth.ROLES, spelled out: importing itops.auth hashes a dummy password (~0.3 s of
+# Argon2) and every CLI command imports this module. A test keeps the two equal.
+ROLES = ("admin", "it_officer", "auditor", "monitoring_officer")
+
+TRACKER_KEY = "checks.tracker"
+YEAR_KEY = "checks.availability_year"
+
+
+def tracker(ctx: AppContext) -> OutageTracker:
+    """The one tracker of this process, kept in ``ctx.state.values``."""
+    from itops.outages import OutageTracker
+
+    found = ctx.state.values.get(TRACKER_KEY)
+    if not isinstance(found, OutageTracker):
+        found = OutageTracker(ctx.settings, ctx.sessions, ctx.events)
+        ctx.state.values[TRACKER_KEY] = found
+    return found
+
+
+def year_report(ctx: AppContext) -> AvailabilityReport | None:
+    """This year's availability as last computed by the cache job (None before the first run)."""
+    from itops.availability import AvailabilityReport
+
+    found = ctx.state.values.get(YEAR_KEY)
+    return found if isinstance(found, AvailabilityReport) else None
+
+
+def refresh_year(ctx: AppContext) -> AvailabilityReport:
+    """Recompute this year's figures (intervals only) and cache them for pages and metrics."""
+    from zoneinfo import ZoneInfo
+
+    from itops.availability import compute
+    from itops.db.session import session_scope
+
+    now = ctx.clock.now()
+    year = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).year
+    with session_scope(ctx.sessions) as db:
+        report = compute(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
+    ctx.state.values[YEAR_KEY] = report
+    return report
+
+
+def _flush(ctx: AppContext) -> None:
+    found = tracker(ctx)
+    found.settings = ctx.settings
+    found.flush(ctx.clock.now())
+
+
+def _prune(ctx: AppContext) -> None:
+    from itops.db.session import session_scope
+    from itops.outages import prune
+
+    with session_scope(ctx.sessions) as db:
+        deleted, folded = prune(db, ctx.settings, ctx.clock.now())
+    if deleted or folded:
+        logger.info("pruned %d raw results, folded %d hourly rollups", deleted, folded)
+
+
+def _jobs(ctx: AppContext) -> Sequence[Job]:
+    return [
+        Job("flush", ctx.settings.availability.flush_interval.total_seconds(), _flush, False),
+        Job("prune", 3600, _prune),
+        Job("availability", 600, refresh_year),
+    ]
+
+
+def _sinks(ctx: AppContext) -> Sequence[ResultSink]:
+    return [tracker(ctx)]
+
+
+def _start(ctx: AppContext) -> None:
+    tracker(ctx).load()
+
+
+def _stop(ctx: AppContext) -> None:
+    tracker(ctx).flush(ctx.clock.now(), everything=True)
+
+
+def _cli(group: object) -> None:
+    from checks.cli import register
+
+    register(group)  # type: ignore[arg-type]
+
+
+def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
+    from checks.web import routes
+
+    return routes()
+
+
+def _collectors(ctx: AppContext) -> Sequence[Collector]:
+    from checks.metrics import AvailabilityCollector
+
+    return [AvailabilityCollector(ctx)]
+
+
+def _tiles(ctx: AppContext) -> Sequence[Tile]:
+    report = year_report(ctx)
+    if report is None:
+        return [Tile("Dostępność systemów (rok)", "—", "jeszcze nie policzono", None, "/systemy")]
+    office = report.office
+    return [
+        Tile(
+            "Dostępność systemów (rok)",
+            f"{office.availability * 100:.3f} %",
+            f"cel {office.target * 100:g} %, przestoje {office.downtime_seconds / 60:.0f} min",
+            office.met,
+            "/systemy",
+        )
+    ]
+
+
+TRANSLATIONS = {
+    "Systemy": "Systems",
+    "Awarie": "Outages",
+    "Stan systemów": "System status",
+    "Stan": "State",
+    "Od": "Since",
+    "Opóźnienie": "Latency",
+    "Dostępność w godzinach pracy (rok)": "Working-hours availability (year)",
+    "Pokrycie monitoringiem": "Monitoring coverage",
+    "Dostępność systemów (rok)": "System availability (year)",
+    "Przerwy w godzinach pracy": "Outages in working hours",
+    "System": "System",
+    "Początek": "Start",
+    "Koniec": "End",
+    "Minuty w godzinach pracy": "Working-hours minutes",
+    "Przyczyna": "Cause",
+    "Pierwotna przyczyna": "Original cause",
+    "Notatka": "Note",
+    "Zmień przyczynę": "Change cause",
+    "Uzasadnienie": "Reason",
+    "Zapisz": "Save",
+    "trwa": "ongoing",
+    "awaria": "failure",
+    "planowana": "planned",
+    "zewnętrzna": "external",
+    "fałszywy alarm": "false alarm",
+    "brak danych": "no data",
+    "Cel": "Target",
+    "Urząd": "Office",
+    "spełniony": "met",
+    "niespełniony": "not met",
+    "Brak przerw w godzinach pracy w tym roku.": "No outages in working hours this year.",
+    "Rodzaj": "Kind",
+}
+
+feature = Feature(
+    name="checks",
+    models=["checks.models"],
+    cli=_cli,
+    routes=_routes,
+    jobs=_jobs,
+    nav=(
+        NavItem("Systemy", "/systemy", ROLES, order=10),
+        NavItem("Awarie", "/systemy/awarie", ROLES, order=11),
+    ),
+    templates=str(Path(__file__).parent / "templates"),
+    sinks=_sinks,
+    collectors=_collectors,
+    tiles=_tiles,
+    start=_start,
+    stop=_stop,
+    translations=TRANSLATIONS,
+)

@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 import tomllib
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -550,6 +550,60 @@ class Notifications(Model):
             if emails & set(rule.channels) and not rule.recipients:
                 raise ValueError(f'rule "{rule.name}": e-mail channels need recipients')
         return self
+# --- Availability (feature "checks": outages, maintenance windows, KPI 1) -------------------
+
+_WEEKDAY_NAMES = Literal[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+]
+
+
+class Availability(Model):
+    """``[availability]``: the KPI 1 target and how outage data is kept."""
+
+    target: float = Field(default=1.0, gt=0, le=1)
+    external_counts: bool = False
+    hourly_retention: PositiveDuration = timedelta(days=31)
+    raw_sample_every: PositiveDuration = timedelta(hours=1)
+    flush_interval: PositiveDuration = timedelta(seconds=5)
+
+
+class Maintenance(Model):
+    """One ``[[maintenance]]`` window: one-off (``start``/``end``) or recurring (``weekdays``).
+
+    Times are local office time (a recurring 02:00-04:00 stays 02:00-04:00 across DST).
+    ``silence_alerts`` and ``exclude_from_availability`` are separate on purpose: a window
+    may silence alerts while its downtime still counts, or the reverse.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    checks: list[str] = Field(default_factory=list)
+    unit: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    weekdays: list[_WEEKDAY_NAMES] = Field(default_factory=list)
+    hours: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    silence_alerts: bool = True
+    exclude_from_availability: bool = True
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Maintenance:
+        one_off = self.start is not None or self.end is not None
+        recurring = bool(self.weekdays) or self.hours is not None
+        if one_off == recurring:
+            raise ValueError(
+                "give either start and end (one-off) or weekdays and hours (recurring)"
+            )
+        if one_off and (self.start is None or self.end is None or self.end <= self.start):
+            raise ValueError("a one-off window needs start and end, end after start")
+        if recurring:
+            if not self.weekdays or self.hours is None:
+                raise ValueError("a recurring window needs weekdays and hours")
+            parse_time_range(self.hours)
+        return self
+
+# --- end Availability -----------------------------------------------------------------------
 
 
 class Settings(Model):
@@ -567,6 +621,9 @@ class Settings(Model):
     employee_monitoring: RegisterConfig = Field(default_factory=RegisterConfig)
     # Integrations
     notifications: Notifications = Field(default_factory=Notifications)
+    # feature "checks" (availability, KPI 1)
+    availability: Availability = Field(default_factory=Availability)
+    maintenance: list[Maintenance] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:
@@ -582,6 +639,14 @@ class Settings(Model):
             if check.unit not in known_units:
                 raise ValueError(f'check "{check.name}": unknown unit "{check.unit}"')
         _backup_cross_references(self, known_units)
+        for window in self.maintenance:
+            if window.unit is not None and window.unit not in known_units:
+                raise ValueError(f'maintenance "{window.name}": unknown unit "{window.unit}"')
+            unknown = sorted(set(window.checks) - set(names))
+            if unknown:
+                raise ValueError(
+                    f'maintenance "{window.name}": unknown checks {", ".join(unknown)}'
+                )
         return self
 
     def schedule(self, unit: str = OFFICE_UNIT) -> Schedule:

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 CHECK_KINDS: dict[str, str] = {
     "tcp": "checks.tcp:TcpCheck",
+    "http": "checks.http:HttpCheck",
+    "tls": "checks.tls:TlsCheck",
+    "dns": "checks.dns:DnsCheck",
+    "icmp": "checks.icmp:IcmpCheck",
+    "disk": "checks.disk:DiskCheck",
+    "process": "checks.process:ProcessCheck",
+    "memory": "checks.memory:MemoryCheck",
+    "load": "checks.load:LoadCheck",
 }
 
 

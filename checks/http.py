@@ -1,0 +1,150 @@
+"""``http``: the URL answers with an expected status (and body), TLS verified by default.
+
+A fresh connection per probe (``force_close``): a reused keep-alive connection would
+hide a server that no longer accepts new ones. For HTTPS the certificate's expiry is
+recorded (``cert_not_after``) for the dashboard and
+``itops_tls_certificate_expiry_timestamp_seconds``.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import aiohttp
+from pydantic import Field, field_validator
+
+from checks.tls import not_after, ssl_context, verify_reason
+from itops.check import Check, Options
+from itops.status import Measurement, Status
+
+# "error" measurement codes → summaries (measurements carry numbers only).
+ERRORS = {
+    1: "connection refused or unreachable",
+    2: "TLS handshake failed",
+    3: "invalid HTTP response",
+    4: "too many redirects",
+    5: "name does not resolve",
+}
+
+
+class _CertConnector(aiohttp.TCPConnector):
+    """Remembers the peer certificate of the connection it opens.
+
+    The response may release its connection (``force_close``) before the caller looks,
+    so the certificate is read at connection time.
+    """
+
+    peer_der: bytes | None = None
+
+    async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
+        proto = await super()._create_connection(req, traces, timeout)
+        transport = getattr(proto, "transport", None)
+        sslobj = transport.get_extra_info("ssl_object") if transport else None
+        if sslobj is not None:
+            self.peer_der = sslobj.getpeercert(binary_form=True)
+        return proto
+
+
+class HttpOptions(Options):
+    url: str = Field(pattern=r"^https?://")
+    method: Literal["GET", "HEAD"] = "GET"
+    expect_status: list[int] = Field(default_factory=lambda: [200], min_length=1)
+    body_contains: str | None = None
+    body_regex: str | None = None
+    verify_tls: bool = True
+    ca_file: Path | None = None
+    follow_redirects: bool = True
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("body_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+
+class HttpCheck(Check[HttpOptions]):
+    """OK on an expected status (and body match); CRITICAL otherwise."""
+
+    kind = "http"
+    Options = HttpOptions
+
+    @property
+    def target(self) -> str:
+        return self.options.url
+
+    async def probe(self) -> Sequence[Measurement]:
+        opts = self.options
+        https = opts.url.startswith("https://")
+        connector = _CertConnector(
+            force_close=True,
+            ssl=ssl_context(opts.verify_tls, opts.ca_file) if https else False,
+        )
+        t0 = time.monotonic()
+        out: list[Measurement] = []
+        try:
+            async with (
+                aiohttp.ClientSession(
+                    connector=connector, timeout=aiohttp.ClientTimeout(total=None)
+                ) as session,
+                session.request(
+                    opts.method,
+                    opts.url,
+                    headers=opts.headers,
+                    allow_redirects=opts.follow_redirects,
+                ) as response,
+            ):
+                if connector.peer_der:
+                    out.append(Measurement("cert_not_after", not_after(connector.peer_der), "ts"))
+                out.append(Measurement("status_code", response.status))
+                if opts.body_contains is not None or opts.body_regex is not None:
+                    body = await response.text(errors="replace")
+                    ok = (opts.body_contains is None or opts.body_contains in body) and (
+                        opts.body_regex is None or re.search(opts.body_regex, body) is not None
+                    )
+                    out.append(Measurement("body_match", 1 if ok else 0))
+        except aiohttp.ClientConnectorCertificateError as exc:
+            cert_error = exc.certificate_error
+            code = getattr(cert_error, "verify_code", None) or -1
+            return [Measurement("error", 2), Measurement("verify_code", code)]
+        except aiohttp.ClientConnectorDNSError:
+            return [Measurement("error", 5)]
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, ssl.SSLError):
+                return [Measurement("error", 2)]
+            return [Measurement("error", 1)]
+        except aiohttp.TooManyRedirects:
+            return [Measurement("error", 4)]
+        except (aiohttp.ClientResponseError, aiohttp.ClientPayloadError,
+                aiohttp.ServerDisconnectedError):
+            return [Measurement("error", 3)]
+        except (aiohttp.ClientError, ssl.SSLError):
+            return [Measurement("error", 2 if https else 3)]
+        out.append(Measurement("response_seconds", time.monotonic() - t0, "s"))
+        return out
+
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+        v = {m.name: m.value for m in measurements}
+        if "error" in v:
+            code = int(v["error"])
+            reason = ERRORS.get(code, "request failed")
+            if code == 2 and "verify_code" in v:
+                reason = verify_reason(int(v["verify_code"]))
+            return Status.CRITICAL, f"{self.target}: {reason}"
+        status = int(v["status_code"])
+        if status not in self.options.expect_status:
+            expected = ", ".join(str(s) for s in self.options.expect_status)
+            return Status.CRITICAL, f"HTTP {status} (expected {expected})"
+        if v.get("body_match") == 0:
+            return Status.CRITICAL, f"HTTP {status} but the expected text is missing"
+        ms = v.get("response_seconds", 0.0) * 1000
+        return Status.OK, f"HTTP {status} in {ms:.0f} ms"

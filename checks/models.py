@@ -1,0 +1,127 @@
+"""Tables of the ``checks`` feature: outages, their reclassifications, maintenance windows,
+raw probe results (pruned) and rollups (kept for years).
+
+KPI 1 is computed from intervals only (``outage``, core ``monitoring_gap``,
+``maintenance_window``); raw results and rollups serve the dashboard and charts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from itops.db.models import Base
+
+CAUSES = ("failure", "planned", "external", "false_alarm")
+
+
+class Outage(Base):
+    """A confirmed outage of one check: ``start`` back-dated to the first failed probe.
+
+    ``cause`` is the cause recorded when the outage was created and never changes;
+    later decisions are rows of ``outage_reclassification`` (the newest one wins).
+    """
+
+    __tablename__ = "outage"
+    __table_args__ = (
+        Index("ix_outage_check_start", "check_name", "start"),
+        Index("ix_outage_end", "end"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(64), default="office")
+    start: Mapped[datetime]
+    end: Mapped[datetime | None]
+    cause: Mapped[str] = mapped_column(String(16), default="failure")
+    source: Mapped[str] = mapped_column(String(16), default="probe")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutageReclassification(Base):
+    """Append-only: who changed an outage's cause, when, from what, to what, and why."""
+
+    __tablename__ = "outage_reclassification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outage_id: Mapped[int] = mapped_column(ForeignKey("outage.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    from_cause: Mapped[str] = mapped_column(String(16))
+    to_cause: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class MaintenanceWindow(Base):
+    """A planned window declared through the CLI (config windows live in ``[[maintenance]]``).
+
+    One-off windows have ``start``/``end`` (UTC); recurring ones have ``weekdays``
+    ("0,6" = Monday and Sunday) and local ``hours`` ("02:00-04:00").
+    ``check_names`` is a comma-separated list; empty means every check of ``unit_id``
+    (or of every unit when that is NULL).
+    """
+
+    __tablename__ = "maintenance_window"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    check_names: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[str | None] = mapped_column(String(64))
+    start: Mapped[datetime | None]
+    end: Mapped[datetime | None]
+    weekdays: Mapped[str] = mapped_column(String(20), default="")
+    hours: Mapped[str | None] = mapped_column(String(20))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    silence_alerts: Mapped[bool] = mapped_column(Boolean, default=True)
+    exclude_from_availability: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ProbeResultRow(Base):
+    """A raw probe result worth keeping: a failure, a status change or a thin sample."""
+
+    __tablename__ = "probe_result"
+    __table_args__ = (Index("ix_probe_result_check_at", "check_name", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    duration: Mapped[float] = mapped_column(Float)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    reason: Mapped[str] = mapped_column(String(8))
+
+
+class ProbeRollup(Base):
+    """Counts and latency of one check over one hour (``seconds`` 3600) or local day (86400)."""
+
+    __tablename__ = "probe_rollup"
+
+    check_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    start: Mapped[datetime] = mapped_column(primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[int] = mapped_column(Integer)
+    unknowns: Mapped[int] = mapped_column(Integer)
+    latency_min: Mapped[float] = mapped_column(Float)
+    latency_sum: Mapped[float] = mapped_column(Float)
+    latency_max: Mapped[float] = mapped_column(Float)
+    latency_p95: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,151 @@
+"""The "Systemy" pages: status board and the outage list with the reclassify form."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from itops import auth
+from itops.auth import ADMIN, IT_OFFICER, ROLES
+from itops.context import AppContext
+from itops.db.session import session_scope
+from itops.errors import ValidationError
+from itops.web.security import current_user, requires
+from itops.web.templating import render
+
+if TYPE_CHECKING:
+    from itops.availability import AvailabilityReport
+
+CAUSE_LABELS = {
+    "failure": "awaria",
+    "planned": "planowana",
+    "external": "zewnętrzna",
+    "false_alarm": "fałszywy alarm",
+}
+EDITORS = (ADMIN, IT_OFFICER)
+
+
+async def _year_report(ctx: AppContext) -> AvailabilityReport:
+    """The cached figures; computed in a thread if the cache job has not run yet."""
+    from checks.plugin import refresh_year, year_report
+
+    cached = year_report(ctx)
+    if cached is not None:
+        return cached
+    return await asyncio.to_thread(refresh_year, ctx)
+
+
+@requires(*ROLES)
+async def board(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    from checks.plugin import tracker
+
+    report = await _year_report(ctx)
+    figures = {c.name: c for c in report.checks}
+    live = ctx.state.checks()
+    open_outages = tracker(ctx).open_outages()
+    rows = []
+    for cfg in ctx.settings.checks:
+        state = live.get(cfg.name)
+        rows.append(
+            {
+                "name": cfg.name,
+                "kind": cfg.kind,
+                "status": int(state.last.status) if state else None,
+                "status_name": state.last.status.name if state else None,
+                "summary": state.last.summary if state else "",
+                "since": state.since if state else None,
+                "latency_ms": state.last.duration * 1000 if state else None,
+                "figure": figures.get(cfg.name),
+                "outage_since": open_outages.get(cfg.name),
+            }
+        )
+    return render(request, "systemy.html", {"rows": rows, "report": report})
+
+
+@requires(*ROLES)
+async def outage_list(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    from itops.outages import list_outages
+
+    tz = ZoneInfo(ctx.settings.office.timezone)
+    year = ctx.clock.now().astimezone(tz).year
+    report = await _year_report(ctx)
+    working = {o.id: o.working_seconds for o in report.outages}
+    with session_scope(ctx.sessions) as db:
+        rows = [
+            {
+                "id": o.id,
+                "check": o.check_name,
+                "start": o.start,
+                "end": o.end,
+                "cause": cause,
+                "original": o.cause,
+                "note": o.note,
+                "working_minutes": working.get(o.id, 0.0) / 60,
+                "history": [
+                    {"at": r.at, "actor": r.actor, "from": r.from_cause, "to": r.to_cause,
+                     "reason": r.reason}
+                    for r in history
+                ],
+            }
+            for o, cause, history in list_outages(
+                db, date(year, 1, 1), date(year + 1, 1, 1), tz
+            )
+        ]
+    user = current_user(request)
+    return render(
+        request,
+        "awarie.html",
+        {
+            "rows": rows,
+            "causes": CAUSE_LABELS,
+            "can_edit": user is not None and user.role in EDITORS,
+            "error": request.query_params.get("error"),
+        },
+    )
+
+
+@requires(*EDITORS)
+async def outage_reclassify(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    from checks.plugin import refresh_year
+    from itops.outages import reclassify
+
+    user = current_user(request)
+    assert user is not None  # noqa: S101 - requires() guarantees a user
+    form = await request.form()
+    try:
+        outage_id = int(request.path_params["outage_id"])
+        with session_scope(ctx.sessions) as db:
+            record = reclassify(
+                db, outage_id, str(form.get("cause", "")), user.login,
+                str(form.get("reason", "")), ctx.clock.now(),
+            )
+            auth.audit(
+                db, ctx.clock.now(), user.login, "outage_reclassified",
+                f"#{outage_id} {record.from_cause}→{record.to_cause}: {record.reason}",
+            )
+    except (ValidationError, ValueError) as exc:
+        return render(
+            request, "error.html", {"message": str(exc), "status": 400}, status_code=400
+        )
+    await asyncio.to_thread(refresh_year, ctx)
+    return RedirectResponse("/systemy/awarie", status_code=303)
+
+
+def routes() -> Sequence[BaseRoute]:
+    return [
+        Route("/systemy", board, methods=["GET"]),
+        Route("/systemy/awarie", outage_list, methods=["GET"]),
+        Route(
+            "/systemy/awarie/{outage_id:int}/przyczyna", outage_reclassify, methods=["POST"]
+        ),
+    ]

@@ -1,0 +1,156 @@
+"""The "Systemy" pages and metrics over real HTTP (uvicorn on 127.0.0.1, both engines)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+import uvicorn
+from conftest import free_port, make_settings
+
+from checks.models import Outage, OutageReclassification
+from checks.plugin import tracker
+from itops import auth
+from itops.config import Settings
+from itops.context import AppContext
+from itops.db.session import session_scope
+from itops.status import Measurement, ProbeResult, Status
+from itops.web.app import create_app
+
+PASSWORD = "haslo-testowe-123"  # noqa: S105
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(
+        db_url, checks=[{"name": "bip", "kind": "tcp", "host": "127.0.0.1", "port": 1}]
+    )
+
+
+@pytest.fixture
+async def site(ctx: AppContext) -> AsyncIterator[str]:
+    now = ctx.clock.now()
+    with session_scope(ctx.sessions) as db:
+        auth.add_user(db, "informatyk", "it_officer", PASSWORD, now, "Jan Testowy")
+        auth.add_user(db, "audytor", "auditor", PASSWORD, now, "Anna Przykładowa")
+        db.add(
+            Outage(
+                check_name="bip", unit_id="office",
+                start=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+                end=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
+                cause="failure", note="zasilacz", created_at=now,
+            )
+        )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_config=None,
+                       lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+async def login(session: aiohttp.ClientSession, base: str, user: str) -> str:
+    async with session.get(base + "/login") as response:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', await response.text())
+    assert token
+    async with session.post(
+        base + "/login",
+        data={"login": user, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"},
+        allow_redirects=False,
+    ) as response:
+        assert response.status == 303
+    return token.group(1)
+
+
+async def test_status_board_shows_state_and_yearly_availability(
+    ctx: AppContext, site: str
+) -> None:
+    ctx.state.record(
+        ProbeResult("bip", "tcp", Status.CRITICAL, "cannot connect", ctx.clock.now(), 0.004)
+    )
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await login(session, site, "audytor")
+        async with session.get(site + "/systemy") as response:
+            html = await response.text()
+    assert response.status == 200
+    assert "CRITICAL" in html and "bip" in html
+    assert "Dostępność w godzinach pracy (rok)" in html
+
+
+async def test_officer_reclassifies_an_outage_from_the_list(ctx: AppContext, site: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await login(session, site, "informatyk")
+        async with session.get(site + "/systemy/awarie") as response:
+            html = await response.text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert token and "zasilacz" in html
+        async with session.post(
+            site + "/systemy/awarie/1/przyczyna",
+            data={"cause": "external", "reason": "awaria operatora", "csrf_token": token.group(1)},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+    with session_scope(ctx.sessions) as db:
+        [record] = db.query(OutageReclassification).all()
+    assert (record.actor, record.to_cause, record.reason) == (
+        "informatyk", "external", "awaria operatora"
+    )
+
+
+async def test_auditor_cannot_reclassify(ctx: AppContext, site: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        token = await login(session, site, "audytor")
+        async with session.get(site + "/systemy/awarie") as response:
+            html = await response.text()
+        assert "<select" not in html
+        async with session.post(
+            site + "/systemy/awarie/1/przyczyna",
+            data={"cause": "planned", "reason": "x", "csrf_token": token},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 403
+
+
+async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, site: str) -> None:
+    from checks.plugin import refresh_year
+
+    refresh_year(ctx)
+    ctx.state.record(
+        ProbeResult("bip", "http", Status.OK, "ok", ctx.clock.now(), 0.01,
+                    (Measurement("cert_not_after", 1.8e9, "ts"),))
+    )
+    async with aiohttp.ClientSession() as session, session.get(site + "/metrics") as response:
+        text = await response.text()
+    assert 'itops_availability_ratio{check="bip",period="year"}' in text
+    # Thursday 26 November 2026, 11:00 in Warsaw: the office is open.
+    assert "itops_office_working_hours 1.0" in text
+    assert 'itops_tls_certificate_expiry_timestamp_seconds{check="bip"} 1.8e+09' in text
+    assert tracker(ctx).open_outages() == {}
+
+
+def test_home_tile_shows_this_years_office_availability_against_the_target(
+    ctx: AppContext,
+) -> None:
+    from checks.plugin import feature, refresh_year
+
+    assert feature.tiles is not None
+    [before] = feature.tiles(ctx)
+    assert before.value == "—"
+    refresh_year(ctx)
+    [tile] = feature.tiles(ctx)
+    assert (tile.value, tile.ok, tile.link) == ("100.000 %", True, "/systemy")
+
+
+def test_menu_roles_match_the_core_roles() -> None:
+    from checks.plugin import ROLES
+
+    assert ROLES == auth.ROLES
