@@ -1,7 +1,7 @@
 """Availability (checks): outages, reclassifications, maintenance, raw results, rollups.
 
 Revision ID: 0100_availability
-Revises: 0001_core
+Revises: 0600_integrations
 Create Date: 2026-11-26 16:01:06.990311
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import itops.db.types
 
 revision = "0100_availability"
-down_revision = "0001_core"
+down_revision = "0600_integrations"
 branch_labels = None
 depends_on = None
 
