@@ -19,16 +19,22 @@ def test_metrics_with_wrong_token_is_refused(running_itops: RunningItops) -> Non
     assert status == 401
 
 
-def test_promtool_check_metrics_reports_nothing_on_a_real_scrape(
+# The one deliberate exception: the availability issue names this 0/1 gauge
+# ``itops_office_working_hours`` and alert rules and dashboards are built on it; promtool
+# reads "hours" in the name as a non-base time unit. Nothing else may warn.
+KNOWN_LINT = {'itops_office_working_hours use base unit "seconds" instead of "hours"'}
+
+
+def test_promtool_check_metrics_reports_nothing_else_on_a_real_scrape(
     running_itops: RunningItops,
 ) -> None:
     status, body = running_itops.get("/metrics", running_itops.token)
     assert status == 200
+    assert b"\nitops_office_working_hours " in body
     result = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True,
                             timeout=30)
-    assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().strip() == ""
-    assert result.stderr.decode().strip() == ""
+    problems = set(result.stderr.decode().splitlines()) | set(result.stdout.decode().splitlines())
+    assert problems - KNOWN_LINT == set(), problems
 
 
 def test_scrape_keeps_polish_label_values_and_check_states(running_itops: RunningItops) -> None:

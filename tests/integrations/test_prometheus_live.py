@@ -123,6 +123,10 @@ def test_daemon_health_series_exist(prometheus: Prometheus) -> None:
     assert kpi == {UP_CHECK, DOWN_CHECK}
 
 
+def test_office_working_hours_reaches_prometheus_as_zero_or_one(prometheus: Prometheus) -> None:
+    assert prometheus.value("itops_office_working_hours") in (0, 1)
+
+
 def test_shipped_rules_load_without_errors(prometheus: Prometheus) -> None:
     groups = prometheus.api("rules")["data"]["groups"]
     rules = [r for g in groups for r in g["rules"]]
