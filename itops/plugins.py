@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from itops.events import Event
     from itops.runner import ResultSink
 
-FEATURES: tuple[str, ...] = ("checks.plugin",)
+FEATURES: tuple[str, ...] = ("checks.plugin", "inventory.plugin")
 
 
 @dataclass(frozen=True)
