@@ -7,6 +7,7 @@ and ``clearance``, so the dashboard and the annual report call the same function
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -62,5 +63,73 @@ def kpi_command(ctx: Ctx, year: int, as_json: bool) -> None:
         click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
 
 
+@click.group("inventory")
+def inventory_group() -> None:
+    """Hardware inventory: import, export, collect, employees, stock, loans."""
+
+
+@inventory_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--update", is_flag=True, help="Existing inventory numbers are updated (ledger).")
+@pass_ctx
+def inventory_import(ctx: Ctx, file: Path, dry_run: bool, update: bool) -> None:
+    """Import FILE.csv (UTF-8, ";" or ","): every row or none."""
+    from inventory.importers import import_inventory
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        result = import_inventory(
+            db, file.read_bytes(), _tz(ctx), app.clock.now(), "cli", update=update,
+            dry_run=dry_run,
+        )
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{file}: {verb} {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
+
+
+@inventory_group.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--delimiter", type=click.Choice([",", ";"]), default=",")
+@pass_ctx
+def inventory_export(ctx: Ctx, output: Path | None, delimiter: str) -> None:
+    """Export the inventory as CSV (UTF-8 with BOM, formula-looking cells neutralised)."""
+    from inventory.importers import export_inventory
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        text = export_inventory(db, delimiter)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8-sig", newline="")
+        click.echo(f"{output}: written")
+
+
+@click.group("repairs")
+def repairs_group() -> None:
+    """Repair protocols (protokoły napraw)."""
+
+
+@repairs_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@pass_ctx
+def repairs_import(ctx: Ctx, file: Path, dry_run: bool) -> None:
+    """Import repair protocols from FILE.csv: number,date,inventory_no,kind,description."""
+    from inventory.importers import import_repairs
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        count = import_repairs(db, file.read_bytes(), _tz(ctx), app.clock.now(), "cli",
+                               dry_run=dry_run)
+    click.echo(f"{file}: {'would import' if dry_run else 'imported'} {count} protocols")
+
+
 def register(group: click.Group) -> None:
     group.add_command(kpi_command)
+    group.add_command(inventory_group)
+    group.add_command(repairs_group)

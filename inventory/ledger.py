@@ -145,7 +145,17 @@ def create_asset(
     if session.scalar(select(Asset.id).where(Asset.inventory_no == data.inventory_no)):
         raise ValidationError(f'inventory number "{data.inventory_no}" already exists')
     holder = find_employee(session, data.holder)
-    asset = Asset(
+    asset = new_asset(data, holder.id if holder else None)
+    session.add(asset)
+    session.flush()
+    for event in initial_events(asset, data, tz, now, actor):
+        session.add(event)
+    return asset
+
+
+def new_asset(data: AssetInput, holder_id: int | None) -> Asset:
+    """An ``Asset`` row for validated ``data`` (not yet added to a session)."""
+    return Asset(
         inventory_no=data.inventory_no,
         category=data.category,
         manufacturer=data.manufacturer,
@@ -158,8 +168,8 @@ def create_asset(
         price=data.price,
         warranty_end=data.warranty_end,
         location=data.location,
-        holder_id=holder.id if holder else None,
-        holder_text="" if holder else data.holder,
+        holder_id=holder_id,
+        holder_text="" if holder_id else data.holder,
         unit_id=data.unit_id,
         status="retired" if data.retired_date else data.status,
         retired_date=data.retired_date,
@@ -168,23 +178,33 @@ def create_asset(
         facts="{}",
         notes="",
     )
-    session.add(asset)
-    session.flush()
+
+
+def initial_events(
+    asset: Asset, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> list[AssetEvent]:
+    """The ledger events a new asset's dates imply: purchased, assigned, retired."""
+    events = []
     purchase_at = data.purchase_at or (
         local_midnight(data.purchase_date, tz) if data.purchase_date else None
     )
-    if purchase_at is not None:
-        record(
-            session, asset, "purchased", purchase_at, now, actor,
-            {"document": data.purchase_document, "supplier": data.supplier,
-             "price": str(data.price) if data.price is not None else None},
+
+    def event(kind: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
+        events.append(
+            AssetEvent(asset_id=asset.id, kind=kind, at=at, recorded_at=now, actor=actor,
+                       detail=_json(detail))
         )
+
+    if purchase_at is not None:
+        event("purchased", purchase_at, {
+            "document": data.purchase_document, "supplier": data.supplier,
+            "price": str(data.price) if data.price is not None else None,
+        })
     if data.holder:
-        record(session, asset, "assigned", purchase_at or now, now, actor,
-               {"holder": data.holder})
+        event("assigned", purchase_at or now, {"holder": data.holder})
     if data.retired_date:
-        record(session, asset, "retired", local_midnight(data.retired_date, tz), now, actor)
-    return asset
+        event("retired", local_midnight(data.retired_date, tz))
+    return events
 
 
 UPDATABLE = (
