@@ -14,6 +14,7 @@ import click
 
 from itops.cli import Ctx, pass_ctx
 from itops.db.session import session_scope
+from itops.errors import ValidationError
 
 
 def _tz(ctx: Ctx) -> ZoneInfo:
@@ -129,7 +130,104 @@ def repairs_import(ctx: Ctx, file: Path, dry_run: bool) -> None:
     click.echo(f"{file}: {'would import' if dry_run else 'imported'} {count} protocols")
 
 
+@inventory_group.command("collect")
+@click.option("--print", "print_only", is_flag=True, help="Print the report; store nothing.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
+              hidden=True)
+@pass_ctx
+def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
+    """Collect this host (psutil, platform, /sys/class/dmi/id) into the inventory."""
+    from inventory.collect import collect
+
+    report = collect(root)
+    if print_only:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    from inventory.api import publish, store_report
+
+    app = ctx.app()
+    now = app.clock.now()
+    with session_scope(app.sessions) as db:
+        stored = store_report(db, report, now)
+    publish(app, stored, report, now)
+    state = "discovered" if stored.discovered else "updated"
+    changed = ", hardware changed (repair candidate)" if stored.hardware_changed else ""
+    click.echo(f"{report.hostname}: asset #{stored.asset_id} {state}{changed}")
+
+
+@click.group("agent", invoke_without_command=True)
+@click.option("--server", help="itops URL, e.g. https://itops.urzad.local")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding this host's token (from `itops agent token create`).")
+@click.option("--print", "print_only", is_flag=True, help="Print the report; send nothing.")
+@click.option("--timeout", type=float, default=30.0, show_default=True)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
+              hidden=True)
+@click.option("--windows-status-file", type=click.Path(dir_okay=False, path_type=Path),
+              hidden=True)
+@click.pass_context
+def agent_group(
+    click_ctx: click.Context, server: str | None, token_file: Path | None, print_only: bool,
+    timeout: float, root: Path, windows_status_file: Path | None,
+) -> None:
+    """Report this workstation to the itops server (run by a timer or Task Scheduler)."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from inventory.agent import read_token, send
+    from inventory.collect import collect
+
+    if windows_status_file is not None:
+        report = collect(root, system="Windows",
+                         windows_status=windows_status_file.read_text(encoding="utf-8"))
+    else:
+        report = collect(root)
+    if print_only:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    if not server or token_file is None:
+        raise click.UsageError("--server and --token-file are required")
+    answer = send(server, read_token(token_file), report, timeout)
+    click.echo(f"{report.hostname}: reported (asset #{answer.get('asset_id')})")
+
+
+@agent_group.group("token")
+def token_group() -> None:
+    """Per-host agent tokens (only their hashes are stored)."""
+
+
+@token_group.command("create")
+@click.argument("hostname")
+@pass_ctx
+def token_create(ctx: Ctx, hostname: str) -> None:
+    """Create (or replace) HOSTNAME's token and print it once."""
+    from inventory.api import create_token
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        token = create_token(db, hostname, app.clock.now())
+    click.echo(token)
+
+
+@token_group.command("revoke")
+@click.argument("hostname")
+@pass_ctx
+def token_revoke(ctx: Ctx, hostname: str) -> None:
+    """Revoke HOSTNAME's token: its reports are refused from now on."""
+    from sqlalchemy import select
+
+    from inventory.models import AgentToken
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        row = db.scalar(select(AgentToken).where(AgentToken.hostname == hostname.lower()))
+        if row is None:
+            raise ValidationError(f'no token for "{hostname}"')
+        row.revoked = True
+    click.echo(f"token of {hostname} revoked")
+
+
 def register(group: click.Group) -> None:
+    group.add_command(agent_group)
     group.add_command(kpi_command)
     group.add_command(inventory_group)
     group.add_command(repairs_group)

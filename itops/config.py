@@ -358,7 +358,6 @@ class Inventory(Model):
     agent_max_report_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     collect_interval: PositiveDuration = timedelta(days=1)
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
-    dmi_root: Path = Path("/sys/class/dmi/id")
 
 
 class Settings(Model):
