@@ -7,6 +7,7 @@ and ``clearance``, so the dashboard and the annual report call the same function
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -226,7 +227,153 @@ def token_revoke(ctx: Ctx, hostname: str) -> None:
     click.echo(f"token of {hostname} revoked")
 
 
+@inventory_group.group("employee")
+def employee_group() -> None:
+    """Employees (minimal: for holders, clearance, trainings and the §82 register)."""
+
+
+def _opt_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f'"{value}" is not a date (YYYY-MM-DD)') from None
+
+
+@employee_group.command("add")
+@click.argument("code")
+@click.argument("full_name")
+@click.option("--unit", default="office", show_default=True)
+@click.option("--position", default="")
+@click.option("--hired", default=None, help="YYYY-MM-DD")
+@click.option("--left", default=None, help="YYYY-MM-DD")
+@click.option("--notice", default=None, help="Written monitoring notice date (YYYY-MM-DD).")
+@pass_ctx
+def employee_add(
+    ctx: Ctx, code: str, full_name: str, unit: str, position: str, hired: str | None,
+    left: str | None, notice: str | None,
+) -> None:
+    """Add an employee."""
+    from inventory.web import add_employee
+
+    app = ctx.app()
+    if unit not in app.settings.unit_names():
+        raise ValidationError(f'unknown unit "{unit}"')
+    with session_scope(app.sessions) as db:
+        add_employee(db, code, full_name, unit, position, _opt_date(hired), _opt_date(left),
+                     _opt_date(notice))
+    click.echo(f"employee {code} added")
+
+
+@employee_group.command("grant")
+@click.argument("employee")
+@click.argument("system")
+@click.option("--on", "on", default=None, help="YYYY-MM-DD (default today)")
+@pass_ctx
+def employee_grant(ctx: Ctx, employee: str, system: str, on: str | None) -> None:
+    """Record a system permission granted to EMPLOYEE (permissions register)."""
+    from inventory import clearance
+
+    app = ctx.app()
+    day = _opt_date(on) or app.clock.now().astimezone(_tz(ctx)).date()
+    with session_scope(app.sessions) as db:
+        emp = clearance.find_employee(db, employee)
+        clearance.grant_permission(db, emp.id, system, day)
+    click.echo(f"{employee}: {system} granted {day}")
+
+
+@inventory_group.command("training")
+@click.option("--date", "day", required=True, help="YYYY-MM-DD")
+@click.option("--topic", required=True)
+@click.option("--trainer", default="")
+@click.option("--individual", is_flag=True, help="An individual (not a group) training.")
+@click.option("--participant", "participants", multiple=True, help="Employee code or name.")
+@pass_ctx
+def training_add(
+    ctx: Ctx, day: str, topic: str, trainer: str, individual: bool, participants: tuple[str, ...]
+) -> None:
+    """Record a training the IT officer ran (counted by the annual report)."""
+    from inventory.web import add_training
+
+    app = ctx.app()
+    held = _opt_date(day)
+    assert held is not None  # noqa: S101 - required option
+    with session_scope(app.sessions) as db:
+        add_training(db, held, topic, trainer, "individual" if individual else "group",
+                     list(participants))
+    click.echo(f"training on {held} recorded ({len(participants)} participants)")
+
+
+@click.command("clearance")
+@click.argument("employee")
+@click.option("--return", "returns", multiple=True, metavar="INVENTORY_NO",
+              help="Mark this asset returned (repeatable).")
+@click.option("--revoke", "revokes", multiple=True, metavar="SYSTEM",
+              help="Mark this system permission revoked (repeatable).")
+@click.option("--sign", is_flag=True, help="Sign off and write both documents.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder for the signed documents.")
+@click.option("--pdf", is_flag=True, help="Also write PDFs (WeasyPrint).")
+@pass_ctx
+def clearance_command(
+    ctx: Ctx, employee: str, returns: tuple[str, ...], revokes: tuple[str, ...], sign: bool,
+    output: Path, pdf: bool,
+) -> None:
+    """Exit clearance (IT part of the karta obiegowa) for EMPLOYEE (code or full name)."""
+    from sqlalchemy import select
+
+    from inventory import clearance
+    from inventory.models import Asset
+
+    app = ctx.app()
+    now = app.clock.now()
+    today = now.astimezone(_tz(ctx)).date()
+    with session_scope(app.sessions) as db:
+        emp = clearance.find_employee(db, employee)
+        st = clearance.status(db, emp.id)
+        for number in returns:
+            asset_id = db.scalar(select(Asset.id).where(Asset.inventory_no == number))
+            if asset_id is None:
+                raise ValidationError(f'no asset "{number}"')
+            clearance.mark_returned(db, emp.id, asset_id, now, "cli")
+        for system in revokes:
+            match = [p for p in st.permissions if p.system == system]
+            if not match:
+                raise ValidationError(f'{emp.full_name} has no open permission "{system}"')
+            for perm in match:
+                clearance.revoke_permission(db, emp.id, perm.id, today)
+        st = clearance.status(db, emp.id)
+        row = clearance.sign_off(db, emp.id, app.settings, now, "cli") if sign else None
+        if row is not None:
+            output.mkdir(parents=True, exist_ok=True)
+            card = output / f"karta-obiegowa-{emp.code}.html"
+            proto = output / f"protokol-zdawczo-odbiorczy-{emp.code}.html"
+            card.write_text(row.card_html, encoding="utf-8")
+            proto.write_text(row.protocol_html, encoding="utf-8")
+            if pdf:
+                card.with_suffix(".pdf").write_bytes(clearance.render_pdf(row.card_html))
+                proto.with_suffix(".pdf").write_bytes(clearance.render_pdf(row.protocol_html))
+    click.echo(f"{st.employee.full_name} ({st.employee.code})")
+    for a in st.held:
+        click.echo(f"  OPEN      {a.category:12} {a.inventory_no or a.id} {a.description}")
+    for p in st.permissions:
+        click.echo(f"  OPEN      permission   {p.system} (granted {p.granted_on})")
+    for r in st.returned:
+        click.echo(f"  returned  {r.category:12} {r.inventory_no or r.asset_id}")
+    for v in st.revoked:
+        click.echo(f"  revoked   permission   {v.system} ({v.revoked_on})")
+    if row is not None:
+        click.echo(f"signed: {card} sha256={row.card_sha256}")
+        click.echo(f"signed: {proto} sha256={row.protocol_sha256}")
+    elif not st.can_sign:
+        click.echo("cannot sign off yet: " + ", ".join(st.open_items))
+    else:
+        click.echo("nothing open: sign off with --sign")
+
+
 def register(group: click.Group) -> None:
+    group.add_command(clearance_command)
     group.add_command(agent_group)
     group.add_command(kpi_command)
     group.add_command(inventory_group)
