@@ -16,11 +16,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from inventory import ledger
-from inventory.models import Asset, RepairProtocol
+from inventory.models import Asset, AssetEvent, RepairProtocol
 from itops.db.models import Employee, OrgUnit
 from itops.errors import ValidationError
 
@@ -176,8 +176,7 @@ def import_inventory(
     """Import an inventory CSV in the caller's transaction: all rows, or none (``CsvRejected``)."""
     units = set(session.scalars(select(OrgUnit.id)))
     rows, problems = parse_inventory(raw, units)
-    existing = {a.inventory_no: a for a in session.scalars(select(Asset).where(
-        Asset.inventory_no.in_([d.inventory_no for _, d in rows])))} if rows else {}
+    existing = _existing(session, [d.inventory_no for _, d in rows])
     if not update:
         problems += [
             f'row {n} ({d.inventory_no}): inventory number already exists (use --update)'
@@ -195,13 +194,26 @@ def import_inventory(
                 changed.append(d.inventory_no)
         return ImportResult(len(new), len(changed), len(rows) - len(new) - len(changed), True,
                             tuple(changed))
-    assets = [ledger.new_asset(d, employees.get(d.holder)) for d in new]
-    session.add_all(assets)
-    session.flush()
-    session.add_all(
-        [ev for a, d in zip(assets, new, strict=True)
-         for ev in ledger.initial_events(a, d, tz, now, actor)]
-    )
+    if new:
+        # Core bulk inserts: the ORM unit of work costs ~1 ms per object at 10,000 rows.
+        # (RETURNING with insertmanyvalues spliced rows quadratically here: 12 s.)
+        session.execute(
+            insert(Asset), [ledger.asset_values(d, employees.get(d.holder)) for d in new]
+        )
+        numbers = [d.inventory_no for d in new]
+        ids: dict[str, int] = {}
+        for chunk in range(0, len(numbers), 5000):
+            rows_found = session.execute(
+                select(Asset.inventory_no, Asset.id).where(
+                    Asset.inventory_no.in_(numbers[chunk : chunk + 5000]))
+            ).all()
+            ids.update((str(no), int(aid)) for no, aid in rows_found)
+        events = [
+            ev for d in new
+            for ev in ledger.initial_event_values(ids[d.inventory_no], d, tz, now, actor)
+        ]
+        if events:
+            session.execute(insert(AssetEvent), events)
     for _, d in rows:
         asset = existing.get(d.inventory_no)
         if asset is not None and ledger.update_asset(session, asset, d, tz, now, actor):
@@ -209,6 +221,17 @@ def import_inventory(
     session.flush()
     return ImportResult(len(new), len(changed), len(rows) - len(new) - len(changed), False,
                         tuple(changed))
+
+
+def _existing(session: Session, numbers: list[str]) -> dict[str, Asset]:
+    """Assets already holding these numbers (queried in chunks: SQLite limits parameters)."""
+    found: dict[str, Asset] = {}
+    for start in range(0, len(numbers), 5000):
+        for asset in session.scalars(
+            select(Asset).where(Asset.inventory_no.in_(numbers[start : start + 5000]))
+        ):
+            found[asset.inventory_no or ""] = asset
+    return found
 
 
 def _row_key(problem: str) -> int:

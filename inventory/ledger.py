@@ -153,47 +153,51 @@ def create_asset(
     return asset
 
 
+def asset_values(data: AssetInput, holder_id: int | None) -> dict[str, Any]:
+    """Column values of a new asset for validated ``data`` (bulk import inserts these)."""
+    return {
+        "inventory_no": data.inventory_no,
+        "category": data.category,
+        "manufacturer": data.manufacturer,
+        "model": data.model,
+        "serial": data.serial or None,
+        "hardware_uuid": (data.hardware_uuid or "").lower() or None,
+        "purchase_date": data.purchase_date,
+        "purchase_document": data.purchase_document,
+        "supplier": data.supplier,
+        "price": data.price,
+        "warranty_end": data.warranty_end,
+        "location": data.location,
+        "holder_id": holder_id,
+        "holder_text": "" if holder_id else data.holder,
+        "unit_id": data.unit_id,
+        "status": "retired" if data.retired_date else data.status,
+        "retired_date": data.retired_date,
+        "hostname": data.hostname or None,
+        "confirmed": True,
+        "facts": "{}",
+        "notes": "",
+    }
+
+
 def new_asset(data: AssetInput, holder_id: int | None) -> Asset:
     """An ``Asset`` row for validated ``data`` (not yet added to a session)."""
-    return Asset(
-        inventory_no=data.inventory_no,
-        category=data.category,
-        manufacturer=data.manufacturer,
-        model=data.model,
-        serial=data.serial or None,
-        hardware_uuid=(data.hardware_uuid or "").lower() or None,
-        purchase_date=data.purchase_date,
-        purchase_document=data.purchase_document,
-        supplier=data.supplier,
-        price=data.price,
-        warranty_end=data.warranty_end,
-        location=data.location,
-        holder_id=holder_id,
-        holder_text="" if holder_id else data.holder,
-        unit_id=data.unit_id,
-        status="retired" if data.retired_date else data.status,
-        retired_date=data.retired_date,
-        hostname=data.hostname or None,
-        confirmed=True,
-        facts="{}",
-        notes="",
-    )
+    return Asset(**asset_values(data, holder_id))
 
 
-def initial_events(
-    asset: Asset, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
-) -> list[AssetEvent]:
+def initial_event_values(
+    asset_id: int, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> list[dict[str, Any]]:
     """The ledger events a new asset's dates imply: purchased, assigned, retired."""
-    events = []
+    events: list[dict[str, Any]] = []
     purchase_at = data.purchase_at or (
         local_midnight(data.purchase_date, tz) if data.purchase_date else None
     )
 
     def event(kind: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
-        events.append(
-            AssetEvent(asset_id=asset.id, kind=kind, at=at, recorded_at=now, actor=actor,
-                       detail=_json(detail))
-        )
+        events.append({"asset_id": asset_id, "kind": kind, "at": at, "recorded_at": now,
+                       "actor": actor, "detail": _json(detail), "protocol_id": None,
+                       "ref_event_id": None, "document_sha256": None})
 
     if purchase_at is not None:
         event("purchased", purchase_at, {
@@ -205,6 +209,12 @@ def initial_events(
     if data.retired_date:
         event("retired", local_midnight(data.retired_date, tz))
     return events
+
+
+def initial_events(
+    asset: Asset, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> list[AssetEvent]:
+    return [AssetEvent(**v) for v in initial_event_values(asset.id, data, tz, now, actor)]
 
 
 UPDATABLE = (

@@ -56,3 +56,17 @@ def test_powershell_7_iso_dates_and_missing_defender_are_handled() -> None:
     assert status["antivirus"] is None
     assert status["last_update"] == "2026-10-15T00:00:00+00:00"
     assert status["os_build"] == "20348"
+
+
+def test_a_signed_document_renders_as_pdf_with_polish_text(tmp_path: Path) -> None:
+    import subprocess
+
+    from inventory.clearance import render_pdf
+
+    pdf = render_pdf("<html><body><h1>Karta obiegowa – Zażółć gęślą jaźń</h1></body></html>")
+    assert pdf.startswith(b"%PDF")
+    out = tmp_path / "doc.pdf"
+    out.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Zażółć gęślą jaźń" in text
