@@ -22,6 +22,7 @@ from inventory.kpi import purchases_kpi, repairs_kpi
 from inventory.models import Asset
 from itops.context import AppContext
 from itops.db.session import session_scope
+from itops.plugins import Tile
 
 KEY = "inventory.snapshot"
 _lock = threading.Lock()
@@ -78,7 +79,7 @@ def refresh(ctx: AppContext) -> Snapshot:
             for host, seen in db.execute(
                 select(Asset.hostname, Asset.last_seen).where(Asset.last_seen.is_not(None))
             )
-            if host
+            if host and seen is not None
         }
         snap = Snapshot(
             at=now, year=today.year, assets=counts,
@@ -155,8 +156,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}".replace(".", ",")
 
 
-def tiles(ctx: AppContext) -> list[object]:
-    from itops.plugins import Tile
+def tiles(ctx: AppContext) -> list[Tile]:
 
     snap = snapshot(ctx)
     if snap is None:

@@ -184,3 +184,32 @@ async def test_metrics_come_from_the_refreshed_snapshot(
     from inventory.metrics import tiles
 
     assert [t.value for t in tiles(ctx)][:2] == ["50,0%", "100,0%"]
+
+
+async def test_a_discovered_host_is_confirmed_with_an_inventory_number(
+    ctx: AppContext, http: Client
+) -> None:
+    from inventory.api import store_report
+    from inventory.collect import collect
+    from tests.inventory.conftest import make_root
+
+    _user(ctx, "informatyk", "it_officer")
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp, session_scope(ctx.sessions) as db:
+        stored = store_report(db, collect(make_root(Path(tmp)), system="Linux",
+                                          hostname="pc-test-07"), NOW)
+    await http.login("informatyk")
+    status, body = await http.get("/inventory")
+    assert "pc-test-07" in body.split("Wykryte przez agenta", 1)[1]
+    status, body = await http.post(f"/inventory/asset/{stored.asset_id}/confirm",
+                                   {"inventory_no": "INV-TEST-0777", "purchase_date": "2026-01-15"})
+    assert status == 200, body
+    with session_scope(ctx.sessions) as db:
+        found = db.get(Asset, stored.asset_id)
+        assert found is not None
+        assert (found.inventory_no, found.confirmed) == ("INV-TEST-0777", True)
+        from inventory.kpi import purchases_kpi
+
+        assert purchases_kpi(db, ctx.settings, 2026).count == 1
