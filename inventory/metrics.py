@@ -64,14 +64,13 @@ def refresh(ctx: AppContext) -> Snapshot:
     tz = ZoneInfo(ctx.settings.office.timezone)
     today = now.astimezone(tz).date()
     with session_scope(ctx.sessions) as db:
-        counts = {
-            (cat, status): int(n)
-            for cat, status, n in db.execute(
-                select(Asset.category, Asset.status, func.count())
-                .where(Asset.confirmed.is_(True))
-                .group_by(Asset.category, Asset.status)
-            )
-        }
+        counts: dict[tuple[str, str], int] = {}
+        for cat, status, confirmed, n in db.execute(
+            select(Asset.category, Asset.status, Asset.confirmed, func.count())
+            .group_by(Asset.category, Asset.status, Asset.confirmed)
+        ):
+            key = (cat, status if confirmed else "discovered")
+            counts[key] = counts.get(key, 0) + int(n)
         rep = repairs_kpi(db, ctx.settings, today.year)
         pur = purchases_kpi(db, ctx.settings, today.year)
         agents = {

@@ -90,3 +90,22 @@ def test_clearance_cli_refuses_then_signs_and_writes_both_documents(
     assert clearance.sha256(card.read_text(encoding="utf-8")) in done.stdout
     assert "INV-TEST-0009" in (out / "protokol-zdawczo-odbiorczy-EMP-TEST-2.html").read_text(
         encoding="utf-8")
+
+
+def test_inventory_collect_stores_this_host_as_discovered(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    from tests.inventory.conftest import make_root
+
+    cfg = write_config(tmp_path / "itops.toml", ctx.settings.storage.url)
+    root = make_root(tmp_path / "root")
+    done = itops(cfg, "inventory", "collect", "--root", str(root))
+    assert done.returncode == 0, done.stderr
+    assert "discovered" in done.stdout
+    from sqlalchemy import select
+
+    from inventory.models import Asset
+
+    with session_scope(ctx.sessions) as db:
+        found = db.scalar(select(Asset))
+        assert found is not None and found.serial == "INV-TEST-SN-0001"
