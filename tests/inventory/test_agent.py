@@ -79,6 +79,10 @@ def test_an_unknown_host_is_discovered_and_the_report_is_published(
     assert event.data["asset_id"] == found.id
     assert event.data["antivirus"] is None
     assert event.data["reported_at"] == NOW.isoformat()
+    from inventory.metrics import snapshot
+
+    snap = snapshot(ctx)
+    assert snap is not None and snap.agents == {HOST: NOW.timestamp()}
 
 
 def test_a_report_matches_the_inventoried_asset_by_serial(
