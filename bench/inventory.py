@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/inventory.py [--database-url URL] [--agents 500] [--rounds 2]
 
-Without ``--database-url`` a fresh SQLite file in a temporary folder is used. The
+Without ``--database-url`` a fresh SQLite file in a temporary folder is used; with a
+PostgreSQL URL a scratch database is created next to it and dropped afterwards. The
 server runs in a separate process (uvicorn, the real app) on 127.0.0.1; the agents
 are aiohttp clients in this process, each POSTing a distinct host's report.
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -141,6 +144,27 @@ def serve(url: str, port: int) -> None:
                 access_log=False, lifespan="off", backlog=2048)
 
 
+@contextlib.contextmanager
+def scratch_database(admin_url: str | None) -> Iterator[str | None]:
+    """A throw-away PostgreSQL database beside ``admin_url`` (never the one given)."""
+    if not admin_url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"itops_bench_{os.urandom(6).hex()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
@@ -152,8 +176,8 @@ def main() -> None:
     if args.serve_port:
         serve(args.database_url, args.serve_port)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database_url) as pg_url:
+        url = pg_url or f"sqlite:///{tmp}/bench.db"
         engine_name = url.split(":", 1)[0]
         print(f"database: {engine_name}")
         upgrade(url)
