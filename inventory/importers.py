@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from inventory import ledger
@@ -231,7 +231,7 @@ def _insert_multirow(session: Session, model: type[Base], rows: list[dict[str, A
     """
     if not rows:
         return
-    table = model.__table__
+    table = cast(Table, model.__table__)
     conn = session.connection()
     if conn.dialect.name != "postgresql":
         conn.execute(insert(table).returning(table.c.id), rows).all()

@@ -143,6 +143,7 @@ async def asset_list(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()
     category = request.query_params.get("category", "")
     status = request.query_params.get("status", "")
+    unit = request.query_params.get("unit", "")
     unsupported = request.query_params.get("unsupported") == "1"
 
     def load(db: Session) -> dict[str, Any]:
@@ -159,6 +160,8 @@ async def asset_list(request: Request) -> Response:
             stmt = stmt.where(Asset.category == category)
         if status in ASSET_STATUSES:
             stmt = stmt.where(Asset.status == status)
+        if unit in ctx.settings.unit_names():
+            stmt = stmt.where(Asset.unit_id == unit)
         holders = _holders(db)
         rows = [_row(a, holders) for a in db.scalars(stmt.limit(2000))]
         today = ctx.clock.now().astimezone(_tz(ctx)).date()
@@ -176,7 +179,8 @@ async def asset_list(request: Request) -> Response:
 
     data = await _db(ctx, load)
     return render(request, "inventory_list.html", {
-        **data, "q": q, "category": category, "status": status,
+        **data, "q": q, "category": category, "status": status, "unit": unit,
+        "units": ctx.settings.unit_names(),
         "categories": ASSET_CATEGORIES, "statuses": ASSET_STATUSES,
         "can_write": _can_write(request),
     })
