@@ -107,11 +107,14 @@ def match_asset(session: Session, report: AgentReport) -> Asset | None:
         ).first()
         if found:
             return found
-    return session.scalars(
+    by_name = session.scalars(
         select(Asset)
         .where(func.lower(Asset.hostname) == report.hostname.lower())
         .order_by(Asset.status == "retired", Asset.id)
     ).first()
+    if by_name is not None and serial and by_name.serial and by_name.serial != serial:
+        return None  # a different machine under a reused host name
+    return by_name
 
 
 def store_report(session: Session, report: AgentReport, now: datetime) -> StoredReport:

@@ -117,6 +117,8 @@ class AssetInput:
             )
         if self.status not in ASSET_STATUSES:
             out.append(f'status "{self.status}" is not one of {", ".join(ASSET_STATUSES)}')
+        if self.status == "retired" and not self.retired_date:
+            out.append("status retired needs a retired_date (the KPIs count from it)")
         if self.retired_date and self.purchase_date and self.retired_date < self.purchase_date:
             out.append("retired_date is before purchase_date")
         if self.price is not None and self.price < 0:

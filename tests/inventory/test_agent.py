@@ -219,3 +219,17 @@ def test_token_create_prints_a_token_once_and_stores_only_its_hash(
         assert row.hostname == "pc-test-01"
         assert row.token_sha256 == hash_token(token)
         assert token not in row.token_sha256
+
+
+def test_a_reused_host_name_with_another_serial_is_a_new_discovered_machine(
+    ctx: AppContext, server: RunningServer, canned_root: Path, tmp_path: Path
+) -> None:
+    with session_scope(ctx.sessions) as db:
+        asset(db, "INV-TEST-0001", serial="INV-TEST-SN-OLD", hostname=HOST)
+    done = run_agent(server.url, _token(ctx, tmp_path), canned_root)
+    assert done.returncode == 0, done.stderr
+    with session_scope(ctx.sessions) as db:
+        rows = db.execute(select(Asset.inventory_no, Asset.serial).order_by(Asset.id)).all()
+    assert [tuple(r) for r in rows] == [("INV-TEST-0001", "INV-TEST-SN-OLD"),
+                                        (None, "INV-TEST-SN-0001")]
+    assert _events(ctx, "hardware_changed") == []

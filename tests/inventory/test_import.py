@@ -171,3 +171,10 @@ def test_repairs_import_is_all_or_nothing(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
         assert import_repairs(db, bad.replace("09999", "00002").encode(), TZ, NOW) == 2
     assert _count(ctx, RepairProtocol) == 2
+
+
+def test_status_retired_without_a_date_is_refused(ctx: AppContext) -> None:
+    text = HEADER + "\nINV-TEST-0001,desktop,,,,2020-01-01,,,,,retired,\n"
+    with pytest.raises(CsvRejected, match="status retired needs a retired_date"):
+        with session_scope(ctx.sessions) as db:
+            import_inventory(db, text.encode(), TZ, NOW)
