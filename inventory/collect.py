@@ -13,6 +13,7 @@ import json
 import logging
 import platform
 import re
+import shutil
 import socket
 import subprocess  # noqa: S404 - fixed PowerShell command, no user input
 from datetime import UTC, datetime
@@ -141,10 +142,28 @@ def linux_last_update(root: Path) -> datetime | None:
 
 
 def linux_pending_updates(root: Path) -> int | None:
-    """Ubuntu's update-notifier count when present; other systems do not say cheaply."""
+    """Ubuntu's update-notifier count, else (real root only) apt's simulated upgrade.
+
+    The simulation uses the package lists already on disk (no network, no lock);
+    dnf has no offline equivalent, so RPM systems report None.
+    """
     text = _read(root / "var/lib/update-notifier/updates-available")
     match = re.search(r"(\d+) (?:updates|update) can be applied", text)
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    apt = shutil.which("apt-get")
+    if root != Path("/") or apt is None:
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            [apt, "-s", "-o", "Debug::NoLocking=1", "upgrade"],
+            capture_output=True, text=True, timeout=60, check=False,
+            env={"LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"^(\d+) upgraded", done.stdout, re.MULTILINE)
+    return int(found.group(1)) if found else None
 
 
 def read_nics() -> list[Nic]:
