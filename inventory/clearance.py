@@ -203,8 +203,8 @@ def render_documents(
         "at_local": at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "local": lambda dt: dt.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
     }
-    card = env.get_template("doc_clearance_card.html").render(values)
-    protocol = env.get_template("doc_handover_protocol.html").render(values)
+    card = env.get_template("inventory_doc_clearance_card.html").render(values)
+    protocol = env.get_template("inventory_doc_handover_protocol.html").render(values)
     return card, protocol
 
 

@@ -213,7 +213,7 @@ def _form_context(request: Request, error: str | None = None, **extra: Any) -> d
 
 @requires(*WRITE)
 async def asset_new_form(request: Request) -> Response:
-    return render(request, "asset_new.html", _form_context(request, asset=None))
+    return render(request, "inventory_asset_new.html", _form_context(request, asset=None))
 
 
 @requires(*WRITE)
@@ -225,7 +225,7 @@ async def asset_new(request: Request) -> Response:
         asset_id = await _db(ctx, lambda db: ledger.create_asset(
             db, data, _tz(ctx), ctx.clock.now(), _actor(request)).id)
     except ValidationError as exc:
-        return render(request, "asset_new.html",
+        return render(request, "inventory_asset_new.html",
                       _form_context(request, str(exc), asset=dict(form)), 400)
     return RedirectResponse(f"/inventory/asset/{asset_id}", status_code=303)
 
@@ -265,7 +265,7 @@ async def asset_page(request: Request) -> Response:
     if data is None:
         return render(request, "error.html", {"message": "Nie ma takiego sprzętu.",
                                               "status": 404}, 404)
-    return render(request, "asset.html", _form_context(
+    return render(request, "inventory_asset.html", _form_context(
         request, **data, can_write=_can_write(request)))
 
 
@@ -316,7 +316,7 @@ async def asset_action(request: Request) -> Response:
         data = await _db(ctx, lambda db: _asset_page(db, ctx, asset_id))
         if data is None:
             return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
-        return render(request, "asset.html", _form_context(
+        return render(request, "inventory_asset.html", _form_context(
             request, str(exc), **data, can_write=True), 400)
     return RedirectResponse(f"/inventory/asset/{asset_id}", status_code=303)
 
@@ -344,7 +344,7 @@ def _repairs_page(db: Session) -> dict[str, Any]:
 async def repairs_page(request: Request) -> Response:
     ctx = _ctx(request)
     data = await _db(ctx, _repairs_page)
-    return render(request, "repairs.html", {
+    return render(request, "inventory_repairs.html", {
         **data, "kinds": PROTOCOL_KINDS, "can_write": _can_write(request),
         "form": dict(request.query_params), "error": None})
 
@@ -387,7 +387,7 @@ async def repairs_action(request: Request) -> Response:
         await _db(ctx, act)
     except ValidationError as exc:
         data = await _db(ctx, _repairs_page)
-        return render(request, "repairs.html", {
+        return render(request, "inventory_repairs.html", {
             **data, "kinds": PROTOCOL_KINDS, "can_write": True, "form": dict(form),
             "error": str(exc)}, 400)
     return RedirectResponse("/inventory/repairs", status_code=303)
@@ -401,7 +401,7 @@ async def kpi_page(request: Request) -> Response:
     year = int(year_text) if year_text.isdigit() and 1990 < int(year_text) < 2200 else this_year
     rep, pur = await _db(ctx, lambda db: (repairs_kpi(db, ctx.settings, year),
                                           purchases_kpi(db, ctx.settings, year)))
-    return render(request, "kpi.html", {"year": year, "rep": rep, "pur": pur})
+    return render(request, "inventory_kpi.html", {"year": year, "rep": rep, "pur": pur})
 
 
 def _employees_page(db: Session, today: date) -> dict[str, Any]:
@@ -434,7 +434,7 @@ async def employees_page(request: Request) -> Response:
     ctx = _ctx(request)
     today = ctx.clock.now().astimezone(_tz(ctx)).date()
     data = await _db(ctx, lambda db: _employees_page(db, today))
-    return render(request, "employees.html", {
+    return render(request, "inventory_employees.html", {
         **data, "units": ctx.settings.unit_names(), "can_write": _can_write(request),
         "error": None})
 
@@ -505,7 +505,7 @@ async def employees_action(request: Request) -> Response:
     except ValidationError as exc:
         today = ctx.clock.now().astimezone(_tz(ctx)).date()
         data = await _db(ctx, lambda db: _employees_page(db, today))
-        return render(request, "employees.html", {
+        return render(request, "inventory_employees.html", {
             **data, "units": ctx.settings.unit_names(), "can_write": True,
             "error": str(exc)}, 400)
     return RedirectResponse("/inventory/employees", status_code=303)
@@ -530,7 +530,7 @@ async def employee_page(request: Request) -> Response:
         data = await _db(ctx, lambda db: _employee_page(db, employee_id))
     except ValidationError as exc:
         return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
-    return render(request, "employee.html", {**data, "can_write": _can_write(request),
+    return render(request, "inventory_employee.html", {**data, "can_write": _can_write(request),
                                              "error": None})
 
 
@@ -563,7 +563,7 @@ async def employee_action(request: Request) -> Response:
         await _db(ctx, act)
     except ValidationError as exc:
         data = await _db(ctx, lambda db: _employee_page(db, employee_id))
-        return render(request, "employee.html", {**data, "can_write": True,
+        return render(request, "inventory_employee.html", {**data, "can_write": True,
                                                  "error": str(exc)}, 400)
     return RedirectResponse(f"/inventory/employees/{employee_id}", status_code=303)
 
@@ -606,7 +606,7 @@ async def stock_page(request: Request) -> Response:
     ctx = _ctx(request)
     today = ctx.clock.now().astimezone(_tz(ctx)).date()
     data = await _db(ctx, lambda db: _stock_loans(db, today))
-    return render(request, "stock.html", {**data, "can_write": _can_write(request),
+    return render(request, "inventory_stock.html", {**data, "can_write": _can_write(request),
                                           "error": None})
 
 
@@ -639,8 +639,8 @@ async def stock_action(request: Request) -> Response:
     except ValidationError as exc:
         today = ctx.clock.now().astimezone(_tz(ctx)).date()
         data = await _db(ctx, lambda db: _stock_loans(db, today))
-        return render(request, "stock.html", {**data, "can_write": True, "error": str(exc)},
-                      400)
+        return render(request, "inventory_stock.html",
+                      {**data, "can_write": True, "error": str(exc)}, 400)
     return RedirectResponse("/inventory/stock", status_code=303)
 
 
