@@ -1,1 +1,1 @@
-"""Inventory: assets, employees and the §82 monitoring register."""
+"""Inventory: assets, ledger, KPIs 2 and 3, agent, exit clearance, and the §82 register."""

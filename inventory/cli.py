@@ -1,0 +1,380 @@
+"""The inventory commands: ``kpi``, ``inventory``, ``repairs``, ``agent``, ``clearance``.
+
+Thin wrappers: the work is in ``kpi``, ``ledger``, ``importers``, ``collect``, ``agent``
+and ``clearance``, so the dashboard and the annual report call the same functions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from itops.cli import Ctx, pass_ctx
+from itops.db.session import session_scope
+from itops.errors import ValidationError
+
+
+def _tz(ctx: Ctx) -> ZoneInfo:
+    return ZoneInfo(ctx.settings.office.timezone)
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a (no denominator)" if value is None else f"{value:.2%}"
+
+
+@click.command("kpi")
+@click.option("--year", type=int, required=True, help="Calendar year (local time).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_ctx
+def kpi_command(ctx: Ctx, year: int, as_json: bool) -> None:
+    """KPI 2 (repairs) and KPI 3 (purchases) for YEAR, with the rule and the lists behind them."""
+    from inventory.kpi import kpi_json, purchases_kpi, repairs_kpi
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        if as_json:
+            click.echo(json.dumps(kpi_json(db, app.settings, year), ensure_ascii=False, indent=2))
+            return
+        rep = repairs_kpi(db, app.settings, year)
+        pur = purchases_kpi(db, app.settings, year)
+    click.echo(rep.rule)
+    click.echo(
+        f"  {year}: {rep.count} / {rep.equipment} = {_fmt_ratio(rep.ratio)}  "
+        f"met: {rep.met}"
+    )
+    click.echo("  protocols counted:")
+    for p in rep.protocols:
+        click.echo(f"    {p.repaired_on} {p.number} {p.inventory_no} {p.kind}")
+    click.echo("  equipment in service on 31 December:")
+    for a in rep.equipment_items:
+        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
+    click.echo(pur.rule)
+    click.echo(
+        f"  {year}: {pur.count} / {pur.computers} = {_fmt_ratio(pur.ratio)}  met: {pur.met}"
+    )
+    click.echo("  computers purchased in the year:")
+    for a in pur.purchased:
+        retired = f" retired {a.retired_on}" if a.retired_on else ""
+        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}{retired}")
+    click.echo("  computers in service on 31 December:")
+    for a in pur.computer_items:
+        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
+
+
+@click.group("inventory")
+def inventory_group() -> None:
+    """Hardware inventory: import, export, collect, employees, stock, loans."""
+
+
+@inventory_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--update", is_flag=True, help="Existing inventory numbers are updated (ledger).")
+@pass_ctx
+def inventory_import(ctx: Ctx, file: Path, dry_run: bool, update: bool) -> None:
+    """Import FILE.csv (UTF-8, ";" or ","): every row or none."""
+    from inventory.importers import import_inventory
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        result = import_inventory(
+            db, file.read_bytes(), _tz(ctx), app.clock.now(), "cli", update=update,
+            dry_run=dry_run,
+        )
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{file}: {verb} {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
+
+
+@inventory_group.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--delimiter", type=click.Choice([",", ";"]), default=",")
+@pass_ctx
+def inventory_export(ctx: Ctx, output: Path | None, delimiter: str) -> None:
+    """Export the inventory as CSV (UTF-8 with BOM, formula-looking cells neutralised)."""
+    from inventory.importers import export_inventory
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        text = export_inventory(db, delimiter)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8-sig", newline="")
+        click.echo(f"{output}: written")
+
+
+@click.group("repairs")
+def repairs_group() -> None:
+    """Repair protocols (protokoły napraw)."""
+
+
+@repairs_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@pass_ctx
+def repairs_import(ctx: Ctx, file: Path, dry_run: bool) -> None:
+    """Import repair protocols from FILE.csv: number,date,inventory_no,kind,description."""
+    from inventory.importers import import_repairs
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        count = import_repairs(db, file.read_bytes(), _tz(ctx), app.clock.now(), "cli",
+                               dry_run=dry_run)
+    click.echo(f"{file}: {'would import' if dry_run else 'imported'} {count} protocols")
+
+
+@inventory_group.command("collect")
+@click.option("--print", "print_only", is_flag=True, help="Print the report; store nothing.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
+              hidden=True)
+@pass_ctx
+def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
+    """Collect this host (psutil, platform, /sys/class/dmi/id) into the inventory."""
+    from inventory.collect import collect
+
+    report = collect(root)
+    if print_only:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    from inventory.api import publish, store_report
+
+    app = ctx.app()
+    now = app.clock.now()
+    with session_scope(app.sessions) as db:
+        stored = store_report(db, report, now)
+    publish(app, stored, report, now)
+    state = "discovered" if stored.discovered else "updated"
+    changed = ", hardware changed (repair candidate)" if stored.hardware_changed else ""
+    click.echo(f"{report.hostname}: asset #{stored.asset_id} {state}{changed}")
+
+
+@click.group("agent", invoke_without_command=True)
+@click.option("--server", help="itops URL, e.g. https://itops.urzad.local")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding this host's token (from `itops agent token create`).")
+@click.option("--print", "print_only", is_flag=True, help="Print the report; send nothing.")
+@click.option("--timeout", type=float, default=30.0, show_default=True)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
+              hidden=True)
+@click.option("--windows-status-file", type=click.Path(dir_okay=False, path_type=Path),
+              hidden=True)
+@click.pass_context
+def agent_group(
+    click_ctx: click.Context, server: str | None, token_file: Path | None, print_only: bool,
+    timeout: float, root: Path, windows_status_file: Path | None,
+) -> None:
+    """Report this workstation to the itops server (run by a timer or Task Scheduler)."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from inventory.agent import read_token, send
+    from inventory.collect import collect
+
+    if windows_status_file is not None:
+        report = collect(root, system="Windows",
+                         windows_status=windows_status_file.read_text(encoding="utf-8"))
+    else:
+        report = collect(root)
+    if print_only:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    if not server or token_file is None:
+        raise click.UsageError("--server and --token-file are required")
+    answer = send(server, read_token(token_file), report, timeout)
+    click.echo(f"{report.hostname}: reported (asset #{answer.get('asset_id')})")
+
+
+@agent_group.group("token")
+def token_group() -> None:
+    """Per-host agent tokens (only their hashes are stored)."""
+
+
+@token_group.command("create")
+@click.argument("hostname")
+@pass_ctx
+def token_create(ctx: Ctx, hostname: str) -> None:
+    """Create (or replace) HOSTNAME's token and print it once."""
+    from inventory.api import create_token
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        token = create_token(db, hostname, app.clock.now())
+    click.echo(token)
+
+
+@token_group.command("revoke")
+@click.argument("hostname")
+@pass_ctx
+def token_revoke(ctx: Ctx, hostname: str) -> None:
+    """Revoke HOSTNAME's token: its reports are refused from now on."""
+    from sqlalchemy import select
+
+    from inventory.models import AgentToken
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        row = db.scalar(select(AgentToken).where(AgentToken.hostname == hostname.lower()))
+        if row is None:
+            raise ValidationError(f'no token for "{hostname}"')
+        row.revoked = True
+    click.echo(f"token of {hostname} revoked")
+
+
+@inventory_group.group("employee")
+def employee_group() -> None:
+    """Employees (minimal: for holders, clearance, trainings and the §82 register)."""
+
+
+def _opt_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f'"{value}" is not a date (YYYY-MM-DD)') from None
+
+
+@employee_group.command("add")
+@click.argument("code")
+@click.argument("full_name")
+@click.option("--unit", default="office", show_default=True)
+@click.option("--position", default="")
+@click.option("--hired", default=None, help="YYYY-MM-DD")
+@click.option("--left", default=None, help="YYYY-MM-DD")
+@click.option("--notice", default=None, help="Written monitoring notice date (YYYY-MM-DD).")
+@pass_ctx
+def employee_add(
+    ctx: Ctx, code: str, full_name: str, unit: str, position: str, hired: str | None,
+    left: str | None, notice: str | None,
+) -> None:
+    """Add an employee."""
+    from inventory.web import add_employee
+
+    app = ctx.app()
+    if unit not in app.settings.unit_names():
+        raise ValidationError(f'unknown unit "{unit}"')
+    with session_scope(app.sessions) as db:
+        add_employee(db, code, full_name, unit, position, _opt_date(hired), _opt_date(left),
+                     _opt_date(notice))
+    click.echo(f"employee {code} added")
+
+
+@employee_group.command("grant")
+@click.argument("employee")
+@click.argument("system")
+@click.option("--on", "on", default=None, help="YYYY-MM-DD (default today)")
+@pass_ctx
+def employee_grant(ctx: Ctx, employee: str, system: str, on: str | None) -> None:
+    """Record a system permission granted to EMPLOYEE (permissions register)."""
+    from inventory import clearance
+
+    app = ctx.app()
+    day = _opt_date(on) or app.clock.now().astimezone(_tz(ctx)).date()
+    with session_scope(app.sessions) as db:
+        emp = clearance.find_employee(db, employee)
+        clearance.grant_permission(db, emp.id, system, day)
+    click.echo(f"{employee}: {system} granted {day}")
+
+
+@inventory_group.command("training")
+@click.option("--date", "day", required=True, help="YYYY-MM-DD")
+@click.option("--topic", required=True)
+@click.option("--trainer", default="")
+@click.option("--individual", is_flag=True, help="An individual (not a group) training.")
+@click.option("--participant", "participants", multiple=True, help="Employee code or name.")
+@pass_ctx
+def training_add(
+    ctx: Ctx, day: str, topic: str, trainer: str, individual: bool, participants: tuple[str, ...]
+) -> None:
+    """Record a training the IT officer ran (counted by the annual report)."""
+    from inventory.web import add_training
+
+    app = ctx.app()
+    held = _opt_date(day)
+    assert held is not None  # noqa: S101 - required option
+    with session_scope(app.sessions) as db:
+        add_training(db, held, topic, trainer, "individual" if individual else "group",
+                     list(participants))
+    click.echo(f"training on {held} recorded ({len(participants)} participants)")
+
+
+@click.command("clearance")
+@click.argument("employee")
+@click.option("--return", "returns", multiple=True, metavar="INVENTORY_NO",
+              help="Mark this asset returned (repeatable).")
+@click.option("--revoke", "revokes", multiple=True, metavar="SYSTEM",
+              help="Mark this system permission revoked (repeatable).")
+@click.option("--sign", is_flag=True, help="Sign off and write both documents.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder for the signed documents.")
+@click.option("--pdf", is_flag=True, help="Also write PDFs (WeasyPrint).")
+@pass_ctx
+def clearance_command(
+    ctx: Ctx, employee: str, returns: tuple[str, ...], revokes: tuple[str, ...], sign: bool,
+    output: Path, pdf: bool,
+) -> None:
+    """Exit clearance (IT part of the karta obiegowa) for EMPLOYEE (code or full name)."""
+    from sqlalchemy import select
+
+    from inventory import clearance
+    from inventory.models import Asset
+
+    app = ctx.app()
+    now = app.clock.now()
+    today = now.astimezone(_tz(ctx)).date()
+    with session_scope(app.sessions) as db:
+        emp = clearance.find_employee(db, employee)
+        st = clearance.status(db, emp.id)
+        for number in returns:
+            asset_id = db.scalar(select(Asset.id).where(Asset.inventory_no == number))
+            if asset_id is None:
+                raise ValidationError(f'no asset "{number}"')
+            clearance.mark_returned(db, emp.id, asset_id, now, "cli")
+        for system in revokes:
+            match = [p for p in st.permissions if p.system == system]
+            if not match:
+                raise ValidationError(f'{emp.full_name} has no open permission "{system}"')
+            for perm in match:
+                clearance.revoke_permission(db, emp.id, perm.id, today)
+        st = clearance.status(db, emp.id)
+        row = clearance.sign_off(db, emp.id, app.settings, now, "cli") if sign else None
+        if row is not None:
+            output.mkdir(parents=True, exist_ok=True)
+            card = output / f"karta-obiegowa-{emp.code}.html"
+            proto = output / f"protokol-zdawczo-odbiorczy-{emp.code}.html"
+            card.write_text(row.card_html, encoding="utf-8")
+            proto.write_text(row.protocol_html, encoding="utf-8")
+            if pdf:
+                card.with_suffix(".pdf").write_bytes(clearance.render_pdf(row.card_html))
+                proto.with_suffix(".pdf").write_bytes(clearance.render_pdf(row.protocol_html))
+    click.echo(f"{st.employee.full_name} ({st.employee.code})")
+    for a in st.held:
+        click.echo(f"  OPEN      {a.category:12} {a.inventory_no or a.id} {a.description}")
+    for p in st.permissions:
+        click.echo(f"  OPEN      permission   {p.system} (granted {p.granted_on})")
+    for r in st.returned:
+        click.echo(f"  returned  {r.category:12} {r.inventory_no or r.asset_id}")
+    for v in st.revoked:
+        click.echo(f"  revoked   permission   {v.system} ({v.revoked_on})")
+    if row is not None:
+        click.echo(f"signed: {card} sha256={row.card_sha256}")
+        click.echo(f"signed: {proto} sha256={row.protocol_sha256}")
+    elif not st.can_sign:
+        click.echo("cannot sign off yet: " + ", ".join(st.open_items))
+    else:
+        click.echo("nothing open: sign off with --sign")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(clearance_command)
+    group.add_command(agent_group)
+    group.add_command(kpi_command)
+    group.add_command(inventory_group)
+    group.add_command(repairs_group)

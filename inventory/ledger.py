@@ -1,0 +1,548 @@
+"""Write and read the append-only asset ledger; every state change goes through here.
+
+Why a ledger: KPIs 2 and 3 for a past year must not move when today's inventory
+changes, so "in service on 31 December" is derived from dated ``purchased`` and
+``retired``/``disposed`` events, never from the asset's current status. Dates given
+without a time (CSV cells, forms) mean the office's local day and are stored as its
+local midnight in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.models import (
+    ASSET_STATUSES,
+    PROTOCOL_KINDS,
+    Asset,
+    AssetEvent,
+    AssetMac,
+    Consumable,
+    Loan,
+    ProtocolPart,
+    RepairProtocol,
+)
+from itops.config import ASSET_CATEGORIES
+from itops.db.models import Employee
+from itops.errors import ValidationError
+
+logger = logging.getLogger(__name__)
+
+RETIRING_KINDS = ("retired", "disposed")
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant at which ``day`` begins in the office's zone."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def _json(value: dict[str, Any] | None) -> str:
+    return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(
+    session: Session,
+    asset: Asset,
+    kind: str,
+    at: datetime,
+    now: datetime,
+    actor: str = "",
+    detail: dict[str, Any] | None = None,
+    protocol_id: int | None = None,
+    ref_event_id: int | None = None,
+    document_sha256: str | None = None,
+) -> AssetEvent:
+    """Append one ledger event (in the caller's transaction)."""
+    if asset.id is None:
+        session.flush()
+    event = AssetEvent(
+        asset_id=asset.id,
+        kind=kind,
+        at=at,
+        recorded_at=now,
+        actor=actor,
+        detail=_json(detail),
+        protocol_id=protocol_id,
+        ref_event_id=ref_event_id,
+        document_sha256=document_sha256,
+    )
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class AssetInput:
+    """Validated fields of a new or updated asset (from a form, CSV row or the CLI)."""
+
+    inventory_no: str
+    category: str
+    manufacturer: str = ""
+    model: str = ""
+    serial: str | None = None
+    hardware_uuid: str | None = None
+    purchase_date: date | None = None
+    purchase_at: datetime | None = None
+    purchase_document: str = ""
+    supplier: str = ""
+    price: Decimal | None = None
+    warranty_end: date | None = None
+    location: str = ""
+    holder: str = ""
+    unit_id: str = "office"
+    status: str = "in_use"
+    retired_date: date | None = None
+    hostname: str | None = None
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.inventory_no.strip():
+            out.append("inventory_no is empty")
+        if self.category not in ASSET_CATEGORIES:
+            out.append(
+                f'category "{self.category}" is not one of {", ".join(ASSET_CATEGORIES)}'
+            )
+        if self.status not in ASSET_STATUSES:
+            out.append(f'status "{self.status}" is not one of {", ".join(ASSET_STATUSES)}')
+        if self.status == "retired" and not self.retired_date:
+            out.append("status retired needs a retired_date (the KPIs count from it)")
+        if self.retired_date and self.purchase_date and self.retired_date < self.purchase_date:
+            out.append("retired_date is before purchase_date")
+        if self.price is not None and self.price < 0:
+            out.append("price is negative")
+        return out
+
+
+def find_employee(session: Session, text: str) -> Employee | None:
+    """An employee by code or exact full name (CSV ``holder`` cells use either)."""
+    text = text.strip()
+    if not text:
+        return None
+    found = session.scalar(select(Employee).where(Employee.code == text))
+    if found is None:
+        found = session.scalars(select(Employee).where(Employee.full_name == text)).first()
+    return found
+
+
+def create_asset(
+    session: Session, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> Asset:
+    """Insert an asset and the ledger events its dates imply (purchased, assigned, retired)."""
+    problems = data.problems()
+    if problems:
+        raise ValidationError(f"{data.inventory_no}: " + "; ".join(problems))
+    if session.scalar(select(Asset.id).where(Asset.inventory_no == data.inventory_no)):
+        raise ValidationError(f'inventory number "{data.inventory_no}" already exists')
+    holder = find_employee(session, data.holder)
+    asset = new_asset(data, holder.id if holder else None)
+    session.add(asset)
+    session.flush()
+    for event in initial_events(asset, data, tz, now, actor):
+        session.add(event)
+    return asset
+
+
+def asset_values(data: AssetInput, holder_id: int | None) -> dict[str, Any]:
+    """Column values of a new asset for validated ``data`` (bulk import inserts these)."""
+    return {
+        "inventory_no": data.inventory_no,
+        "category": data.category,
+        "manufacturer": data.manufacturer,
+        "model": data.model,
+        "serial": data.serial or None,
+        "hardware_uuid": (data.hardware_uuid or "").lower() or None,
+        "purchase_date": data.purchase_date,
+        "purchase_document": data.purchase_document,
+        "supplier": data.supplier,
+        "price": data.price,
+        "warranty_end": data.warranty_end,
+        "location": data.location,
+        "holder_id": holder_id,
+        "holder_text": "" if holder_id else data.holder,
+        "unit_id": data.unit_id,
+        "status": "retired" if data.retired_date else data.status,
+        "retired_date": data.retired_date,
+        "hostname": data.hostname or None,
+        "confirmed": True,
+        "facts": "{}",
+        "notes": "",
+    }
+
+
+def new_asset(data: AssetInput, holder_id: int | None) -> Asset:
+    """An ``Asset`` row for validated ``data`` (not yet added to a session)."""
+    return Asset(**asset_values(data, holder_id))
+
+
+def initial_event_values(
+    asset_id: int, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> list[dict[str, Any]]:
+    """The ledger events a new asset's dates imply: purchased, assigned, retired."""
+    events: list[dict[str, Any]] = []
+    purchase_at = data.purchase_at or (
+        local_midnight(data.purchase_date, tz) if data.purchase_date else None
+    )
+
+    def event(kind: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
+        events.append({"asset_id": asset_id, "kind": kind, "at": at, "recorded_at": now,
+                       "actor": actor, "detail": _json(detail), "protocol_id": None,
+                       "ref_event_id": None, "document_sha256": None})
+
+    if purchase_at is not None:
+        event("purchased", purchase_at, {
+            "document": data.purchase_document, "supplier": data.supplier,
+            "price": str(data.price) if data.price is not None else None,
+        })
+    if data.holder:
+        event("assigned", purchase_at or now, {"holder": data.holder})
+    if data.retired_date:
+        event("retired", local_midnight(data.retired_date, tz))
+    return events
+
+
+def initial_events(
+    asset: Asset, data: AssetInput, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> list[AssetEvent]:
+    return [AssetEvent(**v) for v in initial_event_values(asset.id, data, tz, now, actor)]
+
+
+UPDATABLE = (
+    "category", "manufacturer", "model", "serial", "hardware_uuid", "purchase_document",
+    "supplier", "price", "warranty_end", "location", "unit_id", "status", "hostname",
+)
+
+
+def update_asset(
+    session: Session, asset: Asset, data: AssetInput, tz: ZoneInfo, now: datetime,
+    actor: str = "",
+) -> list[str]:
+    """Apply changed fields as ledger events; returns the names of the changed fields."""
+    problems = data.problems()
+    if problems:
+        raise ValidationError(f"{data.inventory_no}: " + "; ".join(problems))
+    changes: dict[str, list[Any]] = {}
+    for name in UPDATABLE:
+        new = getattr(data, name)
+        if name in ("serial", "hardware_uuid", "hostname"):
+            new = new or None
+        if name == "status" and data.retired_date:
+            new = "retired"
+        old = getattr(asset, name)
+        if old != new:
+            changes[name] = [old, new]
+            setattr(asset, name, new)
+    if "location" in changes:
+        record(session, asset, "moved", now, now, actor, {"location": changes["location"]})
+    if data.purchase_date != asset.purchase_date:
+        changes["purchase_date"] = [asset.purchase_date, data.purchase_date]
+        asset.purchase_date = data.purchase_date
+        if data.purchase_date is not None:
+            record(session, asset, "purchased", local_midnight(data.purchase_date, tz), now,
+                   actor, {"corrected": True})
+    holder_now = _holder_text(session, asset)
+    if data.holder.strip() != holder_now:
+        changes["holder"] = [holder_now, data.holder]
+        set_holder(session, asset, data.holder, now, now, actor)
+    if data.retired_date != asset.retired_date and data.retired_date is not None:
+        changes["retired_date"] = [asset.retired_date, data.retired_date]
+        asset.retired_date = data.retired_date
+        record(session, asset, "retired", local_midnight(data.retired_date, tz), now, actor)
+    plain = {k: v for k, v in changes.items() if k not in ("location", "holder", "retired_date",
+                                                            "purchase_date")}
+    if plain:
+        record(session, asset, "updated", now, now, actor, {"changes": plain})
+    return sorted(changes)
+
+
+def _holder_text(session: Session, asset: Asset) -> str:
+    if asset.holder_id is not None:
+        emp = session.get(Employee, asset.holder_id)
+        return emp.code if emp else ""
+    return asset.holder_text
+
+
+def set_holder(
+    session: Session, asset: Asset, holder: str, at: datetime, now: datetime, actor: str = ""
+) -> None:
+    """Return the asset from its holder (if any) and assign it to ``holder`` (if given)."""
+    previous = _holder_text(session, asset)
+    if previous:
+        record(session, asset, "returned", at, now, actor, {"holder": previous})
+    emp = find_employee(session, holder)
+    asset.holder_id = emp.id if emp else None
+    asset.holder_text = "" if emp else holder.strip()
+    if holder.strip():
+        record(session, asset, "assigned", at, now, actor, {"holder": holder.strip()})
+
+
+def retire(
+    session: Session, asset: Asset, on: date, tz: ZoneInfo, now: datetime, actor: str = "",
+    kind: str = "retired",
+) -> None:
+    if kind not in RETIRING_KINDS:
+        raise ValidationError(f"unknown retirement kind {kind}")
+    asset.status = "retired"
+    asset.retired_date = on
+    record(session, asset, kind, local_midnight(on, tz), now, actor)
+
+
+@dataclass(frozen=True)
+class ProtocolInput:
+    number: str
+    repaired_on: date
+    inventory_no: str
+    kind: str
+    description: str = ""
+    parts: str = ""
+    technician: str = ""
+    cost: Decimal | None = None
+    downtime_hours: float | None = None
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.number.strip():
+            out.append("number is empty")
+        if self.kind not in PROTOCOL_KINDS:
+            out.append(f'kind "{self.kind}" is not one of {", ".join(PROTOCOL_KINDS)}')
+        if self.cost is not None and self.cost < 0:
+            out.append("cost is negative")
+        if self.downtime_hours is not None and self.downtime_hours < 0:
+            out.append("downtime is negative")
+        return out
+
+
+def add_protocol(
+    session: Session,
+    data: ProtocolInput,
+    tz: ZoneInfo,
+    now: datetime,
+    actor: str = "",
+    stock: Iterable[tuple[str, int]] = (),
+    candidate_event_id: int | None = None,
+) -> RepairProtocol:
+    """Record a repair protocol, its ledger event and the parts it drew from stock."""
+    problems = data.problems()
+    asset = session.scalar(select(Asset).where(Asset.inventory_no == data.inventory_no))
+    if asset is None:
+        problems.append(f'no asset with inventory number "{data.inventory_no}"')
+    if session.scalar(select(RepairProtocol.id).where(RepairProtocol.number == data.number)):
+        problems.append(f'protocol "{data.number}" already exists')
+    if problems:
+        raise ValidationError(f"protocol {data.number}: " + "; ".join(problems))
+    assert asset is not None  # noqa: S101 - narrowed by the check above
+    protocol = RepairProtocol(
+        number=data.number,
+        repaired_on=data.repaired_on,
+        asset_id=asset.id,
+        kind=data.kind,
+        description=data.description,
+        parts=data.parts,
+        technician=data.technician,
+        cost=data.cost,
+        downtime_hours=data.downtime_hours,
+        created_at=now,
+    )
+    session.add(protocol)
+    session.flush()
+    for name, qty in stock:
+        item = session.scalar(select(Consumable).where(Consumable.name == name))
+        if item is None:
+            raise ValidationError(f'protocol {data.number}: no stock item "{name}"')
+        if qty <= 0 or item.quantity < qty:
+            raise ValidationError(
+                f'protocol {data.number}: cannot take {qty} of "{name}" (in stock {item.quantity})'
+            )
+        item.quantity -= qty
+        session.add(ProtocolPart(protocol_id=protocol.id, consumable_id=item.id, quantity=qty))
+    kind = "reinstalled" if data.kind == "reinstall" else "repaired"
+    record(
+        session, asset, kind, local_midnight(data.repaired_on, tz), now, actor,
+        {"number": data.number, "kind": data.kind},
+        protocol_id=protocol.id, ref_event_id=candidate_event_id,
+    )
+    return protocol
+
+
+@dataclass(frozen=True)
+class RepairCandidate:
+    """A detected hardware change with no protocol yet (an undocumented repair?)."""
+
+    event_id: int
+    asset_id: int
+    inventory_no: str | None
+    hostname: str | None
+    at: datetime
+    changes: dict[str, Any]
+
+
+def repair_candidates(session: Session) -> list[RepairCandidate]:
+    """``hardware_changed`` events not yet answered by a protocol or a dismissal."""
+    answered = set(
+        session.scalars(
+            select(AssetEvent.ref_event_id).where(AssetEvent.ref_event_id.is_not(None))
+        )
+    )
+    rows = session.execute(
+        select(AssetEvent, Asset.inventory_no, Asset.hostname)
+        .join(Asset, Asset.id == AssetEvent.asset_id)
+        .where(AssetEvent.kind == "hardware_changed")
+        .order_by(AssetEvent.at)
+    ).all()
+    return [
+        RepairCandidate(ev.id, ev.asset_id, no, host, ev.at, json.loads(ev.detail))
+        for ev, no, host in rows
+        if ev.id not in answered
+    ]
+
+
+def dismiss_candidate(
+    session: Session, event_id: int, reason: str, now: datetime, actor: str = ""
+) -> None:
+    event = session.get(AssetEvent, event_id)
+    if event is None or event.kind != "hardware_changed":
+        raise ValidationError(f"no hardware change #{event_id}")
+    asset = session.get(Asset, event.asset_id)
+    assert asset is not None  # noqa: S101 - foreign key
+    record(session, asset, "candidate_dismissed", now, now, actor, {"reason": reason},
+           ref_event_id=event_id)
+
+
+def lend(
+    session: Session, asset: Asset, borrower: str, address: str, agreement: str,
+    lent_on: date, expected_return: date | None, tz: ZoneInfo, now: datetime, actor: str = "",
+) -> Loan:
+    if not borrower.strip():
+        raise ValidationError("the borrower's name is empty")
+    open_loan = session.scalar(
+        select(Loan.id).where(Loan.asset_id == asset.id, Loan.returned_on.is_(None))
+    )
+    if open_loan:
+        raise ValidationError(f"{asset.inventory_no} is already lent")
+    loan = Loan(asset_id=asset.id, borrower_name=borrower, borrower_address=address,
+                agreement_no=agreement, lent_on=lent_on, expected_return=expected_return)
+    session.add(loan)
+    record(session, asset, "lent", local_midnight(lent_on, tz), now, actor,
+           {"borrower": borrower, "agreement": agreement})
+    return loan
+
+
+def return_loan(
+    session: Session, loan: Loan, on: date, tz: ZoneInfo, now: datetime, actor: str = ""
+) -> None:
+    loan.returned_on = on
+    asset = session.get(Asset, loan.asset_id)
+    assert asset is not None  # noqa: S101 - foreign key
+    record(session, asset, "loan_returned", local_midnight(on, tz), now, actor,
+           {"agreement": loan.agreement_no})
+
+
+@dataclass(frozen=True)
+class OverdueLoan:
+    inventory_no: str | None
+    borrower_name: str
+    agreement_no: str
+    expected_return: date
+
+
+def overdue_loans(session: Session, today: date) -> list[OverdueLoan]:
+    rows = session.execute(
+        select(Loan, Asset.inventory_no)
+        .join(Asset, Asset.id == Loan.asset_id)
+        .where(Loan.returned_on.is_(None), Loan.expected_return < today)
+        .order_by(Loan.expected_return)
+    ).all()
+    return [
+        OverdueLoan(no, loan.borrower_name, loan.agreement_no, loan.expected_return)
+        for loan, no in rows
+        if loan.expected_return is not None
+    ]
+
+
+@dataclass(frozen=True)
+class LowStock:
+    name: str
+    quantity: int
+    min_level: int
+
+
+def low_stock(session: Session) -> list[LowStock]:
+    rows = session.scalars(
+        select(Consumable).where(Consumable.quantity < Consumable.min_level).order_by(
+            Consumable.name)
+    )
+    return [LowStock(c.name, c.quantity, c.min_level) for c in rows]
+
+
+def add_mac(session: Session, asset: Asset, mac: str) -> None:
+    mac = normalise_mac(mac)
+    if mac and session.get(AssetMac, mac) is None:
+        session.add(AssetMac(mac=mac, asset_id=asset.id))
+
+
+def normalise_mac(mac: str) -> str:
+    hexdigits = "".join(c for c in mac.lower() if c in "0123456789abcdef")
+    if len(hexdigits) != 12 or hexdigits == "0" * 12:
+        return ""
+    return ":".join(hexdigits[i : i + 2] for i in range(0, 12, 2))
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """An asset's service life as the ledger tells it (local days)."""
+
+    asset_id: int
+    inventory_no: str | None
+    category: str
+    hostname: str | None
+    purchased_on: date | None
+    retired_on: date | None
+
+    def in_service(self, day: date) -> bool:
+        """Purchased on or before ``day`` and not retired on or before it."""
+        return (
+            self.purchased_on is not None
+            and self.purchased_on <= day
+            and (self.retired_on is None or self.retired_on > day)
+        )
+
+
+def lifecycles(session: Session, tz: ZoneInfo) -> list[Lifecycle]:
+    """Every asset's purchase day (latest ``purchased`` event) and retirement (earliest)."""
+    purchased: dict[int, tuple[int, date]] = {}
+    retired: dict[int, date] = {}
+    rows = session.execute(
+        select(AssetEvent.id, AssetEvent.asset_id, AssetEvent.kind, AssetEvent.at).where(
+            AssetEvent.kind.in_(("purchased", *RETIRING_KINDS))
+        )
+    ).all()
+    for event_id, asset_id, kind, at in rows:
+        day = local_day(at, tz)
+        if kind == "purchased":
+            if asset_id not in purchased or purchased[asset_id][0] < event_id:
+                purchased[asset_id] = (event_id, day)
+        elif asset_id not in retired or day < retired[asset_id]:
+            retired[asset_id] = day
+    assets = session.execute(
+        select(Asset.id, Asset.inventory_no, Asset.category, Asset.hostname)
+    ).all()
+    return [
+        Lifecycle(
+            aid, no, cat, host,
+            purchased[aid][1] if aid in purchased else None,
+            retired.get(aid),
+        )
+        for aid, no, cat, host in assets
+    ]

@@ -1,0 +1,179 @@
+"""The inventory's /metrics and dashboard tiles, served from a cached snapshot.
+
+A job refreshes the snapshot every ``[inventory] metrics_refresh``; agent reports
+update their host's timestamp in memory. A scrape or a page view never queries the
+database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from inventory import ledger
+from inventory.kpi import purchases_kpi, repairs_kpi
+from inventory.models import Asset
+from itops.context import AppContext
+from itops.db.session import session_scope
+from itops.plugins import Tile
+
+KEY = "inventory.snapshot"
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the metrics and tiles show; replaced whole, never mutated."""
+
+    at: datetime
+    year: int
+    assets: dict[tuple[str, str], int] = field(default_factory=dict)
+    repair_ratio: float | None = None
+    repair_count: int = 0
+    equipment: int = 0
+    repairs_met: bool | None = None
+    purchase_ratio: float | None = None
+    purchase_count: int = 0
+    computers: int = 0
+    purchases_met: bool | None = None
+    candidates: int = 0
+    low_stock: int = 0
+    overdue_loans: int = 0
+    unsupported_os: int = 0
+    discovered: int = 0
+    agents: dict[str, float] = field(default_factory=dict)
+
+
+def snapshot(ctx: AppContext) -> Snapshot | None:
+    value = ctx.state.values.get(KEY)
+    return value if isinstance(value, Snapshot) else None
+
+
+def refresh(ctx: AppContext) -> Snapshot:
+    """Recompute the snapshot from the database (one short session)."""
+    from inventory.public import os_support_status
+
+    now = ctx.clock.now()
+    tz = ZoneInfo(ctx.settings.office.timezone)
+    today = now.astimezone(tz).date()
+    with session_scope(ctx.sessions) as db:
+        counts: dict[tuple[str, str], int] = {}
+        for cat, status, confirmed, n in db.execute(
+            select(Asset.category, Asset.status, Asset.confirmed, func.count())
+            .group_by(Asset.category, Asset.status, Asset.confirmed)
+        ):
+            key = (cat, status if confirmed else "discovered")
+            counts[key] = counts.get(key, 0) + int(n)
+        rep = repairs_kpi(db, ctx.settings, today.year)
+        pur = purchases_kpi(db, ctx.settings, today.year)
+        agents = {
+            host: seen.timestamp()
+            for host, seen in db.execute(
+                select(Asset.hostname, Asset.last_seen).where(Asset.last_seen.is_not(None))
+            )
+            if host and seen is not None
+        }
+        snap = Snapshot(
+            at=now, year=today.year, assets=counts,
+            repair_ratio=rep.ratio, repair_count=rep.count, equipment=rep.equipment,
+            repairs_met=rep.met,
+            purchase_ratio=pur.ratio, purchase_count=pur.count, computers=pur.computers,
+            purchases_met=pur.met,
+            candidates=len(ledger.repair_candidates(db)),
+            low_stock=len(ledger.low_stock(db)),
+            overdue_loans=len(ledger.overdue_loans(db, today)),
+            unsupported_os=sum(1 for s in os_support_status(db, ctx.settings, today)
+                               if s.supported is False),
+            discovered=int(db.scalar(select(func.count()).select_from(Asset).where(
+                Asset.confirmed.is_(False))) or 0),
+            agents=agents,
+        )
+    with _lock:
+        old = snapshot(ctx)
+        if old is not None:
+            merged = {**snap.agents}
+            for host, ts in old.agents.items():
+                merged[host] = max(ts, merged.get(host, 0.0))
+            snap = replace(snap, agents=merged)
+        ctx.state.values[KEY] = snap
+    return snap
+
+
+def note_agent_report(ctx: AppContext, host: str, at: datetime) -> None:
+    with _lock:
+        old = snapshot(ctx) or Snapshot(at=at, year=at.year)
+        ctx.state.values[KEY] = replace(old, agents={**old.agents, host: at.timestamp()})
+
+
+class InventoryCollector(Collector):
+    """``itops_inventory_assets``, ``itops_kpi_*_ratio``, ``itops_agent_last_report_*``."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Iterator[Metric]:
+        snap = snapshot(self.ctx)
+        assets = GaugeMetricFamily(
+            "itops_inventory_assets", "assets in the inventory by category and status",
+            labels=["category", "status"],
+        )
+        repair = GaugeMetricFamily(
+            "itops_kpi_repair_ratio",
+            "KPI 2 this year: repairs needing parts or reinstall / equipment in service",
+        )
+        purchase = GaugeMetricFamily(
+            "itops_kpi_purchase_ratio",
+            "KPI 3 this year: computers bought / computers in service",
+        )
+        agents = GaugeMetricFamily(
+            "itops_agent_last_report_timestamp_seconds",
+            "when the host's agent last reported (Unix time)", labels=["host"],
+        )
+        if snap is not None:
+            for (cat, status), n in sorted(snap.assets.items()):
+                assets.add_metric([cat, status], n)
+            if snap.repair_ratio is not None:
+                repair.add_metric([], snap.repair_ratio)
+            if snap.purchase_ratio is not None:
+                purchase.add_metric([], snap.purchase_ratio)
+            for host, ts in sorted(snap.agents.items()):
+                agents.add_metric([host], ts)
+        yield assets
+        yield repair
+        yield purchase
+        yield agents
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}".replace(".", ",")
+
+
+def tiles(ctx: AppContext) -> list[Tile]:
+
+    snap = snapshot(ctx)
+    if snap is None:
+        return []
+    out = [
+        Tile(f"KPI 2: naprawy {snap.year}", _pct(snap.repair_ratio),
+             f"{snap.repair_count} / {snap.equipment}", snap.repairs_met, "/inventory/kpi"),
+        Tile(f"KPI 3: zakupy komputerów {snap.year}", _pct(snap.purchase_ratio),
+             f"{snap.purchase_count} / {snap.computers}", snap.purchases_met, "/inventory/kpi"),
+        Tile("Zmiany sprzętu bez protokołu", str(snap.candidates), "",
+             snap.candidates == 0, "/inventory/repairs"),
+        Tile("Niski stan magazynu", str(snap.low_stock), "", snap.low_stock == 0,
+             "/inventory/stock"),
+        Tile("Przeterminowane użyczenia", str(snap.overdue_loans), "", snap.overdue_loans == 0,
+             "/inventory/loans"),
+        Tile("Systemy bez wsparcia producenta", str(snap.unsupported_os), "",
+             snap.unsupported_os == 0, "/inventory?unsupported=1"),
+    ]
+    return out
+
+

@@ -1,0 +1,78 @@
+"""The inventory feature as the core sees it: tables, CLI, pages, API, jobs, metrics, tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from itops.auth import ADMIN, AUDITOR, IT_OFFICER
+from itops.plugins import Feature, Job, NavItem, Tile
+
+if TYPE_CHECKING:
+    import click
+    from prometheus_client.registry import Collector
+    from starlette.routing import BaseRoute
+
+    from itops.context import AppContext
+
+READERS = (ADMIN, IT_OFFICER, AUDITOR)
+
+
+def _cli(group: click.Group) -> None:
+    from inventory.cli import register
+
+    register(group)
+
+
+def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
+    from inventory import api, web
+
+    return [*api.routes(ctx), *web.routes(ctx)]
+
+
+def _jobs(ctx: AppContext) -> Sequence[Job]:
+    from inventory.jobs import collect_self
+    from inventory.metrics import refresh
+
+    cfg = ctx.settings.inventory
+    return [
+        Job("inventory-metrics", cfg.metrics_refresh.total_seconds(), refresh),
+        Job("inventory-collect-self", cfg.collect_interval.total_seconds(), collect_self),
+    ]
+
+
+def _collectors(ctx: AppContext) -> Sequence[Collector]:
+    from inventory.metrics import InventoryCollector
+
+    return [InventoryCollector(ctx)]
+
+
+def _tiles(ctx: AppContext) -> Sequence[Tile]:
+    from inventory.metrics import tiles
+
+    return tiles(ctx)
+
+
+def _translations() -> dict[str, str]:
+    from inventory.i18n import TRANSLATIONS
+
+    return TRANSLATIONS
+
+
+feature = Feature(
+    name="inventory",
+    models=["inventory.models"],
+    cli=_cli,
+    routes=_routes,
+    jobs=_jobs,
+    nav=(
+        NavItem("Ewidencja sprzętu", "/inventory", READERS, order=40),
+        NavItem("Protokoły napraw", "/inventory/repairs", READERS, order=41),
+        NavItem("Pracownicy i karta obiegowa", "/inventory/employees", READERS, order=42),
+    ),
+    templates=str(Path(__file__).parent / "templates"),
+    collectors=_collectors,
+    tiles=_tiles,
+    translations=_translations(),
+)

@@ -1,0 +1,149 @@
+"""What other features (annual report, antivirus, §82 register) may call from inventory.
+
+Plain functions over a caller's session, returning frozen dataclasses; no ORM object
+leaves this module. Everything "as of a day" is recomputed from the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inventory.kpi import PurchasesKpi, RepairsKpi, in_service, purchases_kpi, repairs_kpi
+from inventory.ledger import lifecycles
+from inventory.models import Asset, EmployeeProfile, Training, TrainingParticipant
+from itops.config import Settings
+
+__all__ = [
+    "AgeBucket",
+    "OsSupport",
+    "PurchasesKpi",
+    "RepairsKpi",
+    "TrainingCounts",
+    "active_computer_hostnames",
+    "fleet_age_distribution",
+    "monitoring_notice_date",
+    "os_support_status",
+    "purchases_kpi",
+    "repairs_kpi",
+    "training_counts",
+]
+
+
+def active_computer_hostnames(session: Session, settings: Settings, on: date) -> list[str]:
+    """Host names (lower case, sorted) of computers in service on the local day ``on``."""
+    lives = in_service(session, settings, on, settings.kpi.computer_categories)
+    return sorted({lc.hostname.lower() for lc in lives if lc.hostname})
+
+
+@dataclass(frozen=True)
+class TrainingCounts:
+    """Trainings held in a year (local dates) and who attended."""
+
+    year: int
+    trainings: int
+    group: int
+    individual: int
+    participants: int
+    participations: int
+
+
+def training_counts(session: Session, year: int) -> TrainingCounts:
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    rows = session.execute(
+        select(Training.kind, func.count()).where(
+            Training.held_on >= start, Training.held_on <= end
+        ).group_by(Training.kind)
+    ).all()
+    by_kind = {kind: int(n) for kind, n in rows}
+    joined = (
+        select(TrainingParticipant.employee_id)
+        .join(Training, Training.id == TrainingParticipant.training_id)
+        .where(Training.held_on >= start, Training.held_on <= end)
+    )
+    people = list(session.scalars(joined))
+    return TrainingCounts(
+        year=year,
+        trainings=sum(by_kind.values()),
+        group=by_kind.get("group", 0),
+        individual=by_kind.get("individual", 0),
+        participants=len(set(people)),
+        participations=len(people),
+    )
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    """Computers in service whose age in whole years is in [min_years, max_years)."""
+
+    label: str
+    min_years: int
+    max_years: int | None
+    count: int
+
+
+AGE_BUCKETS = ((0, 1), (1, 3), (3, 5), (5, 7), (7, None))
+
+
+def fleet_age_distribution(session: Session, settings: Settings, on: date) -> list[AgeBucket]:
+    """Ages of the computers in service on ``on`` (from the ledger's purchase days)."""
+    lives = in_service(session, settings, on, settings.kpi.computer_categories)
+    ages = []
+    for lc in lives:
+        bought = lc.purchased_on
+        assert bought is not None  # noqa: S101 - in service implies purchased
+        years = on.year - bought.year - ((on.month, on.day) < (bought.month, bought.day))
+        ages.append(years)
+    out = []
+    for low, high in AGE_BUCKETS:
+        label = f"{low}–{high} lat" if high is not None else f"{low}+ lat"
+        count = sum(1 for a in ages if a >= low and (high is None or a < high))
+        out.append(AgeBucket(label, low, high, count))
+    return out
+
+
+@dataclass(frozen=True)
+class OsSupport:
+    """A host's operating system and whether its vendor still supports it on a day.
+
+    ``supported`` is None when the OS is not on the configured end-of-support list.
+    """
+
+    hostname: str | None
+    inventory_no: str | None
+    os: str
+    end_of_support: date | None
+    supported: bool | None
+
+
+def os_support_status(session: Session, settings: Settings, on: date) -> list[OsSupport]:
+    """Every non-retired asset with an agent/collect report, checked against ``[kpi]`` EOS."""
+    rules = sorted(settings.kpi.os_end_of_support, key=lambda r: -len(r.match))
+    tz = ZoneInfo(settings.office.timezone)
+    retired = {lc.asset_id for lc in lifecycles(session, tz) if lc.retired_on and
+               lc.retired_on <= on}
+    out = []
+    rows = session.execute(
+        select(Asset.id, Asset.hostname, Asset.inventory_no, Asset.facts).where(
+            Asset.status != "retired", Asset.last_seen.is_not(None)
+        ).order_by(Asset.hostname)
+    ).all()
+    for aid, host, no, facts in rows:
+        if aid in retired:
+            continue
+        pretty = (json.loads(facts or "{}").get("report") or {}).get("os", {}).get("pretty", "")
+        rule = next((r for r in rules if pretty.lower().startswith(r.match.lower())), None)
+        end = rule.end if rule else None
+        out.append(OsSupport(host, no, pretty, end, None if end is None else on <= end))
+    return out
+
+
+def monitoring_notice_date(session: Session, employee_id: int) -> date | None:
+    """When the employee got the written notice of monitoring (for the §82 register)."""
+    profile = session.get(EmployeeProfile, employee_id)
+    return profile.monitoring_notice_on if profile else None
