@@ -106,8 +106,6 @@ class Daemon:
                 await _call(feat.start, self.ctx)
         if gap is not None:
             self.ctx.events.publish(gap_event(gap))
-        self._schedule()
-        self.scheduler.start()
         server = _Server(
             uvicorn.Config(
                 create_app(self.ctx),
@@ -121,10 +119,11 @@ class Daemon:
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():
-                self.scheduler.shutdown()
                 logger.error("the web server could not start on %s", self.ctx.settings.web.bind)
                 return 1
             await asyncio.sleep(0.05)
+        self._schedule()
+        self.scheduler.start()
         logger.info("itops serving on http://%s", self.ctx.settings.web.bind)
         await asyncio.to_thread(self._hint_first_user)
         self.notifier.notify("READY=1")

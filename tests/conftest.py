@@ -9,6 +9,7 @@ locally but fails under CI (``CI`` set): a missing server must never pass silent
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -90,6 +91,13 @@ class _PgTemplates:
         for name in [*self.clones, self.template]:
             self.drop(name)
         self.admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect after every test, so a leaked connection is blamed on the test that leaked it."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -109,7 +109,8 @@ confirm = 1
                 return False
             text = body.decode()
             return (status == 200 and "itops_heartbeat_timestamp_seconds " in text
-                    and text.count("itops_check_status{") == 2)
+                    and text.count("itops_check_status{") == 2
+                    and f'itops_check_status{{check="{UP_CHECK}",kind="tcp"}} 0' in text)
 
         wait_for(ready, 30, "the first scrape with both checks", process)
         yield daemon
