@@ -127,3 +127,18 @@ class AppSetting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class LoginThrottle(Base):
+    """Failed-login counters per login and per client address (web layer, revision 0500_web).
+
+    Kept in the database, not in memory, so a lockout survives a restart and holds
+    across several worker processes.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
