@@ -13,7 +13,10 @@ DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-d
 	prometheus prometheus-blackbox-exporter libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 fonts-dejavu-core iproute2
 
-.PHONY: run test lint deb-deps venv migrate clean
+# axe-core (accessibility rules) for the browser tests, from the npm registry, local only.
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
+
+.PHONY: run test lint deb-deps venv migrate clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +43,11 @@ deb-deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4 >/dev/null
+
+axe: $(AXE)
+
 migrate: venv
 	mkdir -p $(VAR)
 	$(BIN)/itops --config $(CONFIG) db upgrade
@@ -47,7 +55,7 @@ migrate: venv
 run: migrate
 	$(BIN)/itops --config $(CONFIG) run
 
-test: deb-deps $(VENV)/.installed-test
+test: deb-deps $(VENV)/.installed-test $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -56,4 +64,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy itops checks inventory reports
 
 clean:
-	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache .mypy_cache .cache test-output

@@ -227,6 +227,7 @@ class Web(Model):
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     address_max_failures: int = Field(default=20, ge=1, le=100_000)
     login_lockout: PositiveDuration = timedelta(minutes=15)
+    refresh_interval: PositiveDuration = timedelta(seconds=20)
     metrics_token_file: Path | None = None
 
     @property

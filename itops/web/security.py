@@ -86,7 +86,10 @@ def _load_user(request: Request) -> SessionUser | None:
             request.session.clear()
             return None
         user = SessionUser(row.id, row.login, row.full_name, row.role)
-    request.session["seen"] = int(now)
+    if request.headers.get("x-requested-with") != "fetch":
+        # the status board's own background refresh is not activity: an open but
+        # unattended dashboard still logs out after the idle time
+        request.session["seen"] = int(now)
     return user
 
 

@@ -53,6 +53,7 @@ def render(
         "_": translator(lang),
         "office": ctx.settings.office,
         "csrf_token": csrf_token(request) if has_session else "",
+        "refresh_seconds": max(1, round(ctx.settings.web.refresh_interval.total_seconds())),
         "nav": [n for n in request.app.state.nav if user and user.role in n.roles],
         "local": lambda dt, fmt="medium": format_local(dt, tz, lang, fmt),
         "day": lambda d, fmt="EEEE, d MMMM y": format_day(d, lang, fmt),

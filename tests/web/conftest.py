@@ -23,6 +23,8 @@ from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.web.app import create_app
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, LAPTOP, Browser, Daemon
+
 PASSWORD = "Haslo-Testowe-123"
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -160,3 +162,50 @@ def app(ctx: AppContext) -> Iterator[Starlette]:
 @pytest.fixture
 def client(app: Starlette) -> AsgiClient:
     return AsgiClient(app)
+
+
+# --- real daemon + real browser (see browser.py) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def daemon_config_extra() -> str:
+    """Extra TOML appended to the daemon's config; override it in a test module."""
+    return ""
+
+
+@pytest.fixture(scope="module")
+def daemon(
+    tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str
+) -> Iterator[Daemon]:
+    from tests.conftest import free_port, write_config
+
+    workdir = tmp_path_factory.mktemp("daemon")
+    port = free_port()
+    config = write_config(
+        workdir / "itops.toml", f"sqlite:///{workdir / 'itops.db'}", port,
+        'refresh_interval = "1s"\n' + daemon_config_extra,
+    )
+    server = Daemon(workdir, port, config, workdir / "itops.log")
+    server.prepare()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def web(chromium: Any, daemon: Daemon) -> Iterator[Browser]:
+    """A fresh browser context (no cookies) at laptop size, Polish first."""
+    context = chromium.new_context(viewport=LAPTOP, locale="pl-PL")
+    context.set_default_timeout(15_000)
+    yield Browser(context.new_page(), daemon)
+    context.close()

@@ -261,3 +261,14 @@ async def test_login_next_cannot_leave_the_site(
     form = {"login": users["admin"], "password": PASSWORD, "csrf_token": token,
             "next": "//evil.example/"}
     assert (await client.post("/login", form)).location == "/"
+
+
+async def test_background_refresh_does_not_keep_an_idle_session_alive(
+    client: AsgiClient, users: dict[str, str], ctx: AppContext, clock: FixedClock
+) -> None:
+    await client.login(users["admin"])
+    step = ctx.settings.web.session_idle / 2 + timedelta(seconds=1)
+    clock.advance(step)
+    assert (await client.get("/", headers={"X-Requested-With": "fetch"})).status == 200
+    clock.advance(step)
+    assert (await client.get("/", headers={"X-Requested-With": "fetch"})).status == 303

@@ -1,10 +1,12 @@
 /* itops: progressive enhancement only. Every page reads fully without this file.
- * Sections marked data-refresh are re-fetched every 20 s while the tab is visible,
+ * Sections marked data-refresh are re-fetched every web.refresh_interval (meta
+ * itops-refresh, seconds) while the tab is visible,
  * so the status board follows the checks without a manual reload. No inline script,
  * no external resource (CSP script-src 'self'). */
 (function () {
   "use strict";
-  var REFRESH_MS = 20000;
+  var meta = document.querySelector('meta[name="itops-refresh"]');
+  var REFRESH_MS = Math.max(1, parseInt(meta ? meta.content : "20", 10) || 20) * 1000;
 
   function refresh() {
     if (document.hidden) { return; }
