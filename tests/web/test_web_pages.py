@@ -180,3 +180,19 @@ async def test_disabled_user_cannot_log_in(app: Starlette, users: dict[str, str]
     token = await admin.csrf()
     await admin.post(f"/admin/users/{users['auditor']}/disable", {"csrf_token": token})
     assert (await AsgiClient(app).login(users["auditor"], PASSWORD)).status == 401
+
+
+def test_every_core_template_string_has_an_english_translation() -> None:
+    import re
+    from pathlib import Path
+
+    from itops.i18n import EN
+    from itops.web import templating
+
+    pattern = re.compile(r"""_\((["'])(.+?)\1\)""")
+    texts = {
+        m.group(2)
+        for page in Path(templating.CORE_TEMPLATES).glob("*.html")
+        for m in pattern.finditer(page.read_text(encoding="utf-8"))
+    }
+    assert texts and sorted(t for t in texts if t not in EN) == []
