@@ -103,10 +103,11 @@ async def login_submit(request: Request) -> Response:
                         auth.audit(db, now, login[:64], "lockout", f"{key} until {until}", remote)
                         logger.warning("login locked out: %s until %s", key, until)
     if lock is not None:
-        context = {"error": "locked", "next": target, "until": lock.until}
+        context = {"error": "locked", "next": target, "until": lock.until, "login": login}
         return render(request, "login.html", context, 429)
     if user is None:
-        return render(request, "login.html", {"error": "credentials", "next": target}, 401)
+        context = {"error": "credentials", "next": target, "login": login}
+        return render(request, "login.html", context, 401)
     return RedirectResponse(target, status_code=303)
 
 
