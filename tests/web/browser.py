@@ -87,10 +87,17 @@ class Daemon:
         assert done.returncode == 0, done.stderr
         secret = self.workdir / "password.txt"
         secret.write_text(PASSWORD, encoding="utf-8")
-        for role in ROLES:
-            done = self.cli("user", "add", role_login(role), "--role", role,
-                            "--name", "Jan Testowy", "--password-file", str(secret))
-            assert done.returncode == 0, done.stderr
+        adds = [  # concurrently: each is a Python start-up, the database serialises them
+            subprocess.Popen(
+                [ITOPS, "--config", str(self.config), "user", "add", role_login(role),
+                 "--role", role, "--name", "Jan Testowy", "--password-file", str(secret)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+            )
+            for role in ROLES
+        ]
+        for add in adds:
+            _, err = add.communicate(timeout=60)
+            assert add.returncode == 0, err
 
     def start(self) -> None:
         with self.log.open("wb") as out:

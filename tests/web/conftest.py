@@ -141,6 +141,17 @@ class AsgiClient:
         )
 
 
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real Argon2id, with the cheapest parameters: these tests hash and verify hundreds
+    of times, and the production cost (64 MiB, 3 passes) is not what they test."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", hasher)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", hasher.hash("itops-dummy-password"))
+
+
 def role_login(role: str) -> str:
     return f"test_{role}"
 

@@ -57,10 +57,20 @@ def test_disable_then_enable_from_the_cli(
     config: str, ctx: AppContext, users: dict[str, str]
 ) -> None:
     itops(config, "user", "disable", users["auditor"])
-    assert "disabled" in itops(config, "user", "list")
+    with session_scope(ctx.sessions) as db:
+        user = db.scalar(select(User).where(User.login == users["auditor"]))
+        assert user is not None and user.disabled
     itops(config, "user", "enable", users["auditor"])
     with session_scope(ctx.sessions) as db:
         user = db.scalar(select(User).where(User.login == users["auditor"]))
         assert user is not None and not user.disabled
+        actions = db.scalars(select(AuditLog.action)).all()
+        assert "user_disabled" in actions and "user_enabled" in actions
+
+
+def test_list_shows_every_user_with_role_and_state(
+    config: str, users: dict[str, str]
+) -> None:
     listing = itops(config, "user", "list")
-    assert all(login in listing for login in users.values())
+    for role, login in users.items():
+        assert f"{login}\t{role}\tenabled" in listing

@@ -80,6 +80,8 @@ async def test_lockout_ends_after_the_lockout_time(
 async def test_one_address_guessing_many_logins_is_locked(
     ctx: AppContext, users: dict[str, str]
 ) -> None:
+    web = ctx.settings.web.model_copy(update={"address_max_failures": 8})
+    ctx.settings = ctx.settings.model_copy(update={"web": web})
     app = create_app(ctx)
     attacker = AsgiClient(app, address="127.0.0.9")
     for i in range(ctx.settings.web.address_max_failures):
