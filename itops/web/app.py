@@ -25,6 +25,7 @@ from itops.metrics import make_registry
 from itops.plugins import NavItem, features
 from itops.web import pages, throttle
 from itops.web.security import (
+    SECURITY_HEADERS,
     SecurityHeadersMiddleware,
     csrf_ok,
     current_user,
@@ -142,7 +143,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return render(request, "error.html", {"message": ERROR_MESSAGES[500], "status": 500}, 500)
+    response = render(request, "error.html", {"message": ERROR_MESSAGES[500], "status": 500}, 500)
+    # this handler runs outside every middleware, the security headers' one included
+    response.headers.update({**SECURITY_HEADERS, "cache-control": "no-store"})
+    return response
 
 
 ERROR_MESSAGES = {

@@ -57,6 +57,7 @@ class AsgiClient:
     app: Starlette
     address: str = "127.0.0.1"
     cookies: dict[str, str] = field(default_factory=dict)
+    keep_server_errors: bool = False
 
     async def request(
         self,
@@ -110,7 +111,12 @@ class AsgiClient:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        except Exception:
+            # Starlette re-raises after sending its 500 page; keep the page when asked to
+            if not self.keep_server_errors or status != 500:
+                raise
         reply = Reply(status, out_headers, b"".join(chunks))
         for cookie in reply.all("set-cookie"):
             name, _, rest = cookie.partition("=")

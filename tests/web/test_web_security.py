@@ -274,3 +274,26 @@ async def test_background_refresh_does_not_keep_an_idle_session_alive(
     assert (await client.get("/", headers={"X-Requested-With": "fetch"})).status == 200
     clock.advance(step)
     assert (await client.get("/", headers={"X-Requested-With": "fetch"})).status == 303
+
+
+async def test_server_error_gets_a_polish_page_without_details(
+    client: AsgiClient, users: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from itops.auth import ROLES
+    from itops.web.security import requires
+
+    @requires(*ROLES)
+    async def broken(request: Request) -> None:
+        raise RuntimeError("secret internal detail")
+
+    client.app.router.routes.append(Route("/zepsute", broken))
+    client.keep_server_errors = True
+    await client.login(users["auditor"])
+    reply = await client.get("/zepsute")
+    assert reply.status == 500
+    assert "Błąd serwera" in reply.text and "secret internal detail" not in reply.text
+    assert reply.header("x-frame-options") == "DENY"
+    assert "secret internal detail" in caplog.text  # but the log has it
