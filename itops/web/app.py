@@ -184,6 +184,7 @@ def create_app(ctx: AppContext) -> Starlette:
         Route("/metrics", metrics),
         Route("/", pages.home),
         Route("/calendar", pages.calendar_page),
+        Route("/admin/audit", pages.audit_page),
         Route("/admin/users", pages.users_page, methods=["GET"]),
         Route("/admin/users", pages.user_add, methods=["POST"]),
         Route("/admin/users/{login}/role", pages.user_role, methods=["POST"]),
@@ -199,6 +200,7 @@ def create_app(ctx: AppContext) -> Starlette:
     nav: list[NavItem] = [
         NavItem("Pulpit", "/", ROLES, order=0),
         NavItem("Kalendarz pracy urzędu", "/calendar", ROLES, order=900),
+        NavItem("Dziennik zdarzeń", "/admin/audit", (auth.ADMIN, auth.AUDITOR), order=980),
         NavItem("Użytkownicy", "/admin/users", (auth.ADMIN,), order=990),
     ]
     template_dirs: list[Path] = []

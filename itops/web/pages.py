@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from itops import auth
-from itops.auth import ADMIN, MIN_PASSWORD_LENGTH, ROLES
+from itops.auth import ADMIN, AUDITOR, MIN_PASSWORD_LENGTH, ROLES
 from itops.calendar import WEEKDAYS
 from itops.context import AppContext
-from itops.db.models import User
+from itops.db.models import AuditLog, User
 from itops.db.session import session_scope
 from itops.plugins import Tile, features
 from itops.status import Status
@@ -310,6 +310,46 @@ async def user_enable(request: Request) -> Response:
 @requires(ADMIN)
 async def user_unlock(request: Request) -> Response:
     return await _change_user(request, "unlock")
+
+
+# --- Dziennik zdarzeń (admin, auditor) ------------------------------------------------------
+
+AUDIT_ACTIONS = {
+    "login": "logowanie",
+    "login_failed": "nieudane logowanie",
+    "login_refused_locked": "logowanie odrzucone (blokada)",
+    "lockout": "blokada po nieudanych logowaniach",
+    "logout": "wylogowanie",
+    "user_added": "dodanie użytkownika",
+    "user_role": "zmiana roli",
+    "user_disable": "wyłączenie użytkownika",
+    "user_disabled": "wyłączenie użytkownika",
+    "user_enable": "włączenie użytkownika",
+    "user_enabled": "włączenie użytkownika",
+    "user_unlock": "zdjęcie blokady",
+    "password_changed": "zmiana hasła",
+}
+AUDIT_PAGE = 100
+
+
+@requires(ADMIN, AUDITOR)
+async def audit_page(request: Request) -> Response:
+    """Dziennik zdarzeń: the newest audit-log rows, one page at a time (read-only)."""
+    ctx: AppContext = request.app.state.ctx
+    before = request.query_params.get("before", "")
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PAGE + 1)
+    if before.isdigit():
+        query = query.where(AuditLog.id < int(before))
+    with session_scope(ctx.sessions) as db:
+        rows = [
+            {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
+             "label": AUDIT_ACTIONS.get(r.action, r.action), "detail": r.detail,
+             "remote_addr": r.remote_addr}
+            for r in db.scalars(query)
+        ]
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    return render(request, "audit.html", {"rows": rows, "more": more})
 
 
 def _remote(request: Request) -> str | None:

@@ -177,10 +177,19 @@ def test_admin_form_names_bad_input(web: Browser) -> None:
     web.check_page("uzytkownicy-blad")
 
 
+def test_auditor_reads_the_audit_log(web: Browser) -> None:
+    web.login("auditor")
+    web.page.get_by_role("link", name="Dziennik zdarzeń").click()
+    expect(web.page.locator("table.audit")).to_contain_text(role_login("auditor"))
+    web.check_page("dziennik-zdarzen")
+
+
 def test_it_officer_cannot_open_admin_pages(web: Browser) -> None:
     web.login("it_officer")
     nav = web.page.get_by_role("navigation", name="Nawigacja")
     expect(nav.get_by_role("link", name="Użytkownicy")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Dziennik zdarzeń")).to_have_count(0)
+    assert (reply := web.open("/admin/audit")) is not None and reply.status == 403
     reply = web.open("/admin/users")
     assert reply is not None and reply.status == 403
     expect(web.page.get_by_role("heading", level=1)).to_contain_text("Brak dostępu")

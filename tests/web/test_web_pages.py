@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -196,3 +197,34 @@ def test_every_core_template_string_has_an_english_translation() -> None:
         for m in pattern.finditer(page.read_text(encoding="utf-8"))
     }
     assert texts and sorted(t for t in texts if t not in EN) == []
+
+
+async def test_audit_log_page_lists_logins_and_changes_newest_first(
+    app: Starlette, users: dict[str, str]
+) -> None:
+    await AsgiClient(app).login(users["it_officer"], "zle-haslo-000")
+    auditor = AsgiClient(app)
+    await auditor.login(users["auditor"])
+    html = (await auditor.get("/admin/audit")).text
+    table = html.split('<table class="audit">')[1]
+    assert "nieudane logowanie" in table and "logowanie" in table
+    assert table.index(users["auditor"]) < table.index(users["it_officer"])  # newest first
+    assert "zle-haslo" not in html
+
+
+async def test_audit_log_pages_back_in_time(
+    app: Starlette, users: dict[str, str], ctx: AppContext
+) -> None:
+    from itops import auth
+    from itops.web.pages import AUDIT_PAGE
+
+    with session_scope(ctx.sessions) as db:
+        for i in range(AUDIT_PAGE + 5):
+            auth.audit(db, ctx.clock.now(), f"robot{i:03d}", "login")
+    admin = AsgiClient(app)
+    await admin.login(users["admin"])
+    first = (await admin.get("/admin/audit")).text
+    assert "robot000" not in first and "Starsze zdarzenia" in first
+    older = re.search(r'href="(/admin/audit\?before=\d+)"', first)
+    assert older is not None
+    assert "robot000" in (await admin.get(older.group(1))).text
