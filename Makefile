@@ -44,6 +44,8 @@ deb-deps:
 	fi
 
 $(AXE):
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; }
 	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4 >/dev/null
 
 axe: $(AXE)
