@@ -182,6 +182,7 @@ def user_passwd(ctx: Ctx, login: str, password_file: str | None) -> None:
             raise ValidationError(f'no user "{login}"')
         user.password_hash = auth.hash_password(password)
         user.password_changed_at = app.clock.now()
+        auth.revoke_sessions(db, user.id, app.clock.now())
         auth.audit(db, app.clock.now(), None, "password_changed", login)
     click.echo(f"password of {login} changed")
 

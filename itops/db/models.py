@@ -142,3 +142,16 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class SessionRevocation(Base):
+    """Sessions of a user started before ``before`` are void (web layer, revision 0500_web).
+
+    Session cookies are signed, not stored, so logging out on one device could not end a
+    copy of the cookie elsewhere; this row does: written on logout and password change.
+    """
+
+    __tablename__ = "session_revocation"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    before: Mapped[datetime]

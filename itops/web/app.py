@@ -118,7 +118,10 @@ async def logout(request: Request) -> Response:
     user = current_user(request)
     remote = request.client.host if request.client else None
     with session_scope(ctx.sessions) as db:
-        auth.audit(db, ctx.clock.now(), user.login if user else None, "logout", remote_addr=remote)
+        now = ctx.clock.now()
+        if user is not None:
+            auth.revoke_sessions(db, user.id, now)
+        auth.audit(db, now, user.login if user else None, "logout", remote_addr=remote)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:

@@ -1,7 +1,9 @@
 """Sessions, roles and CSRF for the dashboard.
 
 The session lives in a signed cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)
-holding only the user id, a CSRF token and the last-activity time (idle timeout).
+holding only the user id, a CSRF token, the issue time and the last-activity time (idle
+timeout). A logout voids every session of the user issued before it (``session_revocation``),
+so a copied cookie dies with the logout.
 Every state-changing request must carry the session's CSRF token, as a form field
 ``csrf_token`` or an ``X-CSRF-Token`` header; ``requires()`` checks both role and token.
 """
@@ -20,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from itops import auth
 from itops.db.models import User
 from itops.db.session import session_scope
 
@@ -82,7 +85,9 @@ def _load_user(request: Request) -> SessionUser | None:
         return None
     with session_scope(ctx.sessions) as db:
         row = db.get(User, user_id)
-        if row is None or row.disabled:
+        revoked = auth.sessions_valid_after(db, user_id) if row is not None else None
+        issued = float(request.session.get("iat", 0))
+        if row is None or row.disabled or (revoked and issued < revoked.timestamp()):
             request.session.clear()
             return None
         user = SessionUser(row.id, row.login, row.full_name, row.role)
@@ -102,8 +107,10 @@ def login_session(request: Request, user: User) -> None:
     request.session.clear()
     if lang:
         request.session["lang"] = lang
+    now = request.app.state.ctx.clock.now().timestamp()
     request.session["uid"] = user.id
-    request.session["seen"] = int(request.app.state.ctx.clock.now().timestamp())
+    request.session["iat"] = now  # sessions issued before a logout elsewhere are void
+    request.session["seen"] = int(now)
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.scope.setdefault("itops", {}).pop("user", None)
 

@@ -74,3 +74,16 @@ def test_list_shows_every_user_with_role_and_state(
     listing = itops(config, "user", "list")
     for role, login in users.items():
         assert f"{login}\t{role}\tenabled" in listing
+
+
+def test_password_change_from_the_cli_ends_open_sessions(
+    config: str, ctx: AppContext, users: dict[str, str], tmp_path: Path
+) -> None:
+    from itops.db.models import SessionRevocation
+
+    secret = tmp_path / "new-password.txt"
+    secret.write_text("Nowe-Haslo-Testowe-9", encoding="utf-8")
+    itops(config, "user", "passwd", users["auditor"], "--password-file", str(secret))
+    with session_scope(ctx.sessions) as db:
+        user = db.scalar(select(User).where(User.login == users["auditor"]))
+        assert user is not None and db.get(SessionRevocation, user.id) is not None

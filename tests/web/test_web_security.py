@@ -297,3 +297,19 @@ async def test_server_error_gets_a_polish_page_without_details(
     assert "Błąd serwera" in reply.text and "secret internal detail" not in reply.text
     assert reply.header("x-frame-options") == "DENY"
     assert "secret internal detail" in caplog.text  # but the log has it
+
+
+async def test_logout_voids_a_copy_of_the_session_cookie(
+    app: Starlette, users: dict[str, str], clock: FixedClock
+) -> None:
+    owner = AsgiClient(app)
+    await owner.login(users["it_officer"])
+    thief = AsgiClient(app, cookies=dict(owner.cookies))
+    assert (await thief.get("/")).status == 200
+    clock.advance(timedelta(seconds=5))
+    token = await owner.csrf()
+    await owner.post("/logout", {"csrf_token": token})
+    assert (await thief.get("/")).status == 303
+    clock.advance(timedelta(seconds=5))
+    assert (await owner.login(users["it_officer"])).status == 303  # a new login works
+    assert (await owner.get("/")).status == 200

@@ -1,4 +1,4 @@
-"""web: failed-login counters for rate limiting and lockout
+"""web: failed-login counters (rate limiting, lockout) and session revocation
 
 Revision ID: 0500_web
 Revises: 0001_core
@@ -27,7 +27,17 @@ def upgrade() -> None:
         sa.Column("locked_until", itops.db.types.UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
+    op.create_table(
+        "session_revocation",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("before", itops.db.types.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_session_revocation_user_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_session_revocation")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("session_revocation")
     op.drop_table("login_throttle")
