@@ -13,7 +13,10 @@ DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-d
 	prometheus prometheus-blackbox-exporter libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 fonts-dejavu-core iproute2 openssl
 
-.PHONY: run test lint deb-deps venv migrate clean
+# axe-core (accessibility rules) for the browser tests, from the npm registry, local only.
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
+
+.PHONY: run test lint deb-deps venv migrate clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +43,13 @@ deb-deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+$(AXE):
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4 >/dev/null
+
+axe: $(AXE)
+
 migrate: venv
 	mkdir -p $(VAR)
 	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) db upgrade
@@ -48,7 +58,7 @@ run: migrate
 	@echo "itops: starting with $(CONFIG); dashboard at http://$$(sed -n 's/^bind *= *"\(.*\)".*/\1/p' $(CONFIG) | head -n1)"
 	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) run
 
-test: deb-deps $(VENV)/.installed-test
+test: deb-deps $(VENV)/.installed-test $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -57,4 +67,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy itops checks inventory reports
 
 clean:
-	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache .mypy_cache .cache test-output

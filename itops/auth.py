@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itops.db.models import AuditLog, User
+from itops.db.models import AuditLog, SessionRevocation, User
 from itops.errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -101,3 +101,18 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     if not verify_password(user.password_hash, password) or user.disabled:
         return None
     return user
+
+
+def revoke_sessions(session: Session, user_id: int, at: datetime) -> None:
+    """Void every session of the user started before ``at`` (logout, password change)."""
+    row = session.get(SessionRevocation, user_id)
+    if row is None:
+        session.add(SessionRevocation(user_id=user_id, before=at))
+    elif row.before < at:
+        row.before = at
+
+
+def sessions_valid_after(session: Session, user_id: int) -> datetime | None:
+    """Sessions of this user started before the returned time are void (None: none are)."""
+    row = session.get(SessionRevocation, user_id)
+    return row.before if row else None

@@ -188,6 +188,7 @@ def user_passwd(ctx: Ctx, login: str, password_file: str | None) -> None:
             raise ValidationError(f'no user "{login}"')
         user.password_hash = auth.hash_password(password)
         user.password_changed_at = app.clock.now()
+        auth.revoke_sessions(db, user.id, app.clock.now())
         auth.audit(db, app.clock.now(), None, "password_changed", login)
     click.echo(f"password of {login} changed")
 
@@ -209,6 +210,79 @@ def user_disable(ctx: Ctx, login: str) -> None:
         user.disabled = True
         auth.audit(db, app.clock.now(), None, "user_disabled", login)
     click.echo(f"user {login} disabled")
+
+
+@user_group.command("enable")
+@click.argument("login")
+@pass_ctx
+def user_enable(ctx: Ctx, login: str) -> None:
+    """Enable a disabled user again."""
+    _change_user(ctx, login, "user_enabled", disabled=False)
+    click.echo(f"user {login} enabled")
+
+
+@user_group.command("role")
+@click.argument("login")
+@click.argument("role", type=click.Choice(["admin", "it_officer", "auditor",
+                                           "monitoring_officer"]))
+@pass_ctx
+def user_role(ctx: Ctx, login: str, role: str) -> None:
+    """Change a user's role (audited; effective on the user's next request)."""
+    _change_user(ctx, login, "user_role", role=role)
+    click.echo(f"user {login} now has role {role}")
+
+
+@user_group.command("unlock")
+@click.argument("login")
+@pass_ctx
+def user_unlock(ctx: Ctx, login: str) -> None:
+    """Lift a lockout after failed logins before it expires by itself."""
+    from itops import auth
+    from itops.db.session import session_scope
+    from itops.web import throttle
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        cleared = throttle.clear(db, throttle.login_key(login))
+        auth.audit(db, app.clock.now(), None, "user_unlock", login)
+    click.echo(f"user {login} unlocked" if cleared else f"user {login} was not locked")
+
+
+@user_group.command("list")
+@pass_ctx
+def user_list(ctx: Ctx) -> None:
+    """List users: login, role, state, full name."""
+    from sqlalchemy import select
+
+    from itops.db.models import User
+    from itops.db.session import session_scope
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        for user in db.scalars(select(User).order_by(User.login)):
+            state = "disabled" if user.disabled else "enabled"
+            click.echo(f"{user.login}\t{user.role}\t{state}\t{user.full_name}")
+
+
+def _change_user(
+    ctx: Ctx, login: str, action: str, disabled: bool | None = None, role: str | None = None
+) -> None:
+    from itops import auth
+    from itops.db.session import session_scope
+    from itops.errors import ValidationError
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        user = auth.get_user(db, login)
+        if user is None:
+            raise ValidationError(f'no user "{login}"')
+        detail = login
+        if disabled is not None:
+            user.disabled = disabled
+        if role is not None:
+            detail = f"{login} role {user.role} -> {role}"
+            user.role = role
+        auth.audit(db, app.clock.now(), None, action, detail)
 
 
 def _register_features() -> None:

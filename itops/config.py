@@ -223,6 +223,12 @@ class Web(Model):
     secret_key_file: Path | None = None
     session_idle: PositiveDuration = timedelta(minutes=30)
     secure_cookies: bool = False
+    # Login throttling (web layer): failures within ``login_lockout`` lock the login, or
+    # the client address, for ``login_lockout``.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    address_max_failures: int = Field(default=20, ge=1, le=100_000)
+    login_lockout: PositiveDuration = timedelta(minutes=15)
+    refresh_interval: PositiveDuration = timedelta(seconds=20)
     metrics_token_file: Path | None = None
 
     @property

@@ -37,6 +37,120 @@ EN: dict[str, str] = {
     "Przejdź do treści": "Skip to content",
     "Nawigacja": "Navigation",
     "Zalogowano jako": "Logged in as",
+    # --- core web pages (Pulpit, calendar, users, errors) ---
+    "Aktywne problemy": "Active problems",
+    "Brak aktywnych problemów.": "No active problems.",
+    "Brak.": "None.",
+    "Co najmniej": "At least",
+    "znaków.": "characters.",
+    "Czas odpowiedzi": "Response time",
+    "Czas: Europa/Warszawa": "Times: Europe/Warsaw",
+    "Data": "Date",
+    "Dodaj użytkownika": "Add user",
+    "Dodatkowe dni pracy": "Extra working days",
+    "Dodatkowe dni wolne": "Extra days off",
+    "Działania": "Actions",
+    "Dzień tygodnia": "Weekday",
+    "Godziny pracy": "Working hours",
+    "Hasło początkowe": "Initial password",
+    "Imię i nazwisko": "Full name",
+    "Jednostka": "Unit",
+    "Kalendarz pracy urzędu": "Office calendar",
+    "Litery, cyfry, kropki i podkreślenia.": "Letters, digits, dots and underscores.",
+    "Nie skonfigurowano żadnych sprawdzeń.": "No checks are configured.",
+    "Nie zapisano zmian": "Nothing was saved",
+    "Nowa rola dla": "New role for",
+    "Od": "Since",
+    "od": "since",
+    "Odblokuj": "Unlock",
+    "Ostatnie sprawdzenie": "Last checked",
+    "Ostrzeżenia": "Warnings",
+    "Pełny kalendarz pracy urzędu": "Full office calendar",
+    "Przejdź do logowania": "Go to the login page",
+    "Rola": "Role",
+    "Stan na": "As of",
+    "Stan systemów": "System status",
+    "Stan": "Status",
+    "System": "System",
+    "Szczegóły": "Details",
+    "Utworzono": "Created",
+    "Użytkownicy": "Users",
+    "Wróć na pulpit": "Back to the dashboard",
+    "Wskaźniki": "Indicators",
+    "Wyłącz": "Disable",
+    "Włącz": "Enable",
+    "Zapisano zmiany.": "Changes saved.",
+    "Zbyt wiele nieudanych prób logowania. Logowanie zablokowane do": (
+        "Too many failed login attempts. Login is locked until"
+    ),
+    "Zmień rolę": "Change role",
+    "aktywny": "active",
+    "wyłączony": "disabled",
+    "zablokowany po nieudanych logowaniach": "locked after failed logins",
+    "cel osiągnięty": "target met",
+    "poniżej celu": "below target",
+    "konfiguracja": "configuration",
+    "Święta": "Public holidays",
+    "Święto": "Holiday",
+    "przypada w sobotę": "falls on Saturday",
+    "nie wyznaczono dnia wolnego (art. 130 § 2 Kodeksu pracy).": (
+        "no day off has been set for it (art. 130 § 2 of the Labour Code)."
+    ),
+    "Wybór roku": "Choose the year",
+    "Dziennik zdarzeń": "Audit log",
+    "Logowania, nieudane logowania, blokady, wylogowania i zmiany uprawnień, od najnowszych.": (
+        "Logins, failed logins, lockouts, logouts and permission changes, newest first."
+    ),
+    "Czas": "Time",
+    "Kto": "Who",
+    "Zdarzenie": "Event",
+    "Adres": "Address",
+    "system (CLI)": "system (CLI)",
+    "Starsze zdarzenia": "Older events",
+    "Brak zdarzeń.": "No events.",
+    "logowanie": "login",
+    "nieudane logowanie": "failed login",
+    "logowanie odrzucone (blokada)": "login refused (locked)",
+    "blokada po nieudanych logowaniach": "lockout after failed logins",
+    "wylogowanie": "logout",
+    "dodanie użytkownika": "user added",
+    "zmiana roli": "role changed",
+    "wyłączenie użytkownika": "user disabled",
+    "włączenie użytkownika": "user enabled",
+    "zdjęcie blokady": "lockout lifted",
+    "zmiana hasła": "password changed",
+    "Błąd odczytu danych (szczegóły w dzienniku).": "Could not read the data (see the log).",
+    "działa": "up",
+    "ostrzeżenie": "warning",
+    "awaria": "down",
+    "stan nieznany": "unknown",
+    "brak danych": "no data",
+    "administrator": "administrator",
+    "informatyk": "IT officer",
+    "audytor": "auditor",
+    "osoba upoważniona do monitoringu (§82)": "monitoring officer (§82)",
+    "poniedziałek": "Monday",
+    "wtorek": "Tuesday",
+    "środa": "Wednesday",
+    "czwartek": "Thursday",
+    "piątek": "Friday",
+    "sobota": "Saturday",
+    "niedziela": "Sunday",
+    "Wymagane logowanie": "Login required",
+    "Brak dostępu": "Access denied",
+    "Nie znaleziono": "Not found",
+    "Niedozwolona operacja": "Operation not allowed",
+    "Zbyt wiele prób": "Too many attempts",
+    "Błąd serwera": "Server error",
+    "Błąd": "Error",
+    "Zaloguj się, aby otworzyć tę stronę.": "Log in to open this page.",
+    "Nieprawidłowe żądanie.": "Bad request.",
+    "Nie ma takiej strony.": "There is no such page.",
+    "Ta operacja nie jest tu dozwolona.": "This operation is not allowed here.",
+    "Wystąpił błąd.": "An error occurred.",
+    "Wystąpił błąd serwera. Szczegóły zapisano w dzienniku itops.": (
+        "A server error occurred. The details are in the itops log."
+    ),
 }
 
 _extra: dict[str, str] = {}
@@ -54,12 +168,17 @@ def translator(lang: str) -> Callable[[str], str]:
     return lambda text: _extra.get(text) or EN.get(text, text)
 
 
+def _locale(lang: str) -> str:
+    """English in British form: 24-hour clock and day-month order, as the office reads it."""
+    return "en_GB" if lang == "en" else lang
+
+
 def format_local(value: datetime | None, tz: str, lang: str, fmt: str = "medium") -> str:
     """A UTC datetime shown in the office's zone, e.g. "26 lis 2026, 15:49:53"."""
     if value is None:
         return "—"
-    return format_datetime(value.astimezone(ZoneInfo(tz)), fmt, locale=lang)
+    return format_datetime(value.astimezone(ZoneInfo(tz)), fmt, locale=_locale(lang))
 
 
 def format_day(value: date, lang: str, fmt: str = "EEEE, d MMMM y") -> str:
-    return format_date(value, fmt, locale=lang)
+    return format_date(value, fmt, locale=_locale(lang))

@@ -127,3 +127,31 @@ class AppSetting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class LoginThrottle(Base):
+    """Failed-login counters per login and per client address (web layer, revision 0500_web).
+
+    Kept in the database, not in memory, so a lockout survives a restart and holds
+    across several worker processes.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class SessionRevocation(Base):
+    """Sessions of a user started before ``before`` are void (web layer, revision 0500_web).
+
+    Session cookies are signed, not stored, so logging out on one device could not end a
+    copy of the cookie elsewhere; this row does: written on logout and password change.
+    """
+
+    __tablename__ = "session_revocation"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    before: Mapped[datetime]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -23,7 +24,10 @@ from itops.db.models import AppSetting
 from itops.db.session import ping, session_scope
 from itops.metrics import exposition, make_registry
 from itops.plugins import NavItem, features
+from itops.web import pages, throttle
 from itops.web.security import (
+    SECURITY_HEADERS,
+    SecurityHeadersMiddleware,
     csrf_ok,
     current_user,
     login_session,
@@ -31,6 +35,8 @@ from itops.web.security import (
     session_cookie_options,
 )
 from itops.web.templating import make_environment, render
+
+logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -56,63 +62,104 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@requires(*ROLES)
-async def home(request: Request) -> Response:
-    ctx: AppContext = request.app.state.ctx
-    cal = ctx.settings.calendar()
-    today = ctx.clock.now().astimezone(cal.tz).date()
-    monday = today - timedelta(days=today.weekday())
-    sched = ctx.settings.schedule()
-    week = cal.days(monday, monday + timedelta(days=7))
-    return render(
-        request,
-        "home.html",
-        {
-            "week": week,
-            "today": today,
-            "days_off": sched.extra_days_off,
-            "warnings": ctx.settings.warnings(),
-        },
-    )
-
-
 async def login_page(request: Request) -> Response:
     return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
 
 
 async def login_submit(request: Request) -> Response:
+    """Check CSRF, then the lockouts, then the password; audit every outcome.
+
+    A locked login or address is refused before the password is checked, so guessing
+    goes on at no more than the configured rate. The password is never logged.
+    """
     ctx: AppContext = request.app.state.ctx
+    web = ctx.settings.web
     form = await request.form()
-    login, password = str(form.get("login", "")), str(form.get("password", ""))
+    login, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "/")))
     if not await csrf_ok(request):
         return render(request, "login.html", {"error": "csrf", "next": target}, 403)
     remote = request.client.host if request.client else None
+    keys = (throttle.login_key(login), throttle.address_key(remote))
+    now = ctx.clock.now()
+    lock: throttle.Lock | None
     with session_scope(ctx.sessions) as db:
-        user = auth.authenticate(db, login, password)
-        action = "login" if user else "login_failed"
-        auth.audit(db, ctx.clock.now(), login[:64], action, remote_addr=remote)
-        if user is None:
-            failed = True
+        lock = throttle.locked(db, list(keys), now)
+        if lock is not None:
+            auth.audit(db, now, login[:64], "login_refused_locked", lock.key, remote)
+            user = None
         else:
-            failed = False
-            login_session(request, user)
-    if failed:
-        return render(request, "login.html", {"error": "credentials", "next": target}, 401)
+            user = auth.authenticate(db, login, password)
+            if user is not None:
+                throttle.clear(db, keys[0])
+                login_session(request, user)
+                auth.audit(db, now, user.login, "login", remote_addr=remote)
+            else:
+                auth.audit(db, now, login[:64], "login_failed", remote_addr=remote)
+                for key, limit in zip(
+                    keys, (web.login_max_failures, web.address_max_failures), strict=True
+                ):
+                    new_lock = throttle.record_failure(db, key, limit, web, now)
+                    if new_lock is not None:
+                        lock = new_lock
+                        until = new_lock.until.isoformat()
+                        auth.audit(db, now, login[:64], "lockout", f"{key} until {until}", remote)
+                        logger.warning("login locked out: %s until %s", key, until)
+    if lock is not None:
+        context = {"error": "locked", "next": target, "until": lock.until, "login": login}
+        return render(request, "login.html", context, 429)
+    if user is None:
+        context = {"error": "credentials", "next": target, "login": login}
+        return render(request, "login.html", context, 401)
     return RedirectResponse(target, status_code=303)
 
 
 @requires(*ROLES)
 async def logout(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    user = current_user(request)
+    remote = request.client.host if request.client else None
+    with session_scope(ctx.sessions) as db:
+        now = ctx.clock.now()
+        if user is not None:
+            auth.revoke_sessions(db, user.id, now)
+        auth.audit(db, now, user.login if user else None, "logout", remote_addr=remote)
+    lang = request.session.get("lang")
     request.session.clear()
+    if lang:
+        request.session["lang"] = lang
     return RedirectResponse("/login", status_code=303)
 
 
 async def set_language(request: Request) -> Response:
+    """PL/EN for this browser session (kept across login and logout)."""
     lang = request.path_params["lang"]
     if lang in ("pl", "en"):
         request.session["lang"] = lang
     return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Polish error pages for 404, 405 … instead of Starlette's plain text."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = ERROR_MESSAGES.get(status, "Wystąpił błąd.")
+    return render(request, "error.html", {"message": message, "status": status}, status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    response = render(request, "error.html", {"message": ERROR_MESSAGES[500], "status": 500}, 500)
+    # this handler runs outside every middleware, the security headers' one included
+    response.headers.update({**SECURITY_HEADERS, "cache-control": "no-store"})
+    return response
+
+
+ERROR_MESSAGES = {
+    400: "Nieprawidłowe żądanie.",
+    404: "Nie ma takiej strony.",
+    405: "Ta operacja nie jest tu dozwolona.",
+    500: "Wystąpił błąd serwera. Szczegóły zapisano w dzienniku itops.",
+}
 
 
 def _safe_next(value: str | None) -> str:
@@ -140,14 +187,27 @@ def create_app(ctx: AppContext) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/metrics", metrics),
-        Route("/", home),
+        Route("/", pages.home),
+        Route("/calendar", pages.calendar_page),
+        Route("/admin/audit", pages.audit_page),
+        Route("/admin/users", pages.users_page, methods=["GET"]),
+        Route("/admin/users", pages.user_add, methods=["POST"]),
+        Route("/admin/users/{login}/role", pages.user_role, methods=["POST"]),
+        Route("/admin/users/{login}/disable", pages.user_disable, methods=["POST"]),
+        Route("/admin/users/{login}/enable", pages.user_enable, methods=["POST"]),
+        Route("/admin/users/{login}/unlock", pages.user_unlock, methods=["POST"]),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login_submit, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/lang/{lang}", set_language),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    nav: list[NavItem] = [NavItem("Pulpit", "/", ROLES, order=0)]
+    nav: list[NavItem] = [
+        NavItem("Pulpit", "/", ROLES, order=0),
+        NavItem("Kalendarz pracy urzędu", "/calendar", ROLES, order=900),
+        NavItem("Dziennik zdarzeń", "/admin/audit", (auth.ADMIN, auth.AUDITOR), order=980),
+        NavItem("Użytkownicy", "/admin/users", (auth.ADMIN,), order=990),
+    ]
     template_dirs: list[Path] = []
     for feat in feats:
         if feat.routes:
@@ -157,13 +217,18 @@ def create_app(ctx: AppContext) -> Starlette:
             template_dirs.append(Path(feat.templates))
         i18n.register(feat.translations)
     middleware = [
+        Middleware(SecurityHeadersMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=_secret_key(ctx),
             **session_cookie_options(ctx.settings.web.secure_cookies),
         )
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error, 500: server_error},
+    )
     app.state.ctx = ctx
     app.state.nav = sorted(nav, key=lambda n: n.order)
     app.state.jinja = make_environment(template_dirs)

@@ -1,7 +1,9 @@
 """Sessions, roles and CSRF for the dashboard.
 
 The session lives in a signed cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)
-holding only the user id, a CSRF token and the last-activity time (idle timeout).
+holding only the user id, a CSRF token, the issue time and the last-activity time (idle
+timeout). A logout voids every session of the user issued before it (``session_revocation``),
+so a copied cookie dies with the logout.
 Every state-changing request must carry the session's CSRF token, as a form field
 ``csrf_token`` or an ``X-CSRF-Token`` header; ``requires()`` checks both role and token.
 """
@@ -15,9 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from itops import auth
 from itops.db.models import User
 from itops.db.session import session_scope
 
@@ -80,19 +85,32 @@ def _load_user(request: Request) -> SessionUser | None:
         return None
     with session_scope(ctx.sessions) as db:
         row = db.get(User, user_id)
-        if row is None or row.disabled:
+        revoked = auth.sessions_valid_after(db, user_id) if row is not None else None
+        issued = float(request.session.get("iat", 0))
+        if row is None or row.disabled or (revoked and issued < revoked.timestamp()):
             request.session.clear()
             return None
         user = SessionUser(row.id, row.login, row.full_name, row.role)
-    request.session["seen"] = int(now)
+    if request.headers.get("x-requested-with") != "fetch":
+        # the status board's own background refresh is not activity: an open but
+        # unattended dashboard still logs out after the idle time
+        request.session["seen"] = int(now)
     return user
 
 
 def login_session(request: Request, user: User) -> None:
-    """Start a fresh session (new CSRF token): no session fixation across a login."""
+    """Start a fresh session (new CSRF token): no session fixation across a login.
+
+    Only the chosen language survives the login.
+    """
+    lang = request.session.get("lang")
     request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    now = request.app.state.ctx.clock.now().timestamp()
     request.session["uid"] = user.id
-    request.session["seen"] = int(request.app.state.ctx.clock.now().timestamp())
+    request.session["iat"] = now  # sessions issued before a logout elsewhere are void
+    request.session["seen"] = int(now)
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.scope.setdefault("itops", {}).pop("user", None)
 
@@ -111,7 +129,7 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
             if user is None:
                 if request.method in SAFE_METHODS and not request.url.path.startswith("/api/"):
                     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-                return _error(request, 401, "Zaloguj")
+                return _error(request, 401, "Zaloguj się, aby otworzyć tę stronę.")
             if user.role not in roles:
                 return _error(request, 403, "Brak uprawnień do tej strony.")
             if request.method not in SAFE_METHODS and not await csrf_ok(request):
@@ -134,3 +152,48 @@ def _error(request: Request, status: int, message: str) -> Response:
 
 def session_cookie_options(https: bool) -> dict[str, Any]:
     return {"session_cookie": "itops_session", "same_site": "strict", "https_only": https}
+
+
+# Everything is served from this origin: no CDN, no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``SECURITY_HEADERS`` to every HTTP response; pages are never cached.
+
+    Pure ASGI (not BaseHTTPMiddleware) so streaming downloads pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+                if not static and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -16,6 +16,14 @@ from starlette.responses import HTMLResponse
 from itops import __version__
 from itops.i18n import format_day, format_local, translator
 
+# Polish names of the roles (translated at render like every other label).
+ROLE_NAMES = {
+    "admin": "administrator",
+    "it_officer": "informatyk",
+    "auditor": "audytor",
+    "monitoring_officer": "osoba upoważniona do monitoringu (§82)",
+}
+
 CORE_TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -23,6 +31,7 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
     loader = ChoiceLoader([FileSystemLoader(str(p)) for p in [CORE_TEMPLATES, *extra_dirs]])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True), auto_reload=False)
     env.globals["version"] = __version__
+    env.globals["role_names"] = ROLE_NAMES
     return env
 
 
@@ -33,16 +42,18 @@ def render(
     from itops.web.security import csrf_token, current_user
 
     ctx = request.app.state.ctx
-    lang = request.app.state.lang(request)
+    has_session = "session" in request.scope  # not yet, for errors caught outside it
+    lang = request.app.state.lang(request) if has_session else ctx.settings.web.language
     tz = ctx.settings.office.timezone
-    user = current_user(request)
+    user = current_user(request) if has_session else None
     values: dict[str, Any] = {
         "request": request,
         "user": user,
         "lang": lang,
         "_": translator(lang),
         "office": ctx.settings.office,
-        "csrf_token": csrf_token(request),
+        "csrf_token": csrf_token(request) if has_session else "",
+        "refresh_seconds": max(1, round(ctx.settings.web.refresh_interval.total_seconds())),
         "nav": [n for n in request.app.state.nav if user and user.role in n.roles],
         "local": lambda dt, fmt="medium": format_local(dt, tz, lang, fmt),
         "day": lambda d, fmt="EEEE, d MMMM y": format_day(d, lang, fmt),
