@@ -90,6 +90,7 @@ class Daemon:
         self.runner = CheckRunner(ctx.clock, ctx.settings.daemon.max_concurrency, sinks)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._jobs: set[asyncio.Task[Any]] = set()
 
     async def run(self) -> int:
         ensure_current(self.ctx.engine)
@@ -141,6 +142,10 @@ class Daemon:
         cancelled = await self.runner.drain(deadline)
         if cancelled:
             logger.warning("%d probes did not finish within %.0f s", cancelled, deadline)
+        if self._jobs:
+            _, late = await asyncio.wait(set(self._jobs), timeout=deadline)
+            if late:
+                logger.warning("%d jobs did not finish within %.0f s", len(late), deadline)
         for feat in self.features:
             if feat.stop:
                 await _call(feat.stop, self.ctx)
@@ -213,12 +218,26 @@ class Daemon:
         await asyncio.shield(task)
 
     async def _job(self, job: Job) -> None:
+        await self._tracked(self._run_job(job))
+
+    async def _run_job(self, job: Job) -> None:
         try:
             await _call(job.func, self.ctx)
         except Exception:
             logger.exception("job %s failed", job.id)
 
+    async def _tracked(self, coro: Any) -> None:
+        """Run a job so that shutdown can wait for it: a job in a worker thread keeps going
+        when its task is cancelled and must not touch the engine after it is disposed."""
+        task = asyncio.ensure_future(coro)
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        await asyncio.shield(task)
+
     async def _beat(self) -> None:
+        await self._tracked(self._write_beat())
+
+    async def _write_beat(self) -> None:
         try:
             written = await asyncio.to_thread(self._write_heartbeat, False)
             self.ctx.storage_problem = None

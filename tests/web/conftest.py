@@ -155,7 +155,8 @@ def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(auth, "_hasher", hasher)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", hasher.hash("itops-dummy-password"))
+    dummy = hasher.hash("itops-dummy-password")
+    monkeypatch.setattr(auth, "_dummy_hash", lambda: dummy)
 
 
 def role_login(role: str) -> str:
