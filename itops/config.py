@@ -12,6 +12,7 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -249,6 +250,27 @@ class Daemon(Model):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+def _split_own_keys(
+    model: type[BaseModel], data: Any, kinds: Iterable[str] | None = None, what: str = ""
+) -> Any:
+    """Move the keys ``model`` does not declare into ``options``.
+
+    ``validate()`` types them afterwards with the options model of the entry's kind, so a
+    typo in a kind-specific key is still an error that names its key.
+    """
+    if not isinstance(data, dict):
+        return data
+    if kinds is not None:
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in kinds:
+            known = ", ".join(sorted(kinds))
+            raise ValueError(f'unknown {what} kind "{kind}" (known: {known})')
+    common = set(model.model_fields) - {"options"}
+    own = {k: v for k, v in data.items() if k in common}
+    own["options"] = {k: v for k, v in data.items() if k not in common}
+    return own
+
+
 class CheckConfig(Model):
     """One ``[[checks]]`` table: common keys here, kind-specific keys in ``options``.
 
@@ -269,19 +291,9 @@ class CheckConfig(Model):
     @model_validator(mode="before")
     @classmethod
     def _split_options(cls, data: Any) -> Any:
-        """Move the kind's own keys into ``options``; ``validate()`` types them afterwards."""
-        if not isinstance(data, dict):
-            return data
         from itops.registry import CHECK_KINDS
 
-        kind = data.get("kind")
-        if not isinstance(kind, str) or kind not in CHECK_KINDS:
-            known = ", ".join(sorted(CHECK_KINDS))
-            raise ValueError(f'unknown check kind "{kind}" (known: {known})')
-        common = set(cls.model_fields) - {"options"}
-        own = {k: v for k, v in data.items() if k in common}
-        own["options"] = {k: v for k, v in data.items() if k not in common}
-        return own
+        return _split_own_keys(cls, data, CHECK_KINDS, "check")
 
     @property
     def kpi(self) -> bool:
@@ -337,18 +349,9 @@ class BackupConfig(Model):
     @model_validator(mode="before")
     @classmethod
     def _split_options(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
         from checks.backups.kinds import BACKUP_KINDS
 
-        kind = data.get("kind")
-        if not isinstance(kind, str) or kind not in BACKUP_KINDS:
-            known = ", ".join(sorted(BACKUP_KINDS))
-            raise ValueError(f'unknown backup kind "{kind}" (known: {known})')
-        common = set(cls.model_fields) - {"options"}
-        own = {k: v for k, v in data.items() if k in common}
-        own["options"] = {k: v for k, v in data.items() if k not in common}
-        return own
+        return _split_own_keys(cls, data, BACKUP_KINDS, "backup")
 
     @model_validator(mode="after")
     def _has_deadline(self) -> BackupConfig:
@@ -374,12 +377,7 @@ class ClamavConfig(Model):
     @model_validator(mode="before")
     @classmethod
     def _split_options(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        common = set(cls.model_fields) - {"options"}
-        own = {k: v for k, v in data.items() if k in common}
-        own["options"] = {k: v for k, v in data.items() if k not in common}
-        return own
+        return _split_own_keys(cls, data)
 
     @property
     def kind(self) -> str:
