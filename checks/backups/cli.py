@@ -154,17 +154,21 @@ def register(group: click.Group) -> None:
         """Antivirus compliance."""
 
     @antivirus.command("status")
-    @click.option("--host", "hosts", multiple=True, help="Expected host (repeat); default all.")
+    @click.option(
+        "--host", "hosts", multiple=True,
+        help="Expected host (repeat); default: the inventory's computers in service.",
+    )
     @pass_ctx
     def av_status(ctx: object, hosts: tuple[str, ...]) -> None:
         """Compliance figure and the hosts out of compliance."""
-        from checks.backups.public import antivirus_compliance
+        from checks.backups.public import antivirus_compliance, inventory_computers
         from itops.db.session import session_scope
 
         with _app(ctx) as app:
             now = app.clock.now()
             with session_scope(app.sessions) as db:
-                c = antivirus_compliance(db, app.settings, now, list(hosts) or None)
+                expected = list(hosts) or inventory_computers(db, app.settings, now)
+                c = antivirus_compliance(db, app.settings, now, expected)
             ratio = f"{100 * c.ratio:.0f}%" if c.ratio is not None else "n/a"
             click.echo(f"compliant: {c.compliant}/{c.expected} ({ratio})")
             for h in c.others:

@@ -43,6 +43,7 @@ __all__ = [
     "HostCompliance",
     "HostYear",
     "antivirus_compliance",
+    "inventory_computers",
     "antivirus_year_summary",
     "backup_year_summary",
     "year_bounds",
@@ -206,6 +207,20 @@ class AntivirusCompliance:
         """Non-compliant and unknown hosts, longest out first."""
         rest = [h for h in self.hosts if h.state != "compliant"]
         return sorted(rest, key=lambda h: (h.since is not None, h.since or self.at))
+
+
+def inventory_computers(session: Session, settings: Settings, at: datetime) -> list[str] | None:
+    """The computers the inventory has in service on ``at``'s local day, or None.
+
+    None (inventory not installed, or no computers recorded yet) means "every host that
+    ever reported", so a new installation still shows its agents.
+    """
+    try:
+        from inventory.public import active_computer_hostnames
+    except ModuleNotFoundError:
+        return None
+    day = at.astimezone(ZoneInfo(settings.office.timezone)).date()
+    return active_computer_hostnames(session, settings, day) or None
 
 
 def antivirus_compliance(

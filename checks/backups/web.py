@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from checks.backup_base import human_age, human_size
 from checks.backups import store
-from checks.backups.public import antivirus_compliance
+from checks.backups.public import antivirus_compliance, inventory_computers
 from checks.backups.service import service
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
@@ -190,7 +190,8 @@ async def antivirus_page(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     now = ctx.clock.now()
     with session_scope(ctx.sessions) as db:
-        compliance = antivirus_compliance(db, ctx.settings, now, None)
+        expected = inventory_computers(db, ctx.settings, now)
+        compliance = antivirus_compliance(db, ctx.settings, now, expected)
         states = store.av_states(db)
         incidents = store.av_incidents(db, None, 50)
     return render(
