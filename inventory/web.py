@@ -562,7 +562,10 @@ async def employee_action(request: Request) -> Response:
     try:
         await _db(ctx, act)
     except ValidationError as exc:
-        data = await _db(ctx, lambda db: _employee_page(db, employee_id))
+        try:
+            data = await _db(ctx, lambda db: _employee_page(db, employee_id))
+        except ValidationError as missing:  # no such employee: nothing to show the form on
+            return render(request, "error.html", {"message": str(missing), "status": 404}, 404)
         return render(request, "inventory_employee.html", {**data, "can_write": True,
                                                  "error": str(exc)}, 400)
     return RedirectResponse(f"/inventory/employees/{employee_id}", status_code=303)

@@ -10,6 +10,7 @@ Every state-changing request must carry the session's CSRF token, as a form fiel
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import secrets
@@ -57,6 +58,8 @@ async def csrf_ok(request: Request) -> bool:
     if sent is None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            with contextlib.suppress(RuntimeError):  # the caller already parsed the form
+                await request.body()  # cached, so a handler may still read the raw body
             form = await request.form()
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
