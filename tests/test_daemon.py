@@ -26,17 +26,16 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
 def test_sigterm_after_ready_exits_0_and_says_stopping(daemon: Daemon) -> None:
     daemon.start().wait_ready()
     assert daemon.get("/healthz") == (200, "ok\n")
-    t0 = time.monotonic()
     daemon.signal(signal.SIGTERM)
-    assert daemon.wait(timeout=10) == 0
-    assert time.monotonic() - t0 < 10
+    # within systemd's TimeoutStopSec (20 s), generous for a loaded CI machine
+    assert daemon.wait(timeout=20) == 0
     assert daemon.notify.wait_for("STOPPING=1", timeout=1)
 
 
 def test_sigint_stops_the_daemon_cleanly_too(daemon: Daemon) -> None:
     daemon.start().wait_ready()
     daemon.signal(signal.SIGINT)
-    assert daemon.wait(timeout=10) == 0
+    assert daemon.wait(timeout=20) == 0
 
 
 def test_watchdog_pings_are_sent_when_systemd_asks_for_them(daemon: Daemon) -> None:
