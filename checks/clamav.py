@@ -32,6 +32,7 @@ OBSERVED = "observed_at"
 
 HEADER_TIME = "%d %b %Y %H-%M %z"
 _SIGTOOL_TIME = re.compile(r"^Build time:\s*(.+)$", re.MULTILINE)
+_SIGTOOL_VERSION = re.compile(r"^Version:\s*(\d+)\s*$", re.MULTILINE)
 
 
 class ClamavOptions(Options):
@@ -68,6 +69,23 @@ def parse_header(head: bytes) -> tuple[datetime, int] | None:
     except (IndexError, ValueError):
         return None
     return built, version
+
+
+def parse_sigtool_info(output: str) -> tuple[datetime, int | None] | None:
+    """Build time and version from ``sigtool --info`` (``Build time: 26 Nov 2026 23:43 +0000``).
+
+    sigtool reads the header more leniently than ``parse_header`` (C ``atoi`` for numbers),
+    so it still tells the age of a database whose header Python rejects.
+    """
+    match = _SIGTOOL_TIME.search(output)
+    if not match:
+        return None
+    try:
+        built = datetime.strptime(match.group(1).strip(), "%d %b %Y %H:%M %z").astimezone(UTC)
+    except ValueError:
+        return None
+    version = _SIGTOOL_VERSION.search(output)
+    return built, int(version.group(1)) if version else None
 
 
 def daily_database(database_dir: Path) -> Path | None:
@@ -174,13 +192,9 @@ class ClamavCheck(Check[ClamavOptions]):
                 )
             except ProbeError:
                 result = None
-            match = _SIGTOOL_TIME.search(result.stdout) if result else None
-            if match:
-                try:
-                    when = datetime.strptime(match.group(1).strip(), "%d %b %Y %H:%M %z")
-                    return when.astimezone(UTC), None
-                except ValueError:
-                    pass
+            info = parse_sigtool_info(result.stdout) if result and result.returncode == 0 else None
+            if info is not None:
+                return info
         version, replied = parse_version_reply(reply)
         return (replied, version) if replied is not None else None
 

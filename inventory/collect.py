@@ -141,19 +141,66 @@ def linux_last_update(root: Path) -> datetime | None:
     return _mtime(root / "var/lib/dnf/history.sqlite")
 
 
-def linux_pending_updates(root: Path) -> int | None:
-    """Ubuntu's update-notifier count, else (real root only) apt's simulated upgrade.
+DNF_UPDATES_AVAILABLE = 100  # ``dnf check-update``: 100 = updates, 0 = none, 1 = error
+_DNF_PACKAGE = re.compile(r"^[A-Za-z0-9_+.-]+\.[A-Za-z0-9_]+$")
+_DNF_SECTION_END = ("obsoleting packages", "security:")
 
-    The simulation uses the package lists already on disk (no network, no lock);
-    dnf has no offline equivalent, so RPM systems report None.
+
+def parse_dnf_check_update(returncode: int, stdout: str) -> int | None:
+    """Pending updates from ``dnf check-update`` (dnf 4 and dnf5 layouts).
+
+    Exit 0 means none, 100 means some (one ``name.arch  version  repo`` line each; a
+    long name wraps its version and repository onto an indented next line), anything
+    else is an error and says nothing. The "Obsoleting Packages" section repeats
+    packages already listed, so counting stops there.
+    """
+    if returncode == 0:
+        return 0
+    if returncode != DNF_UPDATES_AVAILABLE:
+        return None
+    seen: set[str] = set()
+    for line in stdout.splitlines():
+        if not line.strip() or line[0].isspace():
+            continue  # blank, or the wrapped rest of a long package line
+        if line.strip().lower().startswith(_DNF_SECTION_END):
+            break
+        first = line.split()[0]
+        if _DNF_PACKAGE.match(first) and len(line.split()) in (1, 3):
+            seen.add(first)
+    return len(seen)
+
+
+def dnf_pending_updates() -> int | None:
+    """``dnf check-update --cacheonly``: the metadata already on disk, no network."""
+    dnf = shutil.which("dnf")
+    if dnf is None:
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            [dnf, "check-update", "--cacheonly", "--quiet"],
+            capture_output=True, text=True, timeout=120, check=False,
+            env={"LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return parse_dnf_check_update(done.returncode, done.stdout)
+
+
+def linux_pending_updates(root: Path) -> int | None:
+    """Ubuntu's update-notifier count, else (real root only) apt's simulated upgrade, else
+    dnf's ``check-update`` from its cached metadata.
+
+    Both use what is already on disk (no network, no lock).
     """
     text = _read(root / "var/lib/update-notifier/updates-available")
     match = re.search(r"(\d+) (?:updates|update) can be applied", text)
     if match:
         return int(match.group(1))
-    apt = shutil.which("apt-get")
-    if root != Path("/") or apt is None:
+    if root != Path("/"):
         return None
+    apt = shutil.which("apt-get")
+    if apt is None:
+        return dnf_pending_updates()
     try:
         done = subprocess.run(  # noqa: S603 - fixed arguments
             [apt, "-s", "-o", "Debug::NoLocking=1", "upgrade"],

@@ -22,6 +22,8 @@ TRANSLATIONS: dict[str, str] = {
     "Cena": "Price",
     "Gwarancja do": "Warranty until",
     "Lokalizacja": "Location",
+    "Budynek": "Building",
+    "Pokój": "Room",
     "Użytkownik": "Holder",
     "Nazwa hosta": "Host name",
     "Ostatnio widziany": "Last seen",

@@ -21,6 +21,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from inventory import ledger
+from inventory.location import join_location, split_location
 from inventory.models import Asset, AssetEvent, RepairProtocol
 from itops.db.models import Base, Employee, OrgUnit
 from itops.errors import ValidationError
@@ -29,7 +30,9 @@ INVENTORY_HEADER = (
     "inventory_no", "category", "manufacturer", "model", "serial", "purchase_date",
     "purchase_document", "price", "location", "holder", "status", "retired_date",
 )
-INVENTORY_OPTIONAL = ("supplier", "warranty_end", "hardware_uuid", "hostname", "unit")
+INVENTORY_OPTIONAL = (
+    "supplier", "warranty_end", "hardware_uuid", "hostname", "unit", "building", "room",
+)
 REPAIRS_HEADER = ("number", "date", "inventory_no", "kind", "description")
 REPAIRS_OPTIONAL = ("parts", "technician", "cost", "downtime_hours")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -135,6 +138,11 @@ def parse_inventory(
         unit = cells.get("unit") or "office"
         if unit not in units:
             errors.append(f'unit "{unit}" is not configured')
+        # building/room columns win; else the one-cell location is split (see location.py)
+        if cells.get("building") or cells.get("room"):
+            building, room = cells.get("building", ""), cells.get("room", "")
+        else:
+            building, room = split_location(cells["location"])
         data = ledger.AssetInput(
             inventory_no=no,
             category=cells["category"].lower(),
@@ -147,7 +155,8 @@ def parse_inventory(
             supplier=cells.get("supplier", ""),
             price=_decimal(cells["price"], "price", errors),
             warranty_end=_date(cells.get("warranty_end", ""), "warranty_end", errors),
-            location=cells["location"],
+            building=building,
+            room=room,
             holder=cells["holder"],
             unit_id=unit,
             status=(cells["status"] or "in_use").lower(),
@@ -391,6 +400,7 @@ def export_inventory(session: Session, delimiter: str = ",") -> str:
 def _export_values(a: Asset, holder: str) -> Iterable[object]:
     return (
         a.inventory_no, a.category, a.manufacturer, a.model, a.serial, a.purchase_date,
-        a.purchase_document, a.price, a.location, holder, a.status, a.retired_date,
-        a.supplier, a.warranty_end, a.hardware_uuid, a.hostname, a.unit_id,
+        a.purchase_document, a.price, join_location(a.building, a.room), holder, a.status,
+        a.retired_date, a.supplier, a.warranty_end, a.hardware_uuid, a.hostname, a.unit_id,
+        a.building, a.room,
     )

@@ -100,7 +100,8 @@ class AssetInput:
     supplier: str = ""
     price: Decimal | None = None
     warranty_end: date | None = None
-    location: str = ""
+    building: str = ""
+    room: str = ""
     holder: str = ""
     unit_id: str = "office"
     status: str = "in_use"
@@ -123,6 +124,10 @@ class AssetInput:
             out.append("retired_date is before purchase_date")
         if self.price is not None and self.price < 0:
             out.append("price is negative")
+        if len(self.building) > 200:
+            out.append("building is longer than 200 characters")
+        if len(self.room) > 100:
+            out.append("room is longer than 100 characters")
         return out
 
 
@@ -169,7 +174,8 @@ def asset_values(data: AssetInput, holder_id: int | None) -> dict[str, Any]:
         "supplier": data.supplier,
         "price": data.price,
         "warranty_end": data.warranty_end,
-        "location": data.location,
+        "building": data.building,
+        "room": data.room,
         "holder_id": holder_id,
         "holder_text": "" if holder_id else data.holder,
         "unit_id": data.unit_id,
@@ -221,7 +227,7 @@ def initial_events(
 
 UPDATABLE = (
     "category", "manufacturer", "model", "serial", "hardware_uuid", "purchase_document",
-    "supplier", "price", "warranty_end", "location", "unit_id", "status", "hostname",
+    "supplier", "price", "warranty_end", "building", "room", "unit_id", "status", "hostname",
 )
 
 
@@ -244,8 +250,9 @@ def update_asset(
         if old != new:
             changes[name] = [old, new]
             setattr(asset, name, new)
-    if "location" in changes:
-        record(session, asset, "moved", now, now, actor, {"location": changes["location"]})
+    moved = {k: changes[k] for k in ("building", "room") if k in changes}
+    if moved:
+        record(session, asset, "moved", now, now, actor, moved)
     if data.purchase_date != asset.purchase_date:
         changes["purchase_date"] = [asset.purchase_date, data.purchase_date]
         asset.purchase_date = data.purchase_date
@@ -260,8 +267,8 @@ def update_asset(
         changes["retired_date"] = [asset.retired_date, data.retired_date]
         asset.retired_date = data.retired_date
         record(session, asset, "retired", local_midnight(data.retired_date, tz), now, actor)
-    plain = {k: v for k, v in changes.items() if k not in ("location", "holder", "retired_date",
-                                                            "purchase_date")}
+    own_events = ("building", "room", "holder", "retired_date", "purchase_date")
+    plain = {k: v for k, v in changes.items() if k not in own_events}
     if plain:
         record(session, asset, "updated", now, now, actor, {"changes": plain})
     return sorted(changes)

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from inventory import clearance, ledger
 from inventory.kpi import purchases_kpi, repairs_kpi
+from inventory.location import join_location
 from inventory.models import (
     ASSET_STATUSES,
     PROTOCOL_KINDS,
@@ -111,7 +112,8 @@ class AssetRow:
     supplier: str
     price: Decimal | None
     warranty_end: date | None
-    location: str
+    building: str
+    room: str
     holder: str
     unit_id: str
     status: str
@@ -121,6 +123,10 @@ class AssetRow:
     last_seen: datetime | None
     os: str
 
+    @property
+    def location(self) -> str:
+        return join_location(self.building, self.room)
+
 
 def _row(a: Asset, holders: dict[int, str]) -> AssetRow:
     facts = json.loads(a.facts or "{}")
@@ -128,8 +134,9 @@ def _row(a: Asset, holders: dict[int, str]) -> AssetRow:
     holder = holders.get(a.holder_id, "") if a.holder_id else a.holder_text
     return AssetRow(
         a.id, a.inventory_no, a.category, a.manufacturer, a.model, a.serial, a.hardware_uuid,
-        a.purchase_date, a.purchase_document, a.supplier, a.price, a.warranty_end, a.location,
-        holder, a.unit_id, a.status, a.retired_date, a.hostname, a.confirmed, a.last_seen, os_name,
+        a.purchase_date, a.purchase_document, a.supplier, a.price, a.warranty_end, a.building,
+        a.room, holder, a.unit_id, a.status, a.retired_date, a.hostname, a.confirmed,
+        a.last_seen, os_name,
     )
 
 
@@ -154,7 +161,8 @@ async def asset_list(request: Request) -> Response:
             like = f"%{q}%"
             stmt = stmt.where(or_(Asset.inventory_no.ilike(like), Asset.serial.ilike(like),
                                   Asset.model.ilike(like), Asset.manufacturer.ilike(like),
-                                  Asset.hostname.ilike(like), Asset.location.ilike(like),
+                                  Asset.hostname.ilike(like), Asset.building.ilike(like),
+                                  Asset.room.ilike(like),
                                   Asset.holder_text.ilike(like)))
         if category in ASSET_CATEGORIES:
             stmt = stmt.where(Asset.category == category)
@@ -198,7 +206,8 @@ def _asset_input(form: Any, inventory_no: str | None = None) -> ledger.AssetInpu
         purchase_document=get("purchase_document"), supplier=get("supplier"),
         price=_opt_decimal(get("price"), "price"),
         warranty_end=_opt_date(get("warranty_end"), "warranty_end"),
-        location=get("location"), holder=get("holder"), unit_id=get("unit_id") or "office",
+        building=get("building"), room=get("room"), holder=get("holder"),
+        unit_id=get("unit_id") or "office",
         status=get("status") or "in_use",
         retired_date=_opt_date(get("retired_date"), "retired_date"),
         hostname=get("hostname") or None,

@@ -461,6 +461,7 @@ class RegisterConfig(Model):
 
     policy_version: str = Field(default="", max_length=100)
     retention_years: int = Field(default=10, ge=2, le=100)
+    prune: bool = False  # daily pruning past retention_years; off: `itops register prune`
     anchor_file: Path | None = None
     anchor_interval: PositiveDuration = timedelta(days=1)
 # Integrations: notifications (e-mail over SMTP, JSON webhooks) — itops.notifications

@@ -24,6 +24,7 @@ class BackupCollector(Collector):
         with snap.lock:
             backups = sorted(snap.backups.values(), key=lambda b: b.name)
             hosts = sorted(snap.antivirus.values(), key=lambda h: h.host)
+            expected = snap.expected_hosts
         last = GaugeMetricFamily(
             "itops_backup_last_success_timestamp_seconds",
             "time of the newest successful backup (file mtime, snapshot, archive, ping)",
@@ -76,10 +77,17 @@ class BackupCollector(Collector):
                 realtime.add_metric([h.host], 1 if h.realtime else 0)
             compliant.add_metric([h.host], 1 if h.compliant else 0)
         yield from (age, realtime, compliant)
-        if hosts:
+        # Same population as the dashboard and `itops antivirus`: the inventory's computers
+        # in service (a silent or never-seen one counts as not compliant), else every host
+        # that ever reported.
+        by_host = {h.host: h for h in hosts}
+        population = list(expected) if expected is not None else list(by_host)
+        if population:
             ratio = GaugeMetricFamily(
                 "itops_antivirus_compliant_ratio",
-                "share of hosts that ever reported whose antivirus is compliant",
+                "share of the inventory's computers in service (else of the hosts that "
+                "reported) whose antivirus is compliant",
             )
-            ratio.add_metric([], sum(1 for h in hosts if h.compliant) / len(hosts))
+            good = sum(1 for h in population if h in by_host and by_host[h].compliant)
+            ratio.add_metric([], good / len(population))
             yield ratio

@@ -43,6 +43,9 @@ class Snapshot:
     antivirus: dict[str, AvSnapshot] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     loaded: bool = False
+    # The inventory's computers in service (None: no inventory, count every reporting
+    # host); refreshed by load() and every sweep so a scrape needs no query.
+    expected_hosts: tuple[str, ...] | None = None
 
 
 class BackupService:
@@ -240,9 +243,20 @@ class BackupService:
         with session_scope(self.ctx.sessions) as db:
             found = store.sweep_av(db, self.ctx.settings, self.ctx.clock.now())
             states = store.av_states(db)
+            expected = self._expected_hosts(db)
         with self.snapshot.lock:
             self.snapshot.antivirus = states
+            self.snapshot.expected_hosts = expected
         return found
+
+    def _expected_hosts(self, db: Any) -> tuple[str, ...] | None:
+        """The same population as the dashboard's and CLI's compliance figure."""
+        from checks.backups.public import inventory_computers
+
+        found = inventory_computers(db, self.ctx.settings, self.ctx.clock.now())
+        if found is None:
+            return None
+        return tuple(sorted({store.normalize_host(h) for h in found}))
 
     def prune(self) -> int:
         before = self.ctx.clock.now() - self.ctx.settings.storage.raw_retention
@@ -253,10 +267,12 @@ class BackupService:
         """Fill the in-memory snapshot from the database (once at start)."""
         with session_scope(self.ctx.sessions) as db:
             backups, av = store.backup_states(db), store.av_states(db)
+            expected = self._expected_hosts(db)
         names = set(self.backups())
         with self.snapshot.lock:
             self.snapshot.backups = {k: v for k, v in backups.items() if k in names}
             self.snapshot.antivirus = av
+            self.snapshot.expected_hosts = expected
             self.snapshot.loaded = True
         return self.snapshot
 

@@ -102,9 +102,44 @@ class Verification:
         return f"register BROKEN at entry #{self.broken_seq}: {self.problem}"
 
 
+CHECKPOINT = "checkpoint"
+
+
+def checkpoint_reason(through_seq: int, through_hash: str, before: date, count: int) -> str:
+    """What a retention checkpoint records: the pruned head's seq and hash (for ``verify``)."""
+    return json.dumps(
+        {"pruned_through": through_seq, "hash": through_hash, "before": before.isoformat(),
+         "count": count},
+        sort_keys=True, separators=(",", ":"),
+    )
+
+
+def _pruned_heads(session: Session) -> dict[int, str]:
+    """``{pruned_through: hash}`` of every checkpoint entry still in the register."""
+    out: dict[int, str] = {}
+    for reason in session.scalars(
+        select(RegisterEntry.reason).where(RegisterEntry.kind == CHECKPOINT)
+    ):
+        try:
+            data = json.loads(reason or "")
+            out[int(data["pruned_through"])] = str(data["hash"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a malformed checkpoint vouches for nothing
+    return out
+
+
 def verify(session: Session, anchor: Anchor | None = None) -> Verification:
-    """Recompute the whole chain; with ``anchor``, also require the anchored entry."""
+    """Recompute the whole chain; with ``anchor``, also require the anchored entry.
+
+    After retention pruning the chain starts at ``seq`` S > 1: that is intact only when a
+    checkpoint entry (itself chained, so not forgeable without breaking the chain or an
+    anchor) records S - 1 as pruned with a hash equal to the first entry's ``prev_hash``.
+    """
     expected_seq, prev, count, last = 1, GENESIS, 0, None
+    first_seq = session.scalar(select(func.min(RegisterEntry.seq)))
+    pruned = _pruned_heads(session) if first_seq and first_seq > 1 else {}
+    if first_seq and first_seq - 1 in pruned:
+        expected_seq, prev = first_seq, pruned[first_seq - 1]
     rows = session.scalars(select(RegisterEntry).order_by(RegisterEntry.seq)).yield_per(500)
     for entry in rows:
         count += 1
@@ -133,6 +168,12 @@ def verify(session: Session, anchor: Anchor | None = None) -> Verification:
                 f"but the register ends at #{last or 0}: entries were cut off",
             )
         anchored = session.get(RegisterEntry, anchor.seq)
+        if anchored is None and first_seq and anchor.seq < first_seq and (
+            max(pruned, default=0) >= anchor.seq
+        ):
+            # Anchored before a retention prune removed that entry: the checkpoint covers it.
+            if anchor.seq not in pruned or pruned[anchor.seq] == anchor.hash:
+                return Verification(True, count, last, prev if last else None)
         if anchored is None or anchored.hash != anchor.hash:
             return Verification(
                 False,

@@ -297,6 +297,23 @@ def anchor(ctx: Ctx, actor: str | None, output: str) -> None:
     click.echo(f"anchored #{current.seq} {current.hash} to {output}")
 
 
+@register.command("prune")
+@_as
+@click.option("--dry-run", is_flag=True, help="Say what would be pruned; change nothing.")
+@pass_ctx
+def prune_cmd(ctx: Ctx, actor: str, dry_run: bool) -> None:
+    """Remove entries past the retention period (a checkpoint entry keeps verify working)."""
+    from inventory.register import retention
+
+    app = ctx.app()
+    with session_scope(app.sessions) as db:
+        service.acting_user(db, actor, service.PRUNE_ROLES, "prune the register")
+        result = retention.prune(db, app.settings, app.clock.now(), actor, dry_run=dry_run)
+    click.echo(("would have " if dry_run and result.count else "") + result.describe())
+    if result.stopped_at is not None:
+        click.echo(f"kept from #{result.stopped_at}: {result.reason}")
+
+
 @register.command("export")
 @_as
 @click.option("--from", "first", required=True, metavar="DATE")

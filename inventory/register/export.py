@@ -74,7 +74,11 @@ def to_csv(data: ExportData) -> str:
         writer.writerow([_cell(getattr(row, c), data.tz) for c in CSV_COLUMNS])
     writer.writerow([])
     writer.writerow(["# chain", data.verification.describe()])
-    writer.writerow(["# retention", f"{data.retention_years} years; entries are never deleted"])
+    writer.writerow([
+        "# retention",
+        f"{data.retention_years} years; older entries no longer in force may be pruned "
+        "under a chained checkpoint entry",
+    ])
     return out.getvalue()
 
 

@@ -50,11 +50,27 @@ def write_anchor_job(ctx: AppContext) -> None:
         chain.write_anchor(Path(path), anchor)
 
 
+def prune_job(ctx: AppContext) -> None:
+    """Daily retention pruning (``[employee_monitoring] prune = true``)."""
+    from inventory.register import retention
+    from itops.db.session import session_scope
+
+    with session_scope(ctx.sessions) as db:
+        result = retention.prune(db, ctx.settings, ctx.clock.now(), "itops")
+    if result.count:
+        logger.info("§82 register: %s", result.describe())
+
+
 def _jobs(ctx: AppContext) -> list[Job]:
     cfg = ctx.settings.employee_monitoring
-    if cfg.anchor_file is None:
-        return []
-    return [Job("register-anchor", cfg.anchor_interval.total_seconds(), write_anchor_job)]
+    jobs = []
+    if cfg.anchor_file is not None:
+        jobs.append(
+            Job("register-anchor", cfg.anchor_interval.total_seconds(), write_anchor_job)
+        )
+    if cfg.prune:
+        jobs.append(Job("register-prune", 86400, prune_job))
+    return jobs
 
 
 TRANSLATIONS = {

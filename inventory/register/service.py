@@ -45,6 +45,7 @@ LABELS: dict[str, str] = {
     REVOCATION: "cofnięcie upoważnienia",
     NOTICE: "informacja o monitoringu",
     ACT: "czynność kontrolna",
+    "checkpoint": "punkt kontrolny retencji (usunięcie wpisów po okresie przechowywania)",
     "computer_content": "zawartość komputera",
     "work_email": "poczta służbowa",
     "it_resources": "inne zasoby informatyczne",
@@ -60,6 +61,7 @@ NOTICE_READ_ROLES: tuple[str, ...] = (MONITORING_OFFICER, AUDITOR, ADMIN)
 GRANT_ROLES: tuple[str, ...] = (ADMIN,)
 NOTICE_ROLES: tuple[str, ...] = (ADMIN, MONITORING_OFFICER)
 ACT_ROLES: tuple[str, ...] = (MONITORING_OFFICER,)
+PRUNE_ROLES: tuple[str, ...] = (ADMIN, MONITORING_OFFICER)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

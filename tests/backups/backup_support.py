@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itops.config import BackupConfig, Settings, validate
+from itops.events import Event
+from itops.status import Status
 
 OFFICE: dict[str, Any] = {"name": "Urząd Testowy w Przykładowie", "timezone": "Europe/Warsaw"}
 PUSH_TOKEN = "00000000-0000-4000-8000-000000000001"
@@ -19,3 +21,19 @@ def settings_with(url: str = "sqlite://", **sections: Any) -> Settings:
 def backup(**keys: Any) -> BackupConfig:
     """One ``[[backups]]`` entry validated exactly as the config file would be."""
     return settings_with(backups=[{"name": "kopia-testowa", **keys}]).backups[0]
+
+
+def agent_report(host: str, at: datetime, **changes: Any) -> Event:
+    fields = {
+        "AMServiceEnabled": True,
+        "AntivirusEnabled": True,
+        "RealTimeProtectionEnabled": True,
+        "AntivirusSignatureLastUpdated": (at - timedelta(hours=6)).isoformat(),
+        "AntivirusSignatureVersion": "1.421.0.0",
+        "AMRunningMode": "Normal",
+        "QuickScanAge": 0,
+        "FullScanAge": 4294967295,
+        **changes,
+    }
+    data = {"hostname": host, "antivirus": fields, "reported_at": at.isoformat()}
+    return Event("agent_report", host, Status.OK, at, "report", data)

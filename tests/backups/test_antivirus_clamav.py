@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from backup_support import settings_with
 
-from checks.clamav import ClamavCheck, parse_header, parse_version_reply
+from checks.clamav import ClamavCheck, parse_header, parse_sigtool_info, parse_version_reply
 from itops.clock import FixedClock, SystemClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
@@ -142,3 +142,69 @@ def test_version_reply_gives_daily_version() -> None:
     os.environ.setdefault("TZ", "UTC")
     version, when = parse_version_reply("ClamAV 1.4.6/27830/Thu Nov 26 08:19:52 2026")
     assert version == 27830 and when is not None
+
+
+def _database_with_header_python_rejects(clamd: Path, target: Path) -> Path:
+    """A copy of the test database whose version field is "1x": Python's ``int`` refuses it,
+    ClamAV's ``atoi`` (sigtool) reads 1."""
+    data = (clamd / "db" / "daily.cud").read_bytes()
+    fields = data[:512].split(b"\0", 1)[0].rstrip().split(b":")
+    fields[2] = fields[2] + b"x"
+    target.mkdir()
+    (target / "daily.cud").write_bytes(b":".join(fields).ljust(512, b" ") + data[512:])
+    return target
+
+
+def test_sigtool_info_output_gives_build_time_and_version(clamd: Path) -> None:
+    out = subprocess.run(
+        ["sigtool", "--info", str(clamd / "db" / "daily.cud")],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout
+    parsed = parse_sigtool_info(out)
+    assert parsed is not None
+    built, version = parsed
+    assert version == 1
+    assert abs((datetime.now(UTC) - built).total_seconds()) < 3600
+
+
+async def test_header_python_cannot_read_falls_back_to_sigtool(
+    clamd: Path, tmp_path: Path
+) -> None:
+    db = _database_with_header_python_rejects(clamd, tmp_path / "db")
+    assert parse_header((db / "daily.cud").read_bytes()[:512]) is None
+    # clamd is asked on a dead socket: only sigtool can tell the age and version.
+    cfg = clam_config(
+        clamd, database_dir=str(db), socket=str(tmp_path / "brak.sock"), freshclam_max_age=0
+    )
+    result = await run(cfg)
+    assert result.value("signature_version") == 1
+    assert "signatures 1 are" in result.summary
+
+
+async def test_without_sigtool_an_unreadable_header_falls_back_to_clamd_version_reply(
+    clamd: Path, tmp_path: Path
+) -> None:
+    db = _database_with_header_python_rejects(clamd, tmp_path / "db")
+    cfg = clam_config(
+        clamd, database_dir=str(db), sigtool="sigtool-nie-istnieje", freshclam_max_age=0
+    )
+    result = await run(cfg)
+    assert result.value("signature_ts") is not None
+    assert result.status is Status.OK, result.summary
+
+
+async def test_no_header_no_sigtool_no_clamd_is_unknown_signature_age(
+    clamd: Path, tmp_path: Path
+) -> None:
+    db = _database_with_header_python_rejects(clamd, tmp_path / "db")
+    cfg = clam_config(
+        clamd,
+        database_dir=str(db),
+        sigtool="sigtool-nie-istnieje",
+        socket=str(tmp_path / "brak.sock"),
+        freshclam_max_age=0,
+    )
+    result = await run(cfg)
+    assert result.value("signature_ts") is None
+    assert "cannot tell the signature age" in result.summary
+    assert result.status is Status.CRITICAL  # clamd down wins over the unknown age

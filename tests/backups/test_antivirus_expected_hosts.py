@@ -26,3 +26,31 @@ def test_a_computer_in_service_that_never_reported_is_unknown_not_compliant(
     assert expected == ["pc-test-01"]
     assert compliance.expected == 1 and compliance.compliant == 0
     assert [(h.host, h.state) for h in compliance.hosts] == [("pc-test-01", "unknown")]
+
+
+def test_compliant_ratio_metric_counts_the_inventory_computers_in_service(
+    ctx: AppContext,
+) -> None:
+    """A computer in service that never reported pulls the ratio down; a printer does not."""
+    from backup_support import agent_report
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from checks.backups.metrics import BackupCollector
+    from checks.backups.service import service
+
+    with session_scope(ctx.sessions) as db:
+        asset(db, "INV-TEST-0001", hostname="pc-test-01")
+        asset(db, "INV-TEST-0002", hostname="pc-test-02")
+        asset(db, "INV-TEST-0003", category="printer", hostname="drukarka-test")
+    svc = service(ctx)
+    svc.load()
+    svc.on_agent_report(agent_report("PC-TEST-01", ctx.clock.now()))
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(BackupCollector(svc))
+    text = generate_latest(registry).decode()
+    now = ctx.clock.now()
+    with session_scope(ctx.sessions) as db:
+        expected = inventory_computers(db, ctx.settings, now)
+        figure = antivirus_compliance(db, ctx.settings, now, expected)
+    assert figure.ratio == 0.5
+    assert "itops_antivirus_compliant_ratio 0.5" in text

@@ -329,3 +329,53 @@ async def test_borg_locked_repository_is_unknown_not_a_failure(borg_repo: Path) 
         holder.wait()
     assert result.status is Status.UNKNOWN, result.summary
     assert "locked" in result.summary and "break-lock" in result.summary
+
+
+# restic ≥ 0.17 says it with exit codes 10/11/12; the installed 0.14 exits 1 and says it
+# only on stderr (the tests above run the real binary). Both must map the same way.
+def test_restic_exit_code_10_is_a_missing_repository() -> None:
+    from checks.backup_base import REPO_MISSING, ToolResult
+    from checks.backup_restic import classify_failure
+
+    assert classify_failure("kopia", "/srv/repo", ToolResult(10, "", "Fatal: x")) == REPO_MISSING
+
+
+def test_restic_exit_code_11_is_locked_with_the_unlock_hint() -> None:
+    from checks.backup_base import ToolResult
+    from checks.backup_restic import classify_failure
+    from itops.errors import ProbeError
+
+    with pytest.raises(ProbeError, match="locked by another restic process.*restic unlock"):
+        classify_failure("kopia", "/srv/repo", ToolResult(11, "", "Fatal: x"))
+
+
+def test_restic_exit_code_12_is_a_wrong_password() -> None:
+    from checks.backup_base import ToolResult
+    from checks.backup_restic import classify_failure
+    from itops.errors import ProbeError
+
+    with pytest.raises(ProbeError, match="wrong password for /srv/repo"):
+        classify_failure("kopia", "/srv/repo", ToolResult(12, "", "Fatal: x"))
+
+
+def test_restic_other_exit_code_is_left_to_the_caller() -> None:
+    from checks.backup_base import ToolResult
+    from checks.backup_restic import classify_failure
+
+    assert classify_failure("kopia", "/srv/repo", ToolResult(1, "", "Fatal: x")) is None
+
+
+def test_installed_restic_reports_a_missing_repository_by_code_or_text(tmp_path: Path) -> None:
+    """Whatever the installed version exits with, the classifier recognises it."""
+    from checks.backup_base import REPO_MISSING, ToolResult
+    from checks.backup_restic import classify_failure
+
+    (tmp_path / "pass").write_text("x\n")
+    done = subprocess.run(
+        ["restic", "--repo", str(tmp_path / "nie-ma"), "--password-file",
+         str(tmp_path / "pass"), "--no-lock", "snapshots", "--json"],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=60,
+    )
+    assert done.returncode in (1, 10)
+    found = classify_failure("kopia", "r", ToolResult(done.returncode, done.stdout, done.stderr))
+    assert found == REPO_MISSING

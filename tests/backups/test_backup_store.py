@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backup_support import PUSH_TOKEN, settings_with
+from backup_support import PUSH_TOKEN, agent_report, settings_with
 from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import func, select
 
@@ -248,22 +248,6 @@ def test_prune_drops_raw_runs_but_keeps_incidents(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
         assert db.scalar(select(func.count()).select_from(BackupRun)) == 1
         assert db.scalar(select(func.count()).select_from(BackupIncident)) == 1
-
-
-def agent_report(host: str, at: datetime, **changes: Any) -> Event:
-    fields = {
-        "AMServiceEnabled": True,
-        "AntivirusEnabled": True,
-        "RealTimeProtectionEnabled": True,
-        "AntivirusSignatureLastUpdated": (at - timedelta(hours=6)).isoformat(),
-        "AntivirusSignatureVersion": "1.421.0.0",
-        "AMRunningMode": "Normal",
-        "QuickScanAge": 0,
-        "FullScanAge": 4294967295,
-        **changes,
-    }
-    data = {"hostname": host, "antivirus": fields, "reported_at": at.isoformat()}
-    return Event("agent_report", host, Status.OK, at, "report", data)
 
 
 def test_agent_reports_give_the_compliance_figure_of_expected_hosts(ctx: AppContext) -> None:

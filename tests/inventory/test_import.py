@@ -74,8 +74,8 @@ def test_utf8_bom_and_semicolons_are_accepted(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
         a = db.scalar(select(Asset))
         assert a is not None
-        assert (a.inventory_no, a.location, str(a.price)) == ("INV-TEST-0001", "Sekretariat",
-                                                              "1299.99")
+        assert (a.inventory_no, a.building, a.room, str(a.price)) == (
+            "INV-TEST-0001", "", "Sekretariat", "1299.99")
         assert a.holder_text == "Jan Testowy"
 
 
@@ -133,7 +133,7 @@ def test_update_turns_changes_into_ledger_events(ctx: AppContext) -> None:
         assert kinds == ["moved", "retired", "updated"]
         moved = db.scalar(select(AssetEvent).where(AssetEvent.kind == "moved"))
         assert moved is not None
-        assert json.loads(moved.detail) == {"location": ["Pokój 1", "Archiwum"]}
+        assert json.loads(moved.detail) == {"room": ["Pokój 1", "Archiwum"]}
 
 
 def test_dry_run_writes_nothing(ctx: AppContext) -> None:
@@ -178,3 +178,50 @@ def test_status_retired_without_a_date_is_refused(ctx: AppContext) -> None:
     with pytest.raises(CsvRejected, match="status retired needs a retired_date"):
         with session_scope(ctx.sessions) as db:
             import_inventory(db, text.encode(), TZ, NOW)
+
+
+def test_one_cell_location_is_split_into_building_and_room(ctx: AppContext) -> None:
+    text = (
+        HEADER + "\n"
+        "INV-TEST-0001,desktop,Dell,X,SN1,2024-01-01,FV/1,100,\"Budynek A, pok. 12\",,in_use,\n"
+        "INV-TEST-0002,desktop,Dell,X,SN2,2024-01-01,FV/1,100,Budynek B,,in_use,\n"
+    )
+    with session_scope(ctx.sessions) as db:
+        import_inventory(db, text.encode(), TZ, NOW)
+    with session_scope(ctx.sessions) as db:
+        got = [(a.building, a.room) for a in db.scalars(select(Asset).order_by(Asset.id))]
+    assert got == [("Budynek A", "pok. 12"), ("Budynek B", "")]
+
+
+def test_building_and_room_columns_win_over_the_location_cell(ctx: AppContext) -> None:
+    text = (
+        HEADER + ",building,room\n"
+        "INV-TEST-0001,desktop,Dell,X,SN1,2024-01-01,FV/1,100,stare,,in_use,,Ratusz,"
+        "pok. 3 (parter)\n"
+    )
+    with session_scope(ctx.sessions) as db:
+        import_inventory(db, text.encode(), TZ, NOW)
+    with session_scope(ctx.sessions) as db:
+        a = db.scalar(select(Asset))
+        assert a is not None and (a.building, a.room) == ("Ratusz", "pok. 3 (parter)")
+
+
+def test_export_has_location_building_and_room_and_imports_back_unchanged(
+    ctx: AppContext,
+) -> None:
+    from inventory.importers import export_inventory
+
+    text = (
+        HEADER + ",building,room\n"
+        "INV-TEST-0001,desktop,Dell,X,SN1,2024-01-01,FV/1,100,,,in_use,,Ratusz,12\n"
+    )
+    with session_scope(ctx.sessions) as db:
+        import_inventory(db, text.encode(), TZ, NOW)
+    with session_scope(ctx.sessions) as db:
+        exported = export_inventory(db)
+    header, row = list(csv.reader(io.StringIO(exported)))[:2]
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["location"], cells["building"], cells["room"]) == ("Ratusz, 12", "Ratusz", "12")
+    with session_scope(ctx.sessions) as db:
+        again = import_inventory(db, exported.encode(), TZ, NOW, update=True)
+    assert (again.updated, again.unchanged) == (0, 1)

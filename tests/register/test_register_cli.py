@@ -178,3 +178,21 @@ def test_export_writes_csv_and_a_pdf_with_polish_text(
     ).stdout
     pdf_text = " ".join(pdf_text.split())  # table cells wrap lines
     assert "Anna Przykładowa" in pdf_text and "Rejestr monitoringu" in pdf_text
+
+
+def test_prune_needs_a_register_role_and_leaves_a_verifiable_chain(
+    office: Office, cli: Cli
+) -> None:
+    from datetime import date
+
+    old = datetime(2015, 3, 2, 8, 0, tzinfo=UTC)
+    office.grant(at=old, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
+    office.grant()
+    code, _, err = cli("prune", "--as", office.it)
+    assert code != 0 and "prune the register" in err
+    code, out, err = cli("prune", "--as", office.officer, "--dry-run")
+    assert code == 0 and "would have pruned 1 entries" in out, err
+    code, out, err = cli("prune", "--as", office.officer)
+    assert code == 0 and "pruned 1 entries #1–#1" in out and "checkpoint #3" in out, err
+    code, out, err = cli("verify", "--as", office.auditor)
+    assert code == 0 and "register intact: 2 entries, head #3" in out, err
