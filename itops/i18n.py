@@ -155,6 +155,23 @@ EN: dict[str, str] = {
 
 _extra: dict[str, str] = {}
 
+# Internal keys ("in_use", "component_replacement") → the Polish words a reader sees.
+# A key may be namespaced ("asset_status:retired") where one word means two things.
+_labels: dict[str, str] = {}
+
+
+def register_labels(labels: dict[str, str]) -> None:
+    """Add a feature's Polish labels of its stored keys (enum values, kinds, statuses)."""
+    _labels.update(labels)
+
+
+def label(key: object, namespace: str | None = None) -> str:
+    """The Polish label of a stored key (the key itself when none is known)."""
+    text = "" if key is None else str(key)
+    if namespace and f"{namespace}:{text}" in _labels:
+        return _labels[f"{namespace}:{text}"]
+    return _labels.get(text, text)
+
 
 def register(translations: dict[str, str]) -> None:
     """Add a feature's English rows (Polish source → English)."""

@@ -81,6 +81,7 @@ class Feature:
     start: Callable[[AppContext], Any] | None = None
     stop: Callable[[AppContext], Any] | None = None
     translations: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # stored key → Polish label
 
 
 def features() -> list[Feature]:

@@ -216,6 +216,7 @@ def create_app(ctx: AppContext) -> Starlette:
         if feat.templates:
             template_dirs.append(Path(feat.templates))
         i18n.register(feat.translations)
+        i18n.register_labels(feat.labels)
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(

@@ -6,15 +6,17 @@ Feature packages add their template folders through ``Feature.templates``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from babel.dates import format_date
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from itops import __version__
-from itops.i18n import format_day, format_local, translator
+from itops.i18n import format_day, format_local, label, translator
 
 # Polish names of the roles (translated at render like every other label).
 ROLE_NAMES = {
@@ -32,7 +34,27 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
     env = Environment(loader=loader, autoescape=select_autoescape(default=True), auto_reload=False)
     env.globals["version"] = __version__
     env.globals["role_names"] = ROLE_NAMES
+    env.filters["label"] = _label_filter
+    env.filters["date"] = _date_filter
     return env
+
+
+@pass_context
+def _date_filter(context: Any, value: object) -> str:
+    """A calendar day as the office writes it: "10.02.2026" (Polish), "10/02/2026" (English)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return str(context["local"](value, "short"))
+    if isinstance(value, date):
+        return format_date(value, "short", locale="en_GB" if context["lang"] == "en" else "pl")
+    return str(value)
+
+
+@pass_context
+def _label_filter(context: Any, key: object, namespace: str | None = None) -> str:
+    """``{{ a.status|label("asset_status") }}``: a stored key as words in the page's language."""
+    return str(context["_"](label(key, namespace)))
 
 
 def render(
