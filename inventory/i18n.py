@@ -143,6 +143,16 @@ TRANSLATIONS: dict[str, str] = {
     "karta obiegowa": "exit clearance card",
     "protokół zdawczo-odbiorczy": "handover protocol",
     "Zmiana sprzętu (#)": "Hardware change (#)",
+    "Protokoły napraw rodzaju „wymiana podzespołu” lub „ponowna instalacja systemu” z datą w roku (każdy protokół liczy się osobno) / sprzęt w użyciu 31 grudnia (kupiony najpóźniej tego dnia i niewycofany); cel: wskaźnik mniejszy niż": (  # noqa: E501
+        "Repair protocols of kind “component replacement” or “system reinstall” dated in "
+        "the year (each protocol counts) / equipment in service on 31 December (bought on "
+        "or before that day and not retired); target: ratio below"
+    ),
+    "Komputery kupione w roku (data lokalna, także wycofane później w tym roku) / komputery w użyciu 31 grudnia (kupione najpóźniej tego dnia i niewycofane); cel: wskaźnik co najmniej": (  # noqa: E501
+        "Computers bought in the year (local date, also those retired later in the year) / "
+        "computers in service on 31 December (bought on or before that day and not "
+        "retired); target: ratio at least"
+    ),
     "Ewidencja sprzętu": "Hardware inventory",
     "Protokoły napraw": "Repair protocols",
     "Pracownicy i karta obiegowa": "Staff and exit clearance",

@@ -7,7 +7,8 @@ formatted by Babel in the office's time zone: storage is UTC, the edges are loca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -119,6 +120,7 @@ EN: dict[str, str] = {
     "włączenie użytkownika": "user enabled",
     "zdjęcie blokady": "lockout lifted",
     "zmiana hasła": "password changed",
+    "rola": "role",
     "Błąd odczytu danych (szczegóły w dzienniku).": "Could not read the data (see the log).",
     "działa": "up",
     "ostrzeżenie": "warning",
@@ -157,7 +159,44 @@ _extra: dict[str, str] = {}
 
 # Internal keys ("in_use", "component_replacement") → the Polish words a reader sees.
 # A key may be namespaced ("asset_status:retired") where one word means two things.
-_labels: dict[str, str] = {}
+_labels: dict[str, str] = {
+    "status:OK": "w porządku",
+    "status:WARNING": "ostrzeżenie",
+    "status:CRITICAL": "błąd",
+    "status:UNKNOWN": "stan nieznany",
+    "board:OK": "działa",
+    "board:WARNING": "ostrzeżenie",
+    "board:CRITICAL": "awaria",
+    "board:UNKNOWN": "stan nieznany",
+}
+EN["w porządku"] = "OK"
+EN["błąd"] = "error"
+
+# Check summaries are written in English by the check kinds (logs, CLI, metrics);
+# the dashboard shows them in Polish through these (pattern, Polish template) rows.
+_summaries: dict[str, tuple[re.Pattern[str], str]] = {}
+
+
+def register_summaries(rows: Sequence[tuple[str, str]]) -> None:
+    """Add a feature's summary patterns: a full-match regex with named groups → Polish."""
+    for pattern, polish in rows:  # keyed by pattern: every app built registers again
+        _summaries[pattern] = (re.compile(pattern), polish)
+
+
+def summary(text: str, lang: str) -> str:
+    """A check summary in the reader's language; parts are split at "; " and the
+    first matching pattern of each part wins (unknown parts stay as they are)."""
+    if lang == "en" or not text:
+        return text
+    parts = []
+    for part in text.split("; "):
+        for pattern, polish in _summaries.values():
+            match = pattern.fullmatch(part)
+            if match:
+                part = polish.format(**match.groupdict())
+                break
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def register_labels(labels: dict[str, str]) -> None:

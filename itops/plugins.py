@@ -82,6 +82,7 @@ class Feature:
     stop: Callable[[AppContext], Any] | None = None
     translations: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # stored key → Polish label
+    summaries: Sequence[tuple[str, str]] = ()  # check summary regex → Polish template
 
 
 def features() -> list[Feature]:

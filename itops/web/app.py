@@ -217,6 +217,7 @@ def create_app(ctx: AppContext) -> Starlette:
             template_dirs.append(Path(feat.templates))
         i18n.register(feat.translations)
         i18n.register_labels(feat.labels)
+        i18n.register_summaries(feat.summaries)
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(

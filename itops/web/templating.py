@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from itops import __version__
-from itops.i18n import format_day, format_local, label, translator
+from itops.i18n import format_day, format_local, label, summary, translator
 
 # Polish names of the roles (translated at render like every other label).
 ROLE_NAMES = {
@@ -36,7 +36,14 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
     env.globals["role_names"] = ROLE_NAMES
     env.filters["label"] = _label_filter
     env.filters["date"] = _date_filter
+    env.filters["summary"] = _summary_filter
     return env
+
+
+@pass_context
+def _summary_filter(context: Any, text: object) -> str:
+    """A check's English summary ("connected in 1.3 ms") in the page's language."""
+    return summary("" if text is None else str(text), str(context["lang"]))
 
 
 @pass_context
