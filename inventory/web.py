@@ -248,7 +248,10 @@ async def asset_import(request: Request) -> Response:
     form = await request.form()
     upload = form.get("file")
     update = form.get("update") == "1"
-    raw = await upload.read() if isinstance(upload, UploadFile) else b""
+    try:
+        raw = await upload.read() if isinstance(upload, UploadFile) else b""
+    finally:
+        await form.close()  # the upload is spooled to a temporary file
     problems: list[str]
     if not raw:
         problems = ["Wybierz plik CSV."]

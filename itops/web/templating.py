@@ -10,13 +10,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from itops import __version__
-from itops.i18n import format_day, format_local, label, summary, translator
+from itops.i18n import (
+    format_day,
+    format_local,
+    format_short_day,
+    label,
+    summary,
+    translator,
+)
 
 # Polish names of the roles (translated at render like every other label).
 ROLE_NAMES = {
@@ -48,13 +54,13 @@ def _summary_filter(context: Any, text: object) -> str:
 
 @pass_context
 def _date_filter(context: Any, value: object) -> str:
-    """A calendar day as the office writes it: "10.02.2026" (Polish), "10/02/2026" (English)."""
+    """A calendar day as the office writes it: "05.02.2026" (Polish), "05/02/2026" (English)."""
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
         return str(context["local"](value, "short"))
     if isinstance(value, date):
-        return format_date(value, "short", locale="en_GB" if context["lang"] == "en" else "pl")
+        return format_short_day(value, str(context["lang"]))
     return str(value)
 
 

@@ -251,7 +251,7 @@ def test_csv_import_from_the_dashboard_adds_every_row(web: Browser, seeded: Daem
     form = web.page.locator("form[action='/inventory/import']")
     form.get_by_label("Plik CSV").set_input_files(str(upload))
     form.get_by_role("button", name="Importuj").click()
-    expect(web.page.get_by_role("status")).to_contain_text("Zaimportowano 2")
+    expect(web.page.get_by_role("status")).to_contain_text("Zaimportowano pozycji: 2")
     assert {"INV-TEST-0501", "INV-TEST-0502"} <= asset_numbers(seeded)
 
 
