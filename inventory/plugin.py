@@ -60,6 +60,12 @@ def _translations() -> dict[str, str]:
     return TRANSLATIONS
 
 
+def _labels() -> dict[str, str]:
+    from inventory.i18n import LABELS
+
+    return LABELS
+
+
 feature = Feature(
     name="inventory",
     models=["inventory.models"],
@@ -75,4 +81,5 @@ feature = Feature(
     collectors=_collectors,
     tiles=_tiles,
     translations=_translations(),
+    labels=_labels(),
 )

@@ -7,7 +7,9 @@ reason and writes nothing. Templates receive plain dataclasses or dicts, never O
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -44,7 +47,7 @@ from itops.context import AppContext
 from itops.db.models import Employee
 from itops.db.session import session_scope
 from itops.errors import ValidationError
-from itops.web.security import current_user, requires
+from itops.web.security import Endpoint, current_user, requires
 from itops.web.templating import render
 
 READ = (ADMIN, IT_OFFICER, AUDITOR)
@@ -146,6 +149,14 @@ def _holders(db: Session) -> dict[int, str]:
 
 @requires(*READ)
 async def asset_list(request: Request) -> Response:
+    imported = request.query_params.get("imported", "")
+    updated = request.query_params.get("updated", "")
+    done = (int(imported), int(updated or 0)) if imported.isdigit() and updated.isdigit() else None
+    return render(request, "inventory_list.html", {
+        **await _list_context(request), "imported": done})
+
+
+async def _list_context(request: Request) -> dict[str, Any]:
     ctx = _ctx(request)
     q = request.query_params.get("q", "").strip()
     category = request.query_params.get("category", "")
@@ -186,12 +197,85 @@ async def asset_list(request: Request) -> Response:
         }
 
     data = await _db(ctx, load)
-    return render(request, "inventory_list.html", {
+    return {
         **data, "q": q, "category": category, "status": status, "unit": unit,
         "units": ctx.settings.unit_names(),
         "categories": ASSET_CATEGORIES, "statuses": ASSET_STATUSES,
-        "can_write": _can_write(request),
-    })
+        "can_write": _can_write(request), "import_problems": None, "imported": None,
+        "import_max_mib": IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+
+
+# A 10,000-row inventory is about 2 MB; anything far larger is not an inventory file.
+IMPORT_MAX_BYTES = 8 * 1024 * 1024
+_ROW_RE = re.compile(r"^row (\d+)(?: \(([^)]*)\))?: (.*)$", re.DOTALL)
+
+
+def limit_body(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
+    """Refuse a request body above ``max_bytes`` with 413 before anything reads it.
+
+    Applied outside ``requires`` (whose CSRF check reads the whole body): the size is
+    judged from Content-Length, which browsers send with every form; a body without one
+    (chunked) is refused too. ``functools.wraps`` keeps ``itops_roles`` for the role matrix.
+    """
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def wrapper(request: Request) -> Response:
+            length = request.headers.get("content-length", "")
+            if not length.isdigit() or int(length) > max_bytes:
+                return render(request, "error.html", {
+                    "message": "Plik jest za duży.", "status": 413}, 413)
+            return await endpoint(request)
+
+        return wrapper
+
+    return decorate
+
+
+def import_problem_rows(problems: list[str]) -> list[dict[str, str]]:
+    """Split the importer's "row N (INV): reason" lines so the page can name each row."""
+    rows = []
+    for line in problems:
+        match = _ROW_RE.match(line)
+        if match:
+            rows.append({"row": match.group(1), "number": match.group(2) or "",
+                         "reason": match.group(3)})
+        else:
+            rows.append({"row": "", "number": "", "reason": line})
+    return rows
+
+
+@limit_body(IMPORT_MAX_BYTES)
+@requires(*WRITE)
+async def asset_import(request: Request) -> Response:
+    """The CLI's ``inventory import`` from the dashboard: the whole file or nothing."""
+    from inventory.importers import CsvRejected, import_inventory
+
+    ctx = _ctx(request)
+    form = await request.form()
+    upload = form.get("file")
+    update = form.get("update") == "1"
+    try:
+        raw = await upload.read() if isinstance(upload, UploadFile) else b""
+    finally:
+        await form.close()  # the upload is spooled to a temporary file
+    problems: list[str]
+    if not raw:
+        problems = ["Wybierz plik CSV."]
+    else:
+        try:
+            result = await _db(ctx, lambda db: import_inventory(
+                db, raw, _tz(ctx), ctx.clock.now(), _actor(request), update=update))
+        except CsvRejected as exc:
+            problems = exc.problems
+        else:
+            return RedirectResponse(
+                f"/inventory?imported={result.created}&updated={result.updated}",
+                status_code=303)
+    context = await _list_context(request)
+    context["import_problems"] = import_problem_rows(problems)
+    return render(request, "inventory_list.html", context, 400)
 
 
 def _asset_input(form: Any, inventory_no: str | None = None) -> ledger.AssetInput:
@@ -659,6 +743,7 @@ async def stock_action(request: Request) -> Response:
 def routes(ctx: AppContext) -> list[BaseRoute]:
     return [
         Route("/inventory", asset_list),
+        Route("/inventory/import", asset_import, methods=["POST"]),
         Route("/inventory/new", asset_new_form, methods=["GET"]),
         Route("/inventory/new", asset_new, methods=["POST"]),
         Route("/inventory/asset/{asset_id:int}", asset_page),

@@ -7,7 +7,8 @@ formatted by Babel in the office's time zone: storage is UTC, the edges are loca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -119,6 +120,7 @@ EN: dict[str, str] = {
     "włączenie użytkownika": "user enabled",
     "zdjęcie blokady": "lockout lifted",
     "zmiana hasła": "password changed",
+    "rola": "role",
     "Błąd odczytu danych (szczegóły w dzienniku).": "Could not read the data (see the log).",
     "działa": "up",
     "ostrzeżenie": "warning",
@@ -155,6 +157,60 @@ EN: dict[str, str] = {
 
 _extra: dict[str, str] = {}
 
+# Internal keys ("in_use", "component_replacement") → the Polish words a reader sees.
+# A key may be namespaced ("asset_status:retired") where one word means two things.
+_labels: dict[str, str] = {
+    "status:OK": "w porządku",
+    "status:WARNING": "ostrzeżenie",
+    "status:CRITICAL": "błąd",
+    "status:UNKNOWN": "stan nieznany",
+    "board:OK": "działa",
+    "board:WARNING": "ostrzeżenie",
+    "board:CRITICAL": "awaria",
+    "board:UNKNOWN": "stan nieznany",
+}
+EN["w porządku"] = "OK"
+EN["błąd"] = "error"
+
+# Check summaries are written in English by the check kinds (logs, CLI, metrics);
+# the dashboard shows them in Polish through these (pattern, Polish template) rows.
+_summaries: dict[str, tuple[re.Pattern[str], str]] = {}
+
+
+def register_summaries(rows: Sequence[tuple[str, str]]) -> None:
+    """Add a feature's summary patterns: a full-match regex with named groups → Polish."""
+    for pattern, polish in rows:  # keyed by pattern: every app built registers again
+        _summaries[pattern] = (re.compile(pattern), polish)
+
+
+def summary(text: str, lang: str) -> str:
+    """A check summary in the reader's language; parts are split at "; " and the
+    first matching pattern of each part wins (unknown parts stay as they are)."""
+    if lang == "en" or not text:
+        return text
+    parts = []
+    for part in text.split("; "):
+        for pattern, polish in _summaries.values():
+            match = pattern.fullmatch(part)
+            if match:
+                part = polish.format(**match.groupdict())
+                break
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def register_labels(labels: dict[str, str]) -> None:
+    """Add a feature's Polish labels of its stored keys (enum values, kinds, statuses)."""
+    _labels.update(labels)
+
+
+def label(key: object, namespace: str | None = None) -> str:
+    """The Polish label of a stored key (the key itself when none is known)."""
+    text = "" if key is None else str(key)
+    if namespace and f"{namespace}:{text}" in _labels:
+        return _labels[f"{namespace}:{text}"]
+    return _labels.get(text, text)
+
 
 def register(translations: dict[str, str]) -> None:
     """Add a feature's English rows (Polish source → English)."""
@@ -173,11 +229,28 @@ def _locale(lang: str) -> str:
     return "en_GB" if lang == "en" else lang
 
 
+# One way of writing times everywhere: "26.11.2026 14:05" (Polish), "26/11/2026 14:05"
+# (English); "medium" adds seconds, where the moment matters (audit log, "as of").
+_PATTERNS = {
+    ("pl", "short"): "dd.MM.yyyy HH:mm",
+    ("pl", "medium"): "dd.MM.yyyy HH:mm:ss",
+    ("en", "short"): "dd/MM/yyyy HH:mm",
+    ("en", "medium"): "dd/MM/yyyy HH:mm:ss",
+}
+_DAY_PATTERNS = {"pl": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
 def format_local(value: datetime | None, tz: str, lang: str, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the office's zone, e.g. "26 lis 2026, 15:49:53"."""
+    """A UTC datetime shown in the office's zone, e.g. "26.11.2026 15:49:53"."""
     if value is None:
         return "—"
-    return format_datetime(value.astimezone(ZoneInfo(tz)), fmt, locale=_locale(lang))
+    pattern = _PATTERNS.get(("en" if lang == "en" else "pl", fmt), fmt)
+    return format_datetime(value.astimezone(ZoneInfo(tz)), pattern, locale=_locale(lang))
+
+
+def format_short_day(value: date, lang: str) -> str:
+    """A calendar day: "05.05.2025" (Polish), "05/05/2025" (English)."""
+    return format_date(value, _DAY_PATTERNS["en" if lang == "en" else "pl"], locale=_locale(lang))
 
 
 def format_day(value: date, lang: str, fmt: str = "EEEE, d MMMM y") -> str:

@@ -81,6 +81,8 @@ class Feature:
     start: Callable[[AppContext], Any] | None = None
     stop: Callable[[AppContext], Any] | None = None
     translations: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # stored key → Polish label
+    summaries: Sequence[tuple[str, str]] = ()  # check summary regex → Polish template
 
 
 def features() -> list[Feature]:

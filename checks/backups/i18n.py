@@ -66,4 +66,6 @@ TRANSLATIONS: dict[str, str] = {
     "udany": "successful",
     "weryfikacja": "verification",
     "zgodnych": "compliant",
+    "plik": "file",
+    "sygnał z zadania (push)": "ping from the job (push)",
 }

@@ -154,4 +154,5 @@ feature = Feature(
     start=start,
     stop=stop,
     translations=TRANSLATIONS,
+    labels={"backup_kind:file": "plik", "backup_kind:push": "sygnał z zadania (push)"},
 )

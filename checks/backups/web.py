@@ -68,7 +68,7 @@ async def ping(request: Request) -> Response:
 def _local(ctx: AppContext, value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(ctx.settings.office.timezone)).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(ZoneInfo(ctx.settings.office.timezone)).strftime("%d.%m.%Y %H:%M")
 
 
 @requires(*READERS)

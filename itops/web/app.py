@@ -216,6 +216,8 @@ def create_app(ctx: AppContext) -> Starlette:
         if feat.templates:
             template_dirs.append(Path(feat.templates))
         i18n.register(feat.translations)
+        i18n.register_labels(feat.labels)
+        i18n.register_summaries(feat.summaries)
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(

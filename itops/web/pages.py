@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,12 +13,13 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from itops import auth
+from itops import auth, i18n
 from itops.auth import ADMIN, AUDITOR, MIN_PASSWORD_LENGTH, ROLES
 from itops.calendar import WEEKDAYS
 from itops.context import AppContext
 from itops.db.models import AuditLog, User
 from itops.db.session import session_scope
+from itops.i18n import translator
 from itops.plugins import Tile, features
 from itops.status import Status
 from itops.web import throttle
@@ -330,12 +332,33 @@ AUDIT_ACTIONS = {
     "password_changed": "zmiana hasła",
 }
 AUDIT_PAGE = 100
+_ROLE_SET = re.compile(r"\brole=(\w+)")
+_ROLE_CHANGE = re.compile(r"\brole (\w+) -> (\w+)")
+_KEY_CHANGE = re.compile(r"\b([a-z]+(?:_[a-z]+)*)→([a-z]+(?:_[a-z]+)*)\b")
+
+
+def readable_detail(detail: str, translate: Callable[[str], str]) -> str:
+    """An audit row's detail with stored keys (roles, outage causes) as words.
+
+    The row itself stays as written; only its display is translated.
+    """
+
+    def role(key: str) -> str:
+        return translate(ROLE_NAMES.get(key, key))
+
+    detail = _ROLE_SET.sub(lambda m: f"{translate('rola')}: {role(m[1])}", detail)
+    detail = _ROLE_CHANGE.sub(
+        lambda m: f"{translate('rola')}: {role(m[1])} → {role(m[2])}", detail)
+    return _KEY_CHANGE.sub(
+        lambda m: f"{translate(i18n.label(m[1], 'cause'))} → "
+                  f"{translate(i18n.label(m[2], 'cause'))}", detail)
 
 
 @requires(ADMIN, AUDITOR)
 async def audit_page(request: Request) -> Response:
     """Dziennik zdarzeń: the newest audit-log rows, one page at a time (read-only)."""
     ctx: AppContext = request.app.state.ctx
+    translate = translator(request.app.state.lang(request))
     before = request.query_params.get("before", "")
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PAGE + 1)
     if before.isdigit():
@@ -343,7 +366,8 @@ async def audit_page(request: Request) -> Response:
     with session_scope(ctx.sessions) as db:
         rows = [
             {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
-             "label": AUDIT_ACTIONS.get(r.action, r.action), "detail": r.detail,
+             "label": AUDIT_ACTIONS.get(r.action) or i18n.label(r.action, "audit"),
+             "detail": readable_detail(r.detail or "", translate),
              "remote_addr": r.remote_addr}
             for r in db.scalars(query)
         ]

@@ -135,11 +135,14 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
                 return _error(request, 401, "Zaloguj się, aby otworzyć tę stronę.")
             if user.role not in roles:
                 return _error(request, 403, "Brak uprawnień do tej strony.")
-            if request.method not in SAFE_METHODS and not await csrf_ok(request):
-                return _error(
-                    request, 403, "Sesja wygasła lub formularz jest nieważny. Spróbuj ponownie."
-                )
-            return await endpoint(request)
+            try:
+                if request.method not in SAFE_METHODS and not await csrf_ok(request):
+                    return _error(
+                        request, 403, "Sesja wygasła lub formularz jest nieważny. Spróbuj ponownie."
+                    )
+                return await endpoint(request)
+            finally:
+                await request.close()  # uploaded files are spooled to temporary files
 
         wrapper.itops_roles = roles  # type: ignore[attr-defined]
         return wrapper

@@ -6,15 +6,23 @@ Feature packages add their template folders through ``Feature.templates``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from itops import __version__
-from itops.i18n import format_day, format_local, translator
+from itops.i18n import (
+    format_day,
+    format_local,
+    format_short_day,
+    label,
+    summary,
+    translator,
+)
 
 # Polish names of the roles (translated at render like every other label).
 ROLE_NAMES = {
@@ -32,7 +40,34 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
     env = Environment(loader=loader, autoescape=select_autoescape(default=True), auto_reload=False)
     env.globals["version"] = __version__
     env.globals["role_names"] = ROLE_NAMES
+    env.filters["label"] = _label_filter
+    env.filters["date"] = _date_filter
+    env.filters["summary"] = _summary_filter
     return env
+
+
+@pass_context
+def _summary_filter(context: Any, text: object) -> str:
+    """A check's English summary ("connected in 1.3 ms") in the page's language."""
+    return summary("" if text is None else str(text), str(context["lang"]))
+
+
+@pass_context
+def _date_filter(context: Any, value: object) -> str:
+    """A calendar day as the office writes it: "05.02.2026" (Polish), "05/02/2026" (English)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return str(context["local"](value, "short"))
+    if isinstance(value, date):
+        return format_short_day(value, str(context["lang"]))
+    return str(value)
+
+
+@pass_context
+def _label_filter(context: Any, key: object, namespace: str | None = None) -> str:
+    """``{{ a.status|label("asset_status") }}``: a stored key as words in the page's language."""
+    return str(context["_"](label(key, namespace)))
 
 
 def render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 
@@ -63,7 +64,7 @@ async def test_an_it_officer_adds_an_asset_and_sees_its_history(
         "model": "T14", "purchase_date": "2026-03-02", "unit_id": "office", "status": "in_use",
     })
     assert status == 200, body
-    assert "INV-TEST-0100" in body and "purchased" in body
+    assert "INV-TEST-0100" in body and "zakup" in body  # the ledger event, in Polish
     status, body = await http.get("/inventory?q=T14")
     assert status == 200 and "INV-TEST-0100" in body
 
@@ -213,3 +214,79 @@ async def test_a_discovered_host_is_confirmed_with_an_inventory_number(
         from inventory.kpi import purchases_kpi
 
         assert purchases_kpi(db, ctx.settings, 2026).count == 1
+
+
+IMPORT_HEADER = (
+    "inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;price;"
+    "location;holder;status;retired_date\n"
+)
+
+
+async def _upload(http: Client, body: bytes, csrf: str | None = None) -> tuple[int, str]:
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", http.csrf if csrf is None else csrf)
+    form.add_field("file", io.BytesIO(body), filename="ewidencja.csv", content_type="text/csv")
+    async with http.session.post(http.base + "/inventory/import", data=form) as r:
+        return r.status, await r.text()
+
+
+def _numbers(ctx: AppContext) -> set[str]:
+    with session_scope(ctx.sessions) as db:
+        return {str(n) for n in db.scalars(select(Asset.inventory_no))}
+
+
+async def test_a_dashboard_csv_with_a_bad_row_names_it_and_imports_nothing(
+    ctx: AppContext, http: Client
+) -> None:
+    _user(ctx, "informatyk", "it_officer")
+    await http.login("informatyk")
+    body = (IMPORT_HEADER
+            + "INV-TEST-0701;desktop;Dell;A;SN-TEST-0701;2026-01-05;FV/1;100;p. 1;;in_use;\n"
+            + "INV-TEST-0702;desktop;Dell;A;SN-TEST-0702;2026-13-05;FV/1;100;p. 1;;in_use;\n")
+    status, page = await _upload(http, body.encode())
+    assert status == 400
+    assert "Wiersz 3 (INV-TEST-0702)" in page and "Wiersz 2" not in page
+    assert not {"INV-TEST-0701", "INV-TEST-0702"} & _numbers(ctx)
+
+
+async def test_a_dashboard_csv_import_adds_every_row_with_the_cli_importer(
+    ctx: AppContext, http: Client
+) -> None:
+    _user(ctx, "informatyk", "it_officer")
+    await http.login("informatyk")
+    body = IMPORT_HEADER + "INV-TEST-0703;laptop;Lenovo;T14;SN-TEST-0703;2026-01-05;FV/2;4000,50;" \
+        "p. 2;;in_use;\n"
+    status, page = await _upload(http, body.encode())
+    assert status == 200 and "Zaimportowano pozycji: 1" in page
+    assert "INV-TEST-0703" in _numbers(ctx)
+
+
+async def test_a_dashboard_csv_import_without_the_csrf_token_is_refused(
+    ctx: AppContext, http: Client
+) -> None:
+    _user(ctx, "informatyk", "it_officer")
+    await http.login("informatyk")
+    body = IMPORT_HEADER + "INV-TEST-0704;laptop;Lenovo;T14;;2026-01-05;FV/2;1;p. 2;;in_use;\n"
+    status, _ = await _upload(http, body.encode(), csrf="forged")
+    assert status == 403
+    assert "INV-TEST-0704" not in _numbers(ctx)
+
+
+async def test_a_dashboard_csv_above_the_size_cap_is_refused_unread(
+    ctx: AppContext, http: Client
+) -> None:
+    from inventory.web import IMPORT_MAX_BYTES
+
+    _user(ctx, "informatyk", "it_officer")
+    await http.login("informatyk")
+    status, page = await _upload(http, IMPORT_HEADER.encode() + b"x" * IMPORT_MAX_BYTES)
+    assert status == 413 and "za duży" in page
+
+
+async def test_an_auditor_cannot_import_a_csv(ctx: AppContext, http: Client) -> None:
+    _user(ctx, "audytor", "auditor")
+    await http.login("audytor")
+    body = IMPORT_HEADER + "INV-TEST-0705;laptop;Lenovo;T14;;2026-01-05;FV/2;1;p. 2;;in_use;\n"
+    status, _ = await _upload(http, body.encode())
+    assert status == 403
+    assert "INV-TEST-0705" not in _numbers(ctx)

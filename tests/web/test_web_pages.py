@@ -46,7 +46,7 @@ async def test_status_board_shows_state_since_and_latency_in_polish(
     await client.login(users["it_officer"])
     html = (await client.get("/")).text
     assert "awaria" in html and "działa" in html
-    assert "26 lis 2026, 10:30:00" in html  # 09:30 UTC shown in Europe/Warsaw
+    assert "26.11.2026 10:30:00" in html  # 09:30 UTC shown in Europe/Warsaw
     assert "12 ms" in html
     assert "Szkoła Testowa nr 1" in html
     problems = html.split('id="problems-h"')[1].split("</section>")[0]

@@ -32,6 +32,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // a print button only where a script can press it (hidden in the HTML otherwise)
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
     if (document.querySelector("[data-refresh]")) { window.setInterval(refresh, REFRESH_MS); }
   });
 })();
