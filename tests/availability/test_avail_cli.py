@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import write_config
 from sqlalchemy import func, select
 
 from checks.models import Outage, OutageReclassification
 from itops.cli import main
 from itops.db.session import make_engine, make_sessionmaker, session_scope
+from tests.conftest import write_config
 
 CHECKS = """
 [[checks]]

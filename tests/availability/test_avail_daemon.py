@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import free_port, make_settings
 from sqlalchemy import select
 
 from checks.models import Outage, ProbeResultRow
@@ -14,6 +13,7 @@ from itops.context import AppContext
 from itops.daemon import Daemon
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from itops.sdnotify import Notifier
+from tests.conftest import free_port, make_settings
 
 
 async def test_daemon_stores_a_confirmed_outage_and_flushes_on_stop(

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_settings
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.models import Outage
@@ -22,6 +21,7 @@ from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from itops.errors import ValidationError
 from itops.outages import reclassify
+from tests.conftest import make_settings
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 LATER = datetime(2027, 6, 1, tzinfo=UTC)

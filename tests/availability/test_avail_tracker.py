@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import make_settings
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +16,7 @@ from itops.db.session import make_engine, make_sessionmaker, session_scope
 from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
 from itops.outages import OutageTracker, prune
 from itops.status import ProbeResult, Status
+from tests.conftest import make_settings
 
 T0 = datetime(2026, 3, 10, 9, 0, 7, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

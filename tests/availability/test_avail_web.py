@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 import uvicorn
-from conftest import free_port, make_settings
 
 from checks.models import Outage, OutageReclassification
 from checks.plugin import tracker
@@ -20,6 +19,7 @@ from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.status import Measurement, ProbeResult, Status
 from itops.web.app import create_app
+from tests.conftest import free_port, make_settings
 
 PASSWORD = "haslo-testowe-123"  # noqa: S105
 

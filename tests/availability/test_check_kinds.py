@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from avail_helpers import DnsServer, Pki, make_pki
-from conftest import free_port
 
 from itops.check import Check
 from itops.clock import SystemClock
@@ -23,6 +21,8 @@ from itops.config import CheckConfig, validate
 from itops.registry import CHECK_KINDS, check_class, options_model
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
+from tests.availability.avail_helpers import DnsServer, Pki, make_pki
+from tests.conftest import free_port
 
 OFFICE = {"name": "Urząd Testowy"}
 

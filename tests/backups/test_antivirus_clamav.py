@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from backup_support import settings_with
 
 from checks.clamav import ClamavCheck, parse_header, parse_sigtool_info, parse_version_reply
 from itops.clock import FixedClock, SystemClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
+from tests.backups.backup_support import settings_with
 
 pytestmark = pytest.mark.slow
 

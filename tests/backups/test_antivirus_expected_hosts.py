@@ -32,11 +32,11 @@ def test_compliant_ratio_metric_counts_the_inventory_computers_in_service(
     ctx: AppContext,
 ) -> None:
     """A computer in service that never reported pulls the ratio down; a printer does not."""
-    from backup_support import agent_report
     from prometheus_client import CollectorRegistry, generate_latest
 
     from checks.backups.metrics import BackupCollector
     from checks.backups.service import service
+    from tests.backups.backup_support import agent_report
 
     with session_scope(ctx.sessions) as db:
         asset(db, "INV-TEST-0001", hostname="pc-test-01")

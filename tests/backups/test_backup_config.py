@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from backup_support import OFFICE, settings_with
 
 from itops.config import validate
 from itops.errors import ConfigError
+from tests.backups.backup_support import OFFICE, settings_with
 
 
 def problems(**sections: object) -> str:

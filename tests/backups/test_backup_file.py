@@ -8,12 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from backup_support import NOW, backup
 
 from checks.backup_file import FileBackupCheck
 from itops.clock import FixedClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
+from tests.backups.backup_support import NOW, backup
 
 
 def write(path: Path, size: int, age: timedelta) -> Path:

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backup_support import backup
 
 from checks.backup_borg import BorgBackupCheck
 from checks.backup_restic import ResticBackupCheck
 from itops.clock import FixedClock, SystemClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
+from tests.backups.backup_support import backup
 
 pytestmark = pytest.mark.slow
 
@@ -259,9 +259,8 @@ async def test_missing_binary_is_unknown_with_a_hint(borg_repo: Path) -> None:
 async def test_restic_verification_rotates_data_subsets_on_its_own_schedule(
     ctx: object, restic_repo: Path
 ) -> None:
-    from backup_support import settings_with
-
     from checks.backups.service import service
+    from tests.backups.backup_support import settings_with
 
     app: Any = ctx
     app.settings = settings_with(

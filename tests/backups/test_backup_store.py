@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backup_support import PUSH_TOKEN, agent_report, settings_with
 from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import func, select
 
@@ -27,6 +26,7 @@ from itops.db.session import session_scope
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.status import Measurement, ProbeResult, Status
+from tests.backups.backup_support import PUSH_TOKEN, agent_report, settings_with
 
 
 def configure(ctx: AppContext, **sections: Any) -> None:

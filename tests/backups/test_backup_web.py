@@ -11,7 +11,6 @@ from typing import Any
 import aiohttp
 import pytest
 import uvicorn
-from backup_support import PUSH_TOKEN, settings_with
 from sqlalchemy import func, select
 
 from checks.backups.models import BackupPing, RestoreTest
@@ -21,6 +20,7 @@ from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.status import Status
 from itops.web.app import create_app
+from tests.backups.backup_support import PUSH_TOKEN, settings_with
 
 PASSWORD = "haslo-testowe-123"
 
@@ -33,7 +33,7 @@ class Server:
 
 @pytest.fixture
 async def server(ctx: AppContext) -> AsyncIterator[Server]:
-    from conftest import free_port
+    from tests.conftest import free_port
 
     ctx.settings = settings_with(
         ctx.settings.storage.url,

@@ -7,8 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from backup_support import settings_with
-from conftest import write_config
 
 from checks.backups.kinds import BACKUP_KINDS, backup_class, clamav_class
 from checks.backups.plugin import feature, jobs
@@ -21,6 +19,8 @@ from itops.context import AppContext
 from itops.daemon import _call
 from itops.plugins import features
 from itops.status import Status
+from tests.backups.backup_support import settings_with
+from tests.conftest import write_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "itops.example.toml"
 
@@ -141,11 +141,11 @@ async def test_running_daemon_looks_at_backups_and_answers_pings(
     import asyncio
 
     import aiohttp
-    from backup_support import PUSH_TOKEN
-    from conftest import free_port
 
     from itops.daemon import Daemon
     from itops.sdnotify import Notifier
+    from tests.backups.backup_support import PUSH_TOKEN
+    from tests.conftest import free_port
 
     port = free_port()
     ctx.settings = settings_with(

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import T0, Office
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from inventory.register import chain, service
 from inventory.register.models import RegisterEntry, RegisterRead
 from itops.db.session import session_scope
+from tests.register.conftest import T0, Office
 
 TRIGGERS = {
     "sqlite": [

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Office
 from sqlalchemy import select, text
 
 from inventory.register.models import RegisterEntry, RegisterRead
 from itops.cli import main
 from itops.db.session import session_scope
+from tests.register.conftest import Office
 
 
 def write_config(path: Path, db_url: str) -> Path:

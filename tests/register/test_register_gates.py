@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import Office
 from sqlalchemy import func, select
 
 from inventory.register import service
@@ -13,6 +12,7 @@ from inventory.register.chain import verify
 from inventory.register.models import RegisterEntry
 from itops.db.session import session_scope
 from itops.errors import PermissionDenied, ValidationError
+from tests.register.conftest import Office
 
 REVOKED_AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import T0, Office
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -14,6 +13,7 @@ from inventory.register import chain, retention
 from inventory.register.models import RegisterEntry
 from itops.db.models import Employee
 from itops.db.session import session_scope
+from tests.register.conftest import T0, Office
 
 OLD = datetime(2015, 3, 2, 8, 0, tzinfo=UTC)  # recorded long before a 10-year cut
 

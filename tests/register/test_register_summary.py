@@ -7,12 +7,12 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from conftest import Office
 from sqlalchemy import text
 
 from inventory.register.plugin import write_anchor_job
 from inventory.register.public import RegisterSummary, annual_summary
 from itops.db.session import session_scope
+from tests.register.conftest import Office
 
 
 def _summary(office: Office, year: int = 2026) -> RegisterSummary:

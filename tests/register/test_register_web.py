@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 import uvicorn
-from conftest import LOGINS, PASSWORD, Office, free_port
 from sqlalchemy import func, select
 
 from inventory.register.models import RegisterEntry, RegisterRead
 from itops.db.session import session_scope
 from itops.web.app import create_app
+from tests.register.conftest import LOGINS, PASSWORD, Office, free_port
 
 MO, AUD, ADM = "monitoring_officer", "auditor", "admin"
 # Every route the register adds, with the roles that may use it. Anything else: 403.
