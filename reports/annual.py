@@ -346,9 +346,9 @@ def conclusions(data: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     av = kpi["availability"]
-    text = _("Dostępność systemów w godzinach pracy urzędu wyniosła {value} przy celu {target}").format(
-        value=f.pct_floor(av["availability"]), target=f.target(av["target"])
-    )
+    text = _(
+        "Dostępność systemów w godzinach pracy urzędu wyniosła {value} przy celu {target}"
+    ).format(value=f.pct_floor(av["availability"]), target=f.target(av["target"]))
     if av["met"]:
         text += _(": cel został osiągnięty.")
     else:
