@@ -314,6 +314,14 @@ class Fmt:
             return "—"
         return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
 
+    def span(self, start: str, end: str | None) -> str:
+        """``2026-03-10 08:00 – 09:15`` (the end's date only when it differs)."""
+        first = self.when(start)
+        if not end:
+            return f"{first} – {self._('trwa')}"
+        last = self.when(end)
+        return f"{first} – {last[11:] if last[:10] == first[:10] else last}"
+
     def yesno(self, value: bool | None) -> str:
         if value is None:
             return self._("brak danych")
