@@ -98,16 +98,16 @@ def main() -> None:
         print(f"setup: {args.checks} checks, {args.assets} assets, {args.outages} outages "
               f"in {time.perf_counter() - t0:.1f} s")
         now = datetime.now(UTC)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with session_scope(app.sessions) as db:
             data = collect(db, app.settings, YEAR, now)
-        t_collect = time.perf_counter() - t0
+        t_collect, c_collect = time.perf_counter() - t0, time.process_time() - c0
         from reports.annual import conclusions
 
         data["conclusions"] = conclusions(data, "pl")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         html = render_html(data, "pl", now, TZ)
-        t_html = time.perf_counter() - t0
+        t_html, c_html = time.perf_counter() - t0, time.process_time() - c0
         t0, c0 = time.perf_counter(), time.process_time()
         pdf = render_pdf(html)
         t_pdf, c_pdf = time.perf_counter() - t0, time.process_time() - c0
@@ -122,15 +122,21 @@ def main() -> None:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in out.iterdir():
                 (args.keep / path.name).write_bytes(path.read_bytes())
-        pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+        (folder / "bench.pdf").write_bytes(pdf)
+        info = subprocess.run(["pdfinfo", str(folder / "bench.pdf")], capture_output=True,
+                              text=True, check=False).stdout
+        pages = next((line.split()[-1] for line in info.splitlines()
+                      if line.startswith("Pages:")), "?")
         print(f"outages listed in the report: {len(data['availability']['outages'])}")
-        print(f"collect (all numbers):  {t_collect:6.2f} s")
-        print(f"render HTML:            {t_html:6.2f} s  ({len(html) / 1e6:.1f} MB)")
+        print(f"collect (all numbers):  {t_collect:6.2f} s  (CPU {c_collect:.2f} s)")
+        print(f"render HTML:            {t_html:6.2f} s  (CPU {c_html:.2f} s; "
+              f"{len(html) / 1e6:.1f} MB)")
         print(f"render PDF (WeasyPrint): {t_pdf:6.2f} s  (CPU {c_pdf:.2f} s; "
               f"{len(pdf) / 1e6:.1f} MB, {pages} pages)")
-        total = t_collect + t_html + t_pdf
-        print(f"HTML + PDF in process:  {total:6.2f} s  (goal < 10 s: "
-              f"{'met' if total < 10 else 'NOT met'})")
+        total, cpu = t_collect + t_html + t_pdf, c_collect + c_html + c_pdf
+        print(f"HTML + PDF in process:  {total:6.2f} s wall, {cpu:.2f} s CPU (goal < 10 s: "
+              f"{'met' if total < 10 else 'NOT met'} by wall time, "
+              f"{'met' if cpu < 10 else 'NOT met'} by CPU time)")
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"itops report annual (subprocess, incl. start-up): {t_cli:6.2f} s")
 

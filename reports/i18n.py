@@ -107,6 +107,12 @@ TRANSLATIONS: dict[str, str] = {
     "Początek – koniec": "Start – end",
     "Min. w godz. pracy": "Min. in working hours",
     "liczony": "counted",
+    "nieliczony": "not counted",
+    "Każdy wiersz: początek – koniec (czas lokalny), minuty w godzinach pracy, przyczyna, czy "
+    "liczony do wskaźnika, uwagi.": (
+        "Each line: start – end (local time), minutes in working hours, cause, whether it "
+        "counts for the indicator, notes."
+    ),
     "Koniec": "End",
     "Minuty w godzinach pracy": "Minutes in working hours",
     "Przyczyna": "Cause",
