@@ -31,7 +31,7 @@ from itops import __version__
 from itops.config import Settings
 from itops.db.session import session_scope
 from reports.charts import bar_chart
-from reports.i18n import TRANSLATIONS
+from reports.i18n import REPORT
 from reports.kpi import kpi_object, year_availability
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def file_stem(year: int) -> str:
 def translator(lang: str) -> Callable[[str], str]:
     if lang != "en":
         return lambda text: text
-    return lambda text: TRANSLATIONS.get(text, text)
+    return lambda text: REPORT.get(text, text)
 
 
 # --- numbers -------------------------------------------------------------------------------

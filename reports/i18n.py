@@ -1,7 +1,9 @@
-"""English for the reports feature: the annual report and the Raporty page.
+"""English for the reports feature: the Raporty page and the annual report.
 
-Source strings are Polish; the report uses this table directly (``annual.translator``),
-the dashboard through ``Feature.translations``.
+Source strings are Polish. ``TRANSLATIONS`` (the page) is registered with the dashboard
+through ``Feature.translations``; ``REPORT`` is used only by ``annual.translator``, so a
+report word ("awaria" as an outage cause) never changes a dashboard label ("awaria" as
+a status).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ TRANSLATIONS: dict[str, str] = {
         "The report computes the indicators exactly as the itops kpi command does: the same "
         "numbers in HTML, PDF and JSON."
     ),
-    "Plik": "File",
-    # --- the report ---
+    "Wygenerowano": "Generated",
+}
+
+REPORT: dict[str, str] = {
     "Raport jakości": "Quality report",
     "Raport jakości za rok": "Quality report for the year",
     "Urząd": "Office",
