@@ -50,8 +50,9 @@ def register(group: click.Group) -> None:
 
 
 @click.command("availability")
-@click.option("--from", "first", required=True, help="First local date (e.g. 2026-01-01).")
-@click.option("--to", "until", required=True, help="Local date after the last (exclusive).")
+@click.option("--from", "first", default=None, help="First local date (e.g. 2026-01-01).")
+@click.option("--to", "until", default=None, help="Local date after the last (exclusive).")
+@click.option("--year", type=int, default=None, help="A calendar year (instead of --from/--to).")
 @click.option("--check", default=None, help="Only this check.")
 @click.option("--unit", default=None, help="Only the checks of this unit; its own figure.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -59,8 +60,9 @@ def register(group: click.Group) -> None:
 @pass_ctx
 def availability_cmd(
     ctx: Ctx,
-    first: str,
-    until: str,
+    first: str | None,
+    until: str | None,
+    year: int | None,
     check: str | None,
     unit: str | None,
     as_json: bool,
@@ -70,7 +72,14 @@ def availability_cmd(
     from itops.availability import compute
     from itops.db.session import session_scope
 
-    start, end = _date(first, "--from"), _date(until, "--to")
+    if year is not None:
+        if first is not None or until is not None:
+            raise ValidationError("give either --year or --from and --to")
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    elif first is None or until is None:
+        raise ValidationError("give --year, or both --from and --to")
+    else:
+        start, end = _date(first, "--from"), _date(until, "--to")
     app = _app(ctx)
     with session_scope(app.sessions) as db:
         report = compute(

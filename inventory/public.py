@@ -9,30 +9,54 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from inventory.kpi import PurchasesKpi, RepairsKpi, in_service, purchases_kpi, repairs_kpi
+from inventory.kpi import (
+    PurchasesKpi,
+    RepairsKpi,
+    in_service,
+    kpi_json,
+    purchases_kpi,
+    repairs_kpi,
+)
 from inventory.ledger import lifecycles
-from inventory.models import Asset, EmployeeProfile, Training, TrainingParticipant
+from inventory.models import (
+    Asset,
+    EmployeeProfile,
+    RepairProtocol,
+    Training,
+    TrainingParticipant,
+)
 from itops.config import Settings
 
 __all__ = [
     "AgeBucket",
     "OsSupport",
+    "ProtocolRow",
     "PurchasesKpi",
     "RepairsKpi",
     "TrainingCounts",
     "active_computer_hostnames",
     "fleet_age_distribution",
+    "kpi_year",
     "monitoring_notice_date",
     "os_support_status",
+    "purchase_documents",
     "purchases_kpi",
+    "repair_protocols",
     "repairs_kpi",
     "training_counts",
 ]
+
+
+def kpi_year(session: Session, settings: Settings, year: int) -> dict[str, Any]:
+    """KPIs 2 and 3 of ``year`` as JSON (``repairs``, ``purchases``): what ``itops kpi`` prints."""
+    data = kpi_json(session, settings, year)
+    return {"repairs": data["repairs"], "purchases": data["purchases"]}
 
 
 def active_computer_hostnames(session: Session, settings: Settings, on: date) -> list[str]:
@@ -147,3 +171,53 @@ def monitoring_notice_date(session: Session, employee_id: int) -> date | None:
     """When the employee got the written notice of monitoring (for the §82 register)."""
     profile = session.get(EmployeeProfile, employee_id)
     return profile.monitoring_notice_on if profile else None
+
+
+@dataclass(frozen=True)
+class ProtocolRow:
+    """A repair protocol dated in a year and whether KPI 2 counts it (for the annual report)."""
+
+    number: str
+    repaired_on: date
+    inventory_no: str | None
+    category: str
+    kind: str
+    counted: bool
+
+
+def repair_protocols(session: Session, settings: Settings, year: int) -> list[ProtocolRow]:
+    """Every protocol dated in ``year``; ``counted`` is taken from ``repairs_kpi`` itself.
+
+    Why: the report lists counted and not counted protocols, and must not decide a second
+    way which ones KPI 2 counts.
+    """
+    counted = {p.number for p in repairs_kpi(session, settings, year).protocols}
+    rows = session.execute(
+        select(
+            RepairProtocol.number, RepairProtocol.repaired_on, Asset.inventory_no,
+            Asset.category, RepairProtocol.kind,
+        )
+        .join(Asset, Asset.id == RepairProtocol.asset_id)
+        .where(RepairProtocol.repaired_on >= date(year, 1, 1))
+        .where(RepairProtocol.repaired_on <= date(year, 12, 31))
+        .order_by(RepairProtocol.repaired_on, RepairProtocol.number)
+    ).all()
+    return [
+        ProtocolRow(number, on, no, category, kind, number in counted)
+        for number, on, no, category, kind in rows
+    ]
+
+
+def purchase_documents(session: Session, inventory_nos: list[str]) -> dict[str, str]:
+    """The purchase document (invoice, contract) of each asset, by inventory number."""
+    out: dict[str, str] = {}
+    for start in range(0, len(inventory_nos), 500):
+        chunk = inventory_nos[start : start + 500]
+        for no, doc in session.execute(
+            select(Asset.inventory_no, Asset.purchase_document).where(
+                Asset.inventory_no.in_(chunk)
+            )
+        ):
+            if no is not None:
+                out[no] = doc or ""
+    return out

@@ -683,6 +683,17 @@ class Inventory(Model):
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
 
 
+class Report(Model):
+    """``[report]``: the annual quality report's signatures and where the dashboard keeps it.
+
+    The process owner and organisational unit are ``[office]`` keys (the process card).
+    """
+
+    prepared_by: str = ""
+    approved_by: str = ""
+    output_dir: Path = Path("/var/lib/itops/reports")
+
+
 class Settings(Model):
     """The whole config file. Every section but ``[office]`` is optional."""
 
@@ -704,6 +715,8 @@ class Settings(Model):
     # inventory feature
     kpi: Kpi = Field(default_factory=Kpi)
     inventory: Inventory = Field(default_factory=Inventory)
+    # reports feature
+    report: Report = Field(default_factory=Report)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

@@ -1,11 +1,9 @@
-"""The commands as an office runs them: itops kpi, inventory import/export, clearance."""
+"""The commands as an office runs them: inventory import/export, clearance (kpi: tests/reports)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 from inventory import clearance
@@ -13,7 +11,7 @@ from inventory.web import add_employee
 from itops.context import AppContext
 from itops.db.session import session_scope
 from tests.conftest import write_config
-from tests.inventory.helpers import NOW, asset, protocol
+from tests.inventory.helpers import NOW, asset
 
 ITOPS = str(Path(sys.executable).parent / "itops")
 
@@ -21,28 +19,6 @@ ITOPS = str(Path(sys.executable).parent / "itops")
 def itops(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ITOPS, "--config", str(cfg), *args], capture_output=True, text=True,
                           timeout=120, check=False)
-
-
-def test_kpi_json_has_the_documented_shape_and_the_lists(
-    ctx: AppContext, tmp_path: Path
-) -> None:
-    with session_scope(ctx.sessions) as db:
-        for i in range(1, 5):
-            asset(db, f"INV-TEST-{i:04d}", bought=date(2026, 2, i))
-        protocol(db, "PN/1/2026", date(2026, 5, 5), "INV-TEST-0001")
-    cfg = write_config(tmp_path / "itops.toml", ctx.settings.storage.url)
-    done = itops(cfg, "kpi", "--year", "2026", "--json")
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    rep, pur = data["repairs"], data["purchases"]
-    assert {k: rep[k] for k in ("count", "equipment", "ratio", "target", "met")} == {
-        "count": 1, "equipment": 4, "ratio": 0.25, "target": 0.1, "met": False}
-    assert {k: pur[k] for k in ("count", "computers", "ratio", "target", "met")} == {
-        "count": 4, "computers": 4, "ratio": 1.0, "target": 0.15, "met": True}
-    assert [p["number"] for p in rep["protocols"]] == ["PN/1/2026"]
-    assert len(pur["purchased_list"]) == 4
-    text = itops(cfg, "kpi", "--year", "2026")
-    assert "KPI 2: repair protocols" in text.stdout and "PN/1/2026" in text.stdout
 
 
 def test_import_cli_rejects_the_file_naming_the_row_and_exits_2(
