@@ -29,6 +29,7 @@ FEATURES: tuple[str, ...] = (
     "inventory.plugin",
     "inventory.register.plugin",
     "itops.notifications.plugin",
+    "reports.demo_plugin",
 )
 
 

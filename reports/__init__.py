@@ -1,0 +1,1 @@
+"""Annual quality report and the demo office."""
