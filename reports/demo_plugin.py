@@ -27,7 +27,7 @@ def demo_seed(ctx: Ctx, year: int | None, if_empty: bool) -> None:
     from zoneinfo import ZoneInfo
 
     from itops.db.session import session_scope
-    from reports.demo import default_year, in_use, seed
+    from reports.demo import default_year, in_use, missing_checks, seed
 
     app = ctx.app()
     with session_scope(app.sessions) as db:
@@ -35,6 +35,11 @@ def demo_seed(ctx: Ctx, year: int | None, if_empty: bool) -> None:
     if used and if_empty:
         click.echo("itops: the database is not empty; DEMO data not seeded "
                    f"(has {', '.join(used)})")
+        return
+    missing = missing_checks(app.settings)
+    if missing and if_empty:
+        click.echo("itops: the config lacks the DEMO checks (" + ", ".join(missing)
+                   + "); DEMO data not seeded")
         return
     tz = ZoneInfo(app.settings.office.timezone)
     chosen = year if year is not None else default_year(app.clock.now(), tz)

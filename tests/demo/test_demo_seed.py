@@ -282,3 +282,14 @@ def test_seed_without_the_demo_checks_refuses(
     code, output = _itops(capsys, config, "demo", "seed", "--year", str(YEAR))
     assert code == 2
     assert "demo-poczta" in output
+
+
+def test_seed_if_empty_without_the_demo_checks_skips(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import write_config
+
+    config = write_config(tmp_path / f"{uuid.uuid4().hex}.toml", db_url)
+    code, output = _itops(capsys, config, "demo", "seed", "--if-empty")
+    assert code == 0
+    assert "lacks the DEMO checks" in output and "not seeded" in output
