@@ -541,7 +541,7 @@ def _serial_of(world: _World, host: str) -> str:
 
 def _backups(db: Session, world: _World, out: SeedSummary) -> None:
     """A daily look per configured backup, weekly verification, one bad spell each, tests."""
-    from checks.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT
+    from checks.backup_base import VERIFY_AT
     from checks.backups.kinds import VERIFIED_KINDS
     from checks.backups.store import add_restore_test, record_backup, record_ping
 
@@ -570,7 +570,7 @@ def _backups(db: Session, world: _World, out: SeedSummary) -> None:
             near = abs((day - outage_from).days) <= outage_days + 2
             if not (near or day > recent or day.weekday() == 0 or day.day == 1):
                 continue
-            _look(db, cfg, look, last_success, size, broken, record_backup, LAST_SUCCESS, SIZE)
+            _look(db, cfg, look, last_success, size, broken)
             out.backup_looks += 1
             if cfg.kind in VERIFIED_KINDS and day.weekday() == 6 and not broken:
                 verified = world.local(day, 5)
@@ -600,17 +600,22 @@ def _backups(db: Session, world: _World, out: SeedSummary) -> None:
 
 def _look(
     db: Session, cfg: BackupConfig, at: datetime, last_success: datetime, size: int,
-    broken: bool, record_backup: Any, last_success_name: str, size_name: str,
+    broken: bool,
 ) -> None:
+    """One look as the backup check would report it (CRITICAL once over ``max_age``)."""
+    from checks.backup_base import LAST_SUCCESS, SIZE
+    from checks.backups.store import record_backup
+
     age_h = (at - last_success).total_seconds() / 3600
     status = Status.OK
     summary = f"DEMO: newest backup {age_h:.0f} h old, {size / 1e9:.1f} GB"
-    if broken and age_h > 26:
-        status, summary = Status.CRITICAL, f"DEMO: newest backup {age_h:.0f} h old (over 26 h)"
+    limit = cfg.max_age or timedelta(hours=26)
+    if broken and at - last_success > limit:
+        status, summary = Status.CRITICAL, f"DEMO: newest backup {age_h:.0f} h old (too old)"
     result = ProbeResult(
         cfg.name, cfg.kind, status, summary, at, 2.0,
-        (Measurement(last_success_name, last_success.timestamp(), "ts"),
-         Measurement(size_name, float(size), "B")),
+        (Measurement(LAST_SUCCESS, last_success.timestamp(), "ts"),
+         Measurement(SIZE, float(size), "B")),
     )
     record_backup(db, cfg, result, verify=False)
 

@@ -293,3 +293,25 @@ def test_seed_if_empty_without_the_demo_checks_skips(
     code, output = _itops(capsys, config, "demo", "seed", "--if-empty")
     assert code == 0
     assert "lacks the DEMO checks" in output and "not seeded" in output
+
+
+def test_demo_year_plan_is_deterministic() -> None:
+    """Same year, same invented office and outages (the generator is seeded with the year)."""
+    import random
+    from datetime import UTC, datetime
+
+    from reports import demo
+
+    settings = load(EXAMPLE)
+    tz = ZoneInfo(settings.office.timezone)
+
+    def plan() -> tuple[object, ...]:
+        world = demo._World(
+            settings, tz, YEAR, datetime(YEAR, 1, 1, tzinfo=UTC),
+            datetime(YEAR + 1, 1, 1, tzinfo=UTC), random.Random(f"itops-demo-{YEAR}"),  # noqa: S311
+        )
+        rows = demo._asset_rows(world, ["DEMO-001", "DEMO-002"])
+        spans = [demo._spans(world, i, "office", [date(YEAR, 5, 1)]) for i in range(8)]
+        return tuple(tuple(sorted(r.items())) for r in rows), tuple(map(tuple, spans))
+
+    assert plan() == plan()
