@@ -143,7 +143,9 @@ def missing_checks(settings: Settings) -> list[str]:
 
 
 def default_year(now: datetime, tz: ZoneInfo) -> int:
-    return now.astimezone(tz).year
+    """The current local year; in January the previous one (a whole year to look at)."""
+    local = now.astimezone(tz)
+    return local.year - 1 if local.month == 1 else local.year
 
 
 def seed(ctx: AppContext, year: int, now: datetime | None = None) -> SeedSummary:
@@ -431,18 +433,21 @@ def _register(db: Session, world: _World, codes: list[str], out: SeedSummary) ->
     jan = date(world.year, 1, 1)
     first_notice: int | None = None
     for n, code in enumerate(codes, start=1):
-        received = jan + timedelta(days=4 + n % 6)
-        if received > world.last_day:
+        received = jan + timedelta(days=4 + n % 6)  # as in the employee's profile
+        at = world.local(received, 14)
+        if at > world.until:
             continue
-        entry = service.record_notice(
-            db, world.local(received, 14), ADMIN_LOGIN, code, received, policy, tz=world.tz
-        )
-        first_notice = first_notice or entry.seq
+        # The first notice is entered with a wrong date and corrected below.
+        typed = received - timedelta(days=3) if n == 1 else received
+        entry = service.record_notice(db, at, ADMIN_LOGIN, code, typed, policy, tz=world.tz)
+        if n == 1:
+            first_notice = entry.seq
         entries += 1
-    if first_notice is not None and world.last_day >= date(world.year, 1, 20):
+    correction_at = world.local(date(world.year, 1, 20), 9)
+    if first_notice is not None and correction_at <= world.until:
         service.record_notice(
-            db, world.local(date(world.year, 1, 20), 9), ADMIN_LOGIN, codes[0],
-            jan + timedelta(days=5), policy, corrects=first_notice,
+            db, correction_at, ADMIN_LOGIN, codes[0], jan + timedelta(days=5), policy,
+            corrects=first_notice,
             reason="DEMO: wrong date copied from the acknowledgement form", tz=world.tz,
         )
         entries += 1
@@ -510,7 +515,8 @@ def _antivirus(db: Session, world: _World, out: SeedSummary) -> None:
         plan += [(d, 0.2, True) for d in (last - timedelta(days=7), last) if d > first]
         moments: list[tuple[datetime, dict[str, Any]]] = []
         for day, lag_days, realtime in plan:
-            at = world.local(day, 8, rng.randrange(50))
+            # Never after the end of the seeded time (seeding today before 09:00).
+            at = min(world.local(day, 8, rng.randrange(50)), world.until)
             moments.append((at, _defender(at - timedelta(days=lag_days), realtime)))
         moments.sort(key=lambda m: m[0])
         for at, fields in moments:
@@ -559,7 +565,7 @@ def _backups(db: Session, world: _World, out: SeedSummary) -> None:
             if not broken and ran < world.until:
                 last_success = ran + timedelta(minutes=40)
                 size += rng.randrange(1_000_000, 20_000_000)
-                if cfg.kind == "push" and day > recent:
+                if cfg.kind == "push" and day > recent and last_success <= world.until:
                     record_ping(db, cfg, "start", ran)
                     record_ping(db, cfg, "success", last_success)
             look = world.local(day, 7)

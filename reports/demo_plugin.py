@@ -15,7 +15,8 @@ def demo_group() -> None:
 
 @demo_group.command("seed")
 @click.option("--year", type=int, default=None,
-              help="Calendar year to invent (default: the current one, up to today).")
+              help="Calendar year to invent (default: the current one up to today; "
+                   "in January the previous one).")
 @click.option("--if-empty", is_flag=True,
               help="Skip quietly (exit 0) when the database already has data.")
 @pass_ctx
