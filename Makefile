@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 CONFIG ?= config/itops.example.toml
 VAR := var
 DATABASE_URL ?= $(or $(ITOPS_DATABASE_URL),sqlite:///$(CURDIR)/$(VAR)/itops.db)
+# `make run` seeds a DEMO office into an empty database; DEMO=no starts clean.
+DEMO ?= yes
 
 # Debian packages the suite talks to for real (see README, "Tests").
 DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-daemon \
@@ -55,6 +57,10 @@ migrate: venv
 	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) db upgrade
 
 run: migrate
+	@# First start on an empty database: a DEMO office (the command says which it did).
+	@if [ "$(DEMO)" != no ]; then \
+		ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) demo seed --if-empty; \
+	else echo "itops: DEMO=no, no DEMO data seeded"; fi
 	@echo "itops: starting with $(CONFIG); dashboard at http://$$(sed -n 's/^bind *= *"\(.*\)".*/\1/p' $(CONFIG) | head -n1)"
 	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) run
 

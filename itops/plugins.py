@@ -30,6 +30,7 @@ FEATURES: tuple[str, ...] = (
     "inventory.register.plugin",
     "itops.notifications.plugin",
     "reports.plugin",
+    "reports.demo_plugin",
 )
 
 
