@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from itops.cli import main
 from itops.config import Settings, load
 from itops.db.session import make_engine, make_sessionmaker, session_scope
+from tests.conftest import write_config
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "itops.example.toml"
@@ -276,8 +277,6 @@ def test_seed_if_empty_skips_a_database_with_data(
 def test_seed_without_the_demo_checks_refuses(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import write_config
-
     config = write_config(tmp_path / f"{uuid.uuid4().hex}.toml", db_url)
     code, output = _itops(capsys, config, "demo", "seed", "--year", str(YEAR))
     assert code == 2
@@ -287,8 +286,6 @@ def test_seed_without_the_demo_checks_refuses(
 def test_seed_if_empty_without_the_demo_checks_skips(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import write_config
-
     config = write_config(tmp_path / f"{uuid.uuid4().hex}.toml", db_url)
     code, output = _itops(capsys, config, "demo", "seed", "--if-empty")
     assert code == 0
