@@ -34,8 +34,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.inventory import report_for  # noqa: E402
 from bench.checks import start_targets  # noqa: E402
+from bench.inventory import report_for  # noqa: E402
 from inventory.api import hash_token  # noqa: E402
 from inventory.models import AgentToken  # noqa: E402
 from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade  # noqa: E402
