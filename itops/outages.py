@@ -10,6 +10,8 @@ Rules:
 2. UNKNOWN opens a monitoring gap for that check (closed by the next definite result);
    it neither opens nor closes an outage and leaves a failure run as it is.
 3. After a restart the open outages and gaps are reloaded from the database.
+4. Times are the wall clock (UTC), which NTP may step back: an interval never ends
+   before it starts (the end is clamped to the start).
 
 Raw results keep failures, status changes and one thin sample per ``raw_sample_every``;
 every result goes into an hourly rollup (count, failures, latency min/avg/max/p95).
@@ -124,7 +126,8 @@ class OutageTracker:
                 event = self._unknown(track, result, unit)
             else:
                 if track.gap is not None:
-                    self._ops.append(("gap_close", track.gap, result.started_at))
+                    end = max(result.started_at, track.gap.start)  # a clock stepped back
+                    self._ops.append(("gap_close", track.gap, end))
                     track.gap = None
                 if result.status.is_failure:
                     event = self._failure(track, result, unit, confirm)
@@ -172,8 +175,8 @@ class OutageTracker:
         track.failures, track.run_start = 0, None
         if track.outage is None:
             return None
-        at = result.started_at
         start = track.outage.start
+        at = max(result.started_at, start)  # NTP stepped back: never end before the start
         self._ops.append(("outage_close", track.outage, at))
         track.outage = None
         return Event(
