@@ -91,6 +91,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
+        self.abandoned = 0  # jobs still running in threads after the drain deadline
 
     async def run(self) -> int:
         ensure_current(self.ctx.engine)
@@ -146,6 +147,7 @@ class Daemon:
             _, late = await asyncio.wait(set(self._jobs), timeout=deadline)
             if late:
                 logger.warning("%d jobs did not finish within %.0f s", len(late), deadline)
+                self.abandoned = len(late)
         for feat in self.features:
             if feat.stop:
                 await _call(feat.stop, self.ctx)
