@@ -18,7 +18,7 @@ DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-d
 # axe-core (accessibility rules) for the browser tests, from the npm registry, local only.
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint deb-deps venv migrate clean axe
+.PHONY: run test test-faults lint deb-deps venv migrate clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,7 +66,11 @@ run: migrate
 
 test: deb-deps $(VENV)/.installed-test $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not faults"
+
+# Crashes, database restarts, disk full, clock steps, hostile targets (tests/faults/).
+test-faults: deb-deps $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m faults tests/faults
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,7 +1,9 @@
 """``http``: the URL answers with an expected status (and body), TLS verified by default.
 
 A fresh connection per probe (``force_close``): a reused keep-alive connection would
-hide a server that no longer accepts new ones. For HTTPS the certificate's expiry is
+hide a server that no longer accepts new ones. A body is read only when a text is to be
+found in it, and only its first ``MAX_BODY_BYTES``: a hostile or broken server sending
+gigabytes must cost neither memory nor the whole timeout. For HTTPS the certificate's expiry is
 recorded (``cert_not_after``) for the dashboard and
 ``itops_tls_certificate_expiry_timestamp_seconds``.
 """
@@ -21,6 +23,8 @@ from pydantic import Field, field_validator
 from checks.tls import not_after, ssl_context, verify_reason
 from itops.check import Check, Options
 from itops.status import Measurement, Status
+
+MAX_BODY_BYTES = 1 << 20  # 1 MiB of body is searched for body_contains / body_regex
 
 # "error" measurement codes → summaries (measurements carry numbers only).
 ERRORS = {
@@ -48,6 +52,23 @@ class _CertConnector(aiohttp.TCPConnector):
         if sslobj is not None:
             self.peer_der = sslobj.getpeercert(binary_form=True)
         return proto
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body; the rest is never read (the connection closes)."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) >= limit:
+            break
+    return bytes(body[:limit])
+
+
+def _decode(raw: bytes, charset: str | None) -> str:
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", errors="replace")
 
 
 class HttpOptions(Options):
@@ -107,7 +128,9 @@ class HttpCheck(Check[HttpOptions]):
                     out.append(Measurement("cert_not_after", not_after(connector.peer_der), "ts"))
                 out.append(Measurement("status_code", response.status))
                 if opts.body_contains is not None or opts.body_regex is not None:
-                    body = await response.text(errors="replace")
+                    raw = await _read_capped(response, MAX_BODY_BYTES)
+                    body = _decode(raw, response.charset)
+                    out.append(Measurement("body_bytes", len(raw), "B"))
                     ok = (opts.body_contains is None or opts.body_contains in body) and (
                         opts.body_regex is None or re.search(opts.body_regex, body) is not None
                     )
@@ -145,6 +168,9 @@ class HttpCheck(Check[HttpOptions]):
             expected = ", ".join(str(s) for s in self.options.expect_status)
             return Status.CRITICAL, f"HTTP {status} (expected {expected})"
         if v.get("body_match") == 0:
-            return Status.CRITICAL, f"HTTP {status} but the expected text is missing"
+            read = ""
+            if v.get("body_bytes", 0) >= MAX_BODY_BYTES:
+                read = f" (in the first {MAX_BODY_BYTES // 1024} KiB of the body)"
+            return Status.CRITICAL, f"HTTP {status} but the expected text is missing{read}"
         ms = v.get("response_seconds", 0.0) * 1000
         return Status.OK, f"HTTP {status} in {ms:.0f} ms"

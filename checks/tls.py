@@ -8,6 +8,7 @@ reported with its expiry date.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 from collections.abc import Sequence
@@ -34,14 +35,29 @@ VERIFY_REASONS = {
 
 
 def ssl_context(verify: bool, ca_file: Path | None) -> ssl.SSLContext:
-    """A client context: system CAs (plus ``ca_file``) when verifying, none otherwise."""
+    """A client context: system CAs (plus ``ca_file``) when verifying, none otherwise.
+
+    Contexts are cached: building one reads the system CA store (~0.1 s of blocking
+    work on the event loop), which would delay every other check at each TLS probe.
+    A changed ``ca_file`` (new mtime) gets a new context.
+    """
+    mtime = None
+    if ca_file is not None:
+        try:
+            mtime = ca_file.stat().st_mtime_ns
+        except OSError:
+            mtime = None  # the load below raises the real error
+    return _cached_context(verify, ca_file, mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_context(verify: bool, ca_file: Path | None, _mtime: int | None) -> ssl.SSLContext:
     if not verify:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         return ctx
-    ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    return ctx
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
 def not_after(der: bytes) -> float:

@@ -89,7 +89,20 @@ def run(ctx: Ctx) -> None:
     from itops.daemon import Daemon
 
     app = AppContext.create(settings, ctx.config_path)
-    sys.exit(asyncio.run(Daemon(app).run()))
+    daemon = Daemon(app)
+    runner = asyncio.Runner()
+    code = runner.run(daemon.run())
+    if daemon.abandoned:
+        # A blocking job (e.g. `apt-get -s upgrade` of the self-inventory) outlived the
+        # drain deadline in a worker thread; waiting for it would keep SIGTERM from
+        # ending the process until systemd kills it. Its transaction simply rolls back.
+        logging.getLogger("itops.daemon").warning(
+            "exiting without waiting for %d jobs still running in threads", daemon.abandoned
+        )
+        logging.shutdown()
+        os._exit(code)
+    runner.close()
+    sys.exit(code)
 
 
 @cli.group("config")

@@ -91,6 +91,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
+        self.abandoned = 0  # jobs still running in threads after the drain deadline
 
     async def run(self) -> int:
         ensure_current(self.ctx.engine)
@@ -146,6 +147,7 @@ class Daemon:
             _, late = await asyncio.wait(set(self._jobs), timeout=deadline)
             if late:
                 logger.warning("%d jobs did not finish within %.0f s", len(late), deadline)
+                self.abandoned = len(late)
         for feat in self.features:
             if feat.stop:
                 await _call(feat.stop, self.ctx)
@@ -215,7 +217,7 @@ class Daemon:
     async def _probe(self, check: Check[Options]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(self.runner.run(check))
         self.runner.track(task)
-        await asyncio.shield(task)
+        await _shielded(task)
 
     async def _job(self, job: Job) -> None:
         await self._tracked(self._run_job(job))
@@ -232,19 +234,30 @@ class Daemon:
         task = asyncio.ensure_future(coro)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
-        await asyncio.shield(task)
+        await _shielded(task)
 
     async def _beat(self) -> None:
         await self._tracked(self._write_beat())
 
     async def _write_beat(self) -> None:
+        """Write the heartbeat; its failure is the daemon's storage problem (``/healthz``).
+
+        A problem is logged when it starts or changes and once when it ends, not at
+        every beat, while the daemon goes on probing.
+        """
         try:
             written = await asyncio.to_thread(self._write_heartbeat, False)
-            self.ctx.storage_problem = None
-            self.ctx.state.values[HEARTBEAT_KEY] = written
         except Exception as exc:
-            self.ctx.storage_problem = str(exc).splitlines()[0]
-            logger.error("heartbeat not written: %s", self.ctx.storage_problem)
+            problem = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            if problem != self.ctx.storage_problem:
+                logger.error("heartbeat not written (database problem, still probing): %s",
+                             problem)
+            self.ctx.storage_problem = problem
+            return
+        if self.ctx.storage_problem is not None:
+            logger.info("database writable again")
+        self.ctx.storage_problem = None
+        self.ctx.state.values[HEARTBEAT_KEY] = written
 
     def _write_heartbeat(self, clean: bool) -> datetime:
         now = self.ctx.clock.now()
@@ -282,6 +295,18 @@ def gap_event(gap: MonitoringGap) -> Event:
         f"({gap.reason})",
         {"start": gap.start, "end": end, "reason": gap.reason},
     )
+
+
+async def _shielded(task: asyncio.Task[Any]) -> None:
+    """Await ``task`` shielded. When the scheduler's shutdown cancels the waiting wrapper
+    (the drain deadline has passed), the task itself was already waited for or abandoned
+    on purpose: that is the end of the job, not an error with a traceback in the log."""
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            current.uncancel()
 
 
 async def _call(func: Any, ctx: AppContext) -> Any:

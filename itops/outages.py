@@ -10,6 +10,8 @@ Rules:
 2. UNKNOWN opens a monitoring gap for that check (closed by the next definite result);
    it neither opens nor closes an outage and leaves a failure run as it is.
 3. After a restart the open outages and gaps are reloaded from the database.
+4. Times are the wall clock (UTC), which NTP may step back: an interval never ends
+   before it starts (the end is clamped to the start).
 
 Raw results keep failures, status changes and one thin sample per ``raw_sample_every``;
 every result goes into an hourly rollup (count, failures, latency min/avg/max/p95).
@@ -25,6 +27,7 @@ import io
 import logging
 import math
 import threading
+import time as time_mod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -32,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, delete, insert, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.models import CAUSES, Outage, OutageReclassification, ProbeResultRow, ProbeRollup
@@ -47,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 HOUR = 3600
 DAY = 86400
+MAX_RETRY_SECONDS = 30.0
 
 
 @dataclass
@@ -104,6 +109,8 @@ class OutageTracker:
         self._windows: list[Window] = load_windows(settings, None)
         self._config_of: Settings | None = None
         self._by_name: dict[str, tuple[str, int]] = {}
+        self._failures = 0
+        self._retry_at = 0.0
 
     def _config(self, name: str) -> tuple[str, int]:
         """(unit, confirm) of a check; the table is rebuilt when the settings are replaced."""
@@ -124,7 +131,8 @@ class OutageTracker:
                 event = self._unknown(track, result, unit)
             else:
                 if track.gap is not None:
-                    self._ops.append(("gap_close", track.gap, result.started_at))
+                    end = max(result.started_at, track.gap.start)  # a clock stepped back
+                    self._ops.append(("gap_close", track.gap, end))
                     track.gap = None
                 if result.status.is_failure:
                     event = self._failure(track, result, unit, confirm)
@@ -172,8 +180,8 @@ class OutageTracker:
         track.failures, track.run_start = 0, None
         if track.outage is None:
             return None
-        at = result.started_at
         start = track.outage.start
+        at = max(result.started_at, start)  # NTP stepped back: never end before the start
         self._ops.append(("outage_close", track.outage, at))
         track.outage = None
         return Event(
@@ -249,9 +257,50 @@ class OutageTracker:
         logger.info("reloaded %d open outages and %d open gaps", len(outages), len(gaps))
 
     def flush(self, now: datetime, *, everything: bool = False) -> int:
-        """Write queued rows and finished rollup hours in one transaction; return rows."""
+        """Write queued rows and finished rollup hours in one transaction; return rows.
+
+        While the database is unreachable (restart, full disk, lock held too long) the
+        queue stays in memory and probing goes on; attempts back off exponentially from
+        ``flush_interval`` up to ``MAX_RETRY_SECONDS`` and the problem is logged once,
+        then once more when the buffered rows are written.
+        """
         with self._flush_lock:
-            return self._flush(now, everything)
+            if not everything and time_mod.monotonic() < self._retry_at:
+                return 0
+            try:
+                written = self._flush(now, everything)
+            except SQLAlchemyError as exc:
+                self._note_failure(exc, everything)
+                return 0
+            if self._failures:
+                logger.info(
+                    "database reachable again: wrote %d buffered rows after %d failed attempts",
+                    written, self._failures,
+                )
+                self._failures, self._retry_at = 0, 0.0
+            return written
+
+    def _note_failure(self, exc: SQLAlchemyError, final: bool) -> None:
+        self._failures += 1
+        base = self.settings.availability.flush_interval.total_seconds()
+        delay = min(MAX_RETRY_SECONDS, base * 2**self._failures)
+        self._retry_at = time_mod.monotonic() + delay
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        with self._lock:
+            queued = len(self._ops)
+        if final:
+            logger.error("database unavailable at shutdown, %d queued writes lost: %s",
+                         queued, reason)
+        elif self._failures == 1:
+            logger.error(
+                "database unavailable, keeping %d queued writes in memory and retrying "
+                "with backoff: %s", queued, reason,
+            )
+        else:
+            logger.warning(
+                "database still unavailable (attempt %d, %d writes queued), next try in "
+                "%.1f s: %s", self._failures, queued, delay, reason,
+            )
 
     def _flush(self, now: datetime, everything: bool) -> int:
         current = _hour(now)
