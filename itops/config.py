@@ -232,6 +232,9 @@ class Web(Model):
     login_lockout: PositiveDuration = timedelta(minutes=15)
     refresh_interval: PositiveDuration = timedelta(seconds=20)
     metrics_token_file: Path | None = None
+    # Request bodies over this are refused with 413 before they are read (forms, ping
+    # bodies); the agent API's own limit is [inventory] agent_max_report_bytes.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
 
     @property
     def host(self) -> str:
