@@ -200,8 +200,8 @@ def test_an_outages_file_with_a_bad_row_imports_nothing(
     path = tmp_path / "awarie.csv"
     path.write_text(
         "check,start,end,cause,note\n"
-        "bip,2026-03-02T09:00,2026-03-02T10:00,internal,ok\n"
-        "bip,2026-03-03T09:00,2026-03-03T08:00,internal,koniec przed początkiem\n",
+        "bip,2026-03-02T09:00+01:00,2026-03-02T10:00+01:00,failure,ok\n"
+        "bip,2026-03-03T09:00+01:00,2026-03-03T08:00+01:00,failure,koniec przed początkiem\n",
         encoding="utf-8",
     )
     out = _refused(capsys, ctx, cfg, path, "outages", "import")
