@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -160,10 +159,12 @@ def outages_import(ctx: Ctx, file: str, by: str | None) -> None:
     from itops import auth
     from itops.db.session import session_scope
     from itops.outages import add_outages, parse_csv
+    from itops.spreadsheet import read_import_file
 
+    raw = read_import_file(file)
     app = _app(ctx)
     try:
-        text = Path(file).read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(f"{file}: not UTF-8 text") from None
     items = parse_csv(app.settings, text)

@@ -36,11 +36,13 @@ def inventory_group() -> None:
 def inventory_import(ctx: Ctx, file: Path, dry_run: bool, update: bool) -> None:
     """Import FILE.csv (UTF-8, ";" or ","): every row or none."""
     from inventory.importers import import_inventory
+    from itops.spreadsheet import read_import_file
 
+    raw = read_import_file(file)
     app = ctx.app()
     with session_scope(app.sessions) as db:
         result = import_inventory(
-            db, file.read_bytes(), _tz(ctx), app.clock.now(), "cli", update=update,
+            db, raw, _tz(ctx), app.clock.now(), "cli", update=update,
             dry_run=dry_run,
         )
     verb = "would import" if dry_run else "imported"
@@ -81,10 +83,12 @@ def repairs_group() -> None:
 def repairs_import(ctx: Ctx, file: Path, dry_run: bool) -> None:
     """Import repair protocols from FILE.csv: number,date,inventory_no,kind,description."""
     from inventory.importers import import_repairs
+    from itops.spreadsheet import read_import_file
 
+    raw = read_import_file(file)
     app = ctx.app()
     with session_scope(app.sessions) as db:
-        count = import_repairs(db, file.read_bytes(), _tz(ctx), app.clock.now(), "cli",
+        count = import_repairs(db, raw, _tz(ctx), app.clock.now(), "cli",
                                dry_run=dry_run)
     click.echo(f"{file}: {'would import' if dry_run else 'imported'} {count} protocols")
 

@@ -25,6 +25,9 @@ from inventory.location import join_location, split_location
 from inventory.models import Asset, AssetEvent, RepairProtocol
 from itops.db.models import Base, Employee, OrgUnit
 from itops.errors import ValidationError
+from itops.spreadsheet import FORMULA_PREFIXES as FORMULA_PREFIXES  # re-exported
+from itops.spreadsheet import neutralise
+from itops.spreadsheet import rows as csv_rows
 
 INVENTORY_HEADER = (
     "inventory_no", "category", "manufacturer", "model", "serial", "purchase_date",
@@ -35,7 +38,6 @@ INVENTORY_OPTIONAL = (
 )
 REPAIRS_HEADER = ("number", "date", "inventory_no", "kind", "description")
 REPAIRS_OPTIONAL = ("parts", "technician", "cost", "downtime_hours")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CsvRejected(ValidationError):
@@ -69,11 +71,14 @@ def read_rows(
     text = _decode(raw)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        _, first_row = next(reader)
     except StopIteration:
         raise CsvRejected(["the file is empty"]) from None
+    if isinstance(first_row, str):
+        raise CsvRejected([f"row 1: {first_row}"])
+    header = [h.strip().lower() for h in first_row]
     missing = [h for h in required if h not in header]
     unknown = [h for h in header if h not in required and h not in optional]
     dupes = sorted({h for h in header if header.count(h) > 1})
@@ -86,7 +91,10 @@ def read_rows(
         problems.append(f"row 1: repeated columns: {', '.join(dupes)}")
     if problems:
         raise CsvRejected(problems)
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in reader:
+        if isinstance(cells, str):
+            yield number, {"__error__": cells}
+            return
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -366,11 +374,6 @@ def import_repairs(
         for data in inputs:
             ledger.add_protocol(session, data, tz, now, actor)
     return len(inputs)
-
-
-def neutralise(value: str) -> str:
-    """Prefix a cell a spreadsheet would evaluate (=, +, -, @, tab, CR) with an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _cell(value: object) -> str:

@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -231,6 +232,9 @@ class Web(Model):
     login_lockout: PositiveDuration = timedelta(minutes=15)
     refresh_interval: PositiveDuration = timedelta(seconds=20)
     metrics_token_file: Path | None = None
+    # Request bodies over this are refused with 413 before they are read (forms, ping
+    # bodies); the agent API's own limit is [inventory] agent_max_report_bytes.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
 
     @property
     def host(self) -> str:
@@ -393,18 +397,17 @@ class Antivirus(Model):
     clamav: list[ClamavConfig] = Field(default_factory=list)
 
 
-def _backup_cross_references(settings: Settings, known_units: set[str]) -> None:
-    names = [b.name for b in settings.backups]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate backup names: {', '.join(duplicates)}")
-    clam = [c.name for c in settings.antivirus.clamav]
-    if len(set(clam)) != len(clam):
-        raise ValueError("antivirus.clamav names must be unique")
-    named: list[tuple[str, str]] = [(b.name, b.unit) for b in settings.backups]
-    named += [(c.name, c.unit) for c in settings.antivirus.clamav]
+def _known_units(info: ValidationInfo) -> set[str] | None:
+    """The unit ids declared before this field, or None when ``units`` itself was invalid."""
+    if "units" not in info.data:
+        return None
+    return {OFFICE_UNIT, *(u.id for u in info.data["units"])}
+
+
+def _unknown_unit(named: list[tuple[str, str]], info: ValidationInfo) -> None:
+    known = _known_units(info)
     for name, unit in named:
-        if unit not in known_units:
+        if known is not None and unit not in known:
             raise ValueError(f'"{name}": unknown unit "{unit}"')
 
 
@@ -718,29 +721,65 @@ class Settings(Model):
     # reports feature
     report: Report = Field(default_factory=Report)
 
-    @model_validator(mode="after")
-    def _cross_references(self) -> Settings:
-        unit_ids = [u.id for u in self.units]
+    # Cross-references are field validators (not one model validator) so that an error
+    # names its section ("checks: duplicate check names …"), not "(top level)"; fields are
+    # validated in declaration order, so ``info.data`` holds the sections declared above.
+    @field_validator("units")
+    @classmethod
+    def _unique_units(cls, units: list[Unit]) -> list[Unit]:
+        unit_ids = [u.id for u in units]
         if len(set(unit_ids)) != len(unit_ids) or OFFICE_UNIT in unit_ids:
             raise ValueError(f'unit ids must be unique and not "{OFFICE_UNIT}"')
-        names = [c.name for c in self.checks]
+        return units
+
+    @field_validator("checks")
+    @classmethod
+    def _check_references(cls, checks: list[CheckConfig], info: ValidationInfo) -> list[Any]:
+        names = [c.name for c in checks]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate check names: {', '.join(duplicates)}")
-        known_units = {OFFICE_UNIT, *unit_ids}
-        for check in self.checks:
-            if check.unit not in known_units:
+        known = _known_units(info)
+        for check in checks:
+            if known is not None and check.unit not in known:
                 raise ValueError(f'check "{check.name}": unknown unit "{check.unit}"')
-        _backup_cross_references(self, known_units)
-        for window in self.maintenance:
-            if window.unit is not None and window.unit not in known_units:
+        return checks
+
+    @field_validator("backups")
+    @classmethod
+    def _backup_references(cls, backups: list[BackupConfig], info: ValidationInfo) -> list[Any]:
+        names = [b.name for b in backups]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate backup names: {', '.join(duplicates)}")
+        _unknown_unit([(b.name, b.unit) for b in backups], info)
+        return backups
+
+    @field_validator("antivirus")
+    @classmethod
+    def _antivirus_references(cls, antivirus: Antivirus, info: ValidationInfo) -> Antivirus:
+        clam = [c.name for c in antivirus.clamav]
+        if len(set(clam)) != len(clam):
+            raise ValueError("antivirus.clamav names must be unique")
+        _unknown_unit([(c.name, c.unit) for c in antivirus.clamav], info)
+        return antivirus
+
+    @field_validator("maintenance")
+    @classmethod
+    def _maintenance_references(
+        cls, windows: list[Maintenance], info: ValidationInfo
+    ) -> list[Maintenance]:
+        known = _known_units(info)
+        names = {c.name for c in info.data["checks"]} if "checks" in info.data else None
+        for window in windows:
+            if known is not None and window.unit is not None and window.unit not in known:
                 raise ValueError(f'maintenance "{window.name}": unknown unit "{window.unit}"')
-            unknown = sorted(set(window.checks) - set(names))
+            unknown = sorted(set(window.checks) - names) if names is not None else []
             if unknown:
                 raise ValueError(
                     f'maintenance "{window.name}": unknown checks {", ".join(unknown)}'
                 )
-        return self
+        return windows
 
     def schedule(self, unit: str = OFFICE_UNIT) -> Schedule:
         """The working-time rules of the office or of one unit (inheriting the office's)."""
@@ -819,7 +858,70 @@ def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None)
         data.setdefault("storage", {})
         if isinstance(data["storage"], dict):
             data["storage"]["url"] = url
-    return validate(data, file)
+    settings = validate(data, file)
+    problems = [
+        ConfigProblem(file, _key_path(loc, data), reason)
+        for loc, reason in _secret_file_problems(settings)
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _secret_files(settings: Settings) -> list[tuple[tuple[int | str, ...], Path]]:
+    """The secret files itops itself must read to start or to alert, with their key path.
+
+    Backup password files are left to their checks (UNKNOWN with a hint, per backup): one
+    missing backup secret must not stop the monitoring of everything else.
+    """
+    found: list[tuple[tuple[int | str, ...], Path]] = []
+    for key in ("metrics_token_file", "secret_key_file"):
+        value = getattr(settings.web, key)
+        if value is not None:
+            found.append((("web", key), value))
+    if settings.notifications.enabled:
+        for index, email in enumerate(settings.notifications.email):
+            if email.password_file is not None:
+                found.append((("notifications", "email", index, "password_file"),
+                              email.password_file))
+        for index, hook in enumerate(settings.notifications.webhook):
+            if hook.token_file is not None:
+                found.append((("notifications", "webhook", index, "token_file"),
+                              hook.token_file))
+    return found
+
+
+def _secret_file_problems(settings: Settings) -> list[tuple[tuple[int | str, ...], str]]:
+    """A secret file that is missing, unreadable or empty is a config error at load.
+
+    Why here and not at first use: ``itops run`` would otherwise create the database and
+    then die with a traceback (session key, /metrics token), or run for days unable to
+    send a single alert (SMTP password, webhook token).
+    """
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    for loc, path in _secret_files(settings):
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # a FIFO or device would block or never end: refuse before opening it
+            problems.append((loc, f"{path} is not a regular file"))
+            continue
+        try:
+            with open(path, "rb") as fh:
+                content = fh.read(65536)
+        except FileNotFoundError:
+            problems.append((loc, f"{path}: file not found"))
+            continue
+        except IsADirectoryError:
+            problems.append((loc, f"{path} is a directory, not a file"))
+            continue
+        except PermissionError:
+            problems.append((loc, f"{path}: not readable by this user (chmod 0400, owner itops)"))
+            continue
+        except OSError as exc:
+            problems.append((loc, f"{path}: {exc.strerror or exc}"))
+            continue
+        if not content.strip():
+            problems.append((loc, f"{path} is empty"))
+    return problems
 
 
 def validate(data: dict[str, Any], file: str = "<config>") -> Settings:

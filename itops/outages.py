@@ -576,8 +576,13 @@ CSV_HEADER = ["check", "start", "end", "cause", "note"]
 
 def parse_csv(settings: Settings, text: str) -> list[ManualOutage]:
     """Every row or nothing: ValidationError lists each bad row by its line number."""
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    from itops.spreadsheet import rows as csv_rows
+
+    rows: list[list[str]] = []
+    for number, cells in csv_rows(csv.reader(io.StringIO(text, newline=""))):
+        if isinstance(cells, str):
+            raise ValidationError(f"the file was not imported:\nline {number}: {cells}")
+        rows.append(cells)
     if not rows or [h.strip() for h in rows[0]] != CSV_HEADER:
         raise ValidationError(f"line 1: the header must be {','.join(CSV_HEADER)}")
     problems: list[str] = []

@@ -121,10 +121,10 @@ BROKEN = [
      "checks[0](a).interval", "not a duration"),
     ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1,
                                             "unit": "szkola"}]},
-     "(top level)", 'unknown unit "szkola"'),
+     "checks", 'unknown unit "szkola"'),
     ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1},
                                            {"name": "a", "kind": "tcp", "host": "y", "port": 2}]},
-     "(top level)", "duplicate check names: a"),
+     "checks", "duplicate check names: a"),
     ({"office": MINIMAL_OFFICE, "units": [{"id": "Szkoła 1", "name": "x"}]},
      "units[0](Szkoła 1).id", "pattern"),
 ]

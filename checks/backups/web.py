@@ -54,7 +54,10 @@ async def ping(request: Request) -> Response:
         exit_code = int(action)
         action = "exit"
     body = ""
-    if int(request.headers.get("content-length") or 0) > 100 * MAX_BODY:
+    declared = (request.headers.get("content-length") or "0").strip()
+    if not declared.isdigit():
+        return PlainTextResponse("invalid Content-Length\n", status_code=400)
+    if int(declared) > 100 * MAX_BODY:
         return PlainTextResponse("request body too large\n", status_code=413)
     if request.method == "POST":
         data = await request.body()

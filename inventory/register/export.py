@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from inventory.register import chain, service
+from itops.spreadsheet import neutralise
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -65,13 +66,22 @@ def _cell(value: object, tz: ZoneInfo) -> str:
     return str(value)
 
 
+def _csv_cell(value: object, tz: ZoneInfo) -> str:
+    """A cell of the CSV: text a spreadsheet would run as a formula is neutralised."""
+    return neutralise(_cell(value, tz))
+
+
 def to_csv(data: ExportData) -> str:
-    """UTF-8 CSV (times in the office's zone with their offset), one entry per row."""
+    """UTF-8 CSV (times in the office's zone with their offset), one entry per row.
+
+    Names and free text come from people (employee names, purposes, reasons): any cell
+    a spreadsheet would evaluate is prefixed with an apostrophe.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in data.rows:
-        writer.writerow([_cell(getattr(row, c), data.tz) for c in CSV_COLUMNS])
+        writer.writerow([_csv_cell(getattr(row, c), data.tz) for c in CSV_COLUMNS])
     writer.writerow([])
     writer.writerow(["# chain", data.verification.describe()])
     writer.writerow([

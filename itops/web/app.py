@@ -27,6 +27,7 @@ from itops.plugins import NavItem, features
 from itops.web import pages, throttle
 from itops.web.security import (
     SECURITY_HEADERS,
+    BodySizeLimitMiddleware,
     SecurityHeadersMiddleware,
     csrf_ok,
     current_user,
@@ -218,8 +219,12 @@ def create_app(ctx: AppContext) -> Starlette:
         i18n.register(feat.translations)
         i18n.register_labels(feat.labels)
         i18n.register_summaries(feat.summaries)
+    # The agent API checks its own (usually smaller) limit; it must never be cut below it.
+    max_body = max(ctx.settings.web.max_request_bytes,
+                   ctx.settings.inventory.agent_max_report_bytes)
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        Middleware(BodySizeLimitMiddleware, max_bytes=max_body),
         Middleware(
             SessionMiddleware,
             secret_key=_secret_key(ctx),

@@ -1,0 +1,200 @@
+"""A corpus of broken config files: each is refused with exit 2, naming file and key.
+
+``config check`` and ``run`` must both stop before anything opens the database: the
+SQLite file named in ``[storage]`` must not appear.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from itops.cli import main
+from tests.conftest import write_config
+
+# (case id, extra TOML appended to a valid minimal config, expected "key: reason" fragment)
+CORPUS: list[tuple[str, str, str]] = [
+    ("unknown_key_typo", 'bnd = "127.0.0.1:1"', 'web.bnd: unknown key (did you mean "bind"?)'),
+    ("wrong_type", '[daemon]\nmax_concurrency = "many"', "daemon.max_concurrency:"),
+    ("bool_as_text", 'secure_cookies = "yes please"', "web.secure_cookies:"),
+    ("impossible_hours", '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
+     'monday = ["25:00-26:00"]', "units[0](szkola).hours.monday: hour must be 00-23"),
+    ("end_before_start", '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
+     'monday = ["16:00-08:00"]', "units[0](szkola).hours.monday: end must be after start"),
+    ("overlapping_hours", '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
+     'monday = ["08:00-12:00", "11:00-15:00"]', "units[0](szkola).hours.monday: time ranges"),
+    ("duplicate_check_names",
+     '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+     '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 2',
+     "checks: duplicate check names: www"),
+    ("duplicate_unit_ids", '[[units]]\nid = "a"\nname = "A"\n[[units]]\nid = "a"\nname = "B"',
+     "units: unit ids must be unique"),
+    ("bad_duration", '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+     'interval = "5 minutes"', "checks[0](www).interval:"),
+    ("negative_duration", 'session_idle = "-5m"', "web.session_idle:"),
+    ("zero_duration", '[daemon]\nheartbeat_interval = "0s"', "daemon.heartbeat_interval:"),
+    ("bad_check_url", '[[checks]]\nname = "bip"\nkind = "http"\nurl = "htp//bip"',
+     "checks[0](bip).url:"),
+    ("bad_webhook_url", '[notifications]\n[[notifications.webhook]]\nname = "czat"\n'
+     'url = "ftp://czat.example/"', "notifications.webhook[0](czat).url:"),
+    ("bad_bind", 'language = "pl"\n[daemon]\nlog_level = "LOUD"', "daemon.log_level:"),
+    ("unknown_check_kind", '[[checks]]\nname = "x"\nkind = "telepathy"', "checks[0](x):"),
+    ("unknown_check_option", '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\n'
+     'port = 1\nprot = 2', 'checks[0](x).prot: unknown key (did you mean "port"?)'),
+    ("port_out_of_range", '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\n'
+     'port = 70000', "checks[0](x).port:"),
+    ("maintenance_end_before_start", '[[maintenance]]\nname = "okno"\n'
+     'start = 2026-12-05T22:00:00\nend = 2026-12-05T18:00:00', "maintenance[0](okno):"),
+    ("unknown_timezone", '[office]\ntimezone = "Mars/Olympus"', "office.timezone:"),
+]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = 0
+    try:
+        main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def _config(tmp_path: Path, extra: str) -> tuple[Path, Path]:
+    database = tmp_path / "data" / "itops.db"
+    (tmp_path / "data").mkdir()
+    path = write_config(tmp_path / "itops.toml", f"sqlite:///{database}")
+    text = path.read_text(encoding="utf-8")
+    if extra.startswith("[office]"):
+        # redefine a key of [office] in place (TOML forbids a second [office] table)
+        text = text.replace('timezone = "Europe/Warsaw"', extra.split("\n", 1)[1])
+    else:
+        text += extra + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path, database
+
+
+def _assert_refused(
+    capsys: pytest.CaptureFixture[str], path: Path, database: Path, expected: str
+) -> None:
+    before = sorted(os.listdir(database.parent))
+    code, out = _run(capsys, "--config", str(path), "config", "check")
+    assert code == 2, out
+    assert f"{path}: {expected}" in out, out
+    assert "Traceback" not in out
+    # only after `config check` refused may `run` be tried: a valid file would start a daemon
+    code, out = _run(capsys, "--config", str(path), "run")
+    assert code == 2, out
+    assert f"{path}: {expected}" in out, out
+    assert "Traceback" not in out
+    assert not database.exists()
+    assert sorted(os.listdir(database.parent)) == before
+
+
+@pytest.fixture(autouse=True)
+def _no_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ITOPS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ITOPS_CONFIG", raising=False)
+
+
+@pytest.mark.parametrize(("extra", "expected"), [c[1:] for c in CORPUS], ids=[c[0] for c in CORPUS])
+def test_a_broken_config_exits_2_naming_the_key_and_leaves_the_database_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
+) -> None:
+    path, database = _config(tmp_path, extra)
+    _assert_refused(capsys, path, database, expected)
+
+
+def test_a_toml_syntax_error_exits_2_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, database = _config(tmp_path, "[daemon\nlog_level = 1")
+    _assert_refused(capsys, path, database, "(syntax): ")
+    code, out = _run(capsys, "--config", str(path), "config", "check")
+    assert "line" in out
+
+
+def test_a_config_that_is_not_utf8_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, database = _config(tmp_path, "")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1250"))
+    _assert_refused(capsys, path, database, "(file): not valid UTF-8")
+
+
+def test_a_config_without_the_office_section_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "data" / "itops.db"
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "itops.toml"
+    path.write_text(f'[storage]\nurl = "sqlite:///{database}"\n', encoding="utf-8")
+    _assert_refused(capsys, path, database, "office: required key is missing")
+
+
+SECRETS: list[tuple[str, str, str]] = [
+    ("metrics_token", 'metrics_token_file = "{secret}"', "web.metrics_token_file:"),
+    ("session_key", 'secret_key_file = "{secret}"', "web.secret_key_file:"),
+    ("smtp_password", '[notifications]\nenabled = true\n[[notifications.email]]\n'
+     'name = "poczta"\nhost = "127.0.0.1"\nsender = "itops@urzad.example"\n'
+     'username = "itops"\npassword_file = "{secret}"',
+     "notifications.email[0](poczta).password_file:"),
+    ("webhook_token", '[notifications]\nenabled = true\n[[notifications.webhook]]\n'
+     'name = "czat"\nurl = "http://127.0.0.1:9/hook"\ntoken_file = "{secret}"',
+     "notifications.webhook[0](czat).token_file:"),
+]
+
+
+@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
+                         ids=[s[0] for s in SECRETS])
+def test_a_missing_secret_file_exits_2_naming_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
+) -> None:
+    missing = tmp_path / "brak.secret"
+    path, database = _config(tmp_path, extra.format(secret=missing))
+    _assert_refused(capsys, path, database, f"{expected} {missing}: file not found")
+
+
+@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
+                         ids=[s[0] for s in SECRETS])
+def test_a_secret_path_that_is_a_directory_exits_2_naming_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
+) -> None:
+    secret_dir = tmp_path / "sekrety"
+    secret_dir.mkdir()
+    path, database = _config(tmp_path, extra.format(secret=secret_dir))
+    _assert_refused(capsys, path, database, f"{expected} {secret_dir} is a directory")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: mode 000 cannot be tested")
+@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
+                         ids=[s[0] for s in SECRETS])
+def test_an_unreadable_secret_file_exits_2_naming_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
+) -> None:
+    secret = tmp_path / "tajne"
+    secret.write_text("s3cret\n")
+    secret.chmod(0)
+    path, database = _config(tmp_path, extra.format(secret=secret))
+    _assert_refused(capsys, path, database, f"{expected} {secret}: not readable")
+
+
+@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
+                         ids=[s[0] for s in SECRETS])
+def test_an_empty_secret_file_exits_2_naming_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
+) -> None:
+    secret = tmp_path / "pusty"
+    secret.write_text("\n")
+    path, database = _config(tmp_path, extra.format(secret=secret))
+    _assert_refused(capsys, path, database, f"{expected} {secret} is empty")
+
+
+def test_a_secret_path_that_is_a_fifo_exits_2_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "kolejka"
+    os.mkfifo(fifo)
+    path, database = _config(tmp_path, f'metrics_token_file = "{fifo}"')
+    _assert_refused(capsys, path, database, f"web.metrics_token_file: {fifo} is not a regular file")
