@@ -60,6 +60,14 @@ def _translations() -> dict[str, str]:
     return TRANSLATIONS
 
 
+def _body_limits(ctx: AppContext) -> dict[str, int]:
+    """The dashboard CSV import and the agent API take larger bodies than a form."""
+    from inventory.web import IMPORT_MAX_BYTES
+
+    return {"/inventory/import": IMPORT_MAX_BYTES,
+            "/api/v1/agent/report": ctx.settings.inventory.agent_max_report_bytes}
+
+
 def _labels() -> dict[str, str]:
     from inventory.i18n import LABELS
 
@@ -82,4 +90,5 @@ feature = Feature(
     tiles=_tiles,
     translations=_translations(),
     labels=_labels(),
+    body_limits=_body_limits,
 )

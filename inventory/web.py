@@ -7,7 +7,6 @@ reason and writes nothing. Templates receive plain dataclasses or dicts, never O
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -47,7 +46,7 @@ from itops.context import AppContext
 from itops.db.models import Employee
 from itops.db.session import session_scope
 from itops.errors import ValidationError
-from itops.web.security import Endpoint, current_user, requires
+from itops.web.security import current_user, requires
 from itops.web.templating import render
 
 READ = (ADMIN, IT_OFFICER, AUDITOR)
@@ -207,30 +206,9 @@ async def _list_context(request: Request) -> dict[str, Any]:
 
 
 # A 10,000-row inventory is about 2 MB; anything far larger is not an inventory file.
+# The core's body-size middleware enforces it (inventory.plugin's body_limits).
 IMPORT_MAX_BYTES = 8 * 1024 * 1024
 _ROW_RE = re.compile(r"^row (\d+)(?: \(([^)]*)\))?: (.*)$", re.DOTALL)
-
-
-def limit_body(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
-    """Refuse a request body above ``max_bytes`` with 413 before anything reads it.
-
-    Applied outside ``requires`` (whose CSRF check reads the whole body): the size is
-    judged from Content-Length, which browsers send with every form; a body without one
-    (chunked) is refused too. ``functools.wraps`` keeps ``itops_roles`` for the role matrix.
-    """
-
-    def decorate(endpoint: Endpoint) -> Endpoint:
-        @functools.wraps(endpoint)
-        async def wrapper(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if not length.isdigit() or int(length) > max_bytes:
-                return render(request, "error.html", {
-                    "message": "Plik jest za duży.", "status": 413}, 413)
-            return await endpoint(request)
-
-        return wrapper
-
-    return decorate
 
 
 def import_problem_rows(problems: list[str]) -> list[dict[str, str]]:
@@ -246,7 +224,6 @@ def import_problem_rows(problems: list[str]) -> list[dict[str, str]]:
     return rows
 
 
-@limit_body(IMPORT_MAX_BYTES)
 @requires(*WRITE)
 async def asset_import(request: Request) -> Response:
     """The CLI's ``inventory import`` from the dashboard: the whole file or nothing."""

@@ -10,7 +10,7 @@ A plugin module defines ``feature = Feature(...)`` with any of the hooks below.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +85,8 @@ class Feature:
     translations: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # stored key → Polish label
     summaries: Sequence[tuple[str, str]] = ()  # check summary regex → Polish template
+    # Paths whose request bodies may exceed [web] max_request_bytes (path → byte cap).
+    body_limits: Callable[[AppContext], Mapping[str, int]] | None = None
 
 
 def features() -> list[Feature]:

@@ -219,12 +219,15 @@ def create_app(ctx: AppContext) -> Starlette:
         i18n.register(feat.translations)
         i18n.register_labels(feat.labels)
         i18n.register_summaries(feat.summaries)
-    # The agent API checks its own (usually smaller) limit; it must never be cut below it.
-    max_body = max(ctx.settings.web.max_request_bytes,
-                   ctx.settings.inventory.agent_max_report_bytes)
+    # One place judges body sizes; features name the few paths with caps of their own.
+    body_limits: dict[str, int] = {}
+    for feat in feats:
+        if feat.body_limits:
+            body_limits.update(feat.body_limits(ctx))
     middleware = [
         Middleware(SecurityHeadersMiddleware),
-        Middleware(BodySizeLimitMiddleware, max_bytes=max_body),
+        Middleware(BodySizeLimitMiddleware, max_bytes=ctx.settings.web.max_request_bytes,
+                   path_limits=body_limits),
         Middleware(
             SessionMiddleware,
             secret_key=_secret_key(ctx),

@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
+import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,29 +211,41 @@ class _BodyTooLarge(Exception):
 
 
 class BodySizeLimitMiddleware:
-    """Refuses a request body over ``max_bytes`` with 413, before it is read into memory.
+    """Refuses a request body over its cap with 413, before it is read into memory.
 
     Starlette reads a whole urlencoded form into memory, so without this a 10 MB POST
-    to any form would be parsed in full (and the CSRF check reads every form). A declared
-    Content-Length over the limit is answered at once; a chunked body is counted as it
-    arrives and refused when it passes the limit.
+    to any form would be parsed in full (and the CSRF check reads every form). The cap is
+    ``max_bytes`` except for the few paths in ``path_limits`` (the dashboard CSV import,
+    the agent API). A declared Content-Length over the cap is answered at once; a chunked
+    body is counted as it arrives and refused when it passes the cap. A browser is told
+    in Polish, as an HTML page; a JSON client gets ``{"error": …}``; others one line.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    # A refused body up to this many times the cap is read and dropped before the answer,
+    # so a browser uploading a slightly too large file sees the page, not a reset.
+    DRAIN_FACTOR = 4
+
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
         if declared is not None:
             if not declared.strip().isdigit():
-                await self._refuse(send, 400, "invalid Content-Length\n")
+                await self._refuse(send, headers, 400, limit)
                 return
-            if int(declared) > self.max_bytes:
-                await self._refuse(send, 413, f"request body larger than {self.max_bytes} bytes\n")
+            if int(declared) > limit:
+                if int(declared) <= limit * self.DRAIN_FACTOR:
+                    await self._drain(receive)
+                await self._refuse(send, headers, 413, limit)
                 return
         received = 0
         started = False
@@ -242,7 +255,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
@@ -257,15 +270,40 @@ class BodySizeLimitMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            await self._refuse(send, 413, f"request body larger than {self.max_bytes} bytes\n")
+            await self._refuse(send, headers, 413, limit)
 
     @staticmethod
-    async def _refuse(send: Send, status: int, text: str) -> None:
-        body = text.encode()
+    async def _drain(receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+
+    @staticmethod
+    async def _refuse(send: Send, headers: Headers, status: int, limit: int) -> None:
+        if "text/html" in headers.get("accept", ""):
+            if status == 413:
+                text = (f"Przesłany plik lub formularz jest za duży "
+                        f"(najwyżej {limit / (1024 * 1024):.0f} MiB).")
+            else:
+                text = "Nieprawidłowe żądanie (Content-Length)."
+            body = (f'<!doctype html><html lang="pl"><meta charset="utf-8">'
+                    f"<title>itops: {status}</title><h1>{status}</h1><p>{text}</p>"
+                    f'<p><a href="/">Pulpit</a></p></html>\n').encode()
+            content_type = b"text/html; charset=utf-8"
+        else:
+            reason = (f"request body larger than {limit} bytes" if status == 413
+                      else "invalid Content-Length")
+            if "json" in headers.get("content-type", ""):  # the agent API's error shape
+                body = json.dumps({"error": reason}).encode()
+                content_type = b"application/json"
+            else:
+                body = f"{reason}\n".encode()
+                content_type = b"text/plain; charset=utf-8"
         await send({
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+            "headers": [(b"content-type", content_type),
                         (b"content-length", str(len(body)).encode()),
                         (b"connection", b"close")],
         })

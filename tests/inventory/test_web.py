@@ -226,7 +226,8 @@ async def _upload(http: Client, body: bytes, csrf: str | None = None) -> tuple[i
     form = aiohttp.FormData()
     form.add_field("csrf_token", http.csrf if csrf is None else csrf)
     form.add_field("file", io.BytesIO(body), filename="ewidencja.csv", content_type="text/csv")
-    async with http.session.post(http.base + "/inventory/import", data=form) as r:
+    async with http.session.post(http.base + "/inventory/import", data=form,
+                                 headers={"Accept": "text/html"}) as r:
         return r.status, await r.text()
 
 
