@@ -32,13 +32,16 @@ async def test_daemon_stores_a_confirmed_outage_and_flushes_on_stop(
                      SystemClock())
     daemon = Daemon(ctx, Notifier({}))
     running = asyncio.create_task(daemon.run())
-    for _ in range(100):
-        await asyncio.sleep(0.1)
-        with session_scope(ctx.sessions) as db:
-            if db.scalars(select(Outage)).first() is not None:
-                break
-    daemon.stop()
-    assert await running == 0
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            with session_scope(ctx.sessions) as db:
+                if db.scalars(select(Outage)).first() is not None:
+                    break
+        daemon.stop()
+        assert await running == 0
+    finally:
+        engine.dispose()
     check = make_engine(db_url)
     with session_scope(make_sessionmaker(check)) as db:
         [outage] = list(db.scalars(select(Outage)))

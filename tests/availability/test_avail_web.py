@@ -82,7 +82,7 @@ async def test_status_board_shows_state_and_yearly_availability(
         async with session.get(site + "/systemy") as response:
             html = await response.text()
     assert response.status == 200
-    assert "CRITICAL" in html and "bip" in html
+    assert re.search(r'<span class="badge status-2">awaria</span>', html) and "bip" in html
     assert "Dostępność w godzinach pracy (rok)" in html
 
 

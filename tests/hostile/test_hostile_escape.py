@@ -50,7 +50,7 @@ def settings(db_url: str) -> Settings:
 def hostile(ctx: AppContext, users: dict[str, str]) -> None:
     now = ctx.clock.now()
     with session_scope(ctx.sessions) as db:
-        asset(db, "INV-XSS-0001", manufacturer=PAYLOAD, model=IMG, location=PAYLOAD,
+        asset(db, "INV-XSS-0001", manufacturer=PAYLOAD, model=IMG, room=PAYLOAD,
               holder=PAYLOAD, purchase_document=PAYLOAD)
         add_employee(db, "XSS-1", PAYLOAD, position=IMG)
         auth.add_user(db, "xss_user", auth.AUDITOR, "Haslo-Testowe-123", now, PAYLOAD)
