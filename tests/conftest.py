@@ -93,6 +93,16 @@ class _PgTemplates:
         self.admin.dispose()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection imported: the per-test collection then scans only new objects.
+
+    A full collection of the imported libraries costs ~90 ms; over 1,300 tests that was
+    two minutes of the suite.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _collect_garbage() -> Iterator[None]:
     """Collect after every test, so a leaked connection is blamed on the test that leaked it."""
