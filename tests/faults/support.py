@@ -4,6 +4,7 @@ driving a real ``itops run`` over HTTP, each remembering what the daemon acknowl
 from __future__ import annotations
 
 import hashlib
+import http.client
 import http.cookiejar
 import json
 import re
@@ -137,7 +138,7 @@ class Agent(threading.Thread):
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                     self.log.acked.append({"variant": variant, **json.loads(response.read())})
-            except (urllib.error.URLError, OSError, ValueError):
+            except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
                 self.stop.wait(0.05)  # the daemon is down or dying: try again
             variant = 1 - variant
 
@@ -152,6 +153,7 @@ class RegisterClient:
         self.csrf = ""
         self.sent: list[str] = []
         self.acked: dict[str, int] = {}
+        self.refused: list[str] = []
 
     def login(self) -> None:
         with self.opener.open(f"{self.base}/login", timeout=10) as page:
@@ -169,19 +171,24 @@ class RegisterClient:
 
     def act(self, number: int) -> None:
         label = f"kill test act {number}"
-        end = datetime.now(UTC) - timedelta(minutes=1)
+        # Inside the authorisation, which was recorded a moment before the daemon started.
+        end = datetime.now(UTC) - timedelta(seconds=0.5)
         body = json.dumps({
             "employee": EMPLOYEE, "resource": "INV-TEST-0001", "scopes": ["computer_content"],
             "purpose": "proper_use", "justification": label,
-            "start": (end - timedelta(minutes=30)).isoformat(), "end": end.isoformat(),
+            "start": (end - timedelta(seconds=1)).isoformat(), "end": end.isoformat(),
             "outcome": "Nie stwierdzono nieprawidłowości.",
         }).encode()
         request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
             f"{self.base}/api/register/acts", data=body, method="POST",
             headers={"Content-Type": "application/json", "X-CSRF-Token": self.csrf})
         self.sent.append(label)
-        with self.opener.open(request, timeout=10) as answer:
-            self.acked[label] = json.loads(answer.read())["seq"]
+        try:
+            with self.opener.open(request, timeout=10) as answer:
+                self.acked[label] = json.loads(answer.read())["seq"]
+        except urllib.error.HTTPError as exc:  # an answer, not a dying daemon: keep it
+            self.refused.append(f"{exc.code} {exc.read().decode(errors='replace')[:300]}")
+            raise
 
 
 class RegisterWriter(threading.Thread):
@@ -195,7 +202,7 @@ class RegisterWriter(threading.Thread):
             number += 1
             try:
                 self.client.act(number)
-            except (urllib.error.URLError, OSError, ValueError):
+            except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
                 self.stop.wait(0.05)
 
 
