@@ -60,6 +60,12 @@ def _translations() -> dict[str, str]:
     return TRANSLATIONS
 
 
+def _summaries() -> list[tuple[str, str]]:
+    from inventory.i18n import SUMMARIES
+
+    return SUMMARIES
+
+
 def _body_limits(ctx: AppContext) -> dict[str, int]:
     """The dashboard CSV import and the agent API take larger bodies than a form."""
     from inventory.web import IMPORT_MAX_BYTES
@@ -91,4 +97,5 @@ feature = Feature(
     translations=_translations(),
     labels=_labels(),
     body_limits=_body_limits,
+    summaries=_summaries(),
 )

@@ -184,19 +184,28 @@ def register_summaries(rows: Sequence[tuple[str, str]]) -> None:
 
 
 def summary(text: str, lang: str) -> str:
-    """A check summary in the reader's language; parts are split at "; " and the
-    first matching pattern of each part wins (unknown parts stay as they are)."""
+    """A check summary or a refusal reason in the reader's language; parts are split at
+    "; " and the first matching pattern of each part wins (unknown parts stay as they
+    are; a part "subject: reason" is tried with its reason alone too)."""
     if lang == "en" or not text:
         return text
     parts = []
     for part in text.split("; "):
-        for pattern, polish in _summaries.values():
-            match = pattern.fullmatch(part)
-            if match:
-                part = polish.format(**match.groupdict())
-                break
-        parts.append(part)
+        polish = _summary_part(part)
+        if polish is None and ": " in part:  # "INV-0001: reason" keeps its subject
+            subject, _, rest = part.partition(": ")
+            translated = _summary_part(rest)
+            polish = None if translated is None else f"{subject}: {translated}"
+        parts.append(part if polish is None else polish)
     return "; ".join(parts)
+
+
+def _summary_part(part: str) -> str | None:
+    for pattern, polish in _summaries.values():
+        match = pattern.fullmatch(part)
+        if match:
+            return polish.format(**match.groupdict())
+    return None
 
 
 def register_labels(labels: dict[str, str]) -> None:

@@ -77,7 +77,7 @@ async def test_a_bad_form_is_refused_with_the_reason_and_writes_nothing(
     status, body = await http.post("/inventory/new", {
         "inventory_no": "INV-TEST-0100", "category": "laptop", "purchase_date": "2026-13-02"})
     assert status == 400
-    assert "is not a date" in body
+    assert "„2026-13-02” nie jest datą" in body
     with session_scope(ctx.sessions) as db:
         assert db.scalar(select(func.count()).select_from(Asset)) == 0
 
@@ -247,6 +247,7 @@ async def test_a_dashboard_csv_with_a_bad_row_names_it_and_imports_nothing(
     status, page = await _upload(http, body.encode())
     assert status == 400
     assert "Wiersz 3 (INV-TEST-0702)" in page and "Wiersz 2" not in page
+    assert "purchase_date: „2026-13-05” nie jest datą w postaci RRRR-MM-DD" in page
     assert not {"INV-TEST-0701", "INV-TEST-0702"} & _numbers(ctx)
 
 
