@@ -24,7 +24,7 @@ class BackupCollector(Collector):
         with snap.lock:
             backups = sorted(snap.backups.values(), key=lambda b: b.name)
             hosts = sorted(snap.antivirus.values(), key=lambda h: h.host)
-            expected = snap.expected_hosts
+            good, counted = snap.antivirus_tally()
         last = GaugeMetricFamily(
             "itops_backup_last_success_timestamp_seconds",
             "time of the newest successful backup (file mtime, snapshot, archive, ping)",
@@ -77,17 +77,12 @@ class BackupCollector(Collector):
                 realtime.add_metric([h.host], 1 if h.realtime else 0)
             compliant.add_metric([h.host], 1 if h.compliant else 0)
         yield from (age, realtime, compliant)
-        # Same population as the dashboard and `itops antivirus`: the inventory's computers
-        # in service (a silent or never-seen one counts as not compliant), else every host
-        # that ever reported.
-        by_host = {h.host: h for h in hosts}
-        population = list(expected) if expected is not None else list(by_host)
-        if population:
+        # Same population as the dashboard and `itops antivirus` (Snapshot.antivirus_tally).
+        if counted:
             ratio = GaugeMetricFamily(
                 "itops_antivirus_compliant_ratio",
                 "share of the inventory's computers in service (else of the hosts that "
                 "reported) whose antivirus is compliant",
             )
-            good = sum(1 for h in population if h in by_host and by_host[h].compliant)
-            ratio.add_metric([], good / len(population))
+            ratio.add_metric([], good / counted)
             yield ratio

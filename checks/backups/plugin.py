@@ -104,7 +104,7 @@ def tiles(ctx: AppContext) -> Sequence[Tile]:
     snap = service(ctx).snapshot
     with snap.lock:
         backups = list(snap.backups.values())
-        hosts = list(snap.antivirus.values())
+        good, counted = snap.antivirus_tally()
     out: list[Tile] = []
     if backups:
         bad = [b for b in backups if int(b.status) == 2]
@@ -117,14 +117,13 @@ def tiles(ctx: AppContext) -> Sequence[Tile]:
                 link="/backups",
             )
         )
-    if hosts:
-        good = sum(1 for h in hosts if h.compliant)
+    if counted:
         out.append(
             Tile(
                 "Ochrona antywirusowa",
-                f"{100 * good / len(hosts):.0f}%",
-                f"{good}/{len(hosts)}",
-                ok=good == len(hosts),
+                f"{100 * good / counted:.0f}%",
+                f"{good}/{counted}",
+                ok=good == counted,
                 link="/antivirus",
             )
         )

@@ -47,6 +47,15 @@ class Snapshot:
     # host); refreshed by load() and every sweep so a scrape needs no query.
     expected_hosts: tuple[str, ...] | None = None
 
+    def antivirus_tally(self) -> tuple[int, int]:
+        """(compliant, counted) hosts: the inventory's computers in service, else every
+        host that reported; a silent or never-seen computer counts as not compliant.
+        The one population of the ratio metric and the Pulpit tile; call under ``lock``."""
+        population = (list(self.expected_hosts) if self.expected_hosts is not None
+                      else list(self.antivirus))
+        good = sum(1 for h in population if h in self.antivirus and self.antivirus[h].compliant)
+        return good, len(population)
+
 
 class BackupService:
     """Runs looks, verifications and ClamAV checks for one AppContext."""
