@@ -129,7 +129,7 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
     return [
         Tile(
             "Dostępność systemów (rok)",
-            f"{office.availability * 100:.3f} %",
+            f"{office.availability * 100:.3f} %".replace(".", ","),  # Polish decimal comma
             f"cel {office.target * 100:g} %, przestoje {office.downtime_seconds / 60:.0f} min",
             office.met,
             "/systemy",

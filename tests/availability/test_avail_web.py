@@ -147,7 +147,7 @@ def test_home_tile_shows_this_years_office_availability_against_the_target(
     assert before.value == "—"
     refresh_year(ctx)
     [tile] = feature.tiles(ctx)
-    assert (tile.value, tile.ok, tile.link) == ("100.000 %", True, "/systemy")
+    assert (tile.value, tile.ok, tile.link) == ("100,000 %", True, "/systemy")
 
 
 def test_menu_roles_match_the_core_roles() -> None:
