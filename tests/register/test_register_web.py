@@ -165,6 +165,7 @@ async def test_an_officer_records_an_act_through_the_form(office: Office, base_u
         html = await resp.text()
     await browser.http.close()
     assert "INV-TEST-0001" in html and "Łańcuch skrótów nienaruszony" in html
+    assert "01.11.2026 – …" in html and "01.10.2026 (Regulamin 2026)" in html  # Polish dates
     with session_scope(office.ctx.sessions) as db:
         act = db.get(RegisterEntry, 3)
         assert act is not None and act.start == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
