@@ -52,6 +52,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def without_root_reads(argv: list[str]) -> list[str]:
+    """``argv`` run without root's power to read any file (CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH dropped by util-linux ``setpriv``), so a mode-000 file or
+    directory is unreadable even when the suite runs as root, as CI does."""
+    if os.geteuid() != 0:
+        return argv
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *argv]
+
+
 def _pg_admin_url() -> str:
     url = os.environ.get(PG_ENV)
     if not url:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from checks.backup_file import FileBackupCheck
 from itops.clock import FixedClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
 from tests.backups.backup_support import NOW, backup
+from tests.conftest import without_root_reads
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(path: Path, size: int, age: timedelta) -> Path:
@@ -67,17 +71,24 @@ async def test_path_through_a_file_is_unknown_with_a_hint(tmp_path: Path) -> Non
     assert "not a directory" in result.summary
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every directory")
 async def test_unreadable_directory_is_unknown_with_a_hint(tmp_path: Path) -> None:
+    """Probed in a child process that cannot override file modes (root reads anything)."""
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0)
+    script = ("import asyncio, json, pathlib, sys\n"
+              "from tests.backups.test_backup_file import run\n"
+              "r = asyncio.run(run(pathlib.Path(sys.argv[1])))\n"
+              "print(json.dumps([int(r.status), r.summary]))\n")
     try:
-        result = await run(locked)
+        done = subprocess.run(without_root_reads([sys.executable, "-c", script, str(locked)]),
+                              capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     finally:
         locked.chmod(0o700)
-    assert result.status is Status.UNKNOWN
-    assert "permission denied" in result.summary
+    assert done.returncode == 0, done.stderr
+    status, summary = json.loads(done.stdout)
+    assert status == Status.UNKNOWN
+    assert "permission denied" in summary
 
 
 async def test_file_much_smaller_than_previous_median_is_warning(tmp_path: Path) -> None:
