@@ -8,12 +8,19 @@ import secrets
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -155,6 +162,22 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 + Retry-After while the database is down (restart, full disk): the client
+    retries later and nothing was written, which a 500 would not tell it. No template:
+    rendering the page could need the database too."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                   str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    headers = {"retry-after": "30", "cache-control": "no-store"}
+    if request.url.path.startswith("/api/") or "json" in request.headers.get("content-type", ""):
+        return JSONResponse({"error": "database unavailable, try again later"}, 503,
+                            headers=headers)
+    page = ('<!doctype html><html lang="pl"><meta charset="utf-8"><title>itops: 503</title>'
+            "<h1>503</h1><p>Baza danych itops jest chwilowo niedostępna. Nic nie zapisano; "
+            'spróbuj ponownie za chwilę.</p><p><a href="/">Pulpit</a></p></html>\n')
+    return HTMLResponse(page, 503, headers=headers)
+
+
 ERROR_MESSAGES = {
     400: "Nieprawidłowe żądanie.",
     404: "Nie ma takiej strony.",
@@ -237,7 +260,8 @@ def create_app(ctx: AppContext) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, 500: server_error},
+        exception_handlers={HTTPException: http_error, OperationalError: database_unavailable,
+                            500: server_error},
     )
     app.state.ctx = ctx
     app.state.nav = sorted(nav, key=lambda n: n.order)

@@ -292,3 +292,38 @@ async def test_an_auditor_cannot_import_a_csv(ctx: AppContext, http: Client) -> 
     status, _ = await _upload(http, body.encode())
     assert status == 403
     assert "INV-TEST-0705" not in _numbers(ctx)
+
+
+async def test_while_the_database_is_down_pages_and_agents_get_503_with_retry_after(
+    ctx: AppContext, http: Client
+) -> None:
+    """Not a 500: the client is told to come back, and nothing was written."""
+    import json
+
+    from inventory.api import create_token
+    from itops.db.session import make_engine, make_sessionmaker
+
+    _user(ctx, "informatyk", "it_officer")
+    with session_scope(ctx.sessions) as db:
+        token = create_token(db, "pc-test-01", NOW)
+    await http.login("informatyk")
+    working = ctx.sessions
+    gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", pool_pre_ping=False)
+    ctx.sessions = make_sessionmaker(gone)
+    try:
+        async with http.session.get(http.base + "/inventory") as page:
+            html = await page.text()
+            assert page.status == 503 and page.headers["Retry-After"] == "30"
+            assert "Baza danych itops jest chwilowo niedostępna" in html
+        async with http.session.post(
+            http.base + "/api/v1/agent/report",
+            data=json.dumps({"hostname": "pc-test-01", "collected_at": NOW.isoformat()}),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        ) as answer:
+            assert answer.status == 503 and answer.headers["Retry-After"] == "30"
+            assert (await answer.json())["error"].startswith("database unavailable")
+    finally:
+        ctx.sessions = working
+        gone.dispose()
+    with session_scope(ctx.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(Asset)) == 0
