@@ -34,6 +34,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from bench.checks import start_targets  # noqa: E402
 from bench.inventory import report_for  # noqa: E402
 from inventory.api import hash_token  # noqa: E402
@@ -183,8 +185,9 @@ def database_figures(db_url: str, path: Path | None) -> tuple[int, int, int, flo
 
 
 async def soak(args: argparse.Namespace, tmp: Path) -> None:
-    db_path = tmp / "soak.db" if not args.database_url else None
-    db_url = args.database_url or f"sqlite:///{db_path}"
+    db_url = args.database_url or f"sqlite:///{tmp / 'soak.db'}"
+    sqlite_file = make_url(db_url).database if db_url.startswith("sqlite") else None
+    db_path = Path(sqlite_file) if sqlite_file else None
     upgrade(db_url)
     tokens = make_tokens(db_url, args.agents)
     targets, tcp, http = start_targets(50)
