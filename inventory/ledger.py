@@ -250,7 +250,7 @@ def update_asset(
         if old != new:
             changes[name] = [old, new]
             setattr(asset, name, new)
-    moved = {k: changes[k] for k in ("building", "room") if k in changes}
+    moved: dict[str, Any] = {k: changes[k] for k in ("building", "room") if k in changes}
     if moved:
         record(session, asset, "moved", now, now, actor, moved)
     if data.purchase_date != asset.purchase_date:

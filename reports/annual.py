@@ -198,10 +198,10 @@ def collect(session: Session, settings: Settings, year: int, now: datetime) -> d
             "months": months,
             "outages": outages,
             "gaps": [
-                {"check": c["name"], "unknown_seconds": c["unknown_seconds"],
-                 "coverage": c["coverage"]}
-                for c in checks
-                if c["unknown_seconds"] > 0
+                {"check": c.name, "unknown_seconds": c.unknown_seconds,
+                 "coverage": c.coverage}
+                for c in avail.checks
+                if c.unknown_seconds > 0
             ],
         },
         "repairs": {
