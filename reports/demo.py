@@ -174,6 +174,7 @@ def seed(ctx: AppContext, year: int, now: datetime | None = None) -> SeedSummary
             "into an empty database"
         )
     sync_units(ctx)
+    _mark(ctx, f"started {year}")  # a seed stopped part-way is told apart (seed_unfinished)
     out = SeedSummary(year=year, until=until)
     rng = random.Random(f"itops-demo-{year}")  # noqa: S311 - invented data, not secrets
     world = _World(settings, tz, year, start, until, rng)
@@ -187,8 +188,32 @@ def seed(ctx: AppContext, year: int, now: datetime | None = None) -> SeedSummary
         _antivirus(db, world, out)
         _backups(db, world, out)
     _availability(ctx, world, now, out)
+    _mark(ctx, f"complete {year}")
     logger.info("seeded the DEMO office: %s", out.describe())
     return out
+
+
+SEED_MARK = "demo_seed"
+
+
+def _mark(ctx: AppContext, value: str) -> None:
+    from itops.db.models import AppSetting
+
+    with session_scope(ctx.sessions) as db:
+        row = db.get(AppSetting, SEED_MARK)
+        if row is None:
+            db.add(AppSetting(name=SEED_MARK, value=value))
+        else:
+            row.value = value
+
+
+def seed_unfinished(db: Session) -> bool:
+    """True when a DEMO seed began here and never finished (interrupted, crashed): the
+    database then holds part of a DEMO year, which must not pass for a seeded office."""
+    from itops.db.models import AppSetting
+
+    row = db.get(AppSetting, SEED_MARK)
+    return row is not None and row.value.startswith("started")
 
 
 class _World:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from itops.cli import Ctx, pass_ctx
+from itops.errors import ValidationError
 from itops.plugins import Feature
 
 
@@ -28,11 +29,17 @@ def demo_seed(ctx: Ctx, year: int | None, if_empty: bool) -> None:
     from zoneinfo import ZoneInfo
 
     from itops.db.session import session_scope
-    from reports.demo import default_year, in_use, missing_checks, seed
+    from reports.demo import default_year, in_use, missing_checks, seed, seed_unfinished
 
     app = ctx.app()
     with session_scope(app.sessions) as db:
         used = in_use(db)
+        unfinished = seed_unfinished(db)
+    if unfinished:
+        raise ValidationError(
+            "an earlier DEMO seed stopped part-way: this database holds part of a DEMO "
+            "year. Delete it (make run: var/itops.db) and seed again, or start a new "
+            "database with DEMO=no")
     if used and if_empty:
         click.echo("itops: the database is not empty; DEMO data not seeded "
                    f"(has {', '.join(used)})")

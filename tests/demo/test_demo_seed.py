@@ -312,3 +312,23 @@ def test_demo_year_plan_is_deterministic() -> None:
         return tuple(tuple(sorted(r.items())) for r in rows), tuple(map(tuple, spans))
 
     assert plan() == plan()
+
+
+def test_a_seed_stopped_part_way_is_refused_even_with_if_empty(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`make run` must not start quietly on half a DEMO year after an interrupted seed."""
+    from reports import demo
+
+    def power_cut(*args: object) -> None:
+        raise RuntimeError("power cut")
+
+    config = _config(tmp_path, db_url)
+    monkeypatch.setattr(demo, "_availability", power_cut)
+    with pytest.raises(RuntimeError, match="power cut"):
+        main(["--config", str(config), "demo", "seed", "--year", str(YEAR)])
+    monkeypatch.undo()
+    code, output = _itops(capsys, config, "demo", "seed", "--if-empty")
+    assert code == 2
+    assert "stopped part-way" in output and "DEMO=no" in output
