@@ -52,6 +52,10 @@ logger = logging.getLogger(__name__)
 HOUR = 3600
 DAY = 86400
 MAX_RETRY_SECONDS = 30.0
+# Raw samples held in memory while the database is away. Availability is answered from
+# the outage and gap rows, which are never dropped; past this many raw samples the
+# oldest are shed (logged), so a weekend-long database outage cannot exhaust memory.
+MAX_BUFFERED_RAW = 200_000
 
 
 @dataclass
@@ -111,6 +115,8 @@ class OutageTracker:
         self._by_name: dict[str, tuple[str, int]] = {}
         self._failures = 0
         self._retry_at = 0.0
+        self._raw_queued = 0  # "raw" entries in _ops
+        self._raw_shed = 0
 
     def _config(self, name: str) -> tuple[str, int]:
         """(unit, confirm) of a check; the table is rebuilt when the settings are replaced."""
@@ -216,6 +222,25 @@ class OutageTracker:
             return
         track.last_sample = result.started_at
         self._ops.append(("raw", result, reason))
+        self._raw_queued += 1
+        if self._raw_queued > MAX_BUFFERED_RAW:
+            self._shed_raw()
+
+    def _shed_raw(self) -> None:
+        """Drop the oldest half of the queued raw samples (called under ``_lock``)."""
+        excess = self._raw_queued - MAX_BUFFERED_RAW // 2
+        kept: list[tuple[Any, ...]] = []
+        for op in self._ops:
+            if excess > 0 and op[0] == "raw":
+                excess -= 1
+                continue
+            kept.append(op)
+        dropped = len(self._ops) - len(kept)
+        self._ops, self._raw_queued = kept, self._raw_queued - dropped
+        self._raw_shed += dropped
+        logger.warning("database still unavailable: dropped the %d oldest buffered raw "
+                       "samples (%d in all); outages and gaps are kept", dropped,
+                       self._raw_shed)
 
     def _rollup(self, result: ProbeResult) -> None:
         key = (result.check, _hour(result.started_at))
@@ -305,7 +330,7 @@ class OutageTracker:
     def _flush(self, now: datetime, everything: bool) -> int:
         current = _hour(now)
         with self._lock:
-            ops, self._ops = self._ops, []
+            ops, self._ops, self._raw_queued = self._ops, [], 0
             ready = {
                 k: v for k, v in self._rollups.items() if everything or k[1] < current
             }
@@ -323,6 +348,7 @@ class OutageTracker:
         except Exception:
             with self._lock:
                 self._ops[:0] = ops
+                self._raw_queued = sum(1 for op in self._ops if op[0] == "raw")
                 for key, acc in ready.items():
                     self._rollups.setdefault(key, acc)
             raise

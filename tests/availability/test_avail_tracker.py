@@ -217,3 +217,32 @@ def test_partial_hour_flushed_at_stop_is_merged_after_a_restart(
     with session_scope(sessions) as db:
         [row] = list(db.scalars(select(ProbeRollup)))
     assert row.count == 5
+
+
+def test_a_long_database_outage_sheds_old_raw_samples_but_keeps_every_outage(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded while the database is away; KPI 1's rows all arrive later."""
+    import itops.outages as module
+
+    monkeypatch.setattr(module, "MAX_BUFFERED_RAW", 40)
+    tracker = OutageTracker(settings, sessions)
+    gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", pool_pre_ping=False)
+    tracker.sessions = make_sessionmaker(gone)
+    at = T0
+    for cycle in range(10):  # ten outages, each 5 failures then a recovery
+        for _ in range(5):
+            tracker.submit(result(Status.CRITICAL, at))
+            at += MINUTE
+        tracker.submit(result(Status.OK, at))
+        at += MINUTE
+        tracker.flush(at, everything=True)  # fails: the database is away
+        assert sum(1 for op in tracker._ops if op[0] == "raw") <= 40, cycle
+    gone.dispose()
+    tracker.sessions = sessions
+    tracker.flush(at, everything=True)
+    rows = outages(sessions)
+    assert len(rows) == 10 and all(r.end is not None for r in rows)
+    with session_scope(sessions) as db:
+        kept = int(db.scalar(select(func.count()).select_from(ProbeResultRow)) or 0)
+    assert 20 <= kept <= 40
