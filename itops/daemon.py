@@ -17,6 +17,7 @@ import inspect
 import logging
 import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -92,9 +93,12 @@ class Daemon:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
         self.abandoned = 0  # jobs still running in threads after the drain deadline
+        self._workers = ThreadPoolExecutor(thread_name_prefix="itops-worker")
 
     async def run(self) -> int:
         ensure_current(self.ctx.engine)
+        # Our own worker threads for asyncio.to_thread, so shutdown can wait for them.
+        asyncio.get_running_loop().set_default_executor(self._workers)
         now = self.ctx.clock.now()
         self.ctx.started_at = now
         gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
@@ -159,9 +163,26 @@ class Daemon:
             server.force_exit = True
         self.scheduler.shutdown()
         await asyncio.to_thread(self._final_heartbeat)
+        # Short: the drain above already waited; an abandoned job is not waited for again.
+        await self._threads_finished(timeout=0.5 if self.abandoned else min(deadline, 3.0))
         self.ctx.engine.dispose()
         logger.info("stopped")
         return 0
+
+    async def _threads_finished(self, timeout: float) -> None:
+        """Wait for work still running in worker threads before the engine is disposed:
+        cancelling a task does not stop its thread, and a connection it opened after
+        ``dispose()`` would never be closed."""
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1) as waiter:
+            joined = loop.run_in_executor(waiter, self._workers.shutdown, True)
+            try:
+                await asyncio.wait_for(asyncio.shield(joined), timeout)
+            except TimeoutError:
+                logger.warning("worker threads still running after %.0f s; stopping anyway",
+                               timeout)
+        # The loop may outlive the daemon (tests): give it a fresh default executor.
+        loop.set_default_executor(ThreadPoolExecutor())
 
     def stop(self) -> None:
         self._stop.set()
