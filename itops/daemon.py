@@ -18,8 +18,9 @@ import logging
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -101,7 +102,8 @@ class Daemon:
         asyncio.get_running_loop().set_default_executor(self._workers)
         now = self.ctx.clock.now()
         self.ctx.started_at = now
-        gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now)
+        gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now,
+                                      self._year_start(now))
         await asyncio.to_thread(sync_units, self.ctx)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._stop.set)
@@ -186,6 +188,12 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _year_start(self, now: datetime) -> datetime:
+        """Midnight of 1 January, office time, of ``now``'s year (as UTC)."""
+        tz = ZoneInfo(self.ctx.settings.office.timezone)
+        local = now.astimezone(tz)
+        return datetime(local.year, 1, 1, tzinfo=tz).astimezone(UTC)
 
     def _hint_first_user(self) -> None:
         from sqlalchemy import func, select

@@ -22,11 +22,25 @@ NAME = "daemon"
 MIN_GAP = timedelta(seconds=1)
 
 
-def start(sessions: object, now: datetime) -> MonitoringGap | None:
-    """Record the gap since the last heartbeat (if any) and begin a new heartbeat."""
+FIRST_START = "before itops was first started"
+
+
+def start(
+    sessions: object, now: datetime, watched_from: datetime | None = None
+) -> MonitoringGap | None:
+    """Record the gap since the last heartbeat (if any) and begin a new heartbeat.
+
+    On the very first start (no heartbeat yet) with ``watched_from`` (the start of the
+    office's year), the time from then until now becomes a gap too: nobody watched it, so
+    it must count neither as available nor as down. That gap is not returned (it is no
+    news to notify about).
+    """
     with session_scope(sessions) as db:  # type: ignore[arg-type]
         beat = db.get(Heartbeat, NAME)
         gap = None
+        if beat is None and watched_from is not None and now - watched_from >= MIN_GAP:
+            db.add(MonitoringGap(start=watched_from, end=now, reason=FIRST_START))
+            logger.info("first start: %s → %s recorded as not monitored", watched_from, now)
         if beat is not None and now - beat.at >= MIN_GAP:
             reason = "itops stopped" if beat.clean_shutdown else "itops not running (crash or kill)"
             gap = MonitoringGap(start=beat.at, end=now, reason=reason)
