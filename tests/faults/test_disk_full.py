@@ -41,12 +41,12 @@ def small_disk(tmp_path: Path, _sqlite_template: Path) -> Iterator[Path]:
 
 
 def _fill(directory: Path) -> Path:
+    """Write until ENOSPC; unbuffered, so closing the file has nothing left to flush."""
     filler = directory / "filler.bin"
-    with filler.open("wb") as handle:
+    with filler.open("wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
     return filler
