@@ -14,15 +14,15 @@ if TYPE_CHECKING:
     from itops.check import Check, Options
 
 CHECK_KINDS: dict[str, str] = {
-    "tcp": "checks.tcp:TcpCheck",
-    "http": "checks.http:HttpCheck",
-    "tls": "checks.tls:TlsCheck",
-    "dns": "checks.dns:DnsCheck",
-    "icmp": "checks.icmp:IcmpCheck",
-    "disk": "checks.disk:DiskCheck",
-    "process": "checks.process:ProcessCheck",
-    "memory": "checks.memory:MemoryCheck",
-    "load": "checks.load:LoadCheck",
+    "tcp": "checks.kinds.tcp:TcpCheck",
+    "http": "checks.kinds.http:HttpCheck",
+    "tls": "checks.kinds.tls:TlsCheck",
+    "dns": "checks.kinds.dns:DnsCheck",
+    "icmp": "checks.kinds.icmp:IcmpCheck",
+    "disk": "checks.kinds.disk:DiskCheck",
+    "process": "checks.kinds.process:ProcessCheck",
+    "memory": "checks.kinds.memory:MemoryCheck",
+    "load": "checks.kinds.load:LoadCheck",
 }
 
 

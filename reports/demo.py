@@ -572,9 +572,9 @@ def _serial_of(world: _World, host: str) -> str:
 
 def _backups(db: Session, world: _World, out: SeedSummary) -> None:
     """A daily look per configured backup, weekly verification, one bad spell each, tests."""
-    from checks.backup_base import VERIFY_AT
     from checks.backups.kinds import VERIFIED_KINDS
     from checks.backups.store import add_restore_test, record_backup, record_ping
+    from checks.kinds.backup_base import VERIFY_AT
 
     rng = world.rng
     recent = world.last_day - timedelta(days=14)
@@ -634,8 +634,8 @@ def _look(
     broken: bool,
 ) -> None:
     """One look as the backup check would report it (CRITICAL once over ``max_age``)."""
-    from checks.backup_base import LAST_SUCCESS, SIZE
     from checks.backups.store import record_backup
+    from checks.kinds.backup_base import LAST_SUCCESS, SIZE
 
     age_h = (at - last_success).total_seconds() / 3600
     status = Status.OK

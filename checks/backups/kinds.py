@@ -12,14 +12,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from checks.backup_base import BackupCheck
-    from checks.clamav import ClamavCheck
+    from checks.kinds.backup_base import BackupCheck
+    from checks.kinds.clamav import ClamavCheck
 
 BACKUP_KINDS: dict[str, str] = {
-    "file": "checks.backup_file:FileBackupCheck",
-    "restic": "checks.backup_restic:ResticBackupCheck",
-    "borg": "checks.backup_borg:BorgBackupCheck",
-    "push": "checks.backup_push:PushBackupCheck",
+    "file": "checks.kinds.backup_file:FileBackupCheck",
+    "restic": "checks.kinds.backup_restic:ResticBackupCheck",
+    "borg": "checks.kinds.backup_borg:BorgBackupCheck",
+    "push": "checks.kinds.backup_push:PushBackupCheck",
 }
 
 #: kinds with a separate, slower verification run (``restic check``, ``borg check``)
@@ -34,6 +34,6 @@ def backup_class(kind: str) -> type[BackupCheck]:
 
 
 def clamav_class() -> type[ClamavCheck]:
-    from checks.clamav import ClamavCheck
+    from checks.kinds.clamav import ClamavCheck
 
     return ClamavCheck

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from checks.backup_base import BackupCheck
-from checks.backup_push import PushBackupCheck
 from checks.backups import store
 from checks.backups.kinds import VERIFIED_KINDS, backup_class
 from checks.backups.store import AvSnapshot, BackupSnapshot
-from checks.clamav import ClamavCheck
+from checks.kinds.backup_base import BackupCheck
+from checks.kinds.backup_push import PushBackupCheck
+from checks.kinds.clamav import ClamavCheck
 from itops.config import BackupConfig, ClamavConfig, Settings
 from itops.db.session import session_scope
 from itops.events import Event
@@ -211,8 +211,8 @@ class BackupService:
     def _store_clamav(
         self, cfg: ClamavConfig, result: ProbeResult
     ) -> tuple[AvSnapshot, list[Event]]:
-        from checks.backup_base import from_ts
-        from checks.clamav import CLAMD_UP, SIGNATURE_AT, SIGNATURE_VERSION
+        from checks.kinds.backup_base import from_ts
+        from checks.kinds.clamav import CLAMD_UP, SIGNATURE_AT, SIGNATURE_VERSION
 
         v = {m.name: m.value for m in result.measurements}
         version = v.get(SIGNATURE_VERSION)

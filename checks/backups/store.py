@@ -14,8 +14,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from checks.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT, VERIFY_OK, deadline, from_ts
-from checks.backup_push import PushFacts
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.models import (
     NONCOMPLIANT,
@@ -29,7 +27,9 @@ from checks.backups.models import (
     BackupState,
     RestoreTest,
 )
-from checks.defender import evaluate_defender
+from checks.kinds.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT, VERIFY_OK, deadline, from_ts
+from checks.kinds.backup_push import PushFacts
+from checks.kinds.defender import evaluate_defender
 from itops import events
 from itops.config import BackupConfig, Settings
 from itops.errors import ValidationError
@@ -559,7 +559,7 @@ def record_agent_report(
     if not isinstance(fields, dict) or not isinstance(host, str) or not host.strip():
         return None
     reported = data.get("reported_at")
-    from checks.defender import parse_time
+    from checks.kinds.defender import parse_time
 
     # A client clock ahead of ours must not push the report into the future.
     when = min(parse_time(reported) or at, at)

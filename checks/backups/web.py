@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from checks.backup_base import human_age, human_size
 from checks.backups import store
 from checks.backups.public import antivirus_compliance, inventory_computers
 from checks.backups.service import service
+from checks.kinds.backup_base import human_age, human_size
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
 from itops.db.session import session_scope

@@ -248,7 +248,7 @@ async def test_dns_unknown_name_is_critical(dns_port: int) -> None:
 
 
 def icmp_with_range(tmp_path: Path, text: str, **keys: Any) -> Check[Any]:
-    from checks.icmp import IcmpCheck
+    from checks.kinds.icmp import IcmpCheck
 
     sysctl = tmp_path / "ping_group_range"
     sysctl.write_text(text + "\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.clamav import ClamavCheck, parse_header, parse_sigtool_info, parse_version_reply
+from checks.kinds.clamav import ClamavCheck, parse_header, parse_sigtool_info, parse_version_reply
 from itops.clock import FixedClock, SystemClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status

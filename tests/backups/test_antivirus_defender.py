@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.defender import NEVER, evaluate_defender, parse_time, scan_age
+from checks.kinds.defender import NEVER, evaluate_defender, parse_time, scan_age
 from itops.status import Status
 
 AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from checks.backup_file import FileBackupCheck
+from checks.kinds.backup_file import FileBackupCheck
 from itops.clock import FixedClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status

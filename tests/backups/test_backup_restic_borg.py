@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from checks.backup_borg import BorgBackupCheck
-from checks.backup_restic import ResticBackupCheck
+from checks.kinds.backup_borg import BorgBackupCheck
+from checks.kinds.backup_restic import ResticBackupCheck
 from itops.clock import FixedClock, SystemClock
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
@@ -333,15 +333,15 @@ async def test_borg_locked_repository_is_unknown_not_a_failure(borg_repo: Path) 
 # restic ≥ 0.17 says it with exit codes 10/11/12; the installed 0.14 exits 1 and says it
 # only on stderr (the tests above run the real binary). Both must map the same way.
 def test_restic_exit_code_10_is_a_missing_repository() -> None:
-    from checks.backup_base import REPO_MISSING, ToolResult
-    from checks.backup_restic import classify_failure
+    from checks.kinds.backup_base import REPO_MISSING, ToolResult
+    from checks.kinds.backup_restic import classify_failure
 
     assert classify_failure("kopia", "/srv/repo", ToolResult(10, "", "Fatal: x")) == REPO_MISSING
 
 
 def test_restic_exit_code_11_is_locked_with_the_unlock_hint() -> None:
-    from checks.backup_base import ToolResult
-    from checks.backup_restic import classify_failure
+    from checks.kinds.backup_base import ToolResult
+    from checks.kinds.backup_restic import classify_failure
     from itops.errors import ProbeError
 
     with pytest.raises(ProbeError, match="locked by another restic process.*restic unlock"):
@@ -349,8 +349,8 @@ def test_restic_exit_code_11_is_locked_with_the_unlock_hint() -> None:
 
 
 def test_restic_exit_code_12_is_a_wrong_password() -> None:
-    from checks.backup_base import ToolResult
-    from checks.backup_restic import classify_failure
+    from checks.kinds.backup_base import ToolResult
+    from checks.kinds.backup_restic import classify_failure
     from itops.errors import ProbeError
 
     with pytest.raises(ProbeError, match="wrong password for /srv/repo"):
@@ -358,16 +358,16 @@ def test_restic_exit_code_12_is_a_wrong_password() -> None:
 
 
 def test_restic_other_exit_code_is_left_to_the_caller() -> None:
-    from checks.backup_base import ToolResult
-    from checks.backup_restic import classify_failure
+    from checks.kinds.backup_base import ToolResult
+    from checks.kinds.backup_restic import classify_failure
 
     assert classify_failure("kopia", "/srv/repo", ToolResult(1, "", "Fatal: x")) is None
 
 
 def test_installed_restic_reports_a_missing_repository_by_code_or_text(tmp_path: Path) -> None:
     """Whatever the installed version exits with, the classifier recognises it."""
-    from checks.backup_base import REPO_MISSING, ToolResult
-    from checks.backup_restic import classify_failure
+    from checks.kinds.backup_base import REPO_MISSING, ToolResult
+    from checks.kinds.backup_restic import classify_failure
 
     (tmp_path / "pass").write_text("x\n")
     done = subprocess.run(

@@ -9,7 +9,7 @@ from typing import Literal
 import psutil
 from pydantic import Field
 
-from checks.host import HostCheck, grade
+from checks.kinds.host import HostCheck, grade
 from itops.check import Options
 from itops.status import Measurement, Status
 

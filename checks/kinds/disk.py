@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import psutil
 from pydantic import Field
 
-from checks.host import HostCheck
+from checks.kinds.host import HostCheck
 from itops.check import Options
 from itops.errors import ProbeError
 from itops.status import Measurement, Status

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.backup_base import human_age
+from checks.kinds.backup_base import human_age
 from itops.status import Status
 
 NEVER = 4294967295  # QuickScanAge/FullScanAge when no scan ever ran

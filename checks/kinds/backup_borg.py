@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from checks.backup_base import (
+from checks.kinds.backup_base import (
     COUNT,
     LAST_SUCCESS,
     OBSERVED_AT,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ByteSize, Field, field_validator
 
-from checks.backup_base import (
+from checks.kinds.backup_base import (
     COUNT,
     LAST_SUCCESS,
     OBSERVED_AT,

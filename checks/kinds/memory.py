@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import psutil
 from pydantic import Field
 
-from checks.host import HostCheck, grade
+from checks.kinds.host import HostCheck, grade
 from itops.check import Options
 from itops.status import Measurement, Status, worst
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import aiohttp
 from pydantic import Field, field_validator
 
-from checks.tls import not_after, ssl_context, verify_reason
+from checks.kinds.tls import not_after, ssl_context, verify_reason
 from itops.check import Check, Options
 from itops.status import Measurement, Status
 

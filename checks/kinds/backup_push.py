@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from checks.backup_base import (
+from checks.kinds.backup_base import (
     LAST_SUCCESS,
     OBSERVED_AT,
     RUNTIME,

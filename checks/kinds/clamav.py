@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import model_validator
 
-from checks.backup_base import human_age, run_tool, tool_env
+from checks.kinds.backup_base import human_age, run_tool, tool_env
 from itops.check import Check, Options
 from itops.config import Duration, PositiveDuration
 from itops.errors import ProbeError

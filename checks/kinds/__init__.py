@@ -1,0 +1,1 @@
+"""Check kinds: one module per kind (checks, backup engines, antivirus engines)."""
