@@ -27,6 +27,9 @@ from itops.status import Status
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     hosts = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     tmp = Path(tempfile.mkdtemp(prefix="itops-bench-"))
     url = os.environ.get("ITOPS_BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"

@@ -1,7 +1,6 @@
 """DEMO office: how long ``itops demo seed`` takes for one year, wall clock and CPU.
 
-Run: .venv/bin/python -P bench/demo_seed.py [YEAR] [DATABASE_URL]  (-P: bench/checks.py
-would shadow the checks package)
+Run: .venv/bin/python bench/demo_seed.py [YEAR] [DATABASE_URL]
 (default 2025 on a temporary SQLite file; a PostgreSQL URL must name an empty, migrated
 database). Uses the example config's DEMO checks. Prints figures; asserts nothing.
 """
@@ -22,6 +21,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "itops.example.toml"
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     year = int(sys.argv[1]) if len(sys.argv) > 1 else 2025
     tmp = tempfile.TemporaryDirectory()
     url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{Path(tmp.name) / 'demo.db'}"

@@ -95,7 +95,10 @@ async def http_rounds(ctx: AppContext, port: int) -> list[float]:
 
 
 def main() -> None:
+    import argparse
     import os
+
+    argparse.ArgumentParser(description=__doc__).parse_args()
     import socket
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -20,6 +20,9 @@ from itops.db.session import make_engine, make_sessionmaker, session_scope, upgr
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     url = sys.argv[2] if len(sys.argv) > 2 else None
     tmp = tempfile.TemporaryDirectory()

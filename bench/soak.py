@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.checks import start_targets  # noqa: E402
-from bench.inventory import report_for  # noqa: E402
+from bench.bench_checks import start_targets  # noqa: E402
+from bench.bench_inventory import report_for  # noqa: E402
 from inventory.api import hash_token  # noqa: E402
 from inventory.models import AgentToken  # noqa: E402
 from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade  # noqa: E402

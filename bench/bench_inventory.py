@@ -1,6 +1,6 @@
 """Inventory benchmarks: a 10,000-row CSV import and 500 concurrent agents.
 
-    .venv/bin/python bench/inventory.py [--database-url URL] [--agents 500] [--rounds 2]
+    .venv/bin/python bench/bench_inventory.py [--database-url URL] [--agents 500] [--rounds 2]
 
 Without ``--database-url`` a fresh SQLite file in a temporary folder is used; with a
 PostgreSQL URL a scratch database is created next to it and dropped afterwards. The
