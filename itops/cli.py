@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,14 +19,22 @@ from itops import __version__
 from itops import config as config_mod
 from itops.errors import ConfigError, ItopsError
 
+if TYPE_CHECKING:
+    from itops.clock import Clock
+
 logger = logging.getLogger("itops")
 
 
 class Ctx:
-    """Lazily loaded settings and context for subcommands."""
+    """Lazily loaded settings and context for subcommands.
 
-    def __init__(self, config_path: Path) -> None:
+    ``clock`` is the one "now" of every command (None: the wall clock); tests pass a
+    fixed clock through ``main(..., clock=...)`` instead of patching time.
+    """
+
+    def __init__(self, config_path: Path, clock: Clock | None = None) -> None:
         self.config_path = config_path
+        self.clock = clock
         self._app: Any = None
 
     @property
@@ -39,7 +47,7 @@ class Ctx:
             from itops.context import AppContext
             from itops.db.session import ensure_current
 
-            self._app = AppContext.create(self.settings, self.config_path)
+            self._app = AppContext.create(self.settings, self.config_path, self.clock)
             ensure_current(self._app.engine)
         return self._app
 
@@ -75,7 +83,8 @@ def setup_logging(level: str = "INFO") -> None:
 @click.pass_context
 def cli(click_ctx: click.Context, config_path: str | None) -> None:
     """itops: IT operations and compliance monitoring for a municipal office."""
-    click_ctx.obj = Ctx(config_mod.resolve_path(config_path))
+    # ``main(clock=...)`` hands a clock in as the context object (tests only).
+    click_ctx.obj = Ctx(config_mod.resolve_path(config_path), clock=click_ctx.obj)
     click_ctx.call_on_close(click_ctx.obj.close)
 
 
@@ -88,7 +97,7 @@ def run(ctx: Ctx) -> None:
     from itops.context import AppContext
     from itops.daemon import Daemon
 
-    app = AppContext.create(settings, ctx.config_path)
+    app = AppContext.create(settings, ctx.config_path, ctx.clock)
     daemon = Daemon(app)
     runner = asyncio.Runner()
     code = runner.run(daemon.run())
@@ -306,11 +315,15 @@ def _register_features() -> None:
             feat.cli(cli)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning ``ItopsError`` into message + exit code."""
+def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> None:
+    """Entry point: run the CLI, turning ``ItopsError`` into message + exit code.
+
+    ``clock`` replaces the wall clock for every command (tests run the real CLI at a
+    fixed time this way; the installed ``itops`` script never passes one).
+    """
     _register_features()
     try:
-        cli.main(args=argv, prog_name="itops", standalone_mode=False)
+        cli.main(args=argv, prog_name="itops", standalone_mode=False, obj=clock)
     except ItopsError as exc:
         click.echo(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}",
                    err=True)
