@@ -1,10 +1,11 @@
-"""``itops run``: scheduler + web server in one asyncio loop, driven by signals.
+"""``itops run``: check engine, scheduler and web server in one asyncio loop, driven by signals.
 
 1. Refuse to start on a database below the migrations' head.
 2. Record the monitoring gap since the last heartbeat; sync units from config.
-3. Build checks and feature jobs from config; start the scheduler and uvicorn.
+3. Build checks and feature jobs from config; start uvicorn, the check engine (checks) and
+   the scheduler (heartbeat, feature jobs).
 4. READY=1 to systemd; WATCHDOG=1 from the loop itself (a stalled loop stops pinging).
-5. SIGTERM/SIGINT: STOPPING=1, stop the web server, pause the scheduler, drain running
+5. SIGTERM/SIGINT: STOPPING=1, stop the web server, the engine and the scheduler, drain running
    probes with a deadline (APScheduler 3 would cancel them), final heartbeat, exit 0.
    SIGHUP: reload a config that validates, otherwise log and keep the old one.
 """
@@ -31,6 +32,7 @@ from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
 from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import ensure_current, session_scope
+from itops.engine import CheckEngine
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.metrics import HEARTBEAT_KEY
@@ -89,7 +91,9 @@ class Daemon:
             sinks.extend(feat.sinks(ctx) if feat.sinks else ())
             for subscriber in feat.subscribers(ctx) if feat.subscribers else ():
                 ctx.events.subscribe(subscriber)
-        self.runner = CheckRunner(ctx.clock, ctx.settings.daemon.max_concurrency, sinks)
+        concurrency = ctx.settings.daemon.max_concurrency
+        self.runner = CheckRunner(ctx.clock, concurrency, sinks)
+        self.engine = CheckEngine(self.runner, ctx.state.probes, concurrency)
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -131,6 +135,7 @@ class Daemon:
                 return 1
             await asyncio.sleep(0.05)
         self._schedule()
+        self.engine.start()
         self.scheduler.start()
         logger.info("itops serving on http://%s", self.ctx.settings.web.bind)
         await asyncio.to_thread(self._hint_first_user)
@@ -144,6 +149,7 @@ class Daemon:
         logger.info("stopping")
         self.notifier.notify("STOPPING=1")
         server.should_exit = True
+        self.engine.stop()
         self.scheduler.pause()
         deadline = self.ctx.settings.daemon.shutdown_timeout.total_seconds()
         cancelled = await self.runner.drain(deadline)
@@ -229,10 +235,7 @@ class Daemon:
         self.scheduler.every(
             "heartbeat", settings.daemon.heartbeat_interval.total_seconds(), self._beat, first_in=0
         )
-        for check in build_checks(settings):
-            self.scheduler.every(
-                f"check:{check.name}", check.config.interval.total_seconds(), self._probe, check
-            )
+        self.engine.schedule(build_checks(settings))
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
                 self.scheduler.every(
@@ -242,11 +245,6 @@ class Daemon:
                     job,
                     first_in=0 if job.run_at_start else None,
                 )
-
-    async def _probe(self, check: Check[Options]) -> None:
-        task: asyncio.Task[Any] = asyncio.ensure_future(self.runner.run(check))
-        self.runner.track(task)
-        await _shielded(task)
 
     async def _job(self, job: Job) -> None:
         await self._tracked(self._run_job(job))

@@ -24,11 +24,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from itops import __version__
-from itops.state import LiveState
+from itops.state import LATENESS_BUCKETS, LiveState, ProbeCounts
 from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
@@ -84,6 +90,7 @@ class ItopsCollector(Collector):
             "duration of the latest probe",
             labels=["check", "kind"],
         )
+        engine = _engine_families(ctx.state.probes.snapshot() if with_samples else None)
         if with_samples:
             info.add_metric([], {"version": __version__})
             office.add_metric([], {"name": ctx.settings.office.name})
@@ -92,10 +99,41 @@ class ItopsCollector(Collector):
             if isinstance(heartbeat_at, datetime):
                 beat.add_metric([], heartbeat_at.timestamp())
             configured.add_metric([], len(ctx.settings.checks))
-            yield from (info, office, storage, beat, configured)
+            yield from (info, office, storage, beat, configured, *engine)
             return
         kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
-        yield from (info, office, storage, beat, configured, status, success, duration, kpi)
+        yield from (info, office, storage, beat, configured, *engine, status, success, duration,
+                    kpi)
+
+
+def _engine_families(counts: ProbeCounts | None) -> tuple[Metric, ...]:
+    """The check engine's own counters: measurable from outside (``rate(itops_probes_total)``)."""
+    probes = CounterMetricFamily(
+        "itops_probes", "probes finished, by check kind and result", labels=["kind", "result"]
+    )
+    skipped = CounterMetricFamily(
+        "itops_probes_skipped",
+        "due probes not started: the check was still running (still_running) or its slot "
+        "passed while the engine was behind (missed_slot)",
+        labels=["reason"],
+    )
+    if counts is None:
+        return probes, skipped, HistogramMetricFamily(
+            "itops_probe_lateness_seconds", "probe start time minus its due time")
+    for (kind, result), value in sorted(counts.probes.items()):
+        probes.add_metric([kind, result], value)
+    for reason, value in sorted(counts.skipped.items()):
+        skipped.add_metric([reason], value)
+    cumulative, buckets = 0, []
+    for bound, value in zip((*LATENESS_BUCKETS, float("inf")), counts.lateness_buckets,
+                            strict=True):
+        cumulative += value
+        buckets.append((repr(bound) if bound != float("inf") else "+Inf", cumulative))
+    lateness = HistogramMetricFamily(
+        "itops_probe_lateness_seconds", "probe start time minus its due time",
+        buckets=buckets, sum_value=counts.lateness_sum,
+    )
+    return probes, skipped, lateness
 
 
 def make_registry(ctx: AppContext) -> CollectorRegistry:

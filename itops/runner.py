@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from itops.check import Check, Options
 from itops.clock import Clock
@@ -33,7 +33,7 @@ class CheckRunner:
         self.clock = clock
         self.sinks = list(sinks)
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._in_flight: set[asyncio.Task[ProbeResult]] = set()
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self._closed = False
 
     async def run(self, check: Check[Options]) -> ProbeResult | None:
@@ -44,12 +44,24 @@ class CheckRunner:
             if self._closed:
                 return None
             result = await self._run(check)
+        self.submit(result)
+        return result
+
+    async def probe(self, check: Check[Options]) -> ProbeResult | None:
+        """Probe and evaluate ``check`` once, without the runner's own concurrency bound
+        (the caller bounds it, as the check engine does) and without handing the result on;
+        None once draining has begun."""
+        if self._closed:
+            return None
+        return await self._run(check)
+
+    def submit(self, result: ProbeResult) -> None:
+        """Hand ``result`` to every sink; a failing sink is logged and the others go on."""
         for sink in self.sinks:
             try:
                 sink.submit(result)
             except Exception:
-                logger.exception("result sink %r failed for check %s", sink, check.name)
-        return result
+                logger.exception("result sink %r failed for check %s", sink, result.check)
 
     async def _run(self, check: Check[Options]) -> ProbeResult:
         started = self.clock.now()
@@ -77,7 +89,7 @@ class CheckRunner:
             measurements=tuple(measurements),
         )
 
-    def track(self, task: asyncio.Task[ProbeResult]) -> None:
+    def track(self, task: asyncio.Task[Any]) -> None:
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 

@@ -1,4 +1,5 @@
-"""The only module that imports APScheduler (3.x).
+"""The only module that imports APScheduler (3.x): the periodic feature jobs and the
+heartbeat. Checks are scheduled by :mod:`itops.engine`.
 
 Jobs live in the memory job store and are rebuilt from config at every start and
 reload: a persistent store would pickle callables and could not be shared.
@@ -8,7 +9,6 @@ that starts later than that on a busy loop.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,13 +18,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from itops.engine import spread
+
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-
-
-def spread(key: str, period: float) -> float:
-    """A stable offset in [0, period) so equal-interval jobs do not all fire together."""
-    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64 * period
 
 
 class Scheduler:

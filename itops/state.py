@@ -7,6 +7,7 @@ neither can slow the daemon down however often it comes.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,70 @@ class CheckState:
     kind: str
 
 
+LATENESS_BUCKETS: tuple[float, ...] = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+)
+"""Upper bounds (seconds) of ``itops_probe_lateness_seconds``; fine at the low end, where a
+healthy engine lives, so a bench can estimate p50/p99 from outside."""
+
+SKIP_REASONS = ("still_running", "missed_slot")
+
+
+@dataclass(frozen=True)
+class ProbeCounts:
+    """A consistent copy of :class:`ProbeStats` for one scrape."""
+
+    probes: dict[tuple[str, str], int]
+    skipped: dict[str, int]
+    lateness_buckets: tuple[int, ...]  # per bucket (not cumulative), +Inf last
+    lateness_sum: float
+    lateness_count: int
+
+
+class ProbeStats:
+    """Counters of the check engine: probes by kind and result, skips, start lateness.
+
+    Counted on the event loop, read by a scrape in a worker thread (hence the lock); one
+    increment per probe, never a log line per probe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._probes: dict[tuple[str, str], int] = {}
+        self._skipped = dict.fromkeys(SKIP_REASONS, 0)
+        self._buckets = [0] * (len(LATENESS_BUCKETS) + 1)
+        self._sum = 0.0
+        self._count = 0
+
+    def expect(self, kinds: set[str]) -> None:
+        """Start the counters of these kinds at 0, so ``rate()`` sees their first probes."""
+        with self._lock:
+            for kind in kinds:
+                for status in Status:
+                    self._probes.setdefault((kind, status.name.lower()), 0)
+
+    def probed(self, kind: str, status: Status) -> None:
+        key = (kind, status.name.lower())
+        with self._lock:
+            self._probes[key] = self._probes.get(key, 0) + 1
+
+    def started(self, lateness: float) -> None:
+        """A probe started ``lateness`` seconds after it was due."""
+        with self._lock:
+            self._buckets[bisect_left(LATENESS_BUCKETS, lateness)] += 1
+            self._sum += lateness
+            self._count += 1
+
+    def skipped(self, reason: str, count: int = 1) -> None:
+        with self._lock:
+            self._skipped[reason] += count
+
+    def snapshot(self) -> ProbeCounts:
+        with self._lock:
+            return ProbeCounts(dict(self._probes), dict(self._skipped), tuple(self._buckets),
+                               self._sum, self._count)
+
+
 class LiveState:
     """Thread-safe latest results per check (the web server may read from another thread)."""
 
@@ -29,6 +94,7 @@ class LiveState:
         self._lock = threading.Lock()
         self._checks: dict[str, CheckState] = {}
         self.values: dict[str, object] = {}
+        self.probes = ProbeStats()
 
     def record(self, result: ProbeResult) -> None:
         with self._lock:

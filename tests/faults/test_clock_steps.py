@@ -151,3 +151,55 @@ async def test_a_probe_duration_is_real_elapsed_time_when_the_clock_steps_back()
     [result] = results
     assert result.started_at == T
     assert 0.19 <= result.duration < 2
+
+
+class _SteppingCheck(Check[Options]):
+    """Steps the injected wall clock back an hour at its first probe, as NTP would."""
+
+    kind = "tcp"
+    Options = Options
+
+    def __init__(self, config: CheckConfig, clock: FixedClock) -> None:
+        super().__init__(config)
+        self.clock = clock
+        self.probes = 0
+
+    async def probe(self) -> Sequence[Measurement]:
+        self.probes += 1
+        if self.probes == 1:
+            self.clock.advance(-HOUR)
+        return []
+
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+        return Status.OK, "fine"
+
+
+async def test_a_clock_stepped_back_does_not_delay_the_next_checks() -> None:
+    """The engine waits on the monotonic clock: after the wall clock steps back an hour the
+    check is still probed every interval (APScheduler waited out the hour)."""
+    from itops.engine import CheckEngine
+    from itops.state import ProbeStats
+
+    clock = FixedClock(T)
+    config = CheckConfig.model_validate(
+        {"name": "stepper", "kind": "tcp", "interval": "50ms",
+         "options": {"host": "127.0.0.1", "port": 9}}
+    )
+    results: list[ProbeResult] = []
+
+    class Sink:
+        def submit(self, result: ProbeResult) -> None:
+            results.append(result)
+
+    check = _SteppingCheck(config, clock)
+    engine = CheckEngine(CheckRunner(clock, 4, [Sink()]), ProbeStats(), 4)
+    engine.schedule([check])
+    engine.start()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while len(results) < 6 and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    engine.stop()
+    await engine.runner.drain(2)
+    assert len(results) >= 6
+    assert [r.started_at for r in results[1:]] == [T - HOUR] * (len(results) - 1)

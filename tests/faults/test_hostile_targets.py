@@ -13,9 +13,10 @@ import pytest
 from itops.check import Check, Options
 from itops.clock import SystemClock
 from itops.config import validate
+from itops.engine import CheckEngine
 from itops.registry import check_class
 from itops.runner import CheckRunner
-from itops.scheduler import Scheduler
+from itops.state import ProbeStats
 from itops.status import ProbeResult, Status
 from tests.conftest import MINIMAL_OFFICE
 from tests.faults.targets import (
@@ -169,7 +170,7 @@ async def test_an_untrusted_certificate_is_critical_for_http_and_tls(
 async def test_hostile_targets_do_not_delay_the_other_checks(
     targets: HostileServers, certs: dict[str, tuple[Path, Path]]
 ) -> None:
-    """Every hostile kind at once, through the real Scheduler and CheckRunner: a good
+    """Every hostile kind at once, through the real CheckEngine and CheckRunner: a good
     check every 0.25 s keeps its schedule (no gap beyond 0.75 s) for 5 s."""
     port = targets.port
     hostile = [
@@ -184,13 +185,11 @@ async def test_hostile_targets_do_not_delay_the_other_checks(
     good = make_check("good", "http", interval="250ms", url=f"http://127.0.0.1:{port('good')}/")
     sink = Collect()
     runner = CheckRunner(SystemClock(), 50, [sink])
-    scheduler = Scheduler()
-    for check in [*hostile, good]:
-        scheduler.every(check.name, check.config.interval.total_seconds(), runner.run, check,
-                        first_in=0)
-    scheduler.start()
+    engine = CheckEngine(runner, ProbeStats(), 50)
+    engine.schedule([*hostile, good])
+    engine.start()
     await asyncio.sleep(5)
-    scheduler.shutdown()
+    engine.stop()
     await runner.drain(TIMEOUT + SLACK)
     times = [t for t, r in sink.of("good")]
     assert all(r.status is Status.OK for _, r in sink.of("good"))

@@ -74,3 +74,18 @@ def test_a_second_owner_of_a_core_metric_name_is_refused(app: AppContext) -> Non
     registry = make_registry(app)
     with pytest.raises(ValueError, match="Duplicated timeseries"):
         registry.register(_Duplicate())
+
+
+def test_engine_counters_are_exposed_as_counters_and_a_histogram(app: AppContext) -> None:
+    app.state.probes.probed("tcp", Status.CRITICAL)
+    app.state.probes.started(0.02)
+    app.state.probes.started(7.0)
+    app.state.probes.skipped("still_running", 2)
+    body = exposition(app, make_registry(app)).decode("utf-8")
+    values = {(s.name, tuple(sorted(s.labels.items()))): s.value
+              for family in text_string_to_metric_families(body) for s in family.samples}
+    assert values[("itops_probes_total", (("kind", "tcp"), ("result", "critical")))] == 1
+    assert values[("itops_probes_skipped_total", (("reason", "still_running"),))] == 2
+    assert values[("itops_probe_lateness_seconds_bucket", (("le", "0.025"),))] == 1
+    assert values[("itops_probe_lateness_seconds_bucket", (("le", "10.0"),))] == 2
+    assert values[("itops_probe_lateness_seconds_count", ())] == 2

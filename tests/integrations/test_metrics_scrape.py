@@ -51,3 +51,20 @@ def test_scrape_keeps_polish_label_values_and_check_states(running_itops: Runnin
     assert samples[("itops_storage_up", "")] == 1
     assert samples[("itops_checks_configured", "")] == 2
     assert 'name="Urząd Testowy w Przykładowie"' in body.decode("utf-8")
+
+
+def test_the_engine_counts_its_probes_by_kind_and_result_and_their_lateness(
+    running_itops: RunningItops,
+) -> None:
+    _, body = running_itops.get("/metrics", running_itops.token)
+    families = {f.name: f for f in text_string_to_metric_families(body.decode("utf-8"))}
+    probes = {(s.labels["kind"], s.labels["result"]): s.value
+              for s in families["itops_probes"].samples if s.name == "itops_probes_total"}
+    assert probes[("tcp", "ok")] >= 1 and probes[("tcp", "critical")] >= 1
+    assert families["itops_probes"].type == "counter"
+    lateness = families["itops_probe_lateness_seconds"]
+    assert lateness.type == "histogram"
+    [count] = [s.value for s in lateness.samples if s.name.endswith("_count")]
+    assert count >= sum(probes.values())  # every finished probe was started, and timed
+    skipped = {s.labels["reason"] for s in families["itops_probes_skipped"].samples}
+    assert skipped == {"still_running", "missed_slot"}
