@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from inventory.register import chain, export, service
+from inventory.register import chain, export, queries, service
 from itops.cli import Ctx, pass_ctx
 from itops.db.session import session_scope
 from itops.errors import ValidationError
@@ -178,7 +178,7 @@ def _read(ctx: Ctx, actor: str | None, roles: tuple[str, ...], view: str, detail
     with session_scope(app.sessions) as db:
         if actor is not None:
             service.acting_user(db, actor, roles, f"read the register ({view})")
-        service.log_read(db, app.clock.now(), actor or _os_user(), CHANNEL, view, detail)
+        queries.log_read(db, app.clock.now(), actor or _os_user(), CHANNEL, view, detail)
     return app
 
 
@@ -196,7 +196,7 @@ def list_entries(ctx: Ctx, actor: str, first: str | None, last: str | None) -> N
     app = _read(ctx, actor, service.READ_ROLES, "list", f"from={first} to={last}")
     tz = _tz(ctx)
     with session_scope(app.sessions) as db:
-        rows = service.entry_rows(
+        rows = queries.entry_rows(
             db, tz, _date(first, "--from") if first else None, _date(last, "--to") if last else None
         )
     for r in rows:
@@ -230,7 +230,7 @@ def authorised(ctx: Ctx, actor: str) -> None:
     app = _read(ctx, actor, service.AUTHORISED_LIST_ROLES, "authorised", "")
     tz = _tz(ctx)
     with session_scope(app.sessions) as db:
-        people = service.authorised_persons(db, app.clock.now(), tz)
+        people = queries.authorised_persons(db, app.clock.now(), tz)
     for p in people:
         state = "active" if p.active else ("revoked" if p.revoked_at else "inactive")
         click.echo(
@@ -248,7 +248,7 @@ def notices(ctx: Ctx, actor: str, missing: bool) -> None:
     app = _read(ctx, actor, service.NOTICE_READ_ROLES, "notices", f"missing={missing}")
     tz = _tz(ctx)
     with session_scope(app.sessions) as db:
-        rows = service.employee_notices(db, app.clock.now().astimezone(tz).date())
+        rows = queries.employee_notices(db, app.clock.now().astimezone(tz).date())
     for r in rows:
         if missing and r.received_on is not None:
             continue

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from inventory.register import chain, service
+from inventory.register import chain, queries
 from itops.spreadsheet import neutralise
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,7 +35,7 @@ class ExportData:
     first: date
     last: date
     generated_at: datetime
-    rows: list[service.EntryRow]
+    rows: list[queries.EntryRow]
     verification: chain.Verification
     tz: ZoneInfo
     retention_years: int = 10
@@ -51,7 +51,7 @@ def collect(
     retention_years: int = 10,
 ) -> ExportData:
     return ExportData(
-        office, first, last, now, service.entry_rows(session, tz, first, last),
+        office, first, last, now, queries.entry_rows(session, tz, first, last),
         chain.verify(session), tz, retention_years,
     )
 

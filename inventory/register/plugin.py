@@ -32,14 +32,14 @@ def _routes(ctx: AppContext) -> list[BaseRoute]:
 
 def write_anchor_job(ctx: AppContext) -> None:
     """Write the head anchor to ``[employee_monitoring] anchor_file`` (if the chain is intact)."""
-    from inventory.register import chain, service
+    from inventory.register import chain, queries
     from itops.db.session import session_scope
 
     path = ctx.settings.employee_monitoring.anchor_file
     if path is None:
         return
     with session_scope(ctx.sessions) as db:
-        service.log_read(db, ctx.clock.now(), None, "daemon", "anchor", str(path))
+        queries.log_read(db, ctx.clock.now(), None, "daemon", "anchor", str(path))
     with session_scope(ctx.sessions) as db:
         result = chain.verify(db)
         anchor = chain.current_anchor(db, ctx.clock.now(), ctx.settings.office.name)

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from inventory.register import chain, service
+from inventory.register import chain, queries, service
+from inventory.register.state import load_state
 from itops.config import Settings
 
 
@@ -42,7 +43,7 @@ class RegisterSummary:
 def annual_summary(session: Session, settings: Settings, year: int) -> RegisterSummary:
     """Summarise ``year``; every act is re-checked against the register's current data."""
     tz = ZoneInfo(settings.office.timezone)
-    state = service.load_state(session)
+    state = load_state(session)
     per_month = dict.fromkeys(range(1, 13), 0)
     per_scope = dict.fromkeys(service.SCOPES, 0)
     total = outside = 0
@@ -58,7 +59,7 @@ def annual_summary(session: Session, settings: Settings, year: int) -> RegisterS
             outside += 1
     first, last = date(year, 1, 1), date(year, 12, 31)
     without = 0
-    for emp in service.employees(session):
+    for emp in queries.employees(session):
         if (emp.hired_on and emp.hired_on > last) or (emp.left_on and emp.left_on < first):
             continue
         if not any(n.received_on <= last for n in state.notices_of(emp.id)):

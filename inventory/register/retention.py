@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from inventory.register import chain
 from inventory.register.models import RegisterEntry
-from inventory.register.service import (
+from inventory.register.state import (
     ACT,
     AUTHORISATION,
     NOTICE,

@@ -1,4 +1,4 @@
-"""Rules of the §82 register: who may write what, the hard gates, corrections, reads.
+"""Rules of the §82 register: who may write what, the hard gates, corrections.
 
 Everything here runs inside the caller's transaction: a refused entry raises before
 anything is added, and a failure later rolls the whole transaction back, so a refusal
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,13 @@ from inventory.register.models import (
     REASON_LEN,
     RESOURCE_LEN,
     RegisterEntry,
-    RegisterRead,
 )
+from inventory.register.state import ACT as ACT
+from inventory.register.state import AUTHORISATION as AUTHORISATION
+from inventory.register.state import KINDS as KINDS
+from inventory.register.state import NOTICE as NOTICE
+from inventory.register.state import REVOCATION as REVOCATION
+from inventory.register.state import Act, RegisterState, load_state
 from itops.auth import ADMIN, AUDITOR, MONITORING_OFFICER
 from itops.db.models import Employee, User
 from itops.errors import PermissionDenied, ValidationError
@@ -36,8 +41,6 @@ SCOPES: tuple[str, ...] = ("computer_content", "work_email", "it_resources", "ac
 # §82 ust. 3: the two statutory purposes (art. 22³ § 1 KP).
 PURPOSES: tuple[str, ...] = ("work_organisation", "proper_use")
 
-AUTHORISATION, REVOCATION, NOTICE, ACT = "authorisation", "revocation", "notice", "act"
-KINDS = (AUTHORISATION, REVOCATION, NOTICE, ACT)
 
 # Polish labels of the stored codes (the dashboard translates them like any Polish text).
 LABELS: dict[str, str] = {
@@ -136,136 +139,6 @@ def find_employee(session: Session, ref: str | int) -> Employee:
     if found is None:
         raise ValidationError(f'no employee "{text}" (give the employee code or id)')
     return found
-
-
-# ---------------------------------------------------------------------------------------
-# The register's current state (every record in its latest corrected version)
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Authorisation:
-    seq: int
-    login: str
-    scopes: tuple[str, ...]
-    valid_from: date
-    valid_to: date | None
-    granted_by: str
-    granted_at: datetime
-    revoked_at: datetime | None = None
-    revoked_by: str | None = None
-    revoke_reason: str | None = None
-
-    def active_on(self, day: date, at: datetime) -> bool:
-        """Within its dates on ``day`` and neither revoked nor not yet recorded at ``at``."""
-        in_dates = self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-        return in_dates and self.granted_at <= at and (
-            self.revoked_at is None or at < self.revoked_at
-        )
-
-    def covers(self, start: datetime, end: datetime, tz: ZoneInfo) -> bool:
-        """Recorded before ``start``, within its dates and unrevoked for all of start..end."""
-        if self.granted_at > start:
-            return False
-        if self.revoked_at is not None and end >= self.revoked_at:
-            return False
-        first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
-        return self.valid_from <= first and (self.valid_to is None or last <= self.valid_to)
-
-
-@dataclass(frozen=True)
-class Notice:
-    seq: int
-    root_seq: int
-    employee_id: int
-    received_on: date
-    policy_version: str
-    recorded_by: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class Act:
-    seq: int
-    root_seq: int
-    inspector: str
-    employee_id: int
-    resource: str
-    scopes: tuple[str, ...]
-    purpose: str
-    justification: str
-    start: datetime
-    end: datetime
-    outcome: str
-    recorded_by: str
-    recorded_at: datetime
-
-
-@dataclass
-class RegisterState:
-    """Latest version of every record, computed from the whole chain (it is small)."""
-
-    entries: dict[int, RegisterEntry] = field(default_factory=dict)
-    root: dict[int, int] = field(default_factory=dict)
-    superseded: set[int] = field(default_factory=set)
-    authorisations: dict[int, Authorisation] = field(default_factory=dict)
-    notices: dict[int, Notice] = field(default_factory=dict)
-    acts: dict[int, Act] = field(default_factory=dict)
-
-    def notices_of(self, employee_id: int) -> list[Notice]:
-        return sorted(
-            (n for n in self.notices.values() if n.employee_id == employee_id),
-            key=lambda n: n.received_on,
-        )
-
-    def authorisations_of(self, login: str) -> list[Authorisation]:
-        return [a for a in self.authorisations.values() if a.login == login]
-
-
-def load_state(session: Session) -> RegisterState:
-    state = RegisterState()
-    rows = list(session.scalars(select(RegisterEntry).order_by(RegisterEntry.seq)))
-    for e in rows:
-        state.entries[e.seq] = e
-        if e.corrects_seq is not None and e.corrects_seq in state.root:
-            state.root[e.seq] = state.root[e.corrects_seq]
-            state.superseded.add(e.corrects_seq)
-        else:
-            state.root[e.seq] = e.seq
-    for e in rows:
-        if e.seq in state.superseded:
-            continue
-        root = state.root[e.seq]
-        if e.kind == AUTHORISATION:
-            state.authorisations[root] = Authorisation(
-                seq=root,
-                login=e.subject_login or "",
-                scopes=tuple((e.scopes or "").split(",")),
-                valid_from=e.valid_from or date.min,
-                valid_to=e.valid_to,
-                granted_by=e.recorded_by,
-                granted_at=e.recorded_at,
-            )
-        elif e.kind == NOTICE and e.employee_id is not None and e.received_on is not None:
-            state.notices[root] = Notice(
-                e.seq, root, e.employee_id, e.received_on, e.policy_version or "",
-                e.recorded_by, e.recorded_at,
-            )
-        elif e.kind == ACT and e.employee_id is not None and e.start and e.end:
-            state.acts[root] = Act(
-                e.seq, root, e.inspector or "", e.employee_id, e.resource or "",
-                tuple((e.scopes or "").split(",")), e.purpose or "", e.justification or "",
-                e.start, e.end, e.outcome or "", e.recorded_by, e.recorded_at,
-            )
-    for e in rows:
-        if e.kind == REVOCATION and e.ref_seq in state.authorisations:
-            auth = state.authorisations[e.ref_seq]
-            if auth.revoked_at is None:
-                state.authorisations[e.ref_seq] = replace(
-                    auth, revoked_at=e.recorded_at, revoked_by=e.recorded_by,
-                    revoke_reason=e.reason,
-                )
-    return state
 
 
 # ---------------------------------------------------------------------------------------
@@ -502,151 +375,3 @@ def record_act(
             outcome=outcome, corrects_seq=corrects, reason=reason_text,
         ),
     )
-
-
-# ---------------------------------------------------------------------------------------
-# Reads (every one is logged)
-# ---------------------------------------------------------------------------------------
-
-
-def log_read(
-    session: Session,
-    at: datetime,
-    actor: str | None,
-    channel: str,
-    view: str,
-    detail: str = "",
-    remote_addr: str | None = None,
-) -> None:
-    """Append who viewed what, when (in the caller's transaction)."""
-    session.add(
-        RegisterRead(
-            at=at, actor=actor, channel=channel, view=view[:64], detail=detail[:500],
-            remote_addr=remote_addr,
-        )
-    )
-
-
-@dataclass(frozen=True)
-class EntryRow:
-    """One register entry as pages, the CLI and exports show it (no ORM object)."""
-
-    seq: int
-    kind: str
-    recorded_at: datetime
-    recorded_by: str
-    corrects_seq: int | None
-    superseded: bool
-    subject: str
-    employee_code: str
-    employee_name: str
-    scopes: str
-    valid_from: date | None
-    valid_to: date | None
-    received_on: date | None
-    policy_version: str
-    resource: str
-    purpose: str
-    justification: str
-    start: datetime | None
-    end: datetime | None
-    outcome: str
-    ref_seq: int | None
-    reason: str
-    hash: str
-
-
-def entry_rows(
-    session: Session, tz: ZoneInfo, first: date | None = None, last: date | None = None
-) -> list[EntryRow]:
-    """Entries recorded on local days ``first``..``last`` (all when None), in chain order."""
-    state = load_state(session)
-    employees = {e.id: e for e in session.scalars(select(Employee))}
-    rows: list[EntryRow] = []
-    for e in state.entries.values():
-        day = e.recorded_at.astimezone(tz).date()
-        if (first and day < first) or (last and day > last):
-            continue
-        emp = employees.get(e.employee_id) if e.employee_id is not None else None
-        rows.append(
-            EntryRow(
-                seq=e.seq, kind=e.kind, recorded_at=e.recorded_at, recorded_by=e.recorded_by,
-                corrects_seq=e.corrects_seq, superseded=e.seq in state.superseded,
-                subject=e.subject_login or e.inspector or "",
-                employee_code=emp.code if emp else "", employee_name=emp.full_name if emp else "",
-                scopes=e.scopes or "", valid_from=e.valid_from, valid_to=e.valid_to,
-                received_on=e.received_on, policy_version=e.policy_version or "",
-                resource=e.resource or "", purpose=e.purpose or "",
-                justification=e.justification or "", start=e.start, end=e.end,
-                outcome=e.outcome or "", ref_seq=e.ref_seq, reason=e.reason or "", hash=e.hash,
-            )
-        )
-    return rows
-
-
-@dataclass(frozen=True)
-class AuthorisedPerson:
-    seq: int
-    login: str
-    full_name: str
-    scopes: tuple[str, ...]
-    valid_from: date
-    valid_to: date | None
-    granted_by: str
-    granted_at: datetime
-    revoked_at: datetime | None
-    revoked_by: str | None
-    active: bool
-
-
-def authorised_persons(session: Session, now: datetime, tz: ZoneInfo) -> list[AuthorisedPerson]:
-    """Every authorisation ever granted, the active ones first (the printable list)."""
-    names = {u.login: u.full_name for u in session.scalars(select(User))}
-    today = now.astimezone(tz).date()
-    out = [
-        AuthorisedPerson(
-            a.seq, a.login, names.get(a.login, ""), a.scopes, a.valid_from, a.valid_to,
-            a.granted_by, a.granted_at, a.revoked_at, a.revoked_by, a.active_on(today, now),
-        )
-        for a in load_state(session).authorisations.values()
-    ]
-    return sorted(out, key=lambda p: (not p.active, p.login, p.seq))
-
-
-@dataclass(frozen=True)
-class EmployeeNotice:
-    employee_id: int
-    code: str
-    full_name: str
-    unit_id: str
-    hired_on: date | None
-    received_on: date | None
-    policy_version: str
-    late: bool
-
-
-def employees(session: Session) -> list[Employee]:
-    return list(session.scalars(select(Employee).order_by(Employee.code)))
-
-
-def employee_notices(session: Session, on: date) -> list[EmployeeNotice]:
-    """Employees employed on ``on`` with their earliest notice (None when missing).
-
-    ``late`` marks a notice received after the employee was admitted to work, which
-    §82 ust. 10 forbids.
-    """
-    state = load_state(session)
-    out = []
-    for emp in employees(session):
-        if (emp.hired_on and emp.hired_on > on) or (emp.left_on and emp.left_on < on):
-            continue
-        notices = state.notices_of(emp.id)
-        first = notices[0] if notices else None
-        out.append(
-            EmployeeNotice(
-                emp.id, emp.code, emp.full_name, emp.unit_id, emp.hired_on,
-                first.received_on if first else None, first.policy_version if first else "",
-                bool(first and emp.hired_on and first.received_on > emp.hired_on),
-            )
-        )
-    return out

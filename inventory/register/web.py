@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inventory.register import chain, export, service
+from inventory.register import chain, export, queries, service
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
@@ -52,7 +52,7 @@ def _login(request: Request) -> str:
 def _log(request: Request, channel: str, view: str, detail: str = "") -> None:
     ctx = _ctx(request)
     with session_scope(ctx.sessions) as db:
-        service.log_read(
+        queries.log_read(
             db, ctx.clock.now(), _login(request), channel, view, detail,
             request.client.host if request.client else None,
         )
@@ -111,9 +111,9 @@ async def _index(request: Request, error: str | None = None, status: int = 200) 
         error, status = str(exc), 400
     _log(request, "web", "index", f"from={first} to={last}")
     with session_scope(ctx.sessions) as db:
-        rows = service.entry_rows(db, tz, first, last)
+        rows = queries.entry_rows(db, tz, first, last)
         verification = chain.verify(db)
-        employees = [(e.code, e.full_name) for e in service.employees(db)]
+        employees = [(e.code, e.full_name) for e in queries.employees(db)]
     now_local = ctx.clock.now().astimezone(tz).replace(second=0, microsecond=0, tzinfo=None)
     return render(
         request,
@@ -139,7 +139,7 @@ async def _authorised(request: Request, error: str | None = None, status: int = 
     ctx = _ctx(request)
     _log(request, "web", "authorised")
     with session_scope(ctx.sessions) as db:
-        people = service.authorised_persons(db, ctx.clock.now(), _tz(request))
+        people = queries.authorised_persons(db, ctx.clock.now(), _tz(request))
     return render(
         request,
         "register_authorised.html",
@@ -164,7 +164,7 @@ async def _notices(request: Request, error: str | None = None, status: int = 200
     _log(request, "web", "notices", f"missing={missing}")
     today = ctx.clock.now().astimezone(_tz(request)).date()
     with session_scope(ctx.sessions) as db:
-        rows = service.employee_notices(db, today)
+        rows = queries.employee_notices(db, today)
     if missing:
         rows = [r for r in rows if r.received_on is None]
     return render(
@@ -339,7 +339,7 @@ async def api_entries(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=400)
     _log(request, "api", "entries", f"from={first} to={last}")
     with session_scope(_ctx(request).sessions) as db:
-        rows = service.entry_rows(db, _tz(request), first, last)
+        rows = queries.entry_rows(db, _tz(request), first, last)
     return JSONResponse(
         {"entries": [{k: _json(v) for k, v in r.__dict__.items()} for r in rows]}
     )

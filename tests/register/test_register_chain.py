@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from inventory.register import chain, service
+from inventory.register import chain, queries, service
 from inventory.register.models import RegisterEntry, RegisterRead
 from itops.db.session import session_scope
 from tests.register.conftest import T0, Office
@@ -102,7 +102,7 @@ def test_raw_sql_cannot_update_or_delete_while_the_triggers_stand(filled: Office
 
 def test_the_read_log_is_append_only_too(filled: Office) -> None:
     with session_scope(filled.ctx.sessions) as db:
-        service.log_read(db, T0, filled.auditor, "cli", "list")
+        queries.log_read(db, T0, filled.auditor, "cli", "list")
     with pytest.raises(DBAPIError, match="append-only"):
         _raw(filled.ctx.engine, "DELETE FROM register_read_log")
     with session_scope(filled.ctx.sessions) as db:

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from inventory.register import service
+from inventory.register import queries, service
 from inventory.register.chain import verify
 from inventory.register.models import RegisterEntry
+from inventory.register.state import load_state
 from itops.db.session import session_scope
 from itops.errors import PermissionDenied, ValidationError
 from tests.register.conftest import Office
@@ -172,7 +173,7 @@ def test_a_correction_is_a_new_entry_referencing_the_corrected_one(office: Offic
             corrects=first, reason="błędnie wpisany wynik",
         )
         assert fixed.corrects_seq == first
-        state = service.load_state(db)
+        state = load_state(db)
         assert db.get(RegisterEntry, first).outcome == "Nie stwierdzono nieprawidłowości."  # type: ignore[union-attr]
         assert state.acts[first].seq == fixed.seq
         assert list(state.acts) == [first]
@@ -193,6 +194,6 @@ def test_an_already_corrected_entry_cannot_be_corrected_again(office: Office) ->
 def test_notices_missing_lists_only_employees_without_one(office: Office) -> None:
     office.notice(office.jan)
     with session_scope(office.ctx.sessions) as db:
-        rows = service.employee_notices(db, date(2026, 11, 26))
+        rows = queries.employee_notices(db, date(2026, 11, 26))
     missing = [r.code for r in rows if r.received_on is None]
     assert missing == [office.anna]
