@@ -78,7 +78,7 @@ test-faults: deb-deps $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy itops checks inventory reports
+	$(BIN)/mypy itops checks inventory reports itops_agent
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache .mypy_cache .cache test-output

@@ -124,6 +124,9 @@ def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
               help="File holding this host's token (from `itops agent token create`).")
 @click.option("--print", "print_only", is_flag=True, help="Print the report; send nothing.")
 @click.option("--timeout", type=float, default=30.0, show_default=True)
+@click.option("--service", "services", multiple=True, metavar="NAME",
+              help="A service whose state to report (systemd unit or Windows service).")
+@click.option("--no-software", is_flag=True, help="Leave out the installed software list.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
               hidden=True)
 @click.option("--windows-status-file", type=click.Path(dir_okay=False, path_type=Path),
@@ -131,7 +134,8 @@ def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
 @click.pass_context
 def agent_group(
     click_ctx: click.Context, server: str | None, token_file: Path | None, print_only: bool,
-    timeout: float, root: Path, windows_status_file: Path | None,
+    timeout: float, services: tuple[str, ...], no_software: bool, root: Path,
+    windows_status_file: Path | None,
 ) -> None:
     """Report this workstation to the itops server (run by a timer or Task Scheduler)."""
     if click_ctx.invoked_subcommand is not None:
@@ -141,9 +145,10 @@ def agent_group(
 
     if windows_status_file is not None:
         report = collect(root, system="Windows",
-                         windows_status=windows_status_file.read_text(encoding="utf-8"))
+                         windows_status=windows_status_file.read_text(encoding="utf-8"),
+                         services=services, with_software=not no_software)
     else:
-        report = collect(root)
+        report = collect(root, services=services, with_software=not no_software)
     if print_only:
         click.echo(report.model_dump_json(indent=2))
         return

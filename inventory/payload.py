@@ -1,7 +1,10 @@
 """The agent report: what ``collect`` produces and ``/api/v1/agent/report`` accepts.
 
-One pydantic schema shared by the agent and the server, with bounds on every list and
-string, so a malformed or oversized report is rejected (4xx) before anything is stored.
+The server's pydantic schema of what ``itops_agent`` (Python) and ``agent/windows``
+(PowerShell) send, with bounds on every list and string, so a malformed or oversized
+report is rejected (4xx) before anything is stored. The agents build plain JSON and do
+not import this module (the agent distribution carries no pydantic). New sections are
+optional, so reports from older agents stay valid.
 """
 
 from __future__ import annotations
@@ -57,6 +60,55 @@ class OsInfo(_Model):
     pending_updates: int | None = Field(default=None, ge=0, le=100_000)
 
 
+class Filesystem(_Model):
+    mount: Short
+    device: Short = ""
+    fstype: Annotated[str, Field(max_length=32)] = ""
+    size_bytes: int = Field(ge=0)
+    free_bytes: int = Field(ge=0)
+
+
+class Memory(_Model):
+    total_bytes: int = Field(ge=0)
+    available_bytes: int = Field(ge=0)
+    swap_total_bytes: int = Field(default=0, ge=0)
+    swap_used_bytes: int = Field(default=0, ge=0)
+
+
+class Load(_Model):
+    load1: float | None = Field(default=None, ge=0)
+    load5: float | None = Field(default=None, ge=0)
+    load15: float | None = Field(default=None, ge=0)
+    cpu_count: int | None = Field(default=None, ge=1, le=16384)
+    cpu_percent: float | None = Field(default=None, ge=0, le=100)
+
+
+ServiceState = Literal["running", "stopped", "failed", "starting", "stopping", "missing",
+                       "unknown"]
+
+
+class Service(_Model):
+    name: Short
+    state: ServiceState
+    detail: Annotated[str, Field(max_length=64)] = ""
+    enabled: bool | None = None
+
+
+class Updates(_Model):
+    """Pending updates as the host sees them; None = the agent could not tell."""
+
+    pending: int | None = Field(default=None, ge=0, le=100_000)
+    security: int | None = Field(default=None, ge=0, le=100_000)
+    reboot_required: bool | None = None
+    last_success: AwareDatetime | None = None
+
+
+class Package(_Model):
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    version: Annotated[str, Field(max_length=128)] = ""
+    publisher: Short = ""
+
+
 class AgentReport(_Model):
     """One host's report, as POSTed by ``itops agent``."""
 
@@ -72,6 +124,14 @@ class AgentReport(_Model):
     nics: list[Nic] = Field(default_factory=list, max_length=128)
     os: OsInfo = Field(default_factory=OsInfo)
     boot_time: AwareDatetime | None = None
+    uptime_seconds: float | None = Field(default=None, ge=0)
+    filesystems: list[Filesystem] = Field(default_factory=list, max_length=128)
+    memory: Memory | None = None
+    load: Load | None = None
+    services: list[Service] = Field(default_factory=list, max_length=256)
+    updates: Updates | None = None
+    # None: not collected (older agent or --no-software); [] would mean "nothing installed".
+    software: list[Package] | None = Field(default=None, max_length=10_000)
     antivirus: dict[str, Any] | None = None
 
     @field_validator("antivirus")

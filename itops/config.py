@@ -681,7 +681,7 @@ class Kpi(Model):
 class Inventory(Model):
     """The agent endpoint and the daemon's own inventory jobs."""
 
-    agent_max_report_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    agent_max_report_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     collect_interval: PositiveDuration = timedelta(days=1)
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
 

@@ -181,7 +181,7 @@ def _raw_token(ctx: AppContext, host: str = HOST) -> str:
         (json.dumps({"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00",
                      "surprise": 1}).encode(), 422),
         (json.dumps({"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00",
-                     "os": {"pretty": "x" * 300_000}}).encode(), 413),
+                     "os": {"pretty": "x" * 3_000_000}}).encode(), 413),
         (json.dumps({"hostname": "other-host",
                      "collected_at": "2026-11-26T10:00:00+00:00"}).encode(), 403),
     ],
