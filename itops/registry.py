@@ -23,6 +23,7 @@ CHECK_KINDS: dict[str, str] = {
     "process": "checks.kinds.process:ProcessCheck",
     "memory": "checks.kinds.memory:MemoryCheck",
     "load": "checks.kinds.load:LoadCheck",
+    "snmp": "checks.kinds.snmp:SnmpCheck",
 }
 
 
