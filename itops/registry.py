@@ -24,6 +24,7 @@ CHECK_KINDS: dict[str, str] = {
     "memory": "checks.kinds.memory:MemoryCheck",
     "load": "checks.kinds.load:LoadCheck",
     "snmp": "checks.kinds.snmp:SnmpCheck",
+    "freshness": "checks.kinds.freshness:FreshnessCheck",
 }
 
 
