@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.availability.config import AVAILABILITY
 from itops.plugins import Feature, Job, NavItem, Tile
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ def _prune(ctx: AppContext) -> None:
 
 def _jobs(ctx: AppContext) -> Sequence[Job]:
     return [
-        Job("flush", ctx.settings.availability.flush_interval.total_seconds(), _flush, False),
+        Job("flush", ctx.settings.section(AVAILABILITY).flush_interval.total_seconds(), _flush,
+            False),
         Job("prune", 3600, _prune),
         Job("availability", 600, refresh_year),
     ]

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from checks.config import CHECKS
 from itops import auth
 from itops.auth import ADMIN, IT_OFFICER, ROLES
 from itops.context import AppContext
@@ -52,7 +53,7 @@ async def board(request: Request) -> Response:
     live = ctx.state.checks()
     open_outages = tracker(ctx).open_outages()
     rows = []
-    for cfg in ctx.settings.checks:
+    for cfg in ctx.settings.section(CHECKS):
         state = live.get(cfg.name)
         rows.append(
             {

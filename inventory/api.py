@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 
 from inventory import ledger
 from inventory.collect import usable_id
+from inventory.config import INVENTORY
 from inventory.models import AgentToken, Asset, AssetMac
 from inventory.payload import AgentReport, fingerprint
 from itops.context import AppContext
@@ -221,7 +222,7 @@ def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: date
 
 async def agent_report(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    limit = ctx.settings.inventory.agent_max_report_bytes
+    limit = ctx.settings.section(INVENTORY).agent_max_report_bytes
     header = request.headers.get("authorization", "")
     now = ctx.clock.now()
 

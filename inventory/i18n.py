@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Stored keys → Polish labels (rendered with the ``label`` filter, then translated).
 LABELS: dict[str, str] = {
-    # asset categories (itops.config.ASSET_CATEGORIES)
+    # asset categories (inventory.config.ASSET_CATEGORIES)
     "desktop": "komputer stacjonarny",
     "laptop": "laptop",
     "server": "serwer",

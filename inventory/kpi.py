@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.config import KPI
 from inventory.ledger import Lifecycle, lifecycles
 from inventory.models import KPI_PROTOCOL_KINDS, Asset, RepairProtocol
 from itops.config import Settings
@@ -148,7 +149,7 @@ def in_service(
 
 def repairs_kpi(session: Session, settings: Settings, year: int) -> RepairsKpi:
     """KPI 2 for ``year``: counted protocols ÷ equipment in service on 31 December."""
-    cfg = settings.kpi
+    cfg = settings.section(KPI)
     year_end = date(year, 12, 31)
     equipment = [
         _item(lc) for lc in in_service(session, settings, year_end, cfg.equipment_categories)
@@ -181,7 +182,7 @@ def repairs_kpi(session: Session, settings: Settings, year: int) -> RepairsKpi:
 
 def purchases_kpi(session: Session, settings: Settings, year: int) -> PurchasesKpi:
     """KPI 3 for ``year``: computers purchased in the year ÷ computers in service on 31 Dec."""
-    cfg = settings.kpi
+    cfg = settings.section(KPI)
     tz = ZoneInfo(settings.office.timezone)
     year_end = date(year, 12, 31)
     computers_cats = set(cfg.computer_categories)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.config import ASSET_CATEGORIES
 from inventory.models import (
     ASSET_STATUSES,
     PROTOCOL_KINDS,
@@ -32,7 +33,6 @@ from inventory.models import (
     ProtocolPart,
     RepairProtocol,
 )
-from itops.config import ASSET_CATEGORIES
 from itops.db.models import Employee
 from itops.errors import ValidationError
 

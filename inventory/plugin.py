@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inventory.config import INVENTORY
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.plugins import Feature, Job, NavItem, Tile
 
@@ -35,7 +36,7 @@ def _jobs(ctx: AppContext) -> Sequence[Job]:
     from inventory.jobs import collect_self
     from inventory.metrics import refresh
 
-    cfg = ctx.settings.inventory
+    cfg = ctx.settings.section(INVENTORY)
     return [
         Job("inventory-metrics", cfg.metrics_refresh.total_seconds(), refresh),
         Job("inventory-collect-self", cfg.collect_interval.total_seconds(), collect_self),
@@ -71,7 +72,7 @@ def _body_limits(ctx: AppContext) -> dict[str, int]:
     from inventory.web import IMPORT_MAX_BYTES
 
     return {"/inventory/import": IMPORT_MAX_BYTES,
-            "/api/v1/agent/report": ctx.settings.inventory.agent_max_report_bytes}
+            "/api/v1/agent/report": ctx.settings.section(INVENTORY).agent_max_report_bytes}
 
 
 def _labels() -> dict[str, str]:

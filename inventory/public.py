@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inventory.config import KPI
 from inventory.kpi import (
     PurchasesKpi,
     RepairsKpi,
@@ -61,7 +62,7 @@ def kpi_year(session: Session, settings: Settings, year: int) -> dict[str, Any]:
 
 def active_computer_hostnames(session: Session, settings: Settings, on: date) -> list[str]:
     """Host names (lower case, sorted) of computers in service on the local day ``on``."""
-    lives = in_service(session, settings, on, settings.kpi.computer_categories)
+    lives = in_service(session, settings, on, settings.section(KPI).computer_categories)
     return sorted({lc.hostname.lower() for lc in lives if lc.hostname})
 
 
@@ -116,7 +117,7 @@ AGE_BUCKETS = ((0, 1), (1, 3), (3, 5), (5, 7), (7, None))
 
 def fleet_age_distribution(session: Session, settings: Settings, on: date) -> list[AgeBucket]:
     """Ages of the computers in service on ``on`` (from the ledger's purchase days)."""
-    lives = in_service(session, settings, on, settings.kpi.computer_categories)
+    lives = in_service(session, settings, on, settings.section(KPI).computer_categories)
     ages = []
     for lc in lives:
         bought = lc.purchased_on
@@ -147,7 +148,7 @@ class OsSupport:
 
 def os_support_status(session: Session, settings: Settings, on: date) -> list[OsSupport]:
     """Every non-retired asset with an agent/collect report, checked against ``[kpi]`` EOS."""
-    rules = sorted(settings.kpi.os_end_of_support, key=lambda r: -len(r.match))
+    rules = sorted(settings.section(KPI).os_end_of_support, key=lambda r: -len(r.match))
     tz = ZoneInfo(settings.office.timezone)
     retired = {lc.asset_id for lc in lifecycles(session, tz) if lc.retired_on and
                lc.retired_on <= on}

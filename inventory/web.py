@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from inventory import clearance, ledger
+from inventory.config import ASSET_CATEGORIES
 from inventory.kpi import purchases_kpi, repairs_kpi
 from inventory.location import join_location
 from inventory.models import (
@@ -41,7 +42,6 @@ from inventory.models import (
     TrainingParticipant,
 )
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
-from itops.config import ASSET_CATEGORIES
 from itops.context import AppContext
 from itops.db.models import Employee
 from itops.db.session import session_scope

@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from checks.availability.config import AVAILABILITY
+from checks.config import CHECKS, CheckConfig
 from checks.models import Outage, OutageReclassification
-from itops.config import OFFICE_UNIT, CheckConfig, Settings
+from itops.config import OFFICE_UNIT, Settings
 from itops.db.models import MonitoringGap
 from itops.errors import ValidationError
 from itops.intervals import Interval, clip, intersect, subtract, total_seconds, union
@@ -259,7 +261,7 @@ def compute(
     units = settings.unit_names()
     if unit is not None and unit not in units:
         raise ValidationError(f'unknown unit "{unit}" (known: {", ".join(sorted(units))})')
-    configs: list[CheckConfig] = list(settings.checks)
+    configs: list[CheckConfig] = list(settings.section(CHECKS))
     if check is not None:
         configs = [c for c in configs if c.name == check]
         if not configs:
@@ -331,7 +333,7 @@ def compute(
     ]
     maintenance_cache: dict[tuple[str, tuple[int, ...]], _Index] = {}
     global_gap_cache: dict[str, list[Interval]] = {}
-    external_counts = settings.availability.external_counts
+    external_counts = settings.section(AVAILABILITY).external_counts
 
     results: list[CheckAvailability] = []
     entries: list[OutageEntry] = []
@@ -439,7 +441,7 @@ def compute(
         for name in kpi[1:]:
             x_office = intersect(x_office, excluded_of[name])
     d_office = subtract(union(*(downtime_of[n] for n in kpi)), x_office)
-    target = settings.availability.target
+    target = settings.section(AVAILABILITY).target
     ws, xs, ds = total_seconds(w_office), total_seconds(x_office), total_seconds(d_office)
     office_ratio = _ratio(ws, xs, ds)
     office = OfficeAvailability(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from itops.status import Measurement, Status
 
 if TYPE_CHECKING:
-    from itops.config import CheckConfig
+    from checks.config import CheckConfig
 
 
 class Options(BaseModel):

@@ -126,7 +126,7 @@ def config_check(ctx: Ctx) -> None:
     settings = ctx.settings
     for warning in settings.warnings():
         click.echo(f"{ctx.config_path}: warning: {warning}", err=True)
-    click.echo(f"{ctx.config_path}: ok ({len(settings.checks)} checks)")
+    click.echo(f"{ctx.config_path}: ok ({settings.summary()})")
 
 
 @cli.group("db")

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
+from checks.config import CHECKS
 from itops import config as config_mod
 from itops import heartbeat
 from itops.check import Check, Options
@@ -64,7 +65,7 @@ class _Server(uvicorn.Server):
 
 
 def build_checks(settings: Settings) -> list[Check[Options]]:
-    return [check_class(c.kind)(c) for c in settings.checks]
+    return [check_class(c.kind)(c) for c in settings.section(CHECKS)]
 
 
 def sync_units(ctx: AppContext) -> None:
@@ -227,8 +228,8 @@ class Daemon:
         self.scheduler.remove_all()
         self._schedule()
         sync_units(self.ctx)
-        self.ctx.state.forget_except({c.name for c in settings.checks})
-        logger.info("config reloaded: %d checks", len(settings.checks))
+        self.ctx.state.forget_except({c.name for c in settings.section(CHECKS)})
+        logger.info("config reloaded: %d checks", len(settings.section(CHECKS)))
 
     def _schedule(self) -> None:
         settings = self.ctx.settings

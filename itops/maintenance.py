@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checks.availability.config import MAINTENANCE, Maintenance
 from itops.calendar import WEEKDAYS, TimeRange, parse_time_range
-from itops.config import Maintenance, Settings
+from itops.config import Settings
 from itops.intervals import Interval, normalize
 
 _ONE_DAY = timedelta(days=1)
@@ -98,7 +99,7 @@ def load_windows(settings: Settings, db: Session | None) -> list[Window]:
     from checks.models import MaintenanceWindow
 
     tz = ZoneInfo(settings.office.timezone)
-    windows = [from_config(m, tz) for m in settings.maintenance]
+    windows = [from_config(m, tz) for m in settings.section(MAINTENANCE)]
     if db is None:
         return windows
     for row in db.scalars(select(MaintenanceWindow).order_by(MaintenanceWindow.id)):

@@ -33,6 +33,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from checks.config import CHECKS
 from itops import __version__
 from itops.state import LATENESS_BUCKETS, LiveState, ProbeCounts
 from itops.status import ProbeResult, Status
@@ -98,7 +99,7 @@ class ItopsCollector(Collector):
             heartbeat_at = ctx.state.values.get(HEARTBEAT_KEY)
             if isinstance(heartbeat_at, datetime):
                 beat.add_metric([], heartbeat_at.timestamp())
-            configured.add_metric([], len(ctx.settings.checks))
+            configured.add_metric([], len(ctx.settings.section(CHECKS)))
             yield from (info, office, storage, beat, configured, *engine)
             return
         kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
@@ -228,7 +229,7 @@ def kpi_exposition(settings: Settings) -> str:
         return _kpi_cache[0][1]
     name, help_text = KPI_FAMILY
     lines = [f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"]
-    for check in sorted(settings.checks, key=lambda c: c.name):
+    for check in sorted(settings.section(CHECKS), key=lambda c: c.name):
         lines.append(f'{name}{{check="{_escape(check.name)}"}} {1 if check.kpi else 0}\n')
     text = "".join(lines)
     _kpi_cache[:] = [(settings, text)]

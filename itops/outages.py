@@ -38,6 +38,8 @@ from sqlalchemy import CursorResult, and_, delete, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from checks.availability.config import AVAILABILITY
+from checks.config import CHECKS
 from checks.models import CAUSES, Outage, OutageReclassification, ProbeResultRow, ProbeRollup
 from itops.config import OFFICE_UNIT, Settings
 from itops.db.models import MonitoringGap
@@ -121,7 +123,7 @@ class OutageTracker:
     def _config(self, name: str) -> tuple[str, int]:
         """(unit, confirm) of a check; the table is rebuilt when the settings are replaced."""
         if self._config_of is not self.settings:
-            self._by_name = {c.name: (c.unit, c.confirm) for c in self.settings.checks}
+            self._by_name = {c.name: (c.unit, c.confirm) for c in self.settings.section(CHECKS)}
             self._config_of = self.settings
         return self._by_name.get(name, (OFFICE_UNIT, 2))
 
@@ -210,7 +212,7 @@ class OutageTracker:
         return is_silenced(self._windows, check, unit, at, tz)
 
     def _raw(self, track: _CheckTrack, result: ProbeResult, changed: bool) -> None:
-        every = self.settings.availability.raw_sample_every
+        every = self.settings.section(AVAILABILITY).raw_sample_every
         reason = None
         if changed:
             reason = "change"
@@ -307,7 +309,7 @@ class OutageTracker:
 
     def _note_failure(self, exc: SQLAlchemyError, final: bool) -> None:
         self._failures += 1
-        base = self.settings.availability.flush_interval.total_seconds()
+        base = self.settings.section(AVAILABILITY).flush_interval.total_seconds()
         delay = min(MAX_RETRY_SECONDS, base * 2**self._failures)
         self._retry_at = time_mod.monotonic() + delay
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -463,7 +465,7 @@ def prune(db: Session, settings: Settings, now: datetime) -> tuple[int, int]:
     outcome = db.execute(delete(ProbeResultRow).where(ProbeResultRow.at < raw_cut))
     deleted = outcome.rowcount if isinstance(outcome, CursorResult) else 0
     tz = ZoneInfo(settings.office.timezone)
-    cut_day = (now - settings.availability.hourly_retention).astimezone(tz).date()
+    cut_day = (now - settings.section(AVAILABILITY).hourly_retention).astimezone(tz).date()
     cut = datetime.combine(cut_day, time(0), tzinfo=tz).astimezone(UTC)
     rows = list(
         db.scalars(
@@ -538,7 +540,7 @@ def parse_outage(
     settings: Settings, check: str, start: str, end: str | None, cause: str, note: str
 ) -> ManualOutage:
     """Validate one manual outage; raises ValueError naming the bad field."""
-    names = {c.name for c in settings.checks}
+    names = {c.name for c in settings.section(CHECKS)}
     if check not in names:
         raise ValueError(f'unknown check "{check}"')
     if cause not in CAUSES:
@@ -570,7 +572,7 @@ def add_outages(
     source: str,
 ) -> list[int]:
     """Insert manual outages; an overlap with a stored outage of the check is refused."""
-    units = {c.name: c.unit for c in settings.checks}
+    units = {c.name: c.unit for c in settings.section(CHECKS)}
     ids: list[int] = []
     for item in items:
         clash = _overlapping(db, item)

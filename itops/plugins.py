@@ -33,6 +33,19 @@ FEATURES: tuple[str, ...] = (
     "reports.demo_plugin",
 )
 
+# Each feature's config sections (a module defining ``SECTIONS``), in validation order: a
+# section may cross-check the sections above it ([[maintenance]] names [[checks]]). Only
+# these small modules are imported to load a config, not the features themselves.
+CONFIG_MODULES: tuple[str, ...] = (
+    "checks.config",
+    "checks.backups.config",
+    "inventory.register.config",
+    "itops.notifications.config",
+    "checks.availability.config",
+    "inventory.config",
+    "reports.config",
+)
+
 
 @dataclass(frozen=True)
 class NavItem:

@@ -31,6 +31,7 @@ from itops import __version__
 from itops.config import Settings
 from itops.db.session import session_scope
 from reports.charts import bar_chart
+from reports.config import REPORT as REPORT_SECTION
 from reports.i18n import REPORT
 from reports.kpi import kpi_object, year_availability
 
@@ -189,8 +190,8 @@ def collect(session: Session, settings: Settings, year: int, now: datetime) -> d
             "period": {"from": date(year, 1, 1).isoformat(), "to": year_end_day.isoformat()},
             "itops_version": __version__,
             "counting_policy": COUNTING_POLICY,
-            "prepared_by": settings.report.prepared_by,
-            "approved_by": settings.report.approved_by,
+            "prepared_by": settings.section(REPORT_SECTION).prepared_by,
+            "approved_by": settings.section(REPORT_SECTION).approved_by,
         },
         "kpi": kpi,
         "availability": {

@@ -30,7 +30,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from itops.config import BackupConfig, Settings
+from checks.backups.config import BACKUPS, BackupConfig
+from checks.config import CHECKS
+from inventory.register.config import EMPLOYEE_MONITORING
+from itops.config import Settings
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.errors import ValidationError
@@ -138,7 +141,7 @@ def in_use(db: Session) -> list[str]:
 
 def missing_checks(settings: Settings) -> list[str]:
     """The DEMO systems' check names the config lacks (the seed needs all eight)."""
-    names = {c.name for c in settings.checks}
+    names = {c.name for c in settings.section(CHECKS)}
     return [s.check for s in SYSTEMS if s.check not in names]
 
 
@@ -454,7 +457,7 @@ def _register(db: Session, world: _World, codes: list[str], out: SeedSummary) ->
         date(world.year, 1, 3),
     )
     entries += 1
-    policy = world.settings.employee_monitoring.policy_version
+    policy = world.settings.section(EMPLOYEE_MONITORING).policy_version
     jan = date(world.year, 1, 1)
     first_notice: int | None = None
     for n, code in enumerate(codes, start=1):
@@ -578,7 +581,7 @@ def _backups(db: Session, world: _World, out: SeedSummary) -> None:
 
     rng = world.rng
     recent = world.last_day - timedelta(days=14)
-    for index, cfg in enumerate(world.settings.backups):
+    for index, cfg in enumerate(world.settings.section(BACKUPS)):
         month = (2 + index * 2) % 12 + 1
         outage_from = world.day_in(month, month)
         outage_days = 2 + index
@@ -763,7 +766,7 @@ def _availability(ctx: AppContext, world: _World, now: datetime, out: SeedSummar
         d for d in world.days() if d.weekday() < 5 and office.holiday_name(d) is not None
     ]
     tracker = OutageTracker(settings, ctx.sessions)
-    by_name = {c.name: c for c in settings.checks}
+    by_name = {c.name: c for c in settings.section(CHECKS)}
     results: list[ProbeResult] = []
     for index, system in enumerate(SYSTEMS):
         cfg = by_name[system.check]

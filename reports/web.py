@@ -24,6 +24,7 @@ from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.db.session import session_scope
 from itops.web.security import current_user, requires
 from itops.web.templating import render
+from reports.config import REPORT
 
 if TYPE_CHECKING:
     from itops.context import AppContext
@@ -48,7 +49,7 @@ class StoredReport:
 
 
 def _folder(ctx: AppContext, lang: str) -> Path:
-    return Path(ctx.settings.report.output_dir) / lang
+    return Path(ctx.settings.section(REPORT).output_dir) / lang
 
 
 def stored_reports(ctx: AppContext) -> list[StoredReport]:

@@ -42,7 +42,7 @@ class FakeCheck(Check[Options]):
     Options = Options
 
     def __init__(self, name: str, behaviour: str, timeout: float = 1.0) -> None:
-        from itops.config import CheckConfig
+        from checks.config import CheckConfig
 
         config = CheckConfig.model_construct(
             name=name, kind="fake", unit="office", timeout=__import__("datetime").timedelta(

@@ -51,10 +51,10 @@ def test_the_example_config_is_valid() -> None:
 
 
 def test_the_example_config_documents_every_top_level_section() -> None:
-    from itops.config import Settings
+    from itops.config import settings_model
 
     text = EXAMPLE.read_text(encoding="utf-8")
-    for section in Settings.model_fields:
+    for section in settings_model().model_fields:
         assert f"[{section}]" in text or f"[[{section}]]" in text, section
 
 

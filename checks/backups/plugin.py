@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.backups.config import ANTIVIRUS, BACKUPS
 from checks.backups.i18n import TRANSLATIONS
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.service import service, verify_poll_seconds
@@ -47,7 +48,7 @@ def _prune(ctx: AppContext) -> None:
 
 def jobs(ctx: AppContext) -> Sequence[Job]:
     out: list[Job] = []
-    for cfg in ctx.settings.backups:
+    for cfg in ctx.settings.section(BACKUPS):
         out.append(
             Job(f"look:{cfg.name}", cfg.interval.total_seconds(), partial(_look, name=cfg.name))
         )
@@ -55,7 +56,7 @@ def jobs(ctx: AppContext) -> Sequence[Job]:
             out.append(
                 Job(f"verify:{cfg.name}", verify_poll_seconds(cfg), partial(_verify, name=cfg.name))
             )
-    for clam in ctx.settings.antivirus.clamav:
+    for clam in ctx.settings.section(ANTIVIRUS).clamav:
         out.append(
             Job(
                 f"clamav:{clam.name}",

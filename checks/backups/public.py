@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from checks.backups.config import ANTIVIRUS, BACKUPS
 from checks.backups.models import (
     NONCOMPLIANT,
     UNKNOWN,
@@ -90,7 +91,7 @@ def backup_year_summary(
     """Every configured backup over ``year`` (watched from its first sighting to ``now``)."""
     start, end = year_bounds(settings, year)
     out: list[BackupYearSummary] = []
-    for cfg in settings.backups:
+    for cfg in settings.section(BACKUPS):
         state = session.get(BackupState, cfg.name)
         until = min(end, now)
         if state is None or state.first_seen >= until:
@@ -238,7 +239,7 @@ def antivirus_compliance(
         if expected_hosts is not None
         else sorted(rows)
     )
-    silent = settings.antivirus.silent_after
+    silent = settings.section(ANTIVIRUS).silent_after
     open_since: dict[str, datetime] = {}
     for host, start in session.execute(
         select(AvIncident.host, func.min(AvIncident.start))

@@ -16,12 +16,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from checks.backups import store
+from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig, ClamavConfig
 from checks.backups.kinds import VERIFIED_KINDS, backup_class
 from checks.backups.store import AvSnapshot, BackupSnapshot
 from checks.kinds.backup_base import BackupCheck
 from checks.kinds.backup_push import PushBackupCheck
 from checks.kinds.clamav import ClamavCheck
-from itops.config import BackupConfig, ClamavConfig, Settings
+from itops.config import Settings
 from itops.db.session import session_scope
 from itops.events import Event
 from itops.runner import CheckRunner
@@ -78,9 +79,10 @@ class BackupService:
         if settings is self._settings:
             return
         self._settings = settings
-        self._backups = {b.name: b for b in settings.backups}
-        self._tokens = {str(b.options.token): b for b in settings.backups if b.kind == "push"}
-        self._clamav = {c.name: c for c in settings.antivirus.clamav}
+        self._backups = {b.name: b for b in settings.section(BACKUPS)}
+        backups = settings.section(BACKUPS)
+        self._tokens = {str(b.options.token): b for b in backups if b.kind == "push"}
+        self._clamav = {c.name: c for c in settings.section(ANTIVIRUS).clamav}
         self._checks = {}
         with self.snapshot.lock:
             for gone in set(self.snapshot.backups) - set(self._backups):

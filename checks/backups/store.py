@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.models import (
     NONCOMPLIANT,
@@ -31,7 +32,7 @@ from checks.kinds.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT, VERIFY_OK, d
 from checks.kinds.backup_push import PushFacts
 from checks.kinds.defender import evaluate_defender
 from itops import events
-from itops.config import BackupConfig, Settings
+from itops.config import Settings
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.status import ProbeResult, Status
@@ -369,7 +370,7 @@ def add_restore_test(
     now: datetime,
 ) -> RestoreTestRecord:
     """Record a manual restore test; bad input raises ValidationError and writes nothing."""
-    names = {b.name for b in settings.backups}
+    names = {b.name for b in settings.section(BACKUPS)}
     problems = []
     if backup not in names:
         problems.append(f'unknown backup "{backup}" (known: {", ".join(sorted(names)) or "none"})')
@@ -563,7 +564,7 @@ def record_agent_report(
 
     # A client clock ahead of ours must not push the report into the future.
     when = min(parse_time(reported) or at, at)
-    av = settings.antivirus
+    av = settings.section(ANTIVIRUS)
     verdict = evaluate_defender(
         fields, when, warning=av.signature_warning, critical=av.signature_critical
     )
@@ -583,7 +584,7 @@ def record_agent_report(
 
 def sweep_av(db: Session, settings: Settings, now: datetime) -> list[Event]:
     """Hosts silent longer than ``silent_after`` become UNKNOWN; Defender ages re-judged at now."""
-    av = settings.antivirus
+    av = settings.section(ANTIVIRUS)
     found: list[Event] = []
     for row in db.scalars(select(AvHost)):
         if now - row.last_report_at > av.silent_after:

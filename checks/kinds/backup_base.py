@@ -25,7 +25,8 @@ from itops.errors import ProbeError
 from itops.status import Measurement, Status
 
 if TYPE_CHECKING:
-    from itops.config import BackupConfig, CheckConfig
+    from checks.backups.config import BackupConfig
+    from checks.config import CheckConfig
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ByteSize, Field, field_validator
 
+from checks.backups.config import BackupConfig
 from checks.kinds.backup_base import (
     COUNT,
     LAST_SUCCESS,
@@ -34,7 +35,6 @@ from checks.kinds.backup_base import (
     human_size,
 )
 from itops.clock import Clock
-from itops.config import BackupConfig
 from itops.errors import ProbeError
 from itops.status import Measurement, Status, worst
 

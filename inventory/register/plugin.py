@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inventory.register.config import EMPLOYEE_MONITORING
 from itops.auth import ADMIN, AUDITOR, MONITORING_OFFICER
 from itops.plugins import Feature, Job, NavItem
 
@@ -35,7 +36,7 @@ def write_anchor_job(ctx: AppContext) -> None:
     from inventory.register import chain, queries
     from itops.db.session import session_scope
 
-    path = ctx.settings.employee_monitoring.anchor_file
+    path = ctx.settings.section(EMPLOYEE_MONITORING).anchor_file
     if path is None:
         return
     with session_scope(ctx.sessions) as db:
@@ -62,7 +63,7 @@ def prune_job(ctx: AppContext) -> None:
 
 
 def _jobs(ctx: AppContext) -> list[Job]:
-    cfg = ctx.settings.employee_monitoring
+    cfg = ctx.settings.section(EMPLOYEE_MONITORING)
     jobs = []
     if cfg.anchor_file is not None:
         jobs.append(

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from inventory.register import chain
+from inventory.register.config import EMPLOYEE_MONITORING
 from inventory.register.models import RegisterEntry
 from inventory.register.state import (
     ACT,
@@ -58,7 +59,7 @@ class PruneResult:
 def cutoff_day(settings: Settings, now: datetime) -> date:
     """Local 1 January of (this year - retention_years); never after 1 January last year."""
     year = now.astimezone(ZoneInfo(settings.office.timezone)).year
-    years = max(settings.employee_monitoring.retention_years, 1)
+    years = max(settings.section(EMPLOYEE_MONITORING).retention_years, 1)
     return date(min(year - years, year - 1), 1, 1)
 
 

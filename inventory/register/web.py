@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from inventory.register import chain, export, queries, service
+from inventory.register.config import EMPLOYEE_MONITORING
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
@@ -174,7 +175,7 @@ async def _notices(request: Request, error: str | None = None, status: int = 200
             "rows": rows, "missing": missing, "error": error, "today": today,
             "ok": request.query_params.get("ok"),
             "can_record": current_user(request).role in service.NOTICE_ROLES,  # type: ignore[union-attr]
-            "policy_version": ctx.settings.employee_monitoring.policy_version,
+            "policy_version": ctx.settings.section(EMPLOYEE_MONITORING).policy_version,
         },
         status,
     )
@@ -237,7 +238,8 @@ async def notice(request: Request) -> Response:
             entry = service.record_notice(
                 db, ctx.clock.now(), _login(request), _field(form, "employee"),
                 _date(_field(form, "received_on"), "received_on"),
-                _field(form, "policy_version") or ctx.settings.employee_monitoring.policy_version,
+                _field(form, "policy_version")
+                or ctx.settings.section(EMPLOYEE_MONITORING).policy_version,
                 _corrects(form), _field(form, "reason") or None, _tz(request),
             )
             seq = entry.seq
@@ -301,7 +303,7 @@ async def _export(request: Request, fmt: str) -> Response:
     with session_scope(ctx.sessions) as db:
         data = export.collect(db, ctx.settings.office.name, _tz(request), first, last,
                               ctx.clock.now(),
-                              ctx.settings.employee_monitoring.retention_years)
+                              ctx.settings.section(EMPLOYEE_MONITORING).retention_years)
     name = f"rejestr-82-{first}-{last}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":

@@ -4,8 +4,3 @@ For offices that run no Alertmanager. The event bus calls ``NotificationService.
 synchronously from any thread; it only enqueues. An asyncio task routes, de-duplicates and
 delivers with retries, so a slow or broken mail server never blocks a producer.
 """
-
-from itops.notifications.message import Message, build_message
-from itops.notifications.service import NotificationService
-
-__all__ = ["Message", "NotificationService", "build_message"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
-from itops.config import EmailChannel, WebhookChannel
+from itops.notifications.config import EmailChannel, WebhookChannel
 from itops.notifications.message import Message
 
 

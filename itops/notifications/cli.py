@@ -13,9 +13,10 @@ import aiohttp
 import click
 
 from itops.cli import Ctx, pass_ctx
-from itops.config import EmailChannel, Settings, WebhookChannel
+from itops.config import Settings
 from itops.events import Event
 from itops.notifications.channels import DeliveryError, send_email, send_webhook
+from itops.notifications.config import NOTIFICATIONS, EmailChannel, WebhookChannel
 from itops.notifications.message import build_message
 from itops.status import Status
 
@@ -26,7 +27,7 @@ def _recipients(settings: Settings, channel: str, given: tuple[str, ...]) -> lis
     if given:
         return list(given)
     found: list[str] = []
-    for rule in settings.notifications.rules:
+    for rule in settings.section(NOTIFICATIONS).rules:
         if channel in rule.channels:
             found += [r for r in rule.recipients if r not in found]
     return found
@@ -36,7 +37,7 @@ async def send_test(
     settings: Settings, names: tuple[str, ...], recipients: tuple[str, ...], now: datetime
 ) -> dict[str, str | None]:
     """Channel name → None when sent, else the reason it failed."""
-    config = settings.notifications
+    config = settings.section(NOTIFICATIONS)
     channels: list[EmailChannel | WebhookChannel] = [*config.email, *config.webhook]
     if names:
         channels = [c for c in channels if c.name in names]
@@ -81,7 +82,7 @@ def test_command(ctx: Ctx, names: tuple[str, ...], recipients: tuple[str, ...]) 
     from itops.clock import SystemClock
 
     settings = ctx.settings
-    config = settings.notifications
+    config = settings.section(NOTIFICATIONS)
     known = {c.name for c in config.email} | {c.name for c in config.webhook}
     unknown = sorted(set(names) - known)
     if unknown:

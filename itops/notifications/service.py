@@ -29,16 +29,17 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from sqlalchemy import select
 
-from itops.config import (
+from itops.db.session import session_scope
+from itops.events import MONITORING_GAP, Event
+from itops.notifications.channels import send_email, send_webhook
+from itops.notifications.config import (
     EVENT_KINDS,
+    NOTIFICATIONS,
     EmailChannel,
     NotificationRule,
     Notifications,
     WebhookChannel,
 )
-from itops.db.session import session_scope
-from itops.events import MONITORING_GAP, Event
-from itops.notifications.channels import send_email, send_webhook
 from itops.notifications.message import (
     RECOVERY_KINDS,
     Message,
@@ -98,7 +99,7 @@ class NotificationService:
 
     @property
     def config(self) -> Notifications:
-        return self.ctx.settings.notifications
+        return self.ctx.settings.section(NOTIFICATIONS)
 
     # -- lifecycle ---------------------------------------------------------------------
 

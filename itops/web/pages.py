@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from checks.config import CHECKS
 from itops import auth, i18n
 from itops.auth import ADMIN, AUDITOR, MIN_PASSWORD_LENGTH, ROLES
 from itops.calendar import WEEKDAYS
@@ -65,7 +66,7 @@ def status_board(ctx: AppContext) -> list[BoardRow]:
     states = ctx.state.checks()
     units = ctx.settings.unit_names()
     rows: list[BoardRow] = []
-    for check in ctx.settings.checks:
+    for check in ctx.settings.section(CHECKS):
         state = states.get(check.name)
         last = state.last if state else None
         rows.append(

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from checks.config import CheckConfig
 from itops.check import Check
 from itops.clock import SystemClock
-from itops.config import CheckConfig, validate
+from itops.config import validate
 from itops.registry import CHECK_KINDS, check_class, options_model
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
@@ -335,7 +336,7 @@ def test_timeout_default_interval_is_kept() -> None:
 
 
 def test_no_kind_option_shadows_a_common_check_key() -> None:
-    from itops.config import CheckConfig
+    from checks.config import CheckConfig
 
     common = set(CheckConfig.model_fields) - {"options"}
     for kind in CHECK_KINDS:

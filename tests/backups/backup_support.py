@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from itops.config import BackupConfig, Settings, validate
+from checks.backups.config import BackupConfig
+from itops.config import Settings, validate
 from itops.events import Event
 from itops.status import Status
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from checks.backups.config import Antivirus, BackupConfig, ClamavConfig
 from checks.backups.kinds import BACKUP_KINDS, backup_class, clamav_class
 from checks.backups.plugin import feature, jobs
 from checks.backups.service import service
 from itops import config as config_mod
 from itops.check import Check
 from itops.cli import main
-from itops.config import Antivirus, BackupConfig, ClamavConfig
 from itops.context import AppContext
 from itops.daemon import _call
 from itops.plugins import features

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from checks.config import CheckConfig
 from checks.models import Outage
 from itops.check import Check, Options
 from itops.clock import FixedClock
-from itops.config import CheckConfig
 from itops.context import AppContext
 from itops.db.models import MonitoringGap
 from itops.db.session import session_scope

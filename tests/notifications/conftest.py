@@ -21,7 +21,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from itops.clock import FixedClock
 from itops.context import AppContext
 from itops.db.session import make_engine, make_sessionmaker
-from itops.notifications import NotificationService
+from itops.notifications.service import NotificationService
 from tests.conftest import free_port, make_settings
 
 

@@ -51,7 +51,13 @@ def test_example_config_documents_every_notification_key() -> None:
     import re
     from pathlib import Path
 
-    from itops.config import EmailChannel, NotificationRule, Notifications, WebhookChannel, load
+    from itops.config import load
+    from itops.notifications.config import (
+        EmailChannel,
+        NotificationRule,
+        Notifications,
+        WebhookChannel,
+    )
 
     example = Path(__file__).resolve().parents[2] / "config" / "itops.example.toml"
     settings = load(example, environ={})

@@ -79,7 +79,7 @@ def test_a_broken_chain_is_reported_as_not_verified(office: Office) -> None:
 
 
 def test_the_daily_job_writes_the_anchor_file(office: Office, tmp_path: Path) -> None:
-    from itops.config import RegisterConfig
+    from inventory.register.config import RegisterConfig
 
     path = tmp_path / "anchors" / "register.json"
     office.ctx.settings = office.ctx.settings.model_copy(

@@ -1,0 +1,212 @@
+"""The config vocabulary every feature shares: durations, time ranges, the base model,
+kind entries and sections.
+
+Why a module of its own: feature config modules (``checks/config.py`` …) import these
+types without importing the loader, and the loader imports the feature modules only
+when it validates a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationInfo,
+    model_validator,
+)
+
+from itops.calendar import parse_time_range
+
+OFFICE_UNIT = "office"
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``"90s"``, ``"5m"``, ``"26h"``, ``"1d"``, ``"1h30m"`` (or a number of seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError("duration must not be negative")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        raise ValueError('expected a duration such as "60s", "5m", "26h" or "1d"')
+    text = value.strip().replace(" ", "")
+    pos, total = 0, 0.0
+    for match in _DURATION_RE.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        pos = match.end()
+    if not text or pos != len(text):
+        raise ValueError(f'"{value}" is not a duration such as "60s", "5m", "26h" or "1d"')
+    return timedelta(seconds=total)
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of ``parse_duration`` (whole seconds stay integers: "2678400s")."""
+    seconds = value.total_seconds()
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds!r}s"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value.total_seconds() <= 0:
+        raise ValueError("must be greater than zero")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+
+def _check_ranges(value: list[str]) -> list[str]:
+    for text in value:
+        parse_time_range(text)
+    def minutes(t: time, is_end: bool) -> int:
+        m = t.hour * 60 + t.minute
+        return 24 * 60 if is_end and m == 0 else m
+
+    ranges = sorted(
+        (minutes(a, False), minutes(b, True)) for a, b in (parse_time_range(t) for t in value)
+    )
+    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+        if start < end:
+            raise ValueError("time ranges overlap")
+    return value
+
+
+TimeRanges = Annotated[list[str], AfterValidator(_check_ranges)]
+
+
+class Model(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def split_own_keys(
+    model: type[BaseModel], data: Any, kinds: Collection[str] | None = None, what: str = ""
+) -> Any:
+    """Move the keys ``model`` does not declare into ``options``.
+
+    ``validate()`` types them afterwards with the options model of the entry's kind, so a
+    typo in a kind-specific key is still an error that names its key.
+    """
+    if not isinstance(data, dict):
+        return data
+    if kinds is not None:
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in kinds:
+            known = ", ".join(sorted(kinds))
+            raise ValueError(f'unknown {what} kind "{kind}" (known: {known})')
+    common = set(model.model_fields) - {"options"}
+    own = {k: v for k, v in data.items() if k in common}
+    own["options"] = {k: v for k, v in data.items() if k not in common}
+    return own
+
+
+class KindEntry(Model):
+    """A config entry whose kind brings keys of its own (``[[checks]]``, ``[[backups]]``,
+    ``[[antivirus.clamav]]``).
+
+    The common keys are the model's fields; every other key goes into ``options`` and is
+    typed, in a second pass of ``validate()``, by the options model of the entry's kind
+    (one generic pass for every such entry, wherever it sits in the file). A subclass
+    declares ``options: Any = None`` as its last field and answers the three classmethods.
+    """
+
+    kind_label: ClassVar[str] = ""  # the word in 'unknown check kind "x"'
+
+    @classmethod
+    def kinds(cls) -> Collection[str] | None:
+        """The known kind names; None when the entry has one fixed kind (no ``kind`` key)."""
+        return None
+
+    @classmethod
+    def kind_of(cls, raw: Mapping[str, Any]) -> str | None:
+        """The kind of a raw table, or None when it has no known kind (already an error)."""
+        kinds = cls.kinds()
+        kind = raw.get("kind")
+        return kind if isinstance(kind, str) and kinds is not None and kind in kinds else None
+
+    @classmethod
+    def options_model(cls, kind: str) -> type[BaseModel]:
+        """The pydantic model of ``kind``'s own keys."""
+        raise NotImplementedError
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_options(cls, data: Any) -> Any:
+        return split_own_keys(cls, data, cls.kinds(), cls.kind_label)
+
+
+SecretFiles = Iterable[tuple[tuple[int | str, ...], Path]]
+
+
+@dataclass(frozen=True, eq=False)
+class Section(Generic[T_co]):
+    """One top-level key of the config file, owned by the feature that declares it.
+
+    ``annotation`` is what pydantic validates (a model, or ``list[Model]`` for an array
+    of tables); ``check`` cross-checks the value against the sections validated before it
+    (``info.data``: units, check names); ``secret_files`` names the files itops must be
+    able to read at load (key path, file); ``counted`` is the noun ``itops config check``
+    prints with the number of entries ("17 checks").
+
+    Read a section with ``settings.section(SECTION)``: typed, and the feature that owns
+    the key is the one that names it.
+    """
+
+    key: str
+    annotation: Any
+    default: Callable[[], T_co]
+    # Typed loosely so that ``Section`` is covariant (a ``Section[list[X]]`` reads where an
+    # iterable of X is expected); each feature types its own functions exactly.
+    check: Callable[[Any, ValidationInfo], Any] | None = None
+    secret_files: Callable[[Any], SecretFiles] | None = None
+    counted: str | None = None
+
+
+def known_units(info: ValidationInfo) -> set[str] | None:
+    """The unit ids declared before this field, or None when ``units`` itself was invalid."""
+    if "units" not in info.data:
+        return None
+    return {OFFICE_UNIT, *(u.id for u in info.data["units"])}
+
+
+def check_units(named: Iterable[tuple[str, str]], info: ValidationInfo) -> None:
+    """``ValueError`` naming the first ``(name, unit)`` whose unit is not declared."""
+    known = known_units(info)
+    for name, unit in named:
+        if known is not None and unit not in known:
+            raise ValueError(f'"{name}": unknown unit "{unit}"')
+
+
+def duplicates(names: Iterable[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for name in names:
+        (twice if name in seen else seen).add(name)
+    return sorted(twice)
