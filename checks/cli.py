@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from checks.config import CHECKS
 from itops.calendar import WEEKDAYS, parse_time_range
 from itops.cli import Ctx, pass_ctx
 from itops.errors import ValidationError
@@ -298,7 +299,7 @@ def maintenance_add(
     app = _app(ctx)
     settings = app.settings
     tz = ZoneInfo(settings.office.timezone)
-    unknown = sorted(set(checks) - {c.name for c in settings.checks})
+    unknown = sorted(set(checks) - {c.name for c in settings.section(CHECKS)})
     if unknown:
         raise ValidationError(f"unknown checks: {', '.join(unknown)}")
     if unit is not None and unit not in settings.unit_names():

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from checks.backups.config import BACKUPS
 from itops.errors import ValidationError
 
 STATUS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
@@ -48,7 +49,7 @@ def register(group: click.Group) -> None:
             tz = app.settings.office.timezone
             with session_scope(app.sessions) as db:
                 states = store.backup_states(db)
-            for cfg in app.settings.backups:
+            for cfg in app.settings.section(BACKUPS):
                 s = states.get(cfg.name)
                 status = STATUS[int(s.status)] if s else "UNKNOWN"
                 click.echo(

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from inventory.register import chain, export, queries, service
+from inventory.register.config import EMPLOYEE_MONITORING
 from itops.cli import Ctx, pass_ctx
 from itops.db.session import session_scope
 from itops.errors import ValidationError
@@ -133,7 +134,7 @@ def notice(
 ) -> None:
     """Record a monitoring notice received by an employee (admin or monitoring officer)."""
     app = ctx.app()
-    policy = policy_version or app.settings.employee_monitoring.policy_version
+    policy = policy_version or app.settings.section(EMPLOYEE_MONITORING).policy_version
     with session_scope(app.sessions) as db:
         entry = service.record_notice(
             db, app.clock.now(), actor, employee, _date(received, "--date"), policy,
@@ -330,7 +331,7 @@ def export_cmd(ctx: Ctx, actor: str, first: str, last: str, fmt: str, output: st
     with session_scope(app.sessions) as db:
         data = export.collect(
             db, app.settings.office.name, _tz(ctx), start, end, app.clock.now(),
-            app.settings.employee_monitoring.retention_years,
+            app.settings.section(EMPLOYEE_MONITORING).retention_years,
         )
     path = Path(output)
     if fmt == "csv":
