@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from checks.config import CheckConfig
 from itops.check import Check, Options
 from itops.clock import FixedClock
-from itops.config import CheckConfig
 from itops.engine import CheckEngine, next_slot, spread
 from itops.runner import CheckRunner
 from itops.state import ProbeStats
