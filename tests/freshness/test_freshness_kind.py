@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from checks.config import CheckConfig
 from checks.kinds.freshness_dates import WARSAW, polish_dates, working_days_between
 from itops.check import Check
-from itops.config import CheckConfig, validate
+from itops.config import validate
 from itops.errors import ConfigError
 from itops.registry import check_class
 from itops.status import Measurement, Status

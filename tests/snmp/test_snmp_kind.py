@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from checks.config import CheckConfig
 from checks.kinds.snmp_eval import judge_printer, judge_ups
 from itops.check import Check
-from itops.config import CheckConfig, validate
+from itops.config import validate
 from itops.errors import ConfigError
 from itops.registry import check_class
 from itops.status import ProbeResult, Status
