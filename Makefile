@@ -13,7 +13,7 @@ DEMO ?= yes
 # Debian packages the suite talks to for real (see README, "Tests").
 DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-daemon \
 	prometheus prometheus-blackbox-exporter libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 fonts-dejavu-core iproute2 openssl snmpd snmp
+	libharfbuzz-subset0 fonts-dejavu-core iproute2 openssl snmpd snmp wrk
 
 # axe-core (accessibility rules) for the browser tests, from the npm registry, local only.
 AXE := .cache/npm/node_modules/axe-core/axe.min.js

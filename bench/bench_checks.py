@@ -1,49 +1,53 @@
-"""Check engine benchmark: itops vs Debian's prometheus-blackbox-exporter on 127.0.0.1.
+"""Check engine benchmark: the real ``itops run`` daemon, measured from outside, against
+Debian's prometheus-blackbox-exporter driven by ``wrk``, on 127.0.0.1 only.
 
-Phases (each bounded in time):
-1. schedule: ``--checks`` TCP+HTTP checks at ``--interval`` through the real Scheduler,
-   CheckRunner and OutageTracker (every result persisted as a raw row, flushed every
-   second into SQLite); prints probes/s, scheduling lateness p50/p99, CPU and RSS.
-2. capacity: the same checks run back to back with ``--concurrency`` in flight for
-   ``--burst`` seconds, results persisted; prints the sustained probes/s.
-3. blackbox: prometheus-blackbox-exporter probes the same targets (``/probe`` with the
-   tcp_connect and http_2xx modules, ``--concurrency`` requests in flight) for ``--burst``
-   seconds; prints its probes/s, CPU and RSS.
-Phases 2 and 3 alternate for ``--rounds`` rounds so both see the same machine load (the
-reference machine is shared); ends with ``ratio_vs_blackbox=X.XX``, the ratio of the
-median probe rates (itops / blackbox_exporter).
+Needs: ``apt-get install prometheus-blackbox-exporter wrk`` (both in the Makefile's
+DEB_PACKAGES; ``make deb-deps`` installs them). Run: ``.venv/bin/python bench/bench_checks.py``
+(``--help`` for the knobs). Prints figures; asserts nothing; never part of ``make test``.
 
-Targets live in a separate process so neither prober pays for them.
+1. throughput (``--rounds`` paired rounds, order alternating, each side ``--window`` s):
+   - itops: ``itops run`` as a subprocess with a generated config of ``--checks`` checks
+     (half tcp, half http) at ``--interval`` (demand far above capacity) and
+     ``max_concurrency = --connections``; its rate is the increase of its own
+     ``itops_probes_total`` over the window, after ``--warmup`` s. While blackbox runs, the
+     daemon (and its workers) are SIGSTOPped, so neither side competes with the other.
+   - blackbox_exporter: ``wrk -t1 -c CONNECTIONS`` requests ``/probe`` for the same targets
+     (tcp_connect, http_2xx) in turn; a Lua hook counts bodies without ``probe_success 1``.
+   Per round: both rates, ``ratio_vs_blackbox``, probes per CPU-second of each process
+   (children included), RSS; then the median ratio.
+2. lateness (``--late-checks`` at ``--late-interval``, default 10,000 at 60 s): a fresh
+   daemon, one interval of warm-up, then over ``--late-window`` s the delta of its
+   ``itops_probe_lateness_seconds`` histogram (p50/p99 interpolated within buckets, as
+   ``histogram_quantile`` does), probes that failed against healthy targets, RSS, and GET
+   /metrics every second on the live daemon (p50/p99 of the whole scrape).
+Load average (``uptime``) is printed at each phase: the reference machine is shared, so the
+paired ratios count, not the absolute rates.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
+import re
+import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-from datetime import UTC, datetime
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from itops.config import validate  # noqa: E402
-from itops.db.session import make_engine, make_sessionmaker, upgrade  # noqa: E402
-from itops.outages import OutageTracker  # noqa: E402
-from itops.registry import check_class  # noqa: E402
-from itops.runner import CheckRunner  # noqa: E402
-from itops.scheduler import Scheduler, spread  # noqa: E402
-from itops.status import ProbeResult  # noqa: E402
+ITOPS = str(Path(sys.executable).parent / "itops")
+BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 
 TARGETS = textwrap.dedent(
     """
@@ -77,168 +81,6 @@ TARGETS = textwrap.dedent(
     """
 )
 
-
-def start_targets(ports_per_kind: int) -> tuple[subprocess.Popen[str], list[int], list[int]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", TARGETS, str(ports_per_kind)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    ports = [int(p) for p in proc.stdout.readline().split()]
-    return proc, ports[:ports_per_kind], ports[ports_per_kind:]
-
-
-def make_settings(db_url: str, n: int, interval: float, tcp: list[int], http: list[int]) -> Any:
-    checks: list[dict[str, Any]] = []
-    for i in range(n):
-        if i % 2 == 0:
-            checks.append({"name": f"tcp-{i}", "kind": "tcp", "host": "127.0.0.1",
-                           "port": tcp[i % len(tcp)], "interval": f"{interval}s",
-                           "timeout": "5s"})
-        else:
-            checks.append({"name": f"http-{i}", "kind": "http",
-                           "url": f"http://127.0.0.1:{http[i % len(http)]}/",
-                           "interval": f"{interval}s", "timeout": "5s"})
-    return validate(
-        {
-            "office": {"name": "Urząd Testowy (bench)"},
-            "storage": {"url": db_url},
-            "daemon": {"max_concurrency": 1000},
-            "availability": {"raw_sample_every": f"{interval}s", "flush_interval": "1s"},
-            "checks": checks,
-        }
-    )
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-class Usage:
-    """CPU seconds and RSS of a process between start() and stop()."""
-
-    def __init__(self, pid: int) -> None:
-        self.proc = psutil.Process(pid)
-        self.t0 = time.monotonic()
-        self.c0 = sum(self.proc.cpu_times()[:2])
-
-    def report(self) -> tuple[float, float]:
-        wall = time.monotonic() - self.t0
-        cpu = sum(self.proc.cpu_times()[:2]) - self.c0
-        return cpu / wall * 100, self.proc.memory_info().rss / 2**20
-
-
-async def flusher(tracker: OutageTracker, stop: asyncio.Event) -> int:
-    written = 0
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), 1.0)
-        except TimeoutError:
-            pass
-        written += await asyncio.to_thread(tracker.flush, datetime.now(UTC))
-    written += await asyncio.to_thread(tracker.flush, datetime.now(UTC), everything=True)
-    return written
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.failed = 0
-
-    def submit(self, result: ProbeResult) -> None:
-        self.count += 1
-        if result.status != 0:
-            self.failed += 1
-
-
-async def schedule_phase(settings: Any, sessions: Any, seconds: float) -> dict[str, float]:
-    tracker = OutageTracker(settings, sessions)
-    counter = Counter()
-    runner = CheckRunner_(settings, [tracker, counter])
-    scheduler = Scheduler()
-    lateness: list[float] = []
-    checks = [check_class(c.kind)(c) for c in settings.checks]
-
-    in_flight = 0
-
-    async def probe(check: Any, anchor: float, interval: float) -> None:
-        nonlocal in_flight
-        late = (time.time() - anchor) % interval
-        lateness.append(late if late < interval - 0.5 else late - interval)
-        in_flight += 1
-        try:
-            await runner.run(check)
-        finally:
-            in_flight -= 1
-
-    for check in checks:
-        interval = check.config.interval.total_seconds()
-        job_id = f"check:{check.name}"
-        anchor = time.time() + spread(job_id, interval)
-        scheduler.every(job_id, interval, probe, check, anchor, interval)
-    stop = asyncio.Event()
-    usage = Usage(os.getpid())
-    writer = asyncio.create_task(flusher(tracker, stop))
-    scheduler.start()
-    t0 = time.monotonic()
-    await asyncio.sleep(seconds)
-    scheduler.pause()
-    elapsed = time.monotonic() - t0
-    while in_flight:  # drain, as the daemon does, instead of cancelling probes
-        await asyncio.sleep(0.05)
-    scheduler.shutdown()
-    stop.set()
-    written = await writer
-    cpu, rss = usage.report()
-    return {
-        "probes": counter.count,
-        "failed": counter.failed,
-        "rate": counter.count / elapsed,
-        "p50": pct(lateness, 0.5),
-        "p99": pct(lateness, 0.99),
-        "cpu": cpu,
-        "rss": rss,
-        "written": written,
-    }
-
-
-def CheckRunner_(settings: Any, sinks: list[Any]) -> CheckRunner:  # noqa: N802
-    from itops.clock import SystemClock
-
-    return CheckRunner(SystemClock(), settings.daemon.max_concurrency, sinks)
-
-
-async def capacity_phase(
-    settings: Any, sessions: Any, seconds: float, concurrency: int
-) -> dict[str, float]:
-    tracker = OutageTracker(settings, sessions)
-    counter = Counter()
-    runner = CheckRunner_(settings, [tracker, counter])
-    checks = [check_class(c.kind)(c) for c in settings.checks]
-    stop = asyncio.Event()
-    writer = asyncio.create_task(flusher(tracker, stop))
-    deadline = time.monotonic() + seconds
-    usage = Usage(os.getpid())
-    index = 0
-
-    async def worker() -> None:
-        nonlocal index
-        while time.monotonic() < deadline:
-            check = checks[index % len(checks)]
-            index += 1
-            await runner.run(check)
-
-    t0 = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.monotonic() - t0
-    cpu, rss = usage.report()
-    stop.set()
-    await writer
-    return {"rate": counter.count / elapsed, "failed": counter.failed, "cpu": cpu, "rss": rss}
-
-
 BLACKBOX_CONFIG = """
 modules:
   tcp_connect:
@@ -251,142 +93,357 @@ modules:
       preferred_ip_protocol: ip4
 """
 
+WRK_SCRIPT = """
+local paths = {%s}
+local counter = 0
+failed = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+function response(status, headers, body)
+  if not string.find(body, "probe_success 1", 1, true) then failed = failed + 1 end
+end
+function done(summary, latency, requests)
+  local f = 0
+  for _, t in ipairs(threads) do f = f + t:get("failed") end
+  io.write(string.format("BENCH requests=%%d failed=%%d errors=%%d\\n", summary.requests, f,
+    summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.status + summary.errors.timeout))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def start_targets(per_kind: int) -> tuple[subprocess.Popen[str], list[int], list[int]]:
+    proc = subprocess.Popen([sys.executable, "-c", TARGETS, str(per_kind)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    ports = [int(p) for p in proc.stdout.readline().split()]
+    return proc, ports[:per_kind], ports[per_kind:]
+
+
+def targets_of(n: int, tcp: list[int], http: list[int]) -> list[tuple[str, str]]:
+    """(kind, target) of check i: even tcp host:port, odd http URL, ports in turn."""
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            out.append(("tcp", f"127.0.0.1:{tcp[i // 2 % len(tcp)]}"))
+        else:
+            out.append(("http", f"http://127.0.0.1:{http[i // 2 % len(http)]}/"))
+    return out
+
+
+class Tree:
+    """CPU seconds and RSS of a process and its children (the daemon's workers)."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+
+    def procs(self) -> list[psutil.Process]:
+        return [self.proc, *self.proc.children(recursive=True)]
+
+    def cpu(self) -> float:
+        total = 0.0
+        for p in self.procs():
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def rss_mib(self) -> float:
+        total = 0
+        for p in self.procs():
+            try:
+                total += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total / 2**20
+
+    def signal(self, sig: signal.Signals) -> None:
+        for p in self.procs():
+            try:
+                p.send_signal(sig)
+            except psutil.NoSuchProcess:
+                pass
+
+
+class Itops:
+    """``itops run`` on a generated config, in a folder of its own."""
+
+    def __init__(self, folder: Path, checks: list[tuple[str, str]], interval: float,
+                 concurrency: int, workers: int | None) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        db_url = f"sqlite:///{folder / 'itops.db'}"
+        lines = [
+            '[office]\nname = "Urząd Testowy (bench)"\ntimezone = "Europe/Warsaw"\n',
+            f'[storage]\nurl = "{db_url}"\n',
+            f'[web]\nbind = "127.0.0.1:{self.port}"\n',
+            f"[daemon]\nmax_concurrency = {concurrency}\n"
+            + (f"workers = {workers}\n" if workers is not None else ""),
+        ]
+        for i, (kind, target) in enumerate(checks):
+            key = f'host = "127.0.0.1"\nport = {target.rsplit(":", 1)[1]}' if kind == "tcp" \
+                else f'url = "{target}"'
+            lines.append(f'[[checks]]\nname = "{kind}-{i}"\nkind = "{kind}"\n{key}\n'
+                         f'interval = "{interval:g}s"\ntimeout = "5s"\n')
+        config = folder / "itops.toml"
+        config.write_text("\n".join(lines), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG", "NOTIFY_SOCKET")}
+        subprocess.run([ITOPS, "--config", str(config), "db", "upgrade"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        self.log = (folder / "daemon.log").open("wb")
+        self.proc = subprocess.Popen([ITOPS, "--config", str(config), "run"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.tree = Tree(self.proc.pid)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                self.scrape()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    log = (folder / "daemon.log").read_text(errors="replace")[-3000:]
+                    raise RuntimeError(f"itops exited:\n{log}") from None
+                time.sleep(0.2)
+        raise RuntimeError("itops did not answer /metrics")
+
+    def scrape(self) -> str:
+        url = f"http://127.0.0.1:{self.port}/metrics"
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - 127.0.0.1
+            return str(response.read().decode("utf-8"))
+
+    def probes(self) -> tuple[float, float]:
+        """(all probes, probes not ok) from ``itops_probes_total``."""
+        total = bad = 0.0
+        for kind_result, value in re.findall(
+            r'^itops_probes_total\{kind="[^"]*",result="([a-z]+)"\} (\S+)$', self.scrape(), re.M
+        ):
+            total += float(value)
+            if kind_result != "ok":
+                bad += float(value)
+        return total, bad
+
+    def lateness(self) -> list[tuple[float, float]]:
+        """Cumulative (le, count) of ``itops_probe_lateness_seconds``."""
+        out = []
+        for le, value in re.findall(
+            r'^itops_probe_lateness_seconds_bucket\{le="([^"]+)"\} (\S+)$', self.scrape(), re.M
+        ):
+            out.append((float("inf") if le == "+Inf" else float(le), float(value)))
+        return out
+
+    def close(self) -> None:
+        self.tree.signal(signal.SIGCONT)
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
 
 class Blackbox:
-    """prometheus-blackbox-exporter on 127.0.0.1, driven like Prometheus would: /probe."""
+    """prometheus-blackbox-exporter on 127.0.0.1, driven by wrk over /probe."""
 
-    def __init__(self, folder: Path, tcp: list[int], http: list[int], n: int) -> None:
+    def __init__(self, folder: Path, checks: list[tuple[str, str]]) -> None:
         config = folder / "blackbox.yml"
         config.write_text(BLACKBOX_CONFIG)
-        with socket_port() as port:
-            pass
+        self.port = free_port()
         self.proc = subprocess.Popen(
-            ["/usr/bin/prometheus-blackbox-exporter", f"--config.file={config}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        self.base = base
-        self.urls = []
-        for i in range(n):
-            if i % 2 == 0:
-                target = f"tcp_connect&target=127.0.0.1:{tcp[i % len(tcp)]}"
-            else:
-                target = f"http_2xx&target=http://127.0.0.1:{http[i % len(http)]}/"
-            self.urls.append(f"{base}/probe?module={target}")
+            [BLACKBOX, f"--config.file={config}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.tree = Tree(self.proc.pid)
+        paths = [
+            f'"/probe?module={"tcp_connect" if kind == "tcp" else "http_2xx"}&target={target}"'
+            for kind, target in checks
+        ]
+        self.script = folder / "probe.lua"
+        self.script.write_text(WRK_SCRIPT % ",".join(paths))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(  # noqa: S310 - 127.0.0.1
+                        f"http://127.0.0.1:{self.port}/metrics", timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("blackbox_exporter did not start")
 
-    async def burst(self, seconds: float, concurrency: int) -> dict[str, float]:
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=concurrency)
-        ) as session:
-            for _ in range(100):
-                try:
-                    async with session.get(self.base + "/metrics") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            ok = failed = 0
-            index = 0
-            deadline = time.monotonic() + seconds
-            usage = Usage(self.proc.pid)
-
-            async def worker() -> None:
-                nonlocal ok, failed, index
-                while time.monotonic() < deadline:
-                    url = self.urls[index % len(self.urls)]
-                    index += 1
-                    async with session.get(url) as response:
-                        body = await response.text()
-                    if "probe_success 1" in body:
-                        ok += 1
-                    else:
-                        failed += 1
-
-            t0 = time.monotonic()
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            elapsed = time.monotonic() - t0
-            cpu, rss = usage.report()
-        return {"rate": (ok + failed) / elapsed, "failed": failed, "cpu": cpu, "rss": rss}
+    def burst(self, seconds: float, connections: int) -> dict[str, float]:
+        c0, t0 = self.tree.cpu(), time.monotonic()
+        done = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+             "-s", str(self.script), f"http://127.0.0.1:{self.port}"],
+            capture_output=True, text=True, check=True)
+        wall, cpu = time.monotonic() - t0, self.tree.cpu() - c0
+        found = re.search(r"BENCH requests=(\d+) failed=(\d+) errors=(\d+)", done.stdout)
+        if found is None:
+            raise RuntimeError(done.stdout + done.stderr)
+        requests, failed, errors = (int(x) for x in found.groups())
+        return {"rate": requests / wall, "failed": failed + errors, "cpu": cpu,
+                "per_cpu": requests / max(cpu, 1e-9), "rss": self.tree.rss_mib()}
 
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
 
 
-class socket_port:  # noqa: N801
-    """A free port on 127.0.0.1 (released on exit)."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return int(self.sock.getsockname()[1])
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()
+def itops_window(itops: Itops, seconds: float) -> dict[str, float]:
+    p0, bad0 = itops.probes()
+    c0, t0 = itops.tree.cpu(), time.monotonic()
+    time.sleep(seconds)
+    p1, bad1 = itops.probes()
+    wall, cpu = time.monotonic() - t0, itops.tree.cpu() - c0
+    return {"rate": (p1 - p0) / wall, "failed": bad1 - bad0, "cpu": cpu,
+            "per_cpu": (p1 - p0) / max(cpu, 1e-9), "rss": itops.tree.rss_mib()}
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+@contextmanager
+def stopped(itops: Itops) -> Iterator[None]:
+    itops.tree.signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        itops.tree.signal(signal.SIGCONT)
+
+
+def quantile(buckets: list[tuple[float, float]], q: float) -> float:
+    """``histogram_quantile`` over cumulative (le, count) pairs."""
+    total = buckets[-1][1]
+    if total <= 0:
+        return float("nan")
+    rank, lower, below = q * total, 0.0, 0.0
+    for le, count in buckets:
+        if count >= rank:
+            if le == float("inf"):
+                return lower
+            return lower + (le - lower) * (rank - below) / max(count - below, 1e-9)
+        lower, below = le, count
+    return lower
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def throughput(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str]]) -> None:
+    print(f"throughput: {len(checks)} checks (half tcp, half http) at {args.interval:g}s "
+          f"= {len(checks) / args.interval:.0f} probes/s demanded, {args.connections} "
+          f"connections each side, {args.window:g}s windows; {load_average()}")
+    itops = Itops(folder / "itops", checks, args.interval, args.connections, args.workers)
+    blackbox = Blackbox(folder, checks)
+    ratios = []
+    try:
+        time.sleep(args.warmup)
+        for round_no in range(1, args.rounds + 1):
+            load = os.getloadavg()[0]
+            if round_no % 2:
+                ours = itops_window(itops, args.window)
+                with stopped(itops):
+                    theirs = blackbox.burst(args.window, args.connections)
+                time.sleep(args.warmup / 2)  # the daemon catches up after SIGCONT
+            else:
+                with stopped(itops):
+                    theirs = blackbox.burst(args.window, args.connections)
+                time.sleep(args.warmup / 2)
+                ours = itops_window(itops, args.window)
+            ratio = ours["rate"] / theirs["rate"]
+            ratios.append(ratio)
+            print(f"round {round_no}: itops {ours['rate']:.0f} probes/s (not ok "
+                  f"{ours['failed']:.0f}, {ours['per_cpu']:.0f} probes per CPU-second, "
+                  f"cpu {ours['cpu'] / args.window * 100:.0f}%, rss {ours['rss']:.0f} MiB) | "
+                  f"blackbox_exporter {theirs['rate']:.0f} probes/s (failed "
+                  f"{theirs['failed']:.0f}, {theirs['per_cpu']:.0f} probes per CPU-second, "
+                  f"cpu {theirs['cpu'] / args.window * 100:.0f}%, rss {theirs['rss']:.0f} MiB)"
+                  f" | ratio_vs_blackbox={ratio:.2f} | load {load:.2f}")
+    finally:
+        blackbox.close()
+        itops.close()
+    print(f"median ratio_vs_blackbox={statistics.median(ratios):.2f} over {len(ratios)} "
+          f"rounds (min {min(ratios):.2f}, max {max(ratios):.2f}); {load_average()}")
+
+
+def lateness(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str]]) -> None:
+    print(f"lateness: {len(checks)} checks at {args.late_interval:g}s "
+          f"({len(checks) / args.late_interval:.0f} probes/s); warm-up {args.late_interval:g}s, "
+          f"window {args.late_window:g}s; {load_average()}")
+    itops = Itops(folder / "late", checks, args.late_interval, 200, args.workers)
+    try:
+        time.sleep(args.late_interval)
+        before, (p0, bad0) = itops.lateness(), itops.probes()
+        scrapes: list[float] = []
+        deadline = time.monotonic() + args.late_window
+        while time.monotonic() < deadline:
+            t0 = time.perf_counter()
+            itops.scrape()
+            scrapes.append(time.perf_counter() - t0)
+            time.sleep(max(0.0, 1.0 - (time.perf_counter() - t0)))
+        after, (p1, bad1) = itops.lateness(), itops.probes()
+        delta = [(le, a - b) for (le, a), (_, b) in zip(after, before, strict=True)]
+        print(f"lateness: {p1 - p0:.0f} probes in the window ({bad1 - bad0:.0f} not ok against "
+              f"healthy targets), p50 {quantile(delta, 0.5) * 1000:.1f} ms, "
+              f"p99 {quantile(delta, 0.99) * 1000:.1f} ms; rss {itops.tree.rss_mib():.0f} MiB")
+        print(f"/metrics on the live daemon ({len(checks)} checks, {len(scrapes)} scrapes): "
+              f"p50 {percentile(scrapes, 50) * 1000:.1f} ms, "
+              f"p99 {percentile(scrapes, 99) * 1000:.1f} ms, "
+              f"max {max(scrapes) * 1000:.1f} ms; {load_average()}")
+    finally:
+        itops.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__)
     parser.add_argument("--checks", type=int, default=2000)
-    parser.add_argument("--interval", type=float, default=10.0)
-    parser.add_argument("--seconds", type=float, default=30.0, help="schedule phase length")
-    parser.add_argument("--burst", type=float, default=10.0, help="capacity/blackbox length")
-    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=6.0)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--ports", type=int, default=20, help="target ports per kind")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved capacity rounds")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="[daemon] workers for itops (default: its own default)")
+    parser.add_argument("--late-checks", type=int, default=10_000)
+    parser.add_argument("--late-interval", type=float, default=60.0)
+    parser.add_argument("--late-window", type=float, default=90.0)
+    parser.add_argument("--skip", choices=["throughput", "lateness"], action="append",
+                        default=[])
     args = parser.parse_args()
-
+    for tool in ("wrk", BLACKBOX):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} missing: apt-get install wrk prometheus-blackbox-exporter")
     targets, tcp, http = start_targets(args.ports)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            db_url = f"sqlite:///{folder / 'bench.db'}"
-            upgrade(db_url)
-            settings = make_settings(db_url, args.checks, args.interval, tcp, http)
-            engine = make_engine(db_url)
-            sessions = make_sessionmaker(engine)
-            print(f"checks={args.checks} (half tcp, half http) interval={args.interval:g}s "
-                  f"targets={2 * args.ports} ports on 127.0.0.1 cpus={os.cpu_count()}")
-            s = await schedule_phase(settings, sessions, args.seconds)
-            print(f"schedule: {s['probes']:.0f} probes in {args.seconds:g}s = {s['rate']:.0f}/s "
-                  f"(expected {args.checks / args.interval:.0f}/s), failed={s['failed']:.0f}, "
-                  f"rows_written={s['written']:.0f}")
-            print(f"schedule: lateness p50={s['p50'] * 1000:.1f}ms p99={s['p99'] * 1000:.1f}ms "
-                  f"cpu={s['cpu']:.0f}% rss={s['rss']:.0f}MiB")
-            blackbox = Blackbox(folder, tcp, http, args.checks)
-            ours: list[float] = []
-            theirs: list[float] = []
-            try:
-                for round_no in range(1, args.rounds + 1):  # interleaved: same machine load
-                    c = await capacity_phase(settings, sessions, args.burst, args.concurrency)
-                    b = await blackbox.burst(args.burst, args.concurrency)
-                    ours.append(c["rate"])
-                    theirs.append(b["rate"])
-                    print(f"round {round_no}: itops {c['rate']:.0f} probes/s persisted "
-                          f"(failed {c['failed']:.0f}, cpu {c['cpu']:.0f}%, "
-                          f"rss {c['rss']:.0f}MiB, {c['rate'] / max(c['cpu'], 1) * 100:.0f} "
-                          f"probes per CPU-second) | blackbox_exporter {b['rate']:.0f} probes/s "
-                          f"(failed {b['failed']:.0f}, cpu {b['cpu']:.0f}%, "
-                          f"rss {b['rss']:.0f}MiB, {b['rate'] / max(b['cpu'], 1) * 100:.0f} "
-                          f"probes per CPU-second)")
-            finally:
-                blackbox.close()
-            size = (folder / "bench.db").stat().st_size / 2**20
-            print(f"sqlite size after the run: {size:.1f} MiB; "
-                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-            engine.dispose()
-            mine, other = statistics.median(ours), statistics.median(theirs)
-            print(f"median over {args.rounds} rounds (concurrency {args.concurrency}): "
-                  f"itops {mine:.0f} probes/s, blackbox_exporter {other:.0f} probes/s")
-            print(f"ratio_vs_blackbox={mine / other:.2f}")
+        with tempfile.TemporaryDirectory(prefix="itops-bench-") as tmp:
+            if "throughput" not in args.skip:
+                throughput(args, Path(tmp), targets_of(args.checks, tcp, http))
+            if "lateness" not in args.skip:
+                lateness(args, Path(tmp), targets_of(args.late_checks, tcp, http))
     finally:
         targets.terminate()
         targets.wait(10)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -4,7 +4,9 @@ Measures the whole body (``itops.metrics.exposition``: every collector, the proc
 and the per-check families) with 1 % of the checks getting a new result between scrapes
 (a 60 s interval and a 15 s scrape interval change ~25 %; see the second line), then HTTP
 GET /metrics through the real web app served by uvicorn on 127.0.0.1.
-Run: ``.venv/bin/python bench/metrics.py``.
+Run: ``.venv/bin/python bench/metrics.py``. ``--live`` instead scrapes the real daemon
+(``itops run`` with 10,000 checks at 60 s, probing them): the lateness phase of
+``bench/bench_checks.py``, which prints /metrics p50/p99 next to the probes' lateness.
 """
 
 from __future__ import annotations
@@ -98,7 +100,14 @@ def main() -> None:
     import argparse
     import os
 
-    argparse.ArgumentParser(description=__doc__).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--live", action="store_true", help="scrape a real itops run")
+    if parser.parse_args().live:
+        import subprocess
+        import sys
+
+        script = Path(__file__).with_name("bench_checks.py")
+        raise SystemExit(subprocess.call([sys.executable, str(script), "--skip", "throughput"]))
     import socket
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

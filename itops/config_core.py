@@ -155,4 +155,5 @@ class Daemon(Model):
     heartbeat_interval: PositiveDuration = timedelta(seconds=30)
     shutdown_timeout: PositiveDuration = timedelta(seconds=8)
     max_concurrency: int = Field(default=200, ge=1, le=10_000)
+    workers: int | None = Field(default=None, ge=0, le=64)  # None: auto (itops.workers)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -33,7 +33,6 @@ from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
 from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import ensure_current, session_scope
-from itops.engine import CheckEngine
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.metrics import HEARTBEAT_KEY
@@ -44,6 +43,7 @@ from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier
 from itops.status import ProbeResult, Status
 from itops.web.app import create_app
+from itops.workers import build_engine
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Daemon:
                 ctx.events.subscribe(subscriber)
         concurrency = ctx.settings.daemon.max_concurrency
         self.runner = CheckRunner(ctx.clock, concurrency, sinks)
-        self.engine = CheckEngine(self.runner, ctx.state.probes, concurrency)
+        self.engine = build_engine(ctx, self.runner, len(ctx.settings.section(CHECKS)))
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -153,14 +153,15 @@ class Daemon:
         self.engine.stop()
         self.scheduler.pause()
         deadline = self.ctx.settings.daemon.shutdown_timeout.total_seconds()
-        cancelled = await self.runner.drain(deadline)
-        if cancelled:
-            logger.warning("%d probes did not finish within %.0f s", cancelled, deadline)
+        probes = asyncio.ensure_future(self.engine.drain(deadline))  # alongside the jobs
         if self._jobs:
             _, late = await asyncio.wait(set(self._jobs), timeout=deadline)
             if late:
                 logger.warning("%d jobs did not finish within %.0f s", len(late), deadline)
                 self.abandoned = len(late)
+        cancelled = await probes
+        if cancelled:
+            logger.warning("%d probes did not finish within %.0f s", cancelled, deadline)
         for feat in self.features:
             if feat.stop:
                 await _call(feat.stop, self.ctx)

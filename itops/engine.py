@@ -137,6 +137,11 @@ class CheckEngine:
             self._timer.cancel()
             self._timer, self._timer_at = None, math.inf
 
+    async def drain(self, deadline: float) -> int:
+        """Stop, then wait up to ``deadline`` s for running probes; return those cancelled."""
+        self.stop()
+        return await self.runner.drain(deadline)
+
     @property
     def in_flight(self) -> int:
         return self._in_flight

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -137,20 +137,37 @@ def _engine_families(counts: ProbeCounts | None) -> tuple[Metric, ...]:
     return probes, skipped, lateness
 
 
-def make_registry(ctx: AppContext) -> CollectorRegistry:
+class Registry(CollectorRegistry):
+    """Our registry, plus the collectors that render (and cache) families as text.
+
+    A collector with a ``text_exposition() -> str`` method *describes* those families, so a
+    second owner of a name still fails at start, but they are appended as text instead of
+    being built through ``prometheus_client`` at every scrape (thousands of samples).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(auto_describe=False)
+        self.text_parts: list[Callable[[], str]] = []
+
+
+def make_registry(ctx: AppContext) -> Registry:
     """A registry of our own (not the global one): no stray default metrics, tests stay apart."""
-    registry = CollectorRegistry(auto_describe=False)
+    registry = Registry()
     registry.register(ItopsCollector(ctx))
     from itops.plugins import features
 
     for feat in features():
         for collector in feat.collectors(ctx) if feat.collectors else ():
             registry.register(collector)
+            text = getattr(collector, "text_exposition", None)
+            if callable(text):
+                registry.text_parts.append(text)
     ProcessCollector(registry=registry)
     return registry
 
 
-def _escape(value: str) -> str:
+def escape_label(value: str) -> str:
+    """A label value as the text format wants it (backslash, newline, double quote)."""
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
@@ -203,7 +220,7 @@ def check_exposition(state: LiveState) -> str:
                 label = labels.get((name, check.kind))
                 if label is None:
                     label = labels[(name, check.kind)] = (
-                        f'{{check="{_escape(name)}",kind="{_escape(check.kind)}"}}'
+                        f'{{check="{escape_label(name)}",kind="{escape_label(check.kind)}"}}'
                     )
                 hit = lines[name] = (last, _check_lines(label, last))
             rendered.append(hit[1])
@@ -230,7 +247,7 @@ def kpi_exposition(settings: Settings) -> str:
     name, help_text = KPI_FAMILY
     lines = [f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"]
     for check in sorted(settings.section(CHECKS), key=lambda c: c.name):
-        lines.append(f'{name}{{check="{_escape(check.name)}"}} {1 if check.kpi else 0}\n')
+        lines.append(f'{name}{{check="{escape_label(check.name)}"}} {1 if check.kpi else 0}\n')
     text = "".join(lines)
     _kpi_cache[:] = [(settings, text)]
     return text
@@ -238,5 +255,7 @@ def kpi_exposition(settings: Settings) -> str:
 
 def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
     """The whole /metrics body: the registry's families, then the per-check families."""
-    checks = check_exposition(ctx.state) + kpi_exposition(ctx.settings)
+    parts = getattr(registry, "text_parts", ())
+    checks = "".join([part() for part in parts]) + check_exposition(ctx.state) \
+        + kpi_exposition(ctx.settings)
     return generate_latest(registry) + checks.encode()

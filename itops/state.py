@@ -57,6 +57,8 @@ class ProbeStats:
         self._buckets = [0] * (len(LATENESS_BUCKETS) + 1)
         self._sum = 0.0
         self._count = 0
+        self._remote: dict[int, ProbeCounts] = {}
+        self._base: list[ProbeCounts] = []
 
     def expect(self, kinds: set[str]) -> None:
         """Start the counters of these kinds at 0, so ``rate()`` sees their first probes."""
@@ -81,10 +83,41 @@ class ProbeStats:
         with self._lock:
             self._skipped[reason] += count
 
+    def absorb(self, source: int, counts: ProbeCounts) -> None:
+        """The latest totals of worker ``source`` (summed into every snapshot)."""
+        with self._lock:
+            self._remote[source] = counts
+
+    def retire(self, source: int) -> None:
+        """Worker ``source`` died: keep what it counted, its successor starts from 0."""
+        with self._lock:
+            gone = self._remote.pop(source, None)
+            if gone is not None:
+                self._base.append(gone)
+                self._base[:] = [_sum(self._base)]
+
     def snapshot(self) -> ProbeCounts:
         with self._lock:
-            return ProbeCounts(dict(self._probes), dict(self._skipped), tuple(self._buckets),
-                               self._sum, self._count)
+            own = ProbeCounts(dict(self._probes), dict(self._skipped), tuple(self._buckets),
+                              self._sum, self._count)
+            if not self._remote and not self._base:
+                return own
+            return _sum([own, *self._base, *self._remote.values()])
+
+
+def _sum(parts: list[ProbeCounts]) -> ProbeCounts:
+    probes: dict[tuple[str, str], int] = {}
+    skipped: dict[str, int] = {}
+    buckets = [0] * (len(LATENESS_BUCKETS) + 1)
+    for part in parts:
+        for key, value in part.probes.items():
+            probes[key] = probes.get(key, 0) + value
+        for reason, value in part.skipped.items():
+            skipped[reason] = skipped.get(reason, 0) + value
+        for i, value in enumerate(part.lateness_buckets):
+            buckets[i] += value
+    return ProbeCounts(probes, skipped, tuple(buckets), sum(p.lateness_sum for p in parts),
+                       sum(p.lateness_count for p in parts))
 
 
 class LiveState:

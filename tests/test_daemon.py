@@ -128,3 +128,30 @@ def test_log_lines_are_single_lines_for_journald(daemon: Daemon) -> None:
     daemon.stop()
     lines = daemon.log.read_text().splitlines()
     assert any(line.startswith("INFO itops.daemon: itops serving on") for line in lines)
+
+
+def test_with_worker_processes_checks_are_probed_reloaded_and_stopped(tmp_path: Path) -> None:
+    import psutil
+
+    d = Daemon(tmp_path, extra_config="[daemon]\nworkers = 2\n")
+    try:
+        d.start().wait_ready()
+        assert d.proc is not None
+        children = psutil.Process(d.proc.pid).children()
+        assert len(children) == 2
+        with d.config.open("a", encoding="utf-8") as f:
+            f.write('\n[[checks]]\nname = "w-check"\nkind = "tcp"\nhost = "127.0.0.1"\n'
+                    f"port = {d.port}\ninterval = \"1s\"\n")
+        d.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        sample = r'^itops_check_status\{check="w-check",kind="tcp"\} 0(\.0)?$'
+        while not re.search(sample, d.get("/metrics")[1], re.M):
+            assert time.monotonic() < deadline, d.log.read_text()
+            time.sleep(0.2)
+        assert re.search(r'^itops_probes_total\{kind="tcp",result="ok"\} [1-9]', 
+                         d.get("/metrics")[1], re.M)
+        d.signal(signal.SIGTERM)
+        assert d.wait(timeout=40) == 0
+        assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+    finally:
+        d.stop()

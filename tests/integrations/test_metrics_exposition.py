@@ -89,3 +89,49 @@ def test_engine_counters_are_exposed_as_counters_and_a_histogram(app: AppContext
     assert values[("itops_probe_lateness_seconds_bucket", (("le", "0.025"),))] == 1
     assert values[("itops_probe_lateness_seconds_bucket", (("le", "10.0"),))] == 2
     assert values[("itops_probe_lateness_seconds_count", ())] == 2
+
+
+def test_cached_certificate_lines_follow_each_new_result_and_forgotten_checks(
+    app: AppContext,
+) -> None:
+    from itops.status import Measurement
+
+    def cert(check: str, not_after: float) -> ProbeResult:
+        return ProbeResult(check, "tls", Status.OK, "", AT, 0.1,
+                           (Measurement("cert_not_after", not_after, "ts"),))
+
+    app.state.record(cert("bip", 1.8e9))
+    app.state.record(cert("poczta", 1.7e9))
+    registry = make_registry(app)
+
+    def expiry() -> dict[str, float]:
+        body = exposition(app, registry).decode("utf-8")
+        return {s.labels["check"]: s.value for f in text_string_to_metric_families(body)
+                for s in f.samples if s.name == "itops_tls_certificate_expiry_timestamp_seconds"}
+
+    assert expiry() == {"bip": 1.8e9, "poczta": 1.7e9}
+    app.state.record(cert("bip", 1.9e9))
+    app.state.forget_except({"bip"})
+    assert expiry() == {"bip": 1.9e9}
+
+
+def test_cached_availability_lines_follow_each_new_report(app: AppContext) -> None:
+    from checks.plugin import YEAR_KEY, refresh_year
+
+    registry = make_registry(app)
+
+    def ratios() -> dict[str, float]:
+        body = exposition(app, registry).decode("utf-8")
+        return {s.labels["check"]: s.value for f in text_string_to_metric_families(body)
+                for s in f.samples if s.name == "itops_availability_ratio"}
+
+    assert ratios() == {}
+    from itops.db.session import upgrade
+
+    upgrade(app.settings.storage.url)
+    app.settings = make_settings(app.settings.storage.url, checks=[
+        {"name": "www", "kind": "tcp", "host": "127.0.0.1", "port": 9}])
+    refresh_year(app)
+    assert set(ratios()) == {"www"}
+    app.state.values.pop(YEAR_KEY)
+    assert ratios() == {}
