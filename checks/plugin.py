@@ -58,11 +58,11 @@ def refresh_year(ctx: AppContext) -> AvailabilityReport:
     from zoneinfo import ZoneInfo
 
     from itops.availability import compute
-    from itops.db.session import session_scope
+    from itops.db.session import read_scope
 
     now = ctx.clock.now()
     year = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).year
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         report = compute(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
     ctx.state.values[YEAR_KEY] = report
     return report

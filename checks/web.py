@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -16,9 +15,9 @@ from checks.config import CHECKS
 from itops import auth
 from itops.auth import ADMIN, IT_OFFICER, ROLES
 from itops.context import AppContext
-from itops.db.session import session_scope
+from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
-from itops.web.security import current_user, requires
+from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
 if TYPE_CHECKING:
@@ -33,22 +32,22 @@ CAUSE_LABELS = {
 EDITORS = (ADMIN, IT_OFFICER)
 
 
-async def _year_report(ctx: AppContext) -> AvailabilityReport:
-    """The cached figures; computed in a thread if the cache job has not run yet."""
+def _year_report(ctx: AppContext) -> AvailabilityReport:
+    """The cached figures; computed now if the cache job has not run yet."""
     from checks.plugin import refresh_year, year_report
 
     cached = year_report(ctx)
     if cached is not None:
         return cached
-    return await asyncio.to_thread(refresh_year, ctx)
+    return refresh_year(ctx)
 
 
 @requires(*ROLES)
-async def board(request: Request) -> Response:
+def board(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     from checks.plugin import tracker
 
-    report = await _year_report(ctx)
+    report = _year_report(ctx)
     figures = {c.name: c for c in report.checks}
     live = ctx.state.checks()
     open_outages = tracker(ctx).open_outages()
@@ -72,15 +71,15 @@ async def board(request: Request) -> Response:
 
 
 @requires(*ROLES)
-async def outage_list(request: Request) -> Response:
+def outage_list(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     from itops.outages import list_outages
 
     tz = ZoneInfo(ctx.settings.office.timezone)
     year = ctx.clock.now().astimezone(tz).year
-    report = await _year_report(ctx)
+    report = _year_report(ctx)
     working = {o.id: o.working_seconds for o in report.outages}
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         rows = [
             {
                 "id": o.id,
@@ -115,14 +114,14 @@ async def outage_list(request: Request) -> Response:
 
 
 @requires(*EDITORS)
-async def outage_reclassify(request: Request) -> Response:
+def outage_reclassify(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     from checks.plugin import refresh_year
     from itops.outages import reclassify
 
     user = current_user(request)
     assert user is not None  # noqa: S101 - requires() guarantees a user
-    form = await request.form()
+    form = submitted_form(request)
     try:
         outage_id = int(request.path_params["outage_id"])
         with session_scope(ctx.sessions) as db:
@@ -138,7 +137,7 @@ async def outage_reclassify(request: Request) -> Response:
         return render(
             request, "error.html", {"message": str(exc), "status": 400}, status_code=400
         )
-    await asyncio.to_thread(refresh_year, ctx)
+    refresh_year(ctx)
     return RedirectResponse("/systemy/awarie", status_code=303)
 
 

@@ -38,7 +38,7 @@ from inventory.config import INVENTORY
 from inventory.models import AgentToken, Asset, AssetMac
 from inventory.payload import AgentReport, fingerprint
 from itops.context import AppContext
-from itops.db.session import session_scope
+from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.status import Status
@@ -227,7 +227,7 @@ async def agent_report(request: Request) -> Response:
     now = ctx.clock.now()
 
     def auth() -> tuple[int, str] | None:
-        with _serialised(ctx), session_scope(ctx.sessions) as db:
+        with read_scope(ctx.sessions) as db:  # deferred: waits for no writer
             return _authenticate(db, header)
 
     found = await run_in_threadpool(auth)

@@ -21,7 +21,7 @@ from inventory import ledger
 from inventory.kpi import purchases_kpi, repairs_kpi
 from inventory.models import Asset
 from itops.context import AppContext
-from itops.db.session import session_scope
+from itops.db.session import read_scope
 from itops.plugins import Tile
 
 KEY = "inventory.snapshot"
@@ -63,7 +63,7 @@ def refresh(ctx: AppContext) -> Snapshot:
     now = ctx.clock.now()
     tz = ZoneInfo(ctx.settings.office.timezone)
     today = now.astimezone(tz).date()
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         counts: dict[tuple[str, str], int] = {}
         for cat, status, confirmed, n in db.execute(
             select(Asset.category, Asset.status, Asset.confirmed, func.count())

@@ -44,7 +44,7 @@ from inventory.models import (
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
 from itops.db.models import Employee
-from itops.db.session import session_scope
+from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
 from itops.web.security import current_user, requires
 from itops.web.templating import render
@@ -73,8 +73,18 @@ def _can_write(request: Request) -> bool:
 
 
 async def _db(ctx: AppContext, fn: Callable[[Session], Any]) -> Any:
+    """A write transaction in a worker thread."""
     def run() -> Any:
         with session_scope(ctx.sessions) as db:
+            return fn(db)
+
+    return await run_in_threadpool(run)
+
+
+async def _read(ctx: AppContext, fn: Callable[[Session], Any]) -> Any:
+    """A read transaction (never waits for the write lock) in a worker thread."""
+    def run() -> Any:
+        with read_scope(ctx.sessions) as db:
             return fn(db)
 
     return await run_in_threadpool(run)
@@ -195,7 +205,7 @@ async def _list_context(request: Request) -> dict[str, Any]:
             "overdue": ledger.overdue_loans(db, today),
         }
 
-    data = await _db(ctx, load)
+    data = await _read(ctx, load)
     return {
         **data, "q": q, "category": category, "status": status, "unit": unit,
         "units": ctx.settings.unit_names(),
@@ -331,7 +341,7 @@ def _asset_page(db: Session, ctx: AppContext, asset_id: int) -> dict[str, Any] |
 async def asset_page(request: Request) -> Response:
     ctx = _ctx(request)
     asset_id = int(request.path_params["asset_id"])
-    data = await _db(ctx, lambda db: _asset_page(db, ctx, asset_id))
+    data = await _read(ctx, lambda db: _asset_page(db, ctx, asset_id))
     if data is None:
         return render(request, "error.html", {"message": "Nie ma takiego sprzętu.",
                                               "status": 404}, 404)
@@ -383,7 +393,7 @@ async def asset_action(request: Request) -> Response:
     try:
         await _db(ctx, act)
     except ValidationError as exc:
-        data = await _db(ctx, lambda db: _asset_page(db, ctx, asset_id))
+        data = await _read(ctx, lambda db: _asset_page(db, ctx, asset_id))
         if data is None:
             return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
         return render(request, "inventory_asset.html", _form_context(
@@ -413,7 +423,7 @@ def _repairs_page(db: Session) -> dict[str, Any]:
 @requires(*READ)
 async def repairs_page(request: Request) -> Response:
     ctx = _ctx(request)
-    data = await _db(ctx, _repairs_page)
+    data = await _read(ctx, _repairs_page)
     return render(request, "inventory_repairs.html", {
         **data, "kinds": PROTOCOL_KINDS, "can_write": _can_write(request),
         "form": dict(request.query_params), "error": None})
@@ -456,7 +466,7 @@ async def repairs_action(request: Request) -> Response:
     try:
         await _db(ctx, act)
     except ValidationError as exc:
-        data = await _db(ctx, _repairs_page)
+        data = await _read(ctx, _repairs_page)
         return render(request, "inventory_repairs.html", {
             **data, "kinds": PROTOCOL_KINDS, "can_write": True, "form": dict(form),
             "error": str(exc)}, 400)
@@ -469,7 +479,7 @@ async def kpi_page(request: Request) -> Response:
     this_year = ctx.clock.now().astimezone(_tz(ctx)).year
     year_text = request.query_params.get("year", str(this_year))
     year = int(year_text) if year_text.isdigit() and 1990 < int(year_text) < 2200 else this_year
-    rep, pur = await _db(ctx, lambda db: (repairs_kpi(db, ctx.settings, year),
+    rep, pur = await _read(ctx, lambda db: (repairs_kpi(db, ctx.settings, year),
                                           purchases_kpi(db, ctx.settings, year)))
     return render(request, "inventory_kpi.html", {"year": year, "rep": rep, "pur": pur})
 
@@ -503,7 +513,7 @@ def _employees_page(db: Session, today: date) -> dict[str, Any]:
 async def employees_page(request: Request) -> Response:
     ctx = _ctx(request)
     today = ctx.clock.now().astimezone(_tz(ctx)).date()
-    data = await _db(ctx, lambda db: _employees_page(db, today))
+    data = await _read(ctx, lambda db: _employees_page(db, today))
     return render(request, "inventory_employees.html", {
         **data, "units": ctx.settings.unit_names(), "can_write": _can_write(request),
         "error": None})
@@ -574,7 +584,7 @@ async def employees_action(request: Request) -> Response:
         await _db(ctx, act)
     except ValidationError as exc:
         today = ctx.clock.now().astimezone(_tz(ctx)).date()
-        data = await _db(ctx, lambda db: _employees_page(db, today))
+        data = await _read(ctx, lambda db: _employees_page(db, today))
         return render(request, "inventory_employees.html", {
             **data, "units": ctx.settings.unit_names(), "can_write": True,
             "error": str(exc)}, 400)
@@ -597,7 +607,7 @@ async def employee_page(request: Request) -> Response:
     ctx = _ctx(request)
     employee_id = int(request.path_params["employee_id"])
     try:
-        data = await _db(ctx, lambda db: _employee_page(db, employee_id))
+        data = await _read(ctx, lambda db: _employee_page(db, employee_id))
     except ValidationError as exc:
         return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
     return render(request, "inventory_employee.html", {**data, "can_write": _can_write(request),
@@ -633,7 +643,7 @@ async def employee_action(request: Request) -> Response:
         await _db(ctx, act)
     except ValidationError as exc:
         try:
-            data = await _db(ctx, lambda db: _employee_page(db, employee_id))
+            data = await _read(ctx, lambda db: _employee_page(db, employee_id))
         except ValidationError as missing:  # no such employee: nothing to show the form on
             return render(request, "error.html", {"message": str(missing), "status": 404}, 404)
         return render(request, "inventory_employee.html", {**data, "can_write": True,
@@ -646,7 +656,7 @@ async def clearance_document(request: Request) -> Response:
     ctx = _ctx(request)
     cid = int(request.path_params["clearance_id"])
     doc = request.path_params["doc"]
-    row = await _db(ctx, lambda db: db.get(Clearance, cid))
+    row = await _read(ctx, lambda db: db.get(Clearance, cid))
     if row is None or doc not in ("card", "protocol", "card.pdf", "protocol.pdf"):
         return render(request, "error.html", {"message": "Nie ma takiego dokumentu.",
                                               "status": 404}, 404)
@@ -678,7 +688,7 @@ def _stock_loans(db: Session, today: date) -> dict[str, Any]:
 async def stock_page(request: Request) -> Response:
     ctx = _ctx(request)
     today = ctx.clock.now().astimezone(_tz(ctx)).date()
-    data = await _db(ctx, lambda db: _stock_loans(db, today))
+    data = await _read(ctx, lambda db: _stock_loans(db, today))
     return render(request, "inventory_stock.html", {**data, "can_write": _can_write(request),
                                           "error": None})
 
@@ -711,7 +721,7 @@ async def stock_action(request: Request) -> Response:
                                             num("min_level")))
     except ValidationError as exc:
         today = ctx.clock.now().astimezone(_tz(ctx)).date()
-        data = await _db(ctx, lambda db: _stock_loans(db, today))
+        data = await _read(ctx, lambda db: _stock_loans(db, today))
         return render(request, "inventory_stock.html",
                       {**data, "can_write": True, "error": str(exc)}, 400)
     return RedirectResponse("/inventory/stock", status_code=303)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from itops import __version__
 from itops.config import Settings
-from itops.db.session import session_scope
+from itops.db.session import read_scope
 from reports.charts import bar_chart
 from reports.config import REPORT as REPORT_SECTION
 from reports.i18n import REPORT
@@ -497,7 +497,7 @@ def write_annual(
     """Write ``raport-jakosci-YEAR.html`` / ``.pdf`` / ``.json`` into ``out_dir``."""
     settings: Settings = app.settings
     now = app.clock.now()
-    with session_scope(app.sessions) as db:
+    with read_scope(app.sessions) as db:
         data = collect(db, settings, year, now)
     data["meta"]["lang"] = lang
     data["conclusions"] = conclusions(data, lang)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -22,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from itops import auth
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.db.session import session_scope
-from itops.web.security import current_user, requires
+from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 from reports.config import REPORT
 
@@ -88,17 +87,17 @@ def _page(request: Request, status: int = 200, error: str = "", done: str = "",
 
 
 @requires(*READ)
-async def reports_page(request: Request) -> Response:
+def reports_page(request: Request) -> Response:
     done = "Raport wygenerowano." if request.query_params.get("done") else ""
     return _page(request, done=done)
 
 
 @requires(*WRITE)
-async def generate(request: Request) -> Response:
+def generate(request: Request) -> Response:
     from reports.annual import write_annual
 
     ctx: AppContext = request.app.state.ctx
-    form = await request.form()
+    form = submitted_form(request)
     year_text = str(form.get("year", "")).strip()
     lang = str(form.get("lang", "pl"))
     values = {"year": year_text, "lang": lang}
@@ -107,7 +106,7 @@ async def generate(request: Request) -> Response:
     if lang not in LANGS:
         return _page(request, 400, error="Nieznany język raportu.", form=values)
     year = int(year_text)
-    await run_in_threadpool(write_annual, ctx, year, _folder(ctx, lang), lang)
+    write_annual(ctx, year, _folder(ctx, lang), lang)
     user = current_user(request)
     with session_scope(ctx.sessions) as db:
         auth.audit(db, ctx.clock.now(), user.login if user else None, "report_generated",
@@ -116,7 +115,7 @@ async def generate(request: Request) -> Response:
 
 
 @requires(*READ)
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     lang = request.path_params["lang"]
     name = request.path_params["name"]

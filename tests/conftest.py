@@ -28,6 +28,10 @@ from itops.config import Settings, validate
 from itops.context import AppContext
 from itops.db.session import make_engine, make_sessionmaker, upgrade
 
+# A database call on the event loop during a request is an error in every test (and in
+# every daemon a test starts, which inherits the variable): see itops/web/offloop.py.
+os.environ["ITOPS_STRICT_EVENT_LOOP"] = "1"
+
 PG_ENV = "ITOPS_TEST_DATABASE_URL"
 ENGINES = ["sqlite", "postgresql"]
 

@@ -22,9 +22,9 @@ from checks.backups.service import service
 from checks.kinds.backup_base import human_age, human_size
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
-from itops.db.session import session_scope
+from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
-from itops.web.security import current_user, requires
+from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,11 @@ def _local(ctx: AppContext, value: datetime | None) -> str:
 
 
 @requires(*READERS)
-async def backups_page(request: Request) -> Response:
+def backups_page(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     svc = service(ctx)
     names = list(svc.backups())
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         states = store.backup_states(db)
         trend = {
             n: [
@@ -110,7 +110,7 @@ async def backups_page(request: Request) -> Response:
 
 
 @requires(*READERS)
-async def backup_detail(request: Request) -> Response:
+def backup_detail(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     name = request.path_params["name"]
     cfg = service(ctx).backups().get(name)
@@ -123,7 +123,7 @@ def _detail(
     request: Request, ctx: AppContext, name: str, extra: dict[str, object], status: int = 200
 ) -> Response:
     cfg = service(ctx).backups()[name]
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         snap = store.backup_states(db).get(name)
         history = store.runs(db, name, 100)
         incidents = store.backup_incidents(db, name, 50)
@@ -148,12 +148,12 @@ def _detail(
 
 
 @requires(*WRITERS)
-async def restore_test_submit(request: Request) -> Response:
+def restore_test_submit(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     name = request.path_params["name"]
     if name not in service(ctx).backups():
         return PlainTextResponse("not found\n", status_code=404)
-    form = await request.form()
+    form = submitted_form(request)
     user = current_user(request)
     values = {
         k: str(form.get(k, ""))
@@ -189,10 +189,10 @@ async def restore_test_submit(request: Request) -> Response:
 
 
 @requires(*READERS)
-async def antivirus_page(request: Request) -> Response:
+def antivirus_page(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     now = ctx.clock.now()
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         expected = inventory_computers(db, ctx.settings, now)
         compliance = antivirus_compliance(db, ctx.settings, now, expected)
         states = store.av_states(db)

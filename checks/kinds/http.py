@@ -10,10 +10,10 @@ recorded (``cert_not_after``) for the dashboard and
 
 from __future__ import annotations
 
-import re
 import ssl
 import time
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 
 from checks.kinds.tls import not_after, ssl_context, verify_reason
 from itops.check import Check, Options
+from itops.patterns import UserPattern, compile_pattern
 from itops.status import Measurement, Status
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB of body is searched for body_contains / body_regex
@@ -86,11 +87,13 @@ class HttpOptions(Options):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
+            compile_pattern(value)  # PatternError (a ValueError) names RE2's reason
         return value
+
+    @cached_property
+    def body_pattern(self) -> UserPattern | None:
+        """``body_regex`` compiled by RE2: linear time, whatever the body."""
+        return None if self.body_regex is None else compile_pattern(self.body_regex)
 
 
 class HttpCheck(Check[HttpOptions]):
@@ -132,7 +135,7 @@ class HttpCheck(Check[HttpOptions]):
                     body = _decode(raw, response.charset)
                     out.append(Measurement("body_bytes", len(raw), "B"))
                     ok = (opts.body_contains is None or opts.body_contains in body) and (
-                        opts.body_regex is None or re.search(opts.body_regex, body) is not None
+                        opts.body_pattern is None or opts.body_pattern.search(body)
                     )
                     out.append(Measurement("body_match", 1 if ok else 0))
         except aiohttp.ClientConnectorCertificateError as exc:

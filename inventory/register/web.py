@@ -22,9 +22,9 @@ from starlette.routing import BaseRoute, Route
 from inventory.register import chain, export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
 from itops.context import AppContext
-from itops.db.session import session_scope
+from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
-from itops.web.security import current_user, requires
+from itops.web.security import current_user, requires, submitted_body, submitted_form
 from itops.web.templating import render as core_render
 
 
@@ -72,10 +72,9 @@ def _period(request: Request) -> tuple[date, date]:
     return first, last
 
 
-async def _form(request: Request) -> FormData:
-    form = await request.form()
+def _form(request: Request) -> FormData:
+    form = submitted_form(request)
     if any(isinstance(v, UploadFile) for _, v in form.multi_items()):
-        await form.close()
         raise ValidationError("the register keeps metadata only: attachments are refused")
     return form
 
@@ -102,7 +101,7 @@ def _status(exc: ItopsError) -> int:
 # ---------------------------------------------------------------------------------------
 
 
-async def _index(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _index(request: Request, error: str | None = None, status: int = 200) -> Response:
     ctx = _ctx(request)
     tz = _tz(request)
     try:
@@ -111,7 +110,7 @@ async def _index(request: Request, error: str | None = None, status: int = 200) 
         first, last = date(ctx.clock.now().year, 1, 1), ctx.clock.now().date()
         error, status = str(exc), 400
     _log(request, "web", "index", f"from={first} to={last}")
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         rows = queries.entry_rows(db, tz, first, last)
         verification = chain.verify(db)
         employees = [(e.code, e.full_name) for e in queries.employees(db)]
@@ -132,14 +131,14 @@ async def _index(request: Request, error: str | None = None, status: int = 200) 
 
 
 @requires(*service.READ_ROLES)
-async def index(request: Request) -> Response:
-    return await _index(request)
+def index(request: Request) -> Response:
+    return _index(request)
 
 
-async def _authorised(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _authorised(request: Request, error: str | None = None, status: int = 200) -> Response:
     ctx = _ctx(request)
     _log(request, "web", "authorised")
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         people = queries.authorised_persons(db, ctx.clock.now(), _tz(request))
     return render(
         request,
@@ -155,16 +154,16 @@ async def _authorised(request: Request, error: str | None = None, status: int = 
 
 
 @requires(*service.AUTHORISED_LIST_ROLES)
-async def authorised(request: Request) -> Response:
-    return await _authorised(request)
+def authorised(request: Request) -> Response:
+    return _authorised(request)
 
 
-async def _notices(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _notices(request: Request, error: str | None = None, status: int = 200) -> Response:
     ctx = _ctx(request)
     missing = request.query_params.get("missing") == "1"
     _log(request, "web", "notices", f"missing={missing}")
     today = ctx.clock.now().astimezone(_tz(request)).date()
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         rows = queries.employee_notices(db, today)
     if missing:
         rows = [r for r in rows if r.received_on is None]
@@ -182,8 +181,8 @@ async def _notices(request: Request, error: str | None = None, status: int = 200
 
 
 @requires(*service.NOTICE_READ_ROLES)
-async def notices(request: Request) -> Response:
-    return await _notices(request)
+def notices(request: Request) -> Response:
+    return _notices(request)
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,10 +191,10 @@ async def notices(request: Request) -> Response:
 
 
 @requires(*service.GRANT_ROLES)
-async def grant(request: Request) -> Response:
+def grant(request: Request) -> Response:
     ctx = _ctx(request)
     try:
-        form = await _form(request)
+        form = _form(request)
         scopes = form.getlist("scope")
         valid_to = _field(form, "valid_to")
         with session_scope(ctx.sessions) as db:
@@ -207,15 +206,15 @@ async def grant(request: Request) -> Response:
             )
             seq = entry.seq
     except ItopsError as exc:
-        return await _authorised(request, str(exc), _status(exc))
+        return _authorised(request, str(exc), _status(exc))
     return RedirectResponse(f"/register/authorised?ok={seq}", status_code=303)
 
 
 @requires(*service.GRANT_ROLES)
-async def revoke(request: Request) -> Response:
+def revoke(request: Request) -> Response:
     ctx = _ctx(request)
     try:
-        form = await _form(request)
+        form = _form(request)
         seq_text = _field(form, "seq")
         if not seq_text.isdigit():
             raise ValidationError("choose the authorisation to revoke")
@@ -225,15 +224,15 @@ async def revoke(request: Request) -> Response:
             )
             seq = entry.seq
     except ItopsError as exc:
-        return await _authorised(request, str(exc), _status(exc))
+        return _authorised(request, str(exc), _status(exc))
     return RedirectResponse(f"/register/authorised?ok={seq}", status_code=303)
 
 
 @requires(*service.NOTICE_ROLES)
-async def notice(request: Request) -> Response:
+def notice(request: Request) -> Response:
     ctx = _ctx(request)
     try:
-        form = await _form(request)
+        form = _form(request)
         with session_scope(ctx.sessions) as db:
             entry = service.record_notice(
                 db, ctx.clock.now(), _login(request), _field(form, "employee"),
@@ -244,16 +243,16 @@ async def notice(request: Request) -> Response:
             )
             seq = entry.seq
     except ItopsError as exc:
-        return await _notices(request, str(exc), _status(exc))
+        return _notices(request, str(exc), _status(exc))
     return RedirectResponse(f"/register/notices?ok={seq}", status_code=303)
 
 
 @requires(*service.ACT_ROLES)
-async def act(request: Request) -> Response:
+def act(request: Request) -> Response:
     ctx = _ctx(request)
     tz = _tz(request)
     try:
-        form = await _form(request)
+        form = _form(request)
         data = service.ActInput(
             employee=_field(form, "employee"), resource=_field(form, "resource"),
             scopes=[s for s in form.getlist("scope") if isinstance(s, str)],
@@ -267,7 +266,7 @@ async def act(request: Request) -> Response:
                 _field(form, "reason") or None,
             ).seq
     except ItopsError as exc:
-        return await _index(request, str(exc), _status(exc))
+        return _index(request, str(exc), _status(exc))
     return RedirectResponse(f"/register?ok={seq}", status_code=303)
 
 
@@ -293,14 +292,14 @@ def _date(value: str, name: str) -> date:
 # ---------------------------------------------------------------------------------------
 
 
-async def _export(request: Request, fmt: str) -> Response:
+def _export(request: Request, fmt: str) -> Response:
     ctx = _ctx(request)
     try:
         first, last = _period(request)
     except ValidationError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     _log(request, "web", f"export.{fmt}", f"from={first} to={last}")
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         data = export.collect(db, ctx.settings.office.name, _tz(request), first, last,
                               ctx.clock.now(),
                               ctx.settings.section(EMPLOYEE_MONITORING).retention_years)
@@ -313,13 +312,13 @@ async def _export(request: Request, fmt: str) -> Response:
 
 
 @requires(*service.READ_ROLES)
-async def export_csv(request: Request) -> Response:
-    return await _export(request, "csv")
+def export_csv(request: Request) -> Response:
+    return _export(request, "csv")
 
 
 @requires(*service.READ_ROLES)
-async def export_pdf(request: Request) -> Response:
-    return await _export(request, "pdf")
+def export_pdf(request: Request) -> Response:
+    return _export(request, "pdf")
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,13 +333,13 @@ def _json(value: Any) -> Any:
 
 
 @requires(*service.READ_ROLES)
-async def api_entries(request: Request) -> Response:
+def api_entries(request: Request) -> Response:
     try:
         first, last = _period(request)
     except ValidationError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     _log(request, "api", "entries", f"from={first} to={last}")
-    with session_scope(_ctx(request).sessions) as db:
+    with read_scope(_ctx(request).sessions) as db:
         rows = queries.entry_rows(db, _tz(request), first, last)
     return JSONResponse(
         {"entries": [{k: _json(v) for k, v in r.__dict__.items()} for r in rows]}
@@ -348,11 +347,11 @@ async def api_entries(request: Request) -> Response:
 
 
 @requires(*service.AUTHORISED_LIST_ROLES)
-async def anchor(request: Request) -> Response:
+def anchor(request: Request) -> Response:
     """The head anchor as a file to keep outside this machine (as ``itops register anchor``)."""
     ctx = _ctx(request)
     _log(request, "web", "anchor")
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         result = chain.verify(db)
         current = chain.current_anchor(db, ctx.clock.now(), ctx.settings.office.name)
     if not result.ok:
@@ -367,9 +366,9 @@ async def anchor(request: Request) -> Response:
 
 
 @requires(*service.AUTHORISED_LIST_ROLES)
-async def api_verify(request: Request) -> Response:
+def api_verify(request: Request) -> Response:
     _log(request, "api", "verify")
-    with session_scope(_ctx(request).sessions) as db:
+    with read_scope(_ctx(request).sessions) as db:
         result = chain.verify(db)
     return JSONResponse(
         {"ok": result.ok, "count": result.count, "head_seq": result.head_seq,
@@ -395,11 +394,11 @@ class ActIn(BaseModel):
 
 
 @requires(*service.ACT_ROLES)
-async def api_act(request: Request) -> Response:
+def api_act(request: Request) -> Response:
     ctx = _ctx(request)
     tz = _tz(request)
     try:
-        body = ActIn.model_validate_json(await request.body())
+        body = ActIn.model_validate_json(submitted_body(request))
     except PydanticValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors())
         return JSONResponse(

@@ -3,12 +3,26 @@
 SQLite gets WAL (readers never block the writer), ``busy_timeout`` (a second writer
 waits instead of failing with "database is locked") and ``foreign_keys`` per
 connection, because SQLite forgets pragmas between connections.
+
+Two kinds of transaction, chosen by the caller:
+
+- ``session_scope``: a write. On SQLite it starts with ``BEGIN IMMEDIATE``, taking the
+  write lock up front, so a transaction that reads and then writes never fails half-way
+  with SQLITE_BUSY when another writer committed in between.
+- ``read_scope``: a read. A deferred ``BEGIN`` on SQLite, which in WAL mode never waits
+  for the write lock (a page renders while a long import holds it); flushing a change
+  in it raises ``StorageError``. PostgreSQL runs both the same way.
+
+A web request sets ``lock_wait`` (``request_lock_wait``) so that its writes wait for
+another writer's lock only briefly and then fail with "database is locked" (answered
+503, nothing written) instead of holding a client for the whole ``busy_timeout``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +30,17 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import UOWTransaction as _UOWTransaction
 
 from itops.errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_OPTION = "itops_read"
+
+# How long (ms) a write in the current context waits for SQLite's write lock; None: the
+# engine's busy_timeout. Context variables follow a request into its worker threads.
+lock_wait: ContextVar[int | None] = ContextVar("itops_lock_wait", default=None)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -34,7 +54,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -51,7 +71,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
+def _sqlite_begin(connection: Any) -> None:
+    wait = lock_wait.get()
+    connection.exec_driver_sql(
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS if wait is None else int(wait)}")
+    if connection.get_execution_options().get(READ_OPTION):
+        # Deferred: a WAL reader takes no lock a writer holds, and waits for none.
+        connection.exec_driver_sql("BEGIN")
+        return
     # BEGIN IMMEDIATE takes the write lock up front, so busy_timeout applies and a
     # reader-turned-writer never fails with SQLITE_BUSY in the middle of a transaction.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -63,7 +90,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One short transaction: commit on success, roll back on any error."""
+    """One short write transaction: commit on success, roll back on any error."""
     session = factory()
     try:
         yield session
@@ -73,6 +100,31 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One read transaction (deferred on SQLite: it never waits for the write lock).
+
+    Flushing a change raises ``StorageError``: a write belongs in ``session_scope``.
+    """
+    session = factory()
+    session.info[READ_OPTION] = True
+    try:
+        session.connection(execution_options={READ_OPTION: True})
+        yield session
+        if session.new or session.dirty or session.deleted:
+            raise StorageError("a change was made in a read-only transaction (read_scope)")
+    finally:
+        # close, not rollback: its transaction ends all the same, and the objects read
+        # keep their loaded state (a rollback would expire them), as after a commit here
+        session.close()
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_reads(session: Session, _flush: _UOWTransaction, _instances: Any) -> None:
+    if session.info.get(READ_OPTION) and (session.new or session.dirty or session.deleted):
+        raise StorageError("a change was flushed in a read-only transaction (read_scope)")
 
 
 def alembic_config(url: str) -> Any:
@@ -132,7 +184,7 @@ def ensure_current(engine: Engine) -> None:
 def ping(engine: Engine) -> str | None:
     """None when the database answers a trivial query, else the reason."""
     try:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(**{READ_OPTION: True}) as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         return str(getattr(exc, "orig", exc)).strip().splitlines()[0]

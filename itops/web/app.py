@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -28,16 +32,17 @@ from itops import auth, i18n
 from itops.auth import ROLES
 from itops.context import AppContext
 from itops.db.models import AppSetting
-from itops.db.session import ping, session_scope
+from itops.db.session import make_engine, ping, session_scope
 from itops.metrics import exposition, make_registry
 from itops.plugins import NavItem, features
-from itops.web import pages, throttle
+from itops.web import offloop, pages, throttle
 from itops.web.security import (
     SECURITY_HEADERS,
     BodySizeLimitMiddleware,
     SecurityHeadersMiddleware,
     csrf_ok,
     current_user,
+    load_user,
     login_session,
     requires,
     session_cookie_options,
@@ -49,10 +54,29 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
+class HealthProbe:
+    """``/healthz``'s own database connection and thread.
+
+    A ping of its own (no pool to wait for behind writers, a deferred read that never
+    waits for the write lock) in a thread of its own (not behind busy worker threads).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url, poolclass=NullPool)
+        self.thread = ThreadPoolExecutor(2, thread_name_prefix="itops-healthz")
+
+    async def problem(self) -> str | None:
+        return await asyncio.get_running_loop().run_in_executor(self.thread, ping, self.engine)
+
+    def close(self) -> None:
+        self.thread.shutdown(wait=False)
+        self.engine.dispose()
+
+
 async def healthz(request: Request) -> Response:
     """200 when the database answers, 503 with the reason otherwise (for load balancers)."""
     ctx: AppContext = request.app.state.ctx
-    problem = ctx.storage_problem or ping(ctx.engine)
+    problem = ctx.storage_problem or await request.app.state.health.problem()
     if problem:
         return PlainTextResponse(f"database unavailable: {problem}\n", status_code=503)
     return PlainTextResponse("ok\n")
@@ -66,11 +90,13 @@ async def metrics(request: Request) -> Response:
         sent = request.headers.get("authorization", "")
         if not secrets.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
             return PlainTextResponse("unauthorised\n", status_code=401)
-    body = await asyncio.to_thread(exposition, ctx, request.app.state.registry)
+    # the request threadpool, not the daemon's job workers (which may wait on the lock)
+    body = await run_in_threadpool(exposition, ctx, request.app.state.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 async def login_page(request: Request) -> Response:
+    await load_user(request)
     return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
 
 
@@ -80,13 +106,20 @@ async def login_submit(request: Request) -> Response:
     A locked login or address is refused before the password is checked, so guessing
     goes on at no more than the configured rate. The password is never logged.
     """
+    form = await request.form()
+    if not await csrf_ok(request):
+        await load_user(request)
+        target = _safe_next(str(form.get("next", "/")))
+        return render(request, "login.html", {"error": "csrf", "next": target}, 403)
+    return await run_in_threadpool(_login, request, form)
+
+
+def _login(request: Request, form: FormData) -> Response:
+    """The database part of a login (password hashing included): in a worker thread."""
     ctx: AppContext = request.app.state.ctx
     web = ctx.settings.web
-    form = await request.form()
     login, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "/")))
-    if not await csrf_ok(request):
-        return render(request, "login.html", {"error": "csrf", "next": target}, 403)
     remote = request.client.host if request.client else None
     keys = (throttle.login_key(login), throttle.address_key(remote))
     now = ctx.clock.now()
@@ -123,7 +156,7 @@ async def login_submit(request: Request) -> Response:
 
 
 @requires(*ROLES)
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     user = current_user(request)
     remote = request.client.host if request.client else None
@@ -151,6 +184,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """Polish error pages for 404, 405 … instead of Starlette's plain text."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     message = ERROR_MESSAGES.get(status, "Wystąpił błąd.")
+    await load_user(request)
     return render(request, "error.html", {"message": message, "status": status}, status)
 
 
@@ -248,6 +282,7 @@ def create_app(ctx: AppContext) -> Starlette:
         if feat.body_limits:
             body_limits.update(feat.body_limits(ctx))
     middleware = [
+        Middleware(offloop.RequestScopeMiddleware),
         Middleware(SecurityHeadersMiddleware),
         Middleware(BodySizeLimitMiddleware, max_bytes=ctx.settings.web.max_request_bytes,
                    path_limits=body_limits),
@@ -264,6 +299,8 @@ def create_app(ctx: AppContext) -> Starlette:
                             500: server_error},
     )
     app.state.ctx = ctx
+    app.state.health = HealthProbe(ctx.engine.url.render_as_string(hide_password=False))
+    offloop.watch(ctx.engine)
     app.state.nav = sorted(nav, key=lambda n: n.order)
     app.state.jinja = make_environment(template_dirs)
     app.state.registry = make_registry(ctx)

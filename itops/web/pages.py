@@ -19,12 +19,12 @@ from itops.auth import ADMIN, AUDITOR, MIN_PASSWORD_LENGTH, ROLES
 from itops.calendar import WEEKDAYS
 from itops.context import AppContext
 from itops.db.models import AuditLog, User
-from itops.db.session import session_scope
+from itops.db.session import read_scope, session_scope
 from itops.i18n import translator
 from itops.plugins import Tile, features
 from itops.status import Status
 from itops.web import throttle
-from itops.web.security import current_user, requires
+from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import ROLE_NAMES, render
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def feature_tiles(ctx: AppContext) -> list[Tile]:
 
 
 @requires(*ROLES)
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     """Pulpit: status board, tiles, active problems and this week's office hours."""
     ctx: AppContext = request.app.state.ctx
     cal = ctx.settings.calendar()
@@ -164,7 +164,7 @@ def unit_calendar(ctx: AppContext, unit: str, name: str, year: int) -> UnitCalen
 
 
 @requires(*ROLES)
-async def calendar_page(request: Request) -> Response:
+def calendar_page(request: Request) -> Response:
     """Kalendarz pracy urzędu: hours, holidays and days off of the office and its units."""
     ctx: AppContext = request.app.state.ctx
     this_year = ctx.clock.now().astimezone(ctx.settings.calendar().tz).year
@@ -185,7 +185,7 @@ async def calendar_page(request: Request) -> Response:
 
 def _users(ctx: AppContext) -> list[dict[str, Any]]:
     now = ctx.clock.now()
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         rows = db.scalars(select(User).order_by(User.login)).all()
         locked = {
             u.login
@@ -227,16 +227,16 @@ def _users_page(
 
 
 @requires(ADMIN)
-async def users_page(request: Request) -> Response:
+def users_page(request: Request) -> Response:
     return _users_page(request)
 
 
 @requires(ADMIN)
-async def user_add(request: Request) -> Response:
+def user_add(request: Request) -> Response:
     """Add a user; every problem is named, nothing is written unless all is well."""
     ctx: AppContext = request.app.state.ctx
     admin = current_user(request)
-    form = await request.form()
+    form = submitted_form(request)
     login = str(form.get("login", "")).strip()
     full_name = str(form.get("full_name", "")).strip()[:200]
     role = str(form.get("role", ""))
@@ -263,12 +263,12 @@ async def user_add(request: Request) -> Response:
     return RedirectResponse("/admin/users?done=added", status_code=303)
 
 
-async def _change_user(request: Request, action: str) -> Response:
+def _change_user(request: Request, action: str) -> Response:
     """Role change, disable or enable of another user, audited with the admin's login."""
     ctx: AppContext = request.app.state.ctx
     admin = current_user(request)
     login = request.path_params["login"]
-    form = await request.form()
+    form = submitted_form(request)
     if admin is not None and admin.login == login and action != "unlock":
         return _users_page(request, 400, ["Nie można zmienić własnego konta."])
     now = ctx.clock.now()
@@ -296,23 +296,23 @@ async def _change_user(request: Request, action: str) -> Response:
 
 
 @requires(ADMIN)
-async def user_role(request: Request) -> Response:
-    return await _change_user(request, "role")
+def user_role(request: Request) -> Response:
+    return _change_user(request, "role")
 
 
 @requires(ADMIN)
-async def user_disable(request: Request) -> Response:
-    return await _change_user(request, "disable")
+def user_disable(request: Request) -> Response:
+    return _change_user(request, "disable")
 
 
 @requires(ADMIN)
-async def user_enable(request: Request) -> Response:
-    return await _change_user(request, "enable")
+def user_enable(request: Request) -> Response:
+    return _change_user(request, "enable")
 
 
 @requires(ADMIN)
-async def user_unlock(request: Request) -> Response:
-    return await _change_user(request, "unlock")
+def user_unlock(request: Request) -> Response:
+    return _change_user(request, "unlock")
 
 
 # --- Dziennik zdarzeń (admin, auditor) ------------------------------------------------------
@@ -356,7 +356,7 @@ def readable_detail(detail: str, translate: Callable[[str], str]) -> str:
 
 
 @requires(ADMIN, AUDITOR)
-async def audit_page(request: Request) -> Response:
+def audit_page(request: Request) -> Response:
     """Dziennik zdarzeń: the newest audit-log rows, one page at a time (read-only)."""
     ctx: AppContext = request.app.state.ctx
     translate = translator(request.app.state.lang(request))
@@ -364,7 +364,7 @@ async def audit_page(request: Request) -> Response:
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PAGE + 1)
     if before.isdigit():
         query = query.where(AuditLog.id < int(before))
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         rows = [
             {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
              "label": AUDIT_ACTIONS.get(r.action) or i18n.label(r.action, "audit"),

@@ -6,6 +6,9 @@ timeout). A logout voids every session of the user issued before it (``session_r
 so a copied cookie dies with the logout.
 Every state-changing request must carry the session's CSRF token, as a form field
 ``csrf_token`` or an ``X-CSRF-Token`` header; ``requires()`` checks both role and token.
+Loading the user reads the database, so it runs in a worker thread (``load_user``), and
+``requires()`` runs a sync endpoint in the threadpool with its body and form already
+read (``submitted_form``, ``submitted_body``): no database call on the event loop.
 """
 
 from __future__ import annotations
@@ -13,24 +16,28 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
+import inspect
 import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from itops import auth
 from itops.db.models import User
-from itops.db.session import session_scope
+from itops.db.session import read_scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+SyncEndpoint = Callable[[Request], Response]
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ async def csrf_ok(request: Request) -> bool:
     sent = request.headers.get("x-csrf-token")
     if sent is None:
         content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        if content_type.startswith(FORM_TYPES):
             with contextlib.suppress(RuntimeError):  # the caller already parsed the form
                 await request.body()  # cached, so a handler may still read the raw body
             form = await request.form()
@@ -67,8 +74,42 @@ async def csrf_ok(request: Request) -> bool:
     return sent is not None and hmac.compare_digest(str(expected), sent)
 
 
+async def load_user(request: Request) -> SessionUser | None:
+    """``current_user`` from async code: the database read runs in a worker thread."""
+    if "user" in request.scope.get("itops", {}):
+        return current_user(request)
+    if "session" not in request.scope:
+        return None
+    return await run_in_threadpool(current_user, request)
+
+
+def submitted_form(request: Request) -> FormData:
+    """The form a sync endpoint was sent (parsed by ``requires`` before it ran)."""
+    form = request.scope.get("itops", {}).get("form")
+    return form if isinstance(form, FormData) else FormData()
+
+
+def submitted_body(request: Request) -> bytes:
+    """The raw body a sync endpoint was sent (read by ``requires`` before it ran)."""
+    body = request.scope.get("itops", {}).get("body")
+    return body if isinstance(body, bytes) else b""
+
+
+async def _read_submission(request: Request) -> None:
+    """Read the body (and parse a form) on the loop, for a sync endpoint in a thread."""
+    if request.method in SAFE_METHODS:
+        return
+    store = request.scope.setdefault("itops", {})
+    store["body"] = await request.body()
+    if request.headers.get("content-type", "").startswith(FORM_TYPES):
+        store["form"] = await request.form()
+
+
 def current_user(request: Request) -> SessionUser | None:
-    """The session's user if it is still enabled and the session is not idle too long."""
+    """The session's user if it is still enabled and the session is not idle too long.
+
+    Reads the database the first time in a request: call it from a worker thread or a
+    sync endpoint, or use ``load_user`` from async code."""
     if "user" in request.scope.get("itops", {}):
         cached: SessionUser | None = request.scope["itops"]["user"]
         return cached
@@ -87,7 +128,7 @@ def _load_user(request: Request) -> SessionUser | None:
     if now - float(last) > ctx.settings.web.session_idle.total_seconds():
         request.session.clear()
         return None
-    with session_scope(ctx.sessions) as db:
+    with read_scope(ctx.sessions) as db:
         row = db.get(User, user_id)
         revoked = auth.sessions_valid_after(db, user_id) if row is not None else None
         issued = float(request.session.get("iat", 0))
@@ -119,17 +160,27 @@ def login_session(request: Request, user: User) -> None:
     request.scope.setdefault("itops", {}).pop("user", None)
 
 
-def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
+def requires(*roles: str) -> Callable[[Endpoint | SyncEndpoint], Endpoint]:
     """Endpoint decorator: a logged-in user with one of ``roles``, and CSRF on writes.
 
     Anonymous page views are redirected to the login page; anonymous API calls, wrong
-    roles and bad CSRF tokens get 401/403 with nothing done.
+    roles and bad CSRF tokens get 401/403 with nothing done. A sync endpoint (``def``)
+    runs in the threadpool, its body and form read beforehand; an async one must keep
+    its database calls off the loop itself.
     """
 
-    def decorate(endpoint: Endpoint) -> Endpoint:
+    def decorate(endpoint: Endpoint | SyncEndpoint) -> Endpoint:
+        is_async = inspect.iscoroutinefunction(endpoint)
+
+        async def call(request: Request) -> Response:
+            if is_async:
+                return await cast(Endpoint, endpoint)(request)
+            await _read_submission(request)
+            return await run_in_threadpool(cast(SyncEndpoint, endpoint), request)
+
         @functools.wraps(endpoint)
         async def wrapper(request: Request) -> Response:
-            user = current_user(request)
+            user = await load_user(request)
             if user is None:
                 if request.method in SAFE_METHODS and not request.url.path.startswith("/api/"):
                     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -141,7 +192,7 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
                     return _error(
                         request, 403, "Sesja wygasła lub formularz jest nieważny. Spróbuj ponownie."
                     )
-                return await endpoint(request)
+                return await call(request)
             finally:
                 await request.close()  # uploaded files are spooled to temporary files
 

@@ -3,6 +3,8 @@
 - ``silent``: accepts the TCP connection and never sends a byte.
 - ``trickle``: answers an HTTP request one byte per second.
 - ``huge``: answers 200 with a body of ``HUGE_BYTES`` (marker first), as fast as it can.
+- ``redos``: answers 200 with ``REDOS_BODY`` ("aaa…a!"), the body on which a
+  backtracking engine takes exponential time for ``(a+)+$``.
 - ``tls(cert, key)``: a TLS server answering HTTP 200 with a given certificate.
 """
 
@@ -22,6 +24,7 @@ from cryptography.x509.oid import NameOID
 
 MARKER = b"itops-marker"
 HUGE_BYTES = 1 << 30  # 1 GiB: far beyond anything a check should read
+REDOS_BODY = b"a" * 100_000 + b"!"  # Python's re needs 40 s for 30 a's and the "!"
 OK_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 
 
@@ -111,6 +114,7 @@ class HostileServers:
         await self._serve("trickle", self._trickle)
         await self._serve("huge", self._huge)
         await self._serve("good", self._good)
+        await self._serve("redos", self._redos)
         for name, (cert, key) in tls.items():
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(cert, key)
@@ -154,6 +158,18 @@ class HostileServers:
                 writer.write(chunk)
                 sent += len(chunk)
                 await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def _redos(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                         + f"Content-Length: {len(REDOS_BODY)}\r\nConnection: close\r\n\r\n"
+                         .encode() + REDOS_BODY)
+            await writer.drain()
         except (OSError, asyncio.IncompleteReadError):
             pass
         finally:

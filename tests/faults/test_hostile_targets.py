@@ -133,6 +133,19 @@ async def test_text_beyond_the_body_cap_is_reported_missing_not_timed_out(
     assert elapsed < 5
 
 
+async def test_a_catastrophic_body_regex_on_a_hostile_body_returns_within_the_timeout(
+    targets: HostileServers,
+) -> None:
+    """``(a+)+$`` on "aaa…a!" backtracks exponentially in Python's ``re`` (30 a's froze
+    the daemon for 40 s, its timeout unable to fire); on RE2 it is linear."""
+    check = make_check("redos", "http", url=f"http://127.0.0.1:{targets.port('redos')}/",
+                       body_regex="(a+)+$")
+    result, elapsed = await probe_once(check)
+    assert result.status is Status.CRITICAL
+    assert "expected text is missing" in result.summary
+    assert elapsed < TIMEOUT
+
+
 async def test_a_huge_body_without_a_text_match_is_not_read_at_all(
     targets: HostileServers,
 ) -> None:

@@ -50,6 +50,14 @@ CORPUS: list[tuple[str, str, str]] = [
     ("maintenance_end_before_start", '[[maintenance]]\nname = "okno"\n'
      'start = 2026-12-05T22:00:00\nend = 2026-12-05T18:00:00', "maintenance[0](okno):"),
     ("unknown_timezone", '[office]\ntimezone = "Mars/Olympus"', "office.timezone:"),
+    ("body_regex_re2_refuses_backreference",
+     '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
+     "body_regex = '(a)\\1'",
+     "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid escape sequence: \\1)"),
+    ("body_regex_re2_refuses_lookahead",
+     '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
+     "body_regex = 'Urz(?=ad)'",
+     "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid perl operator: (?=)"),
 ]
 
 
