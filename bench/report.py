@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from checks.models import Outage  # noqa: E402
-from inventory import ledger  # noqa: E402
+from inventory import ledger, repairs  # noqa: E402
 from itops.config import load  # noqa: E402
 from itops.context import AppContext  # noqa: E402
 from itops.daemon import sync_units  # noqa: E402
@@ -69,7 +69,7 @@ def build(app: AppContext, checks: int, assets: int, outages: int, rng: random.R
                 purchase_date=bought, purchase_document=f"FV/{bought.year}/{i:05d}",
             ), tz, now, "bench")
         for i in range(assets // 10):
-            ledger.add_protocol(db, ledger.ProtocolInput(
+            repairs.add_protocol(db, repairs.ProtocolInput(
                 f"PN/{i}/{YEAR}", date(YEAR, rng.randrange(1, 13), rng.randrange(1, 29)),
                 f"INV-BENCH-{rng.randrange(assets):05d}",
                 rng.choice(["component_replacement", "reinstall", "other_repair",

@@ -71,6 +71,14 @@ def create_token(session: Session, hostname: str, now: datetime) -> str:
     return token
 
 
+def revoke_token(session: Session, hostname: str) -> None:
+    """Revoke ``hostname``'s token: its reports are refused from now on."""
+    row = session.scalar(select(AgentToken).where(AgentToken.hostname == hostname.lower()))
+    if row is None:
+        raise ValidationError(f'no token for "{hostname}"')
+    row.revoked = True
+
+
 @dataclass(frozen=True)
 class StoredReport:
     asset_id: int

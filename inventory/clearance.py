@@ -21,22 +21,12 @@ from sqlalchemy.orm import Session
 
 from inventory import ledger
 from inventory.models import Asset, AssetEvent, Clearance, Permission
+from inventory.people import EmployeeView, view
 from itops.config import Settings
 from itops.db.models import Employee
 from itops.errors import ValidationError
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-@dataclass(frozen=True)
-class EmployeeView:
-    id: int
-    code: str
-    full_name: str
-    unit_id: str
-    position: str
-    hired_on: date | None
-    left_on: date | None
 
 
 @dataclass(frozen=True)
@@ -94,20 +84,6 @@ class ClearanceStatus:
         return not self.held and not self.permissions
 
 
-def find_employee(session: Session, who: str) -> Employee:
-    emp = ledger.find_employee(session, who)
-    if emp is None and who.isdigit():
-        emp = session.get(Employee, int(who))
-    if emp is None:
-        raise ValidationError(f'no employee "{who}" (give the code or the full name)')
-    return emp
-
-
-def _view(emp: Employee) -> EmployeeView:
-    return EmployeeView(emp.id, emp.code, emp.full_name, emp.unit_id, emp.position,
-                        emp.hired_on, emp.left_on)
-
-
 def _describe(a: Asset) -> str:
     return " ".join(p for p in (a.manufacturer, a.model) if p) or a.category
 
@@ -139,7 +115,7 @@ def status(session: Session, employee_id: int) -> ClearanceStatus:
         select(Clearance).where(Clearance.employee_id == emp.id).order_by(Clearance.id.desc())
     ).first()
     return ClearanceStatus(
-        employee=_view(emp),
+        employee=view(emp),
         held=tuple(HeldAsset(a.id, a.inventory_no, a.category, _describe(a), a.serial)
                    for a in held),
         permissions=tuple(OpenPermission(p.id, p.system, p.granted_on)
@@ -174,12 +150,14 @@ def revoke_permission(
 
 def grant_permission(
     session: Session, employee_id: int, system: str, on: date, note: str = ""
-) -> Permission:
+) -> int:
+    """Record a system permission granted to the employee; returns its id."""
     if not system.strip():
         raise ValidationError("the system name is empty")
     perm = Permission(employee_id=employee_id, system=system.strip(), granted_on=on, note=note)
     session.add(perm)
-    return perm
+    session.flush()
+    return perm.id
 
 
 def _environment() -> Environment:
@@ -208,9 +186,42 @@ def render_documents(
     return card, protocol
 
 
+@dataclass(frozen=True)
+class SignedClearance:
+    """A signed clearance: both documents as stored, with their SHA-256."""
+
+    id: int
+    employee_id: int
+    signed_at: datetime
+    signed_by: str
+    card_sha256: str
+    protocol_sha256: str
+    card_html: str
+    protocol_html: str
+
+
+def _signed(row: Clearance) -> SignedClearance:
+    return SignedClearance(row.id, row.employee_id, row.signed_at, row.signed_by,
+                           row.card_sha256, row.protocol_sha256, row.card_html,
+                           row.protocol_html)
+
+
+def signed_clearances(session: Session, employee_id: int) -> list[SignedClearance]:
+    """The employee's signed clearances, oldest first."""
+    rows = session.scalars(
+        select(Clearance).where(Clearance.employee_id == employee_id).order_by(Clearance.id)
+    )
+    return [_signed(row) for row in rows]
+
+
+def signed_clearance(session: Session, clearance_id: int) -> SignedClearance | None:
+    row = session.get(Clearance, clearance_id)
+    return _signed(row) if row is not None else None
+
+
 def sign_off(
     session: Session, employee_id: int, settings: Settings, now: datetime, actor: str
-) -> Clearance:
+) -> SignedClearance:
     """Sign the IT part of the clearance; refused (nothing written) while anything is open."""
     st = status(session, employee_id)
     if not st.can_sign:
@@ -235,7 +246,7 @@ def sign_off(
              "protocol_sha256": row.protocol_sha256},
             document_sha256=row.protocol_sha256,
         )
-    return row
+    return _signed(row)
 
 
 def render_pdf(html: str) -> bytes:

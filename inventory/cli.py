@@ -1,9 +1,9 @@
 """The inventory commands: ``inventory``, ``repairs``, ``agent``, ``clearance``.
 
 ``itops kpi`` belongs to the reports feature (it adds KPI 1); it calls
-``inventory.public.kpi_year``. Thin wrappers: the work is in ``kpi``, ``ledger``,
-``importers``, ``collect``, ``agent`` and ``clearance``, so the dashboard and the annual
-report call the same functions.
+``inventory.public.kpi_year``. Thin wrappers: the work is in ``kpi``, ``people``,
+``assets``, ``importers``, ``collect``, ``agent``, ``api`` and ``clearance``, so the
+dashboard and the annual report call the same functions.
 """
 
 from __future__ import annotations
@@ -181,16 +181,11 @@ def token_create(ctx: Ctx, hostname: str) -> None:
 @pass_ctx
 def token_revoke(ctx: Ctx, hostname: str) -> None:
     """Revoke HOSTNAME's token: its reports are refused from now on."""
-    from sqlalchemy import select
-
-    from inventory.models import AgentToken
+    from inventory.api import revoke_token
 
     app = ctx.app()
     with session_scope(app.sessions) as db:
-        row = db.scalar(select(AgentToken).where(AgentToken.hostname == hostname.lower()))
-        if row is None:
-            raise ValidationError(f'no token for "{hostname}"')
-        row.revoked = True
+        revoke_token(db, hostname)
     click.echo(f"token of {hostname} revoked")
 
 
@@ -222,7 +217,7 @@ def employee_add(
     left: str | None, notice: str | None,
 ) -> None:
     """Add an employee."""
-    from inventory.web import add_employee
+    from inventory.people import add_employee
 
     app = ctx.app()
     if unit not in app.settings.unit_names():
@@ -241,11 +236,12 @@ def employee_add(
 def employee_grant(ctx: Ctx, employee: str, system: str, on: str | None) -> None:
     """Record a system permission granted to EMPLOYEE (permissions register)."""
     from inventory import clearance
+    from inventory.people import find_employee
 
     app = ctx.app()
     day = _opt_date(on) or app.clock.now().astimezone(_tz(ctx)).date()
     with session_scope(app.sessions) as db:
-        emp = clearance.find_employee(db, employee)
+        emp = find_employee(db, employee)
         clearance.grant_permission(db, emp.id, system, day)
     click.echo(f"{employee}: {system} granted {day}")
 
@@ -261,7 +257,7 @@ def training_add(
     ctx: Ctx, day: str, topic: str, trainer: str, individual: bool, participants: tuple[str, ...]
 ) -> None:
     """Record a training the IT officer ran (counted by the annual report)."""
-    from inventory.web import add_training
+    from inventory.people import add_training
 
     app = ctx.app()
     held = _opt_date(day)
@@ -288,19 +284,18 @@ def clearance_command(
     output: Path, pdf: bool,
 ) -> None:
     """Exit clearance (IT part of the karta obiegowa) for EMPLOYEE (code or full name)."""
-    from sqlalchemy import select
-
     from inventory import clearance
-    from inventory.models import Asset
+    from inventory.assets import asset_id_by_number
+    from inventory.people import find_employee
 
     app = ctx.app()
     now = app.clock.now()
     today = now.astimezone(_tz(ctx)).date()
     with session_scope(app.sessions) as db:
-        emp = clearance.find_employee(db, employee)
+        emp = find_employee(db, employee)
         st = clearance.status(db, emp.id)
         for number in returns:
-            asset_id = db.scalar(select(Asset.id).where(Asset.inventory_no == number))
+            asset_id = asset_id_by_number(db, number)
             if asset_id is None:
                 raise ValidationError(f'no asset "{number}"')
             clearance.mark_returned(db, emp.id, asset_id, now, "cli")

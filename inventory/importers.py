@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from inventory import ledger
 from inventory.location import join_location, split_location
 from inventory.models import Asset, AssetEvent, RepairProtocol
+from inventory.repairs import ProtocolInput, add_protocol
 from itops.db.models import Base, Employee, OrgUnit
 from itops.errors import ValidationError
 from itops.spreadsheet import FORMULA_PREFIXES as FORMULA_PREFIXES  # re-exported
@@ -329,7 +330,7 @@ def import_repairs(
 ) -> int:
     """Import repair protocols (all or none); returns how many were (or would be) added."""
     problems: list[str] = []
-    inputs: list[ledger.ProtocolInput] = []
+    inputs: list[ProtocolInput] = []
     seen: dict[str, int] = {}
     rows = list(read_rows(raw, REPAIRS_HEADER, REPAIRS_OPTIONAL))
     known_assets = set(session.scalars(select(Asset.inventory_no).where(
@@ -345,7 +346,7 @@ def import_repairs(
         if day is None and not errors:
             errors.append("date is empty")
         hours = _decimal(cells.get("downtime_hours", ""), "downtime_hours", errors)
-        data = ledger.ProtocolInput(
+        data = ProtocolInput(
             number=cells["number"],
             repaired_on=day or date.min,
             inventory_no=cells["inventory_no"],
@@ -372,7 +373,7 @@ def import_repairs(
         raise CsvRejected(problems)
     if not dry_run:
         for data in inputs:
-            ledger.add_protocol(session, data, tz, now, actor)
+            add_protocol(session, data, tz, now, actor)
     return len(inputs)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -24,14 +23,9 @@ from sqlalchemy.orm import Session
 from inventory.config import ASSET_CATEGORIES
 from inventory.models import (
     ASSET_STATUSES,
-    PROTOCOL_KINDS,
     Asset,
     AssetEvent,
     AssetMac,
-    Consumable,
-    Loan,
-    ProtocolPart,
-    RepairProtocol,
 )
 from itops.db.models import Employee
 from itops.errors import ValidationError
@@ -304,193 +298,6 @@ def retire(
     asset.status = "retired"
     asset.retired_date = on
     record(session, asset, kind, local_midnight(on, tz), now, actor)
-
-
-@dataclass(frozen=True)
-class ProtocolInput:
-    number: str
-    repaired_on: date
-    inventory_no: str
-    kind: str
-    description: str = ""
-    parts: str = ""
-    technician: str = ""
-    cost: Decimal | None = None
-    downtime_hours: float | None = None
-
-    def problems(self) -> list[str]:
-        out = []
-        if not self.number.strip():
-            out.append("number is empty")
-        if self.kind not in PROTOCOL_KINDS:
-            out.append(f'kind "{self.kind}" is not one of {", ".join(PROTOCOL_KINDS)}')
-        if self.cost is not None and self.cost < 0:
-            out.append("cost is negative")
-        if self.downtime_hours is not None and self.downtime_hours < 0:
-            out.append("downtime is negative")
-        return out
-
-
-def add_protocol(
-    session: Session,
-    data: ProtocolInput,
-    tz: ZoneInfo,
-    now: datetime,
-    actor: str = "",
-    stock: Iterable[tuple[str, int]] = (),
-    candidate_event_id: int | None = None,
-) -> RepairProtocol:
-    """Record a repair protocol, its ledger event and the parts it drew from stock."""
-    problems = data.problems()
-    asset = session.scalar(select(Asset).where(Asset.inventory_no == data.inventory_no))
-    if asset is None:
-        problems.append(f'no asset with inventory number "{data.inventory_no}"')
-    if session.scalar(select(RepairProtocol.id).where(RepairProtocol.number == data.number)):
-        problems.append(f'protocol "{data.number}" already exists')
-    if problems:
-        raise ValidationError(f"protocol {data.number}: " + "; ".join(problems))
-    assert asset is not None  # noqa: S101 - narrowed by the check above
-    protocol = RepairProtocol(
-        number=data.number,
-        repaired_on=data.repaired_on,
-        asset_id=asset.id,
-        kind=data.kind,
-        description=data.description,
-        parts=data.parts,
-        technician=data.technician,
-        cost=data.cost,
-        downtime_hours=data.downtime_hours,
-        created_at=now,
-    )
-    session.add(protocol)
-    session.flush()
-    for name, qty in stock:
-        item = session.scalar(select(Consumable).where(Consumable.name == name))
-        if item is None:
-            raise ValidationError(f'protocol {data.number}: no stock item "{name}"')
-        if qty <= 0 or item.quantity < qty:
-            raise ValidationError(
-                f'protocol {data.number}: cannot take {qty} of "{name}" (in stock {item.quantity})'
-            )
-        item.quantity -= qty
-        session.add(ProtocolPart(protocol_id=protocol.id, consumable_id=item.id, quantity=qty))
-    kind = "reinstalled" if data.kind == "reinstall" else "repaired"
-    record(
-        session, asset, kind, local_midnight(data.repaired_on, tz), now, actor,
-        {"number": data.number, "kind": data.kind},
-        protocol_id=protocol.id, ref_event_id=candidate_event_id,
-    )
-    return protocol
-
-
-@dataclass(frozen=True)
-class RepairCandidate:
-    """A detected hardware change with no protocol yet (an undocumented repair?)."""
-
-    event_id: int
-    asset_id: int
-    inventory_no: str | None
-    hostname: str | None
-    at: datetime
-    changes: dict[str, Any]
-
-
-def repair_candidates(session: Session) -> list[RepairCandidate]:
-    """``hardware_changed`` events not yet answered by a protocol or a dismissal."""
-    answered = set(
-        session.scalars(
-            select(AssetEvent.ref_event_id).where(AssetEvent.ref_event_id.is_not(None))
-        )
-    )
-    rows = session.execute(
-        select(AssetEvent, Asset.inventory_no, Asset.hostname)
-        .join(Asset, Asset.id == AssetEvent.asset_id)
-        .where(AssetEvent.kind == "hardware_changed")
-        .order_by(AssetEvent.at)
-    ).all()
-    return [
-        RepairCandidate(ev.id, ev.asset_id, no, host, ev.at, json.loads(ev.detail))
-        for ev, no, host in rows
-        if ev.id not in answered
-    ]
-
-
-def dismiss_candidate(
-    session: Session, event_id: int, reason: str, now: datetime, actor: str = ""
-) -> None:
-    event = session.get(AssetEvent, event_id)
-    if event is None or event.kind != "hardware_changed":
-        raise ValidationError(f"no hardware change #{event_id}")
-    asset = session.get(Asset, event.asset_id)
-    assert asset is not None  # noqa: S101 - foreign key
-    record(session, asset, "candidate_dismissed", now, now, actor, {"reason": reason},
-           ref_event_id=event_id)
-
-
-def lend(
-    session: Session, asset: Asset, borrower: str, address: str, agreement: str,
-    lent_on: date, expected_return: date | None, tz: ZoneInfo, now: datetime, actor: str = "",
-) -> Loan:
-    if not borrower.strip():
-        raise ValidationError("the borrower's name is empty")
-    open_loan = session.scalar(
-        select(Loan.id).where(Loan.asset_id == asset.id, Loan.returned_on.is_(None))
-    )
-    if open_loan:
-        raise ValidationError(f"{asset.inventory_no} is already lent")
-    loan = Loan(asset_id=asset.id, borrower_name=borrower, borrower_address=address,
-                agreement_no=agreement, lent_on=lent_on, expected_return=expected_return)
-    session.add(loan)
-    record(session, asset, "lent", local_midnight(lent_on, tz), now, actor,
-           {"borrower": borrower, "agreement": agreement})
-    return loan
-
-
-def return_loan(
-    session: Session, loan: Loan, on: date, tz: ZoneInfo, now: datetime, actor: str = ""
-) -> None:
-    loan.returned_on = on
-    asset = session.get(Asset, loan.asset_id)
-    assert asset is not None  # noqa: S101 - foreign key
-    record(session, asset, "loan_returned", local_midnight(on, tz), now, actor,
-           {"agreement": loan.agreement_no})
-
-
-@dataclass(frozen=True)
-class OverdueLoan:
-    inventory_no: str | None
-    borrower_name: str
-    agreement_no: str
-    expected_return: date
-
-
-def overdue_loans(session: Session, today: date) -> list[OverdueLoan]:
-    rows = session.execute(
-        select(Loan, Asset.inventory_no)
-        .join(Asset, Asset.id == Loan.asset_id)
-        .where(Loan.returned_on.is_(None), Loan.expected_return < today)
-        .order_by(Loan.expected_return)
-    ).all()
-    return [
-        OverdueLoan(no, loan.borrower_name, loan.agreement_no, loan.expected_return)
-        for loan, no in rows
-        if loan.expected_return is not None
-    ]
-
-
-@dataclass(frozen=True)
-class LowStock:
-    name: str
-    quantity: int
-    min_level: int
-
-
-def low_stock(session: Session) -> list[LowStock]:
-    rows = session.scalars(
-        select(Consumable).where(Consumable.quantity < Consumable.min_level).order_by(
-            Consumable.name)
-    )
-    return [LowStock(c.name, c.quantity, c.min_level) for c in rows]
 
 
 def add_mac(session: Session, asset: Asset, mac: str) -> None:

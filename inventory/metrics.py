@@ -17,7 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from inventory import ledger
+from inventory import repairs, stock
 from inventory.kpi import purchases_kpi, repairs_kpi
 from inventory.models import Asset
 from itops.context import AppContext
@@ -86,9 +86,9 @@ def refresh(ctx: AppContext) -> Snapshot:
             repairs_met=rep.met,
             purchase_ratio=pur.ratio, purchase_count=pur.count, computers=pur.computers,
             purchases_met=pur.met,
-            candidates=len(ledger.repair_candidates(db)),
-            low_stock=len(ledger.low_stock(db)),
-            overdue_loans=len(ledger.overdue_loans(db, today)),
+            candidates=len(repairs.repair_candidates(db)),
+            low_stock=len(stock.low_stock(db)),
+            overdue_loans=len(stock.overdue_loans(db, today)),
             unsupported_os=sum(1 for s in os_support_status(db, ctx.settings, today)
                                if s.supported is False),
             discovered=int(db.scalar(select(func.count()).select_from(Asset).where(

@@ -250,7 +250,7 @@ class _World:
 
 
 def _employees(db: Session, world: _World, out: SeedSummary) -> list[str]:
-    from inventory.web import add_employee
+    from inventory.people import add_employee
 
     codes = []
     jan = date(world.year, 1, 1)
@@ -388,7 +388,7 @@ REPAIRS: tuple[tuple[str, str, str], ...] = (
 
 
 def _repairs(db: Session, world: _World, now: datetime, out: SeedSummary) -> None:
-    from inventory.ledger import ProtocolInput, add_protocol
+    from inventory.repairs import ProtocolInput, add_protocol
 
     old = [
         r for r in world.computers
@@ -426,7 +426,7 @@ TRAININGS = (
 
 
 def _trainings(db: Session, world: _World, codes: list[str], out: SeedSummary) -> None:
-    from inventory.web import add_training
+    from inventory.people import add_training
 
     for month, topic, kind in TRAININGS:
         day = world.day_in(month, month)

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from inventory.people import add_employee
 from inventory.register import export as register_export
 from inventory.register import service as register_service
-from inventory.web import add_employee
 from itops import auth
 from itops.auth import ROLES
 from itops.config import Settings

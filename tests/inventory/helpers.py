@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from inventory import ledger
+from inventory import ledger, repairs
 from inventory.models import Asset
 
 TZ = ZoneInfo("Europe/Warsaw")
@@ -36,6 +36,6 @@ def asset(
 
 
 def protocol(db: Session, number: str, on: date, no: str, kind: str = "component_replacement"):
-    return ledger.add_protocol(
-        db, ledger.ProtocolInput(number, on, no, kind, description="test"), TZ, NOW, "test"
+    return repairs.add_protocol(
+        db, repairs.ProtocolInput(number, on, no, kind, description="test"), TZ, NOW, "test"
     )

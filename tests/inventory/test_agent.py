@@ -114,7 +114,7 @@ def test_a_new_disk_is_recorded_as_a_hardware_change_needing_a_protocol(
     [changed] = _events(ctx, "hardware_changed")
     detail = json.loads(changed.detail)
     assert list(detail["changes"]) == ["disks"]
-    from inventory.ledger import repair_candidates
+    from inventory.repairs import repair_candidates
 
     with session_scope(ctx.sessions) as db:
         assert [c.event_id for c in repair_candidates(db)] == [changed.id]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from inventory import clearance
-from inventory.web import add_employee
+from inventory.people import add_employee
 from itops.context import AppContext
 from itops.db.session import session_scope
 from tests.conftest import write_config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from inventory.people import add_employee, add_training
 from inventory.public import (
     active_computer_hostnames,
     fleet_age_distribution,
@@ -12,7 +13,6 @@ from inventory.public import (
     os_support_status,
     training_counts,
 )
-from inventory.web import add_employee, add_training
 from itops.context import AppContext
 from itops.db.session import session_scope
 from tests.inventory.helpers import NOW, asset

@@ -114,7 +114,7 @@ async def test_clearance_is_refused_while_open_then_signed_with_document_hashes(
     ctx: AppContext, http: Client
 ) -> None:
     from inventory import clearance
-    from inventory.web import add_employee
+    from inventory.people import add_employee
 
     _user(ctx, "informatyk", "it_officer")
     with session_scope(ctx.sessions) as db:
@@ -149,7 +149,7 @@ async def test_clearance_is_refused_while_open_then_signed_with_document_hashes(
 
 
 async def test_a_protocol_form_answers_a_repair_candidate(ctx: AppContext, http: Client) -> None:
-    from inventory import ledger
+    from inventory import ledger, repairs
 
     _user(ctx, "informatyk", "it_officer")
     with session_scope(ctx.sessions) as db:
@@ -166,7 +166,7 @@ async def test_a_protocol_form_answers_a_repair_candidate(ctx: AppContext, http:
         "candidate_event_id": str(event_id)})
     assert status == 200, body
     with session_scope(ctx.sessions) as db:
-        assert ledger.repair_candidates(db) == []
+        assert repairs.repair_candidates(db) == []
 
 
 async def test_metrics_come_from_the_refreshed_snapshot(

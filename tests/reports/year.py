@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from checks.backups.store import record_av
-from inventory.web import add_employee, add_training
+from inventory.people import add_employee, add_training
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.outages import add_outages, parse_outage

@@ -1,0 +1,81 @@
+"""What the inventory's dashboard pages share: roles, the request's context, form fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from itops.auth import ADMIN, AUDITOR, IT_OFFICER
+from itops.context import AppContext
+from itops.db.session import read_scope, session_scope
+from itops.errors import ValidationError
+from itops.web.security import current_user
+
+READ = (ADMIN, IT_OFFICER, AUDITOR)
+WRITE = (ADMIN, IT_OFFICER)
+
+
+def ctx_of(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def tz_of(ctx: AppContext) -> ZoneInfo:
+    return ZoneInfo(ctx.settings.office.timezone)
+
+
+def actor_of(request: Request) -> str:
+    user = current_user(request)
+    return user.login if user else ""
+
+
+def can_write(request: Request) -> bool:
+    user = current_user(request)
+    return bool(user and user.role in WRITE)
+
+
+async def run_db(ctx: AppContext, fn: Callable[[Session], Any]) -> Any:
+    """Run ``fn`` in one write transaction, off the event loop."""
+
+    def run() -> Any:
+        with session_scope(ctx.sessions) as db:
+            return fn(db)
+
+    return await run_in_threadpool(run)
+
+
+async def run_read(ctx: AppContext, fn: Callable[[Session], Any]) -> Any:
+    """Run ``fn`` in one read transaction (never waits for the write lock), off the loop."""
+
+    def run() -> Any:
+        with read_scope(ctx.sessions) as db:
+            return fn(db)
+
+    return await run_in_threadpool(run)
+
+
+def opt_date(value: str, name: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f'{name}: "{value}" is not a date (YYYY-MM-DD)') from None
+
+
+def opt_decimal(value: str, name: str) -> Decimal | None:
+    value = value.strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ValidationError(f'{name}: "{value}" is not a number') from None
