@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -222,3 +222,20 @@ def purchase_documents(session: Session, inventory_nos: list[str]) -> dict[str, 
             if no is not None:
                 out[no] = doc or ""
     return out
+
+
+def latest_agent_report(session: Session, hostname: str) -> tuple[dict[str, Any], datetime] | None:
+    """The newest agent report of ``hostname`` (case-insensitive) and when it arrived."""
+    row = session.execute(
+        select(Asset.facts).where(func.lower(Asset.hostname) == hostname.lower(),
+                                  Asset.status != "retired", Asset.last_seen.is_not(None))
+        .order_by(Asset.last_seen.desc())
+    ).first()
+    if row is None:
+        return None
+    facts = json.loads(row.facts or "{}")
+    report, received = facts.get("report"), facts.get("received_at")
+    if not report or not received:
+        return None
+    at = datetime.fromisoformat(received)
+    return report, at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 FEATURES: tuple[str, ...] = (
     "checks.plugin",
     "checks.backups.plugin",
+    "checks.hosts_plugin",
     "inventory.plugin",
     "inventory.register.plugin",
     "itops.notifications.plugin",

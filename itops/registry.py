@@ -25,6 +25,7 @@ CHECK_KINDS: dict[str, str] = {
     "load": "checks.kinds.load:LoadCheck",
     "snmp": "checks.kinds.snmp:SnmpCheck",
     "freshness": "checks.kinds.freshness:FreshnessCheck",
+    "host": "checks.kinds.host_report:HostReportCheck",
 }
 
 
