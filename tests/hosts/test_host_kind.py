@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from checks import hosts_plugin
+from checks.config import CheckConfig
 from checks.kinds import host_report
 from inventory.api import store_report
 from inventory.collect import collect
 from itops.check import Check
-from itops.config import CheckConfig, validate
+from itops.config import validate
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.registry import check_class
