@@ -22,8 +22,6 @@ from itops.clock import FixedClock
 from itops.config import validate
 from itops.context import AppContext
 from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade
-from itops.events import Event
-from itops.status import Status
 
 
 def main() -> None:
@@ -50,8 +48,7 @@ def main() -> None:
             "AntivirusSignatureVersion": "1.421.0.0",
             "AMRunningMode": "Normal",
         }
-        data = {"hostname": f"PC-{i:05d}", "antivirus": fields, "reported_at": at.isoformat()}
-        svc.on_agent_report(Event("agent_report", f"PC-{i:05d}", Status.OK, at, "", data))
+        svc.record_agent_antivirus(f"PC-{i:05d}", fields, at)
     ingest = time.perf_counter() - t0
     print(f"agent reports stored: {hosts} in {ingest:.2f} s ({1000 * ingest / hosts:.2f} ms each)")
     expected = [f"pc-{i:05d}" for i in range(hosts + 50)]

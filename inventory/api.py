@@ -1,53 +1,68 @@
-"""``POST /api/v1/agent/report``: per-host token auth, validation, matching, ledger, event.
+"""``POST /api/v1/agent/report``: per-host token auth, whole validation, one transaction.
 
 1. The ``Authorization: Bearer`` token's SHA-256 must name an unrevoked host token
    (tokens are random 256-bit values, so a fast hash is enough; the token itself is
-   shown once and never stored). The report's hostname must be the token's host.
-2. The body is read up to ``[inventory] agent_max_report_bytes`` (413 beyond), parsed
-   and validated against ``AgentReport`` (400/422): a bad report writes nothing.
-3. One transaction: match the asset (serial → hardware UUID → MAC → hostname) or add a
-   "discovered" one; a changed RAM/disk/CPU/OS-install fingerprint becomes a
-   ``hardware_changed`` ledger event (a repair candidate needing a protocol).
-4. Publish ``agent_report`` on ``ctx.events`` (the antivirus feature listens).
+   shown once and never stored). A read that never waits for the writer; a known
+   token is remembered for a few minutes (``TokenGate``) since step 3 decides anyway.
+2. The body is read up to ``[inventory] agent_max_report_bytes`` (413 beyond), checked
+   for nesting on the raw bytes, parsed and validated whole against ``AgentReport`` and
+   every report part (``antivirus`` …): not JSON → 400, anything that could not be
+   stored → 422 naming the fields; nothing is written then. The report's hostname must
+   be the token's host (403).
+3. The single writer (``inventory.writer``) stores it — asset matched or discovered,
+   ledger events, MACs, every part — in one transaction, batched with whatever else
+   arrived meanwhile, and the answer (200) is sent only after that commit. The token is
+   checked again, locked, inside the transaction (a revocation in between → 401).
+4. After the commit: the parts' in-memory work, the metrics timestamp, ``agent_report``
+   on ``ctx.events`` (informational: nothing stores data from it any more).
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import hashlib
-import json
-import logging
 import secrets
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inventory import ledger
-from inventory.collect import usable_id
 from inventory.config import INVENTORY
-from inventory.models import AgentToken, Asset, AssetMac
-from inventory.payload import AgentReport, fingerprint
+from inventory.intake import (
+    LAPTOP_CHASSIS,
+    SERVER_CHASSIS,
+    Parts,
+    Received,
+    Refused,
+    StoredReport,
+    parse_parts,
+    store_report,
+)
+from inventory.models import AgentToken
+from inventory.payload import AgentReport, Hostname, ReportInvalid, parse_report
+from inventory.writer import ReportWriter
 from itops.context import AppContext
-from itops.db.session import read_scope, session_scope
+from itops.db.session import read_scope
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.status import Status
 
-logger = logging.getLogger(__name__)
-
 AGENT_REPORT = "agent_report"
-LAPTOP_CHASSIS = {8, 9, 10, 11, 14, 30, 31, 32}
-SERVER_CHASSIS = {17, 23, 25, 28, 29}
+REPORT_PATH = "/api/v1/agent/report"
+_HOSTNAME: TypeAdapter[str] = TypeAdapter(Hostname)
+
+__all__ = [
+    "AGENT_REPORT", "LAPTOP_CHASSIS", "SERVER_CHASSIS", "StoredReport", "create_token",
+    "hash_token", "publish", "report_parts", "routes", "store_report",
+]
 
 
 def hash_token(token: str) -> str:
@@ -58,7 +73,7 @@ def create_token(session: Session, hostname: str, now: datetime) -> str:
     """A new token for ``hostname`` (replacing any earlier one); only its hash is stored."""
     hostname = hostname.strip().lower()
     try:
-        AgentReport.model_validate({"hostname": hostname, "collected_at": now})
+        _HOSTNAME.validate_python(hostname)
     except PydanticValidationError:
         raise ValidationError(f'"{hostname}" is not a valid host name') from None
     token = secrets.token_urlsafe(32)
@@ -79,122 +94,32 @@ def revoke_token(session: Session, hostname: str) -> None:
     row.revoked = True
 
 
-@dataclass(frozen=True)
-class StoredReport:
-    asset_id: int
-    hostname: str
-    discovered: bool
-    hardware_changed: bool
+def report_parts(ctx: AppContext) -> Parts:
+    """Every feature's report parts (``Feature.report_parts``), by the field they own."""
+    from itops.plugins import features
+
+    return {part.key: part for feat in features() if feat.report_parts
+            for part in feat.report_parts(ctx)}
 
 
-def _category(report: AgentReport) -> str:
-    chassis = report.hardware.chassis_type
-    if chassis in LAPTOP_CHASSIS:
-        return "laptop"
-    if chassis in SERVER_CHASSIS:
-        return "server"
-    return "desktop"
-
-
-def match_asset(session: Session, report: AgentReport) -> Asset | None:
-    """The asset this report is about: by serial, then hardware UUID, then MAC, then hostname."""
-    serial = usable_id(report.hardware.serial)
-    if serial:
-        found = session.scalars(select(Asset).where(Asset.serial == serial)).first()
-        if found:
-            return found
-    uuid = usable_id(report.hardware.uuid).lower()
-    if uuid:
-        found = session.scalars(select(Asset).where(Asset.hardware_uuid == uuid)).first()
-        if found:
-            return found
-    macs = [m for m in (ledger.normalise_mac(n.mac) for n in report.nics) if m]
-    if macs:
-        found = session.scalars(
-            select(Asset).join(AssetMac, AssetMac.asset_id == Asset.id).where(
-                AssetMac.mac.in_(macs))
-        ).first()
-        if found:
-            return found
-    by_name = session.scalars(
-        select(Asset)
-        .where(func.lower(Asset.hostname) == report.hostname.lower())
-        .order_by(Asset.status == "retired", Asset.id)
-    ).first()
-    if by_name is not None and serial and by_name.serial and by_name.serial != serial:
-        return None  # a different machine under a reused host name
-    return by_name
-
-
-def store_report(session: Session, report: AgentReport, now: datetime) -> StoredReport:
-    """Match or discover the asset, keep the facts, record a hardware change (one transaction)."""
-    asset = match_asset(session, report)
-    discovered = asset is None
-    if asset is None:
-        asset = Asset(
-            inventory_no=None, category=_category(report),
-            manufacturer=report.hardware.vendor, model=report.hardware.product,
-            serial=usable_id(report.hardware.serial) or None,
-            hardware_uuid=usable_id(report.hardware.uuid).lower() or None,
-            status="in_use", confirmed=False, hostname=report.hostname, unit_id="office",
-            facts="{}", notes="",
-        )
-        session.add(asset)
-        session.flush()
-        ledger.record(session, asset, "discovered", now, now, "agent",
-                      {"hostname": report.hostname})
-    previous = json.loads(asset.facts or "{}").get("fingerprint")
-    current = fingerprint(report)
-    changed = bool(previous) and previous != current
-    if changed:
-        diff = {k: [previous.get(k), v] for k, v in current.items() if previous.get(k) != v}
-        ledger.record(session, asset, "hardware_changed", now, now, "agent",
-                      {"changes": diff, "hostname": report.hostname})
-    asset.hostname = report.hostname
-    asset.last_seen = now
-    if not asset.serial and usable_id(report.hardware.serial):
-        asset.serial = usable_id(report.hardware.serial)
-    if not asset.hardware_uuid and usable_id(report.hardware.uuid):
-        asset.hardware_uuid = usable_id(report.hardware.uuid).lower()
-    for nic in report.nics:
-        ledger.add_mac(session, asset, nic.mac)
-    asset.facts = json.dumps(
-        {"fingerprint": current, "report": report.model_dump(mode="json"),
-         "received_at": now.isoformat()},
-        ensure_ascii=False,
-    )
-    return StoredReport(asset.id, report.hostname, discovered, changed)
-
-
-def _authenticate(session: Session, header: str) -> tuple[int, str] | None:
-    """The token's (id, hostname), read only: the store transaction marks it used."""
+def _bearer_sha256(header: str) -> str | None:
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 512:
         return None
-    row = session.execute(
-        select(AgentToken.id, AgentToken.hostname, AgentToken.revoked).where(
-            AgentToken.token_sha256 == hash_token(token))
-    ).first()
+    return hash_token(token)
+
+
+def _authenticate(sessions: sessionmaker[Session], token_sha256: str) -> tuple[int, str] | None:
+    """The token's (id, hostname); the writer checks it again inside the transaction."""
+    with read_scope(sessions) as db:  # deferred: waits for no writer
+        row = db.execute(
+            select(AgentToken.id, AgentToken.hostname, AgentToken.revoked).where(
+                AgentToken.token_sha256 == token_sha256)
+        ).first()
     if row is None or row.revoked:
         return None
     return row.id, row.hostname
-
-
-_sqlite_writer = threading.Lock()
-
-
-@contextlib.contextmanager
-def _serialised(ctx: AppContext) -> Iterator[None]:
-    """On SQLite, queue this process's transactions in Python, not in SQLite's busy handler.
-
-    SQLite has one writer; dozens of threads retrying with its sleeping busy handler
-    spend most of their time asleep (measured: ~50 reports/s for 500 agents).
-    """
-    if ctx.engine.dialect.name != "sqlite":
-        yield
-        return
-    with _sqlite_writer:
-        yield
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -203,7 +128,8 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (not declared.isascii() or not declared.isdigit()
+                                 or int(declared) > limit):
         return None
     body = bytearray()
     async for chunk in request.stream():
@@ -214,6 +140,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 
 def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: datetime) -> None:
+    """``agent_report`` on the event bus, after the report's commit."""
     ctx.events.publish(
         Event(
             kind=AGENT_REPORT, subject=stored.hostname, status=Status.OK, at=at,
@@ -228,59 +155,91 @@ def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: date
     )
 
 
-async def agent_report(request: Request) -> Response:
-    ctx: AppContext = request.app.state.ctx
-    limit = ctx.settings.section(INVENTORY).agent_max_report_bytes
-    header = request.headers.get("authorization", "")
-    now = ctx.clock.now()
+def _invalid(exc: ReportInvalid) -> JSONResponse:
+    if exc.status == 400:
+        return _error(400, "the body is not JSON", problems=exc.problems)
+    fields = [p.split(":", 1)[0] for p in exc.problems]
+    return _error(422, "invalid report: nothing was stored", fields=fields,
+                  problems=exc.problems)
 
-    def auth() -> tuple[int, str] | None:
-        with read_scope(ctx.sessions) as db:  # deferred: waits for no writer
-            return _authenticate(db, header)
 
-    found = await run_in_threadpool(auth)
-    if found is None:
-        return _error(401, "unknown or revoked agent token")
-    token_id, host = found
-    try:
-        body = await _read_body(request, limit)
-    except ClientDisconnect:
-        return _error(400, "the client went away")
-    if body is None:
-        return _error(413, f"report larger than {limit} bytes")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "the body is not JSON")
-    try:
-        report = AgentReport.model_validate(data)
-    except PydanticValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors(include_url=False)[:20]
-        ]
-        return _error(422, "invalid report", problems=problems)
-    if report.hostname.lower() != host:
-        return _error(403, f'this token belongs to "{host}", not "{report.hostname}"')
+class TokenGate:
+    """Which tokens may send a body at all: known ones, remembered for ``ttl`` seconds.
 
-    def store() -> StoredReport:
-        with _serialised(ctx), session_scope(ctx.sessions) as db:
-            token = db.get(AgentToken, token_id)
-            if token is not None:
-                token.last_used = now
-            return store_report(db, report, now)
+    Only a gate against strangers uploading bodies: the decision that counts is taken
+    again in the write transaction, with the token row locked (revoked or replaced
+    meanwhile → 401, nothing written). Remembering good tokens saves a database read
+    and a thread hop per report; unknown tokens are never remembered.
+    """
 
-    stored = await run_in_threadpool(store)
-    from inventory.metrics import note_agent_report
+    def __init__(self, ttl: float = 300.0, size: int = 100_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._known: dict[str, tuple[int, str, float]] = {}
 
-    note_agent_report(ctx, stored.hostname, now)
-    publish(ctx, stored, report, now)
-    return JSONResponse(
-        {"asset_id": stored.asset_id, "discovered": stored.discovered,
-         "hardware_changed": stored.hardware_changed},
-        status_code=200,
-    )
+    async def check(
+        self, sessions: sessionmaker[Session], token_sha256: str
+    ) -> tuple[int, str] | None:
+        found = self._known.get(token_sha256)
+        now = time.monotonic()
+        if found is not None and found[2] > now:
+            return found[0], found[1]
+        fresh = await run_in_threadpool(_authenticate, sessions, token_sha256)
+        if fresh is None:
+            self._known.pop(token_sha256, None)
+            return None
+        if len(self._known) >= self.size:
+            self._known.clear()
+        self._known[token_sha256] = (*fresh, now + self.ttl)
+        return fresh
+
+    def forget(self, token_sha256: str) -> None:
+        self._known.pop(token_sha256, None)
+
+
+class AgentReportEndpoint:
+    """The route's handler, holding this process's report writer and token gate."""
+
+    def __init__(self, writer: ReportWriter) -> None:
+        self.writer = writer
+        self.gate = TokenGate()
+
+    async def handle(self, request: Request) -> Response:
+        ctx: AppContext = request.app.state.ctx
+        limit = ctx.settings.section(INVENTORY).agent_max_report_bytes
+        token_sha256 = _bearer_sha256(request.headers.get("authorization", ""))
+        if token_sha256 is None:
+            return _error(401, "unknown or revoked agent token")
+        found = await self.gate.check(ctx.sessions, token_sha256)
+        if found is None:
+            return _error(401, "unknown or revoked agent token")
+        token_id, host = found
+        try:
+            body = await _read_body(request, limit)
+        except ClientDisconnect:
+            return _error(400, "the client went away")
+        if body is None:
+            return _error(413, f"report larger than {limit} bytes")
+        now = ctx.clock.now()
+        try:
+            report = parse_report(body, now)
+            if report.hostname.lower() != host:
+                return _error(403, f'this token belongs to "{host}", not "{report.hostname}"')
+            parts = parse_parts(report, self.writer.parts, now)
+        except ReportInvalid as exc:
+            return _invalid(exc)
+        outcome = await asyncio.wrap_future(
+            self.writer.submit(Received(report, now, token_id, token_sha256, parts)))
+        if isinstance(outcome, Refused):
+            if outcome.status == 401:
+                self.gate.forget(token_sha256)
+            return _error(outcome.status, outcome.message)
+        return JSONResponse(
+            {"asset_id": outcome.asset_id, "discovered": outcome.discovered,
+             "hardware_changed": outcome.hardware_changed},
+            status_code=200,
+        )
 
 
 def routes(ctx: AppContext) -> list[BaseRoute]:
-    return [Route("/api/v1/agent/report", agent_report, methods=["POST"])]
+    handler = AgentReportEndpoint(ReportWriter(ctx, report_parts(ctx)))
+    return [Route(REPORT_PATH, handler.handle, methods=["POST"])]

@@ -106,12 +106,16 @@ def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
     if print_only:
         click.echo(report.model_dump_json(indent=2))
         return
-    from inventory.api import publish, store_report
+    from inventory.api import publish, report_parts
+    from inventory.intake import store_local
+    from inventory.payload import ReportInvalid
 
     app = ctx.app()
     now = app.clock.now()
-    with session_scope(app.sessions) as db:
-        stored = store_report(db, report, now)
+    try:
+        stored = store_local(app.sessions, report, now, report_parts(app))
+    except ReportInvalid as exc:
+        raise ValidationError("the collected report cannot be stored: " + str(exc)) from None
     publish(app, stored, report, now)
     state = "discovered" if stored.discovered else "updated"
     changed = ", hardware changed (repair candidate)" if stored.hardware_changed else ""

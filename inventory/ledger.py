@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -44,8 +45,12 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
 
 
-def _json(value: dict[str, Any] | None) -> str:
+def detail_json(value: dict[str, Any] | None) -> str:
+    """The stored form of an event's ``detail`` (also for bulk inserts)."""
     return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str)
+
+
+_json = detail_json
 
 
 def record(
@@ -306,8 +311,11 @@ def add_mac(session: Session, asset: Asset, mac: str) -> None:
         session.add(AssetMac(mac=mac, asset_id=asset.id))
 
 
+_NOT_HEX = re.compile(r"[^0-9a-f]")
+
+
 def normalise_mac(mac: str) -> str:
-    hexdigits = "".join(c for c in mac.lower() if c in "0123456789abcdef")
+    hexdigits = _NOT_HEX.sub("", mac.lower())
     if len(hexdigits) != 12 or hexdigits == "0" * 12:
         return ""
     return ":".join(hexdigits[i : i + 2] for i in range(0, 12, 2))

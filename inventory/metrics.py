@@ -8,7 +8,7 @@ database.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -107,9 +107,18 @@ def refresh(ctx: AppContext) -> Snapshot:
 
 
 def note_agent_report(ctx: AppContext, host: str, at: datetime) -> None:
+    note_agent_reports(ctx, {host: at})
+
+
+def note_agent_reports(ctx: AppContext, reports: Mapping[str, datetime]) -> None:
+    """Stored reports (host → time) for ``itops_agent_last_report_*``: one copy per batch."""
+    if not reports:
+        return
+    at = max(reports.values())
     with _lock:
         old = snapshot(ctx) or Snapshot(at=at, year=at.year)
-        ctx.state.values[KEY] = replace(old, agents={**old.agents, host: at.timestamp()})
+        agents = {**old.agents, **{h: t.timestamp() for h, t in reports.items()}}
+        ctx.state.values[KEY] = replace(old, agents=agents)
 
 
 class InventoryCollector(Collector):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from itops.context import AppContext
     from itops.events import Event
+    from itops.report_parts import ReportPart
     from itops.runner import ResultSink
 
 FEATURES: tuple[str, ...] = (
@@ -101,6 +102,8 @@ class Feature:
     summaries: Sequence[tuple[str, str]] = ()  # check summary regex → Polish template
     # Paths whose request bodies may exceed [web] max_request_bytes (path → byte cap).
     body_limits: Callable[[AppContext], Mapping[str, int]] | None = None
+    # Sections of an agent report this feature stores in the report's own transaction.
+    report_parts: Callable[[AppContext], Sequence[ReportPart[Any]]] | None = None
 
 
 def features() -> list[Feature]:

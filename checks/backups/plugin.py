@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from checks.backups.config import ANTIVIRUS, BACKUPS
 from checks.backups.i18n import TRANSLATIONS
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from itops.context import AppContext
-    from itops.events import Event
+    from itops.report_parts import ReportPart
 
 READERS = (ADMIN, IT_OFFICER, AUDITOR)
 WRITERS = (ADMIN, IT_OFFICER)
@@ -89,8 +89,11 @@ def collectors(ctx: AppContext) -> Sequence[Collector]:
     return [BackupCollector(svc)]
 
 
-def subscribers(ctx: AppContext) -> Sequence[Callable[[Event], None]]:
-    return [service(ctx).on_agent_report]
+def report_parts(ctx: AppContext) -> Sequence[ReportPart[Any]]:
+    """The antivirus section of agent reports, stored in the report's own transaction."""
+    from checks.backups.agent_part import AntivirusPart
+
+    return [AntivirusPart(service(ctx))]
 
 
 def start(ctx: AppContext) -> None:
@@ -150,7 +153,7 @@ feature = Feature(
     templates=str(Path(__file__).parent / "templates"),
     collectors=collectors,
     tiles=tiles,
-    subscribers=subscribers,
+    report_parts=report_parts,
     start=start,
     stop=stop,
     translations=TRANSLATIONS,

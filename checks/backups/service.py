@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from checks.backups import store
@@ -131,7 +131,7 @@ class BackupService:
             if result is None:
                 return None
             snap, found = await asyncio.to_thread(self._store, self._backups[name], result, False)
-            self._publish(found)
+            self.publish(found)
             return snap
 
     async def verify(self, name: str) -> BackupSnapshot | None:
@@ -149,7 +149,7 @@ class BackupService:
             if result is None:
                 return None
             snap, found = await asyncio.to_thread(self._store, cfg, result, True)
-            self._publish(found)
+            self.publish(found)
             return snap
 
     async def verify_if_due(self, name: str) -> BackupSnapshot | None:
@@ -207,7 +207,7 @@ class BackupService:
         if result is None:
             return None
         snap, found = await asyncio.to_thread(self._store_clamav, cfg, result)
-        self._publish(found)
+        self.publish(found)
         return snap
 
     def _store_clamav(
@@ -231,24 +231,24 @@ class BackupService:
                 realtime=v.get(CLAMD_UP) == 1 if CLAMD_UP in v else None,
                 fields={k: val for k, val in v.items()},
             )
-        self._remember_av(snap)
+        self.remember_av(snap)
         return snap, found
 
-    def on_agent_report(self, event: Event) -> None:
-        """Subscriber: store the antivirus part of an inventory agent's report."""
-        if event.kind != "agent_report" or not isinstance(event.data, dict):
-            return
+    def record_agent_antivirus(self, host: str, fields: dict[str, Any], at: datetime) -> None:
+        """Store one host's Defender section in a transaction of its own, exactly as the
+        agent API stores it inside a report's (tests, benches, imports)."""
+        from checks.backups.agent_part import AntivirusPart
+        from itops.report_parts import PartItem
+
+        part = AntivirusPart(self)
+        item = PartItem(store.normalize_host(host), part.parse(fields, at), at)
         with session_scope(self.ctx.sessions) as db:
-            stored = store.record_agent_report(db, self.ctx.settings, event.data, event.at)
-        if stored is None:
-            return
-        snap, found = stored
-        self._remember_av(snap)
-        self._publish(found)
+            after_commit = part.store(db, [item])
+        after_commit()
 
     async def sweep(self) -> None:
         """Job: silent hosts → unknown; Defender signature ages re-judged at now."""
-        self._publish(await asyncio.to_thread(self._sweep))
+        self.publish(await asyncio.to_thread(self._sweep))
 
     def _sweep(self) -> list[Event]:
         with session_scope(self.ctx.sessions) as db:
@@ -287,11 +287,11 @@ class BackupService:
             self.snapshot.loaded = True
         return self.snapshot
 
-    def _remember_av(self, snap: AvSnapshot) -> None:
+    def remember_av(self, snap: AvSnapshot) -> None:
         with self.snapshot.lock:
             self.snapshot.antivirus[snap.host] = snap
 
-    def _publish(self, found: list[Event]) -> None:
+    def publish(self, found: list[Event]) -> None:
         for event in found:
             logger.info("%s %s: %s", event.kind, event.subject, event.summary)
             self.ctx.events.publish(event)

@@ -7,11 +7,12 @@ anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig
@@ -469,6 +470,21 @@ def normalize_host(host: str) -> str:
     return host.strip().lower()
 
 
+@dataclass(frozen=True)
+class AvInput:
+    """One antivirus report (agent or ClamAV) to store."""
+
+    host: str
+    product: str
+    status: Status
+    summary: str
+    at: datetime
+    signature_updated: datetime | None
+    signature_version: str | None
+    realtime: bool | None
+    fields: dict[str, Any]
+
+
 def record_av(
     db: Session,
     *,
@@ -483,69 +499,136 @@ def record_av(
     fields: dict[str, Any],
 ) -> tuple[AvSnapshot, list[Event]]:
     """Store one antivirus report (agent or ClamAV) and move the host's incidents."""
-    host = normalize_host(host)
-    if not host:
+    snaps, found = record_av_many(db, [AvInput(host, product, status, summary, at,
+                                               signature_updated, signature_version,
+                                               realtime, fields)])
+    return snaps[0], found
+
+
+_AV_COLUMNS = (AvHost.host, AvHost.product, AvHost.first_seen, AvHost.last_report_at,
+               AvHost.status, AvHost.summary, AvHost.since, AvHost.signature_updated,
+               AvHost.signature_version, AvHost.realtime)
+
+
+def record_av_many(
+    db: Session, reports: Sequence[AvInput]
+) -> tuple[list[AvSnapshot], list[Event]]:
+    """Store antivirus reports in order and move each host's incidents; events to publish
+    after commit. A batch of agent reports costs a few statements in all (hosts and open
+    incidents read once, rows written in bulk), not a few per report."""
+    hosts = sorted({normalize_host(r.host) for r in reports})
+    if "" in hosts:
         raise ValidationError("antivirus report without a hostname")
-    row = db.get(AvHost, host)
-    before = None if row is None else Status(row.status)
-    if row is None:
-        row = AvHost(host=host, first_seen=at, since=at, last_report_at=at, fields={})
-        db.add(row)
-    elif at < row.last_report_at:
-        # An older report arriving late does not overwrite the newer state.
-        db.add(_report_row(host, product, status, summary, at, signature_updated, realtime))
-        return av_snapshot(row), []
-    row.product, row.status, row.summary = product, int(status), summary
-    row.last_report_at = at
-    row.signature_updated, row.signature_version = signature_updated, signature_version
-    row.realtime, row.fields = realtime, fields
-    if before is not status:
-        row.since = at
-    db.add(_report_row(host, product, status, summary, at, signature_updated, realtime))
-    events_out = _av_incident(db, row, status, at, summary)
-    db.flush()
-    return av_snapshot(row), events_out
+    rows: dict[str, dict[str, Any]] = {}
+    open_incident: dict[str, AvIncident] = {}
+    for chunk in _chunks(hosts):
+        rows.update((r.host, dict(r._mapping)) for r in db.execute(
+            select(*_AV_COLUMNS).where(AvHost.host.in_(chunk))))
+        for incident in db.scalars(
+            select(AvIncident)
+            .where(AvIncident.host.in_(chunk), AvIncident.end.is_(None))
+            .order_by(AvIncident.start, AvIncident.id)
+        ):
+            open_incident[incident.host] = incident  # the newest open one, as before
+    existing = set(rows)
+    changed: dict[str, dict[str, Any]] = {}
+    history: list[dict[str, Any]] = []
+    snaps: list[AvSnapshot] = []
+    found: list[Event] = []
+    for report in reports:
+        host = normalize_host(report.host)
+        row = rows.get(host)
+        history.append(_report_values(host, report))
+        if row is not None and report.at < row["last_report_at"]:
+            # An older report arriving late does not overwrite the newer state.
+            snaps.append(_av_snapshot_of(row))
+            continue
+        before = None if row is None else Status(row["status"])
+        if row is None:
+            row = rows[host] = {"host": host, "first_seen": report.at, "since": report.at}
+        row.update(product=report.product, status=int(report.status), summary=report.summary,
+                   last_report_at=report.at, signature_updated=report.signature_updated,
+                   signature_version=report.signature_version, realtime=report.realtime,
+                   fields=report.fields)
+        if before is not report.status:
+            row["since"] = report.at
+        changed[host] = row
+        found += _av_incident(db, host, row["product"], report.status, report.at,
+                              report.summary, open_incident)
+        snaps.append(_av_snapshot_of(row))
+    inserts = [r for h, r in changed.items() if h not in existing]
+    updates = [r for h, r in changed.items() if h in existing]
+    if inserts:
+        db.execute(insert(AvHost), inserts)
+    if updates:
+        db.execute(update(AvHost), updates)
+    if history:
+        db.execute(insert(AvReport), history)
+    db.flush()  # the incidents
+    return snaps, found
 
 
-def _report_row(
-    host: str,
-    product: str,
-    status: Status,
-    summary: str,
-    at: datetime,
-    signature_updated: datetime | None,
-    realtime: bool | None,
-) -> AvReport:
-    return AvReport(
-        host=host,
-        product=product,
-        reported_at=at,
-        status=int(status),
-        summary=summary[:2000],
-        signature_age=(at - signature_updated).total_seconds() if signature_updated else None,
-        realtime=realtime,
-    )
+def _av_snapshot_of(row: dict[str, Any]) -> AvSnapshot:
+    return AvSnapshot(row["host"], row["product"], Status(row["status"]), row["summary"],
+                      row["since"], row["last_report_at"], row["signature_updated"],
+                      row["signature_version"], row["realtime"])
+
+
+def _report_values(host: str, report: AvInput) -> dict[str, Any]:
+    updated = report.signature_updated
+    return {
+        "host": host, "product": report.product, "reported_at": report.at,
+        "status": int(report.status), "summary": report.summary[:2000],
+        "signature_age": (report.at - updated).total_seconds() if updated else None,
+        "realtime": report.realtime,
+    }
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _av_incident(
-    db: Session, row: AvHost, status: Status, at: datetime, summary: str
+    db: Session,
+    host: str,
+    product: str,
+    status: Status,
+    at: datetime,
+    summary: str,
+    open_incident: dict[str, AvIncident] | None = None,
 ) -> list[Event]:
+    """Move the host's incidents; ``open_incident`` (host → its open incident, already
+    loaded by a batch) is kept up to date, else the open incident is queried."""
     # For antivirus anything but OK is out of compliance (WARNING included).
     effective = (
         Status.OK
         if status is Status.OK
         else (Status.UNKNOWN if status is Status.UNKNOWN else Status.CRITICAL)
     )
-    opened, _ = _move_incident(db, AvIncident, row.host, effective, at, summary)
+    if open_incident is None:
+        opened, _ = _move_incident(db, AvIncident, host, effective, at, summary)
+    else:
+        current = open_incident.get(host)
+        wanted = _incident_kind(effective)
+        opened = None
+        if current is not None and current.kind != wanted:
+            current.end = max(at, current.start)
+            current = None
+            open_incident.pop(host, None)
+        if wanted is not None and current is None:
+            current = AvIncident(host=host, kind=wanted, start=at, end=None, summary=summary)
+            db.add(current)
+            open_incident[host] = current
+            opened = wanted
     if opened == NONCOMPLIANT:
         return [
             Event(
                 events.ANTIVIRUS_NONCOMPLIANT,
-                row.host,
+                host,
                 status,
                 at,
                 summary,
-                {"host": row.host, "product": row.product},
+                {"host": host, "product": product},
             )
         ]
     return []
@@ -554,32 +637,19 @@ def _av_incident(
 def record_agent_report(
     db: Session, settings: Settings, data: dict[str, Any], at: datetime
 ) -> tuple[AvSnapshot, list[Event]] | None:
-    """An ``agent_report`` event's payload → a Defender verdict stored for its host."""
+    """Store a host's Defender section (``data``: ``hostname``, ``antivirus``) received at
+    ``at``, validated exactly as the agent API validates it (``PartRefused`` if bad)."""
+    from checks.backups.agent_part import defender_input, parse_defender
+
     fields = data.get("antivirus")
     host = data.get("hostname")
     if not isinstance(fields, dict) or not isinstance(host, str) or not host.strip():
         return None
-    reported = data.get("reported_at")
-    from checks.kinds.defender import parse_time
-
-    # A client clock ahead of ours must not push the report into the future.
-    when = min(parse_time(reported) or at, at)
     av = settings.section(ANTIVIRUS)
-    verdict = evaluate_defender(
-        fields, when, warning=av.signature_warning, critical=av.signature_critical
-    )
-    return record_av(
-        db,
-        host=host,
-        product="defender",
-        status=verdict.status,
-        summary=verdict.summary,
-        at=when,
-        signature_updated=verdict.signature_updated,
-        signature_version=verdict.signature_version,
-        realtime=verdict.realtime,
-        fields=fields,
-    )
+    item = defender_input(host, parse_defender(fields, at), at,
+                          warning=av.signature_warning, critical=av.signature_critical)
+    snaps, found = record_av_many(db, [item])
+    return snaps[0], found
 
 
 def sweep_av(db: Session, settings: Settings, now: datetime) -> list[Event]:
@@ -604,7 +674,8 @@ def sweep_av(db: Session, settings: Settings, now: datetime) -> list[Event]:
             )
             if int(verdict.status) != row.status:
                 row.status, row.summary, row.since = int(verdict.status), verdict.summary, now
-                found += _av_incident(db, row, verdict.status, now, verdict.summary)
+                found += _av_incident(db, row.host, row.product, verdict.status, now,
+                                      verdict.summary)
     db.flush()
     return found
 

@@ -34,8 +34,16 @@ WRITERS = (ADMIN, IT_OFFICER)
 MAX_BODY = 10_000
 
 
+def _ascii_number(text: str) -> bool:
+    """Digits 0-9 only: ``str.isdigit`` also accepts "²", which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 async def ping(request: Request) -> Response:
-    """``/ping/<uuid>[/start|/fail|/<exit-code>]`` from a backup job (GET or POST)."""
+    """``/ping/<uuid>[/start|/fail|/<exit-code>]`` from a backup job (GET or POST).
+
+    "OK" is sent only after the ping is committed; a bad request gets 4xx with the
+    reason and writes nothing."""
     ctx: AppContext = request.app.state.ctx
     svc = service(ctx)
     raw = request.path_params["token"]
@@ -49,22 +57,27 @@ async def ping(request: Request) -> Response:
     action = request.path_params.get("action", "success")
     exit_code: int | None = None
     if action not in ("success", "start", "fail"):
-        if not action.isdigit() or int(action) > 255:
+        if not _ascii_number(action) or len(action) > 3 or int(action) > 255:
             return PlainTextResponse("not found\n", status_code=404)
         exit_code = int(action)
         action = "exit"
     body = ""
     declared = (request.headers.get("content-length") or "0").strip()
-    if not declared.isdigit():
+    if not _ascii_number(declared):
         return PlainTextResponse("invalid Content-Length\n", status_code=400)
     if int(declared) > 100 * MAX_BODY:
         return PlainTextResponse("request body too large\n", status_code=413)
     if request.method == "POST":
         data = await request.body()
-        body = data[:MAX_BODY].decode("utf-8", "replace")
+        # Kept for diagnosis only: PostgreSQL text cannot hold NUL, so it is replaced
+        # like any undecodable byte (refusing a success ping over its log would lose it).
+        body = data[:MAX_BODY].decode("utf-8", "replace").replace("\x00", "\ufffd")
     remote = request.client.host if request.client else None
     await asyncio.to_thread(svc.record_ping, cfg, action, exit_code, remote, body)
-    await svc.look(cfg.name)
+    try:
+        await svc.look(cfg.name)
+    except Exception:  # the ping is committed: the next scheduled look will judge it
+        logger.exception("look after the ping of %s failed", cfg.name)
     return PlainTextResponse("OK\n")
 
 

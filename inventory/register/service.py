@@ -133,8 +133,11 @@ def _aware(name: str, value: datetime) -> datetime:
 def find_employee(session: Session, ref: str | int) -> Employee:
     """An employee by code (e.g. "EMP-TEST-0001") or, failing that, by numeric id."""
     text = str(ref).strip()
+    if "\x00" in text or len(text) > 64:  # PostgreSQL text holds no NUL; codes are short
+        raise ValidationError("no such employee (give the employee code or id)")
     found = session.scalar(select(Employee).where(Employee.code == text))
-    if found is None and text.isdigit():
+    # ASCII digits within an INTEGER column ("²" is a digit to str.isdigit, not to int()).
+    if found is None and text.isascii() and text.isdigit() and len(text) <= 9:
         found = session.get(Employee, int(text))
     if found is None:
         raise ValidationError(f'no employee "{text}" (give the employee code or id)')

@@ -8,11 +8,11 @@ Forms and the API accept only the metadata fields: a file upload or an unknown f
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from inventory.register import chain, export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
+from inventory.register.models import JUSTIFICATION_LEN, OUTCOME_LEN, RESOURCE_LEN
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
@@ -84,12 +85,28 @@ def _field(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _local_time(value: str, name: str, tz: ZoneInfo) -> datetime:
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _sane(value: datetime, name: str, now: datetime) -> datetime:
+    """An act's time between 1990 and a day after now (year 1 or 9999 cannot be stored
+    or converted to the office's zone)."""
+    try:
+        if EARLIEST <= value <= now + timedelta(days=1):
+            value.astimezone(UTC)
+            return value
+    except OverflowError:
+        pass
+    raise ValidationError(f"{name}: a date and time between 1990 and today")
+
+
+def _local_time(value: str, name: str, tz: ZoneInfo, now: datetime | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(f"{name}: not a date and time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    return _sane(parsed, name, now) if now is not None else parsed
 
 
 def _status(exc: ItopsError) -> int:
@@ -257,8 +274,9 @@ def act(request: Request) -> Response:
             employee=_field(form, "employee"), resource=_field(form, "resource"),
             scopes=[s for s in form.getlist("scope") if isinstance(s, str)],
             purpose=_field(form, "purpose"), justification=_field(form, "justification"),
-            start=_local_time(_field(form, "start"), "start", tz),
-            end=_local_time(_field(form, "end"), "end", tz), outcome=_field(form, "outcome"),
+            start=_local_time(_field(form, "start"), "start", tz, ctx.clock.now()),
+            end=_local_time(_field(form, "end"), "end", tz, ctx.clock.now()),
+            outcome=_field(form, "outcome"),
         )
         with session_scope(ctx.sessions) as db:
             seq = service.record_act(
@@ -378,41 +396,69 @@ def api_verify(request: Request) -> Response:
     )
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+Short = Annotated[str, Field(max_length=64), AfterValidator(_no_nul)]
+Resource = Annotated[str, Field(max_length=RESOURCE_LEN), AfterValidator(_no_nul)]
+Justification = Annotated[str, Field(max_length=JUSTIFICATION_LEN), AfterValidator(_no_nul)]
+Outcome = Annotated[str, Field(max_length=OUTCOME_LEN), AfterValidator(_no_nul)]
+
+
 class ActIn(BaseModel):
-    """The API's act: metadata fields only; any other field is refused."""
+    """The API's act: metadata fields only, each bounded; any other field is refused."""
 
     model_config = ConfigDict(extra="forbid")
 
-    employee: str
-    resource: str
-    scopes: list[str]
-    purpose: str
-    justification: str
+    employee: Short
+    resource: Resource
+    scopes: Annotated[list[Short], Field(max_length=16)]
+    purpose: Short
+    justification: Justification
     start: datetime
     end: datetime
-    outcome: str
+    outcome: Outcome
+
+
+def _refused_fields(exc: PydanticValidationError) -> JSONResponse:
+    fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
+    problems = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: "
+                f"{str(e['msg']).removeprefix('Value error, ')}"
+                for e in exc.errors(include_url=False, include_input=False)][:20]
+    return JSONResponse(
+        {"error": f"the register accepts only its metadata fields; refused: {', '.join(fields)}",
+         "fields": fields, "problems": problems},
+        status_code=422,
+    )
 
 
 @requires(*service.ACT_ROLES)
 def api_act(request: Request) -> Response:
+    """Record an act; 201 only after its commit, 4xx with the reason otherwise."""
     ctx = _ctx(request)
     tz = _tz(request)
+    now = ctx.clock.now()
     try:
         body = ActIn.model_validate_json(submitted_body(request))
     except PydanticValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors())
-        return JSONResponse(
-            {"error": f"the register accepts only its metadata fields; refused: {fields}"},
-            status_code=422,
-        )
+        return _refused_fields(exc)
+    try:
+        start = _sane(body.start if body.start.tzinfo else body.start.replace(tzinfo=tz),
+                      "start", now)
+        end = _sane(body.end if body.end.tzinfo else body.end.replace(tzinfo=tz), "end", now)
+    except ValidationError as exc:
+        field = str(exc).split(":", 1)[0]
+        return JSONResponse({"error": str(exc), "fields": [field]}, status_code=422)
     data = service.ActInput(
         body.employee, body.resource, body.scopes, body.purpose, body.justification,
-        body.start if body.start.tzinfo else body.start.replace(tzinfo=tz),
-        body.end if body.end.tzinfo else body.end.replace(tzinfo=tz), body.outcome,
+        start, end, body.outcome,
     )
     try:
         with session_scope(ctx.sessions) as db:
-            seq = service.record_act(db, ctx.clock.now(), tz, _login(request), data).seq
+            seq = service.record_act(db, now, tz, _login(request), data).seq
     except ItopsError as exc:
         gate = getattr(exc, "gate", None)
         return JSONResponse({"error": str(exc), "gate": gate}, status_code=_status(exc))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from checks.backups.config import BackupConfig
+from checks.backups.service import BackupService
 from itops.config import Settings, validate
 from itops.events import Event
 from itops.status import Status
@@ -38,3 +39,9 @@ def agent_report(host: str, at: datetime, **changes: Any) -> Event:
     }
     data = {"hostname": host, "antivirus": fields, "reported_at": at.isoformat()}
     return Event("agent_report", host, Status.OK, at, "report", data)
+
+
+def store_antivirus(svc: BackupService, event: Event) -> None:
+    """Store an ``agent_report`` event's Defender section the way the agent API does
+    (parsed strictly, stored in one transaction, snapshot and events after the commit)."""
+    svc.record_agent_antivirus(event.data["hostname"], event.data["antivirus"], event.at)

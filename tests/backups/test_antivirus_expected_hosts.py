@@ -36,7 +36,7 @@ def test_compliant_ratio_metric_counts_the_inventory_computers_in_service(
 
     from checks.backups.metrics import BackupCollector
     from checks.backups.service import service
-    from tests.backups.backup_support import agent_report
+    from tests.backups.backup_support import agent_report, store_antivirus
 
     with session_scope(ctx.sessions) as db:
         asset(db, "INV-TEST-0001", hostname="pc-test-01")
@@ -44,7 +44,7 @@ def test_compliant_ratio_metric_counts_the_inventory_computers_in_service(
         asset(db, "INV-TEST-0003", category="printer", hostname="drukarka-test")
     svc = service(ctx)
     svc.load()
-    svc.on_agent_report(agent_report("PC-TEST-01", ctx.clock.now()))
+    store_antivirus(svc, agent_report("PC-TEST-01", ctx.clock.now()))
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BackupCollector(svc))
     text = generate_latest(registry).decode()
@@ -60,14 +60,14 @@ def test_the_pulpit_tile_counts_the_same_computers_as_the_metric(ctx: AppContext
     """A host that reported but is not an inventoried computer in service is not counted."""
     from checks.backups.plugin import tiles
     from checks.backups.service import service
-    from tests.backups.backup_support import agent_report
+    from tests.backups.backup_support import agent_report, store_antivirus
 
     with session_scope(ctx.sessions) as db:
         asset(db, "INV-TEST-0001", hostname="pc-test-01")
         asset(db, "INV-TEST-0002", hostname="pc-test-02")
     svc = service(ctx)
     svc.load()
-    svc.on_agent_report(agent_report("PC-TEST-01", ctx.clock.now()))
-    svc.on_agent_report(agent_report("laptop-prywatny-test", ctx.clock.now()))
+    store_antivirus(svc, agent_report("PC-TEST-01", ctx.clock.now()))
+    store_antivirus(svc, agent_report("laptop-prywatny-test", ctx.clock.now()))
     [tile] = [t for t in tiles(ctx) if t.label == "Ochrona antywirusowa"]
     assert (tile.value, tile.detail, tile.ok) == ("50%", "1/2", False)

@@ -26,7 +26,12 @@ from itops.db.session import session_scope
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.status import Measurement, ProbeResult, Status
-from tests.backups.backup_support import PUSH_TOKEN, agent_report, settings_with
+from tests.backups.backup_support import (
+    PUSH_TOKEN,
+    agent_report,
+    settings_with,
+    store_antivirus,
+)
 
 
 def configure(ctx: AppContext, **sections: Any) -> None:
@@ -252,14 +257,13 @@ def test_prune_drops_raw_runs_but_keeps_incidents(ctx: AppContext) -> None:
 
 def test_agent_reports_give_the_compliance_figure_of_expected_hosts(ctx: AppContext) -> None:
     svc = service(ctx)
-    ctx.events.subscribe(svc.on_agent_report)
     seen = captured(ctx)
     now = ctx.clock.now()
-    ctx.events.publish(agent_report("PC-01", now))
-    ctx.events.publish(
-        agent_report("PC-02", now - timedelta(hours=1), RealTimeProtectionEnabled=False)
+    store_antivirus(svc, agent_report("PC-01", now))
+    store_antivirus(
+        svc, agent_report("PC-02", now - timedelta(hours=1), RealTimeProtectionEnabled=False)
     )
-    assert [e.kind for e in seen if e.kind != "agent_report"] == [events.ANTIVIRUS_NONCOMPLIANT]
+    assert [e.kind for e in seen] == [events.ANTIVIRUS_NONCOMPLIANT]
     with session_scope(ctx.sessions) as db:
         c = antivirus_compliance(db, ctx.settings, now, ["pc-01", "PC-02", "PC-03"])
     assert (c.compliant, c.expected) == (1, 3)
@@ -275,7 +279,7 @@ def test_agent_reports_give_the_compliance_figure_of_expected_hosts(ctx: AppCont
 async def test_host_silent_for_a_week_is_unknown_not_compliant(ctx: AppContext) -> None:
     svc = service(ctx)
     now = ctx.clock.now()
-    svc.on_agent_report(agent_report("PC-01", now - timedelta(days=8)))
+    store_antivirus(svc, agent_report("PC-01", now - timedelta(days=8)))
     await svc.sweep()
     with session_scope(ctx.sessions) as db:
         c = antivirus_compliance(db, ctx.settings, now, None)
@@ -287,10 +291,10 @@ def test_antivirus_year_summary_names_the_host_longest_out(ctx: AppContext) -> N
     svc = service(ctx)
     now = ctx.clock.now()
     start = now - timedelta(days=10)
-    svc.on_agent_report(agent_report("PC-01", start))
-    svc.on_agent_report(agent_report("PC-02", start))
-    svc.on_agent_report(agent_report("PC-02", start + timedelta(days=1), AntivirusEnabled=False))
-    svc.on_agent_report(agent_report("PC-02", start + timedelta(days=3)))
+    store_antivirus(svc, agent_report("PC-01", start))
+    store_antivirus(svc, agent_report("PC-02", start))
+    store_antivirus(svc, agent_report("PC-02", start + timedelta(days=1), AntivirusEnabled=False))
+    store_antivirus(svc, agent_report("PC-02", start + timedelta(days=3)))
     with session_scope(ctx.sessions) as db:
         year = antivirus_year_summary(db, ctx.settings, 2026, now)
     assert year.hosts == 2
@@ -301,7 +305,7 @@ def test_antivirus_year_summary_names_the_host_longest_out(ctx: AppContext) -> N
 
 def test_metrics_come_from_the_snapshot(ctx: AppContext) -> None:
     svc = service(ctx)
-    svc.on_agent_report(agent_report("PC-01", ctx.clock.now()))
+    store_antivirus(svc, agent_report("PC-01", ctx.clock.now()))
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BackupCollector(svc))
     text = generate_latest(registry).decode()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from inventory.api import create_token, hash_token
 from inventory.models import AgentToken, Asset, AssetEvent
+from itops.clock import FixedClock
 from itops.context import AppContext
 from itops.db.session import session_scope
 from tests.inventory.conftest import RunningServer, make_root
@@ -35,6 +37,13 @@ WINDOWS_STATUS = json.dumps({
     "os": {"Caption": "Microsoft Windows 10 Pro", "Version": "10.0.19045",
            "BuildNumber": "19045", "InstallDate": "/Date(1600000000000)/"},
 })
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The real agent stamps its report with this host's clock; a server clock days
+    behind it would rightly refuse the report (``collected_at`` in the future)."""
+    return FixedClock(datetime.now(UTC).replace(microsecond=0))
 
 
 def _token(ctx: AppContext, tmp_path: Path, host: str = HOST) -> Path:
@@ -78,11 +87,11 @@ def test_an_unknown_host_is_discovered_and_the_report_is_published(
     assert event.data["hostname"] == HOST
     assert event.data["asset_id"] == found.id
     assert event.data["antivirus"] is None
-    assert event.data["reported_at"] == NOW.isoformat()
+    assert event.data["reported_at"] == ctx.clock.now().isoformat()
     from inventory.metrics import snapshot
 
     snap = snapshot(ctx)
-    assert snap is not None and snap.agents == {HOST: NOW.timestamp()}
+    assert snap is not None and snap.agents == {HOST: ctx.clock.now().timestamp()}
 
 
 def test_a_report_matches_the_inventoried_asset_by_serial(
@@ -98,7 +107,7 @@ def test_a_report_matches_the_inventoried_asset_by_serial(
         assert found is not None
         assert (found.inventory_no, found.hostname, found.confirmed) == (
             "INV-TEST-0001", HOST, True)
-        assert found.last_seen == NOW
+        assert found.last_seen == ctx.clock.now()
 
 
 def test_a_new_disk_is_recorded_as_a_hardware_change_needing_a_protocol(
@@ -120,7 +129,7 @@ def test_a_new_disk_is_recorded_as_a_hardware_change_needing_a_protocol(
         assert [c.event_id for c in repair_candidates(db)] == [changed.id]
 
 
-def test_windows_defender_status_reaches_the_event(
+def test_windows_defender_status_reaches_the_event_and_is_stored_with_the_report(
     ctx: AppContext, server: RunningServer, canned_root: Path, tmp_path: Path
 ) -> None:
     status_file = tmp_path / "mp.json"
@@ -138,6 +147,17 @@ def test_windows_defender_status_reaches_the_event(
         found = db.scalar(select(Asset))
         assert found is not None
         assert json.loads(found.facts)["report"]["os"]["pretty"] == "Windows 10 Pro"
+        # Stored in the report's own transaction (before the 200), under Defender's names.
+        from checks.backups.models import AvHost, AvReport
+        from itops.status import Status
+
+        row = db.get(AvHost, HOST)
+        assert row is not None, "the 200 came before the antivirus part was stored"
+        assert Status(row.status) is Status.CRITICAL
+        assert "RealTimeProtectionEnabled" in row.summary
+        assert row.fields["AntivirusSignatureLastUpdated"] == "2026-11-26T08:00:00+00:00"
+        assert row.fields["AMServiceEnabled"] is True
+        assert db.scalar(select(func.count()).select_from(AvReport)) == 1
 
 
 def test_a_wrong_token_is_refused_and_nothing_is_written(
