@@ -59,8 +59,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     # Request threads (40 in Starlette's pool) and the agent report writer share the
     # pool: SQLAlchemy's default of 5 + 10 made threads queue for a connection.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 40)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 40)
     return create_engine(url, **kwargs)
 
 
