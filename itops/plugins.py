@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 FEATURES: tuple[str, ...] = (
     "checks.plugin",
     "checks.backups.plugin",
-    "checks.hosts_plugin",
+    "checks.hosts.plugin",
     "inventory.plugin",
     "inventory.register.plugin",
     "itops.notifications.plugin",

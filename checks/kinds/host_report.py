@@ -6,7 +6,7 @@ against thresholds. A host whose last report is older than ``max_silence`` is UN
 a monitoring gap, not downtime: itops cannot tell how the host is. Host health does not
 count for KPI 1 by default (a full disk is a warning; the failing service is the
 outage). The reports are read through ``SOURCE``, bound to the daemon's database by the
-``hosts`` feature at start (``checks.hosts_plugin``), so probe/evaluate keep the
+``hosts`` feature at start (``checks.hosts.plugin``), so probe/evaluate keep the
 contract of every kind and tests inject a source.
 """
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from checks import hosts_plugin
 from checks.config import CheckConfig
+from checks.hosts import plugin as hosts_plugin
 from checks.kinds import host_report
 from inventory.api import store_report
 from inventory.collect import collect

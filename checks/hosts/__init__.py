@@ -1,0 +1,1 @@
+"""The ``hosts`` feature: host checks from agent reports, and ``[[host_checks]]`` groups."""
