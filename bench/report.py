@@ -29,7 +29,8 @@ from itops.config import load  # noqa: E402
 from itops.context import AppContext  # noqa: E402
 from itops.daemon import sync_units  # noqa: E402
 from itops.db.session import session_scope, upgrade  # noqa: E402
-from reports.annual import collect, render_html, render_pdf  # noqa: E402
+from reports.annual import collect  # noqa: E402
+from reports.render import render_html, render_pdf  # noqa: E402
 
 YEAR = 2025
 TZ = "Europe/Warsaw"
@@ -100,13 +101,10 @@ def main() -> None:
         now = datetime.now(UTC)
         t0, c0 = time.perf_counter(), time.process_time()
         with session_scope(app.sessions) as db:
-            data = collect(db, app.settings, YEAR, now)
+            report = collect(db, app.settings, YEAR, now, "pl")
         t_collect, c_collect = time.perf_counter() - t0, time.process_time() - c0
-        from reports.annual import conclusions
-
-        data["conclusions"] = conclusions(data, "pl")
         t0, c0 = time.perf_counter(), time.process_time()
-        html = render_html(data, "pl", now, TZ)
+        html = render_html(report, now, TZ)
         t_html, c_html = time.perf_counter() - t0, time.process_time() - c0
         t0, c0 = time.perf_counter(), time.process_time()
         pdf = render_pdf(html)
@@ -127,7 +125,7 @@ def main() -> None:
                               text=True, check=False).stdout
         pages = next((line.split()[-1] for line in info.splitlines()
                       if line.startswith("Pages:")), "?")
-        print(f"outages listed in the report: {len(data['availability']['outages'])}")
+        print(f"outages listed in the report: {len(report.availability.outages)}")
         print(f"collect (all numbers):  {t_collect:6.2f} s  (CPU {c_collect:.2f} s)")
         print(f"render HTML:            {t_html:6.2f} s  (CPU {c_html:.2f} s; "
               f"{len(html) / 1e6:.1f} MB)")

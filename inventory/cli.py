@@ -1,9 +1,9 @@
 """The inventory commands: ``inventory``, ``repairs``, ``agent``, ``clearance``.
 
 ``itops kpi`` belongs to the reports feature (it adds KPI 1); it calls
-``inventory.public.kpi_year``. Thin wrappers: the work is in ``kpi``, ``people``,
-``assets``, ``importers``, ``collect``, ``agent``, ``api`` and ``clearance``, so the
-dashboard and the annual report call the same functions.
+``inventory.public.repairs_kpi`` and ``purchases_kpi``. Thin wrappers: the work is in
+``kpi``, ``people``, ``assets``, ``importers``, ``collect``, ``agent``, ``api`` and
+``clearance``, so the dashboard and the annual report call the same functions.
 """
 
 from __future__ import annotations

@@ -5,14 +5,14 @@ the year (two on one asset count twice) ÷ equipment in service on 31 December.
 KPI 3: computers purchased in the year (also those retired later that year) ÷
 computers in service on 31 December. "In service on D" = purchased on or before D
 and not retired on or before D, both as local (office time zone) days.
-The annual report calls ``repairs_kpi`` and ``purchases_kpi``; the CLI only prints them.
+The annual report and ``itops kpi`` call ``repairs_kpi`` and ``purchases_kpi`` (through
+``inventory.public``); their JSON shape is ``reports.data.Kpi``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -45,14 +45,6 @@ class AssetItem:
     purchased_on: date | None
     retired_on: date | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "inventory_no": self.inventory_no,
-            "category": self.category,
-            "purchased_on": self.purchased_on.isoformat() if self.purchased_on else None,
-            "retired_on": self.retired_on.isoformat() if self.retired_on else None,
-        }
-
 
 @dataclass(frozen=True)
 class ProtocolItem:
@@ -62,14 +54,6 @@ class ProtocolItem:
     repaired_on: date
     inventory_no: str | None
     kind: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "date": self.repaired_on.isoformat(),
-            "inventory_no": self.inventory_no,
-            "kind": self.kind,
-        }
 
 
 def _ratio(count: int, total: int) -> float | None:
@@ -90,18 +74,6 @@ class RepairsKpi:
     protocols: tuple[ProtocolItem, ...]
     equipment_items: tuple[AssetItem, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "equipment": self.equipment,
-            "ratio": self.ratio,
-            "target": self.target,
-            "met": self.met,
-            "rule": self.rule,
-            "protocols": [p.to_json() for p in self.protocols],
-            "equipment_list": [a.to_json() for a in self.equipment_items],
-        }
-
 
 @dataclass(frozen=True)
 class PurchasesKpi:
@@ -116,18 +88,6 @@ class PurchasesKpi:
     rule: str
     purchased: tuple[AssetItem, ...]
     computer_items: tuple[AssetItem, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "computers": self.computers,
-            "ratio": self.ratio,
-            "target": self.target,
-            "met": self.met,
-            "rule": self.rule,
-            "purchased_list": [a.to_json() for a in self.purchased],
-            "computers_list": [a.to_json() for a in self.computer_items],
-        }
 
 
 def _item(life: Lifecycle) -> AssetItem:
@@ -203,12 +163,3 @@ def purchases_kpi(session: Session, settings: Settings, year: int) -> PurchasesK
         purchased=_sorted(bought),
         computer_items=_sorted(computers),
     )
-
-
-def kpi_json(session: Session, settings: Settings, year: int) -> dict[str, Any]:
-    """The object ``itops kpi --json`` prints (other features may add keys beside these)."""
-    return {
-        "year": year,
-        "repairs": repairs_kpi(session, settings, year).to_json(),
-        "purchases": purchases_kpi(session, settings, year).to_json(),
-    }

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from inventory.config import KPI
 from inventory.kpi import (
+    AssetItem,
+    ProtocolItem,
     PurchasesKpi,
     RepairsKpi,
     in_service,
-    kpi_json,
     purchases_kpi,
     repairs_kpi,
 )
@@ -36,14 +37,15 @@ from itops.config import Settings
 
 __all__ = [
     "AgeBucket",
+    "AssetItem",
     "OsSupport",
+    "ProtocolItem",
     "ProtocolRow",
     "PurchasesKpi",
     "RepairsKpi",
     "TrainingCounts",
     "active_computer_hostnames",
     "fleet_age_distribution",
-    "kpi_year",
     "monitoring_notice_date",
     "os_support_status",
     "purchase_documents",
@@ -52,12 +54,6 @@ __all__ = [
     "repairs_kpi",
     "training_counts",
 ]
-
-
-def kpi_year(session: Session, settings: Settings, year: int) -> dict[str, Any]:
-    """KPIs 2 and 3 of ``year`` as JSON (``repairs``, ``purchases``): what ``itops kpi`` prints."""
-    data = kpi_json(session, settings, year)
-    return {"repairs": data["repairs"], "purchases": data["purchases"]}
 
 
 def active_computer_hostnames(session: Session, settings: Settings, on: date) -> list[str]:

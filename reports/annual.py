@@ -1,12 +1,12 @@
-"""The annual quality report of the process "Obsługa informatyczna": numbers, HTML, PDF.
+"""The annual quality report of the process "Obsługa informatyczna": numbers and files.
 
-1. ``collect`` gathers every number through the features' public functions (KPI 1 from
-   ``itops.availability``, KPIs 2 and 3 from ``inventory.public``, backups and antivirus
-   from ``checks.backups.public``, the register from ``inventory.register.public``) into
-   one JSON-ready dict; the KPI object is ``reports.kpi.kpi_object``, the very object
-   ``itops kpi --json`` prints, so the report never computes a KPI its own way.
-2. ``render_html`` turns it into one self-contained HTML page (Jinja, autoescaped, inline
-   CSS and SVG, no external resource); ``render_pdf`` prints that page with WeasyPrint.
+1. ``collect`` gathers every number through the features' public modules (KPI 1 from
+   ``itops.availability``, KPIs 2 and 3 and the fleet from ``inventory.public``, backups
+   and antivirus from ``checks.backups.public``, the register from
+   ``inventory.register.public``) into one frozen ``reports.data.AnnualReport``; its
+   ``kpi`` is ``reports.kpi.kpi_object``, the very object ``itops kpi --json`` prints,
+   so the report never computes a KPI its own way.
+2. ``reports.render`` turns the report into HTML and PDF.
 3. ``write_annual`` writes ``raport-jakosci-YEAR.{html,pdf,json}``. The JSON holds no
    generation time, so the same year and data give the same file.
 """
@@ -15,480 +15,251 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from itops import __version__
 from itops.config import Settings
 from itops.db.session import read_scope
-from reports.charts import bar_chart
 from reports.config import REPORT as REPORT_SECTION
-from reports.i18n import REPORT
+from reports.data import (
+    AgeBucketFigures,
+    Annex,
+    AnnexAntivirus,
+    AnnexBackup,
+    AnnualReport,
+    AntivirusSection,
+    AvailabilitySection,
+    BackupFigures,
+    CheckFigures,
+    GapFigures,
+    HostOut,
+    Kpi,
+    Meta,
+    MonthFigures,
+    OsSupportFigures,
+    OutageFigures,
+    Period,
+    ProtocolFigures,
+    PurchasedAsset,
+    PurchasesSection,
+    RegisterChain,
+    RegisterSection,
+    RepairsSection,
+    Span,
+    TrainingsSection,
+    to_json,
+)
 from reports.kpi import kpi_object, year_availability
+from reports.render import conclusions, render_html, render_pdf
 
 if TYPE_CHECKING:
+    from itops.availability import AvailabilityReport
     from itops.intervals import Interval
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates"
 PROCESS = "Obsługa informatyczna"
 # Version of the counting rules the numbers follow (KPI 1: working-time intervals, gaps
 # neither up nor down; KPI 2/3: ledger on 31 December). Bump when a rule changes.
 COUNTING_POLICY = "itops-kpi-2026.1"
-
-MONTHS = {
-    "pl": ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-KIND_NAMES = {
-    "component_replacement": "wymiana podzespołów",
-    "reinstall": "reinstalacja oprogramowania",
-    "other_repair": "inna naprawa",
-    "maintenance": "konserwacja",
-}
-CAUSE_NAMES = {
-    "failure": "awaria",
-    "planned": "planowana",
-    "external": "zewnętrzna",
-    "false_alarm": "fałszywy alarm",
-}
-SCOPE_NAMES = {
-    "computer_content": "zawartość komputera",
-    "work_email": "służbowa poczta e-mail",
-    "it_resources": "zasoby informatyczne",
-    "activity_logs": "dzienniki aktywności",
-}
 
 
 def file_stem(year: int) -> str:
     return f"raport-jakosci-{year}"
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    if lang != "en":
-        return lambda text: text
-    return lambda text: REPORT.get(text, text)
-
-
-# --- numbers -------------------------------------------------------------------------------
-
-
 def _local(value: datetime | None, tz: ZoneInfo) -> str | None:
     return value.astimezone(tz).isoformat(timespec="seconds") if value else None
 
 
-def _interval(value: Interval | None, tz: ZoneInfo) -> dict[str, Any] | None:
+def _span(value: Interval | None, tz: ZoneInfo) -> Span | None:
     if value is None:
         return None
-    return {
-        "start": _local(value.start, tz),
-        "end": _local(value.end, tz),
-        "seconds": value.seconds,
-    }
+    return Span(_local(value.start, tz), _local(value.end, tz), value.seconds)
 
 
-def collect(session: Session, settings: Settings, year: int, now: datetime) -> dict[str, Any]:
-    """Every number of the report for ``year`` (JSON-ready; no generation time)."""
+def _meta(settings: Settings, year: int, lang: str) -> Meta:
+    section = settings.section(REPORT_SECTION)
+    return Meta(
+        year=year,
+        office=settings.office.name,
+        process=PROCESS,
+        category="wspomagający",
+        process_owner=settings.office.process_owner,
+        organisational_unit=settings.office.organisational_unit,
+        period=Period(date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()),
+        itops_version=__version__,
+        counting_policy=COUNTING_POLICY,
+        prepared_by=section.prepared_by,
+        approved_by=section.approved_by,
+        lang=lang,
+    )
+
+
+def _availability(avail: AvailabilityReport) -> AvailabilitySection:
+    checks = tuple(
+        CheckFigures(c.name, c.kind, c.unit, c.counts_for_kpi, c.availability, c.coverage,
+                     c.outages, c.working_seconds, c.excluded_seconds, c.downtime_seconds,
+                     c.unknown_seconds)
+        for c in avail.checks
+    )
+    outages = tuple(
+        OutageFigures(o.id, o.check, o.local_start.isoformat(),
+                      o.local_end.isoformat() if o.local_end else None,
+                      round(o.working_minutes, 2), o.cause, o.original_cause, o.note, o.counts,
+                      o.unit)
+        for o in avail.outages
+    )
+    months = tuple(
+        MonthFigures(m.month.isoformat(), m.working_seconds, m.excluded_seconds,
+                     m.downtime_seconds, m.availability)
+        for m in avail.months
+    )
+    gaps = tuple(
+        GapFigures(c.name, c.unknown_seconds, c.coverage)
+        for c in avail.checks if c.unknown_seconds > 0
+    )
+    return AvailabilitySection(checks, months, outages, gaps)
+
+
+def _repairs(session: Session, settings: Settings, year: int) -> RepairsSection:
+    from inventory.public import repair_protocols
+
+    return RepairsSection(tuple(
+        ProtocolFigures(p.number, p.repaired_on.isoformat(), p.inventory_no, p.category,
+                        p.kind, p.counted)
+        for p in repair_protocols(session, settings, year)
+    ))
+
+
+def _purchases(session: Session, settings: Settings, year: int, kpi: Kpi) -> PurchasesSection:
+    from inventory.public import fleet_age_distribution, purchase_documents
+
+    bought = kpi.purchases.purchased_list
+    docs = purchase_documents(session, [a.inventory_no for a in bought if a.inventory_no])
+    return PurchasesSection(
+        purchased=tuple(
+            PurchasedAsset(a.inventory_no, a.category, a.purchased_on, a.retired_on,
+                           docs.get(a.inventory_no or "", ""))
+            for a in bought
+        ),
+        fleet_age=tuple(
+            AgeBucketFigures(b.label, b.min_years, b.max_years, b.count)
+            for b in fleet_age_distribution(session, settings, date(year, 12, 31))
+        ),
+    )
+
+
+def _backups(
+    session: Session, settings: Settings, year: int, now: datetime, tz: ZoneInfo
+) -> tuple[BackupFigures, ...]:
+    from checks.backups.public import backup_year_summary
+
+    return tuple(
+        BackupFigures(
+            b.name, b.kind, b.unit_id, b.watched_seconds, b.unknown_seconds,
+            b.noncompliant_seconds, b.compliant_share, b.noncompliant_periods,
+            _span(b.longest_noncompliant, tz), _local(b.last_verification_at, tz),
+            b.last_verification_ok, b.restore_tests, b.restore_tests_failed,
+            _local(b.last_restore_test_at, tz),
+        )
+        for b in backup_year_summary(session, settings, year, now)
+    )
+
+
+def _antivirus(
+    session: Session, settings: Settings, year: int, now: datetime, tz: ZoneInfo
+) -> tuple[AntivirusSection, AnnexAntivirus]:
+    """The year's compliance and (for the annex) today's."""
     from checks.backups.public import (
         antivirus_compliance,
         antivirus_year_summary,
-        backup_year_summary,
         inventory_computers,
         year_bounds,
     )
-    from inventory.public import (
-        fleet_age_distribution,
-        os_support_status,
-        purchase_documents,
-        repair_protocols,
-        training_counts,
+
+    _, end = year_bounds(settings, year)
+    year_end_at = min(end - timedelta(microseconds=1), now)
+    expected = inventory_computers(session, settings, year_end_at)
+    av_year = antivirus_year_summary(session, settings, year, now, expected)
+    av_now = antivirus_compliance(session, settings, now,
+                                  inventory_computers(session, settings, now))
+    section = AntivirusSection(
+        av_year.hosts, av_year.tracked_seconds, av_year.out_seconds, av_year.compliant_share,
+        tuple(HostOut(h.host, h.out_seconds, h.compliant_share, _span(h.longest_out, tz))
+              for h in av_year.longest_out),
     )
+    return section, AnnexAntivirus(av_now.expected, av_now.compliant, av_now.ratio)
+
+
+def _register(session: Session, settings: Settings, year: int) -> RegisterSection:
     from inventory.register.public import annual_summary
 
+    r = annual_summary(session, settings, year)
+    return RegisterSection(
+        r.year, r.acts_total, {str(k): v for k, v in r.acts_per_month.items()},
+        dict(r.acts_per_scope), r.acts_outside_policy, r.all_within_policy,
+        r.employees_without_notice, r.chain_verified, r.head_seq, r.head_hash,
+    )
+
+
+def _trainings(session: Session, year: int) -> TrainingsSection:
+    from inventory.public import training_counts
+
+    t = training_counts(session, year)
+    return TrainingsSection(t.year, t.trainings, t.group, t.individual, t.participants,
+                            t.participations)
+
+
+def _os_support(session: Session, settings: Settings, today: date) -> tuple[OsSupportFigures, ...]:
+    from inventory.public import os_support_status
+
+    return tuple(
+        OsSupportFigures(o.hostname, o.inventory_no, o.os,
+                         o.end_of_support.isoformat() if o.end_of_support else None,
+                         o.supported)
+        for o in os_support_status(session, settings, today)
+    )
+
+
+def collect(
+    session: Session, settings: Settings, year: int, now: datetime, lang: str = "pl"
+) -> AnnualReport:
+    """Every number of the report for ``year``, with the conclusions in ``lang``."""
     tz = ZoneInfo(settings.office.timezone)
     now = now.astimezone(UTC)
     avail = year_availability(session, settings, year, now)
     kpi = kpi_object(session, settings, year, now, availability=avail)
-    start, end = year_bounds(settings, year)
-    year_end_at = min(end - timedelta(microseconds=1), now)
-    year_end_day = date(year, 12, 31)
-    today = now.astimezone(tz).date()
-
-    checks = [
-        {
-            "name": c.name,
-            "kind": c.kind,
-            "unit": c.unit,
-            "counts_for_kpi": c.counts_for_kpi,
-            "availability": c.availability,
-            "coverage": c.coverage,
-            "outages": c.outages,
-            "working_seconds": c.working_seconds,
-            "excluded_seconds": c.excluded_seconds,
-            "downtime_seconds": c.downtime_seconds,
-            "unknown_seconds": c.unknown_seconds,
-        }
-        for c in avail.checks
-    ]
-    outages = [{**o.to_json(), "unit": o.unit} for o in avail.outages]
-    months = [
-        {
-            "month": m.month.isoformat(),
-            "working_seconds": m.working_seconds,
-            "excluded_seconds": m.excluded_seconds,
-            "downtime_seconds": m.downtime_seconds,
-            "availability": m.availability,
-        }
-        for m in avail.months
-    ]
-    purchased = kpi["purchases"]["purchased_list"]
-    docs = purchase_documents(session, [a["inventory_no"] for a in purchased if a["inventory_no"]])
-    backups = [
-        {
-            "name": b.name,
-            "kind": b.kind,
-            "unit": b.unit_id,
-            "watched_seconds": b.watched_seconds,
-            "unknown_seconds": b.unknown_seconds,
-            "noncompliant_seconds": b.noncompliant_seconds,
-            "compliant_share": b.compliant_share,
-            "noncompliant_periods": b.noncompliant_periods,
-            "longest_noncompliant": _interval(b.longest_noncompliant, tz),
-            "last_verification_at": _local(b.last_verification_at, tz),
-            "last_verification_ok": b.last_verification_ok,
-            "restore_tests": b.restore_tests,
-            "restore_tests_failed": b.restore_tests_failed,
-            "last_restore_test_at": _local(b.last_restore_test_at, tz),
-        }
-        for b in backup_year_summary(session, settings, year, now)
-    ]
-    expected = inventory_computers(session, settings, year_end_at)
-    av_year = antivirus_year_summary(session, settings, year, now, expected)
-    av_now = antivirus_compliance(session, settings, now, inventory_computers(session, settings,
-                                                                              now))
-    register = asdict(annual_summary(session, settings, year))
-    register["acts_per_month"] = {str(k): v for k, v in register["acts_per_month"].items()}
-    os_rows = os_support_status(session, settings, today)
-    return {
-        "meta": {
-            "year": year,
-            "office": settings.office.name,
-            "process": PROCESS,
-            "category": "wspomagający",
-            "process_owner": settings.office.process_owner,
-            "organisational_unit": settings.office.organisational_unit,
-            "period": {"from": date(year, 1, 1).isoformat(), "to": year_end_day.isoformat()},
-            "itops_version": __version__,
-            "counting_policy": COUNTING_POLICY,
-            "prepared_by": settings.section(REPORT_SECTION).prepared_by,
-            "approved_by": settings.section(REPORT_SECTION).approved_by,
-        },
-        "kpi": kpi,
-        "availability": {
-            "checks": checks,
-            "months": months,
-            "outages": outages,
-            "gaps": [
-                {"check": c.name, "unknown_seconds": c.unknown_seconds,
-                 "coverage": c.coverage}
-                for c in avail.checks
-                if c.unknown_seconds > 0
-            ],
-        },
-        "repairs": {
-            "protocols": [
-                {
-                    "number": p.number,
-                    "date": p.repaired_on.isoformat(),
-                    "inventory_no": p.inventory_no,
-                    "category": p.category,
-                    "kind": p.kind,
-                    "counted": p.counted,
-                }
-                for p in repair_protocols(session, settings, year)
-            ],
-        },
-        "purchases": {
-            "purchased": [
-                {**a, "document": docs.get(a["inventory_no"] or "", "")} for a in purchased
-            ],
-            "fleet_age": [
-                {"label": b.label, "min_years": b.min_years, "max_years": b.max_years,
-                 "count": b.count}
-                for b in fleet_age_distribution(session, settings, year_end_day)
-            ],
-        },
-        "backups": backups,
-        "antivirus": {
-            "hosts": av_year.hosts,
-            "tracked_seconds": av_year.tracked_seconds,
-            "out_seconds": av_year.out_seconds,
-            "compliant_share": av_year.compliant_share,
-            "longest_out": [
-                {
-                    "host": h.host,
-                    "out_seconds": h.out_seconds,
-                    "compliant_share": h.compliant_share,
-                    "longest": _interval(h.longest_out, tz),
-                }
-                for h in av_year.longest_out
-            ],
-        },
-        "register": register,
-        "trainings": asdict(training_counts(session, year)),
-        "annex": {
-            "backups": [
-                {"name": b["name"], "last_verification_at": b["last_verification_at"],
-                 "last_verification_ok": b["last_verification_ok"]}
-                for b in backups
-            ],
-            "antivirus": {
-                "expected": av_now.expected,
-                "compliant": av_now.compliant,
-                "ratio": av_now.ratio,
-            },
-            "register_chain": {
-                "verified": register["chain_verified"],
-                "head_seq": register["head_seq"],
-                "head_hash": register["head_hash"],
-            },
-            "os_support": [
-                {
-                    "hostname": o.hostname,
-                    "inventory_no": o.inventory_no,
-                    "os": o.os,
-                    "end_of_support": o.end_of_support.isoformat() if o.end_of_support else None,
-                    "supported": o.supported,
-                }
-                for o in os_rows
-            ],
-        },
-    }
-
-
-# --- formatting ----------------------------------------------------------------------------
-
-
-class Fmt:
-    """Numbers and dates as the report prints them, in one language."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.decimal = "." if lang == "en" else ","
-        self._ = translator(lang)
-
-    def num(self, value: float, digits: int = 1) -> str:
-        text = f"{value:,.{digits}f}".replace(",", " ")
-        return text.replace(".", self.decimal)
-
-    def pct(self, value: float | None, digits: int = 2) -> str:
-        if value is None:
-            return self._("brak danych")
-        return f"{value * 100:.{digits}f}".replace(".", self.decimal) + "%"
-
-    def pct_floor(self, value: float | None, digits: int = 4) -> str:
-        """Rounded down, so an unmet 100% target never prints as 100%."""
-        if value is None:
-            return self._("brak danych")
-        scale = 10**digits
-        floored = math.floor(value * 100 * scale + 1e-9) / scale
-        return f"{floored:.{digits}f}".replace(".", self.decimal) + "%"
-
-    def minutes(self, seconds: float) -> str:
-        return self.num(seconds / 60, 1) + " min"
-
-    def hours(self, seconds: float) -> str:
-        return self.num(seconds / 3600, 1) + " h"
-
-    def when(self, iso: str | None) -> str:
-        if not iso:
-            return "—"
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
-
-    def span(self, start: str, end: str | None) -> str:
-        """``2026-03-10 08:00 – 09:15`` (the end's date only when it differs)."""
-        first = self.when(start)
-        if not end:
-            return f"{first} – {self._('trwa')}"
-        last = self.when(end)
-        return f"{first} – {last[11:] if last[:10] == first[:10] else last}"
-
-    def yesno(self, value: bool | None) -> str:
-        if value is None:
-            return self._("brak danych")
-        return self._("tak") if value else self._("nie")
-
-    def target(self, value: float) -> str:
-        text = f"{value * 100:g}".replace(".", self.decimal)
-        return text + "%"
-
-
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    """Polish plural form for ``n``."""
-    if n == 1:
-        return one
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return few
-    return many
-
-
-def _count(n: int, one: str, few: str, many: str, lang: str, english: str) -> str:
-    if lang == "en":
-        return f"{n} {english}{'' if n == 1 else 's'}"
-    return f"{n} {_plural(n, one, few, many)}"
-
-
-def conclusions(data: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """One sentence per KPI; for a missed target, the facts behind it."""
-    f, _ = Fmt(lang), translator(lang)
-    kpi = data["kpi"]
-    out: list[dict[str, Any]] = []
-
-    av = kpi["availability"]
-    text = _(
-        "Dostępność systemów w godzinach pracy urzędu wyniosła {value} przy celu {target}"
-    ).format(value=f.pct_floor(av["availability"]), target=f.target(av["target"]))
-    if av["met"]:
-        text += _(": cel został osiągnięty.")
-    else:
-        facts = []
-        for c in data["availability"]["checks"]:
-            if not c["counts_for_kpi"] or c["downtime_seconds"] <= 0:
-                continue
-            n = c["outages"]
-            if lang == "en":
-                what = f"{n} outage{'s' if n != 1 else ''} of {c['name']} in working hours"
-            else:
-                what = f"{n} {_plural(n, 'awaria', 'awarie', 'awarii')} systemu {c['name']} " \
-                    "w godzinach pracy"
-            facts.append(_("{what}, łącznie {minutes}").format(
-                what=what, minutes=f.minutes(c["downtime_seconds"])))
-        text += ". " + _("Cel nie został osiągnięty: {facts}").format(
-            facts="; ".join(facts) or "—")
-        text += _(" (niedostępność urzędu: {minutes}).").format(
-            minutes=f.minutes(av["downtime_seconds"]))
-    out.append({"kpi": "availability", "met": av["met"], "text": text})
-
-    rep = kpi["repairs"]
-    head = _("Naprawy z wymianą podzespołów lub reinstalacją oprogramowania: {count} na {total} "
-             "urządzeń ({ratio}) przy celu poniżej {target}").format(
-        count=rep["count"], total=rep["equipment"], ratio=f.pct(rep["ratio"]),
-        target=f.target(rep["target"]))
-    if rep["met"] is None:
-        text = head + ". " + _("Brak sprzętu w ewidencji na 31 grudnia: wskaźnika nie da się "
-                               "obliczyć.")
-    elif rep["met"]:
-        text = head + _(": cel został osiągnięty.")
-    else:
-        kinds: dict[str, int] = {}
-        for p in rep["protocols"]:
-            kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
-        detail = ", ".join(f"{_(KIND_NAMES.get(k, k))}: {n}" for k, n in sorted(kinds.items()))
-        text = head + ". " + _("Cel nie został osiągnięty: {count} ({detail}) "
-                               "przy {total} urządzeniach w użyciu.").format(
-            count=_count(rep["count"], "protokół naprawy", "protokoły napraw",
-                         "protokołów napraw", lang, "repair protocol"),
-            detail=detail, total=rep["equipment"])
-    out.append({"kpi": "repairs", "met": rep["met"], "text": text})
-
-    pur = kpi["purchases"]
-    head = _("Zakupione komputery: {count} przy {total} komputerach w użyciu na 31 grudnia "
-             "({ratio}) przy celu {target}").format(
-        count=pur["count"], total=pur["computers"], ratio=f.pct(pur["ratio"]),
-        target=f.target(pur["target"]))
-    if pur["met"] is None:
-        text = head + ". " + _("Brak komputerów w ewidencji na 31 grudnia: wskaźnika nie da się "
-                               "obliczyć.")
-    elif pur["met"]:
-        text = head + _(": cel został osiągnięty.")
-    else:
-        needed = math.ceil(pur["target"] * pur["computers"] - 1e-9)
-        text = head + ". " + _("Cel nie został osiągnięty: do celu brakuje zakupu {missing} "
-                               "(potrzeba co najmniej {needed}).").format(
-            missing=_count(max(0, needed - pur["count"]), "komputera", "komputerów",
-                           "komputerów", lang, "computer"),
-            needed=needed)
-    out.append({"kpi": "purchases", "met": pur["met"], "text": text})
-    return out
-
-
-# --- rendering -----------------------------------------------------------------------------
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(default=True),
-        auto_reload=False,
+    availability = _availability(avail)
+    backups = _backups(session, settings, year, now, tz)
+    antivirus, antivirus_now = _antivirus(session, settings, year, now, tz)
+    register = _register(session, settings, year)
+    annex = Annex(
+        backups=tuple(AnnexBackup(b.name, b.last_verification_at, b.last_verification_ok)
+                      for b in backups),
+        antivirus=antivirus_now,
+        register_chain=RegisterChain(register.chain_verified, register.head_seq,
+                                     register.head_hash),
+        os_support=_os_support(session, settings, now.astimezone(tz).date()),
     )
-
-
-def charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
-    f, _ = Fmt(lang), translator(lang)
-    months = data["availability"]["months"]
-    monthly = bar_chart(
-        [MONTHS[lang][int(m["month"][5:7]) - 1] for m in months],
-        [round(m["downtime_seconds"] / 60, 1) for m in months],
-        title=_("Niedostępność systemów w godzinach pracy wg miesięcy"),
-        unit=_("minuty w godzinach pracy"),
-        decimal=f.decimal,
+    return AnnualReport(
+        meta=_meta(settings, year, lang),
+        kpi=kpi,
+        availability=availability,
+        repairs=_repairs(session, settings, year),
+        purchases=_purchases(session, settings, year, kpi),
+        backups=backups,
+        antivirus=antivirus,
+        register=register,
+        trainings=_trainings(session, year),
+        annex=annex,
+        conclusions=conclusions(kpi, availability.checks, lang),
     )
-    ages = data["purchases"]["fleet_age"]
-    fleet = bar_chart(
-        [_(b["label"]) if lang == "en" else b["label"] for b in ages],
-        [float(b["count"]) for b in ages],
-        title=_("Wiek komputerów w użyciu na 31 grudnia"),
-        unit=_("liczba komputerów"),
-        decimal=f.decimal,
-        color="#5a8a2f",
-    )
-    # Only our own numbers and labels go into the SVG, each escaped by bar_chart.
-    return {"monthly": Markup(monthly), "fleet": Markup(fleet)}  # noqa: S704
-
-
-def render_html(data: dict[str, Any], lang: str, generated_at: datetime, tz: str) -> str:
-    """The report as one self-contained HTML page."""
-    env = _environment()
-    f = Fmt(lang)
-    # The outage list is lines grouped by system, not a table: a 5,000-outage year is
-    # twice as fast to print this way (WeasyPrint lays out every table cell on its own).
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for entry in data["availability"]["outages"]:
-        groups.setdefault(entry["check"], []).append(entry)
-    order = [c["name"] for c in data["availability"]["checks"]]
-    outage_groups = [(name, groups[name]) for name in order if name in groups]
-    return env.get_template("report_annual.html").render(
-        outage_groups=outage_groups,
-        d=data,
-        lang=lang,
-        _=translator(lang),
-        f=f,
-        kind_names=KIND_NAMES,
-        cause_names=CAUSE_NAMES,
-        scope_names=SCOPE_NAMES,
-        months=MONTHS[lang],
-        conclusions=conclusions(data, lang),
-        charts=charts(data, lang),
-        generated_at=generated_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
-    )
-
-
-def render_pdf(html: str) -> bytes:
-    """Print the HTML with WeasyPrint (Pango; DejaVu fonts carry the Polish letters)."""
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
-    return pdf
 
 
 def write_annual(
@@ -498,16 +269,15 @@ def write_annual(
     settings: Settings = app.settings
     now = app.clock.now()
     with read_scope(app.sessions) as db:
-        data = collect(db, settings, year, now)
-    data["meta"]["lang"] = lang
-    data["conclusions"] = conclusions(data, lang)
-    html = render_html(data, lang, now, settings.office.timezone)
+        report = collect(db, settings, year, now, lang)
+    html = render_html(report, now, settings.office.timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / file_stem(year)
     paths = [stem.with_suffix(".html"), stem.with_suffix(".json")]
     paths[0].write_text(html, encoding="utf-8")
     paths[1].write_text(
-        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        json.dumps(to_json(report), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
     )
     if pdf:
         path = stem.with_suffix(".pdf")

@@ -26,44 +26,45 @@ def register(group: click.Group) -> None:
 @pass_ctx
 def kpi_command(ctx: Ctx, year: int, as_json: bool) -> None:
     """The three KPIs for YEAR: availability, repairs, purchases (rules and lists behind them)."""
+    from reports.data import to_json
     from reports.kpi import kpi_object
 
     app = ctx.app()
     with session_scope(app.sessions) as db:
         data = kpi_object(db, app.settings, year, app.clock.now())
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(to_json(data), ensure_ascii=False, indent=2))
         return
-    av, rep, pur = data["availability"], data["repairs"], data["purchases"]
+    av, rep, pur = data.availability, data.repairs, data.purchases
     click.echo("KPI 1: availability of systems within the office's working time")
     click.echo(
-        f"  {year}: {av['availability']:.6f} (target {av['target']:g}) met: {av['met']}, "
-        f"downtime {av['downtime_seconds'] / 60:.1f} min of "
-        f"{av['working_seconds'] / 60:.1f} working min"
+        f"  {year}: {av.availability:.6f} (target {av.target:g}) met: {av.met}, "
+        f"downtime {av.downtime_seconds / 60:.1f} min of "
+        f"{av.working_seconds / 60:.1f} working min"
     )
-    click.echo(rep["rule"])
+    click.echo(rep.rule)
     click.echo(
-        f"  {year}: {rep['count']} / {rep['equipment']} = {_fmt_ratio(rep['ratio'])}  "
-        f"met: {rep['met']}"
+        f"  {year}: {rep.count} / {rep.equipment} = {_fmt_ratio(rep.ratio)}  "
+        f"met: {rep.met}"
     )
     click.echo("  protocols counted:")
-    for p in rep["protocols"]:
-        click.echo(f"    {p['date']} {p['number']} {p['inventory_no']} {p['kind']}")
+    for p in rep.protocols:
+        click.echo(f"    {p.date} {p.number} {p.inventory_no} {p.kind}")
     click.echo("  equipment in service on 31 December:")
-    for a in rep["equipment_list"]:
-        click.echo(f"    {a['inventory_no']} {a['category']} bought {a['purchased_on']}")
-    click.echo(pur["rule"])
+    for a in rep.equipment_list:
+        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
+    click.echo(pur.rule)
     click.echo(
-        f"  {year}: {pur['count']} / {pur['computers']} = {_fmt_ratio(pur['ratio'])}  "
-        f"met: {pur['met']}"
+        f"  {year}: {pur.count} / {pur.computers} = {_fmt_ratio(pur.ratio)}  "
+        f"met: {pur.met}"
     )
     click.echo("  computers purchased in the year:")
-    for a in pur["purchased_list"]:
-        retired = f" retired {a['retired_on']}" if a["retired_on"] else ""
-        click.echo(f"    {a['inventory_no']} {a['category']} bought {a['purchased_on']}{retired}")
+    for a in pur.purchased_list:
+        retired = f" retired {a.retired_on}" if a.retired_on else ""
+        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}{retired}")
     click.echo("  computers in service on 31 December:")
-    for a in pur["computers_list"]:
-        click.echo(f"    {a['inventory_no']} {a['category']} bought {a['purchased_on']}")
+    for a in pur.computers_list:
+        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
 
 
 @click.group("report")

@@ -2,19 +2,20 @@
 
 KPI 1 comes from ``itops.availability.compute`` (the office figure, exactly what
 ``itops availability --json`` prints under ``office``), KPIs 2 and 3 from
-``inventory.public.kpi_year``. Nothing is recomputed here: the annual report prints
-these numbers and ``itops kpi --json`` prints this object.
+``inventory.public``. Nothing is recomputed here: the annual report prints these
+numbers and ``itops kpi --json`` prints this object.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from inventory.public import AssetItem, purchases_kpi, repairs_kpi
 from itops.availability import AvailabilityReport, compute
 from itops.config import Settings
+from reports.data import Kpi, KpiAsset, KpiAvailability, KpiProtocol, KpiPurchases, KpiRepairs
 
 
 def year_availability(
@@ -24,23 +25,43 @@ def year_availability(
     return compute(session, settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
 
 
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _asset(item: AssetItem) -> KpiAsset:
+    return KpiAsset(item.inventory_no, item.category, _day(item.purchased_on),
+                    _day(item.retired_on))
+
+
 def kpi_object(
     session: Session,
     settings: Settings,
     year: int,
     now: datetime,
     availability: AvailabilityReport | None = None,
-) -> dict[str, Any]:
-    """``{"year", "availability", "repairs", "purchases"}`` for ``year``.
+) -> Kpi:
+    """The three KPIs of ``year``.
 
     ``availability`` may be passed when the caller already computed it (the report), so
     the year is not computed twice.
     """
-    from inventory.public import kpi_year
-
-    avail = availability or year_availability(session, settings, year, now)
-    return {
-        "year": year,
-        "availability": avail.office.to_json(),
-        **kpi_year(session, settings, year),
-    }
+    office = (availability or year_availability(session, settings, year, now)).office
+    rep = repairs_kpi(session, settings, year)
+    pur = purchases_kpi(session, settings, year)
+    return Kpi(
+        year=year,
+        availability=KpiAvailability(office.working_seconds, office.downtime_seconds,
+                                     office.availability, office.target, office.met),
+        repairs=KpiRepairs(
+            rep.count, rep.equipment, rep.ratio, rep.target, rep.met, rep.rule,
+            tuple(KpiProtocol(p.number, p.repaired_on.isoformat(), p.inventory_no, p.kind)
+                  for p in rep.protocols),
+            tuple(_asset(a) for a in rep.equipment_items),
+        ),
+        purchases=KpiPurchases(
+            pur.count, pur.computers, pur.ratio, pur.target, pur.met, pur.rule,
+            tuple(_asset(a) for a in pur.purchased),
+            tuple(_asset(a) for a in pur.computer_items),
+        ),
+    )

@@ -1,0 +1,271 @@
+"""The annual report as one HTML page (Jinja2) and as a PDF (WeasyPrint).
+
+1. ``conclusions`` writes one sentence per KPI (for a missed target, the facts behind
+   it); ``reports.annual.collect`` stores them in the report, so the JSON and the page
+   say the same.
+2. ``render_html`` turns a ``reports.data.AnnualReport`` into one self-contained page
+   (autoescaped, inline CSS and SVG, no external resource); ``render_pdf`` prints it.
+   Templates read the frozen dataclass tree, never an ORM object.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from reports.charts import bar_chart
+from reports.data import AnnualReport, CheckFigures, Conclusion, Kpi, OutageFigures
+from reports.i18n import REPORT
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+MONTHS = {
+    "pl": ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+KIND_NAMES = {
+    "component_replacement": "wymiana podzespołów",
+    "reinstall": "reinstalacja oprogramowania",
+    "other_repair": "inna naprawa",
+    "maintenance": "konserwacja",
+}
+CAUSE_NAMES = {
+    "failure": "awaria",
+    "planned": "planowana",
+    "external": "zewnętrzna",
+    "false_alarm": "fałszywy alarm",
+}
+SCOPE_NAMES = {
+    "computer_content": "zawartość komputera",
+    "work_email": "służbowa poczta e-mail",
+    "it_resources": "zasoby informatyczne",
+    "activity_logs": "dzienniki aktywności",
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    if lang != "en":
+        return lambda text: text
+    return lambda text: REPORT.get(text, text)
+
+
+class Fmt:
+    """Numbers and dates as the report prints them, in one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.decimal = "." if lang == "en" else ","
+        self._ = translator(lang)
+
+    def num(self, value: float, digits: int = 1) -> str:
+        text = f"{value:,.{digits}f}".replace(",", " ")
+        return text.replace(".", self.decimal)
+
+    def pct(self, value: float | None, digits: int = 2) -> str:
+        if value is None:
+            return self._("brak danych")
+        return f"{value * 100:.{digits}f}".replace(".", self.decimal) + "%"
+
+    def pct_floor(self, value: float | None, digits: int = 4) -> str:
+        """Rounded down, so an unmet 100% target never prints as 100%."""
+        if value is None:
+            return self._("brak danych")
+        scale = 10**digits
+        floored = math.floor(value * 100 * scale + 1e-9) / scale
+        return f"{floored:.{digits}f}".replace(".", self.decimal) + "%"
+
+    def minutes(self, seconds: float) -> str:
+        return self.num(seconds / 60, 1) + " min"
+
+    def hours(self, seconds: float) -> str:
+        return self.num(seconds / 3600, 1) + " h"
+
+    def when(self, iso: str | None) -> str:
+        if not iso:
+            return "—"
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+
+    def span(self, start: str, end: str | None) -> str:
+        """``2026-03-10 08:00 – 09:15`` (the end's date only when it differs)."""
+        first = self.when(start)
+        if not end:
+            return f"{first} – {self._('trwa')}"
+        last = self.when(end)
+        return f"{first} – {last[11:] if last[:10] == first[:10] else last}"
+
+    def yesno(self, value: bool | None) -> str:
+        if value is None:
+            return self._("brak danych")
+        return self._("tak") if value else self._("nie")
+
+    def target(self, value: float) -> str:
+        text = f"{value * 100:g}".replace(".", self.decimal)
+        return text + "%"
+
+
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    """Polish plural form for ``n``."""
+    if n == 1:
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+def _count(n: int, one: str, few: str, many: str, lang: str, english: str) -> str:
+    if lang == "en":
+        return f"{n} {english}{'' if n == 1 else 's'}"
+    return f"{n} {_plural(n, one, few, many)}"
+
+
+def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) -> str:
+    f, _ = Fmt(lang), translator(lang)
+    av = kpi.availability
+    text = _(
+        "Dostępność systemów w godzinach pracy urzędu wyniosła {value} przy celu {target}"
+    ).format(value=f.pct_floor(av.availability), target=f.target(av.target))
+    if av.met:
+        return text + _(": cel został osiągnięty.")
+    facts = []
+    for c in checks:
+        if not c.counts_for_kpi or c.downtime_seconds <= 0:
+            continue
+        n = c.outages
+        if lang == "en":
+            what = f"{n} outage{'s' if n != 1 else ''} of {c.name} in working hours"
+        else:
+            what = f"{n} {_plural(n, 'awaria', 'awarie', 'awarii')} systemu {c.name} " \
+                "w godzinach pracy"
+        facts.append(_("{what}, łącznie {minutes}").format(
+            what=what, minutes=f.minutes(c.downtime_seconds)))
+    text += ". " + _("Cel nie został osiągnięty: {facts}").format(facts="; ".join(facts) or "—")
+    return text + _(" (niedostępność urzędu: {minutes}).").format(
+        minutes=f.minutes(av.downtime_seconds))
+
+
+def _repairs_text(kpi: Kpi, lang: str) -> str:
+    f, _ = Fmt(lang), translator(lang)
+    rep = kpi.repairs
+    head = _("Naprawy z wymianą podzespołów lub reinstalacją oprogramowania: {count} na {total} "
+             "urządzeń ({ratio}) przy celu poniżej {target}").format(
+        count=rep.count, total=rep.equipment, ratio=f.pct(rep.ratio),
+        target=f.target(rep.target))
+    if rep.met is None:
+        return head + ". " + _("Brak sprzętu w ewidencji na 31 grudnia: wskaźnika nie da się "
+                               "obliczyć.")
+    if rep.met:
+        return head + _(": cel został osiągnięty.")
+    kinds: dict[str, int] = {}
+    for p in rep.protocols:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    detail = ", ".join(f"{_(KIND_NAMES.get(k, k))}: {n}" for k, n in sorted(kinds.items()))
+    return head + ". " + _("Cel nie został osiągnięty: {count} ({detail}) "
+                           "przy {total} urządzeniach w użyciu.").format(
+        count=_count(rep.count, "protokół naprawy", "protokoły napraw",
+                     "protokołów napraw", lang, "repair protocol"),
+        detail=detail, total=rep.equipment)
+
+
+def _purchases_text(kpi: Kpi, lang: str) -> str:
+    f, _ = Fmt(lang), translator(lang)
+    pur = kpi.purchases
+    head = _("Zakupione komputery: {count} przy {total} komputerach w użyciu na 31 grudnia "
+             "({ratio}) przy celu {target}").format(
+        count=pur.count, total=pur.computers, ratio=f.pct(pur.ratio),
+        target=f.target(pur.target))
+    if pur.met is None:
+        return head + ". " + _("Brak komputerów w ewidencji na 31 grudnia: wskaźnika nie da "
+                               "się obliczyć.")
+    if pur.met:
+        return head + _(": cel został osiągnięty.")
+    needed = math.ceil(pur.target * pur.computers - 1e-9)
+    return head + ". " + _("Cel nie został osiągnięty: do celu brakuje zakupu {missing} "
+                           "(potrzeba co najmniej {needed}).").format(
+        missing=_count(max(0, needed - pur.count), "komputera", "komputerów",
+                       "komputerów", lang, "computer"),
+        needed=needed)
+
+
+def conclusions(
+    kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str
+) -> tuple[Conclusion, ...]:
+    """One sentence per KPI; for a missed target, the facts behind it."""
+    return (
+        Conclusion("availability", kpi.availability.met, _availability_text(kpi, checks, lang)),
+        Conclusion("repairs", kpi.repairs.met, _repairs_text(kpi, lang)),
+        Conclusion("purchases", kpi.purchases.met, _purchases_text(kpi, lang)),
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True),
+        auto_reload=False,
+    )
+
+
+def charts(report: AnnualReport, lang: str) -> dict[str, Markup]:
+    f, _ = Fmt(lang), translator(lang)
+    months = report.availability.months
+    monthly = bar_chart(
+        [MONTHS[lang][int(m.month[5:7]) - 1] for m in months],
+        [round(m.downtime_seconds / 60, 1) for m in months],
+        title=_("Niedostępność systemów w godzinach pracy wg miesięcy"),
+        unit=_("minuty w godzinach pracy"),
+        decimal=f.decimal,
+    )
+    ages = report.purchases.fleet_age
+    fleet = bar_chart(
+        [_(b.label) if lang == "en" else b.label for b in ages],
+        [float(b.count) for b in ages],
+        title=_("Wiek komputerów w użyciu na 31 grudnia"),
+        unit=_("liczba komputerów"),
+        decimal=f.decimal,
+        color="#5a8a2f",
+    )
+    # Only our own numbers and labels go into the SVG, each escaped by bar_chart.
+    return {"monthly": Markup(monthly), "fleet": Markup(fleet)}  # noqa: S704
+
+
+def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
+    """The report as one self-contained HTML page, in the report's language."""
+    lang = report.meta.lang
+    # The outage list is lines grouped by system, not a table: a 5,000-outage year is
+    # twice as fast to print this way (WeasyPrint lays out every table cell on its own).
+    groups: dict[str, list[OutageFigures]] = {}
+    for entry in report.availability.outages:
+        groups.setdefault(entry.check, []).append(entry)
+    order = [c.name for c in report.availability.checks]
+    outage_groups = [(name, groups[name]) for name in order if name in groups]
+    return _environment().get_template("report_annual.html").render(
+        outage_groups=outage_groups,
+        d=report,
+        lang=lang,
+        _=translator(lang),
+        f=Fmt(lang),
+        kind_names=KIND_NAMES,
+        cause_names=CAUSE_NAMES,
+        scope_names=SCOPE_NAMES,
+        months=MONTHS[lang],
+        conclusions=report.conclusions,
+        charts=charts(report, lang),
+        generated_at=generated_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    """Print the HTML with WeasyPrint (Pango; DejaVu fonts carry the Polish letters)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf
