@@ -1,1 +1,2 @@
-"""Check kinds: one module per kind, each registered in ``itops.registry.CHECK_KINDS``."""
+"""Checks: the kinds (``checks.kinds``), backups and antivirus (``checks.backups``) and KPI 1
+(``checks.availability``)."""

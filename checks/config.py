@@ -22,7 +22,7 @@ class CheckConfig(KindEntry):
     """One ``[[checks]]`` table: common keys here, kind-specific keys in ``options``.
 
     The kind's own keys are validated by the options model its class declares
-    (``itops.registry``), so a typo in a kind-specific key is still an error.
+    (``checks.kinds.CHECK_KINDS``), so a typo in a kind-specific key is still an error.
     """
 
     kind_label = "check"
@@ -39,24 +39,24 @@ class CheckConfig(KindEntry):
 
     @classmethod
     def kinds(cls) -> Collection[str]:
-        from itops.registry import CHECK_KINDS
+        from checks.kinds import CHECK_KINDS
 
         return CHECK_KINDS
 
     @classmethod
     def options_model(cls, kind: str) -> type[BaseModel]:
-        from itops.registry import options_model
+        from checks.kinds import CHECK_KINDS
 
-        return options_model(kind)
+        return CHECK_KINDS.options_model(kind)
 
     @property
     def kpi(self) -> bool:
         """Whether failures of this check count as downtime in KPI 1."""
         if self.counts_for_kpi is not None:
             return self.counts_for_kpi
-        from itops.registry import check_class
+        from checks.kinds import CHECK_KINDS
 
-        return check_class(self.kind).counts_for_kpi_default
+        return CHECK_KINDS.cls(self.kind).counts_for_kpi_default
 
 
 def _check_references(checks: list[CheckConfig], info: ValidationInfo) -> list[CheckConfig]:

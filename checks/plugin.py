@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from checks.availability.config import AVAILABILITY
 from itops.plugins import Feature, Job, NavItem, Tile
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from itops.availability import AvailabilityReport
+    from itops.check import Check
     from itops.context import AppContext
     from itops.outages import OutageTracker
     from itops.runner import ResultSink
@@ -91,6 +92,14 @@ def _jobs(ctx: AppContext) -> Sequence[Job]:
         Job("prune", 3600, _prune),
         Job("availability", 600, refresh_year),
     ]
+
+
+def _checks(ctx: AppContext) -> Sequence[Check[Any]]:
+    """The ``[[checks]]`` of the running config, for the core's check engine."""
+    from checks.config import CHECKS
+    from checks.kinds import CHECK_KINDS
+
+    return [CHECK_KINDS.create(c) for c in ctx.settings.section(CHECKS)]
 
 
 def _sinks(ctx: AppContext) -> Sequence[ResultSink]:
@@ -237,6 +246,7 @@ feature = Feature(
         NavItem("Awarie", "/systemy/awarie", ROLES, order=11),
     ),
     templates=str(Path(__file__).parent / "templates"),
+    checks=_checks,
     sinks=_sinks,
     collectors=_collectors,
     tiles=_tiles,

@@ -8,14 +8,33 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from itops.status import Measurement, Status
 
-if TYPE_CHECKING:
-    from checks.config import CheckConfig
+
+class KindSpec(Protocol):
+    """What a kind is built from, whichever section configures it (``[[checks]]``,
+    ``[[backups]]``, ``[[antivirus.clamav]]``): the engine schedules ``interval``, the
+    runner enforces ``timeout``, the kind reads ``options`` (its own typed keys)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def interval(self) -> timedelta: ...
+
+    @property
+    def timeout(self) -> timedelta: ...
+
+    @property
+    def options(self) -> Any: ...
 
 
 class Options(BaseModel):
@@ -42,7 +61,7 @@ class Check(ABC, Generic[OptionsT]):
     counts_for_kpi_default: ClassVar[bool] = True
     timeout_status: ClassVar[Status] = Status.CRITICAL
 
-    def __init__(self, config: CheckConfig) -> None:
+    def __init__(self, config: KindSpec) -> None:
         self.config = config
         self.options: OptionsT = config.options
 

@@ -25,11 +25,10 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from checks.config import CHECKS
 from itops import config as config_mod
 from itops import heartbeat
-from itops.check import Check, Options
-from itops.config import OFFICE_UNIT, Settings
+from itops.check import Check
+from itops.config import OFFICE_UNIT
 from itops.context import AppContext
 from itops.db.models import MonitoringGap, OrgUnit
 from itops.db.session import ensure_current, session_scope
@@ -37,7 +36,6 @@ from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.metrics import HEARTBEAT_KEY
 from itops.plugins import Feature, Job, features
-from itops.registry import check_class
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier
@@ -64,8 +62,9 @@ class _Server(uvicorn.Server):
         yield
 
 
-def build_checks(settings: Settings) -> list[Check[Options]]:
-    return [check_class(c.kind)(c) for c in settings.section(CHECKS)]
+def build_checks(ctx: AppContext, feats: list[Feature]) -> list[Check[Any]]:
+    """Every feature's scheduled checks for the running config (``Feature.checks``)."""
+    return [check for feat in feats if feat.checks for check in feat.checks(ctx)]
 
 
 def sync_units(ctx: AppContext) -> None:
@@ -229,15 +228,15 @@ class Daemon:
         self.scheduler.remove_all()
         self._schedule()
         sync_units(self.ctx)
-        self.ctx.state.forget_except({c.name for c in settings.section(CHECKS)})
-        logger.info("config reloaded: %d checks", len(settings.section(CHECKS)))
+        self.ctx.state.forget_except(set(self.engine.names()))
+        logger.info("config reloaded: %d checks", len(self.engine.names()))
 
     def _schedule(self) -> None:
         settings = self.ctx.settings
         self.scheduler.every(
             "heartbeat", settings.daemon.heartbeat_interval.total_seconds(), self._beat, first_in=0
         )
-        self.engine.schedule(build_checks(settings))
+        self.engine.schedule(build_checks(self.ctx, self.features))
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
                 self.scheduler.every(

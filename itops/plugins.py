@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from prometheus_client.registry import Collector
     from starlette.routing import BaseRoute
 
+    from itops.check import Check
     from itops.context import AppContext
     from itops.events import Event
     from itops.report_parts import ReportPart
@@ -91,6 +92,7 @@ class Feature:
     jobs: Callable[[AppContext], Sequence[Job]] | None = None
     nav: Sequence[NavItem] = field(default_factory=tuple)
     templates: str | None = None
+    checks: Callable[[AppContext], Sequence[Check[Any]]] | None = None  # for the engine
     sinks: Callable[[AppContext], Sequence[ResultSink]] | None = None
     collectors: Callable[[AppContext], Sequence[Collector]] | None = None
     tiles: Callable[[AppContext], Sequence[Tile]] | None = None

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from itops.check import Check, Options
+from itops.check import Check
 from itops.clock import Clock
 from itops.errors import ProbeError
 from itops.status import ProbeResult, Status
@@ -36,7 +36,7 @@ class CheckRunner:
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closed = False
 
-    async def run(self, check: Check[Options]) -> ProbeResult | None:
+    async def run(self, check: Check[Any]) -> ProbeResult | None:
         """Probe and evaluate ``check`` once and hand the result to every sink."""
         if self._closed:
             return None
@@ -47,7 +47,7 @@ class CheckRunner:
         self.submit(result)
         return result
 
-    async def probe(self, check: Check[Options]) -> ProbeResult | None:
+    async def probe(self, check: Check[Any]) -> ProbeResult | None:
         """Probe and evaluate ``check`` once, without the runner's own concurrency bound
         (the caller bounds it, as the check engine does) and without handing the result on;
         None once draining has begun."""
@@ -63,7 +63,7 @@ class CheckRunner:
             except Exception:
                 logger.exception("result sink %r failed for check %s", sink, result.check)
 
-    async def _run(self, check: Check[Options]) -> ProbeResult:
+    async def _run(self, check: Check[Any]) -> ProbeResult:
         started = self.clock.now()
         t0 = time.monotonic()
         timeout = check.config.timeout.total_seconds()

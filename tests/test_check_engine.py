@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from checks.kinds import CHECK_KINDS
 from itops.check import Check, Options
 from itops.clock import FixedClock
 from itops.config import validate
 from itops.errors import ProbeError
-from itops.registry import CHECK_KINDS, check_class
 from itops.runner import CheckRunner
 from itops.status import Measurement, ProbeResult, Status, worst
 from tests.conftest import MINIMAL_OFFICE, free_port
@@ -32,7 +32,7 @@ def tcp_check(host: str, port: int, **common: object) -> Check[Options]:
         {"office": MINIMAL_OFFICE,
          "checks": [{"name": f"tcp-{port}", "kind": "tcp", "host": host, "port": port, **common}]}
     )
-    return check_class("tcp")(settings.checks[0])
+    return CHECK_KINDS.cls("tcp")(settings.checks[0])
 
 
 class FakeCheck(Check[Options]):
@@ -86,7 +86,7 @@ def test_statuses_are_ordered_with_unknown_last() -> None:
 
 def test_every_registered_kind_imports_and_is_a_check() -> None:
     for kind in CHECK_KINDS:
-        cls = check_class(kind)
+        cls = CHECK_KINDS.cls(kind)
         assert issubclass(cls, Check)
         assert cls.kind == kind
         assert issubclass(cls.Options, Options)

@@ -67,9 +67,9 @@ class BackupConfig(KindEntry):
 
     @classmethod
     def options_model(cls, kind: str) -> type[BaseModel]:
-        from checks.backups.kinds import backup_class
+        from checks.backups.kinds import BACKUP_KINDS
 
-        return backup_class(kind).Options
+        return BACKUP_KINDS.options_model(kind)
 
     @model_validator(mode="after")
     def _has_deadline(self) -> BackupConfig:
@@ -98,9 +98,9 @@ class ClamavConfig(KindEntry):
 
     @classmethod
     def options_model(cls, kind: str) -> type[BaseModel]:
-        from checks.backups.kinds import clamav_class
+        from checks.backups.kinds import ANTIVIRUS_KINDS
 
-        return clamav_class().Options
+        return ANTIVIRUS_KINDS.options_model(kind)
 
     @property
     def kind(self) -> str:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from checks.backups import store
 from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig, ClamavConfig
-from checks.backups.kinds import VERIFIED_KINDS, backup_class
+from checks.backups.kinds import ANTIVIRUS_KINDS, BACKUP_KINDS, VERIFIED_KINDS
 from checks.backups.store import AvSnapshot, BackupSnapshot
 from checks.kinds.backup_base import BackupCheck
 from checks.kinds.backup_push import PushBackupCheck
-from checks.kinds.clamav import ClamavCheck
 from itops.config import Settings
 from itops.db.session import session_scope
 from itops.events import Event
@@ -106,7 +105,7 @@ class BackupService:
         found = self._checks.get(key)
         if found is None:
             cfg = self._backups[name]
-            found = backup_class(cfg.kind)(cfg, verify=verify, clock=self.ctx.clock)
+            found = BACKUP_KINDS.create(cfg, verify=verify, clock=self.ctx.clock)
             if isinstance(found, PushBackupCheck):
                 found.source = self._push_facts
             self._checks[key] = found
@@ -202,8 +201,8 @@ class BackupService:
         cfg = self.clamav().get(name)
         if cfg is None:
             return None
-        check = ClamavCheck(cfg, clock=self.ctx.clock)
-        result = await self.runner.run(check)  # type: ignore[arg-type]
+        check = ANTIVIRUS_KINDS.create(cfg, clock=self.ctx.clock)
+        result = await self.runner.run(check)
         if result is None:
             return None
         snap, found = await asyncio.to_thread(self._store_clamav, cfg, result)

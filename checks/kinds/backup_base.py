@@ -16,7 +16,7 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from itops.check import Check, Options
@@ -26,7 +26,6 @@ from itops.status import Measurement, Status
 
 if TYPE_CHECKING:
     from checks.backups.config import BackupConfig
-    from checks.config import CheckConfig
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +164,7 @@ class BackupCheck(Check[Any]):
     ) -> None:
         if verify:
             config = config.model_copy(update={"timeout": config.verify_timeout})
-        super().__init__(cast("CheckConfig", config))
+        super().__init__(config)
         self.backup: BackupConfig = config
         self.verify = verify
         self.clock: Clock = clock or SystemClock()

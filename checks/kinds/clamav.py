@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import model_validator
 
 from checks.kinds.backup_base import human_age, run_tool, tool_env
-from itops.check import Check, Options
+from itops.check import Check, KindSpec, Options
+from itops.clock import Clock, SystemClock
 from itops.config import Duration, PositiveDuration
 from itops.errors import ProbeError
 from itops.status import Measurement, Status, worst
@@ -116,11 +117,9 @@ class ClamavCheck(Check[ClamavOptions]):
     counts_for_kpi_default = False
     timeout_status = Status.UNKNOWN
 
-    def __init__(self, config: object, clock: object | None = None) -> None:
-        super().__init__(config)  # type: ignore[arg-type]
-        from itops.clock import Clock, SystemClock
-
-        self.clock: Clock = clock or SystemClock()  # type: ignore[assignment]
+    def __init__(self, config: KindSpec, clock: Clock | None = None) -> None:
+        super().__init__(config)
+        self.clock: Clock = clock or SystemClock()
         self.detail = ""
 
     @property

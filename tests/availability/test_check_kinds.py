@@ -16,10 +16,10 @@ import pytest
 from aiohttp import web
 
 from checks.config import CheckConfig
+from checks.kinds import CHECK_KINDS
 from itops.check import Check
 from itops.clock import SystemClock
 from itops.config import validate
-from itops.registry import CHECK_KINDS, check_class, options_model
 from itops.runner import CheckRunner
 from itops.status import ProbeResult, Status
 from tests.availability.avail_helpers import DnsServer, Pki, make_pki
@@ -32,7 +32,7 @@ def make_check(kind: str, **keys: Any) -> Check[Any]:
     raw = {"name": f"test-{kind}", "kind": kind, "timeout": "5s", **keys}
     settings = validate({"office": OFFICE, "checks": [raw]})
     cfg: CheckConfig = settings.checks[0]
-    return check_class(kind)(cfg)
+    return CHECK_KINDS.cls(kind)(cfg)
 
 
 async def run(check: Check[Any]) -> ProbeResult:
@@ -43,10 +43,10 @@ async def run(check: Check[Any]) -> ProbeResult:
 
 def test_every_registered_kind_imports_and_subclasses_check() -> None:
     for kind in CHECK_KINDS:
-        cls = check_class(kind)
+        cls = CHECK_KINDS.cls(kind)
         assert issubclass(cls, Check)
         assert cls.kind == kind
-        assert options_model(kind) is cls.Options
+        assert CHECK_KINDS.options_model(kind) is cls.Options
 
 
 def test_example_config_documents_every_kind() -> None:
@@ -59,8 +59,8 @@ def test_example_config_documents_every_kind() -> None:
 
 def test_host_kinds_do_not_count_for_kpi_by_default() -> None:
     for kind in ("disk", "process", "memory", "load"):
-        assert check_class(kind).counts_for_kpi_default is False
-        assert check_class(kind).timeout_status is Status.UNKNOWN
+        assert CHECK_KINDS.cls(kind).counts_for_kpi_default is False
+        assert CHECK_KINDS.cls(kind).timeout_status is Status.UNKNOWN
     assert make_check("disk", path="/").config.kpi is False
     assert make_check("http", url="http://127.0.0.1:1/").config.kpi is True
 
@@ -340,4 +340,4 @@ def test_no_kind_option_shadows_a_common_check_key() -> None:
 
     common = set(CheckConfig.model_fields) - {"options"}
     for kind in CHECK_KINDS:
-        assert not common & set(options_model(kind).model_fields), kind
+        assert not common & set(CHECK_KINDS.options_model(kind).model_fields), kind

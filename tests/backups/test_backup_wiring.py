@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.backups.config import Antivirus, BackupConfig, ClamavConfig
-from checks.backups.kinds import BACKUP_KINDS, backup_class, clamav_class
+from checks.backups.kinds import ANTIVIRUS_KINDS, BACKUP_KINDS
 from checks.backups.plugin import feature, jobs
 from checks.backups.service import service
 from itops import config as config_mod
@@ -27,9 +27,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "itops.example.toml"
 
 def test_every_backup_kind_imports_and_is_a_check() -> None:
     for kind in BACKUP_KINDS:
-        cls = backup_class(kind)
+        cls = BACKUP_KINDS.cls(kind)
         assert issubclass(cls, Check) and cls.kind == kind
-    assert issubclass(clamav_class(), Check)
+    assert issubclass(ANTIVIRUS_KINDS.cls("clamav"), Check)
 
 
 def test_feature_is_registered() -> None:
@@ -46,8 +46,8 @@ def test_example_config_validates_and_documents_every_key() -> None:
         | set(ClamavConfig.model_fields)
     )
     for kind in BACKUP_KINDS:
-        keys |= set(backup_class(kind).Options.model_fields)
-    keys |= set(clamav_class().Options.model_fields)
+        keys |= set(BACKUP_KINDS.cls(kind).Options.model_fields)
+    keys |= set(ANTIVIRUS_KINDS.cls("clamav").Options.model_fields)
     missing = sorted(k for k in keys - {"options"} if k not in text)
     assert not missing
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from checks.kinds import CHECK_KINDS
 from itops.check import Check, Options
 from itops.clock import SystemClock
 from itops.config import validate
 from itops.engine import CheckEngine
-from itops.registry import check_class
 from itops.runner import CheckRunner
 from itops.state import ProbeStats
 from itops.status import ProbeResult, Status
@@ -51,7 +51,7 @@ def make_check(name: str, kind: str, timeout: float = TIMEOUT, interval: str = "
                     "interval": interval, **options}],
     })
     [config] = settings.checks
-    return check_class(kind)(config)
+    return CHECK_KINDS.cls(kind)(config)
 
 
 class Collect:

@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 
 from checks.config import CheckConfig
+from checks.kinds import CHECK_KINDS
 from checks.kinds.freshness_dates import WARSAW, polish_dates, working_days_between
 from itops.check import Check
 from itops.config import validate
 from itops.errors import ConfigError
-from itops.registry import check_class
 from itops.status import Measurement, Status
 from tests.availability.test_check_kinds import run
 
@@ -75,7 +75,7 @@ def freshness(url: str, **keys: Any) -> Check[Any]:
     raw = {"name": "bip-aktualnosc", "kind": "freshness", "timeout": "10s", "url": url, **keys}
     settings = validate({"office": {"name": "Urząd Testowy"}, "checks": [raw]})
     cfg: CheckConfig = settings.checks[0]
-    return check_class("freshness")(cfg)
+    return CHECK_KINDS.cls("freshness")(cfg)
 
 
 async def test_a_bip_updated_today_is_fresh(bip: tuple[str, dict[str, Any]]) -> None:

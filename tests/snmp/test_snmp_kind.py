@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from checks.config import CheckConfig
+from checks.kinds import CHECK_KINDS
 from checks.kinds.snmp_eval import judge_printer, judge_ups
 from itops.check import Check
 from itops.config import validate
 from itops.errors import ConfigError
-from itops.registry import check_class
 from itops.status import ProbeResult, Status
 from tests.availability.test_check_kinds import run
 from tests.snmp.conftest import COMMUNITY, V3_AUTH, V3_PRIV, V3_USER, Agent, free_udp_port
@@ -26,7 +26,7 @@ def snmp_check(agent: Agent, device: str, **keys: Any) -> Check[Any]:
            "port": agent.port, "device": device, "request_timeout": 1, "retries": 0, **keys}
     settings = validate({"office": {"name": "Urząd Testowy"}, "checks": [raw]})
     cfg: CheckConfig = settings.checks[0]
-    return check_class("snmp")(cfg)
+    return CHECK_KINDS.cls("snmp")(cfg)
 
 
 def v3(**over: Any) -> dict[str, Any]:
