@@ -93,7 +93,8 @@ class Daemon:
                 ctx.events.subscribe(subscriber)
         concurrency = ctx.settings.daemon.max_concurrency
         self.runner = CheckRunner(ctx.clock, concurrency, sinks)
-        self.engine = build_engine(ctx, self.runner, len(ctx.settings.section(CHECKS)))
+        self.engine = build_engine(ctx, self.runner, len(build_checks(ctx, self.features)))
+        self._check_names: set[str] = set()
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -228,15 +229,17 @@ class Daemon:
         self.scheduler.remove_all()
         self._schedule()
         sync_units(self.ctx)
-        self.ctx.state.forget_except(set(self.engine.names()))
-        logger.info("config reloaded: %d checks", len(self.engine.names()))
+        self.ctx.state.forget_except(self._check_names)
+        logger.info("config reloaded: %d checks", len(self._check_names))
 
     def _schedule(self) -> None:
         settings = self.ctx.settings
         self.scheduler.every(
             "heartbeat", settings.daemon.heartbeat_interval.total_seconds(), self._beat, first_in=0
         )
-        self.engine.schedule(build_checks(self.ctx, self.features))
+        checks = build_checks(self.ctx, self.features)
+        self._check_names = {check.name for check in checks}
+        self.engine.schedule(checks)
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
                 self.scheduler.every(

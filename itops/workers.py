@@ -5,7 +5,7 @@ measurement and the decision are in ``bench/bench_checks.py``'s notes and the co
 
 1. Each worker is ``python -m itops.workers FD …``, with one end of a socket pair: no fork
    of a threaded daemon, no re-import of the daemon's ``__main__``.
-2. The main process sends ``("schedule", [CheckConfig, …])`` (at start and on SIGHUP) and
+2. The main process sends ``("schedule", [(kind class, spec), …])`` (at start and on SIGHUP) and
    ``("stop", deadline)``; the worker runs its own :class:`~itops.engine.CheckEngine` over
    its shard and sends ``("results", [ProbeResult, …], ProbeCounts)`` in small batches.
 3. The main process hands the results to the sinks (live state, outage tracker …), so all
@@ -32,12 +32,11 @@ from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from itops.check import Check, Options
+from itops.check import Check, KindSpec, Options
 from itops.state import ProbeStats
 from itops.status import ProbeResult
 
 if TYPE_CHECKING:
-    from checks.config import CheckConfig
     from itops.context import AppContext
     from itops.engine import CheckEngine
     from itops.runner import CheckRunner
@@ -59,9 +58,28 @@ class _Worker:
         self.index = index
         self.proc: subprocess.Popen[bytes] | None = None
         self.conn: Connection | None = None
-        self.configs: list[CheckConfig] = []
+        self.configs: list[Planned] = []
         self.stopped: asyncio.Future[int] | None = None
         self.ready = False  # has told us it probes (a worker still starting is just ended)
+
+
+Planned = tuple[str, KindSpec]
+"""What crosses to a worker for one check: its class ("module:Class") and its spec."""
+
+
+def _planned(check: Check[Any]) -> Planned:
+    cls = type(check)
+    return f"{cls.__module__}:{cls.__qualname__}", check.config
+
+
+def _built(path: str, spec: KindSpec) -> Check[Any]:
+    """The check again, in the worker: whichever feature's kind it is, the core needs no
+    table of kinds (the class travels by name, the spec by pickle)."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    cls: type[Check[Any]] = getattr(importlib.import_module(module), name)
+    return cls(spec)
 
 
 class WorkerPool:
@@ -80,10 +98,10 @@ class WorkerPool:
         self._closing = False
 
     def schedule(self, checks: Iterable[Check[Options]]) -> None:
-        shards: list[list[CheckConfig]] = [[] for _ in range(self.count)]
+        shards: list[list[Planned]] = [[] for _ in range(self.count)]
         for check in checks:
-            shards[shard(check.name, self.count)].append(check.config)
-        self.stats.expect({c.kind for configs in shards for c in configs})
+            shards[shard(check.name, self.count)].append(_planned(check))
+        self.stats.expect({spec.kind for configs in shards for _, spec in configs})
         for worker, configs in zip(self._workers, shards, strict=True):
             worker.configs = configs
             self._send(worker, ("schedule", configs))
@@ -240,7 +258,6 @@ def build_engine(ctx: AppContext, runner: CheckRunner, checks: int) -> CheckEngi
 async def _serve(conn: Connection, max_concurrency: int) -> None:
     from itops.clock import SystemClock
     from itops.engine import CheckEngine
-    from itops.registry import check_class
     from itops.runner import CheckRunner
 
     loop = asyncio.get_running_loop()
@@ -289,7 +306,7 @@ async def _serve(conn: Connection, max_concurrency: int) -> None:
             engine.stop()
             return
         if message[0] == "schedule":
-            engine.schedule([check_class(c.kind)(c) for c in message[1]])
+            engine.schedule([_built(path, spec) for path, spec in message[1]])
             if not frozen:  # the imports and checks stay; keep them out of every gc scan
                 gc.freeze()
                 frozen = True

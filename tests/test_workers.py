@@ -12,10 +12,10 @@ import psutil
 import pytest
 
 from checks.config import CHECKS
+from checks.kinds import CHECK_KINDS
 from itops.check import Check, Options
 from itops.clock import FixedClock, SystemClock
 from itops.config import validate
-from itops.registry import check_class
 from itops.state import ProbeStats
 from itops.status import ProbeResult, Status
 from itops.workers import WorkerPool, shard, worker_count
@@ -28,7 +28,7 @@ def tcp_checks(port: int, names: list[str], interval: str = "100ms") -> list[Che
     settings = validate({"office": MINIMAL_OFFICE, "checks": [
         {"name": n, "kind": "tcp", "host": "127.0.0.1", "port": port, "interval": interval}
         for n in names]})
-    return [check_class(c.kind)(c) for c in settings.section(CHECKS)]
+    return [CHECK_KINDS.cls(c.kind)(c) for c in settings.section(CHECKS)]
 
 
 @pytest.fixture
