@@ -12,14 +12,13 @@ import pytest
 
 from checks.config import CheckConfig
 from checks.hosts import plugin as hosts_plugin
-from checks.kinds import host_report
+from checks.kinds import CHECK_KINDS, host_report
 from inventory.api import store_report
 from inventory.collect import collect
 from itops.check import Check
 from itops.config import validate
 from itops.context import AppContext
 from itops.db.session import session_scope
-from itops.registry import check_class
 from itops.status import Status
 from tests.agent.test_agent_linux import health_root, recorded_run
 from tests.availability.test_check_kinds import run
@@ -29,7 +28,7 @@ def host_check(**keys: Any) -> Check[Any]:
     raw = {"name": "serwer-plikow", "kind": "host", "host": "demo-srv-pliki", **keys}
     settings = validate({"office": {"name": "Urząd Testowy"}, "checks": [raw]})
     cfg: CheckConfig = settings.checks[0]
-    return check_class("host")(cfg)
+    return CHECK_KINDS.cls("host")(cfg)
 
 
 def report(root: Path, **changes: Any) -> dict[str, Any]:
