@@ -32,15 +32,16 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from checks.models import (  # noqa: E402
+from checks.availability.kpi import compute  # noqa: E402
+from checks.availability.models import (  # noqa: E402
+    MonitoringGap,
     Outage,
     OutageReclassification,
     ProbeResultRow,
     ProbeRollup,
 )
-from itops.availability import compute  # noqa: E402
 from itops.config import load  # noqa: E402
-from itops.db.models import MonitoringGap, OrgUnit  # noqa: E402
+from itops.db.models import OrgUnit  # noqa: E402
 from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade  # noqa: E402
 
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC) - timedelta(hours=1)

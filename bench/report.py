@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from checks.models import Outage  # noqa: E402
+from checks.availability.models import Outage  # noqa: E402
 from inventory import ledger, repairs  # noqa: E402
 from itops.config import load  # noqa: E402
 from itops.context import AppContext  # noqa: E402

@@ -165,7 +165,7 @@ def database_figures(db_url: str, path: Path | None) -> tuple[int, int, int, flo
     """(probes, failures, unknowns, size in MiB) from the stored rollups."""
     from sqlalchemy import func, select
 
-    from checks.models import ProbeRollup
+    from checks.availability.models import ProbeRollup
 
     engine = make_engine(db_url)
     with session_scope(make_sessionmaker(engine)) as db:

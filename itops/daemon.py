@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
+from checks.availability.models import MonitoringGap
 from itops import config as config_mod
 from itops import heartbeat
 from itops.check import Check
 from itops.config import OFFICE_UNIT
 from itops.context import AppContext
-from itops.db.models import MonitoringGap, OrgUnit
+from itops.db.models import OrgUnit
 from itops.db.session import ensure_current, session_scope
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from itops.db.models import Heartbeat, MonitoringGap
+from checks.availability.models import MonitoringGap
+from itops.db.models import Heartbeat
 from itops.db.session import session_scope
 
 logger = logging.getLogger(__name__)

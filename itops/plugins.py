@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from itops.runner import ResultSink
 
 FEATURES: tuple[str, ...] = (
-    "checks.plugin",
+    "checks.availability.plugin",
     "checks.backups.plugin",
     "checks.hosts.plugin",
     "inventory.plugin",

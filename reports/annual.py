@@ -1,7 +1,7 @@
 """The annual quality report of the process "Obsługa informatyczna": numbers and files.
 
 1. ``collect`` gathers every number through the features' public modules (KPI 1 from
-   ``itops.availability``, KPIs 2 and 3 and the fleet from ``inventory.public``, backups
+   ``checks.availability.kpi``, KPIs 2 and 3 and the fleet from ``inventory.public``, backups
    and antivirus from ``checks.backups.public``, the register from
    ``inventory.register.public``) into one frozen ``reports.data.AnnualReport``; its
    ``kpi`` is ``reports.kpi.kpi_object``, the very object ``itops kpi --json`` prints,
@@ -58,7 +58,7 @@ from reports.kpi import kpi_object, year_availability
 from reports.render import conclusions, render_html, render_pdf
 
 if TYPE_CHECKING:
-    from itops.availability import AvailabilityReport
+    from checks.availability.kpi import AvailabilityReport
     from itops.intervals import Interval
 
 logger = logging.getLogger(__name__)

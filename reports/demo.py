@@ -126,11 +126,11 @@ def in_use(db: Session) -> list[str]:
     Users and the heartbeat count too: a database someone logged into, or that a
     daemon ever ran on, is somebody's office and gets no invented data.
     """
+    from checks.availability.models import MonitoringGap, Outage, ProbeRollup
     from checks.backups.models import AvHost, BackupState
-    from checks.models import Outage, ProbeRollup
     from inventory.models import Asset, Training
     from inventory.register.models import RegisterEntry
-    from itops.db.models import Employee, Heartbeat, MonitoringGap, User
+    from itops.db.models import Employee, Heartbeat, User
 
     models: tuple[Any, ...] = (
         User, Heartbeat, Employee, Asset, Training, Outage, ProbeRollup, MonitoringGap,
@@ -756,9 +756,9 @@ def _results(name: str, kind: str, world: _World, spans: list[_Span]) -> list[Pr
 
 
 def _availability(ctx: AppContext, world: _World, now: datetime, out: SeedSummary) -> None:
-    from checks.models import Outage
+    from checks.availability.models import Outage
+    from checks.availability.outages import ManualOutage, OutageTracker, add_outages, reclassify
     from itops import heartbeat
-    from itops.outages import ManualOutage, OutageTracker, add_outages, reclassify
 
     settings = world.settings
     office = settings.calendar("office")

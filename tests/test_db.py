@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
+from checks.availability.models import MonitoringGap
 from itops.context import AppContext
-from itops.db.models import MonitoringGap, OrgUnit
+from itops.db.models import OrgUnit
 from itops.db.session import make_engine, ping, session_scope
 
 

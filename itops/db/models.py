@@ -59,24 +59,6 @@ class Heartbeat(Base):
     clean_shutdown: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class MonitoringGap(Base):
-    """An interval when itops could not tell (itself down, or a check UNKNOWN).
-
-    ``check_name`` NULL means itops as a whole was not watching, so every check of the
-    unit is in the gap. ``end`` NULL while the gap is open.
-    """
-
-    __tablename__ = "monitoring_gap"
-    __table_args__ = (Index("ix_monitoring_gap_check_start", "check_name", "start"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[str | None] = mapped_column(ForeignKey("org_unit.id"))
-    check_name: Mapped[str | None] = mapped_column(String(100))
-    start: Mapped[datetime]
-    end: Mapped[datetime | None]
-    reason: Mapped[str] = mapped_column(String(200))
-
-
 class User(Base):
     """A person who logs in to itops; the role decides what they may see and do."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from checks.models import Outage, OutageReclassification
+from checks.availability.models import Outage, OutageReclassification
 from itops.cli import main
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from tests.conftest import write_config

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from checks.availability.maintenance import from_config, is_silenced
 from itops.config import validate
 from itops.errors import ConfigError
-from itops.maintenance import from_config, is_silenced
 
 OFFICE = {"name": "Urząd Testowy"}
 BIP = {"name": "bip", "kind": "tcp", "host": "127.0.0.1", "port": 1}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from checks.models import Outage, ProbeResultRow
+from checks.availability.models import Outage, ProbeResultRow
 from itops.clock import SystemClock
 from itops.context import AppContext
 from itops.daemon import Daemon

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from checks.models import Outage
-from itops.availability import compute
+from checks.availability.kpi import compute
+from checks.availability.models import MonitoringGap, Outage
+from checks.availability.outages import reclassify
 from itops.config import Settings
-from itops.db.models import MonitoringGap, OrgUnit
+from itops.db.models import OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from itops.errors import ValidationError
-from itops.outages import reclassify
 from tests.conftest import make_settings
 
 WARSAW = ZoneInfo("Europe/Warsaw")

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checks.models import Outage, ProbeResultRow, ProbeRollup
+from checks.availability.models import MonitoringGap, Outage, ProbeResultRow, ProbeRollup
+from checks.availability.outages import OutageTracker, prune
 from itops.config import Settings
-from itops.db.models import MonitoringGap, OrgUnit
+from itops.db.models import OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
-from itops.outages import OutageTracker, prune
 from itops.status import ProbeResult, Status
 from tests.conftest import make_settings
 
@@ -223,7 +223,7 @@ def test_a_long_database_outage_sheds_old_raw_samples_but_keeps_every_outage(
     settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Memory stays bounded while the database is away; KPI 1's rows all arrive later."""
-    import itops.outages as module
+    import checks.availability.outages as module
 
     monkeypatch.setattr(module, "MAX_BUFFERED_RAW", 40)
     tracker = OutageTracker(settings, sessions)

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 import uvicorn
 
-from checks.models import Outage, OutageReclassification
-from checks.plugin import tracker
+from checks.availability.models import Outage, OutageReclassification
+from checks.availability.plugin import tracker
 from itops import auth
 from itops.config import Settings
 from itops.context import AppContext
@@ -121,7 +121,7 @@ async def test_auditor_cannot_reclassify(ctx: AppContext, site: str) -> None:
 
 
 async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, site: str) -> None:
-    from checks.plugin import refresh_year
+    from checks.availability.plugin import refresh_year
 
     refresh_year(ctx)
     ctx.state.record(
@@ -140,7 +140,7 @@ async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, sit
 def test_home_tile_shows_this_years_office_availability_against_the_target(
     ctx: AppContext,
 ) -> None:
-    from checks.plugin import feature, refresh_year
+    from checks.availability.plugin import feature, refresh_year
 
     assert feature.tiles is not None
     [before] = feature.tiles(ctx)
@@ -151,6 +151,6 @@ def test_home_tile_shows_this_years_office_availability_against_the_target(
 
 
 def test_menu_roles_match_the_core_roles() -> None:
-    from checks.plugin import ROLES
+    from checks.availability.plugin import ROLES
 
     assert ROLES == auth.ROLES

@@ -108,8 +108,7 @@ def test_seed_creates_the_stated_office(seeded: Seeded) -> None:
 
 
 def test_seed_monitors_eight_systems_with_outages_and_gaps(seeded: Seeded) -> None:
-    from checks.models import Outage
-    from itops.db.models import MonitoringGap
+    from checks.availability.models import MonitoringGap, Outage
 
     with session_scope(seeded.sessions) as db:  # type: ignore[arg-type]
         with_outages = set(db.scalars(select(Outage.check_name).distinct()))
@@ -135,7 +134,7 @@ def test_seed_monitors_eight_systems_with_outages_and_gaps(seeded: Seeded) -> No
 def test_seeded_availability_is_below_target_because_of_working_hour_outages(
     seeded: Seeded,
 ) -> None:
-    from itops.availability import compute
+    from checks.availability.kpi import compute
 
     with session_scope(seeded.sessions) as db:  # type: ignore[arg-type]
         report = compute(db, seeded.settings, FIRST, UNTIL)
@@ -152,8 +151,8 @@ def test_seeded_availability_is_below_target_because_of_working_hour_outages(
 
 
 def test_seeded_outages_on_holidays_and_weekends_are_not_counted(seeded: Seeded) -> None:
-    from itops.availability import compute
-    from itops.outages import list_outages
+    from checks.availability.kpi import compute
+    from checks.availability.outages import list_outages
 
     tz = ZoneInfo(seeded.settings.office.timezone)
     office = seeded.settings.calendar("office")
@@ -242,10 +241,10 @@ def test_everything_seeded_is_marked_demo(seeded: Seeded) -> None:
 
 
 def _counts(seeded: Seeded) -> dict[str, int]:
-    from checks.models import Outage
+    from checks.availability.models import MonitoringGap, Outage
     from inventory.models import Asset
     from inventory.register.models import RegisterEntry
-    from itops.db.models import Employee, MonitoringGap
+    from itops.db.models import Employee
 
     with session_scope(seeded.sessions) as db:  # type: ignore[arg-type]
         return {

@@ -13,15 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from checks.availability.models import MonitoringGap, Outage
+from checks.availability.outages import OutageTracker
 from checks.config import CheckConfig
-from checks.models import Outage
 from itops.check import Check, Options
 from itops.clock import FixedClock
 from itops.context import AppContext
-from itops.db.models import MonitoringGap
 from itops.db.session import session_scope
 from itops.heartbeat import start as heartbeat_start
-from itops.outages import OutageTracker
 from itops.runner import CheckRunner
 from itops.status import Measurement, ProbeResult, Status
 from tests.conftest import make_settings

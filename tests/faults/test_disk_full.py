@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from checks.models import Outage
+from checks.availability.models import Outage
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from tests.daemon import Daemon
 from tests.faults.support import SwitchableTarget, get

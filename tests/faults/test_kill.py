@@ -23,11 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from checks.models import Outage
+from checks.availability.models import MonitoringGap, Outage
 from inventory.models import Asset, AssetEvent
 from inventory.register import chain
 from inventory.register.models import RegisterEntry
-from itops.db.models import MonitoringGap
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from tests.daemon import Daemon
 from tests.faults.support import (

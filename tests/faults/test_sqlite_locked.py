@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from checks.models import Outage
+from checks.availability.models import Outage
 from inventory.models import Asset
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from tests.daemon import Daemon

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from checks.models import Outage
+from checks.availability.models import Outage
 from inventory.importers import export_inventory
 from inventory.models import Asset, AssetEvent, RepairProtocol
 from inventory.register import export as register_export

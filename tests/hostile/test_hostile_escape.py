@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from checks.availability.outages import add_outages, parse_outage
 from inventory.people import add_employee
 from inventory.register import export as register_export
 from inventory.register import service as register_service
@@ -24,7 +25,6 @@ from itops.config import Settings
 from itops.context import AppContext
 from itops.db.models import Employee
 from itops.db.session import session_scope
-from itops.outages import add_outages, parse_outage
 from tests.conftest import make_settings
 from tests.inventory.helpers import asset
 from tests.web.conftest import AsgiClient, role_login

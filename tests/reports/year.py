@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from checks.availability.outages import add_outages, parse_outage
 from checks.backups.store import record_av
 from inventory.people import add_employee, add_training
 from itops.context import AppContext
 from itops.db.session import session_scope
-from itops.outages import add_outages, parse_outage
 from itops.status import Status
 from tests.conftest import write_config
 from tests.inventory.helpers import asset, protocol

@@ -29,13 +29,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from checks.availability.config import AVAILABILITY
+from checks.availability.maintenance import load_windows
+from checks.availability.models import MonitoringGap, Outage, OutageReclassification
 from checks.config import CHECKS, CheckConfig
-from checks.models import Outage, OutageReclassification
 from itops.config import OFFICE_UNIT, Settings
-from itops.db.models import MonitoringGap
 from itops.errors import ValidationError
 from itops.intervals import Interval, clip, intersect, subtract, total_seconds, union
-from itops.maintenance import load_windows
 
 __all__ = [
     "AvailabilityReport",

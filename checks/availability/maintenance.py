@@ -96,7 +96,7 @@ def from_config(item: Maintenance, tz: ZoneInfo) -> Window:
 
 def load_windows(settings: Settings, db: Session | None) -> list[Window]:
     """Every window: the config's, then the database's (when a session is given)."""
-    from checks.models import MaintenanceWindow
+    from checks.availability.models import MaintenanceWindow
 
     tz = ZoneInfo(settings.office.timezone)
     windows = [from_config(m, tz) for m in settings.section(MAINTENANCE)]

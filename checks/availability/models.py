@@ -1,7 +1,7 @@
-"""Tables of the ``checks`` feature: outages, their reclassifications, maintenance windows,
+"""Tables of KPI 1: outages, their reclassifications, monitoring gaps, maintenance windows,
 raw probe results (pruned) and rollups (kept for years).
 
-KPI 1 is computed from intervals only (``outage``, core ``monitoring_gap``,
+KPI 1 is computed from intervals only (``outage``, ``monitoring_gap``,
 ``maintenance_window``); raw results and rollups serve the dashboard and charts.
 """
 
@@ -25,6 +25,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from itops.db.models import Base
 
 CAUSES = ("failure", "planned", "external", "false_alarm")
+
+
+class MonitoringGap(Base):
+    """An interval when itops could not tell (itself down, or a check UNKNOWN).
+
+    ``check_name`` NULL means itops as a whole was not watching, so every check of the
+    unit is in the gap. ``end`` NULL while the gap is open.
+    """
+
+    __tablename__ = "monitoring_gap"
+    __table_args__ = (Index("ix_monitoring_gap_check_start", "check_name", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("org_unit.id"))
+    check_name: Mapped[str | None] = mapped_column(String(100))
+    start: Mapped[datetime]
+    end: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(200))
 
 
 class Outage(Base):

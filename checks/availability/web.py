@@ -21,7 +21,7 @@ from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
 if TYPE_CHECKING:
-    from itops.availability import AvailabilityReport
+    from checks.availability.kpi import AvailabilityReport
 
 CAUSE_LABELS = {
     "failure": "awaria",
@@ -34,7 +34,7 @@ EDITORS = (ADMIN, IT_OFFICER)
 
 def _year_report(ctx: AppContext) -> AvailabilityReport:
     """The cached figures; computed now if the cache job has not run yet."""
-    from checks.plugin import refresh_year, year_report
+    from checks.availability.plugin import refresh_year, year_report
 
     cached = year_report(ctx)
     if cached is not None:
@@ -45,7 +45,7 @@ def _year_report(ctx: AppContext) -> AvailabilityReport:
 @requires(*ROLES)
 def board(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from checks.plugin import tracker
+    from checks.availability.plugin import tracker
 
     report = _year_report(ctx)
     figures = {c.name: c for c in report.checks}
@@ -73,7 +73,7 @@ def board(request: Request) -> Response:
 @requires(*ROLES)
 def outage_list(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from itops.outages import list_outages
+    from checks.availability.outages import list_outages
 
     tz = ZoneInfo(ctx.settings.office.timezone)
     year = ctx.clock.now().astimezone(tz).year
@@ -116,8 +116,8 @@ def outage_list(request: Request) -> Response:
 @requires(*EDITORS)
 def outage_reclassify(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from checks.plugin import refresh_year
-    from itops.outages import reclassify
+    from checks.availability.outages import reclassify
+    from checks.availability.plugin import refresh_year
 
     user = current_user(request)
     assert user is not None  # noqa: S101 - requires() guarantees a user

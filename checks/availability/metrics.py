@@ -24,7 +24,7 @@ from itops.metrics import escape_label
 from itops.status import ProbeResult
 
 if TYPE_CHECKING:
-    from itops.availability import AvailabilityReport
+    from checks.availability.kpi import AvailabilityReport
     from itops.context import AppContext
 
 CERT_NOT_AFTER = "cert_not_after"
@@ -90,7 +90,7 @@ class AvailabilityCollector(Collector):
         return "".join(out)
 
     def _ratio_text(self) -> str:
-        from checks.plugin import year_report
+        from checks.availability.plugin import year_report
 
         report = year_report(self.ctx)
         if self._ratio is None or self._ratio[0] is not report:

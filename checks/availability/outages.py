@@ -39,14 +39,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.config import AVAILABILITY
+from checks.availability.maintenance import Window, is_silenced, load_windows
+from checks.availability.models import (
+    CAUSES,
+    MonitoringGap,
+    Outage,
+    OutageReclassification,
+    ProbeResultRow,
+    ProbeRollup,
+)
 from checks.config import CHECKS
-from checks.models import CAUSES, Outage, OutageReclassification, ProbeResultRow, ProbeRollup
 from itops.config import OFFICE_UNIT, Settings
-from itops.db.models import MonitoringGap
 from itops.db.session import session_scope
 from itops.errors import ValidationError
 from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
-from itops.maintenance import Window, is_silenced, load_windows
 from itops.status import ProbeResult, Status
 
 logger = logging.getLogger(__name__)

@@ -69,7 +69,7 @@ def availability_cmd(
     with_outages: bool,
 ) -> None:
     """KPI 1: availability within working time (W − X − D) / (W − X), and coverage."""
-    from itops.availability import compute
+    from checks.availability.kpi import compute
     from itops.db.session import session_scope
 
     if year is not None:
@@ -135,9 +135,9 @@ def outages_add(
     ctx: Ctx, check: str, start: str, end: str | None, cause: str, note: str, by: str | None
 ) -> None:
     """Enter one outage (e.g. from a paper repair protocol)."""
+    from checks.availability.outages import add_outages, parse_outage
     from itops import auth
     from itops.db.session import session_scope
-    from itops.outages import add_outages, parse_outage
 
     app = _app(ctx)
     try:
@@ -157,9 +157,9 @@ def outages_add(
 @pass_ctx
 def outages_import(ctx: Ctx, file: str, by: str | None) -> None:
     """Import FILE.csv (check,start,end,cause,note); any bad row rejects the whole file."""
+    from checks.availability.outages import add_outages, parse_csv
     from itops import auth
     from itops.db.session import session_scope
-    from itops.outages import add_outages, parse_csv
     from itops.spreadsheet import read_import_file
 
     raw = read_import_file(file)
@@ -186,8 +186,8 @@ def outages_list(
     ctx: Ctx, first: str | None, until: str | None, check: str | None, as_json: bool
 ) -> None:
     """List outages with their effective cause and reclassification history."""
+    from checks.availability.outages import list_outages
     from itops.db.session import session_scope
-    from itops.outages import list_outages
 
     app = _app(ctx)
     tz = ZoneInfo(app.settings.office.timezone)
@@ -239,9 +239,9 @@ def outages_reclassify(
     ctx: Ctx, outage_id: int, cause: str, reason: str, by: str | None
 ) -> None:
     """Change an outage's cause; the original and every earlier decision are kept."""
+    from checks.availability.outages import reclassify
     from itops import auth
     from itops.db.session import session_scope
-    from itops.outages import reclassify
 
     app = _app(ctx)
     now = app.clock.now()
@@ -292,7 +292,7 @@ def maintenance_add(
     by: str | None,
 ) -> None:
     """Declare a maintenance window ahead (one-off or recurring, local time)."""
-    from checks.models import MaintenanceWindow
+    from checks.availability.models import MaintenanceWindow
     from itops import auth
     from itops.db.session import session_scope
 
@@ -364,8 +364,8 @@ def maintenance_add(
 @pass_ctx
 def maintenance_list(ctx: Ctx) -> None:
     """Every window, from the config and from the database."""
+    from checks.availability.maintenance import load_windows
     from itops.db.session import session_scope
-    from itops.maintenance import load_windows
 
     app = _app(ctx)
     tz = ZoneInfo(app.settings.office.timezone)

@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from prometheus_client.registry import Collector
     from starlette.routing import BaseRoute
 
-    from itops.availability import AvailabilityReport
+    from checks.availability.kpi import AvailabilityReport
+    from checks.availability.outages import OutageTracker
     from itops.check import Check
     from itops.context import AppContext
-    from itops.outages import OutageTracker
     from itops.runner import ResultSink
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ YEAR_KEY = "checks.availability_year"
 
 def tracker(ctx: AppContext) -> OutageTracker:
     """The one tracker of this process, kept in ``ctx.state.values``."""
-    from itops.outages import OutageTracker
+    from checks.availability.outages import OutageTracker
 
     found = ctx.state.values.get(TRACKER_KEY)
     if not isinstance(found, OutageTracker):
@@ -48,7 +48,7 @@ def tracker(ctx: AppContext) -> OutageTracker:
 
 def year_report(ctx: AppContext) -> AvailabilityReport | None:
     """This year's availability as last computed by the cache job (None before the first run)."""
-    from itops.availability import AvailabilityReport
+    from checks.availability.kpi import AvailabilityReport
 
     found = ctx.state.values.get(YEAR_KEY)
     return found if isinstance(found, AvailabilityReport) else None
@@ -58,7 +58,7 @@ def refresh_year(ctx: AppContext) -> AvailabilityReport:
     """Recompute this year's figures (intervals only) and cache them for pages and metrics."""
     from zoneinfo import ZoneInfo
 
-    from itops.availability import compute
+    from checks.availability.kpi import compute
     from itops.db.session import read_scope
 
     now = ctx.clock.now()
@@ -76,8 +76,8 @@ def _flush(ctx: AppContext) -> None:
 
 
 def _prune(ctx: AppContext) -> None:
+    from checks.availability.outages import prune
     from itops.db.session import session_scope
-    from itops.outages import prune
 
     with session_scope(ctx.sessions) as db:
         deleted, folded = prune(db, ctx.settings, ctx.clock.now())
@@ -115,19 +115,19 @@ def _stop(ctx: AppContext) -> None:
 
 
 def _cli(group: object) -> None:
-    from checks.cli import register
+    from checks.availability.cli import register
 
     register(group)  # type: ignore[arg-type]
 
 
 def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
-    from checks.web import routes
+    from checks.availability.web import routes
 
     return routes()
 
 
 def _collectors(ctx: AppContext) -> Sequence[Collector]:
-    from checks.metrics import AvailabilityCollector
+    from checks.availability.metrics import AvailabilityCollector
 
     return [AvailabilityCollector(ctx)]
 
@@ -237,7 +237,7 @@ SUMMARIES = (
 
 feature = Feature(
     name="checks",
-    models=["checks.models"],
+    models=["checks.availability.models"],
     cli=_cli,
     routes=_routes,
     jobs=_jobs,
