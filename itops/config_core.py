@@ -114,6 +114,17 @@ class Storage(Model):
         return value
 
 
+def _check_proxy(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValueError(
+            f'"{value}" is not an IP address or network (e.g. "127.0.0.1" or "10.0.0.0/24")'
+        ) from None
+
+
 def _check_bind(value: str) -> str:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -139,6 +150,10 @@ class Web(Model):
     # Request bodies over this are refused with 413 before they are read (forms, ping
     # bodies); the agent API's own limit is [inventory] agent_max_report_bytes.
     max_request_bytes: int = Field(default=1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
+    # Reverse proxies whose X-Forwarded-For (client address for login throttling, the
+    # audit log) is believed; from anyone else the header is ignored. Default: none.
+    trusted_proxies: list[Annotated[str, AfterValidator(_check_proxy)]] = Field(
+        default_factory=list, max_length=100)
 
     @property
     def host(self) -> str:

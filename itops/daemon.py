@@ -32,7 +32,7 @@ from itops.check import Check
 from itops.config import OFFICE_UNIT
 from itops.context import AppContext
 from itops.db.models import OrgUnit
-from itops.db.session import ensure_current, session_scope
+from itops.db.session import ensure_current, lock_wait, session_scope
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.metrics import HEARTBEAT_KEY
@@ -45,6 +45,9 @@ from itops.web.app import create_app
 from itops.workers import build_engine
 
 logger = logging.getLogger(__name__)
+
+# systemd is asked for shutdown_timeout plus this (EXTEND_TIMEOUT_USEC) when stopping.
+STOP_MARGIN_SECONDS = 10
 
 
 class _LiveStateSink:
@@ -128,6 +131,10 @@ class Daemon:
                 log_config=None,
                 access_log=False,
                 lifespan="off",
+                # X-Forwarded-For only from [web] trusted_proxies (uvicorn's default would
+                # believe any process on 127.0.0.1, which could then dodge the lockout)
+                proxy_headers=bool(self.ctx.settings.web.trusted_proxies),
+                forwarded_allow_ips=list(self.ctx.settings.web.trusted_proxies),
             )
         )
         serving = asyncio.create_task(server.serve())
@@ -148,35 +155,57 @@ class Daemon:
         return await self._shutdown(server, serving)
 
     async def _shutdown(self, server: _Server, serving: asyncio.Task[None]) -> int:
+        """Stop within ``shutdown_timeout`` whatever a job does: one deadline for every
+        step, database writes waiting for SQLite's lock no longer than what is left;
+        what is still running then is abandoned (the CLI exits without it)."""
         logger.info("stopping")
-        self.notifier.notify("STOPPING=1")
+        deadline = self.ctx.settings.daemon.shutdown_timeout.total_seconds()
+        # The unit's TimeoutStopSec may be shorter than a configured shutdown_timeout.
+        stop_usec = int((deadline + STOP_MARGIN_SECONDS) * 1e6)
+        self.notifier.notify(f"STOPPING=1\nEXTEND_TIMEOUT_USEC={stop_usec}")
+        loop = asyncio.get_running_loop()
+        end = loop.time() + deadline
+
+        def left(reserve: float = 0.0) -> float:
+            remaining = max(0.0, end - loop.time() - reserve)
+            lock_wait.set(int(remaining * 1000))  # for the writes started from here on
+            return remaining
+
         server.should_exit = True
         self.engine.stop()
         self.scheduler.pause()
-        deadline = self.ctx.settings.daemon.shutdown_timeout.total_seconds()
-        probes = asyncio.ensure_future(self.engine.drain(deadline))  # alongside the jobs
+        # Probes and jobs get the deadline less a reserve for the stops and the final beat.
+        drain = left(min(1.0, deadline / 4))
+        probes = asyncio.ensure_future(self.engine.drain(drain))  # alongside the jobs
         if self._jobs:
-            _, late = await asyncio.wait(set(self._jobs), timeout=deadline)
+            _, late = await asyncio.wait(set(self._jobs), timeout=drain)
             if late:
-                logger.warning("%d jobs did not finish within %.0f s", len(late), deadline)
+                logger.warning("%d jobs did not finish within %.1f s", len(late), drain)
                 self.abandoned = len(late)
         cancelled = await probes
         if cancelled:
-            logger.warning("%d probes did not finish within %.0f s", cancelled, deadline)
-        for feat in self.features:
-            if feat.stop:
-                await _call(feat.stop, self.ctx)
+            logger.warning("%d probes did not finish within %.1f s", cancelled, drain)
+        stopping = [f for f in self.features if f.stop]
+        done = await asyncio.gather(*(_bounded(_call(f.stop, self.ctx), left())
+                                      for f in stopping))  # independent: side by side
+        for feat, stopped in zip(stopping, done, strict=True):
+            if not stopped:
+                logger.warning("feature %s did not stop in time; abandoned", feat.name)
+                self.abandoned += 1
         for task in self._tasks:
             task.cancel()
         try:
-            await asyncio.wait_for(serving, timeout=2)
+            await asyncio.wait_for(serving, timeout=min(2.0, left()))
         except TimeoutError:
             server.force_exit = True
         self.scheduler.shutdown()
-        await asyncio.to_thread(self._final_heartbeat)
+        if not await _bounded(asyncio.to_thread(self._final_heartbeat), left() + 0.2):
+            logger.error("final heartbeat not written within the shutdown timeout")
+            self.abandoned += 1
         # Short: the drain above already waited; an abandoned job is not waited for again.
-        await self._threads_finished(timeout=0.5 if self.abandoned else min(deadline, 3.0))
-        self.ctx.engine.dispose()
+        await self._threads_finished(timeout=min(left(), 0.5 if self.abandoned else 3.0))
+        if not self.abandoned:
+            self.ctx.engine.dispose()  # a thread still running may hold a connection
         logger.info("stopped")
         return 0
 
@@ -185,13 +214,16 @@ class Daemon:
         cancelling a task does not stop its thread, and a connection it opened after
         ``dispose()`` would never be closed."""
         loop = asyncio.get_running_loop()
-        with ThreadPoolExecutor(1) as waiter:
-            joined = loop.run_in_executor(waiter, self._workers.shutdown, True)
-            try:
-                await asyncio.wait_for(asyncio.shield(joined), timeout)
-            except TimeoutError:
-                logger.warning("worker threads still running after %.0f s; stopping anyway",
-                               timeout)
+        waiter = ThreadPoolExecutor(1, thread_name_prefix="itops-join")
+        joined = loop.run_in_executor(waiter, self._workers.shutdown, True)
+        try:
+            await asyncio.wait_for(asyncio.shield(joined), timeout)
+        except TimeoutError:
+            logger.warning("worker threads still running after %.1f s; stopping anyway",
+                           timeout)
+            self.abandoned = max(self.abandoned, 1)  # the CLI must not wait for them
+        finally:
+            waiter.shutdown(wait=False)  # a `with` block would wait for the join itself
         # The loop may outlive the daemon (tests): give it a fresh default executor.
         loop.set_default_executor(ThreadPoolExecutor())
 
@@ -241,6 +273,8 @@ class Daemon:
         checks = build_checks(self.ctx, self.features)
         self._check_names = {check.name for check in checks}
         self.engine.schedule(checks)
+        self.scheduler.every("login-throttle-prune", 86400, self._job, THROTTLE_PRUNE,
+                             first_in=0)
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
                 self.scheduler.every(
@@ -314,6 +348,19 @@ class Daemon:
         task.add_done_callback(self._tasks.discard)
 
 
+def prune_login_throttle(ctx: AppContext) -> None:
+    """Daily: forget failed-login counters whose window and lock are over."""
+    from itops.web import throttle
+
+    with session_scope(ctx.sessions) as db:
+        deleted = throttle.prune(db, ctx.settings.web, ctx.clock.now())
+    if deleted:
+        logger.info("login throttle: %d expired rows deleted", deleted)
+
+
+THROTTLE_PRUNE = Job("login-throttle-prune", 86400, prune_login_throttle)
+
+
 def gap_event(gap: MonitoringGap) -> Event:
     """The time itops itself was not watching, told once at start (after subscribers start)."""
     end = gap.end or gap.start
@@ -339,6 +386,16 @@ async def _shielded(task: asyncio.Task[Any]) -> None:
         current = asyncio.current_task()
         if current is not None and current.cancelling():
             current.uncancel()
+
+
+async def _bounded(awaitable: Any, timeout: float) -> bool:
+    """Await ``awaitable`` for at most ``timeout`` seconds; whether it finished. A sync
+    function already running in a thread goes on there (abandoned, not waited for)."""
+    try:
+        await asyncio.wait_for(awaitable, timeout)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def _call(func: Any, ctx: AppContext) -> Any:

@@ -2,7 +2,8 @@
 
 A failure counts within a window of ``login_lockout``; reaching the limit locks the key
 for ``login_lockout``. Counters live in ``login_throttle`` so a lockout survives a
-restart and holds across worker processes. A successful login clears the counter of
+restart and holds across worker processes. Rows whose window and lock have both passed
+mean nothing any more and are deleted daily (``prune``). A successful login clears the counter of
 its login only: a valid account must not reset the counter of an address that is
 guessing other accounts' passwords.
 """
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import and_, delete, or_
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from itops.config import Web
@@ -68,3 +72,14 @@ def clear(db: Session, key: str) -> bool:
     db.delete(row)
     return True
 
+
+
+def prune(db: Session, web: Web, now: datetime) -> int:
+    """Delete the rows that no longer count: window over and no lock in force."""
+    stale = and_(
+        LoginThrottle.window_start < now - web.login_lockout,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+    )
+    result: CursorResult[Any] = db.execute(  # type: ignore[assignment]
+        delete(LoginThrottle).where(stale))
+    return int(result.rowcount or 0)

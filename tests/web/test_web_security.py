@@ -313,3 +313,26 @@ async def test_logout_voids_a_copy_of_the_session_cookie(
     clock.advance(timedelta(seconds=5))
     assert (await owner.login(users["it_officer"])).status == 303  # a new login works
     assert (await owner.get("/")).status == 200
+
+
+def test_expired_login_throttle_rows_are_pruned_and_live_ones_kept(ctx: AppContext) -> None:
+    from itops.daemon import prune_login_throttle
+    from itops.db.models import LoginThrottle
+    from itops.db.session import read_scope
+
+    now = ctx.clock.now()
+    lockout = ctx.settings.web.login_lockout
+    old = now - lockout - timedelta(minutes=1)
+    rows = {
+        "addr:window-over": (old, None),
+        "addr:lock-over": (old, now - timedelta(seconds=1)),
+        "addr:counting": (now - lockout / 2, None),
+        "login:locked": (old, now + timedelta(minutes=5)),
+    }
+    with session_scope(ctx.sessions) as db:
+        for key, (start, until) in rows.items():
+            db.add(LoginThrottle(key=key, failures=3, window_start=start, locked_until=until))
+    prune_login_throttle(ctx)
+    with read_scope(ctx.sessions) as db:
+        left = set(db.scalars(select(LoginThrottle.key)))
+    assert left == {"addr:counting", "login:locked"}
