@@ -27,6 +27,7 @@ from inventory.kpi import (
 )
 from inventory.ledger import lifecycles
 from inventory.models import (
+    AgentToken,
     Asset,
     EmployeeProfile,
     RepairProtocol,
@@ -38,6 +39,7 @@ from itops.config import Settings
 __all__ = [
     "AgeBucket",
     "AssetItem",
+    "AgentHost",
     "OsSupport",
     "ProtocolItem",
     "ProtocolRow",
@@ -45,7 +47,9 @@ __all__ = [
     "RepairsKpi",
     "TrainingCounts",
     "active_computer_hostnames",
+    "agent_hosts",
     "fleet_age_distribution",
+    "latest_agent_report",
     "monitoring_notice_date",
     "os_support_status",
     "purchase_documents",
@@ -235,3 +239,43 @@ def latest_agent_report(session: Session, hostname: str) -> tuple[dict[str, Any]
         return None
     at = datetime.fromisoformat(received)
     return report, at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class AgentHost:
+    """A host meant to report through an agent: it holds a token or has reported.
+
+    ``hostname`` is lower case (agents on Windows report upper case); ``category`` and
+    ``unit`` are the inventory's.
+    """
+
+    hostname: str
+    category: str
+    unit: str
+
+
+def agent_hosts(session: Session) -> list[AgentHost]:
+    """Every host with a live agent token or an agent report, not retired, by name.
+
+    Why both: a host whose token was just issued has not reported yet, and it is a
+    monitoring gap (not "nothing to watch") until it does. A token without an asset of
+    that name is a host not yet discovered: category "desktop" (the agent's default).
+    """
+    found: dict[str, AgentHost] = {}
+    rows = session.execute(
+        select(Asset.hostname, Asset.category, Asset.unit_id, Asset.last_seen, Asset.status)
+        .where(Asset.hostname.is_not(None))
+        .order_by(Asset.last_seen.desc().nulls_last(), Asset.id)
+    ).all()
+    tokens = {h.lower() for h in session.scalars(
+        select(AgentToken.hostname).where(AgentToken.revoked.is_(False)))}
+    retired: set[str] = set()
+    for host, category, unit, seen, status in rows:
+        name = (host or "").strip().lower()
+        if status == "retired":
+            retired.add(name)
+        elif name and name not in found and (seen is not None or name in tokens):
+            found[name] = AgentHost(name, category, unit)
+    for name in tokens - found.keys() - retired:
+        found[name] = AgentHost(name, "desktop", "office")
+    return [found[name] for name in sorted(found)]

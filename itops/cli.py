@@ -46,9 +46,11 @@ class Ctx:
         if self._app is None:
             from itops.context import AppContext
             from itops.db.session import ensure_current
+            from itops.plugins import derive_settings
 
             self._app = AppContext.create(self.settings, self.config_path, self.clock)
             ensure_current(self._app.engine)
+            self._app.settings = derive_settings(self._app.settings, self._app.sessions)
         return self._app
 
     def close(self) -> None:

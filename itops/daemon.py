@@ -36,7 +36,7 @@ from itops.db.session import ensure_current, lock_wait, session_scope
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.metrics import HEARTBEAT_KEY
-from itops.plugins import Feature, Job, features
+from itops.plugins import Feature, Job, derive_settings, features
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier
@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 # systemd is asked for shutdown_timeout plus this (EXTEND_TIMEOUT_USEC) when stopping.
 STOP_MARGIN_SECONDS = 10
+DERIVE_SECONDS = 300.0  # how often checks derived from the database are brought up to date
 
 
 class _LiveStateSink:
@@ -104,6 +105,7 @@ class Daemon:
         self._jobs: set[asyncio.Task[Any]] = set()
         self.abandoned = 0  # jobs still running in threads after the drain deadline
         self._workers = ThreadPoolExecutor(thread_name_prefix="itops-worker")
+        self._file_settings = ctx.settings  # before Feature.derive (see _derive)
 
     async def run(self) -> int:
         ensure_current(self.ctx.engine)
@@ -114,6 +116,7 @@ class Daemon:
         gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now,
                                       self._year_start(now))
         await asyncio.to_thread(sync_units, self.ctx)
+        self.ctx.settings = await asyncio.to_thread(self._derived)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._stop.set)
         loop.add_signal_handler(signal.SIGINT, self._stop.set)
@@ -258,12 +261,40 @@ class Daemon:
         if settings.storage.url != self.ctx.settings.storage.url:
             logger.warning("[storage] url changes need a restart; keeping the old database")
             settings = settings.model_copy(update={"storage": self.ctx.settings.storage})
-        self.ctx.settings = settings
+        self._file_settings = settings
+        self.ctx.settings = self._derived(fallback=settings)
         self.scheduler.remove_all()
         self._schedule()
         sync_units(self.ctx)
         self.ctx.state.forget_except(self._check_names)
         logger.info("config reloaded: %d checks", len(self._check_names))
+
+    def _derived(self, fallback: Settings | None = None) -> Settings:
+        """The file's settings completed from the database (``Feature.derive``); when the
+        database cannot be read now, ``fallback`` (default: the running settings, so the
+        derived checks stay scheduled) until the next refresh."""
+        try:
+            return derive_settings(self._file_settings, self.ctx.sessions)
+        except Exception as exc:
+            logger.error("checks derived from the database (host groups) not refreshed: %s",
+                         str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+            return fallback or self.ctx.settings
+
+    async def _rederive(self) -> None:
+        await self._tracked(self._apply_derived())
+
+    async def _apply_derived(self) -> None:
+        """Every few minutes: a host that started reporting gets its group's check, one
+        that left the inventory loses it; nothing changes when nothing did."""
+        settings = await asyncio.to_thread(self._derived)
+        if settings == self.ctx.settings:
+            return
+        self.ctx.settings = settings
+        checks = build_checks(self.ctx, self.features)
+        self._check_names = {check.name for check in checks}
+        self.engine.schedule(checks)
+        self.ctx.state.forget_except(self._check_names)
+        logger.info("checks derived from the database changed: %d checks", len(checks))
 
     def _schedule(self) -> None:
         settings = self.ctx.settings
@@ -275,6 +306,7 @@ class Daemon:
         self.engine.schedule(checks)
         self.scheduler.every("login-throttle-prune", 86400, self._job, THROTTLE_PRUNE,
                              first_in=0)
+        self.scheduler.every("derive", DERIVE_SECONDS, self._rederive)
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
                 self.scheduler.every(

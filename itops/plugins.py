@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import click
     from prometheus_client.registry import Collector
+    from sqlalchemy.orm import Session, sessionmaker
     from starlette.routing import BaseRoute
 
     from itops.check import Check
+    from itops.config import Settings
     from itops.context import AppContext
     from itops.events import Event
     from itops.report_parts import ReportPart
@@ -41,6 +43,7 @@ FEATURES: tuple[str, ...] = (
 # these small modules are imported to load a config, not the features themselves.
 CONFIG_MODULES: tuple[str, ...] = (
     "checks.config",
+    "checks.hosts.config",
     "checks.backups.config",
     "inventory.register.config",
     "itops.notifications.config",
@@ -104,12 +107,33 @@ class Feature:
     summaries: Sequence[tuple[str, str]] = ()  # check summary regex → Polish template
     # Paths whose request bodies may exceed [web] max_request_bytes (path → byte cap).
     body_limits: Callable[[AppContext], Mapping[str, int]] | None = None
+    # Settings completed from the database (e.g. one check per host of a [[host_checks]]
+    # group): pure over the file's settings and one read session; see derive_settings.
+    derive: Callable[[Settings, Session], Settings] | None = None
     # Sections of an agent report this feature stores in the report's own transaction.
     report_parts: Callable[[AppContext], Sequence[ReportPart[Any]]] | None = None
 
 
 def features() -> list[Feature]:
     return [importlib.import_module(path).feature for path in FEATURES]
+
+
+def derive_settings(settings: Settings, sessions: sessionmaker[Session]) -> Settings:
+    """The file's ``settings`` completed by every feature's ``derive`` hook.
+
+    Applied where settings meet the database: the daemon (start, reload, every few
+    minutes) and a CLI command opening the database. Always from the file's settings,
+    never from derived ones, so a host that left the inventory loses its check.
+    """
+    from itops.db.session import read_scope
+
+    hooks = [feat.derive for feat in features() if feat.derive is not None]
+    if not hooks:
+        return settings
+    with read_scope(sessions) as db:
+        for hook in hooks:
+            settings = hook(settings, db)
+    return settings
 
 
 def import_models() -> None:

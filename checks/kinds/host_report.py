@@ -64,8 +64,9 @@ def age_text(seconds: float) -> str:
     return f"{seconds / 86400:.0f} d"
 
 
-class HostReportOptions(Options):
-    host: str = Field(min_length=1, max_length=255)
+class HostThresholds(Options):
+    """What a host is judged by; ``[[host_checks]]`` groups carry the same keys."""
+
     max_silence: PositiveDuration = timedelta(hours=26)
     disk_warning_percent_free: float = Field(default=15, ge=0, le=100)
     disk_critical_percent_free: float = Field(default=5, ge=0, le=100)
@@ -78,6 +79,10 @@ class HostReportOptions(Options):
     security_updates_warning: int = Field(default=1, ge=1)
     last_update_warning_days: int | None = Field(default=30, ge=1)
     reboot_pending_warning: bool = True
+
+
+class HostReportOptions(HostThresholds):
+    host: str = Field(min_length=1, max_length=255)
 
 
 def _ts(value: Any) -> float | None:
