@@ -29,7 +29,7 @@ from checks.availability.models import MonitoringGap
 from itops import config as config_mod
 from itops import heartbeat
 from itops.check import Check
-from itops.config import OFFICE_UNIT
+from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
 from itops.db.models import OrgUnit
 from itops.db.session import ensure_current, lock_wait, session_scope

@@ -12,7 +12,7 @@ from checks.config import CHECKS
 from checks.hosts import plugin as hosts_plugin
 from checks.hosts.config import HOST_CHECKS
 from checks.hosts.groups import Host, cover, derive, host_tags
-from checks.kinds import host_report
+from checks.kinds import CHECK_KINDS, host_report
 from inventory.api import create_token
 from inventory.intake import store_report
 from inventory.models import Asset
@@ -22,7 +22,6 @@ from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ConfigError
 from itops.plugins import derive_settings
-from itops.registry import check_class
 from itops.status import Status
 from tests.agent.test_agent_linux import health_root
 from tests.availability.test_check_kinds import run
@@ -178,7 +177,7 @@ async def test_a_derived_check_judges_the_stored_report_and_silence_is_unknown(
     previous = host_report.SOURCE
     hosts_plugin.bind(ctx)
     try:
-        results = {c.name: await run(check_class("host")(c)) for c in derived.section(CHECKS)}
+        results = {c.name: await run(CHECK_KINDS.create(c)) for c in derived.section(CHECKS)}
     finally:
         host_report.SOURCE = previous
     assert results["demo-srv-a"].status is Status.WARNING
