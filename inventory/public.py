@@ -16,6 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.config import KPI
+from inventory.demo import InventoryDemo, seed_demo
+from inventory.demo import seed_agent_reports as seed_demo_agent_reports
+from inventory.demo import tables_with_data as demo_tables_with_data
 from inventory.kpi import (
     AssetItem,
     ProtocolItem,
@@ -40,6 +43,7 @@ __all__ = [
     "AgeBucket",
     "AssetItem",
     "AgentHost",
+    "InventoryDemo",
     "OsSupport",
     "ProtocolItem",
     "ProtocolRow",
@@ -48,6 +52,7 @@ __all__ = [
     "TrainingCounts",
     "active_computer_hostnames",
     "agent_hosts",
+    "demo_tables_with_data",
     "fleet_age_distribution",
     "latest_agent_report",
     "monitoring_notice_date",
@@ -56,6 +61,8 @@ __all__ = [
     "purchases_kpi",
     "repair_protocols",
     "repairs_kpi",
+    "seed_demo",
+    "seed_demo_agent_reports",
     "training_counts",
 ]
 

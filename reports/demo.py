@@ -1,50 +1,53 @@
 """The DEMO office: ``itops demo seed`` fills an empty database with one invented year.
 
 Why: a newcomer running ``make run`` should see a full dashboard and annual report at
-once, not empty tables. Every row goes through the features' own functions (inventory
-importer and ledger, the outage tracker, the backups and antivirus store, the §82
-register service, the heartbeat), so ledgers, intervals and the register's hash chain
-are exactly what a real year would leave behind.
+once, not empty tables. Each feature seeds its own part through its own functions
+(``seed_demo`` in its ``public`` module: inventory, the §82 register, backups and
+antivirus), so ledgers, intervals and the register's hash chain are exactly what a real
+year would leave behind; this module only orders them and adds KPI 1's outages and gaps
+(through the outage tracker and the heartbeat).
 
 Rules:
 1. Only an empty database is seeded (see ``in_use``); a second seed writes nothing.
 2. Everything is marked DEMO: names "DEMO …", inventory numbers "DEMO/…", hosts
    ``demo-…``, codes "DEMO-…"; nothing resembles a real person or device.
-3. The year is deterministic: one ``random.Random`` seeded with the year; nothing is
-   dated after "now" (seeding the current year stops at today).
+3. The year is deterministic: one ``random.Random`` seeded with the year, drawn from by
+   the parts in a fixed order (inventory, register, antivirus, backups, availability);
+   nothing is dated after "now" (seeding the current year stops at today).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import random
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checks.backups.config import BACKUPS, BackupConfig
 from checks.config import CHECKS
-from inventory.register.config import EMPLOYEE_MONITORING
 from itops.config import Settings
 from itops.context import AppContext
 from itops.db.session import session_scope
+from itops.demo import (
+    ACTOR,
+    DemoWorld,
+    core_tables_in_use,
+    mark,
+    seed_unfinished,
+    tables_in_use,
+)
 from itops.errors import ValidationError
 from itops.intervals import Interval
-from itops.status import Measurement, ProbeResult, Status
+from itops.status import ProbeResult, Status
+
+__all__ = ["SYSTEMS", "SeedSummary", "default_year", "in_use", "missing_checks", "seed",
+           "seed_unfinished"]
 
 logger = logging.getLogger(__name__)
 
-ACTOR = "demo"
-ADMIN_LOGIN = "demo_admin"
-INSPECTOR_LOGIN = "demo_inspektor"
 
 
 @dataclass(frozen=True)
@@ -66,31 +69,6 @@ SYSTEMS: tuple[DemoSystem, ...] = (
     DemoSystem("demo-internet", "łącze internetowe", "tcp"),
     DemoSystem("demo-szkola-siec", "sieć szkoły", "tcp"),
 )
-
-# In service on 31 December: 120 computers, 30 printers, 20 other devices.
-DESKTOPS, LAPTOPS, SERVERS = 95, 17, 8
-PRINTERS, MFDS = 22, 8
-OTHERS = (("monitor", 8), ("network", 6), ("ups", 4), ("phone", 2))
-BOUGHT_IN_YEAR = 19  # computers bought in the year (KPI 3: 19 / 120 = 15.8 %)
-RETIRED_IN_YEAR = 8  # old computers retired in the year (replaced by the new ones)
-EMPLOYEES = 60
-
-FIRST_NAMES = (
-    "Jan", "Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka",
-    "Michał", "Małgorzata", "Krzysztof", "Joanna", "Łukasz", "Ewa", "Marcin", "Zofia",
-    "Grzegorz", "Barbara", "Andrzej", "Elżbieta",
-)
-LAST_NAMES = (
-    "Przykładowy", "Testowa", "Wzorcowy", "Próbna", "Fikcyjny", "Zmyślona", "Demonstracyjny",
-    "Przykładowa", "Testowy", "Wzorcowa", "Próbny", "Fikcyjna",
-)
-POSITIONS = (
-    "inspektor", "podinspektor", "referent", "główny specjalista", "kierownik referatu",
-    "sekretarz", "skarbnik", "kasjer", "informatyk",
-)
-LOCATIONS = tuple(f"DEMO pokój {n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15, 21, 22))
-SUPPLIERS = ("DEMO Sprzęt Biurowy sp. z o.o.", "DEMO Komputery Przykładowo S.A.")
-
 
 @dataclass
 class SeedSummary:
@@ -127,16 +105,15 @@ def in_use(db: Session) -> list[str]:
     daemon ever ran on, is somebody's office and gets no invented data.
     """
     from checks.availability.models import MonitoringGap, Outage, ProbeRollup
-    from checks.backups.models import AvHost, BackupState
-    from inventory.models import Asset, Training
-    from inventory.register.models import RegisterEntry
-    from itops.db.models import Employee, Heartbeat, User
+    from checks.backups.public import demo_tables_with_data as backup_tables
+    from inventory.public import demo_tables_with_data as inventory_tables
+    from inventory.register.public import demo_tables_with_data as register_tables
 
-    models: tuple[Any, ...] = (
-        User, Heartbeat, Employee, Asset, Training, Outage, ProbeRollup, MonitoringGap,
-        RegisterEntry, BackupState, AvHost,
-    )
-    return [m.__tablename__ for m in models if db.scalars(select(m).limit(1)).first()]
+    return [
+        *core_tables_in_use(db), *inventory_tables(db),
+        *tables_in_use(db, (Outage, ProbeRollup, MonitoringGap)),
+        *register_tables(db), *backup_tables(db),
+    ]
 
 
 def missing_checks(settings: Settings) -> list[str]:
@@ -177,481 +154,36 @@ def seed(ctx: AppContext, year: int, now: datetime | None = None) -> SeedSummary
             "into an empty database"
         )
     sync_units(ctx)
-    _mark(ctx, f"started {year}")  # a seed stopped part-way is told apart (seed_unfinished)
+    with session_scope(ctx.sessions) as db:
+        mark(db, f"started {year}")  # a seed stopped part-way is told apart (seed_unfinished)
     out = SeedSummary(year=year, until=until)
     rng = random.Random(f"itops-demo-{year}")  # noqa: S311 - invented data, not secrets
-    world = _World(settings, tz, year, start, until, rng)
-    with session_scope(ctx.sessions) as db:
-        codes = _employees(db, world, out)
-        _inventory(db, world, codes, now, out)
-        _repairs(db, world, now, out)
-        _trainings(db, world, codes, out)
-        _register(db, world, codes, out)
-    with session_scope(ctx.sessions) as db:
-        _antivirus(db, world, out)
-        _backups(db, world, out)
+    world = DemoWorld(settings, tz, year, start, until, rng)
+    _seed_parts(ctx, world, now, out)
     _availability(ctx, world, now, out)
-    _mark(ctx, f"complete {year}")
+    with session_scope(ctx.sessions) as db:
+        mark(db, f"complete {year}")
     logger.info("seeded the DEMO office: %s", out.describe())
     return out
 
 
-SEED_MARK = "demo_seed"
-
-
-def _mark(ctx: AppContext, value: str) -> None:
-    from itops.db.models import AppSetting
+def _seed_parts(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSummary) -> None:
+    """The features' parts, in the order they draw from the generator."""
+    from checks.backups.public import seed_demo as seed_backups
+    from inventory.public import seed_demo as seed_inventory
+    from inventory.public import seed_demo_agent_reports
+    from inventory.register.public import seed_demo as seed_register
 
     with session_scope(ctx.sessions) as db:
-        row = db.get(AppSetting, SEED_MARK)
-        if row is None:
-            db.add(AppSetting(name=SEED_MARK, value=value))
-        else:
-            row.value = value
-
-
-def seed_unfinished(db: Session) -> bool:
-    """True when a DEMO seed began here and never finished (interrupted, crashed): the
-    database then holds part of a DEMO year, which must not pass for a seeded office."""
-    from itops.db.models import AppSetting
-
-    row = db.get(AppSetting, SEED_MARK)
-    return row is not None and row.value.startswith("started")
-
-
-class _World:
-    """The year's calendar and the generator every part draws from."""
-
-    def __init__(
-        self, settings: Settings, tz: ZoneInfo, year: int, start: datetime, until: datetime,
-        rng: random.Random,
-    ) -> None:
-        self.settings, self.tz, self.year = settings, tz, year
-        self.start, self.until, self.rng = start, until, rng
-        self.last_day = min(date(year, 12, 31), until.astimezone(tz).date())
-        self.computers: list[dict[str, Any]] = []
-        self.hosts: list[tuple[str, date, date | None, str]] = []  # host, from, retired, os
-
-    def local(self, day: date, hour: int, minute: int = 0) -> datetime:
-        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(UTC)
-
-    def days(self) -> list[date]:
-        first = date(self.year, 1, 1)
-        return [first + timedelta(n) for n in range((self.last_day - first).days + 1)]
-
-    def day_in(self, month_lo: int, month_hi: int) -> date:
-        """A random date in the months (the caller skips dates after ``last_day``)."""
-        lo = date(self.year, month_lo, 1)
-        hi = date(self.year, month_hi, 28)
-        return lo + timedelta(self.rng.randrange((hi - lo).days + 1))
-
-
-# --- people, inventory, repairs, trainings ------------------------------------------------
-
-
-def _employees(db: Session, world: _World, out: SeedSummary) -> list[str]:
-    from inventory.people import add_employee
-
-    codes = []
-    jan = date(world.year, 1, 1)
-    for n in range(1, EMPLOYEES + 1):
-        first = FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]
-        last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
-        code = f"DEMO-{n:03d}"
-        unit = "szkola-1" if n > EMPLOYEES - 8 and "szkola-1" in world.settings.unit_names() \
-            else "office"
-        hired = date(world.year - 1 - world.rng.randrange(15), 1 + world.rng.randrange(12), 1)
-        notice = jan + timedelta(days=4 + n % 6)
-        add_employee(
-            db, code, f"DEMO {first} {last}", unit, POSITIONS[n % len(POSITIONS)], hired,
-            None, notice if notice <= world.last_day else None,
-        )
-        codes.append(code)
-    out.employees = len(codes)
-    return codes
-
-
-def _asset_rows(world: _World, codes: list[str]) -> list[dict[str, str]]:
-    rng, year = world.rng, world.year
-    rows: list[dict[str, str]] = []
-
-    def old_day() -> date:
-        return date(year - 1 - rng.randrange(8), 1 + rng.randrange(12), 1 + rng.randrange(28))
-
-    def new_day() -> date:
-        return world.day_in(2, 11)
-
-    def add(prefix: str, n: int, category: str, maker: str, model: str, bought: date,
-            price: int, **extra: str) -> dict[str, str]:
-        row = {
-            "inventory_no": f"DEMO/{prefix}/{n:03d}", "category": category,
-            "manufacturer": maker, "model": model, "serial": f"DEMO-SN-{prefix}-{n:04d}",
-            "purchase_date": bought.isoformat(),
-            "purchase_document": f"DEMO FV {bought.year}/{bought.month:02d}/{n:03d}",
-            "price": str(Decimal(price)), "location": LOCATIONS[n % len(LOCATIONS)],
-            "holder": "", "status": "in_use", "retired_date": "",
-            "supplier": SUPPLIERS[n % 2],
-            "warranty_end": date(bought.year + 3, bought.month, 1).isoformat(),
-            "hostname": "", "unit": "office",
-        }
-        row.update(extra)
-        rows.append(row)
-        return row
-
-    total = DESKTOPS + LAPTOPS
-    new_numbers = set(rng.sample(range(1, total + 1), BOUGHT_IN_YEAR))
-    for n in range(1, total + 1):
-        laptop = n > DESKTOPS
-        bought = new_day() if n in new_numbers else old_day()
-        category = "laptop" if laptop else "desktop"
-        model = ("DEMO Book 14" if laptop else "DEMO Office Mini") + f" G{2 + bought.year % 5}"
-        row = add("KOMP", n, category, "DEMO Computers", model, bought, 3900 if laptop else 3100,
-                  hostname=f"demo-pc-{n:03d}", holder=codes[(n - 1) % len(codes)])
-        if "szkola-1" in world.settings.unit_names() and n % 12 == 0:
-            row["unit"] = "szkola-1"
-        world.computers.append(row)
-    for n in range(1, SERVERS + 1):
-        row = add("SRV", n, "server", "DEMO Servers", "DEMO Rack 1U", old_day(), 18000,
-                  hostname=f"demo-srv-{n:02d}", location="DEMO serwerownia")
-        world.computers.append(row)
-    # Old computers retired in the year: bought long ago, not counted on 31 December.
-    for n in range(1, RETIRED_IN_YEAR + 1):
-        bought = date(year - 9, 1 + n, 10)
-        retired = world.day_in(2, 11)
-        row = add("KOMP-S", n, "desktop", "DEMO Computers", "DEMO Office Tower G1", bought,
-                  2500, hostname=f"demo-pc-stary-{n:02d}", status="retired",
-                  retired_date=retired.isoformat())
-        world.computers.append(row)
-    for n in range(1, PRINTERS + 1):
-        add("DRUK", n, "printer", "DEMO Print", "DEMO Laser 400", old_day(), 900)
-    for n in range(1, MFDS + 1):
-        add("MFD", n, "mfd", "DEMO Print", "DEMO MultiCopy 5", old_day(), 4200)
-    for category, count in OTHERS:
-        for n in range(1, count + 1):
-            add(category.upper(), n, category, "DEMO Devices", f"DEMO {category} {n}",
-                old_day(), 600)
-    return rows
-
-
-def _inventory(
-    db: Session, world: _World, codes: list[str], now: datetime, out: SeedSummary
-) -> None:
-    from inventory.importers import INVENTORY_HEADER, INVENTORY_OPTIONAL, import_inventory
-
-    rows = [
-        r for r in _asset_rows(world, codes) if date.fromisoformat(r["purchase_date"])
-        <= world.last_day
-    ]
-    for r in rows:
-        if r["retired_date"] and date.fromisoformat(r["retired_date"]) > world.last_day:
-            r["retired_date"], r["status"] = "", "in_use"
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=[*INVENTORY_HEADER, *INVENTORY_OPTIONAL])
-    writer.writeheader()
-    writer.writerows(rows)
-    import_inventory(db, buf.getvalue().encode(), world.tz, now, ACTOR)
-    for r in rows:
-        out.assets[r["category"]] = out.assets.get(r["category"], 0) + 1
-    windows = ("Windows 11 Pro 23H2", "Windows 11 Pro 24H2", "Windows 10 Pro 22H2")
-    for r in world.computers:
-        if date.fromisoformat(r["purchase_date"]) > world.last_day:
-            continue
-        server = r["category"] == "server"
-        os_name = "Windows Server 2022 Standard" if server else (
-            windows[0] if int(r["purchase_date"][:4]) >= world.year - 2
-            else world.rng.choice(windows)
-        )
-        retired = date.fromisoformat(r["retired_date"]) if r["retired_date"] else None
-        world.hosts.append(
-            (r["hostname"], date.fromisoformat(r["purchase_date"]), retired, os_name)
-        )
-
-
-REPAIRS: tuple[tuple[str, str, str], ...] = (
-    ("component_replacement", "Wymiana dysku SSD po awarii", "DEMO dysk SSD 512 GB"),
-    ("component_replacement", "Wymiana zasilacza", "DEMO zasilacz 180 W"),
-    ("component_replacement", "Rozbudowa pamięci RAM po błędach", "DEMO RAM 8 GB"),
-    ("component_replacement", "Wymiana płyty głównej", "DEMO płyta główna"),
-    ("component_replacement", "Wymiana klawiatury laptopa", "DEMO klawiatura"),
-    ("component_replacement", "Wymiana wentylatora procesora", "DEMO wentylator"),
-    ("component_replacement", "Wymiana baterii laptopa", "DEMO bateria"),
-    ("reinstall", "Ponowna instalacja systemu po infekcji", ""),
-    ("reinstall", "Reinstalacja systemu po uszkodzeniu profilu", ""),
-    ("reinstall", "Reinstalacja systemu (aktualizacja nieudana)", ""),
-    ("reinstall", "Ponowna instalacja systemu i oprogramowania biurowego", ""),
-    ("other_repair", "Czyszczenie i konfiguracja sterowników drukarki", ""),
-    ("other_repair", "Naprawa złącza sieciowego", ""),
-    ("other_repair", "Konfiguracja profilu poczty", ""),
-    ("maintenance", "Przegląd okresowy i czyszczenie", ""),
-    ("maintenance", "Przegląd okresowy serwerowni", ""),
-)
-
-
-def _repairs(db: Session, world: _World, now: datetime, out: SeedSummary) -> None:
-    from inventory.repairs import ProtocolInput, add_protocol
-
-    old = [
-        r for r in world.computers
-        if int(r["purchase_date"][:4]) < world.year and not r["retired_date"]
-    ]
-    targets = world.rng.sample(old, len(REPAIRS))
-    dates = sorted(world.day_in(1, 12) for _ in REPAIRS)
-    for n, ((kind, text, parts), asset, day) in enumerate(
-        zip(REPAIRS, targets, dates, strict=True), start=1
-    ):
-        if day > world.last_day:
-            continue
-        add_protocol(
-            db,
-            ProtocolInput(
-                number=f"DEMO/PN/{world.year}/{n:03d}", repaired_on=day,
-                inventory_no=asset["inventory_no"], kind=kind, description=text,
-                parts=parts, technician="DEMO Serwis Przykładowo",
-                cost=Decimal(150 + 40 * n), downtime_hours=float(2 + n % 6),
-            ),
-            world.tz, now, ACTOR,
-        )
-        out.repairs += 1
-
-
-TRAININGS = (
-    (2, "Bezpieczeństwo informacji i RODO — szkolenie okresowe", "group"),
-    (3, "Rozpoznawanie wiadomości phishingowych", "group"),
-    (5, "Obsługa systemu EZD po aktualizacji", "group"),
-    (6, "Nowy pracownik: zasady korzystania z systemów", "individual"),
-    (9, "Kopie zapasowe i praca na dysku sieciowym", "group"),
-    (10, "Monitoring poczty służbowej (§82 Regulaminu Pracy)", "group"),
-    (11, "Nowy pracownik: zasady korzystania z systemów", "individual"),
-)
-
-
-def _trainings(db: Session, world: _World, codes: list[str], out: SeedSummary) -> None:
-    from inventory.people import add_training
-
-    for month, topic, kind in TRAININGS:
-        day = world.day_in(month, month)
-        if day > world.last_day:
-            continue
-        size = 1 if kind == "individual" else world.rng.randrange(12, 30)
-        who = world.rng.sample(codes, size)
-        add_training(db, day, topic, "DEMO Informatyk Urzędu", kind, who)
-        out.trainings += 1
-
-
-def _register(db: Session, world: _World, codes: list[str], out: SeedSummary) -> None:
-    """Two users (disabled after use), an authorisation, notices, a correction, two acts."""
-    from inventory.register import service
-    from itops import auth
-
-    at = world.local(date(world.year, 1, 2), 9)
-    for login, role, name in (
-        (ADMIN_LOGIN, auth.ADMIN, "DEMO Sekretarz Urzędu"),
-        (INSPECTOR_LOGIN, auth.MONITORING_OFFICER, "DEMO Inspektor Monitoringu"),
-    ):
-        auth.add_user(db, login, role, secrets.token_urlsafe(24), at, name)
-    db.flush()
-    entries = 0
-    service.grant(
-        db, world.local(date(world.year, 1, 3), 10), ADMIN_LOGIN, INSPECTOR_LOGIN,
-        ("computer_content", "work_email", "it_resources", "activity_logs"),
-        date(world.year, 1, 3),
-    )
-    entries += 1
-    policy = world.settings.section(EMPLOYEE_MONITORING).policy_version
-    jan = date(world.year, 1, 1)
-    first_notice: int | None = None
-    for n, code in enumerate(codes, start=1):
-        received = jan + timedelta(days=4 + n % 6)  # as in the employee's profile
-        at = world.local(received, 14)
-        if at > world.until:
-            continue
-        # The first notice is entered with a wrong date and corrected below.
-        typed = received - timedelta(days=3) if n == 1 else received
-        entry = service.record_notice(db, at, ADMIN_LOGIN, code, typed, policy, tz=world.tz)
-        if n == 1:
-            first_notice = entry.seq
-        entries += 1
-    correction_at = world.local(date(world.year, 1, 20), 9)
-    if first_notice is not None and correction_at <= world.until:
-        service.record_notice(
-            db, correction_at, ADMIN_LOGIN, codes[0], jan + timedelta(days=5), policy,
-            corrects=first_notice,
-            reason="DEMO: wrong date copied from the acknowledgement form", tz=world.tz,
-        )
-        entries += 1
-    acts = (
-        (3, codes[4], "DEMO poczta służbowa", ("work_email",), "proper_use",
-         "DEMO: suspected mass mailing of external offers from a work mailbox",
-         "DEMO: no misuse found; the employee was told the result"),
-        (9, codes[11], "DEMO komputer demo-pc-012", ("computer_content", "activity_logs"),
-         "work_organisation", "DEMO: repeated complaints about unfinished cases",
-         "DEMO: no private use found; workload reassigned by the manager"),
-    )
-    for month, code, resource, scopes, purpose, why, outcome in acts:
-        day = world.day_in(month, month)
-        if day > world.last_day:
-            continue
-        while day.weekday() >= 5:
-            day -= timedelta(days=1)
-        act_start, act_end = world.local(day, 10), world.local(day, 11, 30)
-        if act_end + timedelta(hours=2) > world.until:
-            continue
-        service.record_act(
-            db, act_end + timedelta(hours=2), world.tz, INSPECTOR_LOGIN,
-            service.ActInput(code, resource, scopes, purpose, why, act_start, act_end, outcome),
-        )
-        entries += 1
-    # The demo accounts only signed the register; nobody can log in with them.
-    for login in (ADMIN_LOGIN, INSPECTOR_LOGIN):
-        user = auth.get_user(db, login)
-        if user is not None:
-            user.disabled = True
-    out.register_entries = entries
-
-
-# --- antivirus and backups -------------------------------------------------------------
-
-
-def _defender(updated: datetime, realtime: bool = True) -> dict[str, Any]:
-    return {
-        "AMServiceEnabled": True, "AntivirusEnabled": True,
-        "RealTimeProtectionEnabled": realtime, "AMRunningMode": "Normal",
-        "AntivirusSignatureLastUpdated": updated.isoformat(),
-        "AntivirusSignatureVersion": f"1.{400 + updated.timetuple().tm_yday}.0.0",
-        "QuickScanAge": 1, "FullScanAge": 12,
-    }
-
-
-def _antivirus(db: Session, world: _World, out: SeedSummary) -> None:
-    """Agent reports: a first one, a few hosts out of compliance for days, three recent weeks."""
-    from checks.backups.store import record_agent_report
-    from inventory.api import store_report
-    from inventory.payload import AgentReport
-
-    rng = world.rng
-    troubled = set(rng.sample(range(len(world.hosts)), max(1, len(world.hosts) // 10)))
-    for index, (host, bought, retired, os_name) in enumerate(world.hosts):
-        first = max(bought, date(world.year, 1, 2))
-        last = min(retired - timedelta(days=1), world.last_day) if retired else world.last_day
-        if last < first:
-            continue
-        plan: list[tuple[date, float, bool]] = [(first, 0.2, True)]
-        if index in troubled and (last - first).days > 40:
-            bad = first + timedelta(days=rng.randrange(10, (last - first).days - 20))
-            plan.append((bad, rng.choice((4.0, 6.5)), index % 4 != 0))
-            plan.append((bad + timedelta(days=rng.randrange(2, 12)), 0.2, True))
-        plan += [(d, 0.2, True) for d in (last - timedelta(days=7), last) if d > first]
-        moments: list[tuple[datetime, dict[str, Any]]] = []
-        for day, lag_days, realtime in plan:
-            # Never after the end of the seeded time (seeding today before 09:00).
-            at = min(world.local(day, 8, rng.randrange(50)), world.until)
-            moments.append((at, _defender(at - timedelta(days=lag_days), realtime)))
-        moments.sort(key=lambda m: m[0])
-        for at, fields in moments:
-            data = {"hostname": host, "antivirus": fields, "reported_at": at.isoformat()}
-            record_agent_report(db, world.settings, data, at)
-            out.antivirus_reports += 1
-        at, fields = moments[-1]
-        server = host.startswith("demo-srv")
-        agent = AgentReport(
-            agent_version="DEMO", hostname=host, collected_at=at,
-            hardware={"vendor": "DEMO Computers", "serial": _serial_of(world, host)},
-            cpu={"model": "DEMO CPU 4 cores", "cores": 4, "threads": 8},
-            memory_bytes=(32 if server else 16) * 1024**3,
-            disks=[{"device": "disk0", "model": "DEMO SSD", "serial": f"DEMO-D-{host}",
-                    "size_bytes": 512 * 10**9}],
-            os={"system": "Windows", "name": os_name, "pretty": os_name},
-            antivirus=fields,
-        )
-        store_report(db, agent, at)
-
-
-def _serial_of(world: _World, host: str) -> str:
-    for r in world.computers:
-        if r["hostname"] == host:
-            return str(r["serial"])
-    return ""
-
-
-def _backups(db: Session, world: _World, out: SeedSummary) -> None:
-    """A daily look per configured backup, weekly verification, one bad spell each, tests."""
-    from checks.backups.kinds import VERIFIED_KINDS
-    from checks.backups.store import add_restore_test, record_backup, record_ping
-    from checks.kinds.backup_base import VERIFY_AT
-
-    rng = world.rng
-    recent = world.last_day - timedelta(days=14)
-    for index, cfg in enumerate(world.settings.section(BACKUPS)):
-        month = (2 + index * 2) % 12 + 1
-        outage_from = world.day_in(month, month)
-        outage_days = 2 + index
-        last_success: datetime | None = None
-        size = 2_000_000_000 + index * 750_000_000
-        for day in world.days():
-            broken = outage_from <= day < outage_from + timedelta(days=outage_days)
-            ran = world.local(day, 1, 30)
-            if not broken and ran < world.until:
-                last_success = ran + timedelta(minutes=40)
-                size += rng.randrange(1_000_000, 20_000_000)
-                if cfg.kind == "push" and day > recent and last_success <= world.until:
-                    record_ping(db, cfg, "start", ran)
-                    record_ping(db, cfg, "success", last_success)
-            look = world.local(day, 7)
-            if look > world.until or last_success is None:
-                continue
-            # Looks every day near a bad spell and in the last month, else weekly: the
-            # incidents (what the year's figures read) come out the same.
-            near = abs((day - outage_from).days) <= outage_days + 2
-            if not (near or day > recent or day.weekday() == 0 or day.day == 1):
-                continue
-            _look(db, cfg, look, last_success, size, broken)
-            out.backup_looks += 1
-            if cfg.kind in VERIFIED_KINDS and day.weekday() == 6 and not broken:
-                verified = world.local(day, 5)
-                record_backup(
-                    db, cfg,
-                    ProbeResult(
-                        cfg.name, cfg.kind, Status.OK, "DEMO: repository check passed",
-                        verified, 600.0, (Measurement(VERIFY_AT, verified.timestamp(), "ts"),),
-                    ),
-                    verify=True,
-                )
-        for month in (4, 10):
-            day = world.day_in(month, month)
-            when = world.local(day, 12)
-            ok = month == 10 or index > 0
-            if when > world.until:
-                continue
-            add_restore_test(
-                db, world.settings, backup=cfg.name, performed_at=when,
-                performed_by="DEMO Informatyk Urzędu",
-                restored=f"DEMO: sample files from {cfg.name}", success=ok,
-                notes="" if ok else "DEMO: wrong password file; fixed",
-                recorded_by=ACTOR, now=world.until,
-            )
-            out.restore_tests += 1
-
-
-def _look(
-    db: Session, cfg: BackupConfig, at: datetime, last_success: datetime, size: int,
-    broken: bool,
-) -> None:
-    """One look as the backup check would report it (CRITICAL once over ``max_age``)."""
-    from checks.backups.store import record_backup
-    from checks.kinds.backup_base import LAST_SUCCESS, SIZE
-
-    age_h = (at - last_success).total_seconds() / 3600
-    status = Status.OK
-    summary = f"DEMO: newest backup {age_h:.0f} h old, {size / 1e9:.1f} GB"
-    limit = cfg.max_age or timedelta(hours=26)
-    if broken and at - last_success > limit:
-        status, summary = Status.CRITICAL, f"DEMO: newest backup {age_h:.0f} h old (too old)"
-    result = ProbeResult(
-        cfg.name, cfg.kind, status, summary, at, 2.0,
-        (Measurement(LAST_SUCCESS, last_success.timestamp(), "ts"),
-         Measurement(SIZE, float(size), "B")),
-    )
-    record_backup(db, cfg, result, verify=False)
+        inventory = seed_inventory(db, world, now)
+        out.employees, out.assets = len(inventory.codes), inventory.assets
+        out.repairs, out.trainings = inventory.repairs, inventory.trainings
+        out.register_entries = seed_register(db, world, inventory.codes)
+    with session_scope(ctx.sessions) as db:
+        backups = seed_backups(db, world, inventory.hosts)
+        seed_demo_agent_reports(db, backups.last_reports)
+        out.antivirus_reports = backups.antivirus_reports
+        out.backup_looks, out.restore_tests = backups.backup_looks, backups.restore_tests
 
 
 # --- availability: outages and gaps through the outage tracker --------------------------
@@ -665,7 +197,7 @@ class _Span:
     summary: str
 
 
-def _spans(world: _World, system_index: int, unit: str, holidays: list[date]) -> list[_Span]:
+def _spans(world: DemoWorld, system_index: int, unit: str, holidays: list[date]) -> list[_Span]:
     """Outages in and out of working hours, on holidays and weekends, and UNKNOWN gaps."""
     rng = world.rng
     cal = world.settings.calendar(unit)
@@ -727,7 +259,7 @@ def _spans(world: _World, system_index: int, unit: str, holidays: list[date]) ->
     return kept
 
 
-def _results(name: str, kind: str, world: _World, spans: list[_Span]) -> list[ProbeResult]:
+def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list[ProbeResult]:
     """The probe results that produce ``spans``: two failures open, one OK closes."""
     rng = world.rng
     out: list[ProbeResult] = []
@@ -755,7 +287,7 @@ def _results(name: str, kind: str, world: _World, spans: list[_Span]) -> list[Pr
     return out
 
 
-def _availability(ctx: AppContext, world: _World, now: datetime, out: SeedSummary) -> None:
+def _availability(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSummary) -> None:
     from checks.availability.models import Outage
     from checks.availability.outages import ManualOutage, OutageTracker, add_outages, reclassify
     from itops import heartbeat

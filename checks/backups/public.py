@@ -1,4 +1,4 @@
-"""The public API of the backups and antivirus feature (annual report, dashboard tiles).
+"""The public API of the backups and antivirus feature (annual report, tiles, DEMO seed).
 
 Other features call only these functions; they return plain frozen dataclasses. Years
 are calendar years in the office's time zone; shares are computed from the incident
@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checks.backups.config import ANTIVIRUS, BACKUPS
+from checks.backups.demo import seed_demo
+from checks.backups.demo import tables_with_data as demo_tables_with_data
 from checks.backups.models import (
     NONCOMPLIANT,
     UNKNOWN,
@@ -47,6 +49,8 @@ __all__ = [
     "inventory_computers",
     "antivirus_year_summary",
     "backup_year_summary",
+    "demo_tables_with_data",
+    "seed_demo",
     "year_bounds",
 ]
 

@@ -1,4 +1,5 @@
-"""What other features may use from the §82 register (the annual report): counts only.
+"""What other features may use from the §82 register: counts for the annual report, and
+the register's part of the DEMO office (``seed_demo``).
 
 No names, logins or employee codes leave through here.
 """
@@ -12,8 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from inventory.register import chain, queries, service
+from inventory.register.demo import seed_demo
+from inventory.register.demo import tables_with_data as demo_tables_with_data
 from inventory.register.state import load_state
 from itops.config import Settings
+
+__all__ = ["RegisterSummary", "annual_summary", "demo_tables_with_data", "seed_demo"]
 
 
 @dataclass(frozen=True)

@@ -296,17 +296,19 @@ def test_demo_year_plan_is_deterministic() -> None:
     import random
     from datetime import UTC, datetime
 
+    from inventory.demo import asset_rows
+    from itops.demo import DemoWorld
     from reports import demo
 
     settings = load(EXAMPLE)
     tz = ZoneInfo(settings.office.timezone)
 
     def plan() -> tuple[object, ...]:
-        world = demo._World(
+        world = DemoWorld(
             settings, tz, YEAR, datetime(YEAR, 1, 1, tzinfo=UTC),
             datetime(YEAR + 1, 1, 1, tzinfo=UTC), random.Random(f"itops-demo-{YEAR}"),  # noqa: S311
         )
-        rows = demo._asset_rows(world, ["DEMO-001", "DEMO-002"])
+        rows, _ = asset_rows(world, ["DEMO-001", "DEMO-002"])
         spans = [demo._spans(world, i, "office", [date(YEAR, 5, 1)]) for i in range(8)]
         return tuple(tuple(sorted(r.items())) for r in rows), tuple(map(tuple, spans))
 

@@ -1,0 +1,290 @@
+"""The inventory's part of the DEMO office: employees, assets, repairs, trainings, agents.
+
+Everything goes through the inventory's own functions (``people``, the CSV importer,
+``repairs``, the agent intake), so the ledger is what a real year leaves behind. The
+parts draw from ``world.rng`` in a fixed order (see ``reports.demo``); the computers
+travel on as ``DemoHost`` values for the antivirus part, and come back with their last
+Defender report for ``seed_agent_reports``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from itops.demo import ACTOR, DemoHost, DemoReport, DemoWorld, tables_in_use
+
+# In service on 31 December: 120 computers, 30 printers, 20 other devices.
+DESKTOPS, LAPTOPS, SERVERS = 95, 17, 8
+PRINTERS, MFDS = 22, 8
+OTHERS = (("monitor", 8), ("network", 6), ("ups", 4), ("phone", 2))
+BOUGHT_IN_YEAR = 19  # computers bought in the year (KPI 3: 19 / 120 = 15.8 %)
+RETIRED_IN_YEAR = 8  # old computers retired in the year (replaced by the new ones)
+EMPLOYEES = 60
+
+FIRST_NAMES = (
+    "Jan", "Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka",
+    "Michał", "Małgorzata", "Krzysztof", "Joanna", "Łukasz", "Ewa", "Marcin", "Zofia",
+    "Grzegorz", "Barbara", "Andrzej", "Elżbieta",
+)
+LAST_NAMES = (
+    "Przykładowy", "Testowa", "Wzorcowy", "Próbna", "Fikcyjny", "Zmyślona", "Demonstracyjny",
+    "Przykładowa", "Testowy", "Wzorcowa", "Próbny", "Fikcyjna",
+)
+POSITIONS = (
+    "inspektor", "podinspektor", "referent", "główny specjalista", "kierownik referatu",
+    "sekretarz", "skarbnik", "kasjer", "informatyk",
+)
+LOCATIONS = tuple(f"DEMO pokój {n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15, 21, 22))
+SUPPLIERS = ("DEMO Sprzęt Biurowy sp. z o.o.", "DEMO Komputery Przykładowo S.A.")
+
+
+@dataclass
+class InventoryDemo:
+    """What the inventory seed wrote, and what the later parts need from it."""
+
+    codes: list[str] = field(default_factory=list)
+    assets: dict[str, int] = field(default_factory=dict)
+    repairs: int = 0
+    trainings: int = 0
+    hosts: list[DemoHost] = field(default_factory=list)
+
+
+def tables_with_data(db: Session) -> list[str]:
+    """The inventory's tables that mark a database as someone's office."""
+    from inventory.models import Asset, Training
+
+    return tables_in_use(db, (Asset, Training))
+
+
+def seed_demo(db: Session, world: DemoWorld, now: datetime) -> InventoryDemo:
+    """Employees, the inventory, repair protocols and trainings of the DEMO year."""
+    out = InventoryDemo(codes=_employees(db, world))
+    computers = _inventory(db, world, out, now)
+    out.repairs = _repairs(db, world, computers, now)
+    out.trainings = _trainings(db, world, out.codes)
+    return out
+
+
+def _employees(db: Session, world: DemoWorld) -> list[str]:
+    from inventory.people import add_employee
+
+    codes = []
+    jan = date(world.year, 1, 1)
+    for n in range(1, EMPLOYEES + 1):
+        first = FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]
+        last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
+        code = f"DEMO-{n:03d}"
+        unit = "szkola-1" if n > EMPLOYEES - 8 and "szkola-1" in world.settings.unit_names() \
+            else "office"
+        hired = date(world.year - 1 - world.rng.randrange(15), 1 + world.rng.randrange(12), 1)
+        notice = jan + timedelta(days=4 + n % 6)
+        add_employee(
+            db, code, f"DEMO {first} {last}", unit, POSITIONS[n % len(POSITIONS)], hired,
+            None, notice if notice <= world.last_day else None,
+        )
+        codes.append(code)
+    return codes
+
+
+def asset_rows(
+    world: DemoWorld, codes: list[str]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Every DEMO asset as an import row, and the computers among them (the same dicts)."""
+    rng, year = world.rng, world.year
+    rows: list[dict[str, str]] = []
+    computers: list[dict[str, str]] = []
+
+    def old_day() -> date:
+        return date(year - 1 - rng.randrange(8), 1 + rng.randrange(12), 1 + rng.randrange(28))
+
+    def new_day() -> date:
+        return world.day_in(2, 11)
+
+    def add(prefix: str, n: int, category: str, maker: str, model: str, bought: date,
+            price: int, **extra: str) -> dict[str, str]:
+        row = {
+            "inventory_no": f"DEMO/{prefix}/{n:03d}", "category": category,
+            "manufacturer": maker, "model": model, "serial": f"DEMO-SN-{prefix}-{n:04d}",
+            "purchase_date": bought.isoformat(),
+            "purchase_document": f"DEMO FV {bought.year}/{bought.month:02d}/{n:03d}",
+            "price": str(Decimal(price)), "location": LOCATIONS[n % len(LOCATIONS)],
+            "holder": "", "status": "in_use", "retired_date": "",
+            "supplier": SUPPLIERS[n % 2],
+            "warranty_end": date(bought.year + 3, bought.month, 1).isoformat(),
+            "hostname": "", "unit": "office",
+        }
+        row.update(extra)
+        rows.append(row)
+        return row
+
+    total = DESKTOPS + LAPTOPS
+    new_numbers = set(rng.sample(range(1, total + 1), BOUGHT_IN_YEAR))
+    for n in range(1, total + 1):
+        laptop = n > DESKTOPS
+        bought = new_day() if n in new_numbers else old_day()
+        category = "laptop" if laptop else "desktop"
+        model = ("DEMO Book 14" if laptop else "DEMO Office Mini") + f" G{2 + bought.year % 5}"
+        row = add("KOMP", n, category, "DEMO Computers", model, bought, 3900 if laptop else 3100,
+                  hostname=f"demo-pc-{n:03d}", holder=codes[(n - 1) % len(codes)])
+        if "szkola-1" in world.settings.unit_names() and n % 12 == 0:
+            row["unit"] = "szkola-1"
+        computers.append(row)
+    for n in range(1, SERVERS + 1):
+        row = add("SRV", n, "server", "DEMO Servers", "DEMO Rack 1U", old_day(), 18000,
+                  hostname=f"demo-srv-{n:02d}", location="DEMO serwerownia")
+        computers.append(row)
+    # Old computers retired in the year: bought long ago, not counted on 31 December.
+    for n in range(1, RETIRED_IN_YEAR + 1):
+        bought = date(year - 9, 1 + n, 10)
+        retired = world.day_in(2, 11)
+        row = add("KOMP-S", n, "desktop", "DEMO Computers", "DEMO Office Tower G1", bought,
+                  2500, hostname=f"demo-pc-stary-{n:02d}", status="retired",
+                  retired_date=retired.isoformat())
+        computers.append(row)
+    for n in range(1, PRINTERS + 1):
+        add("DRUK", n, "printer", "DEMO Print", "DEMO Laser 400", old_day(), 900)
+    for n in range(1, MFDS + 1):
+        add("MFD", n, "mfd", "DEMO Print", "DEMO MultiCopy 5", old_day(), 4200)
+    for category, count in OTHERS:
+        for n in range(1, count + 1):
+            add(category.upper(), n, category, "DEMO Devices", f"DEMO {category} {n}",
+                old_day(), 600)
+    return rows, computers
+
+
+def _inventory(
+    db: Session, world: DemoWorld, out: InventoryDemo, now: datetime
+) -> list[dict[str, str]]:
+    """Import the assets bought by now; returns the computers (also those bought later)."""
+    from inventory.importers import INVENTORY_HEADER, INVENTORY_OPTIONAL, import_inventory
+
+    every, computers = asset_rows(world, out.codes)
+    rows = [r for r in every if date.fromisoformat(r["purchase_date"]) <= world.last_day]
+    for r in rows:
+        if r["retired_date"] and date.fromisoformat(r["retired_date"]) > world.last_day:
+            r["retired_date"], r["status"] = "", "in_use"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=[*INVENTORY_HEADER, *INVENTORY_OPTIONAL])
+    writer.writeheader()
+    writer.writerows(rows)
+    import_inventory(db, buf.getvalue().encode(), world.tz, now, ACTOR)
+    for r in rows:
+        out.assets[r["category"]] = out.assets.get(r["category"], 0) + 1
+    windows = ("Windows 11 Pro 23H2", "Windows 11 Pro 24H2", "Windows 10 Pro 22H2")
+    for r in computers:
+        if date.fromisoformat(r["purchase_date"]) > world.last_day:
+            continue
+        server = r["category"] == "server"
+        os_name = "Windows Server 2022 Standard" if server else (
+            windows[0] if int(r["purchase_date"][:4]) >= world.year - 2
+            else world.rng.choice(windows)
+        )
+        retired = date.fromisoformat(r["retired_date"]) if r["retired_date"] else None
+        out.hosts.append(DemoHost(r["hostname"], date.fromisoformat(r["purchase_date"]),
+                                  retired, os_name, r["serial"]))
+    return computers
+
+
+REPAIRS: tuple[tuple[str, str, str], ...] = (
+    ("component_replacement", "Wymiana dysku SSD po awarii", "DEMO dysk SSD 512 GB"),
+    ("component_replacement", "Wymiana zasilacza", "DEMO zasilacz 180 W"),
+    ("component_replacement", "Rozbudowa pamięci RAM po błędach", "DEMO RAM 8 GB"),
+    ("component_replacement", "Wymiana płyty głównej", "DEMO płyta główna"),
+    ("component_replacement", "Wymiana klawiatury laptopa", "DEMO klawiatura"),
+    ("component_replacement", "Wymiana wentylatora procesora", "DEMO wentylator"),
+    ("component_replacement", "Wymiana baterii laptopa", "DEMO bateria"),
+    ("reinstall", "Ponowna instalacja systemu po infekcji", ""),
+    ("reinstall", "Reinstalacja systemu po uszkodzeniu profilu", ""),
+    ("reinstall", "Reinstalacja systemu (aktualizacja nieudana)", ""),
+    ("reinstall", "Ponowna instalacja systemu i oprogramowania biurowego", ""),
+    ("other_repair", "Czyszczenie i konfiguracja sterowników drukarki", ""),
+    ("other_repair", "Naprawa złącza sieciowego", ""),
+    ("other_repair", "Konfiguracja profilu poczty", ""),
+    ("maintenance", "Przegląd okresowy i czyszczenie", ""),
+    ("maintenance", "Przegląd okresowy serwerowni", ""),
+)
+
+
+def _repairs(
+    db: Session, world: DemoWorld, computers: list[dict[str, str]], now: datetime
+) -> int:
+    from inventory.repairs import ProtocolInput, add_protocol
+
+    old = [
+        r for r in computers
+        if int(r["purchase_date"][:4]) < world.year and not r["retired_date"]
+    ]
+    targets = world.rng.sample(old, len(REPAIRS))
+    dates = sorted(world.day_in(1, 12) for _ in REPAIRS)
+    count = 0
+    for n, ((kind, text, parts), asset, day) in enumerate(
+        zip(REPAIRS, targets, dates, strict=True), start=1
+    ):
+        if day > world.last_day:
+            continue
+        add_protocol(
+            db,
+            ProtocolInput(
+                number=f"DEMO/PN/{world.year}/{n:03d}", repaired_on=day,
+                inventory_no=asset["inventory_no"], kind=kind, description=text,
+                parts=parts, technician="DEMO Serwis Przykładowo",
+                cost=Decimal(150 + 40 * n), downtime_hours=float(2 + n % 6),
+            ),
+            world.tz, now, ACTOR,
+        )
+        count += 1
+    return count
+
+
+TRAININGS = (
+    (2, "Bezpieczeństwo informacji i RODO — szkolenie okresowe", "group"),
+    (3, "Rozpoznawanie wiadomości phishingowych", "group"),
+    (5, "Obsługa systemu EZD po aktualizacji", "group"),
+    (6, "Nowy pracownik: zasady korzystania z systemów", "individual"),
+    (9, "Kopie zapasowe i praca na dysku sieciowym", "group"),
+    (10, "Monitoring poczty służbowej (§82 Regulaminu Pracy)", "group"),
+    (11, "Nowy pracownik: zasady korzystania z systemów", "individual"),
+)
+
+
+def _trainings(db: Session, world: DemoWorld, codes: list[str]) -> int:
+    from inventory.people import add_training
+
+    count = 0
+    for month, topic, kind in TRAININGS:
+        day = world.day_in(month, month)
+        if day > world.last_day:
+            continue
+        size = 1 if kind == "individual" else world.rng.randrange(12, 30)
+        who = world.rng.sample(codes, size)
+        add_training(db, day, topic, "DEMO Informatyk Urzędu", kind, who)
+        count += 1
+    return count
+
+
+def seed_agent_reports(db: Session, reports: Sequence[DemoReport]) -> None:
+    """Each host's last report as the agent sends it (hardware, OS, Defender)."""
+    from inventory.intake import store_report
+    from inventory.payload import AgentReport
+
+    for item in reports:
+        host = item.host.hostname
+        server = host.startswith("demo-srv")
+        agent = AgentReport(
+            agent_version="DEMO", hostname=host, collected_at=item.at,
+            hardware={"vendor": "DEMO Computers", "serial": item.host.serial},
+            cpu={"model": "DEMO CPU 4 cores", "cores": 4, "threads": 8},
+            memory_bytes=(32 if server else 16) * 1024**3,
+            disks=[{"device": "disk0", "model": "DEMO SSD", "serial": f"DEMO-D-{host}",
+                    "size_bytes": 512 * 10**9}],
+            os={"system": "Windows", "name": item.host.os, "pretty": item.host.os},
+            antivirus=item.antivirus,
+        )
+        store_report(db, agent, item.at)
