@@ -288,8 +288,9 @@ def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list
 
 
 def _availability(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSummary) -> None:
+    from checks.availability.entry import ManualOutage, add_outages, reclassify
     from checks.availability.models import Outage
-    from checks.availability.outages import ManualOutage, OutageTracker, add_outages, reclassify
+    from checks.availability.tracker import OutageTracker
     from itops import heartbeat
 
     settings = world.settings

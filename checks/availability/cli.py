@@ -135,7 +135,7 @@ def outages_add(
     ctx: Ctx, check: str, start: str, end: str | None, cause: str, note: str, by: str | None
 ) -> None:
     """Enter one outage (e.g. from a paper repair protocol)."""
-    from checks.availability.outages import add_outages, parse_outage
+    from checks.availability.entry import add_outages, parse_outage
     from itops import auth
     from itops.db.session import session_scope
 
@@ -157,7 +157,7 @@ def outages_add(
 @pass_ctx
 def outages_import(ctx: Ctx, file: str, by: str | None) -> None:
     """Import FILE.csv (check,start,end,cause,note); any bad row rejects the whole file."""
-    from checks.availability.outages import add_outages, parse_csv
+    from checks.availability.entry import add_outages, parse_csv
     from itops import auth
     from itops.db.session import session_scope
     from itops.spreadsheet import read_import_file
@@ -186,7 +186,7 @@ def outages_list(
     ctx: Ctx, first: str | None, until: str | None, check: str | None, as_json: bool
 ) -> None:
     """List outages with their effective cause and reclassification history."""
-    from checks.availability.outages import list_outages
+    from checks.availability.entry import list_outages
     from itops.db.session import session_scope
 
     app = _app(ctx)
@@ -239,7 +239,7 @@ def outages_reclassify(
     ctx: Ctx, outage_id: int, cause: str, reason: str, by: str | None
 ) -> None:
     """Change an outage's cause; the original and every earlier decision are kept."""
-    from checks.availability.outages import reclassify
+    from checks.availability.entry import reclassify
     from itops import auth
     from itops.db.session import session_scope
 

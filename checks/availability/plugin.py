@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from checks.availability.kpi import AvailabilityReport
-    from checks.availability.outages import OutageTracker
+    from checks.availability.tracker import OutageTracker
     from itops.check import Check
     from itops.context import AppContext
     from itops.runner import ResultSink
@@ -37,7 +37,7 @@ YEAR_KEY = "checks.availability_year"
 
 def tracker(ctx: AppContext) -> OutageTracker:
     """The one tracker of this process, kept in ``ctx.state.values``."""
-    from checks.availability.outages import OutageTracker
+    from checks.availability.tracker import OutageTracker
 
     found = ctx.state.values.get(TRACKER_KEY)
     if not isinstance(found, OutageTracker):
@@ -76,7 +76,7 @@ def _flush(ctx: AppContext) -> None:
 
 
 def _prune(ctx: AppContext) -> None:
-    from checks.availability.outages import prune
+    from checks.availability.retention import prune
     from itops.db.session import session_scope
 
     with session_scope(ctx.sessions) as db:

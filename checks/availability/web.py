@@ -73,7 +73,7 @@ def board(request: Request) -> Response:
 @requires(*ROLES)
 def outage_list(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from checks.availability.outages import list_outages
+    from checks.availability.entry import list_outages
 
     tz = ZoneInfo(ctx.settings.office.timezone)
     year = ctx.clock.now().astimezone(tz).year
@@ -116,7 +116,7 @@ def outage_list(request: Request) -> Response:
 @requires(*EDITORS)
 def outage_reclassify(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from checks.availability.outages import reclassify
+    from checks.availability.entry import reclassify
     from checks.availability.plugin import refresh_year
 
     user = current_user(request)

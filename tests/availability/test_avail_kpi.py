@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from checks.availability.entry import reclassify
 from checks.availability.kpi import compute
 from checks.availability.models import MonitoringGap, Outage
-from checks.availability.outages import reclassify
 from itops.config import Settings
 from itops.db.models import OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.models import MonitoringGap, Outage, ProbeResultRow, ProbeRollup
-from checks.availability.outages import OutageTracker, prune
+from checks.availability.retention import prune
+from checks.availability.tracker import OutageTracker
 from itops.config import Settings
 from itops.db.models import OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope
@@ -223,10 +224,8 @@ def test_a_long_database_outage_sheds_old_raw_samples_but_keeps_every_outage(
     settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Memory stays bounded while the database is away; KPI 1's rows all arrive later."""
-    import checks.availability.outages as module
-
-    monkeypatch.setattr(module, "MAX_BUFFERED_RAW", 40)
     tracker = OutageTracker(settings, sessions)
+    tracker.writer.max_raw = 40
     gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", pool_pre_ping=False)
     tracker.sessions = make_sessionmaker(gone)
     at = T0
@@ -237,7 +236,7 @@ def test_a_long_database_outage_sheds_old_raw_samples_but_keeps_every_outage(
         tracker.submit(result(Status.OK, at))
         at += MINUTE
         tracker.flush(at, everything=True)  # fails: the database is away
-        assert sum(1 for op in tracker._ops if op[0] == "raw") <= 40, cycle
+        assert tracker.writer.queued_raw() <= 40, cycle
     gone.dispose()
     tracker.sessions = sessions
     tracker.flush(at, everything=True)

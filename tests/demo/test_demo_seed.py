@@ -151,8 +151,8 @@ def test_seeded_availability_is_below_target_because_of_working_hour_outages(
 
 
 def test_seeded_outages_on_holidays_and_weekends_are_not_counted(seeded: Seeded) -> None:
+    from checks.availability.entry import list_outages
     from checks.availability.kpi import compute
-    from checks.availability.outages import list_outages
 
     tz = ZoneInfo(seeded.settings.office.timezone)
     office = seeded.settings.calendar("office")

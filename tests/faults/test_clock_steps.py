@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from checks.availability.models import MonitoringGap, Outage
-from checks.availability.outages import OutageTracker
+from checks.availability.tracker import OutageTracker
 from checks.config import CheckConfig
 from itops.check import Check, Options
 from itops.clock import FixedClock

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from checks.availability.outages import add_outages, parse_outage
+from checks.availability.entry import add_outages, parse_outage
 from inventory.people import add_employee
 from inventory.register import export as register_export
 from inventory.register import service as register_service

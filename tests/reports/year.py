@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from checks.availability.outages import add_outages, parse_outage
+from checks.availability.entry import add_outages, parse_outage
 from checks.backups.store import record_av
 from inventory.people import add_employee, add_training
 from itops.context import AppContext

@@ -1,0 +1,313 @@
+"""KPI 1 as a pure function over intervals: ``evaluate(PeriodInput) -> AvailabilityReport``.
+
+No database, no clock, no config: ``checks.availability.kpi`` loads the intervals of a
+period into a ``PeriodInput`` and calls this. Per check (see ``kpi`` for the rules):
+W working time, X excluded time, D downtime, G monitoring gaps;
+``availability = (W − X − D) / (W − X)`` and ``coverage = 1 − G / W``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from checks.availability.figures import (
+    AvailabilityReport,
+    CheckAvailability,
+    MonthFigure,
+    OfficeAvailability,
+    OutageEntry,
+)
+from checks.availability.maintenance import Window
+from itops.intervals import Interval, clip, intersect, subtract, total_seconds, union
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """One check as KPI 1 needs it."""
+
+    name: str
+    kind: str
+    unit: str
+    kpi: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutageInput:
+    """One stored outage overlapping the period; ``cause`` is the effective cause."""
+
+    id: int
+    check_name: str
+    start: datetime
+    end: datetime | None
+    cause: str
+    original_cause: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PeriodInput:
+    """Everything ``evaluate`` reads: the period, the checks and their intervals."""
+
+    first: date
+    until: date
+    tz: ZoneInfo
+    window: Interval  # the period in UTC, cut at "now"
+    checks: Sequence[CheckInput]
+    aggregate_unit: str
+    working: Mapping[str, list[Interval]]  # per unit, inside ``window``
+    outages: Mapping[str, list[OutageInput]]  # per check, by start
+    gaps_global: Sequence[tuple[str | None, Interval]]  # itops not watching (unit or all)
+    gaps_by_check: Mapping[str, list[Interval]]
+    windows: Sequence[Window]  # maintenance
+    external_counts: bool
+    target: float
+
+
+class _Index:
+    """Normalized intervals with their bounds, to pick the few that overlap one piece.
+
+    A year of working time is ~250 intervals; intersecting each outage with all of them
+    would cost O(outages × days), so ``overlap`` bisects to the candidates first.
+    """
+
+    def __init__(self, items: list[Interval]) -> None:
+        self.items = items
+        self.starts = [i.start for i in items]
+        self.ends = [i.end for i in items]
+        self.seconds = total_seconds(items)
+
+    def within(self, start: datetime, end: datetime) -> list[Interval]:
+        """The items that overlap ``[start, end)`` (uncut)."""
+        lo = bisect_right(self.ends, start)
+        hi = bisect_left(self.starts, end)
+        return self.items[lo:hi]
+
+    def overlap(self, piece: Interval) -> list[Interval]:
+        candidates = self.within(piece.start, piece.end)
+        return intersect([piece], candidates) if candidates else []
+
+
+@dataclass
+class _Caches:
+    """Working time, maintenance and itops-wide gaps, shared by the checks of a unit."""
+
+    working: dict[str, _Index] = field(default_factory=dict)
+    maintenance: dict[tuple[str, tuple[int, ...]], _Index] = field(default_factory=dict)
+    global_gaps: dict[str, list[Interval]] = field(default_factory=dict)
+    expanded: list[list[Interval]] = field(default_factory=list)
+
+
+@dataclass
+class _CheckResult:
+    figure: CheckAvailability
+    entries: list[OutageEntry]
+    downtime: list[Interval]
+    excluded: list[Interval]
+
+
+def ratio(working: float, excluded: float, down: float) -> float:
+    base = working - excluded
+    return 1.0 if base <= 0 else max(0.0, (base - down) / base)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def evaluate(p: PeriodInput) -> AvailabilityReport:
+    """KPI 1 of the period: per check, the office (or unit) figure, outages, months."""
+    caches = _Caches(expanded=[
+        w.intervals(p.first, p.until, p.tz) if w.exclude_from_availability else []
+        for w in p.windows
+    ])
+    results: list[CheckAvailability] = []
+    entries: list[OutageEntry] = []
+    downtime_of: dict[str, list[Interval]] = {}
+    excluded_of: dict[str, list[Interval]] = {}
+    for cfg in p.checks:
+        found = _check(p, cfg, caches)
+        results.append(found.figure)
+        entries.extend(found.entries)
+        downtime_of[cfg.name] = found.downtime
+        excluded_of[cfg.name] = found.excluded
+    office, months = _office(p, caches, downtime_of, excluded_of)
+    entries.sort(key=lambda e: (e.start, e.check, e.id))
+    return AvailabilityReport(
+        first=p.first,
+        until=p.until,
+        checks=tuple(results),
+        office=office,
+        outages=tuple(entries),
+        months=tuple(months),
+    )
+
+
+def _working(p: PeriodInput, caches: _Caches, unit: str) -> _Index:
+    if unit not in caches.working:
+        caches.working[unit] = _Index(p.working[unit])
+    return caches.working[unit]
+
+
+def _maintenance(p: PeriodInput, caches: _Caches, cfg: CheckInput, w: _Index) -> _Index:
+    """The working time the check's maintenance windows exclude."""
+    applicable = tuple(
+        i
+        for i, win in enumerate(p.windows)
+        if win.exclude_from_availability and win.applies_to(cfg.name, cfg.unit)
+    )
+    key = (cfg.unit, applicable)
+    if key not in caches.maintenance:
+        caches.maintenance[key] = _Index(
+            intersect(w.items, union(*(caches.expanded[i] for i in applicable)))
+        )
+    return caches.maintenance[key]
+
+
+def _piece(p: PeriodInput, row: OutageInput) -> Interval | None:
+    end = row.end if row.end is not None else p.window.end
+    if end <= row.start:
+        return None
+    return Interval(max(row.start, p.window.start), min(end, p.window.end))
+
+
+def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
+    """W, X, D, G of one check, and its outages inside working time."""
+    w = _working(p, caches, cfg.unit)
+    planned_maintenance = _maintenance(p, caches, cfg, w)
+    excluded: list[Interval] = []
+    failures: list[Interval] = []
+    by_cause: dict[str, list[Interval]] = {"planned": [], "external": []}
+    entries: list[OutageEntry] = []
+    rows = p.outages.get(cfg.name, [])
+    for row in rows:
+        piece = _piece(p, row)
+        if piece is None:
+            continue
+        counts = row.cause == "failure" or (row.cause == "external" and p.external_counts)
+        in_working = w.overlap(piece)
+        if row.cause in by_cause:
+            by_cause[row.cause].extend(in_working)
+        if counts:
+            failures.extend(in_working)
+        elif row.cause in ("planned", "external"):
+            excluded.extend(in_working)
+        if in_working:
+            entries.append(_entry(p, cfg, row, total_seconds(in_working), counts))
+    x = _Index(union(planned_maintenance.items, excluded)) if excluded else (
+        planned_maintenance
+    )
+    failures = union(failures)
+    d = subtract(failures, x.within(failures[0].start, failures[-1].end)) if failures else []
+    g = _gaps(p, caches, cfg, w)
+    ws, xs = w.seconds, x.seconds
+    ds, gs = total_seconds(d), total_seconds(g)
+    figure = CheckAvailability(
+        name=cfg.name,
+        kind=cfg.kind,
+        unit=cfg.unit,
+        counts_for_kpi=cfg.kpi,
+        working_seconds=ws,
+        excluded_seconds=xs,
+        downtime_seconds=ds,
+        unknown_seconds=gs,
+        availability=ratio(ws, xs, ds),
+        coverage=1.0 if ws <= 0 else 1.0 - gs / ws,
+        outages=_counted_outages(p, rows, w, x),
+        planned_seconds=total_seconds(by_cause["planned"]),
+        external_seconds=total_seconds(by_cause["external"]),
+    )
+    return _CheckResult(figure, entries, d, x.items)
+
+
+def _entry(
+    p: PeriodInput, cfg: CheckInput, row: OutageInput, seconds: float, counts: bool
+) -> OutageEntry:
+    return OutageEntry(
+        id=row.id,
+        check=cfg.name,
+        unit=cfg.unit,
+        start=row.start,
+        end=row.end,
+        local_start=row.start.astimezone(p.tz),
+        local_end=row.end.astimezone(p.tz) if row.end else None,
+        working_seconds=seconds,
+        cause=row.cause,
+        original_cause=row.original_cause,
+        note=row.note,
+        counts=counts,
+    )
+
+
+def _counted_outages(
+    p: PeriodInput, rows: list[OutageInput], w: _Index, x: _Index
+) -> int:
+    """Outages that count and leave some working time outside the excluded time."""
+    counting = ("failure", "external") if p.external_counts else ("failure",)
+    count = 0
+    for row in rows:
+        piece = _piece(p, row)
+        if piece is None or row.cause not in counting:
+            continue
+        if subtract(w.overlap(piece), x.overlap(piece)):
+            count += 1
+    return count
+
+
+def _gaps(p: PeriodInput, caches: _Caches, cfg: CheckInput, w: _Index) -> list[Interval]:
+    """The check's monitoring gaps (its own and itops's) inside working time."""
+    if cfg.unit not in caches.global_gaps:
+        caches.global_gaps[cfg.unit] = union(
+            [g for u, g in p.gaps_global if u is None or u == cfg.unit]
+        )
+    gap_pieces = union(caches.global_gaps[cfg.unit], p.gaps_by_check.get(cfg.name, []))
+    return [part for piece in gap_pieces for part in w.overlap(piece)]
+
+
+def _office(
+    p: PeriodInput,
+    caches: _Caches,
+    downtime_of: dict[str, list[Interval]],
+    excluded_of: dict[str, list[Interval]],
+) -> tuple[OfficeAvailability, list[MonthFigure]]:
+    """The aggregate: union of D over its KPI checks, X excluded for every one of them."""
+    kpi = [c.name for c in p.checks if c.kpi and c.unit == p.aggregate_unit]
+    w_office = _working(p, caches, p.aggregate_unit).items
+    x_office: list[Interval] = []
+    if kpi:
+        x_office = excluded_of[kpi[0]]
+        for name in kpi[1:]:
+            x_office = intersect(x_office, excluded_of[name])
+    d_office = subtract(union(*(downtime_of[n] for n in kpi)), x_office)
+    ws, xs, ds = total_seconds(w_office), total_seconds(x_office), total_seconds(d_office)
+    office_ratio = ratio(ws, xs, ds)
+    office = OfficeAvailability(
+        unit=p.aggregate_unit,
+        working_seconds=ws,
+        excluded_seconds=xs,
+        downtime_seconds=ds,
+        availability=office_ratio,
+        target=p.target,
+        met=office_ratio >= p.target,
+    )
+    months: list[MonthFigure] = []
+    for month_first, month_until in _months(p.first, p.until):
+        lo, hi = local_midnight(month_first, p.tz), local_midnight(month_until, p.tz)
+        mw, mx, md = (
+            total_seconds(clip(part, lo, max(lo, hi))) for part in (w_office, x_office, d_office)
+        )
+        months.append(MonthFigure(month_first, mw, mx, md, ratio(mw, mx, md)))
+    return office, months
+
+
+def _months(first: date, until: date) -> list[tuple[date, date]]:
+    out: list[tuple[date, date]] = []
+    cursor = first
+    while cursor < until:
+        nxt = date(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1)
+        out.append((cursor, min(nxt, until)))
+        cursor = nxt
+    return out

@@ -1,0 +1,279 @@
+"""Outages and per-check monitoring gaps from probe results: a state machine and its sink.
+
+``CheckStates`` is the state machine: each probe result moves one check's state and
+returns the typed operations to write (``OutageOpened`` …) and the event to publish; it
+touches neither the database nor the clock. ``OutageTracker`` is the ``ResultSink`` the
+daemon feeds: ``submit()`` runs on the daemon's loop, steps the machine and queues the
+operations in the ``Writer`` (``checks.availability.writer``), whose periodic ``flush()``
+writes them from a worker thread, so a probe never waits for the database.
+
+Rules:
+1. ``confirm`` consecutive CRITICAL results open an outage whose ``start`` is back-dated
+   to the first failed probe of the run; the first OK/WARNING result closes it (``end``).
+2. UNKNOWN opens a monitoring gap for that check (closed by the next definite result);
+   it neither opens nor closes an outage and leaves a failure run as it is.
+3. After a restart the open outages and gaps are reloaded from the database.
+4. Times are the wall clock (UTC), which NTP may step back: an interval never ends
+   before it starts (the end is clamped to the start).
+
+Raw results keep failures, status changes and one thin sample per ``raw_sample_every``;
+every result goes into an hourly rollup (count, failures, latency min/avg/max/p95).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from checks.availability.config import AVAILABILITY
+from checks.availability.maintenance import Window, is_silenced, load_windows
+from checks.availability.models import MonitoringGap, Outage
+from checks.availability.writer import (
+    GapClosed,
+    GapOpened,
+    OpenInterval,
+    Operation,
+    OutageClosed,
+    OutageOpened,
+    RawSample,
+    Writer,
+)
+from checks.config import CHECKS
+from itops.config import OFFICE_UNIT, Settings
+from itops.db.session import session_scope
+from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
+from itops.status import ProbeResult, Status
+
+logger = logging.getLogger(__name__)
+
+Silenced = Callable[[str, str, datetime], bool]
+
+
+@dataclass
+class CheckState:
+    """Where one check stands: its failure run, open outage and gap, last raw sample."""
+
+    failures: int = 0
+    run_start: datetime | None = None
+    outage: OpenInterval | None = None
+    gap: OpenInterval | None = None
+    last_status: Status | None = None
+    last_sample: datetime | None = None
+
+
+@dataclass
+class Step:
+    """What one result did: operations to write (in order) and at most one event."""
+
+    ops: list[Operation] = field(default_factory=list)
+    event: Event | None = None
+
+
+class CheckStates:
+    """The state machine of rules 1-4 over every check; not thread-safe (the caller locks)."""
+
+    def __init__(self) -> None:
+        self.checks: dict[str, CheckState] = {}
+
+    def step(
+        self, result: ProbeResult, unit: str, confirm: int, sample_every: timedelta,
+        silenced: Silenced,
+    ) -> Step:
+        """Move ``result.check``'s state by one result."""
+        state = self.checks.setdefault(result.check, CheckState())
+        out = Step()
+        _raw(state, result, sample_every, out)
+        state.last_status = result.status
+        if result.status is Status.UNKNOWN:
+            out.event = _unknown(state, result, unit, out)
+            return out
+        if state.gap is not None:
+            end = max(result.started_at, state.gap.start)  # a clock stepped back
+            out.ops.append(GapClosed(state.gap, end))
+            state.gap = None
+        if result.status.is_failure:
+            out.event = _failure(state, result, unit, confirm, silenced, out)
+        else:
+            out.event = _recovery(state, result, unit, silenced, out)
+        return out
+
+    def restore(self, outages: list[Outage], gaps: list[MonitoringGap]) -> None:
+        """Take up the open outages and per-check gaps stored before a restart."""
+        for row in outages:
+            state = self.checks.setdefault(row.check_name, CheckState())
+            state.outage = OpenInterval(row.start, row.id)
+            state.run_start = row.start
+            state.last_status = Status.CRITICAL
+        for gap in gaps:
+            state = self.checks.setdefault(gap.check_name or "", CheckState())
+            state.gap = OpenInterval(gap.start, gap.id)
+
+    def open_outages(self) -> dict[str, datetime]:
+        return {n: s.outage.start for n, s in self.checks.items() if s.outage is not None}
+
+
+def _raw(state: CheckState, result: ProbeResult, every: timedelta, out: Step) -> None:
+    """Keep a raw sample on a change, on every failure and once per ``every``."""
+    reason = None
+    if state.last_status is not result.status:
+        reason = "change"
+    elif result.status is not Status.OK:
+        reason = "failure"
+    elif state.last_sample is None or result.started_at - state.last_sample >= every:
+        reason = "sample"
+    if reason is not None:
+        state.last_sample = result.started_at
+        out.ops.append(RawSample(result, reason))
+
+
+def _unknown(state: CheckState, result: ProbeResult, unit: str, out: Step) -> Event | None:
+    """UNKNOWN opens a gap (once); outages and failure runs are left as they are."""
+    if state.gap is not None:
+        return None
+    at = result.started_at
+    state.gap = OpenInterval(at)
+    out.ops.append(GapOpened(result.check, unit, state.gap, result.summary))
+    return Event(
+        MONITORING_GAP, result.check, result.status, at, result.summary,
+        {"unit": unit, "start": at.isoformat()},
+    )
+
+
+def _failure(
+    state: CheckState, result: ProbeResult, unit: str, confirm: int, silenced: Silenced,
+    out: Step,
+) -> Event | None:
+    """Count the run; at ``confirm`` open the outage back-dated to its first failure."""
+    if state.outage is not None:
+        return None
+    if state.run_start is None:
+        state.run_start = result.started_at
+    state.failures += 1
+    if state.failures < confirm:
+        return None
+    state.outage = OpenInterval(state.run_start)
+    out.ops.append(OutageOpened(result.check, unit, state.outage, result.summary))
+    return Event(
+        OUTAGE_OPENED, result.check, result.status, state.run_start, result.summary,
+        {
+            "unit": unit,
+            "start": state.run_start.isoformat(),
+            "silenced": silenced(result.check, unit, result.started_at),
+        },
+    )
+
+
+def _recovery(
+    state: CheckState, result: ProbeResult, unit: str, silenced: Silenced, out: Step
+) -> Event | None:
+    """A good result ends the failure run and closes an open outage (``end`` = now)."""
+    state.failures, state.run_start = 0, None
+    if state.outage is None:
+        return None
+    start = state.outage.start
+    at = max(result.started_at, start)  # NTP stepped back: never end before the start
+    out.ops.append(OutageClosed(state.outage, at))
+    state.outage = None
+    return Event(
+        OUTAGE_CLOSED, result.check, result.status, at, result.summary,
+        {
+            "unit": unit,
+            "start": start.isoformat(),
+            "end": at.isoformat(),
+            "silenced": silenced(result.check, unit, at),
+        },
+    )
+
+
+class OutageTracker:
+    """The ResultSink behind KPI 1; see the module docstring.
+
+    ``settings`` may be replaced while running (config reload); ``sessions`` too (tests
+    point it at a database that is away).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        events: EventBus | None = None,
+    ) -> None:
+        self.settings = settings
+        self.events = events
+        self._lock = threading.Lock()
+        self.states = CheckStates()
+        self.writer = Writer(sessions, self._lock, self._flush_interval, self._reload_windows)
+        self._windows: list[Window] = load_windows(settings, None)
+        self._config_of: Settings | None = None
+        self._by_name: dict[str, tuple[str, int]] = {}
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.writer.sessions
+
+    @sessions.setter
+    def sessions(self, value: sessionmaker[Session]) -> None:
+        self.writer.sessions = value
+
+    def _config(self, name: str) -> tuple[str, int]:
+        """(unit, confirm) of a check; the table is rebuilt when the settings are replaced."""
+        if self._config_of is not self.settings:
+            self._by_name = {c.name: (c.unit, c.confirm) for c in self.settings.section(CHECKS)}
+            self._config_of = self.settings
+        return self._by_name.get(name, (OFFICE_UNIT, 2))
+
+    def submit(self, result: ProbeResult) -> None:
+        """Update the check's state and queue writes; never touches the database."""
+        unit, confirm = self._config(result.check)
+        every = self.settings.section(AVAILABILITY).raw_sample_every
+        with self._lock:
+            step = self.states.step(result, unit, confirm, every, self.silenced)
+            self.writer.queue(step.ops, result)
+        if step.event is not None and self.events is not None:
+            self.events.publish(step.event)
+
+    def silenced(self, check: str, unit: str, at: datetime) -> bool:
+        """Whether a maintenance window silences alerts about ``check`` at ``at``.
+
+        Events still go out (the record is complete); ``data["silenced"]`` tells
+        notification subscribers to stay quiet.
+        """
+        tz = ZoneInfo(self.settings.office.timezone)
+        return is_silenced(self._windows, check, unit, at, tz)
+
+    def open_outages(self) -> dict[str, datetime]:
+        """Start of each check's open outage (for the status board)."""
+        with self._lock:
+            return self.states.open_outages()
+
+    def load(self) -> None:
+        """Reload open outages and per-check gaps after a restart."""
+        with session_scope(self.sessions) as db:
+            outages = list(db.scalars(select(Outage).where(Outage.end.is_(None))))
+            gaps = list(
+                db.scalars(
+                    select(MonitoringGap).where(
+                        MonitoringGap.end.is_(None), MonitoringGap.check_name.is_not(None)
+                    )
+                )
+            )
+        with self._lock:
+            self.states.restore(outages, gaps)
+        logger.info("reloaded %d open outages and %d open gaps", len(outages), len(gaps))
+
+    def flush(self, now: datetime, *, everything: bool = False) -> int:
+        """Write the queued operations and finished rollup hours (``Writer.flush``)."""
+        return self.writer.flush(now, everything=everything)
+
+    def _flush_interval(self) -> float:
+        return self.settings.section(AVAILABILITY).flush_interval.total_seconds()
+
+    def _reload_windows(self, db: Session) -> None:
+        self._windows = load_windows(self.settings, db)
