@@ -73,7 +73,44 @@ def setup_logging(level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
-@click.group()
+class FeatureGroup(click.Group):
+    """The root group: a feature's commands are imported when named, all when listed.
+
+    ``itops kpi`` imports the reports feature only (``itops.plugins.FEATURE_COMMANDS``
+    says which feature adds which command); ``itops --help`` still lists every command.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loaded: set[str] = set()
+
+    def load(self, path: str) -> None:
+        from itops.plugins import feature
+
+        if path not in self.loaded:
+            self.loaded.add(path)
+            feat = feature(path)
+            if feat.cli:
+                feat.cli(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from itops.plugins import command_owner
+
+        if cmd_name not in self.commands:
+            owner = command_owner(cmd_name)
+            if owner is not None:
+                self.load(owner)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from itops.plugins import FEATURES
+
+        for path in FEATURES:
+            self.load(path)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=FeatureGroup)
 @click.option(
     "--config",
     "config_path",
@@ -309,21 +346,12 @@ def _change_user(
         auth.audit(db, app.clock.now(), None, action, detail)
 
 
-def _register_features() -> None:
-    from itops.plugins import features
-
-    for feat in features():
-        if feat.cli:
-            feat.cli(cli)
-
-
 def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> None:
     """Entry point: run the CLI, turning ``ItopsError`` into message + exit code.
 
     ``clock`` replaces the wall clock for every command (tests run the real CLI at a
     fixed time this way; the installed ``itops`` script never passes one).
     """
-    _register_features()
     try:
         cli.main(args=argv, prog_name="itops", standalone_mode=False, obj=clock)
     except ItopsError as exc:

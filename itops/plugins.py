@@ -38,6 +38,20 @@ FEATURES: tuple[str, ...] = (
     "reports.demo_plugin",
 )
 
+# The top-level ``itops`` commands each feature's ``Feature.cli`` adds (a test holds this
+# table equal to what they register), so ``itops kpi`` imports one feature, not all of
+# them: start-up was most of a short command's time.
+FEATURE_COMMANDS: dict[str, tuple[str, ...]] = {
+    "checks.availability.plugin": ("availability", "maintenance", "outages"),
+    "checks.backups.plugin": ("antivirus", "backups"),
+    "checks.hosts.plugin": ("hosts",),
+    "inventory.plugin": ("agent", "clearance", "inventory", "repairs"),
+    "inventory.register.plugin": ("register",),
+    "itops.notifications.plugin": ("notifications",),
+    "reports.plugin": ("kpi", "report"),
+    "reports.demo_plugin": ("demo",),
+}
+
 # Each feature's config sections (a module defining ``SECTIONS``), in validation order: a
 # section may cross-check the sections above it ([[maintenance]] names [[checks]]). Only
 # these small modules are imported to load a config, not the features themselves.
@@ -134,6 +148,17 @@ def derive_settings(settings: Settings, sessions: sessionmaker[Session]) -> Sett
         for hook in hooks:
             settings = hook(settings, db)
     return settings
+
+
+def feature(path: str) -> Feature:
+    """The feature of one plugin module (a row of ``FEATURES``)."""
+    found: Feature = importlib.import_module(path).feature
+    return found
+
+
+def command_owner(name: str) -> str | None:
+    """The plugin module whose CLI adds the top-level command ``name`` (None: none)."""
+    return next((path for path in FEATURES if name in FEATURE_COMMANDS.get(path, ())), None)
 
 
 def import_models() -> None:

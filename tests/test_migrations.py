@@ -46,3 +46,22 @@ def test_an_unmigrated_database_is_refused_with_the_fixing_command(empty_db_url:
 
 def test_there_is_exactly_one_migration_head() -> None:
     assert head_revision()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head() -> None:
+    from itops.db.session import script_heads
+
+    assert script_heads() == {head_revision()}
+
+
+def test_a_database_below_the_head_is_refused_naming_both_revisions(db_url: str) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    ensure_current(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001_core'"))
+    with pytest.raises(StorageError, match=f"at revision 0001_core, the code needs "
+                       f"{head_revision()}; run `itops db upgrade`"):
+        ensure_current(engine)
+    engine.dispose()

@@ -20,13 +20,15 @@ another writer's lock only briefly and then fail with "database is locked" (answ
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +39,7 @@ from itops.errors import StorageError
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_OPTION = "itops_read"
+_REVISION_LINE = re.compile(r"^(revision|down_revision) = (.+)$", re.MULTILINE)
 
 # How long (ms) a write in the current context waits for SQLite's write lock; None: the
 # engine's busy_timeout. Context variables follow a request into its worker threads.
@@ -171,8 +174,42 @@ def upgrade(url: str, revision: str = "head") -> None:
         raise StorageError(f"migration failed: {exc}") from None
 
 
+def script_heads() -> set[str]:
+    """The head revisions read straight from the migration files (no alembic import).
+
+    Why: importing alembic costs most of a short command's start-up (``itops kpi``);
+    ``ensure_current`` only needs to know whether the database is at the head. A test
+    holds this equal to alembic's own answer.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(ast.literal_eval(found["revision"]))
+        down = ast.literal_eval(found.get("down_revision", "None"))
+        parents.update((down,) if isinstance(down, str) else down or ())
+    return revisions - parents
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision in ``alembic_version`` (None: no itops schema), read with plain SQL."""
+    try:
+        with engine.connect().execution_options(**{READ_OPTION: True}) as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except OperationalError as exc:
+        raise StorageError(f"cannot open the database: {exc.orig}") from None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
 def ensure_current(engine: Engine) -> None:
     """Refuse to run on a database below the code's schema, naming the fixing command."""
+    current = stored_revision(engine)
+    if current is not None and script_heads() == {current}:
+        return
     current, head = current_revision(engine), head_revision()
     if current == head:
         return
