@@ -54,6 +54,7 @@ __all__ = [
     "agent_hosts",
     "demo_tables_with_data",
     "fleet_age_distribution",
+    "label",
     "latest_agent_report",
     "monitoring_notice_date",
     "os_support_status",
@@ -65,6 +66,14 @@ __all__ = [
     "seed_demo_agent_reports",
     "training_counts",
 ]
+
+
+def label(key: str, lang: str = "pl") -> str:
+    """A stored key (asset category, repair protocol kind …) as a word of ``lang``."""
+    from inventory.i18n import LABELS, TRANSLATIONS
+
+    word = LABELS.get(key, key)
+    return TRANSLATIONS.get(word, word) if lang == "en" else word
 
 
 def active_computer_hostnames(session: Session, settings: Settings, on: date) -> list[str]:

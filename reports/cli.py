@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from itops.cli import Ctx, pass_ctx
-from itops.db.session import session_scope
-
-
-def _fmt_ratio(value: float | None) -> str:
-    return "n/a (no denominator)" if value is None else f"{value:.2%}"
+from itops.db.session import read_scope
 
 
 def register(group: click.Group) -> None:
@@ -22,49 +20,36 @@ def register(group: click.Group) -> None:
 
 @click.command("kpi")
 @click.option("--year", type=int, required=True, help="Calendar year (local time).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the complete JSON (every figure and list) instead of text.")
+@click.option("--details", is_flag=True,
+              help="Also list the repair protocols and the equipment behind KPIs 2 and 3.")
+@click.option("--lang", type=click.Choice(["pl", "en"]), default=None,
+              help="Language of the text (default: [web] language of the config).")
 @pass_ctx
-def kpi_command(ctx: Ctx, year: int, as_json: bool) -> None:
-    """The three KPIs for YEAR: availability, repairs, purchases (rules and lists behind them)."""
+def kpi_command(ctx: Ctx, year: int, as_json: bool, details: bool, lang: str | None) -> None:
+    """The three KPIs for YEAR: value, target, met (--details: the lists behind them)."""
     from reports.data import to_json
     from reports.kpi import kpi_object
 
     app = ctx.app()
-    with session_scope(app.sessions) as db:
-        data = kpi_object(db, app.settings, year, app.clock.now())
+    now = app.clock.now()
+    with read_scope(app.sessions) as db:
+        data = kpi_object(db, app.settings, year, now)
     if as_json:
         click.echo(json.dumps(to_json(data), ensure_ascii=False, indent=2))
         return
-    av, rep, pur = data.availability, data.repairs, data.purchases
-    click.echo("KPI 1: availability of systems within the office's working time")
-    click.echo(
-        f"  {year}: {av.availability:.6f} (target {av.target:g}) met: {av.met}, "
-        f"downtime {av.downtime_seconds / 60:.1f} min of "
-        f"{av.working_seconds / 60:.1f} working min"
-    )
-    click.echo(rep.rule)
-    click.echo(
-        f"  {year}: {rep.count} / {rep.equipment} = {_fmt_ratio(rep.ratio)}  "
-        f"met: {rep.met}"
-    )
-    click.echo("  protocols counted:")
-    for p in rep.protocols:
-        click.echo(f"    {p.date} {p.number} {p.inventory_no} {p.kind}")
-    click.echo("  equipment in service on 31 December:")
-    for a in rep.equipment_list:
-        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
-    click.echo(pur.rule)
-    click.echo(
-        f"  {year}: {pur.count} / {pur.computers} = {_fmt_ratio(pur.ratio)}  "
-        f"met: {pur.met}"
-    )
-    click.echo("  computers purchased in the year:")
-    for a in pur.purchased_list:
-        retired = f" retired {a.retired_on}" if a.retired_on else ""
-        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}{retired}")
-    click.echo("  computers in service on 31 December:")
-    for a in pur.computers_list:
-        click.echo(f"    {a.inventory_no} {a.category} bought {a.purchased_on}")
+    from inventory.public import label
+    from reports.kpi_text import KpiText
+
+    language = lang or app.settings.web.language
+    text = KpiText(language, lambda key: label(key, language))
+    today = now.astimezone(ZoneInfo(app.settings.office.timezone)).date()
+    as_of = today if today <= date(year, 12, 31) else None
+    lines = text.short(data, as_of, started=today >= date(year, 1, 1), hint=not details)
+    if details:
+        lines += text.details(data)
+    click.echo("\n".join(lines))
 
 
 @click.group("report")

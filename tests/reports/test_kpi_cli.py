@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import subprocess
+import sys
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +16,8 @@ from itops.context import AppContext
 from itops.db.session import session_scope
 from tests.conftest import write_config
 from tests.inventory.helpers import asset, protocol
+
+ITOPS = str(Path(sys.executable).parent / "itops")  # the installed console script
 
 CHECKS = """
 [[checks]]
@@ -70,18 +75,86 @@ def test_kpi_availability_is_the_office_figure_of_itops_availability(
     assert kpi["availability"]["met"] is False
 
 
-def test_kpi_text_states_the_rules(
-    ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def itops(cfg: Path, *args: str) -> str:
+    """The installed ``itops`` as an officer runs it (stdout; exit 0 asserted)."""
+    done = subprocess.run([ITOPS, "--config", str(cfg), *args], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _office(ctx: AppContext, tmp_path: Path, extra: str = "") -> Path:
+    """Four computers bought in February 2026, one counted repair protocol."""
     with session_scope(ctx.sessions) as db:
-        asset(db, "INV-TEST-0001", bought=date(2026, 2, 1))
+        for i in range(1, 5):
+            asset(db, f"INV-TEST-{i:04d}", bought=date(2026, 2, i))
         protocol(db, "PN/1/2026", date(2026, 5, 5), "INV-TEST-0001")
-    cfg = write_config(tmp_path / "itops.toml", ctx.settings.storage.url)
-    main(["--config", str(cfg), "kpi", "--year", "2026"])
-    text = capsys.readouterr().out
-    assert "KPI 1: availability" in text
-    assert "KPI 2: repair protocols" in text and "PN/1/2026" in text
-    assert "KPI 3: computers purchased" in text
+    return write_config(tmp_path / "itops.toml", ctx.settings.storage.url, extra=extra)
+
+
+def test_kpi_text_is_three_kpis_in_a_few_polish_lines(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    lines = itops(_office(ctx, tmp_path), "kpi", "--year", "2025").splitlines()
+    assert len(lines) <= 6
+    assert lines[0] == "Wskaźniki procesu „Obsługa informatyczna” za rok 2025"
+    assert lines[1].startswith("1. Dostępność systemów w godzinach pracy urzędu: 100,0000% "
+                               "(cel: 100%)")
+    # 2025: nothing bought yet, so neither ratio has a denominator.
+    assert lines[3] == ("2. Naprawy z wymianą podzespołów lub reinstalacją: brak danych = "
+                        "0 / 0 urządzeń (cel: poniżej 10%) – nie do ustalenia")
+    assert "PN/1/2026" not in "\n".join(lines)
+
+
+def test_kpi_text_gives_value_target_and_verdict_with_polish_numbers(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    text = itops(_office(ctx, tmp_path), "kpi", "--year", "2026")
+    assert ("2. Naprawy z wymianą podzespołów lub reinstalacją: 25,00% = 1 / 4 urządzeń "
+            "(cel: poniżej 10%) – cel nieosiągnięty") in text
+    assert ("3. Zakupione komputery: 100,00% = 4 / 4 komputerów (cel: co najmniej 15%) "
+            "– cel osiągnięty") in text
+    assert "itops kpi --year 2026 --details" in text
+    assert "INV-TEST-0001" not in text
+
+
+def test_kpi_text_of_the_running_year_says_it_is_not_a_whole_year(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    tz = ZoneInfo("Europe/Warsaw")
+    cfg = _office(ctx, tmp_path)
+    before = datetime.now(tz).date()
+    head = itops(cfg, "kpi", "--year", str(before.year)).splitlines()[0]
+    after = datetime.now(tz).date()
+    assert any(head.endswith(f"– stan na {d:%d.%m.%Y} (rok niepełny)")
+               for d in (before, after)), head
+    past = itops(cfg, "kpi", "--year", str(before.year - 1))
+    assert "rok niepełny" not in past
+
+
+def test_kpi_details_lists_protocols_and_equipment_in_polish(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    text = itops(_office(ctx, tmp_path), "kpi", "--year", "2026", "--details")
+    assert "Protokoły napraw liczone do wskaźnika 2 (1):" in text
+    assert "  05.05.2026  PN/1/2026  INV-TEST-0001  wymiana podzespołu" in text
+    assert "Sprzęt w użyciu na 31.12.2026 – mianownik wskaźnika 2 (4):" in text
+    assert "  INV-TEST-0004  komputer stacjonarny  zakup 04.02.2026" in text
+    assert "desktop" not in text
+
+
+def test_kpi_text_in_english_on_request_and_by_the_configs_language(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    cfg = _office(ctx, tmp_path)
+    text = itops(cfg, "kpi", "--year", "2026", "--lang", "en", "--details")
+    assert ("2. Repairs with component replacement or reinstallation: 25.00% = 1 / 4 devices "
+            "(target: below 10%) – target not met") in text
+    assert "  5 May 2026  PN/1/2026  INV-TEST-0001  component replacement" in text
+    assert "cel" not in text and "komputer" not in text
+    english = write_config(tmp_path / "en.toml", ctx.settings.storage.url,
+                           extra='language = "en"')
+    assert itops(english, "kpi", "--year", "2026").startswith("KPIs of the process")
 
 
 def test_there_is_exactly_one_kpi_command() -> None:
