@@ -24,6 +24,7 @@ BACKUP_RECOVERED = "backup_recovered"
 ANTIVIRUS_NONCOMPLIANT = "antivirus_noncompliant"
 CERTIFICATE_EXPIRING = "certificate_expiring"
 MONITORING_GAP = "monitoring_gap"
+REGISTER_ANCHOR = "register_anchor"  # the §82 register's daily signed head
 
 
 @dataclass(frozen=True)

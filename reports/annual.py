@@ -49,6 +49,7 @@ from reports.data import (
     PurchasesSection,
     RegisterChain,
     RegisterSection,
+    RegisterSigning,
     RepairsSection,
     Span,
     TrainingsSection,
@@ -197,15 +198,26 @@ def _antivirus(
     return section, AnnexAntivirus(av_now.expected, av_now.compliant, av_now.ratio)
 
 
-def _register(session: Session, settings: Settings, year: int) -> RegisterSection:
+def _register(
+    session: Session, settings: Settings, year: int, now: datetime
+) -> RegisterSection:
     from inventory.register.public import annual_summary
 
-    r = annual_summary(session, settings, year)
+    r = annual_summary(session, settings, year, now)
     return RegisterSection(
         r.year, r.acts_total, {str(k): v for k, v in r.acts_per_month.items()},
         dict(r.acts_per_scope), r.acts_outside_policy, r.all_within_policy,
         r.employees_without_notice, r.chain_verified, r.head_seq, r.head_hash,
     )
+
+
+def _signing(session: Session, settings: Settings, tz: ZoneInfo) -> RegisterSigning:
+    """The register's public key and newest signed head (anchor), for the annex."""
+    from inventory.register.public import signing_summary
+
+    s = signing_summary(session, settings)
+    return RegisterSigning(s.public_key, s.fingerprint, s.head_seq, s.head_hash,
+                           _local(s.signed_at, tz), s.signature, s.anchor_text, s.key_problem)
 
 
 def _trainings(session: Session, year: int) -> TrainingsSection:
@@ -238,13 +250,13 @@ def collect(
     availability = _availability(avail)
     backups = _backups(session, settings, year, now, tz)
     antivirus, antivirus_now = _antivirus(session, settings, year, now, tz)
-    register = _register(session, settings, year)
+    register = _register(session, settings, year, now)
     annex = Annex(
         backups=tuple(AnnexBackup(b.name, b.last_verification_at, b.last_verification_ok)
                       for b in backups),
         antivirus=antivirus_now,
         register_chain=RegisterChain(register.chain_verified, register.head_seq,
-                                     register.head_hash),
+                                     register.head_hash, _signing(session, settings, tz)),
         os_support=_os_support(session, settings, now.astimezone(tz).date()),
     )
     return AnnualReport(

@@ -314,10 +314,25 @@ class AnnexAntivirus:
 
 
 @dataclass(frozen=True)
+class RegisterSigning:
+    """The register's public key and newest signed head (all None without a key)."""
+
+    public_key: str | None
+    fingerprint: str | None
+    head_seq: int | None
+    head_hash: str | None
+    signed_at: str | None
+    signature: str | None
+    anchor_text: str | None
+    key_problem: str
+
+
+@dataclass(frozen=True)
 class RegisterChain:
     verified: bool
     head_seq: int | None
     head_hash: str | None
+    signing: RegisterSigning
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,17 @@ REPORT: dict[str, str] = {
     "Ostatnia zweryfikowana kopia zapasowa": "Last verified backup",
     "komputerów zgodnych": "computers compliant",
     "Rejestr §82": "§82 register",
+    "Klucz publiczny rejestru §82 (Ed25519)": "Public key of the §82 register (Ed25519)",
+    "odcisk klucza (SHA-256)": "key fingerprint (SHA-256)",
+    "Ostatni podpisany stan rejestru (kotwica)": "Newest signed state of the register (anchor)",
+    "wpis nr": "entry no.",
+    "Rejestr nie ma jeszcze podpisanego stanu (kotwicy).": (
+        "The register has no signed state (anchor) yet."
+    ),
+    "Klucza podpisu rejestru §82 nie można użyć.": "The §82 register's signing key cannot be used.",
+    "Rejestr §82 nie jest podpisywany: nie skonfigurowano klucza podpisu.": (
+        "The §82 register is not signed: no signing key is configured."
+    ),
     "łańcuch wpisów zweryfikowany poprawnie": "entry chain verified intact",
     "łańcuch wpisów NARUSZONY": "entry chain BROKEN",
     "Wsparcie producenta systemów operacyjnych": "Vendor support of operating systems",

@@ -1,16 +1,17 @@
 """``itops register …``: the §82 register from the command line.
 
 Every command names the acting user with ``--as LOGIN`` and is checked against that
-user's role exactly as the dashboard checks it; every read is written to the register's
-read log. ``verify`` and ``anchor`` print only sequence numbers and hashes (no personal
-data), so ``--as`` is optional for them (cron); without it the read is logged under
-the operating-system user.
+user's role exactly as the dashboard checks it (``service.acting_user``); every read is
+written to the register's read log. Every write also records, beside the claimed login,
+who ran the command on the machine (the real user id's name and ``SUDO_USER``), so an
+``--as`` in someone else's name leaves the operating-system account that did it.
+The signing commands (verify, anchor, init-key, prune, grants) are in ``cli_chain``.
 """
 
 from __future__ import annotations
 
-import getpass
-import sys
+import os
+import pwd
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from inventory.register import chain, export, queries, service
+from inventory.register import export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
 from itops.cli import Ctx, pass_ctx
 from itops.db.session import session_scope
@@ -49,15 +50,34 @@ def _tz(ctx: Ctx) -> ZoneInfo:
     return ZoneInfo(ctx.app().settings.office.timezone)
 
 
-def _os_user() -> str:
-    try:
-        return f"os:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):
-        return "os:?"
+def os_identity() -> str:
+    """Who runs this process: the real user id's name (not ``$USER``, which anyone can
+    set), the effective one if different, and ``SUDO_USER`` when sudo set it."""
+    def name(uid: int) -> str:
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return f"uid {uid}"
+
+    out = name(os.getuid())
+    if os.geteuid() != os.getuid():
+        out += f" as {name(os.geteuid())}"
+    sudo = os.environ.get("SUDO_USER", "").strip()
+    if sudo:
+        out += f" (sudo: {sudo[:32]})"
+    return out[:100]
+
+
+def os_reader() -> str:
+    """The read log's actor for a CLI read without ``--as``."""
+    return f"os:{os_identity()}"[:64]
 
 
 def register_commands(group: click.Group) -> None:
     """The Feature ``cli`` hook: adds the ``register`` group to ``itops``."""
+    from inventory.register import cli_chain
+
+    cli_chain.add_commands(register)
     group.add_command(register)
 
 
@@ -93,7 +113,7 @@ def authorize(
     with session_scope(app.sessions) as db:
         entry = service.grant(
             db, app.clock.now(), actor, login, scope, _date(valid_from, "--from"),
-            _date(valid_to, "--to") if valid_to else None,
+            _date(valid_to, "--to") if valid_to else None, os_user=os_identity(),
         )
         click.echo(f"entry #{entry.seq}: {login} authorised for {entry.scopes}")
 
@@ -111,9 +131,11 @@ def revoke(ctx: Ctx, actor: str, seq: int | None, login: str | None, reason: str
     app = ctx.app()
     with session_scope(app.sessions) as db:
         if seq is not None:
-            entries = [service.revoke(db, app.clock.now(), actor, seq, reason)]
+            entries = [service.revoke(db, app.clock.now(), actor, seq, reason,
+                                      os_user=os_identity())]
         else:
-            entries = service.revoke_user(db, app.clock.now(), actor, login or "", reason)
+            entries = service.revoke_user(db, app.clock.now(), actor, login or "", reason,
+                                          os_user=os_identity())
         for e in entries:
             click.echo(f"entry #{e.seq}: authorisation #{e.ref_seq} revoked")
 
@@ -138,7 +160,7 @@ def notice(
     with session_scope(app.sessions) as db:
         entry = service.record_notice(
             db, app.clock.now(), actor, employee, _date(received, "--date"), policy,
-            corrects, reason, _tz(ctx),
+            corrects, reason, _tz(ctx), os_user=os_identity(),
         )
         click.echo(f"entry #{entry.seq}: notice of {employee} received {entry.received_on}")
 
@@ -169,7 +191,8 @@ def act(
         _time(start, "--start", tz), _time(end, "--end", tz), outcome,
     )
     with session_scope(app.sessions) as db:
-        entry = service.record_act(db, app.clock.now(), tz, actor, data, corrects, reason)
+        entry = service.record_act(db, app.clock.now(), tz, actor, data, corrects, reason,
+                                   os_user=os_identity())
         click.echo(f"entry #{entry.seq}: act recorded")
 
 
@@ -179,7 +202,8 @@ def _read(ctx: Ctx, actor: str | None, roles: tuple[str, ...], view: str, detail
     with session_scope(app.sessions) as db:
         if actor is not None:
             service.acting_user(db, actor, roles, f"read the register ({view})")
-        queries.log_read(db, app.clock.now(), actor or _os_user(), CHANNEL, view, detail)
+        queries.log_read(db, app.clock.now(), actor or os_reader(), CHANNEL, view,
+                         f"{detail} os={os_identity()}".strip())
     return app
 
 
@@ -202,6 +226,8 @@ def list_entries(ctx: Ctx, actor: str, first: str | None, last: str | None) -> N
         )
     for r in rows:
         head = f"#{r.seq} {_fmt(r.recorded_at, tz)} {r.kind:<13} by {r.recorded_by}"
+        if r.os_user:
+            head += f" [os: {r.os_user}]"
         if r.corrects_seq:
             head += f" (corrects #{r.corrects_seq}: {r.reason})"
         if r.superseded:
@@ -262,59 +288,6 @@ def notices(ctx: Ctx, actor: str, missing: bool) -> None:
         click.echo(f"{r.code}\t{r.full_name}\t{r.unit_id}\t{state}")
 
 
-@register.command("verify")
-@click.option("--as", "actor", default=None, metavar="LOGIN")
-@click.option("--anchor", "anchor_file", default=None, type=click.Path(dir_okay=False),
-              help="Also require the entry named by this anchor file.")
-@pass_ctx
-def verify(ctx: Ctx, actor: str | None, anchor_file: str | None) -> None:
-    """Recompute the hash chain: exit 0 and the head hash, or exit 1 and the first break."""
-    app = _read(ctx, actor, service.AUTHORISED_LIST_ROLES, "verify", f"anchor={anchor_file}")
-    anchor = chain.Anchor.load(Path(anchor_file)) if anchor_file else None
-    with session_scope(app.sessions) as db:
-        result = chain.verify(db, anchor)
-    click.echo(result.describe())
-    if not result.ok:
-        sys.exit(1)
-
-
-@register.command("anchor")
-@click.option("--as", "actor", default=None, metavar="LOGIN")
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the anchor (then ship it off this machine).")
-@pass_ctx
-def anchor(ctx: Ctx, actor: str | None, output: str) -> None:
-    """Write the head's sequence number and hash with a timestamp to a file."""
-    app = _read(ctx, actor, service.AUTHORISED_LIST_ROLES, "anchor", output)
-    with session_scope(app.sessions) as db:
-        result = chain.verify(db)
-        if not result.ok:
-            click.echo(result.describe(), err=True)
-            sys.exit(1)
-        current = chain.current_anchor(db, app.clock.now(), app.settings.office.name)
-    if current is None:
-        raise ValidationError("the register is empty: nothing to anchor")
-    chain.write_anchor(Path(output), current)
-    click.echo(f"anchored #{current.seq} {current.hash} to {output}")
-
-
-@register.command("prune")
-@_as
-@click.option("--dry-run", is_flag=True, help="Say what would be pruned; change nothing.")
-@pass_ctx
-def prune_cmd(ctx: Ctx, actor: str, dry_run: bool) -> None:
-    """Remove entries past the retention period (a checkpoint entry keeps verify working)."""
-    from inventory.register import retention
-
-    app = ctx.app()
-    with session_scope(app.sessions) as db:
-        service.acting_user(db, actor, service.PRUNE_ROLES, "prune the register")
-        result = retention.prune(db, app.settings, app.clock.now(), actor, dry_run=dry_run)
-    click.echo(("would have " if dry_run and result.count else "") + result.describe())
-    if result.stopped_at is not None:
-        click.echo(f"kept from #{result.stopped_at}: {result.reason}")
-
-
 @register.command("export")
 @_as
 @click.option("--from", "first", required=True, metavar="DATE")
@@ -329,9 +302,11 @@ def export_cmd(ctx: Ctx, actor: str, first: str, last: str, fmt: str, output: st
         raise ValidationError("--to is before --from")
     app = _read(ctx, actor, service.READ_ROLES, f"export.{fmt}", f"from={first} to={last}")
     with session_scope(app.sessions) as db:
+        export.sign_for_print(db, app.settings, app.clock.now())
+    with session_scope(app.sessions) as db:
         data = export.collect(
             db, app.settings.office.name, _tz(ctx), start, end, app.clock.now(),
-            app.settings.section(EMPLOYEE_MONITORING).retention_years,
+            app.settings.section(EMPLOYEE_MONITORING).retention_years, app.settings,
         )
     path = Path(output)
     if fmt == "csv":

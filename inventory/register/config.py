@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 
@@ -18,6 +19,12 @@ class RegisterConfig(Model):
     prune: bool = False  # daily pruning past retention_years; off: `itops register prune`
     anchor_file: Path | None = None
     anchor_interval: PositiveDuration = timedelta(days=1)
+    # Ed25519 key (itops register init-key) signing checkpoints, heads and anchors
+    signing_key_file: Path | None = None
+    seal_interval: PositiveDuration = timedelta(hours=1)  # how often the head is signed
+    tsa_url: Annotated[str, Field(pattern=r"^https?://")] | None = None  # RFC 3161
+    tsa_ca_file: Path | None = None  # the TSA's CA certificate(s), to check its tokens
+    prune_url: str | None = None  # PostgreSQL: the role that may DELETE (docs/register.md)
 
 
 EMPLOYEE_MONITORING: Section[RegisterConfig] = Section(

@@ -1,7 +1,8 @@
 """Exports for the data protection officer (IOD): CSV and PDF of the register for a period.
 
 Both carry every entry recorded in the period with its sequence number and hash, plus
-the chain's verification result, so a printed copy can be checked against the database.
+the chain's verification result, the register's public key and a signed head (an
+anchor), so a printed copy can be checked against the database and vouches for it later.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from inventory.register import chain, queries
+from inventory.register import queries, seals, verification
+from inventory.register.public import SigningSummary, signing_summary
+from inventory.register.signing import KeyFileError, configured_key
+from itops.config import Settings
 from itops.spreadsheet import neutralise
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 CSV_COLUMNS = (
-    "seq", "kind", "recorded_at", "recorded_by", "corrects_seq", "superseded", "subject",
+    "seq", "kind", "recorded_at", "recorded_by", "os_user", "corrects_seq", "superseded", "subject",
     "employee_code", "employee_name", "scopes", "valid_from", "valid_to", "received_on",
     "policy_version", "resource", "purpose", "justification", "start", "end", "outcome",
     "ref_seq", "reason", "hash",
@@ -36,9 +40,10 @@ class ExportData:
     last: date
     generated_at: datetime
     rows: list[queries.EntryRow]
-    verification: chain.Verification
+    verification: verification.Verification
     tz: ZoneInfo
     retention_years: int = 10
+    signing: SigningSummary | None = None
 
 
 def collect(
@@ -49,11 +54,29 @@ def collect(
     last: date,
     now: datetime,
     retention_years: int = 10,
+    settings: Settings | None = None,
 ) -> ExportData:
+    """The export's content; with ``settings``, verified and signed as the office's."""
+    if settings is None:
+        result = verification.verify(session, verification.Policy(now=now))
+        signing = None
+    else:
+        result = verification.verify_settings(session, settings, now)
+        signing = signing_summary(session, settings)
     return ExportData(
         office, first, last, now, queries.entry_rows(session, tz, first, last),
-        chain.verify(session), tz, retention_years,
+        result, tz, retention_years, signing,
     )
+
+
+def sign_for_print(session: Session, settings: Settings, now: datetime) -> None:
+    """Sign the current head for a printed export (when the key is readable here)."""
+    try:
+        key = configured_key(settings)
+    except KeyFileError:
+        return  # the export still prints the newest stored signed head
+    if key is not None:
+        seals.seal_head(session, key, now, settings.office.name, kind=seals.EXPORT)
 
 
 def _cell(value: object, tz: ZoneInfo) -> str:
@@ -84,10 +107,15 @@ def to_csv(data: ExportData) -> str:
         writer.writerow([_csv_cell(getattr(row, c), data.tz) for c in CSV_COLUMNS])
     writer.writerow([])
     writer.writerow(["# chain", data.verification.describe()])
+    signing = data.signing
+    if signing is not None and signing.public_key:
+        writer.writerow(["# public key", signing.public_key, signing.fingerprint])
+        if signing.anchor_text:
+            writer.writerow(["# signed head", signing.anchor_text])
     writer.writerow([
         "# retention",
         f"{data.retention_years} years; older entries no longer in force may be pruned "
-        "under a chained checkpoint entry",
+        "under a signed checkpoint entry",
     ])
     return out.getvalue()
 

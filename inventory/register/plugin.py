@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +14,6 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from itops.context import AppContext
-
-logger = logging.getLogger(__name__)
 
 
 def _cli(group: click.Group) -> None:
@@ -31,46 +28,20 @@ def _routes(ctx: AppContext) -> list[BaseRoute]:
     return routes(ctx)
 
 
-def write_anchor_job(ctx: AppContext) -> None:
-    """Write the head anchor to ``[employee_monitoring] anchor_file`` (if the chain is intact)."""
-    from inventory.register import chain, queries
-    from itops.db.session import session_scope
-
-    path = ctx.settings.section(EMPLOYEE_MONITORING).anchor_file
-    if path is None:
-        return
-    with session_scope(ctx.sessions) as db:
-        queries.log_read(db, ctx.clock.now(), None, "daemon", "anchor", str(path))
-    with session_scope(ctx.sessions) as db:
-        result = chain.verify(db)
-        anchor = chain.current_anchor(db, ctx.clock.now(), ctx.settings.office.name)
-    if not result.ok:
-        logger.error("§82 register: %s; anchor not written", result.describe())
-        return
-    if anchor is not None:
-        chain.write_anchor(Path(path), anchor)
-
-
-def prune_job(ctx: AppContext) -> None:
-    """Daily retention pruning (``[employee_monitoring] prune = true``)."""
-    from inventory.register import retention
-    from itops.db.session import session_scope
-
-    with session_scope(ctx.sessions) as db:
-        result = retention.prune(db, ctx.settings, ctx.clock.now(), "itops")
-    if result.count:
-        logger.info("§82 register: %s", result.describe())
-
-
 def _jobs(ctx: AppContext) -> list[Job]:
+    from inventory.register import jobs as register_jobs
+
     cfg = ctx.settings.section(EMPLOYEE_MONITORING)
     jobs = []
-    if cfg.anchor_file is not None:
+    if cfg.signing_key_file is not None:
+        jobs.append(Job("register-seal", cfg.seal_interval.total_seconds(),
+                        register_jobs.seal_job))
+    if cfg.signing_key_file is not None or cfg.anchor_file is not None:
         jobs.append(
-            Job("register-anchor", cfg.anchor_interval.total_seconds(), write_anchor_job)
+            Job("register-anchor", cfg.anchor_interval.total_seconds(), register_jobs.anchor_job)
         )
     if cfg.prune:
-        jobs.append(Job("register-prune", 86400, prune_job))
+        jobs.append(Job("register-prune", 86400, register_jobs.prune_job))
     return jobs
 
 

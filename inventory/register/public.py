@@ -1,20 +1,22 @@
 """What other features may use from the §82 register: counts for the annual report, and
 the register's part of the DEMO office (``seed_demo``).
 
-No names, logins or employee codes leave through here.
+Counts, the chain's verdict, the public signing key and the newest signed head: no
+names, logins or employee codes leave through here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from inventory.register import chain, queries, service
+from inventory.register import queries, seals, service, verification
 from inventory.register.demo import seed_demo
 from inventory.register.demo import tables_with_data as demo_tables_with_data
+from inventory.register.signing import KeyFileError, configured_key
 from inventory.register.state import load_state
 from itops.config import Settings
 
@@ -45,8 +47,13 @@ class RegisterSummary:
     head_hash: str | None
 
 
-def annual_summary(session: Session, settings: Settings, year: int) -> RegisterSummary:
-    """Summarise ``year``; every act is re-checked against the register's current data."""
+def annual_summary(
+    session: Session, settings: Settings, year: int, now: datetime | None = None
+) -> RegisterSummary:
+    """Summarise ``year``; every act is re-checked against the register's current data.
+
+    ``now`` is the moment the chain is verified at (signed heads must be recent).
+    """
     tz = ZoneInfo(settings.office.timezone)
     state = load_state(session)
     per_month = dict.fromkeys(range(1, 13), 0)
@@ -69,7 +76,9 @@ def annual_summary(session: Session, settings: Settings, year: int) -> RegisterS
             continue
         if not any(n.received_on <= last for n in state.notices_of(emp.id)):
             without += 1
-    verification = chain.verify(session)
+    from itops.clock import SystemClock
+
+    result = verification.verify_settings(session, settings, now or SystemClock().now())
     return RegisterSummary(
         year=year,
         acts_total=total,
@@ -78,7 +87,43 @@ def annual_summary(session: Session, settings: Settings, year: int) -> RegisterS
         acts_outside_policy=outside,
         all_within_policy=outside == 0,
         employees_without_notice=without,
-        chain_verified=verification.ok,
-        head_seq=verification.head_seq,
-        head_hash=verification.head_hash,
+        chain_verified=result.ok,
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+    )
+
+
+@dataclass(frozen=True)
+class SigningSummary:
+    """The register's public key and newest signed head, for printed reports.
+
+    All None when no signing key is configured (``key_problem`` says so when one is
+    configured but unusable). ``anchor_text`` is the one-line anchor a reader can pass
+    to ``itops register verify --anchor``.
+    """
+
+    public_key: str | None
+    fingerprint: str | None
+    head_seq: int | None
+    head_hash: str | None
+    signed_at: datetime | None
+    signature: str | None
+    anchor_text: str | None
+    key_problem: str = ""
+
+
+def signing_summary(session: Session, settings: Settings) -> SigningSummary:
+    """The public key (never the private one) and the newest genuine signed head."""
+    try:
+        key = configured_key(settings)
+    except KeyFileError as exc:
+        return SigningSummary(None, None, None, None, None, None, None, str(exc))
+    if key is None:
+        return SigningSummary(None, None, None, None, None, None, None)
+    head = seals.latest(session, key.public, settings.office.name)
+    return SigningSummary(
+        key.public.text, key.public.fingerprint,
+        head.seq if head else None, head.hash if head else None,
+        head.anchored_at if head else None, head.signature if head else None,
+        head.text() if head else None,
     )

@@ -43,6 +43,7 @@ class EntryRow:
     kind: str
     recorded_at: datetime
     recorded_by: str
+    os_user: str
     corrects_seq: int | None
     superseded: bool
     subject: str
@@ -79,6 +80,7 @@ def entry_rows(
         rows.append(
             EntryRow(
                 seq=e.seq, kind=e.kind, recorded_at=e.recorded_at, recorded_by=e.recorded_by,
+                os_user=e.os_user or "",
                 corrects_seq=e.corrects_seq, superseded=e.seq in state.superseded,
                 subject=e.subject_login or e.inspector or "",
                 employee_code=emp.code if emp else "", employee_name=emp.full_name if emp else "",

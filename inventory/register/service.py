@@ -83,7 +83,11 @@ class GateRefused(ValidationError):
 
 
 def acting_user(session: Session, login: str | None, roles: Sequence[str], action: str) -> User:
-    """The enabled user ``login`` holding one of ``roles``, else ``PermissionDenied``."""
+    """The enabled user ``login`` holding one of ``roles``, else ``PermissionDenied``.
+
+    The same test as the dashboard's ``requires(...)`` with the same role tuples: a CLI
+    ``--as`` can act only as an enabled user who could do it on the dashboard.
+    """
     if not login:
         raise PermissionDenied(f"{action}: name the acting user (--as LOGIN)")
     user = session.scalar(select(User).where(User.login == login))
@@ -222,6 +226,8 @@ def grant(
     scopes: str | Iterable[str],
     valid_from: date,
     valid_to: date | None = None,
+    *,
+    os_user: str | None = None,
 ) -> RegisterEntry:
     """Authorise ``login`` (a monitoring officer) for ``scopes`` (§82 ust. 6–7)."""
     acting_user(session, admin, GRANT_ROLES, "grant an authorisation")
@@ -242,12 +248,14 @@ def grant(
         RegisterEntry(
             kind=AUTHORISATION, recorded_at=at, recorded_by=admin, subject_login=login,
             scopes=",".join(scope_list), valid_from=valid_from, valid_to=valid_to,
+            os_user=os_user,
         ),
     )
 
 
 def revoke(
-    session: Session, at: datetime, admin: str, authorisation_seq: int, reason: str
+    session: Session, at: datetime, admin: str, authorisation_seq: int, reason: str,
+    *, os_user: str | None = None,
 ) -> RegisterEntry:
     """Revoke one authorisation from now on (never backdated: past acts stay valid)."""
     acting_user(session, admin, GRANT_ROLES, "revoke an authorisation")
@@ -265,13 +273,14 @@ def revoke(
         session,
         RegisterEntry(
             kind=REVOCATION, recorded_at=at, recorded_by=admin, ref_seq=authorisation_seq,
-            subject_login=auth.login, reason=reason,
+            subject_login=auth.login, reason=reason, os_user=os_user,
         ),
     )
 
 
 def revoke_user(
-    session: Session, at: datetime, admin: str, login: str, reason: str
+    session: Session, at: datetime, admin: str, login: str, reason: str,
+    *, os_user: str | None = None,
 ) -> list[RegisterEntry]:
     """Revoke every unrevoked authorisation of ``login``."""
     acting_user(session, admin, GRANT_ROLES, "revoke an authorisation")
@@ -279,7 +288,7 @@ def revoke_user(
     open_ones = [a for a in load_state(session).authorisations_of(login) if a.revoked_at is None]
     if not open_ones:
         raise ValidationError(f'"{login}" holds no unrevoked authorisation')
-    return [revoke(session, at, admin, a.seq, reason) for a in open_ones]
+    return [revoke(session, at, admin, a.seq, reason, os_user=os_user) for a in open_ones]
 
 
 def record_notice(
@@ -292,6 +301,8 @@ def record_notice(
     corrects: int | None = None,
     reason: str | None = None,
     tz: ZoneInfo | None = None,
+    *,
+    os_user: str | None = None,
 ) -> RegisterEntry:
     """Record that an employee received the written monitoring information (§82 ust. 10)."""
     acting_user(session, actor, NOTICE_ROLES, "record a notice")
@@ -309,7 +320,7 @@ def record_notice(
         RegisterEntry(
             kind=NOTICE, recorded_at=at, recorded_by=actor, employee_id=emp.id,
             received_on=received_on, policy_version=policy, corrects_seq=corrects,
-            reason=reason_text,
+            reason=reason_text, os_user=os_user,
         ),
     )
 
@@ -336,6 +347,8 @@ def record_act(
     act: ActInput,
     corrects: int | None = None,
     reason: str | None = None,
+    *,
+    os_user: str | None = None,
 ) -> RegisterEntry:
     """Record an inspection act after every hard gate passed; else ``GateRefused``.
 
@@ -375,6 +388,6 @@ def record_act(
             kind=ACT, recorded_at=at, recorded_by=inspector, inspector=inspector,
             employee_id=emp.id, resource=resource, scopes=",".join(scopes),
             purpose=act.purpose, justification=justification, start=start, end=end,
-            outcome=outcome, corrects_seq=corrects, reason=reason_text,
+            outcome=outcome, corrects_seq=corrects, reason=reason_text, os_user=os_user,
         ),
     )

@@ -19,9 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inventory.register import chain, export, queries, service
+from inventory.register import export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
+from inventory.register.jobs import make_anchor
 from inventory.register.models import JUSTIFICATION_LEN, OUTCOME_LEN, RESOURCE_LEN
+from inventory.register.verification import verify_settings
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
@@ -129,7 +131,7 @@ def _index(request: Request, error: str | None = None, status: int = 200) -> Res
     _log(request, "web", "index", f"from={first} to={last}")
     with read_scope(ctx.sessions) as db:
         rows = queries.entry_rows(db, tz, first, last)
-        verification = chain.verify(db)
+        verification = verify_settings(db, ctx.settings, ctx.clock.now())
         employees = [(e.code, e.full_name) for e in queries.employees(db)]
     now_local = ctx.clock.now().astimezone(tz).replace(second=0, microsecond=0, tzinfo=None)
     return render(
@@ -317,10 +319,14 @@ def _export(request: Request, fmt: str) -> Response:
     except ValidationError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     _log(request, "web", f"export.{fmt}", f"from={first} to={last}")
+    if fmt == "pdf":
+        with session_scope(ctx.sessions) as db:
+            export.sign_for_print(db, ctx.settings, ctx.clock.now())
     with read_scope(ctx.sessions) as db:
         data = export.collect(db, ctx.settings.office.name, _tz(request), first, last,
                               ctx.clock.now(),
-                              ctx.settings.section(EMPLOYEE_MONITORING).retention_years)
+                              ctx.settings.section(EMPLOYEE_MONITORING).retention_years,
+                              ctx.settings)
     name = f"rejestr-82-{first}-{last}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
@@ -369,11 +375,13 @@ def anchor(request: Request) -> Response:
     """The head anchor as a file to keep outside this machine (as ``itops register anchor``)."""
     ctx = _ctx(request)
     _log(request, "web", "anchor")
-    with read_scope(ctx.sessions) as db:
-        result = chain.verify(db)
-        current = chain.current_anchor(db, ctx.clock.now(), ctx.settings.office.name)
-    if not result.ok:
-        return JSONResponse({"error": result.describe()}, status_code=409)
+    try:
+        made = make_anchor(ctx)  # a threadpool endpoint: may wait for the TSA
+    except ItopsError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=409)
+    current = made.anchor
+    if current is None and made.verification.head_seq is not None:
+        return JSONResponse({"error": made.verification.describe()}, status_code=409)
     if current is None:
         return JSONResponse({"error": "the register is empty: nothing to anchor"}, 404)
     stamp = current.anchored_at.strftime("%Y%m%dT%H%M%SZ")
@@ -386,12 +394,14 @@ def anchor(request: Request) -> Response:
 @requires(*service.AUTHORISED_LIST_ROLES)
 def api_verify(request: Request) -> Response:
     _log(request, "api", "verify")
-    with read_scope(_ctx(request).sessions) as db:
-        result = chain.verify(db)
+    ctx = _ctx(request)
+    with read_scope(ctx.sessions) as db:
+        result = verify_settings(db, ctx.settings, ctx.clock.now())
     return JSONResponse(
         {"ok": result.ok, "count": result.count, "head_seq": result.head_seq,
          "head_hash": result.head_hash, "broken_seq": result.broken_seq,
-         "problem": result.problem},
+         "problem": result.problem, "problems": list(result.problems),
+         "notes": list(result.notes)},
         status_code=200 if result.ok else 409,
     )
 

@@ -18,6 +18,7 @@ EVENT_KINDS = (
     "antivirus_noncompliant",
     "certificate_expiring",
     "monitoring_gap",
+    "register_anchor",
 )
 
 _CHANNEL_NAME = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]

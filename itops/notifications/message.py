@@ -24,6 +24,7 @@ KIND_LABELS: dict[str, str] = {
     ev.ANTIVIRUS_NONCOMPLIANT: "Ochrona antywirusowa niezgodna z wymaganiami",
     ev.CERTIFICATE_EXPIRING: "Certyfikat TLS wkrótce wygasa",
     ev.MONITORING_GAP: "Przerwa w monitorowaniu",
+    ev.REGISTER_ANCHOR: "Kotwica rejestru monitoringu §82",
     "test": "Test powiadomień",
 }
 
@@ -44,6 +45,7 @@ FAMILIES: dict[str, str] = {
     ev.ANTIVIRUS_NONCOMPLIANT: "antivirus",
     ev.CERTIFICATE_EXPIRING: "certificate",
     ev.MONITORING_GAP: "monitoring_gap",
+    ev.REGISTER_ANCHOR: "register_anchor",
 }
 
 

@@ -30,7 +30,7 @@ import aiohttp
 from sqlalchemy import select
 
 from itops.db.session import session_scope
-from itops.events import MONITORING_GAP, Event
+from itops.events import MONITORING_GAP, REGISTER_ANCHOR, Event
 from itops.notifications.channels import send_email, send_webhook
 from itops.notifications.config import (
     EVENT_KINDS,
@@ -56,8 +56,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = 3600.0
-ONE_OFF_KINDS = frozenset({MONITORING_GAP})
-"""Each event of these kinds reports a distinct, already closed interval: never a duplicate."""
+ONE_OFF_KINDS = frozenset({MONITORING_GAP, REGISTER_ANCHOR})
+"""Each event of these kinds reports a distinct, already closed interval or a new signed
+head: never a duplicate."""
+EXPLICIT_KINDS = frozenset({REGISTER_ANCHOR})
+"""Sent only to rules that name them (the daily register anchor is for the auditor's rule,
+not for every catch-all rule), at any hour: a record to keep, not an alarm."""
 
 
 @dataclass
@@ -215,14 +219,15 @@ class NotificationService:
         status = Status(event.status)
         if event.data.get("silenced") is True:
             return self._suppress(rule, event, "silenced by a maintenance window")
-        if recovery:
+        explicit = event.kind in EXPLICIT_KINDS  # any hour, never a duplicate
+        if recovery and not explicit:
             if last is not None and last.recovery:
                 return self._suppress(rule, event, "recovery already sent")
             if not is_open and rule.outside_hours != "all" and last is None:
                 return self._suppress(rule, event, "outside working hours, problem not notified")
             if not is_open and rule.outside_hours == "none":
                 return self._suppress(rule, event, "outside working hours")
-        else:
+        elif not explicit:
             if not is_open and rule.outside_hours == "none":
                 return self._suppress(rule, event, "outside working hours")
             if not is_open and rule.outside_hours == "critical" and status != Status.CRITICAL:
@@ -323,10 +328,13 @@ class NotificationService:
         return {"sent": dict(self.sent), "failed": dict(self.failed), "dropped": self.dropped}
 
 
+DEFAULT_KINDS = tuple(k for k in EVENT_KINDS if k not in EXPLICIT_KINDS)
+
+
 def _matches(rule: NotificationRule, event: Event) -> bool:
     """Kinds and subject patterns; an empty ``events`` means every notifiable kind (other
     kinds on the bus, such as agent reports, are never notified)."""
-    if event.kind not in (rule.events or EVENT_KINDS):
+    if event.kind not in (rule.events or DEFAULT_KINDS):
         return False
     return not rule.subjects or any(fnmatch.fnmatchcase(event.subject, p) for p in rule.subjects)
 

@@ -184,11 +184,11 @@ def test_seeded_repairs_and_purchases_kpis_are_plausible(seeded: Seeded) -> None
 
 
 def test_seeded_register_chain_verifies(seeded: Seeded) -> None:
-    from inventory.register.chain import verify
     from inventory.register.public import annual_summary
+    from inventory.register.verification import Policy, verify
 
     with session_scope(seeded.sessions) as db:  # type: ignore[arg-type]
-        result = verify(db)
+        result = verify(db, Policy())
         summary = annual_summary(db, seeded.settings, YEAR)
     assert result.ok, result.describe()
     assert result.count > 60

@@ -25,8 +25,8 @@ from sqlalchemy import select
 
 from checks.availability.models import MonitoringGap, Outage
 from inventory.models import Asset, AssetEvent
-from inventory.register import chain
 from inventory.register.models import RegisterEntry
+from inventory.register.verification import Policy, verify
 from itops.db.session import make_engine, make_sessionmaker, session_scope
 from tests.daemon import Daemon
 from tests.faults.support import (
@@ -133,7 +133,7 @@ def test_twenty_kills_under_traffic_lose_and_double_nothing(tmp_path: Path) -> N
             assert before.events.items() <= final.events.items()
 
         with session_scope(sessions) as db:
-            verification = chain.verify(db)
+            verification = verify(db, Policy())
             assert verification.ok, verification.problem
             labels = [e.justification for e in db.scalars(
                 select(RegisterEntry).where(RegisterEntry.kind == "act"))]

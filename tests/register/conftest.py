@@ -1,20 +1,26 @@
-"""Fixtures of the §82 register tests: users of every role, employees, a stepping clock."""
+"""Fixtures of the §82 register tests: users of every role, employees, a stepping clock,
+and (``signed``) an office whose register is signed with a real Ed25519 key file."""
 
 from __future__ import annotations
 
 import functools
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from inventory.register import service
+from inventory.register import anchors, retention, seals, service, verification
+from inventory.register.signing import SigningKey, configured_key, create_key_file
 from itops import auth
 from itops.clock import FixedClock
 from itops.context import AppContext
 from itops.db.models import Employee, User
 from itops.db.session import session_scope
+from tests.register.tsa_server import tsa, tsa_certs  # noqa: F401 - fixtures
 
 PASSWORD = "haslo-testowe-123"  # invented test password
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -93,10 +99,49 @@ class Office:
 
         return ZoneInfo(self.ctx.settings.office.timezone)
 
+    def configure(self, **register: Any) -> None:
+        """Change ``[employee_monitoring]`` keys of this office's settings."""
+        settings = self.ctx.settings
+        self.ctx.settings = settings.model_copy(
+            update={"employee_monitoring": settings.employee_monitoring.model_copy(
+                update=register)}
+        )
+
+    @property
+    def key(self) -> SigningKey:
+        key = configured_key(self.ctx.settings)
+        assert key is not None
+        return key
+
+    def seal(self) -> anchors.Anchor | None:
+        """Sign the head now, as the daemon's periodic job does."""
+        with session_scope(self.ctx.sessions) as db:
+            return seals.seal_head(db, self.key, self.clock.now(), only_if_moved=False)
+
+    def verify(
+        self, given: Sequence[anchors.Anchor] = (), public_key: str | None = None
+    ) -> verification.Verification:
+        with session_scope(self.ctx.sessions) as db:
+            return verification.verify_settings(
+                db, self.ctx.settings, self.clock.now(), given, public_key
+            )
+
+    def prune(self, actor: str | None = None, **kw: Any) -> retention.PruneResult:
+        key = configured_key(self.ctx.settings)
+        with session_scope(self.ctx.sessions) as db:
+            return retention.prune(
+                db, self.ctx.settings, self.clock.now(), actor or self.officer, key, **kw
+            )
+
 
 @pytest.fixture
 def office(ctx: AppContext, clock: FixedClock) -> Office:
     """Users and employees created at T0; the clock stays at 2026-11-26 10:00 UTC."""
+    return make_office(ctx, clock)
+
+
+def make_office(ctx: AppContext, clock: FixedClock) -> Office:
+    """The ``office`` fixture's data in ``ctx`` (also used by bench/register_attacks.py)."""
     with session_scope(ctx.sessions) as db:
         for role, login in LOGINS.items():
             db.add(User(login=login, full_name=f"Test {role}", role=role,
@@ -107,6 +152,15 @@ def office(ctx: AppContext, clock: FixedClock) -> Office:
         db.add(Employee(code="EMP-TEST-0002", full_name="Anna Przykładowa", unit_id="office",
                         position="inspektor", hired_on=date(2026, 9, 1)))
     return Office(ctx, clock)
+
+
+@pytest.fixture
+def signed(office: Office, tmp_path: Path) -> Office:
+    """The office with ``signing_key_file`` set to a fresh key (mode 0600)."""
+    path = tmp_path / "register-signing.key"
+    create_key_file(path)
+    office.configure(signing_key_file=path)
+    return office
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from inventory.register import chain, queries, service
+from inventory.register import anchors, chain, queries, seals, service, verification
 from inventory.register.models import RegisterEntry, RegisterRead
 from itops.db.session import session_scope
 from tests.register.conftest import T0, Office
@@ -47,9 +47,12 @@ def filled(office: Office) -> Iterator[Office]:
     yield office
 
 
-def _verify(office: Office, anchor: chain.Anchor | None = None) -> chain.Verification:
+def _verify(
+    office: Office, anchor: anchors.Anchor | None = None
+) -> verification.Verification:
     with session_scope(office.ctx.sessions) as db:
-        return chain.verify(db, anchor)
+        policy = verification.Policy(now=office.clock.now())
+        return verification.verify(db, policy, [anchor] if anchor else [])
 
 
 def test_an_intact_register_verifies_with_its_head_hash(filled: Office) -> None:
@@ -158,13 +161,13 @@ def test_a_truncated_tail_passes_the_chain_but_not_the_anchor(
 ) -> None:
     path = tmp_path / "anchor.json"
     with session_scope(filled.ctx.sessions) as db:
-        anchor = chain.current_anchor(db, filled.clock.now(), "Urząd Testowy")
+        anchor = seals.current(db, filled.clock.now(), "Urząd Testowy")
     assert anchor is not None
-    chain.write_anchor(path, anchor)
+    anchors.write(path, anchor)
     _drop_triggers(filled.ctx.engine)
     _raw(filled.ctx.engine, "DELETE FROM register_entry WHERE seq >= 4")
     assert _verify(filled).ok
-    result = _verify(filled, chain.Anchor.load(path))
+    result = _verify(filled, anchors.load(str(path)))
     assert not result.ok and result.broken_seq == 5
     assert "cut off" in result.problem
 
@@ -172,23 +175,23 @@ def test_a_truncated_tail_passes_the_chain_but_not_the_anchor(
 def test_an_anchor_of_the_intact_register_verifies(filled: Office, tmp_path: Path) -> None:
     path = tmp_path / "anchor.json"
     with session_scope(filled.ctx.sessions) as db:
-        anchor = chain.current_anchor(db, filled.clock.now())
+        anchor = seals.current(db, filled.clock.now())
     assert anchor is not None
-    chain.write_anchor(path, anchor)
+    anchors.write(path, anchor)
     filled.act()
-    assert _verify(filled, chain.Anchor.load(path)).ok
+    assert _verify(filled, anchors.load(str(path))).ok
 
 
 def test_a_rewritten_register_does_not_match_its_anchor(filled: Office, tmp_path: Path) -> None:
     path = tmp_path / "anchor.json"
     with session_scope(filled.ctx.sessions) as db:
-        anchor = chain.current_anchor(db, filled.clock.now())
+        anchor = seals.current(db, filled.clock.now())
     assert anchor is not None
-    chain.write_anchor(path, anchor)
+    anchors.write(path, anchor)
     _drop_triggers(filled.ctx.engine)
     _raw(filled.ctx.engine, "DELETE FROM register_entry WHERE seq = 5")
     filled.act(resource="INV-TEST-0099")  # a new entry #5 replaces the cut one
-    result = _verify(filled, chain.Anchor.load(path))
+    result = _verify(filled, anchors.load(str(path)))
     assert not result.ok and "rewritten" in result.problem
 
 

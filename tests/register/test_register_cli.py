@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from inventory.register.models import RegisterEntry, RegisterRead
 from itops.cli import main
@@ -15,7 +15,7 @@ from itops.db.session import session_scope
 from tests.register.conftest import Office
 
 
-def write_config(path: Path, db_url: str) -> Path:
+def write_config(path: Path, db_url: str, extra: str = "") -> Path:
     path.write_text(
         f"""[office]
 name = "Urząd Testowy w Przykładowie"
@@ -26,7 +26,7 @@ url = "{db_url}"
 
 [employee_monitoring]
 policy_version = "Regulamin Pracy 2026 (test)"
-""",
+{extra}""",
         encoding="utf-8",
     )
     return path
@@ -181,10 +181,14 @@ def test_export_writes_csv_and_a_pdf_with_polish_text(
 
 
 def test_prune_needs_a_register_role_and_leaves_a_verifiable_chain(
-    office: Office, cli: Cli
+    office: Office, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from datetime import date
 
+    key = tmp_path / "register.key"
+    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'),
+              capsys)
+    assert cli("init-key")[0] == 0
     old = datetime(2015, 3, 2, 8, 0, tzinfo=UTC)
     office.grant(at=old, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
     office.grant()
@@ -196,3 +200,102 @@ def test_prune_needs_a_register_role_and_leaves_a_verifiable_chain(
     assert code == 0 and "pruned 1 entries #1–#1" in out and "checkpoint #3" in out, err
     code, out, err = cli("verify", "--as", office.auditor)
     assert code == 0 and "register intact: 2 entries, head #3" in out, err
+
+
+def test_every_cli_write_records_the_os_user_and_sudo_user_beside_the_login(
+    office: Office, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import pwd
+
+    monkeypatch.setenv("SUDO_USER", "jan.testowy")
+    monkeypatch.setenv("USER", "ktos.inny")  # $USER is not trusted: anyone can set it
+    me = pwd.getpwuid(os.getuid()).pw_name
+    code, _, err = cli("authorize", "--as", office.admin, "--user", office.officer,
+                       "--scope", "work_email", "--from", "2026-01-01")
+    assert code == 0, err
+    assert cli("notice", "--as", office.admin, "--employee", office.jan,
+               "--date", "2026-02-01")[0] == 0
+    assert cli("revoke", "--as", office.admin, "--entry", "1", "--reason", "koniec")[0] == 0
+    with session_scope(office.ctx.sessions) as db:
+        recorded = [e.os_user for e in db.scalars(select(RegisterEntry).order_by("seq"))]
+    assert recorded == [f"{me} (sudo: jan.testowy)"] * 3
+    code, out, _ = cli("list", "--as", office.auditor)
+    assert f"[os: {me} (sudo: jan.testowy)]" in out and "ktos.inny" not in out
+    assert cli("verify")[0] == 0  # the OS user is part of each entry's hash
+
+
+@pytest.mark.parametrize(
+    ("who", "args"),
+    [
+        ("officer", ("authorize", "--user", "marek.monitor", "--scope", "work_email",
+                     "--from", "2026-01-01")),
+        ("auditor", ("revoke", "--entry", "1", "--reason", "x")),
+        ("auditor", ("notice", "--employee", "EMP-TEST-0001", "--date", "2026-02-01")),
+        ("admin", ("act", "--employee", "EMP-TEST-0001", "--resource", "INV-TEST-0001",
+                   "--scope", "work_email", "--purpose", "proper_use", "--justification", "x",
+                   "--start", "2026-11-20T09:00", "--end", "2026-11-20T10:00",
+                   "--outcome", "x")),
+        ("it", ("prune",)),
+    ],
+)
+def test_as_a_login_without_the_role_every_cli_write_is_refused_with_nothing_written(
+    office: Office, cli: Cli, who: str, args: tuple[str, ...]
+) -> None:
+    office.grant()
+    login = getattr(office, who)
+    code, _, err = cli(args[0], "--as", login, *args[1:])
+    assert code == 4 and f'user "{login}" has the role' in err
+    with session_scope(office.ctx.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(RegisterEntry)) == 1
+
+
+def test_as_a_disabled_user_the_cli_is_refused(office: Office, cli: Cli) -> None:
+    from itops.db.models import User
+
+    with session_scope(office.ctx.sessions) as db:
+        user = db.scalar(select(User).where(User.login == office.admin))
+        assert user is not None
+        user.disabled = True
+    code, _, err = cli("notice", "--as", office.admin, "--employee", office.jan,
+                       "--date", "2026-02-01")
+    assert code == 4 and "no enabled user" in err
+
+
+def test_init_key_prints_the_public_key_and_verify_takes_anchors_as_files_and_text(
+    office: Office, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import stat
+
+    key = tmp_path / "register.key"
+    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'),
+              capsys)
+    code, out, _ = cli("init-key")
+    assert code == 0 and stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    public = out.split("public key:", 1)[1].split()[0]
+    assert cli("init-key")[0] == 2  # never overwritten
+    office.grant()
+    first = tmp_path / "a1.json"
+    code, out, err = cli("anchor", "--output", str(first))
+    assert code == 0 and "(signed)" in out, err
+    office.notice(office.jan)
+    code, out, _ = cli("anchor", "--output", str(tmp_path / "a2.json"))
+    text_form = out.strip().splitlines()[-1]
+    assert text_form.startswith("itops-82-anchor v2 2 ")
+    code, out, err = cli("verify", "--anchor", str(first), "--anchor", text_form,
+                         "--public-key", public)
+    assert code == 0, out + err
+    tampered = text_form.replace(" v2 2 ", " v2 1 ")
+    code, out, _ = cli("verify", "--anchor", str(first), "--anchor", tampered)
+    assert code == 1 and "not signed by the register's key" in out
+
+
+def test_grants_prints_sql_that_keeps_delete_from_the_service_role(cli: Cli) -> None:
+    code, out, _ = cli("grants", "--service-role", "itops", "--prune-role", "itops_prune")
+    assert code == 0
+    assert "REVOKE ALL ON register_entry, register_read_log" in out
+    assert "GRANT SELECT, INSERT ON register_entry, register_read_log, register_seal TO itops;" \
+        in out
+    assert "GRANT SELECT, INSERT, DELETE ON register_entry TO itops_prune;" in out
+    assert cli("grants", "--service-role", "itops; DROP TABLE x")[0] == 2

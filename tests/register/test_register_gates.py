@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from inventory.register import queries, service
-from inventory.register.chain import verify
 from inventory.register.models import RegisterEntry
 from inventory.register.state import load_state
+from inventory.register.verification import Policy, verify
 from itops.db.session import session_scope
 from itops.errors import PermissionDenied, ValidationError
 from tests.register.conftest import Office
@@ -36,7 +36,7 @@ def test_an_authorised_act_on_a_notified_employee_is_recorded(office: Office) ->
     office.notice(office.jan)
     seq = office.act()
     with session_scope(office.ctx.sessions) as db:
-        assert verify(db).ok
+        assert verify(db, Policy()).ok
         assert db.get(RegisterEntry, seq).kind == "act"  # type: ignore[union-attr]
 
 

@@ -1,5 +1,6 @@
-"""Retention: old entries no longer in force are pruned under a checkpoint; the chain
-still verifies, entries still needed by the gates stay, and tampering is still caught."""
+"""Retention: old entries no longer in force are pruned under a signed checkpoint; the
+chain still verifies, entries still needed by the gates stay, and tampering is still
+caught. Every office here signs its register (the ``signed`` fixture)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from inventory.register import chain, retention
+from inventory.register import anchors, retention, seals, verification
 from inventory.register.models import RegisterEntry
 from itops.db.models import Employee
 from itops.db.session import session_scope
@@ -24,21 +25,20 @@ def _seqs(office: Office) -> list[int]:
 
 
 def _prune(office: Office, actor: str | None = None, **kw: object) -> retention.PruneResult:
-    with session_scope(office.ctx.sessions) as db:
-        return retention.prune(
-            db, office.ctx.settings, office.clock.now(), actor or office.officer, **kw  # type: ignore[arg-type]
-        )
+    return office.prune(actor, **kw)
 
 
-def _verify(office: Office, anchor: chain.Anchor | None = None) -> chain.Verification:
-    with session_scope(office.ctx.sessions) as db:
-        return chain.verify(db, anchor)
+def _verify(office: Office, anchor: anchors.Anchor | None = None) -> verification.Verification:
+    """Verify as the daemon would after its periodic signature of the head."""
+    office.seal()
+    return office.verify([anchor] if anchor else [])
 
 
 @pytest.fixture
-def aged(office: Office) -> Office:
+def aged(signed: Office) -> Office:
     """#1 an authorisation of 2015 that expired in 2015, #2 a notice of 2015 for Anna who
     left in 2015, #3 an act of 2015, then #4 a current authorisation and #5 a notice."""
+    office = signed
     office.grant(at=OLD, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
     with session_scope(office.ctx.sessions) as db:
         anna = db.scalar(select(Employee).where(Employee.code == office.anna))
@@ -89,14 +89,16 @@ def test_the_checkpoint_records_the_pruned_head_hash(aged: Office) -> None:
         assert expected in (checkpoint.reason or "") and fourth.prev_hash == expected
 
 
-def test_entries_within_the_retention_period_are_kept(office: Office) -> None:
+def test_entries_within_the_retention_period_are_kept(signed: Office) -> None:
+    office = signed
     office.grant(valid_to=date(2026, 11, 15))
     office.notice(office.jan)
     result = _prune(office)
     assert result.count == 0 and _seqs(office) == [1, 2]
 
 
-def test_a_notice_of_an_employee_still_working_stops_pruning(office: Office) -> None:
+def test_a_notice_of_an_employee_still_working_stops_pruning(signed: Office) -> None:
+    office = signed
     office.notice(office.jan, received_on=date(2015, 1, 1), at=OLD)
     office.grant(at=OLD, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
     result = _prune(office)
@@ -105,7 +107,8 @@ def test_a_notice_of_an_employee_still_working_stops_pruning(office: Office) -> 
     assert _seqs(office) == [1, 2]
 
 
-def test_an_authorisation_still_in_force_is_never_pruned(office: Office) -> None:
+def test_an_authorisation_still_in_force_is_never_pruned(signed: Office) -> None:
+    office = signed
     office.grant(at=OLD, valid_from=date(2015, 3, 1))
     assert _prune(office).count == 0 and _seqs(office) == [1]
 
@@ -165,23 +168,18 @@ def test_without_a_checkpoint_a_missing_first_entry_is_caught(aged: Office) -> N
 
 def test_an_anchor_taken_before_the_prune_still_verifies(aged: Office) -> None:
     with session_scope(aged.ctx.sessions) as db:
-        anchor = chain.current_anchor(db, T0)
+        anchor = seals.current(db, T0)
     assert anchor is not None and anchor.seq == 5
     _prune(aged)
     assert _verify(aged, anchor).ok
 
 
 def test_the_daemon_prunes_daily_only_when_configured(aged: Office) -> None:
-    from inventory.register.plugin import _jobs, prune_job
+    from inventory.register.jobs import prune_job
+    from inventory.register.plugin import _jobs
 
     assert "register-prune" not in [j.id for j in _jobs(aged.ctx)]
-    aged.ctx.settings = aged.ctx.settings.model_copy(
-        update={
-            "employee_monitoring": aged.ctx.settings.employee_monitoring.model_copy(
-                update={"prune": True}
-            )
-        }
-    )
+    aged.configure(prune=True)
     jobs = {j.id: j for j in _jobs(aged.ctx)}
     assert jobs["register-prune"].seconds == 86400
     prune_job(aged.ctx)

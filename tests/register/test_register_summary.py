@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from inventory.register.plugin import write_anchor_job
+from inventory.register.jobs import anchor_job
 from inventory.register.public import RegisterSummary, annual_summary
 from itops.db.session import session_scope
 from tests.register.conftest import Office
@@ -17,7 +17,7 @@ from tests.register.conftest import Office
 
 def _summary(office: Office, year: int = 2026) -> RegisterSummary:
     with session_scope(office.ctx.sessions) as db:
-        return annual_summary(db, office.ctx.settings, year)
+        return annual_summary(db, office.ctx.settings, year, office.clock.now())
 
 
 def test_the_summary_counts_acts_per_month_and_scope_without_names(office: Office) -> None:
@@ -86,6 +86,59 @@ def test_the_daily_job_writes_the_anchor_file(office: Office, tmp_path: Path) ->
         update={"employee_monitoring": RegisterConfig(anchor_file=path)}
     )
     office.grant()
-    write_anchor_job(office.ctx)
+    anchor_job(office.ctx)
     anchor = json.loads(path.read_text(encoding="utf-8"))
     assert anchor["seq"] == 1 and anchor["anchored_at"] == "2026-11-26T10:00:00.000000Z"
+
+
+def test_the_public_key_and_the_newest_signed_head_go_into_the_annual_report(
+    signed: Office,
+) -> None:
+    from reports.annual import collect
+    from reports.data import to_json
+    from reports.render import render_html
+
+    signed.grant()
+    anchor = signed.seal()
+    assert anchor is not None
+    with session_scope(signed.ctx.sessions) as db:
+        report = collect(db, signed.ctx.settings, 2026, signed.clock.now())
+    data = to_json(report)
+    signing = data["annex"]["register_chain"]["signing"]
+    assert signing["public_key"] == signed.key.public.text
+    assert signing["fingerprint"] == signed.key.public.fingerprint
+    assert signing["anchor_text"] == anchor.text() and signing["head_seq"] == 1
+    assert data["annex"]["register_chain"]["verified"] is True
+    html = render_html(report, signed.clock.now(), "Europe/Warsaw")
+    assert signed.key.public.fingerprint in html and anchor.text() in html
+    assert "Klucz publiczny rejestru §82 (Ed25519)" in html
+
+
+def test_the_register_pdf_prints_the_public_key_and_a_fresh_signed_head(
+    signed: Office,
+) -> None:
+    import subprocess
+    import tempfile
+
+    from inventory.register import export
+
+    signed.grant()
+    signed.notice(signed.jan)
+    with session_scope(signed.ctx.sessions) as db:
+        export.sign_for_print(db, signed.ctx.settings, signed.clock.now())
+    with session_scope(signed.ctx.sessions) as db:
+        data = export.collect(db, signed.ctx.settings.office.name, signed.tz,
+                              date(2026, 1, 1), date(2026, 12, 31), signed.clock.now(),
+                              10, signed.ctx.settings)
+    assert data.signing is not None and data.signing.head_seq == 2
+    assert data.verification.ok, data.verification.describe()
+    csv_text = export.to_csv(data)
+    assert signed.key.public.text in csv_text and data.signing.anchor_text in csv_text
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(export.to_pdf(data))
+        pdf.flush()
+        text_out = subprocess.run(["pdftotext", pdf.name, "-"], capture_output=True,
+                                  text=True, check=True).stdout
+    flat = "".join(text_out.split())
+    assert "".join(signed.key.public.text.split()) in flat
+    assert "Podpisanystanrejestru(kotwica):wpisnr2" in flat
