@@ -3,8 +3,10 @@
 Appends are never signed (the head is signed periodically), so the append rate does not
 depend on the key; the signed verify checks every stored signed head too.
 
-Run: .venv/bin/python bench/register_chain.py [N] [DATABASE_URL]
-(default 5000 entries on a temporary SQLite file). Prints figures; asserts nothing.
+Run: .venv/bin/python bench/register_chain.py [N] [POSTGRESQL_ADMIN_URL]
+(default 5000 entries on a temporary SQLite file; with the URL, on a throw-away database
+created beside it and dropped afterwards, never the one named). Prints figures; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from inventory.register import seals, service, verification
-from inventory.register.signing import create_key_file
-from itops.auth import hash_password
-from itops.db.models import Employee, OrgUnit, User
-from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for bench.bench_inventory
+
+from bench.bench_inventory import load, scratch_database  # noqa: E402
+from inventory.register import seals, service, verification  # noqa: E402
+from inventory.register.signing import create_key_file  # noqa: E402
+from itops.auth import hash_password  # noqa: E402
+from itops.db.models import Employee, OrgUnit, User  # noqa: E402
+from itops.db.session import make_engine, make_sessionmaker, session_scope, upgrade  # noqa: E402
 
 
 def main() -> None:
@@ -28,9 +33,13 @@ def main() -> None:
         print(__doc__)
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    url = sys.argv[2] if len(sys.argv) > 2 else None
-    tmp = tempfile.TemporaryDirectory()
-    url = url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    admin_url = sys.argv[2] if len(sys.argv) > 2 else None
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(admin_url) as pg_url:
+        run(n, pg_url or f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
+
+
+def run(n: int, url: str, tmp: Path) -> None:
+    print(load())
     upgrade(url)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -60,7 +69,7 @@ def main() -> None:
         result = verification.verify(db, verification.Policy())
     print(f"verify of {result.count} entries: {time.perf_counter() - start:.3f} s "
           f"({result.describe()[:40]}…)")
-    key = create_key_file(Path(tmp.name) / "bench.key")
+    key = create_key_file(tmp / "bench.key")
     start = time.perf_counter()
     with session_scope(sessions) as db:
         for _ in range(100):
@@ -82,7 +91,6 @@ def main() -> None:
     print(f"one act with all gates on a {n}-entry register: "
           f"{(time.perf_counter() - start) * 1000:.0f} ms")
     engine.dispose()
-    tmp.cleanup()
 
 
 if __name__ == "__main__":
