@@ -70,6 +70,8 @@ TEST_WORKERS ?= 4
 
 test: deb-deps $(VENV)/.installed-test $(AXE)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy itops checks inventory reports itops_agent
 	$(BIN)/python -m pytest -m "not faults" -n $(TEST_WORKERS) --dist worksteal
 
 # Crashes, database restarts, disk full, clock steps, hostile targets (tests/faults/).
@@ -78,6 +80,7 @@ test-faults: deb-deps $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy itops checks inventory reports itops_agent
 
 clean:

@@ -50,13 +50,28 @@ YEAR = timedelta(days=365)
 
 def config_text(url: str, n: int) -> str:
     lines = [
-        "[office]", 'name = "Urząd Testowy (bench)"', "", "[storage]", f'url = "{url}"', "",
-        "[[maintenance]]", 'name = "okno serwisowe"', 'weekdays = ["wednesday"]',
-        'hours = "07:30-08:00"', "exclude_from_availability = true", "",
+        "[office]",
+        'name = "Urząd Testowy (bench)"',
+        "",
+        "[storage]",
+        f'url = "{url}"',
+        "",
+        "[[maintenance]]",
+        'name = "okno serwisowe"',
+        'weekdays = ["wednesday"]',
+        'hours = "07:30-08:00"',
+        "exclude_from_availability = true",
+        "",
     ]
     for i in range(n):
-        lines += ["[[checks]]", f'name = "system-{i:04d}"', 'kind = "tcp"',
-                  'host = "127.0.0.1"', f"port = {1000 + i % 50000}", ""]
+        lines += [
+            "[[checks]]",
+            f'name = "system-{i:04d}"',
+            'kind = "tcp"',
+            'host = "127.0.0.1"',
+            f"port = {1000 + i % 50000}",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -68,22 +83,41 @@ def synthetic_outages(rng: random.Random, names: list[str]) -> tuple[list[dict[s
         for _ in range(rng.randint(4, 20)):
             start = YEAR_START + timedelta(seconds=rng.uniform(0, YEAR.total_seconds()))
             minutes = math.exp(rng.gauss(math.log(40), 1.2))  # median 40 min, long tail
-            outages.append({
-                "check_name": name, "unit_id": "office", "start": start,
-                "end": start + timedelta(minutes=min(minutes, 5 * 24 * 60)),
-                "cause": rng.choices(["failure", "planned", "external"], [8, 1, 1])[0],
-                "source": "probe", "summary": "synthetic", "note": "", "created_at": created,
-            })
+            outages.append(
+                {
+                    "check_name": name,
+                    "unit_id": "office",
+                    "start": start,
+                    "end": start + timedelta(minutes=min(minutes, 5 * 24 * 60)),
+                    "cause": rng.choices(["failure", "planned", "external"], [8, 1, 1])[0],
+                    "source": "probe",
+                    "summary": "synthetic",
+                    "note": "",
+                    "created_at": created,
+                }
+            )
         for _ in range(rng.randint(0, 4)):
             start = YEAR_START + timedelta(seconds=rng.uniform(0, YEAR.total_seconds()))
-            gaps.append({"unit_id": "office", "check_name": name, "start": start,
-                         "end": start + timedelta(minutes=rng.uniform(1, 120)),
-                         "reason": "synthetic UNKNOWN"})
+            gaps.append(
+                {
+                    "unit_id": "office",
+                    "check_name": name,
+                    "start": start,
+                    "end": start + timedelta(minutes=rng.uniform(1, 120)),
+                    "reason": "synthetic UNKNOWN",
+                }
+            )
     for _ in range(8):
         start = YEAR_START + timedelta(seconds=rng.uniform(0, YEAR.total_seconds()))
-        gaps.append({"unit_id": None, "check_name": None, "start": start,
-                     "end": start + timedelta(minutes=rng.uniform(1, 600)),
-                     "reason": "itops not running"})
+        gaps.append(
+            {
+                "unit_id": None,
+                "check_name": None,
+                "start": start,
+                "end": start + timedelta(minutes=rng.uniform(1, 600)),
+                "reason": "itops not running",
+            }
+        )
     return outages, gaps
 
 
@@ -131,28 +165,55 @@ def kpi_year(url: str | None, folder: Path, n: int, rng: random.Random) -> None:
         bulk(db, Outage, outages)
         bulk(db, MonitoringGap, gaps)
         some = rng.sample(range(1, len(outages) + 1), k=len(outages) // 50)
-        bulk(db, OutageReclassification, [
-            {"outage_id": i, "at": datetime(2027, 1, 2, tzinfo=UTC), "actor": "bench",
-             "from_cause": "failure", "to_cause": "false_alarm", "reason": "synthetic"}
-            for i in some
-        ])
-    print(f"year: {n} checks, {len(outages)} outages, {len(gaps)} gaps inserted "
-          f"in {time.monotonic() - t0:.1f}s")
+        bulk(
+            db,
+            OutageReclassification,
+            [
+                {
+                    "outage_id": i,
+                    "at": datetime(2027, 1, 2, tzinfo=UTC),
+                    "actor": "bench",
+                    "from_cause": "failure",
+                    "to_cause": "false_alarm",
+                    "reason": "synthetic",
+                }
+                for i in some
+            ],
+        )
+    print(
+        f"year: {n} checks, {len(outages)} outages, {len(gaps)} gaps inserted "
+        f"in {time.monotonic() - t0:.1f}s"
+    )
     settings = load(config, environ={})
     with session_scope(sessions) as db:
         t0, c0 = time.monotonic(), time.process_time()
-        report = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1),
-                         now=datetime(2027, 1, 2, tzinfo=UTC))
+        report = compute(
+            db, settings, date(2026, 1, 1), date(2027, 1, 1), now=datetime(2027, 1, 2, tzinfo=UTC)
+        )
         inproc, cpu = time.monotonic() - t0, time.process_time() - c0
     engine.dispose()
-    print(f"compute() in-process: {inproc:.2f}s wall, {cpu:.2f}s CPU, office availability "
-          f"{report.office.availability:.6f}, {len(report.outages)} working-hours outages")
+    print(
+        f"compute() in-process: {inproc:.2f}s wall, {cpu:.2f}s CPU, office availability "
+        f"{report.office.availability:.6f}, {len(report.outages)} working-hours outages"
+    )
     t0 = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [str(Path(sys.executable).parent / "itops"), "--config", str(config), "availability",
-         "--from", "2026-01-01", "--to", "2027-01-01", "--json"],
-        capture_output=True, text=True, check=False, cwd=ROOT,
+        [
+            str(Path(sys.executable).parent / "itops"),
+            "--config",
+            str(config),
+            "availability",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2027-01-01",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -160,9 +221,11 @@ def kpi_year(url: str | None, folder: Path, n: int, rng: random.Random) -> None:
     if out.returncode != 0:
         print(out.stderr)
         raise SystemExit(1)
-    print(f"itops availability --json (whole year, {n} checks): {wall:.2f}s wall, "
-          f"{cpu:.2f}s CPU (incl. interpreter start), {len(out.stdout) / 1024:.0f} KiB of JSON; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"itops availability --json (whole year, {n} checks): {wall:.2f}s wall, "
+        f"{cpu:.2f}s CPU (incl. interpreter start), {len(out.stdout) / 1024:.0f} KiB of JSON; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
 
 
 def storage_year(url: str | None, folder: Path, n: int, rng: random.Random) -> None:
@@ -196,16 +259,32 @@ def storage_year(url: str | None, folder: Path, n: int, rng: random.Random) -> N
         raw: list[dict[str, Any]] = []
         at = raw_from
         while at < end:  # one thin sample an hour
-            raw.append({"check_name": name, "at": at, "status": 0, "duration": 0.003,
-                        "summary": "connected in 3.0 ms", "reason": "sample"})
+            raw.append(
+                {
+                    "check_name": name,
+                    "at": at,
+                    "status": 0,
+                    "duration": 0.003,
+                    "summary": "connected in 3.0 ms",
+                    "reason": "sample",
+                }
+            )
             at += timedelta(hours=1)
         for outage in outages:
             if outage["check_name"] != name or outage["start"] < raw_from:
                 continue
             probe = outage["start"]
             while probe < outage["end"]:  # every failed probe, 60 s apart
-                raw.append({"check_name": name, "at": probe, "status": 2, "duration": 10.0,
-                            "summary": "cannot connect: Connection refused", "reason": "failure"})
+                raw.append(
+                    {
+                        "check_name": name,
+                        "at": probe,
+                        "status": 2,
+                        "duration": 10.0,
+                        "summary": "cannot connect: Connection refused",
+                        "reason": "failure",
+                    }
+                )
                 probe += timedelta(seconds=60)
         with session_scope(sessions) as db:
             bulk(db, ProbeRollup, rollups)
@@ -213,17 +292,28 @@ def storage_year(url: str | None, folder: Path, n: int, rng: random.Random) -> N
         rows += len(rollups) + len(raw)
     engine.dispose()
     size = db_size(db_url, folder, "size.db")
-    print(f"storage: {n} checks at 60 s for a year = {n * 525_600 / 1e6:.0f} M probes → "
-          f"{rows} rows stored in {time.monotonic() - t0:.0f}s; database size {size:.1f} MiB")
+    print(
+        f"storage: {n} checks at 60 s for a year = {n * 525_600 / 1e6:.0f} M probes → "
+        f"{rows} rows stored in {time.monotonic() - t0:.0f}s; database size {size:.1f} MiB"
+    )
 
 
-def _rollup(rng: random.Random, name: str, start: datetime, seconds: int,
-            count: int) -> dict[str, Any]:
+def _rollup(
+    rng: random.Random, name: str, start: datetime, seconds: int, count: int
+) -> dict[str, Any]:
     lat = rng.uniform(0.001, 0.01)
-    return {"check_name": name, "start": start, "seconds": seconds, "count": count,
-            "failures": 0 if rng.random() > 0.02 else rng.randint(1, 30), "unknowns": 0,
-            "latency_min": lat / 2, "latency_sum": lat * count, "latency_max": lat * 5,
-            "latency_p95": lat * 2}
+    return {
+        "check_name": name,
+        "start": start,
+        "seconds": seconds,
+        "count": count,
+        "failures": 0 if rng.random() > 0.02 else rng.randint(1, 30),
+        "unknowns": 0,
+        "latency_min": lat / 2,
+        "latency_sum": lat * count,
+        "latency_max": lat * 5,
+        "latency_p95": lat * 2,
+    }
 
 
 def main() -> None:

@@ -128,8 +128,9 @@ def load_average() -> str:
 
 
 def start_targets(per_kind: int) -> tuple[subprocess.Popen[str], list[int], list[int]]:
-    proc = subprocess.Popen([sys.executable, "-c", TARGETS, str(per_kind)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", TARGETS, str(per_kind)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     ports = [int(p) for p in proc.stdout.readline().split()]
     return proc, ports[:per_kind], ports[per_kind:]
@@ -185,8 +186,14 @@ class Tree:
 class Itops:
     """``itops run`` on a generated config, in a folder of its own."""
 
-    def __init__(self, folder: Path, checks: list[tuple[str, str]], interval: float,
-                 concurrency: int, workers: int | None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        checks: list[tuple[str, str]],
+        interval: float,
+        concurrency: int,
+        workers: int | None,
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         db_url = f"sqlite:///{folder / 'itops.db'}"
@@ -198,19 +205,35 @@ class Itops:
             + (f"workers = {workers}\n" if workers is not None else ""),
         ]
         for i, (kind, target) in enumerate(checks):
-            key = f'host = "127.0.0.1"\nport = {target.rsplit(":", 1)[1]}' if kind == "tcp" \
+            key = (
+                f'host = "127.0.0.1"\nport = {target.rsplit(":", 1)[1]}'
+                if kind == "tcp"
                 else f'url = "{target}"'
-            lines.append(f'[[checks]]\nname = "{kind}-{i}"\nkind = "{kind}"\n{key}\n'
-                         f'interval = "{interval:g}s"\ntimeout = "5s"\n')
+            )
+            lines.append(
+                f'[[checks]]\nname = "{kind}-{i}"\nkind = "{kind}"\n{key}\n'
+                f'interval = "{interval:g}s"\ntimeout = "5s"\n'
+            )
         config = folder / "itops.toml"
         config.write_text("\n".join(lines), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG", "NOTIFY_SOCKET")}
-        subprocess.run([ITOPS, "--config", str(config), "db", "upgrade"], check=True, env=env,
-                       stdout=subprocess.DEVNULL)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG", "NOTIFY_SOCKET")
+        }
+        subprocess.run(
+            [ITOPS, "--config", str(config), "db", "upgrade"],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         self.log = (folder / "daemon.log").open("wb")
-        self.proc = subprocess.Popen([ITOPS, "--config", str(config), "run"], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(
+            [ITOPS, "--config", str(config), "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
         self.tree = Tree(self.proc.pid)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -268,9 +291,15 @@ class Blackbox:
         config.write_text(BLACKBOX_CONFIG)
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [BLACKBOX, f"--config.file={config}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=error"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                BLACKBOX,
+                f"--config.file={config}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=error",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.tree = Tree(self.proc.pid)
         paths = [
             f'"/probe?module={"tcp_connect" if kind == "tcp" else "http_2xx"}&target={target}"'
@@ -282,7 +311,8 @@ class Blackbox:
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(  # noqa: S310 - 127.0.0.1
-                        f"http://127.0.0.1:{self.port}/metrics", timeout=5):
+                    f"http://127.0.0.1:{self.port}/metrics", timeout=5
+                ):
                     return
             except OSError:
                 time.sleep(0.1)
@@ -291,16 +321,33 @@ class Blackbox:
     def burst(self, seconds: float, connections: int) -> dict[str, float]:
         c0, t0 = self.tree.cpu(), time.monotonic()
         done = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-             "-s", str(self.script), f"http://127.0.0.1:{self.port}"],
-            capture_output=True, text=True, check=True)
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(self.script),
+                f"http://127.0.0.1:{self.port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         wall, cpu = time.monotonic() - t0, self.tree.cpu() - c0
         found = re.search(r"BENCH requests=(\d+) failed=(\d+) errors=(\d+)", done.stdout)
         if found is None:
             raise RuntimeError(done.stdout + done.stderr)
         requests, failed, errors = (int(x) for x in found.groups())
-        return {"rate": requests / wall, "failed": failed + errors, "cpu": cpu,
-                "per_cpu": requests / max(cpu, 1e-9), "rss": self.tree.rss_mib()}
+        return {
+            "rate": requests / wall,
+            "failed": failed + errors,
+            "cpu": cpu,
+            "per_cpu": requests / max(cpu, 1e-9),
+            "rss": self.tree.rss_mib(),
+        }
 
     def close(self) -> None:
         self.proc.terminate()
@@ -313,8 +360,13 @@ def itops_window(itops: Itops, seconds: float) -> dict[str, float]:
     time.sleep(seconds)
     p1, bad1 = itops.probes()
     wall, cpu = time.monotonic() - t0, itops.tree.cpu() - c0
-    return {"rate": (p1 - p0) / wall, "failed": bad1 - bad0, "cpu": cpu,
-            "per_cpu": (p1 - p0) / max(cpu, 1e-9), "rss": itops.tree.rss_mib()}
+    return {
+        "rate": (p1 - p0) / wall,
+        "failed": bad1 - bad0,
+        "cpu": cpu,
+        "per_cpu": (p1 - p0) / max(cpu, 1e-9),
+        "rss": itops.tree.rss_mib(),
+    }
 
 
 @contextmanager
@@ -347,9 +399,11 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def throughput(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str]]) -> None:
-    print(f"throughput: {len(checks)} checks (half tcp, half http) at {args.interval:g}s "
-          f"= {len(checks) / args.interval:.0f} probes/s demanded, {args.connections} "
-          f"connections each side, {args.window:g}s windows; {load_average()}")
+    print(
+        f"throughput: {len(checks)} checks (half tcp, half http) at {args.interval:g}s "
+        f"= {len(checks) / args.interval:.0f} probes/s demanded, {args.connections} "
+        f"connections each side, {args.window:g}s windows; {load_average()}"
+    )
     itops = Itops(folder / "itops", checks, args.interval, args.connections, args.workers)
     blackbox = Blackbox(folder, checks)
     ratios = []
@@ -369,24 +423,30 @@ def throughput(args: argparse.Namespace, folder: Path, checks: list[tuple[str, s
                 ours = itops_window(itops, args.window)
             ratio = ours["rate"] / theirs["rate"]
             ratios.append(ratio)
-            print(f"round {round_no}: itops {ours['rate']:.0f} probes/s (not ok "
-                  f"{ours['failed']:.0f}, {ours['per_cpu']:.0f} probes per CPU-second, "
-                  f"cpu {ours['cpu'] / args.window * 100:.0f}%, rss {ours['rss']:.0f} MiB) | "
-                  f"blackbox_exporter {theirs['rate']:.0f} probes/s (failed "
-                  f"{theirs['failed']:.0f}, {theirs['per_cpu']:.0f} probes per CPU-second, "
-                  f"cpu {theirs['cpu'] / args.window * 100:.0f}%, rss {theirs['rss']:.0f} MiB)"
-                  f" | ratio_vs_blackbox={ratio:.2f} | load {load:.2f}")
+            print(
+                f"round {round_no}: itops {ours['rate']:.0f} probes/s (not ok "
+                f"{ours['failed']:.0f}, {ours['per_cpu']:.0f} probes per CPU-second, "
+                f"cpu {ours['cpu'] / args.window * 100:.0f}%, rss {ours['rss']:.0f} MiB) | "
+                f"blackbox_exporter {theirs['rate']:.0f} probes/s (failed "
+                f"{theirs['failed']:.0f}, {theirs['per_cpu']:.0f} probes per CPU-second, "
+                f"cpu {theirs['cpu'] / args.window * 100:.0f}%, rss {theirs['rss']:.0f} MiB)"
+                f" | ratio_vs_blackbox={ratio:.2f} | load {load:.2f}"
+            )
     finally:
         blackbox.close()
         itops.close()
-    print(f"median ratio_vs_blackbox={statistics.median(ratios):.2f} over {len(ratios)} "
-          f"rounds (min {min(ratios):.2f}, max {max(ratios):.2f}); {load_average()}")
+    print(
+        f"median ratio_vs_blackbox={statistics.median(ratios):.2f} over {len(ratios)} "
+        f"rounds (min {min(ratios):.2f}, max {max(ratios):.2f}); {load_average()}"
+    )
 
 
 def lateness(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str]]) -> None:
-    print(f"lateness: {len(checks)} checks at {args.late_interval:g}s "
-          f"({len(checks) / args.late_interval:.0f} probes/s); warm-up {args.late_interval:g}s, "
-          f"window {args.late_window:g}s; {load_average()}")
+    print(
+        f"lateness: {len(checks)} checks at {args.late_interval:g}s "
+        f"({len(checks) / args.late_interval:.0f} probes/s); warm-up {args.late_interval:g}s, "
+        f"window {args.late_window:g}s; {load_average()}"
+    )
     itops = Itops(folder / "late", checks, args.late_interval, 200, args.workers)
     try:
         time.sleep(args.late_interval)
@@ -400,21 +460,27 @@ def lateness(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str
             time.sleep(max(0.0, 1.0 - (time.perf_counter() - t0)))
         after, (p1, bad1) = itops.lateness(), itops.probes()
         delta = [(le, a - b) for (le, a), (_, b) in zip(after, before, strict=True)]
-        print(f"lateness: {p1 - p0:.0f} probes in the window ({bad1 - bad0:.0f} not ok against "
-              f"healthy targets), p50 {quantile(delta, 0.5) * 1000:.1f} ms, "
-              f"p99 {quantile(delta, 0.99) * 1000:.1f} ms; rss {itops.tree.rss_mib():.0f} MiB")
-        print(f"/metrics on the live daemon ({len(checks)} checks, {len(scrapes)} scrapes): "
-              f"p50 {percentile(scrapes, 50) * 1000:.1f} ms, "
-              f"p99 {percentile(scrapes, 99) * 1000:.1f} ms, "
-              f"max {max(scrapes) * 1000:.1f} ms; {load_average()}")
+        print(
+            f"lateness: {p1 - p0:.0f} probes in the window ({bad1 - bad0:.0f} not ok against "
+            f"healthy targets), p50 {quantile(delta, 0.5) * 1000:.1f} ms, "
+            f"p99 {quantile(delta, 0.99) * 1000:.1f} ms; rss {itops.tree.rss_mib():.0f} MiB"
+        )
+        print(
+            f"/metrics on the live daemon ({len(checks)} checks, {len(scrapes)} scrapes): "
+            f"p50 {percentile(scrapes, 50) * 1000:.1f} ms, "
+            f"p99 {percentile(scrapes, 99) * 1000:.1f} ms, "
+            f"max {max(scrapes) * 1000:.1f} ms; {load_average()}"
+        )
     finally:
         itops.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
     parser.add_argument("--checks", type=int, default=2000)
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--connections", type=int, default=100)
@@ -422,13 +488,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=6.0)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--ports", type=int, default=20, help="target ports per kind")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="[daemon] workers for itops (default: its own default)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="[daemon] workers for itops (default: its own default)",
+    )
     parser.add_argument("--late-checks", type=int, default=10_000)
     parser.add_argument("--late-interval", type=float, default=60.0)
     parser.add_argument("--late-window", type=float, default=90.0)
-    parser.add_argument("--skip", choices=["throughput", "lateness"], action="append",
-                        default=[])
+    parser.add_argument("--skip", choices=["throughput", "lateness"], action="append", default=[])
     args = parser.parse_args()
     for tool in ("wrk", BLACKBOX):
         if shutil.which(tool) is None:

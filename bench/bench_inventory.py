@@ -48,8 +48,10 @@ OFFICE = {"name": "Urząd Testowy (bench)", "timezone": "Europe/Warsaw"}
 
 
 def make_csv(rows: int) -> bytes:
-    lines = ["inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;"
-             "price;location;holder;status;retired_date"]
+    lines = [
+        "inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;"
+        "price;location;holder;status;retired_date"
+    ]
     for i in range(1, rows + 1):
         retired = "2025-06-30" if i % 10 == 0 else ""
         lines.append(
@@ -70,38 +72,60 @@ def bench_import(url: str, rows: int) -> None:
     with session_scope(sessions) as db:
         result = import_inventory(db, raw, ZoneInfo(settings.office.timezone), now, "bench")
     elapsed = time.perf_counter() - start
-    print(f"import {rows} rows ({len(raw) / 1e6:.1f} MB): {elapsed:.2f} s "
-          f"({result.created} created)  goal < 5 s")
+    print(
+        f"import {rows} rows ({len(raw) / 1e6:.1f} MB): {elapsed:.2f} s "
+        f"({result.created} created)  goal < 5 s"
+    )
     bad = raw.replace(b"-1", b"-3", 1)
     start = time.perf_counter()
     try:
         with session_scope(sessions) as db:
-            import_inventory(db, bad.replace(b"INV-TEST-", b"INV-BAD-"),
-                             ZoneInfo(settings.office.timezone), now)
+            import_inventory(
+                db, bad.replace(b"INV-TEST-", b"INV-BAD-"), ZoneInfo(settings.office.timezone), now
+            )
     except Exception as exc:  # noqa: BLE001 - we expect the rejection
-        print(f"reject {rows} rows with one bad row: {time.perf_counter() - start:.2f} s "
-              f"({str(exc).splitlines()[1][:60]}…)")
+        print(
+            f"reject {rows} rows with one bad row: {time.perf_counter() - start:.2f} s "
+            f"({str(exc).splitlines()[1][:60]}…)"
+        )
     engine.dispose()
 
 
 def report_for(i: int) -> AgentReport:
     return AgentReport(
-        agent_version="bench", hostname=f"pc-bench-{i:04d}", collected_at=datetime.now(UTC),
-        hardware=Hardware(vendor="Dell Inc.", product="OptiPlex 7010",
-                          serial=f"BENCH-SN-{i:06d}", uuid=f"00000000-0000-4000-8000-{i:012d}",
-                          chassis_type=3),
-        cpu=Cpu(model="Test CPU", cores=4, threads=8), memory_bytes=16 * 1024**3,
+        agent_version="bench",
+        hostname=f"pc-bench-{i:04d}",
+        collected_at=datetime.now(UTC),
+        hardware=Hardware(
+            vendor="Dell Inc.",
+            product="OptiPlex 7010",
+            serial=f"BENCH-SN-{i:06d}",
+            uuid=f"00000000-0000-4000-8000-{i:012d}",
+            chassis_type=3,
+        ),
+        cpu=Cpu(model="Test CPU", cores=4, threads=8),
+        memory_bytes=16 * 1024**3,
         disks=[Disk(device="sda", model="TEST SSD", serial=f"D{i}", size_bytes=512 * 10**9)],
-        nics=[Nic(name="eth0", mac=f"02:00:00:{i // 65536 % 256:02x}:{i // 256 % 256:02x}:"
-                                   f"{i % 256:02x}")],
+        nics=[
+            Nic(
+                name="eth0",
+                mac=f"02:00:00:{i // 65536 % 256:02x}:{i // 256 % 256:02x}:{i % 256:02x}",
+            )
+        ],
         os=OsInfo(system="Windows", name="Windows", pretty="Windows 11 Pro", version="10.0"),
         antivirus={  # what ``itops agent`` sends from Get-MpComputerStatus
-            "product": "Microsoft Defender", "service_enabled": True, "enabled": True,
-            "real_time_protection": True, "antispyware_enabled": True,
+            "product": "Microsoft Defender",
+            "service_enabled": True,
+            "enabled": True,
+            "real_time_protection": True,
+            "antispyware_enabled": True,
             "signature_updated": datetime.now(UTC).replace(hour=6).isoformat(),
-            "signature_version": "1.421.0.0", "product_version": "4.18.24090.11",
-            "engine_version": "1.1.24090.11", "last_quick_scan": None,
-            "last_full_scan": None, "tamper_protected": True,
+            "signature_version": "1.421.0.0",
+            "product_version": "4.18.24090.11",
+            "engine_version": "1.1.24090.11",
+            "last_quick_scan": None,
+            "last_full_scan": None,
+            "tamper_protected": True,
         },
     )
 
@@ -116,8 +140,9 @@ class Round:
     errors: dict[int, int]
 
 
-async def bench_agents(url: str, agents: int, repeats: int, port: int,
-                       server_pid: int) -> list[Round]:
+async def bench_agents(
+    url: str, agents: int, repeats: int, port: int, server_pid: int
+) -> list[Round]:
     import aiohttp
     import psutil
 
@@ -132,8 +157,14 @@ async def bench_agents(url: str, agents: int, repeats: int, port: int,
     tokens = [f"bench-token-{i:04d}-{os.urandom(8).hex()}" for i in range(agents)]
     with session_scope(sessions) as db:
         for i, token in enumerate(tokens):
-            db.add(AgentToken(hostname=f"pc-bench-{i:04d}", token_sha256=hash_token(token),
-                              created_at=datetime.now(UTC), revoked=False))
+            db.add(
+                AgentToken(
+                    hostname=f"pc-bench-{i:04d}",
+                    token_sha256=hash_token(token),
+                    created_at=datetime.now(UTC),
+                    revoked=False,
+                )
+            )
     engine.dispose()
     bodies = [report_for(i).model_dump_json().encode() for i in range(agents)]
     base = f"http://127.0.0.1:{port}/api/v1/agent/report"
@@ -148,9 +179,14 @@ async def bench_agents(url: str, agents: int, repeats: int, port: int,
         async def one(i: int) -> None:
             start = time.perf_counter()
             try:
-                async with session.post(base, data=bodies[i], headers={
+                async with session.post(
+                    base,
+                    data=bodies[i],
+                    headers={
                         "Authorization": f"Bearer {tokens[i]}",
-                        "Content-Type": "application/json"}) as response:
+                        "Content-Type": "application/json",
+                    },
+                ) as response:
                     await response.read()
                     status = response.status
             except (aiohttp.ClientError, TimeoutError):
@@ -170,13 +206,17 @@ async def bench_agents(url: str, agents: int, repeats: int, port: int,
             lat = sorted(latencies)
             p99 = lat[max(0, math.ceil(len(lat) * 0.99) - 1)]
             kind = "discovery (first reports)" if round_no == 0 else "repeat reports"
-            found = Round(kind, agents / elapsed, statistics.median(lat), p99, elapsed,
-                          dict(errors))
+            found = Round(
+                kind, agents / elapsed, statistics.median(lat), p99, elapsed, dict(errors)
+            )
             rounds.append(found)
-            print(f"  {agents} concurrent agents, {kind}: {found.rate:.0f} reports/s, "
-                  f"p50 {found.p50 * 1000:.0f} ms, p99 {found.p99 * 1000:.0f} ms, "
-                  f"wall {elapsed:.2f} s, server CPU {1000 * cpu / agents:.2f} ms per report, "
-                  f"errors {found.errors or 'none'}", flush=True)
+            print(
+                f"  {agents} concurrent agents, {kind}: {found.rate:.0f} reports/s, "
+                f"p50 {found.p50 * 1000:.0f} ms, p99 {found.p99 * 1000:.0f} ms, "
+                f"wall {elapsed:.2f} s, server CPU {1000 * cpu / agents:.2f} ms per report, "
+                f"errors {found.errors or 'none'}",
+                flush=True,
+            )
     return rounds
 
 
@@ -190,8 +230,12 @@ def stored_counts(url: str) -> tuple[int, int, int]:
     engine = make_engine(url)
     try:
         with session_scope(make_sessionmaker(engine)) as db:
-            assets = db.scalar(select(func.count()).select_from(Asset).where(
-                Asset.hostname.like("pc-bench-%"))) or 0
+            assets = (
+                db.scalar(
+                    select(func.count()).select_from(Asset).where(Asset.hostname.like("pc-bench-%"))
+                )
+                or 0
+            )
             hosts = db.scalar(select(func.count()).select_from(AvHost)) or 0
             reports = db.scalar(select(func.count()).select_from(AvReport)) or 0
     finally:
@@ -207,19 +251,33 @@ def serve(url: str, port: int) -> None:
 
     settings = validate({"office": OFFICE, "storage": {"url": url}})
     engine = make_engine(url)
-    ctx = AppContext(settings=settings, config_path=Path("bench.toml"), engine=engine,
-                     sessions=make_sessionmaker(engine))
+    ctx = AppContext(
+        settings=settings,
+        config_path=Path("bench.toml"),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+    )
     app = create_app(ctx)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning",
-                access_log=False, lifespan="off", backlog=4096)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        backlog=4096,
+    )
     [route] = [r for r in app.routes if getattr(r, "path", None) == REPORT_PATH]
     writer = route.endpoint.__self__.writer  # type: ignore[attr-defined]
     if writer.batches:
-        print(f"  server: {writer.stored} reports in {writer.batches} transactions "
-              f"(mean batch {writer.stored / writer.batches:.1f}, largest "
-              f"{writer.largest_batch}); writer busy {writer.busy_seconds:.2f} s, "
-              f"{1000 * writer.busy_seconds / writer.stored:.2f} ms per report "
-              f"({1000 * writer.cpu_seconds / writer.stored:.2f} ms of its CPU)", flush=True)
+        print(
+            f"  server: {writer.stored} reports in {writer.batches} transactions "
+            f"(mean batch {writer.stored / writer.batches:.1f}, largest "
+            f"{writer.largest_batch}); writer busy {writer.busy_seconds:.2f} s, "
+            f"{1000 * writer.busy_seconds / writer.stored:.2f} ms per report "
+            f"({1000 * writer.cpu_seconds / writer.stored:.2f} ms of its CPU)",
+            flush=True,
+        )
 
 
 @contextlib.contextmanager
@@ -249,8 +307,10 @@ def load() -> str:
 
 
 def bench_engine(engine_name: str, admin_url: str, args: argparse.Namespace) -> list[Round]:
-    with tempfile.TemporaryDirectory() as tmp, scratch_database(
-            admin_url if engine_name == "postgresql" else None) as pg_url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(admin_url if engine_name == "postgresql" else None) as pg_url,
+    ):
         url = pg_url or f"sqlite:///{tmp}/bench.db"
         print(f"database: {engine_name}  ({load()})", flush=True)
         upgrade(url)
@@ -258,16 +318,23 @@ def bench_engine(engine_name: str, admin_url: str, args: argparse.Namespace) -> 
 
         settings = validate({"office": OFFICE, "storage": {"url": url}})
         engine = make_engine(url)
-        sync_units(AppContext(settings=settings, config_path=Path("x"), engine=engine,
-                              sessions=make_sessionmaker(engine)))
+        sync_units(
+            AppContext(
+                settings=settings,
+                config_path=Path("x"),
+                engine=engine,
+                sessions=make_sessionmaker(engine),
+            )
+        )
         engine.dispose()
         if args.rows:
             bench_import(url, args.rows)
         from tests.conftest import free_port
 
         port = free_port()
-        server = subprocess.Popen([sys.executable, __file__, "--database-url", url,
-                                   "--serve-port", str(port)])
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--database-url", url, "--serve-port", str(port)]
+        )
         try:
             import socket
 
@@ -284,20 +351,28 @@ def bench_engine(engine_name: str, admin_url: str, args: argparse.Namespace) -> 
         acked = [r for r in rounds if not r.errors]
         assets, av_hosts, av_reports = stored_counts(url)
         ok = sum(args.agents - sum(r.errors.values()) for r in rounds)
-        print(f"  stored afterwards: {assets} assets, {av_hosts} antivirus hosts, "
-              f"{av_reports} antivirus reports for {ok} acknowledged reports "
-              f"({'none lost' if av_reports >= ok and assets == args.agents else 'LOST'}); "
-              f"{len(acked)}/{len(rounds)} rounds without errors  ({load()})", flush=True)
+        print(
+            f"  stored afterwards: {assets} assets, {av_hosts} antivirus hosts, "
+            f"{av_reports} antivirus reports for {ok} acknowledged reports "
+            f"({'none lost' if av_reports >= ok and assets == args.agents else 'LOST'}); "
+            f"{len(acked)}/{len(rounds)} rounds without errors  ({load()})",
+            flush=True,
+        )
         return rounds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engines", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql")
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "ITOPS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-        help="a server where a scratch database may be created (and is dropped after)")
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "ITOPS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a server where a scratch database may be created (and is dropped after)",
+    )
     parser.add_argument("--rows", type=int, default=10_000, help="CSV import rows (0: skip)")
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3, help="repeat rounds after discovery")
@@ -311,16 +386,22 @@ def main() -> None:
     for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
         rounds = bench_engine(name, args.postgres_url, args)
         first, repeat = rounds[0], rounds[1:]
-        line = (f"{name:<10} discovery {first.rate:5.0f}/s p50 {first.p50 * 1000:5.0f} ms "
-                f"p99 {first.p99 * 1000:5.0f} ms")
+        line = (
+            f"{name:<10} discovery {first.rate:5.0f}/s p50 {first.p50 * 1000:5.0f} ms "
+            f"p99 {first.p99 * 1000:5.0f} ms"
+        )
         if repeat:
             best = statistics.median(r.rate for r in repeat)
-            line += (f" | repeat (median of {len(repeat)}) {best:5.0f}/s p50 "
-                     f"{statistics.median(r.p50 for r in repeat) * 1000:5.0f} ms p99 "
-                     f"{statistics.median(r.p99 for r in repeat) * 1000:5.0f} ms")
+            line += (
+                f" | repeat (median of {len(repeat)}) {best:5.0f}/s p50 "
+                f"{statistics.median(r.p50 for r in repeat) * 1000:5.0f} ms p99 "
+                f"{statistics.median(r.p99 for r in repeat) * 1000:5.0f} ms"
+            )
         summary.append(line)
-    print(f"summary ({args.agents} concurrent agents; goal >= 500 reports/s, p99 < 1000 ms; "
-          f"{load()}):")
+    print(
+        f"summary ({args.agents} concurrent agents; goal >= 500 reports/s, p99 < 1000 ms; "
+        f"{load()}):"
+    )
     for line in summary:
         print("  " + line)
 

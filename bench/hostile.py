@@ -41,8 +41,11 @@ OFFICE = {"name": "Urząd Testowy (bench)", "timezone": "Europe/Warsaw"}
 
 def counts(ctx: AppContext) -> dict[str, int]:
     with session_scope(ctx.sessions) as db:
-        return {name: int(db.scalar(select(func.count()).select_from(table)) or 0)
-                for name, table in Base.metadata.tables.items() if name not in AUDIT_TABLES}
+        return {
+            name: int(db.scalar(select(func.count()).select_from(table)) or 0)
+            for name, table in Base.metadata.tables.items()
+            if name not in AUDIT_TABLES
+        }
 
 
 async def run(ctx: AppContext, requests: int, rng: random.Random) -> Counter[str]:
@@ -60,15 +63,18 @@ async def run(ctx: AppContext, requests: int, rng: random.Random) -> Counter[str
         if rng.random() < 0.75:
             body = _body(ctx.clock.now(), rng.choice(PATHS), rng.choice(RAW_VALUES))
             reply = await client.request(
-                "POST", "/api/v1/agent/report", body=body,
-                headers={"authorization": f"Bearer {token}",
-                         "content-type": "application/json"})
+                "POST",
+                "/api/v1/agent/report",
+                body=body,
+                headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+            )
             after = counts(ctx)
-            stored = (after["inv_asset"] >= 1 and after["av_report"] == before["av_report"] + 1)
+            stored = after["inv_asset"] >= 1 and after["av_report"] == before["av_report"] + 1
             kind = "report"
         else:
-            action = rng.choice(["", "/start", "/fail", "/0", "/7", "/256", "/²", "/-1",
-                                 "/" + "9" * 40])
+            action = rng.choice(
+                ["", "/start", "/fail", "/0", "/7", "/256", "/²", "/-1", "/" + "9" * 40]
+            )
             body = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
             reply = await client.request("POST", f"/ping/{PUSH_TOKEN}{action}", body=body)
             after = counts(ctx)
@@ -89,29 +95,50 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "ITOPS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "ITOPS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        with tempfile.TemporaryDirectory() as tmp, scratch_database(
-                args.postgres_url if name == "postgresql" else None) as pg_url:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            scratch_database(args.postgres_url if name == "postgresql" else None) as pg_url,
+        ):
             url = pg_url or f"sqlite:///{tmp}/hostile.db"
             upgrade(url)
-            settings = validate({"office": OFFICE, "storage": {"url": url}, "backups": [
-                {"name": "nas", "kind": "push", "token": PUSH_TOKEN, "period": "1d"}]})
+            settings = validate(
+                {
+                    "office": OFFICE,
+                    "storage": {"url": url},
+                    "backups": [
+                        {"name": "nas", "kind": "push", "token": PUSH_TOKEN, "period": "1d"}
+                    ],
+                }
+            )
             engine = make_engine(url)
-            ctx = AppContext(settings=settings, config_path=Path("hostile.toml"),
-                             engine=engine, sessions=make_sessionmaker(engine))
+            ctx = AppContext(
+                settings=settings,
+                config_path=Path("hostile.toml"),
+                engine=engine,
+                sessions=make_sessionmaker(engine),
+            )
             try:
                 tally = asyncio.run(run(ctx, args.requests, random.Random(args.seed)))
             finally:
                 engine.dispose()
-        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(tally.items())
-                             if k.startswith(("report", "ping")))
-        print(f"{name}: {tally['sent']} requests sent; 5xx seen {tally['5xx']}; "
-              f"acknowledged but lost {tally['acknowledged but lost']}; refused but "
-              f"written {tally['refused but written']}  ({statuses})", flush=True)
+        statuses = ", ".join(
+            f"{k}: {v}" for k, v in sorted(tally.items()) if k.startswith(("report", "ping"))
+        )
+        print(
+            f"{name}: {tally['sent']} requests sent; 5xx seen {tally['5xx']}; "
+            f"acknowledged but lost {tally['acknowledged but lost']}; refused but "
+            f"written {tally['refused but written']}  ({statuses})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

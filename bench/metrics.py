@@ -39,8 +39,12 @@ def percentile(values: list[float], p: float) -> float:
 
 def result(i: int, status: Status, now: datetime) -> ProbeResult:
     return ProbeResult(
-        check=f"Usługa nr {i:05d} — Urząd", kind=("tcp", "http", "tls", "dns")[i % 4],
-        status=status, summary="ok", started_at=now, duration=0.001 * (i % 97),
+        check=f"Usługa nr {i:05d} — Urząd",
+        kind=("tcp", "http", "tls", "dns")[i % 4],
+        status=status,
+        summary="ok",
+        started_at=now,
+        duration=0.001 * (i % 97),
         measurements=(Measurement("latency", 0.01, "s"),),
     )
 
@@ -66,10 +70,12 @@ def timed(ctx: AppContext, registry: object, fraction: float) -> tuple[list[floa
 
 
 def make_ctx(folder: Path) -> AppContext:
-    settings = validate({
-        "office": {"name": "Urząd Testowy w Przykładowie"},
-        "storage": {"url": f"sqlite:///{folder / 'bench.db'}"},
-    })
+    settings = validate(
+        {
+            "office": {"name": "Urząd Testowy w Przykładowie"},
+            "storage": {"url": f"sqlite:///{folder / 'bench.db'}"},
+        }
+    )
     upgrade(settings.storage.url)
     ctx = AppContext.create(settings, folder / "itops.toml")
     now = datetime.now(UTC)
@@ -79,8 +85,16 @@ def make_ctx(folder: Path) -> AppContext:
 
 
 async def http_rounds(ctx: AppContext, port: int) -> list[float]:
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port,
-                                           log_config=None, access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ctx),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+    )
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -117,22 +131,28 @@ def main() -> None:
         t0 = time.perf_counter()
         size = len(exposition(ctx, registry))
         cold = time.perf_counter() - t0
-        print(f"checks in LiveState: {CHECKS}, body {size / 1024:.0f} KiB, "
-              f"first (cold) scrape {cold * 1000:.1f} ms")
+        print(
+            f"checks in LiveState: {CHECKS}, body {size / 1024:.0f} KiB, "
+            f"first (cold) scrape {cold * 1000:.1f} ms"
+        )
         for fraction in (0.01, 0.25):
             timings, cpu = timed(ctx, registry, fraction)
-            print(f"exposition, {fraction:.0%} of checks changed between {ROUNDS} scrapes: "
-                  f"wall p50 {percentile(timings, 50) * 1000:.1f} ms, "
-                  f"p99 {percentile(timings, 99) * 1000:.1f} ms, "
-                  f"mean {statistics.mean(timings) * 1000:.1f} ms; "
-                  f"CPU p50 {percentile(cpu, 50) * 1000:.1f} ms, "
-                  f"p99 {percentile(cpu, 99) * 1000:.1f} ms")
+            print(
+                f"exposition, {fraction:.0%} of checks changed between {ROUNDS} scrapes: "
+                f"wall p50 {percentile(timings, 50) * 1000:.1f} ms, "
+                f"p99 {percentile(timings, 99) * 1000:.1f} ms, "
+                f"mean {statistics.mean(timings) * 1000:.1f} ms; "
+                f"CPU p50 {percentile(cpu, 50) * 1000:.1f} ms, "
+                f"p99 {percentile(cpu, 99) * 1000:.1f} ms"
+            )
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         http = asyncio.run(http_rounds(ctx, port))
-        print(f"HTTP GET /metrics over {len(http)} scrapes: "
-              f"p50 {percentile(http, 50) * 1000:.1f} ms, p99 {percentile(http, 99) * 1000:.1f} ms")
+        print(
+            f"HTTP GET /metrics over {len(http)} scrapes: "
+            f"p50 {percentile(http, 50) * 1000:.1f} ms, p99 {percentile(http, 99) * 1000:.1f} ms"
+        )
         ctx.engine.dispose()
 
 

@@ -75,12 +75,21 @@ def _attack(
     with _database(admin_url, tmp) as (url, sql):
         key = tmp / f"{uuid.uuid4().hex}.key"
         create_key_file(key)
-        settings = validate({"office": OFFICE, "storage": {"url": url},
-                             "employee_monitoring": {"signing_key_file": str(key)}})
+        settings = validate(
+            {
+                "office": OFFICE,
+                "storage": {"url": url},
+                "employee_monitoring": {"signing_key_file": str(key)},
+            }
+        )
         engine = make_engine(url)
-        ctx = AppContext(settings=settings, config_path=tmp / "itops.toml", engine=engine,
-                         sessions=make_sessionmaker(engine),
-                         clock=FixedClock(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)))
+        ctx = AppContext(
+            settings=settings,
+            config_path=tmp / "itops.toml",
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            clock=FixedClock(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)),
+        )
         try:
             sync_units(ctx)
             scene = attacks.seed(make_office(ctx, ctx.clock))  # type: ignore[arg-type]
@@ -102,8 +111,7 @@ def main() -> None:
                 for outcome in _attack(url, Path(tmp), attack):
                     tried += 1
                     caught += outcome.stopped
-                    print(f"{label}: {'CAUGHT' if outcome.stopped else 'MISSED'} "
-                          f"{outcome.line()}")
+                    print(f"{label}: {'CAUGHT' if outcome.stopped else 'MISSED'} {outcome.line()}")
     print(f"register attacks tried and caught: {caught} of {tried}")
     sys.exit(0 if caught == tried else 1)
 

@@ -50,8 +50,11 @@ def run(n: int, url: str, tmp: Path) -> None:
         db.add(OrgUnit(id="office", name="Urząd Testowy"))
         db.flush()
         for login, role in (("admin.test", "admin"), ("mo.test", "monitoring_officer")):
-            db.add(User(login=login, role=role, password_hash=pw, created_at=t0,
-                        password_changed_at=t0))
+            db.add(
+                User(
+                    login=login, role=role, password_hash=pw, created_at=t0, password_changed_at=t0
+                )
+            )
         for i in range(n):
             db.add(Employee(code=f"EMP-TEST-{i:05d}", full_name=f"Pracownik Testowy {i}"))
     with session_scope(sessions) as db:
@@ -59,37 +62,59 @@ def run(n: int, url: str, tmp: Path) -> None:
     start = time.perf_counter()
     for i in range(n - 1):
         with session_scope(sessions) as db:
-            service.record_notice(db, t0 + timedelta(seconds=i), "admin.test",
-                                  f"EMP-TEST-{i:05d}", date(2025, 12, 1), "bench")
+            service.record_notice(
+                db,
+                t0 + timedelta(seconds=i),
+                "admin.test",
+                f"EMP-TEST-{i:05d}",
+                date(2025, 12, 1),
+                "bench",
+            )
     elapsed = time.perf_counter() - start
-    print(f"{engine.dialect.name}: {n - 1} appends in {elapsed:.2f} s "
-          f"({(n - 1) / elapsed:.0f} entries/s, one transaction each)")
+    print(
+        f"{engine.dialect.name}: {n - 1} appends in {elapsed:.2f} s "
+        f"({(n - 1) / elapsed:.0f} entries/s, one transaction each)"
+    )
     start = time.perf_counter()
     with session_scope(sessions) as db:
         result = verification.verify(db, verification.Policy())
-    print(f"verify of {result.count} entries: {time.perf_counter() - start:.3f} s "
-          f"({result.describe()[:40]}…)")
+    print(
+        f"verify of {result.count} entries: {time.perf_counter() - start:.3f} s "
+        f"({result.describe()[:40]}…)"
+    )
     key = create_key_file(tmp / "bench.key")
     start = time.perf_counter()
     with session_scope(sessions) as db:
         for _ in range(100):
             seals.seal_head(db, key, t0 + timedelta(days=30), only_if_moved=False)
     print(f"sign and store the head: {(time.perf_counter() - start) * 10:.2f} ms each")
-    policy = verification.Policy(key=key.public, now=t0 + timedelta(days=30),
-                                 seal_interval=timedelta(hours=1))
+    policy = verification.Policy(
+        key=key.public, now=t0 + timedelta(days=30), seal_interval=timedelta(hours=1)
+    )
     start = time.perf_counter()
     with session_scope(sessions) as db:
         signed = verification.verify(db, policy)
-    print(f"signed verify of {signed.count} entries and 100 signed heads: "
-          f"{time.perf_counter() - start:.3f} s (ok={signed.ok})")
-    act = service.ActInput("EMP-TEST-00000", "INV-TEST-0001", "computer_content", "proper_use",
-                           "bench", t0 + timedelta(days=30), t0 + timedelta(days=30, hours=1),
-                           "bench")
+    print(
+        f"signed verify of {signed.count} entries and 100 signed heads: "
+        f"{time.perf_counter() - start:.3f} s (ok={signed.ok})"
+    )
+    act = service.ActInput(
+        "EMP-TEST-00000",
+        "INV-TEST-0001",
+        "computer_content",
+        "proper_use",
+        "bench",
+        t0 + timedelta(days=30),
+        t0 + timedelta(days=30, hours=1),
+        "bench",
+    )
     start = time.perf_counter()
     with session_scope(sessions) as db:
         service.record_act(db, t0 + timedelta(days=31), tz, "mo.test", act)
-    print(f"one act with all gates on a {n}-entry register: "
-          f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    print(
+        f"one act with all gates on a {n}-entry register: "
+        f"{(time.perf_counter() - start) * 1000:.0f} ms"
+    )
     engine.dispose()
 
 

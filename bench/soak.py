@@ -53,11 +53,15 @@ OFFICE = textwrap.dedent(
 )
 
 
-def write_config(path: Path, db_url: str, port: int, checks: int, interval: int,
-                 tcp: list[int], http: list[int]) -> None:
-    parts = [OFFICE, f'[storage]\nurl = "{db_url}"\n',
-             f'[web]\nbind = "127.0.0.1:{port}"\n',
-             '[daemon]\nmax_concurrency = 500\nheartbeat_interval = "10s"\n']
+def write_config(
+    path: Path, db_url: str, port: int, checks: int, interval: int, tcp: list[int], http: list[int]
+) -> None:
+    parts = [
+        OFFICE,
+        f'[storage]\nurl = "{db_url}"\n',
+        f'[web]\nbind = "127.0.0.1:{port}"\n',
+        '[daemon]\nmax_concurrency = 500\nheartbeat_interval = "10s"\n',
+    ]
     for i in range(checks):
         if i % 2 == 0:
             parts.append(
@@ -86,8 +90,14 @@ def make_tokens(db_url: str, agents: int) -> list[str]:
     tokens = [f"soak-token-{i:04d}-{os.urandom(8).hex()}" for i in range(agents)]
     with session_scope(make_sessionmaker(engine)) as db:
         for i, token in enumerate(tokens):
-            db.add(AgentToken(hostname=f"pc-bench-{i:04d}", token_sha256=hash_token(token),
-                              created_at=datetime.now(UTC), revoked=False))
+            db.add(
+                AgentToken(
+                    hostname=f"pc-bench-{i:04d}",
+                    token_sha256=hash_token(token),
+                    created_at=datetime.now(UTC),
+                    revoked=False,
+                )
+            )
     engine.dispose()
     return tokens
 
@@ -108,22 +118,27 @@ async def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 
     raise SystemExit("itops run did not answer /healthz in time")
 
 
-async def agents_loop(port: int, tokens: list[str], until: float,
-                      errors: dict[str, int]) -> int:
+async def agents_loop(port: int, tokens: list[str], until: float, errors: dict[str, int]) -> int:
     """Every agent reports once a minute, spread over the minute; returns reports sent."""
     url = f"http://127.0.0.1:{port}/api/v1/agent/report"
     sent = 0
     connector = aiohttp.TCPConnector(limit=50, force_close=True)
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+    ) as session:
 
         async def one(i: int) -> None:
             nonlocal sent
             body = report_for(i).model_copy(update={"collected_at": datetime.now(UTC)})
             try:
-                async with session.post(url, data=body.model_dump_json().encode(), headers={
+                async with session.post(
+                    url,
+                    data=body.model_dump_json().encode(),
+                    headers={
                         "Authorization": f"Bearer {tokens[i]}",
-                        "Content-Type": "application/json"}) as resp:
+                        "Content-Type": "application/json",
+                    },
+                ) as resp:
                     await resp.read()
                     if resp.status != 200:
                         key = f"agent HTTP {resp.status}"
@@ -151,8 +166,9 @@ async def agents_loop(port: int, tokens: list[str], until: float,
     return sent
 
 
-async def sample_rss(pid: int, until: float, first_after: float,
-                     samples: list[tuple[float, float]]) -> None:
+async def sample_rss(
+    pid: int, until: float, first_after: float, samples: list[tuple[float, float]]
+) -> None:
     proc = psutil.Process(pid)
     t0 = time.monotonic()
     while time.monotonic() < until:
@@ -170,16 +186,20 @@ def database_figures(db_url: str, path: Path | None) -> tuple[int, int, int, flo
     engine = make_engine(db_url)
     with session_scope(make_sessionmaker(engine)) as db:
         count, failures, unknowns = db.execute(
-            select(func.sum(ProbeRollup.count), func.sum(ProbeRollup.failures),
-                   func.sum(ProbeRollup.unknowns))
+            select(
+                func.sum(ProbeRollup.count),
+                func.sum(ProbeRollup.failures),
+                func.sum(ProbeRollup.unknowns),
+            )
         ).one()
         if engine.dialect.name == "postgresql":
             from sqlalchemy import text
 
             size = float(db.scalar(text("SELECT pg_database_size(current_database())")) or 0)
         else:
-            size = float(sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-                         if path else 0)
+            size = float(
+                sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) if path else 0
+            )
     engine.dispose()
     return int(count or 0), int(failures or 0), int(unknowns or 0), size / 2**20
 
@@ -199,7 +219,9 @@ async def soak(args: argparse.Namespace, tmp: Path) -> None:
     with log.open("wb") as handle:
         daemon = subprocess.Popen(
             [sys.executable, "-m", "itops", "--config", str(config), "run"],
-            stdout=subprocess.DEVNULL, stderr=handle, env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=handle,
+            env=env,
         )
         errors: dict[str, int] = {}
         try:
@@ -230,18 +252,26 @@ async def soak(args: argparse.Namespace, tmp: Path) -> None:
     warm = [rss for t, rss in samples if t >= first_after]
     rss_start = warm[0] if warm else samples[0][1]
     growth = (rss_end - rss_start) / rss_start * 100
-    print(f"soak: {args.minutes} min, {args.checks} checks every {args.interval} s, "
-          f"{args.agents} agents every 60 s, database {db_url.split(':')[0]}")
-    print(f"RSS at start (after {first_after:.0f} s): {rss_start:.1f} MiB "
-          f"(at READY {samples[0][1]:.1f} MiB), at end {rss_end:.1f} MiB, "
-          f"growth {growth:+.1f} %  goal <= 10 %")
-    print(f"probes: {probes} in {elapsed:.0f} s = {probes / elapsed:.1f} probes/s "
-          f"(expected {args.checks / args.interval:.1f}/s); failures {failures}, "
-          f"unknown {unknowns}")
+    print(
+        f"soak: {args.minutes} min, {args.checks} checks every {args.interval} s, "
+        f"{args.agents} agents every 60 s, database {db_url.split(':')[0]}"
+    )
+    print(
+        f"RSS at start (after {first_after:.0f} s): {rss_start:.1f} MiB "
+        f"(at READY {samples[0][1]:.1f} MiB), at end {rss_end:.1f} MiB, "
+        f"growth {growth:+.1f} %  goal <= 10 %"
+    )
+    print(
+        f"probes: {probes} in {elapsed:.0f} s = {probes / elapsed:.1f} probes/s "
+        f"(expected {args.checks / args.interval:.1f}/s); failures {failures}, "
+        f"unknown {unknowns}"
+    )
     print(f"agent reports sent: {sent}")
     print(f"database size: {size:.1f} MiB")
-    print(f"errors: {sum(errors.values())} agent {errors or ''}, {log_errors} ERROR log lines; "
-          f"daemon alive to the end: {alive}, exit code {code}")
+    print(
+        f"errors: {sum(errors.values())} agent {errors or ''}, {log_errors} ERROR log lines; "
+        f"daemon alive to the end: {alive}, exit code {code}"
+    )
     if log_errors:
         print("first error lines:")
         for line in [x for x in text.splitlines() if " ERROR " in x][:5]:

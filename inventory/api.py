@@ -61,8 +61,16 @@ _HOSTNAME: TypeAdapter[str] = TypeAdapter(Hostname)
 INLINE_PARSE_BYTES = 64 * 1024  # parsed on the event loop up to this size (well under 1 ms)
 
 __all__ = [
-    "AGENT_REPORT", "LAPTOP_CHASSIS", "SERVER_CHASSIS", "StoredReport", "create_token",
-    "hash_token", "publish", "report_parts", "routes", "store_report",
+    "AGENT_REPORT",
+    "LAPTOP_CHASSIS",
+    "SERVER_CHASSIS",
+    "StoredReport",
+    "create_token",
+    "hash_token",
+    "publish",
+    "report_parts",
+    "routes",
+    "store_report",
 ]
 
 
@@ -80,8 +88,11 @@ def create_token(session: Session, hostname: str, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     row = session.scalar(select(AgentToken).where(AgentToken.hostname == hostname))
     if row is None:
-        session.add(AgentToken(hostname=hostname, token_sha256=hash_token(token),
-                               created_at=now, revoked=False))
+        session.add(
+            AgentToken(
+                hostname=hostname, token_sha256=hash_token(token), created_at=now, revoked=False
+            )
+        )
     else:
         row.token_sha256, row.created_at, row.revoked = hash_token(token), now, False
     return token
@@ -99,8 +110,12 @@ def report_parts(ctx: AppContext) -> Parts:
     """Every feature's report parts (``Feature.report_parts``), by the field they own."""
     from itops.plugins import features
 
-    return {part.key: part for feat in features() if feat.report_parts
-            for part in feat.report_parts(ctx)}
+    return {
+        part.key: part
+        for feat in features()
+        if feat.report_parts
+        for part in feat.report_parts(ctx)
+    }
 
 
 def _bearer_sha256(header: str) -> str | None:
@@ -111,8 +126,7 @@ def _bearer_sha256(header: str) -> str | None:
     return hash_token(token)
 
 
-def _authenticate(sessions: sessionmaker[Session],
-                  hashes: list[str]) -> dict[str, tuple[int, str]]:
+def _authenticate(sessions: sessionmaker[Session], hashes: list[str]) -> dict[str, tuple[int, str]]:
     """Each known, unrevoked token's (id, hostname), by hash; one query per 500 tokens.
     The writer checks them again inside the transaction."""
     found: dict[str, tuple[int, str]] = {}
@@ -121,7 +135,8 @@ def _authenticate(sessions: sessionmaker[Session],
             for row in db.execute(
                 select(AgentToken.token_sha256, AgentToken.id, AgentToken.hostname).where(
                     AgentToken.token_sha256.in_(hashes[start : start + 500]),
-                    AgentToken.revoked.is_(False))
+                    AgentToken.revoked.is_(False),
+                )
             ):
                 found[row.token_sha256] = (row.id, row.hostname)
     return found
@@ -133,8 +148,9 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isascii() or not declared.isdigit()
-                                 or int(declared) > limit):
+    if declared is not None and (
+        not declared.isascii() or not declared.isdigit() or int(declared) > limit
+    ):
         return None
     body = bytearray()
     async for chunk in request.stream():
@@ -148,7 +164,10 @@ def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: date
     """``agent_report`` on the event bus, after the report's commit."""
     ctx.events.publish(
         Event(
-            kind=AGENT_REPORT, subject=stored.hostname, status=Status.OK, at=at,
+            kind=AGENT_REPORT,
+            subject=stored.hostname,
+            status=Status.OK,
+            at=at,
             summary="agent report",
             data={
                 "hostname": stored.hostname,
@@ -164,8 +183,7 @@ def _invalid(exc: ReportInvalid) -> JSONResponse:
     if exc.status == 400:
         return _error(400, "the body is not JSON", problems=exc.problems)
     fields = [p.split(":", 1)[0] for p in exc.problems]
-    return _error(422, "invalid report: nothing was stored", fields=fields,
-                  problems=exc.problems)
+    return _error(422, "invalid report: nothing was stored", fields=fields, problems=exc.problems)
 
 
 class TokenGate:
@@ -254,22 +272,29 @@ class AgentReportEndpoint:
         now = ctx.clock.now()
         try:
             # A large report (a software list) is parsed off the event loop.
-            report = (parse_report(body, now) if len(body) <= INLINE_PARSE_BYTES
-                      else await run_in_threadpool(parse_report, body, now))
+            report = (
+                parse_report(body, now)
+                if len(body) <= INLINE_PARSE_BYTES
+                else await run_in_threadpool(parse_report, body, now)
+            )
             if report.hostname.lower() != host:
                 return _error(403, f'this token belongs to "{host}", not "{report.hostname}"')
             parts = parse_parts(report, self.writer.parts, now)
         except ReportInvalid as exc:
             return _invalid(exc)
         outcome = await asyncio.wrap_future(
-            self.writer.submit(Received(report, now, token_id, token_sha256, parts)))
+            self.writer.submit(Received(report, now, token_id, token_sha256, parts))
+        )
         if isinstance(outcome, Refused):
             if outcome.status == 401:
                 self.gate.forget(token_sha256)
             return _error(outcome.status, outcome.message)
         return JSONResponse(
-            {"asset_id": outcome.asset_id, "discovered": outcome.discovered,
-             "hardware_changed": outcome.hardware_changed},
+            {
+                "asset_id": outcome.asset_id,
+                "discovered": outcome.discovered,
+                "hardware_changed": outcome.hardware_changed,
+            },
             status_code=200,
         )
 

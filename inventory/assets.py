@@ -64,16 +64,38 @@ def _row(a: Asset, holders: dict[int, str]) -> AssetRow:
     os_name = ((facts.get("report") or {}).get("os") or {}).get("pretty", "")
     holder = holders.get(a.holder_id, "") if a.holder_id else a.holder_text
     return AssetRow(
-        a.id, a.inventory_no, a.category, a.manufacturer, a.model, a.serial, a.hardware_uuid,
-        a.purchase_date, a.purchase_document, a.supplier, a.price, a.warranty_end, a.building,
-        a.room, holder, a.unit_id, a.status, a.retired_date, a.hostname, a.confirmed,
-        a.last_seen, os_name,
+        a.id,
+        a.inventory_no,
+        a.category,
+        a.manufacturer,
+        a.model,
+        a.serial,
+        a.hardware_uuid,
+        a.purchase_date,
+        a.purchase_document,
+        a.supplier,
+        a.price,
+        a.warranty_end,
+        a.building,
+        a.room,
+        holder,
+        a.unit_id,
+        a.status,
+        a.retired_date,
+        a.hostname,
+        a.confirmed,
+        a.last_seen,
+        os_name,
     )
 
 
 def search_assets(
-    session: Session, q: str = "", category: str = "", status: str = "",
-    unit: str | None = None, limit: int = SEARCH_LIMIT,
+    session: Session,
+    q: str = "",
+    category: str = "",
+    status: str = "",
+    unit: str | None = None,
+    limit: int = SEARCH_LIMIT,
 ) -> list[AssetRow]:
     """Assets by inventory number; ``q`` matches number, serial, model, maker, host,
     building, room or holder text. An unknown category or status is no filter; ``unit``
@@ -81,11 +103,18 @@ def search_assets(
     stmt = select(Asset).order_by(Asset.inventory_no)
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(or_(Asset.inventory_no.ilike(like), Asset.serial.ilike(like),
-                              Asset.model.ilike(like), Asset.manufacturer.ilike(like),
-                              Asset.hostname.ilike(like), Asset.building.ilike(like),
-                              Asset.room.ilike(like),
-                              Asset.holder_text.ilike(like)))
+        stmt = stmt.where(
+            or_(
+                Asset.inventory_no.ilike(like),
+                Asset.serial.ilike(like),
+                Asset.model.ilike(like),
+                Asset.manufacturer.ilike(like),
+                Asset.hostname.ilike(like),
+                Asset.building.ilike(like),
+                Asset.room.ilike(like),
+                Asset.holder_text.ilike(like),
+            )
+        )
     if category in ASSET_CATEGORIES:
         stmt = stmt.where(Asset.category == category)
     if status in ASSET_STATUSES:
@@ -123,8 +152,11 @@ def asset_page(session: Session, asset_id: int) -> AssetPage | None:
         return None
     events = [
         AssetEventRow(e.id, e.kind, e.at, e.actor, json.loads(e.detail), e.document_sha256)
-        for e in session.scalars(select(AssetEvent).where(AssetEvent.asset_id == a.id)
-                                 .order_by(AssetEvent.at, AssetEvent.id))
+        for e in session.scalars(
+            select(AssetEvent)
+            .where(AssetEvent.asset_id == a.id)
+            .order_by(AssetEvent.at, AssetEvent.id)
+        )
     ]
     protocols = protocols_of(session, a.id)
     loans = loans_of(session, a.id)
@@ -153,7 +185,11 @@ def create_asset(
 
 
 def edit_asset(
-    session: Session, asset_id: int, data: AssetInput, tz: ZoneInfo, now: datetime,
+    session: Session,
+    asset_id: int,
+    data: AssetInput,
+    tz: ZoneInfo,
+    now: datetime,
     actor: str = "",
 ) -> list[str]:
     """Apply the changed fields as ledger events; returns their names.
@@ -168,8 +204,13 @@ def edit_asset(
 
 
 def confirm_asset(
-    session: Session, asset_id: int, inventory_no: str, purchase_date: date | None,
-    tz: ZoneInfo, now: datetime, actor: str = "",
+    session: Session,
+    asset_id: int,
+    inventory_no: str,
+    purchase_date: date | None,
+    tz: ZoneInfo,
+    now: datetime,
+    actor: str = "",
 ) -> None:
     """Take a discovered asset into the inventory under ``inventory_no``."""
     asset = _asset(session, asset_id)
@@ -182,5 +223,6 @@ def confirm_asset(
     ledger.record(session, asset, "confirmed", now, now, actor, {"inventory_no": number})
     if purchase_date:
         asset.purchase_date = purchase_date
-        ledger.record(session, asset, "purchased", ledger.local_midnight(purchase_date, tz),
-                      now, actor)
+        ledger.record(
+            session, asset, "purchased", ledger.local_midnight(purchase_date, tz), now, actor
+        )

@@ -101,9 +101,13 @@ def status(session: Session, employee_id: int) -> ClearanceStatus:
     returned_events = session.execute(
         select(AssetEvent, Asset)
         .join(Asset, Asset.id == AssetEvent.asset_id)
-        .where(AssetEvent.kind == "returned",
-               or_(AssetEvent.detail.contains(json.dumps(emp.code)),
-                   AssetEvent.detail.contains(json.dumps(emp.full_name, ensure_ascii=False))))
+        .where(
+            AssetEvent.kind == "returned",
+            or_(
+                AssetEvent.detail.contains(json.dumps(emp.code)),
+                AssetEvent.detail.contains(json.dumps(emp.full_name, ensure_ascii=False)),
+            ),
+        )
         .order_by(AssetEvent.at)
     ).all()
     returned = tuple(
@@ -116,13 +120,18 @@ def status(session: Session, employee_id: int) -> ClearanceStatus:
     ).first()
     return ClearanceStatus(
         employee=view(emp),
-        held=tuple(HeldAsset(a.id, a.inventory_no, a.category, _describe(a), a.serial)
-                   for a in held),
-        permissions=tuple(OpenPermission(p.id, p.system, p.granted_on)
-                          for p in perms if p.revoked_on is None),
+        held=tuple(
+            HeldAsset(a.id, a.inventory_no, a.category, _describe(a), a.serial) for a in held
+        ),
+        permissions=tuple(
+            OpenPermission(p.id, p.system, p.granted_on) for p in perms if p.revoked_on is None
+        ),
         returned=returned,
-        revoked=tuple(RevokedPermission(p.system, p.granted_on, p.revoked_on)
-                      for p in perms if p.revoked_on is not None),
+        revoked=tuple(
+            RevokedPermission(p.system, p.granted_on, p.revoked_on)
+            for p in perms
+            if p.revoked_on is not None
+        ),
         signed_at=last.signed_at if last else None,
     )
 
@@ -138,9 +147,7 @@ def mark_returned(
         asset.status = "in_stock"
 
 
-def revoke_permission(
-    session: Session, employee_id: int, permission_id: int, on: date
-) -> None:
+def revoke_permission(session: Session, employee_id: int, permission_id: int, on: date) -> None:
     perm = session.get(Permission, permission_id)
     if perm is None or perm.employee_id != employee_id:
         raise ValidationError(f"permission #{permission_id} is not employee #{employee_id}'s")
@@ -177,7 +184,9 @@ def render_documents(
     env = _environment()
     tz = ZoneInfo(settings.office.timezone)
     values = {
-        "office": settings.office, "st": st, "signed_by": signed_by,
+        "office": settings.office,
+        "st": st,
+        "signed_by": signed_by,
         "at_local": at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "local": lambda dt: dt.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
     }
@@ -201,9 +210,16 @@ class SignedClearance:
 
 
 def _signed(row: Clearance) -> SignedClearance:
-    return SignedClearance(row.id, row.employee_id, row.signed_at, row.signed_by,
-                           row.card_sha256, row.protocol_sha256, row.card_html,
-                           row.protocol_html)
+    return SignedClearance(
+        row.id,
+        row.employee_id,
+        row.signed_at,
+        row.signed_by,
+        row.card_sha256,
+        row.protocol_sha256,
+        row.card_html,
+        row.protocol_html,
+    )
 
 
 def signed_clearances(session: Session, employee_id: int) -> list[SignedClearance]:
@@ -230,9 +246,13 @@ def sign_off(
         )
     card, protocol = render_documents(st, settings, now, actor)
     row = Clearance(
-        employee_id=employee_id, signed_at=now, signed_by=actor,
-        card_sha256=sha256(card), protocol_sha256=sha256(protocol),
-        card_html=card, protocol_html=protocol,
+        employee_id=employee_id,
+        signed_at=now,
+        signed_by=actor,
+        card_sha256=sha256(card),
+        protocol_sha256=sha256(protocol),
+        card_html=card,
+        protocol_html=protocol,
     )
     session.add(row)
     session.flush()
@@ -240,10 +260,19 @@ def sign_off(
         asset = session.get(Asset, item)
         assert asset is not None  # noqa: S101 - from a join
         ledger.record(
-            session, asset, "document", now, now, actor,
-            {"document": "protokół zdawczo-odbiorczy", "clearance_id": row.id,
-             "employee": st.employee.code, "card_sha256": row.card_sha256,
-             "protocol_sha256": row.protocol_sha256},
+            session,
+            asset,
+            "document",
+            now,
+            now,
+            actor,
+            {
+                "document": "protokół zdawczo-odbiorczy",
+                "clearance_id": row.id,
+                "employee": st.employee.code,
+                "card_sha256": row.card_sha256,
+                "protocol_sha256": row.protocol_sha256,
+            },
             document_sha256=row.protocol_sha256,
         )
     return _signed(row)

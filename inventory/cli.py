@@ -42,7 +42,12 @@ def inventory_import(ctx: Ctx, file: Path, dry_run: bool, update: bool) -> None:
     app = ctx.app()
     with session_scope(app.sessions) as db:
         result = import_inventory(
-            db, raw, _tz(ctx), app.clock.now(), "cli", update=update,
+            db,
+            raw,
+            _tz(ctx),
+            app.clock.now(),
+            "cli",
+            update=update,
             dry_run=dry_run,
         )
     verb = "would import" if dry_run else "imported"
@@ -53,8 +58,13 @@ def inventory_import(ctx: Ctx, file: Path, dry_run: bool, update: bool) -> None:
 
 
 @inventory_group.command("export")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 @click.option("--delimiter", type=click.Choice([",", ";"]), default=",")
 @pass_ctx
 def inventory_export(ctx: Ctx, output: Path | None, delimiter: str) -> None:
@@ -88,15 +98,15 @@ def repairs_import(ctx: Ctx, file: Path, dry_run: bool) -> None:
     raw = read_import_file(file)
     app = ctx.app()
     with session_scope(app.sessions) as db:
-        count = import_repairs(db, raw, _tz(ctx), app.clock.now(), "cli",
-                               dry_run=dry_run)
+        count = import_repairs(db, raw, _tz(ctx), app.clock.now(), "cli", dry_run=dry_run)
     click.echo(f"{file}: {'would import' if dry_run else 'imported'} {count} protocols")
 
 
 @inventory_group.command("collect")
 @click.option("--print", "print_only", is_flag=True, help="Print the report; store nothing.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
-              hidden=True)
+@click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"), hidden=True
+)
 @pass_ctx
 def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
     """Collect this host (psutil, platform, /sys/class/dmi/id) into the inventory."""
@@ -124,21 +134,35 @@ def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
 
 @click.group("agent", invoke_without_command=True)
 @click.option("--server", help="itops URL, e.g. https://itops.urzad.local")
-@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="File holding this host's token (from `itops agent token create`).")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding this host's token (from `itops agent token create`).",
+)
 @click.option("--print", "print_only", is_flag=True, help="Print the report; send nothing.")
 @click.option("--timeout", type=float, default=30.0, show_default=True)
-@click.option("--service", "services", multiple=True, metavar="NAME",
-              help="A service whose state to report (systemd unit or Windows service).")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    metavar="NAME",
+    help="A service whose state to report (systemd unit or Windows service).",
+)
 @click.option("--no-software", is_flag=True, help="Leave out the installed software list.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"),
-              hidden=True)
-@click.option("--windows-status-file", type=click.Path(dir_okay=False, path_type=Path),
-              hidden=True)
+@click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"), hidden=True
+)
+@click.option("--windows-status-file", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
 @click.pass_context
 def agent_group(
-    click_ctx: click.Context, server: str | None, token_file: Path | None, print_only: bool,
-    timeout: float, services: tuple[str, ...], no_software: bool, root: Path,
+    click_ctx: click.Context,
+    server: str | None,
+    token_file: Path | None,
+    print_only: bool,
+    timeout: float,
+    services: tuple[str, ...],
+    no_software: bool,
+    root: Path,
     windows_status_file: Path | None,
 ) -> None:
     """Report this workstation to the itops server (run by a timer or Task Scheduler)."""
@@ -148,9 +172,13 @@ def agent_group(
     from inventory.collect import collect
 
     if windows_status_file is not None:
-        report = collect(root, system="Windows",
-                         windows_status=windows_status_file.read_text(encoding="utf-8"),
-                         services=services, with_software=not no_software)
+        report = collect(
+            root,
+            system="Windows",
+            windows_status=windows_status_file.read_text(encoding="utf-8"),
+            services=services,
+            with_software=not no_software,
+        )
     else:
         report = collect(root, services=services, with_software=not no_software)
     if print_only:
@@ -217,8 +245,14 @@ def _opt_date(value: str | None) -> date | None:
 @click.option("--notice", default=None, help="Written monitoring notice date (YYYY-MM-DD).")
 @pass_ctx
 def employee_add(
-    ctx: Ctx, code: str, full_name: str, unit: str, position: str, hired: str | None,
-    left: str | None, notice: str | None,
+    ctx: Ctx,
+    code: str,
+    full_name: str,
+    unit: str,
+    position: str,
+    hired: str | None,
+    left: str | None,
+    notice: str | None,
 ) -> None:
     """Add an employee."""
     from inventory.people import add_employee
@@ -227,8 +261,16 @@ def employee_add(
     if unit not in app.settings.unit_names():
         raise ValidationError(f'unknown unit "{unit}"')
     with session_scope(app.sessions) as db:
-        add_employee(db, code, full_name, unit, position, _opt_date(hired), _opt_date(left),
-                     _opt_date(notice))
+        add_employee(
+            db,
+            code,
+            full_name,
+            unit,
+            position,
+            _opt_date(hired),
+            _opt_date(left),
+            _opt_date(notice),
+        )
     click.echo(f"employee {code} added")
 
 
@@ -267,25 +309,46 @@ def training_add(
     held = _opt_date(day)
     assert held is not None  # noqa: S101 - required option
     with session_scope(app.sessions) as db:
-        add_training(db, held, topic, trainer, "individual" if individual else "group",
-                     list(participants))
+        add_training(
+            db, held, topic, trainer, "individual" if individual else "group", list(participants)
+        )
     click.echo(f"training on {held} recorded ({len(participants)} participants)")
 
 
 @click.command("clearance")
 @click.argument("employee")
-@click.option("--return", "returns", multiple=True, metavar="INVENTORY_NO",
-              help="Mark this asset returned (repeatable).")
-@click.option("--revoke", "revokes", multiple=True, metavar="SYSTEM",
-              help="Mark this system permission revoked (repeatable).")
+@click.option(
+    "--return",
+    "returns",
+    multiple=True,
+    metavar="INVENTORY_NO",
+    help="Mark this asset returned (repeatable).",
+)
+@click.option(
+    "--revoke",
+    "revokes",
+    multiple=True,
+    metavar="SYSTEM",
+    help="Mark this system permission revoked (repeatable).",
+)
 @click.option("--sign", is_flag=True, help="Sign off and write both documents.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Folder for the signed documents.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for the signed documents.",
+)
 @click.option("--pdf", is_flag=True, help="Also write PDFs (WeasyPrint).")
 @pass_ctx
 def clearance_command(
-    ctx: Ctx, employee: str, returns: tuple[str, ...], revokes: tuple[str, ...], sign: bool,
-    output: Path, pdf: bool,
+    ctx: Ctx,
+    employee: str,
+    returns: tuple[str, ...],
+    revokes: tuple[str, ...],
+    sign: bool,
+    output: Path,
+    pdf: bool,
 ) -> None:
     """Exit clearance (IT part of the karta obiegowa) for EMPLOYEE (code or full name)."""
     from inventory import clearance

@@ -18,8 +18,14 @@ from itops_agent.linux import parse_dnf_check_update, usable_id
 from itops_agent.run import Runner, run_command
 from itops_agent.windows import parse_windows_status
 
-__all__ = ["collect", "parse_dnf_check_update", "parse_windows_status", "read_block_devices",
-           "read_dmi", "usable_id"]
+__all__ = [
+    "collect",
+    "parse_dnf_check_update",
+    "parse_windows_status",
+    "read_block_devices",
+    "read_dmi",
+    "usable_id",
+]
 
 
 def read_dmi(root: Path) -> Hardware:
@@ -42,5 +48,6 @@ def collect(
 ) -> AgentReport:
     """This host's validated report. ``system`` and ``windows_status`` let tests take the
     Windows path; ``run`` replaces the system commands (apt, dnf, systemctl)."""
-    return AgentReport.model_validate(_collect.collect(
-        root, system, windows_status, hostname, services, run, with_software, now))
+    return AgentReport.model_validate(
+        _collect.collect(root, system, windows_status, hostname, services, run, with_software, now)
+    )

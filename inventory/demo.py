@@ -29,17 +29,51 @@ RETIRED_IN_YEAR = 8  # old computers retired in the year (replaced by the new on
 EMPLOYEES = 60
 
 FIRST_NAMES = (
-    "Jan", "Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka",
-    "Michał", "Małgorzata", "Krzysztof", "Joanna", "Łukasz", "Ewa", "Marcin", "Zofia",
-    "Grzegorz", "Barbara", "Andrzej", "Elżbieta",
+    "Jan",
+    "Anna",
+    "Piotr",
+    "Katarzyna",
+    "Tomasz",
+    "Magdalena",
+    "Paweł",
+    "Agnieszka",
+    "Michał",
+    "Małgorzata",
+    "Krzysztof",
+    "Joanna",
+    "Łukasz",
+    "Ewa",
+    "Marcin",
+    "Zofia",
+    "Grzegorz",
+    "Barbara",
+    "Andrzej",
+    "Elżbieta",
 )
 LAST_NAMES = (
-    "Przykładowy", "Testowa", "Wzorcowy", "Próbna", "Fikcyjny", "Zmyślona", "Demonstracyjny",
-    "Przykładowa", "Testowy", "Wzorcowa", "Próbny", "Fikcyjna",
+    "Przykładowy",
+    "Testowa",
+    "Wzorcowy",
+    "Próbna",
+    "Fikcyjny",
+    "Zmyślona",
+    "Demonstracyjny",
+    "Przykładowa",
+    "Testowy",
+    "Wzorcowa",
+    "Próbny",
+    "Fikcyjna",
 )
 POSITIONS = (
-    "inspektor", "podinspektor", "referent", "główny specjalista", "kierownik referatu",
-    "sekretarz", "skarbnik", "kasjer", "informatyk",
+    "inspektor",
+    "podinspektor",
+    "referent",
+    "główny specjalista",
+    "kierownik referatu",
+    "sekretarz",
+    "skarbnik",
+    "kasjer",
+    "informatyk",
 )
 LOCATIONS = tuple(f"DEMO pokój {n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15, 21, 22))
 SUPPLIERS = ("DEMO Sprzęt Biurowy sp. z o.o.", "DEMO Komputery Przykładowo S.A.")
@@ -81,13 +115,22 @@ def _employees(db: Session, world: DemoWorld) -> list[str]:
         first = FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]
         last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
         code = f"DEMO-{n:03d}"
-        unit = "szkola-1" if n > EMPLOYEES - 8 and "szkola-1" in world.settings.unit_names() \
+        unit = (
+            "szkola-1"
+            if n > EMPLOYEES - 8 and "szkola-1" in world.settings.unit_names()
             else "office"
+        )
         hired = date(world.year - 1 - world.rng.randrange(15), 1 + world.rng.randrange(12), 1)
         notice = jan + timedelta(days=4 + n % 6)
         add_employee(
-            db, code, f"DEMO {first} {last}", unit, POSITIONS[n % len(POSITIONS)], hired,
-            None, notice if notice <= world.last_day else None,
+            db,
+            code,
+            f"DEMO {first} {last}",
+            unit,
+            POSITIONS[n % len(POSITIONS)],
+            hired,
+            None,
+            notice if notice <= world.last_day else None,
         )
         codes.append(code)
     return codes
@@ -107,18 +150,33 @@ def asset_rows(
     def new_day() -> date:
         return world.day_in(2, 11)
 
-    def add(prefix: str, n: int, category: str, maker: str, model: str, bought: date,
-            price: int, **extra: str) -> dict[str, str]:
+    def add(
+        prefix: str,
+        n: int,
+        category: str,
+        maker: str,
+        model: str,
+        bought: date,
+        price: int,
+        **extra: str,
+    ) -> dict[str, str]:
         row = {
-            "inventory_no": f"DEMO/{prefix}/{n:03d}", "category": category,
-            "manufacturer": maker, "model": model, "serial": f"DEMO-SN-{prefix}-{n:04d}",
+            "inventory_no": f"DEMO/{prefix}/{n:03d}",
+            "category": category,
+            "manufacturer": maker,
+            "model": model,
+            "serial": f"DEMO-SN-{prefix}-{n:04d}",
             "purchase_date": bought.isoformat(),
             "purchase_document": f"DEMO FV {bought.year}/{bought.month:02d}/{n:03d}",
-            "price": str(Decimal(price)), "location": LOCATIONS[n % len(LOCATIONS)],
-            "holder": "", "status": "in_use", "retired_date": "",
+            "price": str(Decimal(price)),
+            "location": LOCATIONS[n % len(LOCATIONS)],
+            "holder": "",
+            "status": "in_use",
+            "retired_date": "",
             "supplier": SUPPLIERS[n % 2],
             "warranty_end": date(bought.year + 3, bought.month, 1).isoformat(),
-            "hostname": "", "unit": "office",
+            "hostname": "",
+            "unit": "office",
         }
         row.update(extra)
         rows.append(row)
@@ -131,22 +189,49 @@ def asset_rows(
         bought = new_day() if n in new_numbers else old_day()
         category = "laptop" if laptop else "desktop"
         model = ("DEMO Book 14" if laptop else "DEMO Office Mini") + f" G{2 + bought.year % 5}"
-        row = add("KOMP", n, category, "DEMO Computers", model, bought, 3900 if laptop else 3100,
-                  hostname=f"demo-pc-{n:03d}", holder=codes[(n - 1) % len(codes)])
+        row = add(
+            "KOMP",
+            n,
+            category,
+            "DEMO Computers",
+            model,
+            bought,
+            3900 if laptop else 3100,
+            hostname=f"demo-pc-{n:03d}",
+            holder=codes[(n - 1) % len(codes)],
+        )
         if "szkola-1" in world.settings.unit_names() and n % 12 == 0:
             row["unit"] = "szkola-1"
         computers.append(row)
     for n in range(1, SERVERS + 1):
-        row = add("SRV", n, "server", "DEMO Servers", "DEMO Rack 1U", old_day(), 18000,
-                  hostname=f"demo-srv-{n:02d}", location="DEMO serwerownia")
+        row = add(
+            "SRV",
+            n,
+            "server",
+            "DEMO Servers",
+            "DEMO Rack 1U",
+            old_day(),
+            18000,
+            hostname=f"demo-srv-{n:02d}",
+            location="DEMO serwerownia",
+        )
         computers.append(row)
     # Old computers retired in the year: bought long ago, not counted on 31 December.
     for n in range(1, RETIRED_IN_YEAR + 1):
         bought = date(year - 9, 1 + n, 10)
         retired = world.day_in(2, 11)
-        row = add("KOMP-S", n, "desktop", "DEMO Computers", "DEMO Office Tower G1", bought,
-                  2500, hostname=f"demo-pc-stary-{n:02d}", status="retired",
-                  retired_date=retired.isoformat())
+        row = add(
+            "KOMP-S",
+            n,
+            "desktop",
+            "DEMO Computers",
+            "DEMO Office Tower G1",
+            bought,
+            2500,
+            hostname=f"demo-pc-stary-{n:02d}",
+            status="retired",
+            retired_date=retired.isoformat(),
+        )
         computers.append(row)
     for n in range(1, PRINTERS + 1):
         add("DRUK", n, "printer", "DEMO Print", "DEMO Laser 400", old_day(), 900)
@@ -154,8 +239,15 @@ def asset_rows(
         add("MFD", n, "mfd", "DEMO Print", "DEMO MultiCopy 5", old_day(), 4200)
     for category, count in OTHERS:
         for n in range(1, count + 1):
-            add(category.upper(), n, category, "DEMO Devices", f"DEMO {category} {n}",
-                old_day(), 600)
+            add(
+                category.upper(),
+                n,
+                category,
+                "DEMO Devices",
+                f"DEMO {category} {n}",
+                old_day(),
+                600,
+            )
     return rows, computers
 
 
@@ -182,13 +274,21 @@ def _inventory(
         if date.fromisoformat(r["purchase_date"]) > world.last_day:
             continue
         server = r["category"] == "server"
-        os_name = "Windows Server 2022 Standard" if server else (
-            windows[0] if int(r["purchase_date"][:4]) >= world.year - 2
-            else world.rng.choice(windows)
+        os_name = (
+            "Windows Server 2022 Standard"
+            if server
+            else (
+                windows[0]
+                if int(r["purchase_date"][:4]) >= world.year - 2
+                else world.rng.choice(windows)
+            )
         )
         retired = date.fromisoformat(r["retired_date"]) if r["retired_date"] else None
-        out.hosts.append(DemoHost(r["hostname"], date.fromisoformat(r["purchase_date"]),
-                                  retired, os_name, r["serial"]))
+        out.hosts.append(
+            DemoHost(
+                r["hostname"], date.fromisoformat(r["purchase_date"]), retired, os_name, r["serial"]
+            )
+        )
     return computers
 
 
@@ -212,14 +312,11 @@ REPAIRS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _repairs(
-    db: Session, world: DemoWorld, computers: list[dict[str, str]], now: datetime
-) -> int:
+def _repairs(db: Session, world: DemoWorld, computers: list[dict[str, str]], now: datetime) -> int:
     from inventory.repairs import ProtocolInput, add_protocol
 
     old = [
-        r for r in computers
-        if int(r["purchase_date"][:4]) < world.year and not r["retired_date"]
+        r for r in computers if int(r["purchase_date"][:4]) < world.year and not r["retired_date"]
     ]
     targets = world.rng.sample(old, len(REPAIRS))
     dates = sorted(world.day_in(1, 12) for _ in REPAIRS)
@@ -232,12 +329,19 @@ def _repairs(
         add_protocol(
             db,
             ProtocolInput(
-                number=f"DEMO/PN/{world.year}/{n:03d}", repaired_on=day,
-                inventory_no=asset["inventory_no"], kind=kind, description=text,
-                parts=parts, technician="DEMO Serwis Przykładowo",
-                cost=Decimal(150 + 40 * n), downtime_hours=float(2 + n % 6),
+                number=f"DEMO/PN/{world.year}/{n:03d}",
+                repaired_on=day,
+                inventory_no=asset["inventory_no"],
+                kind=kind,
+                description=text,
+                parts=parts,
+                technician="DEMO Serwis Przykładowo",
+                cost=Decimal(150 + 40 * n),
+                downtime_hours=float(2 + n % 6),
             ),
-            world.tz, now, ACTOR,
+            world.tz,
+            now,
+            ACTOR,
         )
         count += 1
     return count
@@ -278,12 +382,20 @@ def seed_agent_reports(db: Session, reports: Sequence[DemoReport]) -> None:
         host = item.host.hostname
         server = host.startswith("demo-srv")
         agent = AgentReport(
-            agent_version="DEMO", hostname=host, collected_at=item.at,
+            agent_version="DEMO",
+            hostname=host,
+            collected_at=item.at,
             hardware={"vendor": "DEMO Computers", "serial": item.host.serial},
             cpu={"model": "DEMO CPU 4 cores", "cores": 4, "threads": 8},
             memory_bytes=(32 if server else 16) * 1024**3,
-            disks=[{"device": "disk0", "model": "DEMO SSD", "serial": f"DEMO-D-{host}",
-                    "size_bytes": 512 * 10**9}],
+            disks=[
+                {
+                    "device": "disk0",
+                    "model": "DEMO SSD",
+                    "serial": f"DEMO-D-{host}",
+                    "size_bytes": 512 * 10**9,
+                }
+            ],
             os={"system": "Windows", "name": item.host.os, "pretty": item.host.os},
             antivirus=item.antivirus,
         )

@@ -31,11 +31,27 @@ from itops.spreadsheet import neutralise
 from itops.spreadsheet import rows as csv_rows
 
 INVENTORY_HEADER = (
-    "inventory_no", "category", "manufacturer", "model", "serial", "purchase_date",
-    "purchase_document", "price", "location", "holder", "status", "retired_date",
+    "inventory_no",
+    "category",
+    "manufacturer",
+    "model",
+    "serial",
+    "purchase_date",
+    "purchase_document",
+    "price",
+    "location",
+    "holder",
+    "status",
+    "retired_date",
 )
 INVENTORY_OPTIONAL = (
-    "supplier", "warranty_end", "hardware_uuid", "hostname", "unit", "building", "room",
+    "supplier",
+    "warranty_end",
+    "hardware_uuid",
+    "hostname",
+    "unit",
+    "building",
+    "room",
 )
 REPAIRS_HEADER = ("number", "date", "inventory_no", "kind", "description")
 REPAIRS_OPTIONAL = ("parts", "technician", "cost", "downtime_hours")
@@ -198,7 +214,7 @@ def import_inventory(
     existing = _existing(session, [d.inventory_no for _, d in rows])
     if not update:
         problems += [
-            f'row {n} ({d.inventory_no}): inventory number already exists (use --update)'
+            f"row {n} ({d.inventory_no}): inventory number already exists (use --update)"
             for n, d in rows
             if d.inventory_no in existing
         ]
@@ -211,13 +227,15 @@ def import_inventory(
         for _, d in rows:
             if d.inventory_no in existing and _differs(existing[d.inventory_no], d, employees):
                 changed.append(d.inventory_no)
-        return ImportResult(len(new), len(changed), len(rows) - len(new) - len(changed), True,
-                            tuple(changed))
+        return ImportResult(
+            len(new), len(changed), len(rows) - len(new) - len(changed), True, tuple(changed)
+        )
     if new:
         last_id = int(session.scalar(select(func.max(Asset.id))) or 0)
         # Core bulk inserts: the ORM unit of work costs ~1 ms per object at 10,000 rows.
-        _insert_multirow(session, Asset,
-                         [ledger.asset_values(d, employees.get(d.holder)) for d in new])
+        _insert_multirow(
+            session, Asset, [ledger.asset_values(d, employees.get(d.holder)) for d in new]
+        )
         wanted = {d.inventory_no for d in new}
         ids: dict[str, int] = {
             str(no): int(aid)
@@ -227,7 +245,8 @@ def import_inventory(
             if no in wanted
         }
         events = [
-            ev for d in new
+            ev
+            for d in new
             for ev in ledger.initial_event_values(ids[d.inventory_no], d, tz, now, actor)
         ]
         _insert_multirow(session, AssetEvent, events)
@@ -236,8 +255,9 @@ def import_inventory(
         if asset is not None and ledger.update_asset(session, asset, d, tz, now, actor):
             changed.append(d.inventory_no)
     session.flush()
-    return ImportResult(len(new), len(changed), len(rows) - len(new) - len(changed), False,
-                        tuple(changed))
+    return ImportResult(
+        len(new), len(changed), len(rows) - len(new) - len(changed), False, tuple(changed)
+    )
 
 
 def _insert_multirow(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
@@ -256,15 +276,19 @@ def _insert_multirow(session: Session, model: type[Base], rows: list[dict[str, A
         return
     columns = list(rows[0])
     types = [table.c[name].type for name in columns]
-    processors = [t.bind_processor(conn.dialect) if hasattr(t, "bind_processor") else None
-                  for t in types]
+    processors = [
+        t.bind_processor(conn.dialect) if hasattr(t, "bind_processor") else None for t in types
+    ]
     decorators = [t if hasattr(t, "process_bind_param") else None for t in types]
     quoted = ", ".join(f'"{name}"' for name in columns)
     raw = conn.connection.driver_connection
     assert raw is not None  # noqa: S101 - an open connection
-    with raw.cursor() as cursor, cursor.copy(
-        f'COPY "{table.name}" ({quoted}) FROM STDIN'  # noqa: S608 - names from the model
-    ) as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            f'COPY "{table.name}" ({quoted}) FROM STDIN'  # noqa: S608 - names from the model
+        ) as copy,
+    ):
         for row in rows:
             values = []
             for name, deco, proc in zip(columns, decorators, processors, strict=True):
@@ -279,8 +303,7 @@ def _insert_multirow(session: Session, model: type[Base], rows: list[dict[str, A
 
 def _existing(session: Session, numbers: list[str]) -> dict[str, Asset]:
     """Assets already holding these numbers (one scan of the numbers, then only the hits)."""
-    taken = set(session.scalars(select(Asset.inventory_no).where(
-        Asset.inventory_no.is_not(None))))
+    taken = set(session.scalars(select(Asset.inventory_no).where(Asset.inventory_no.is_not(None))))
     hits = [n for n in numbers if n in taken]
     found: dict[str, Asset] = {}
     for start in range(0, len(hits), 1000):
@@ -315,8 +338,11 @@ def _differs(asset: Asset, data: ledger.AssetInput, employees: dict[str, int]) -
         if getattr(asset, name) != new:
             return True
     holder_id = employees.get(data.holder)
-    holder_same = (asset.holder_id == holder_id) if holder_id else (
-        asset.holder_id is None and asset.holder_text == data.holder)
+    holder_same = (
+        (asset.holder_id == holder_id)
+        if holder_id
+        else (asset.holder_id is None and asset.holder_text == data.holder)
+    )
     return (
         not holder_same
         or asset.purchase_date != data.purchase_date
@@ -325,7 +351,11 @@ def _differs(asset: Asset, data: ledger.AssetInput, employees: dict[str, int]) -
 
 
 def import_repairs(
-    session: Session, raw: bytes, tz: ZoneInfo, now: datetime, actor: str = "",
+    session: Session,
+    raw: bytes,
+    tz: ZoneInfo,
+    now: datetime,
+    actor: str = "",
     dry_run: bool = False,
 ) -> int:
     """Import repair protocols (all or none); returns how many were (or would be) added."""
@@ -333,10 +363,20 @@ def import_repairs(
     inputs: list[ProtocolInput] = []
     seen: dict[str, int] = {}
     rows = list(read_rows(raw, REPAIRS_HEADER, REPAIRS_OPTIONAL))
-    known_assets = set(session.scalars(select(Asset.inventory_no).where(
-        Asset.inventory_no.in_([c.get("inventory_no", "") for _, c in rows]))))
-    known_numbers = set(session.scalars(select(RepairProtocol.number).where(
-        RepairProtocol.number.in_([c.get("number", "") for _, c in rows]))))
+    known_assets = set(
+        session.scalars(
+            select(Asset.inventory_no).where(
+                Asset.inventory_no.in_([c.get("inventory_no", "") for _, c in rows])
+            )
+        )
+    )
+    known_numbers = set(
+        session.scalars(
+            select(RepairProtocol.number).where(
+                RepairProtocol.number.in_([c.get("number", "") for _, c in rows])
+            )
+        )
+    )
     for number, cells in rows:
         if "__error__" in cells:
             problems.append(f"row {number}: {cells['__error__']}")
@@ -403,8 +443,23 @@ def export_inventory(session: Session, delimiter: str = ",") -> str:
 
 def _export_values(a: Asset, holder: str) -> Iterable[object]:
     return (
-        a.inventory_no, a.category, a.manufacturer, a.model, a.serial, a.purchase_date,
-        a.purchase_document, a.price, join_location(a.building, a.room), holder, a.status,
-        a.retired_date, a.supplier, a.warranty_end, a.hardware_uuid, a.hostname, a.unit_id,
-        a.building, a.room,
+        a.inventory_no,
+        a.category,
+        a.manufacturer,
+        a.model,
+        a.serial,
+        a.purchase_date,
+        a.purchase_document,
+        a.price,
+        join_location(a.building, a.room),
+        holder,
+        a.status,
+        a.retired_date,
+        a.supplier,
+        a.warranty_end,
+        a.hardware_uuid,
+        a.hostname,
+        a.unit_id,
+        a.building,
+        a.room,
     )

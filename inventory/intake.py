@@ -82,8 +82,9 @@ def parse_parts(report: AgentReport, parts: Parts, now: datetime) -> tuple[tuple
         try:
             out.append((key, part.parse(raw, now)))
         except PartRefused as exc:
-            problems += [f"{key}.{path}: {why}" if path else f"{key}: {why}"
-                         for path, why in exc.problems]
+            problems += [
+                f"{key}.{path}: {why}" if path else f"{key}: {why}" for path, why in exc.problems
+            ]
     if problems:
         raise ReportInvalid(problems)
     return tuple(out)
@@ -134,7 +135,9 @@ class _Known:
         if old == new:
             return
         for table, before, after in zip(
-            (self.by_serial, self.by_uuid, self.by_host), old or (None, None, None), new,
+            (self.by_serial, self.by_uuid, self.by_host),
+            old or (None, None, None),
+            new,
             strict=True,
         ):
             if before == after:
@@ -170,8 +173,7 @@ class _Known:
         return by_name
 
 
-_COLUMNS = (Asset.id, Asset.serial, Asset.hardware_uuid, Asset.hostname, Asset.status,
-            Asset.facts)
+_COLUMNS = (Asset.id, Asset.serial, Asset.hardware_uuid, Asset.hostname, Asset.status, Asset.facts)
 
 
 def _load_candidates(session: Session, reports: Sequence[AgentReport]) -> _Known:
@@ -182,26 +184,40 @@ def _load_candidates(session: Session, reports: Sequence[AgentReport]) -> _Known
     rows: dict[int, Any] = {}
     # Host names need a scan of inv_asset (lower() has no index); serials and UUIDs are
     # indexed. Three statements for the whole batch.
-    for column, values in ((func.lower(Asset.hostname), hosts), (Asset.serial, serials),
-                           (Asset.hardware_uuid, uuids)):
+    for column, values in (
+        (func.lower(Asset.hostname), hosts),
+        (Asset.serial, serials),
+        (Asset.hardware_uuid, uuids),
+    ):
         for chunk in _chunks(values):
-            rows.update((r.id, r) for r in session.execute(
-                select(*_COLUMNS).where(column.in_(chunk))))
+            rows.update(
+                (r.id, r) for r in session.execute(select(*_COLUMNS).where(column.in_(chunk)))
+            )
     mac_rows: list[tuple[str, int]] = []
     for chunk in _chunks(macs):
-        mac_rows += [(m, a) for m, a in session.execute(
-            select(AssetMac.mac, AssetMac.asset_id).where(AssetMac.mac.in_(chunk)))]
+        mac_rows += [
+            (m, a)
+            for m, a in session.execute(
+                select(AssetMac.mac, AssetMac.asset_id).where(AssetMac.mac.in_(chunk))
+            )
+        ]
     missing = {a for _, a in mac_rows if a not in rows}
     for chunk in _chunks(missing):
-        rows.update((r.id, r) for r in session.execute(
-            select(*_COLUMNS).where(Asset.id.in_(chunk))))
+        rows.update(
+            (r.id, r) for r in session.execute(select(*_COLUMNS).where(Asset.id.in_(chunk)))
+        )
     known = _Known()
     assets: dict[int, _Asset] = {}
     for asset_id in sorted(rows):
         r = rows[asset_id]
         assets[asset_id] = found = _Asset(
-            r.id, r.serial, r.hardware_uuid, r.hostname, r.status,
-            json.loads(r.facts or "{}").get("fingerprint"))
+            r.id,
+            r.serial,
+            r.hardware_uuid,
+            r.hostname,
+            r.status,
+            json.loads(r.facts or "{}").get("fingerprint"),
+        )
         known.index(found)
     for mac, asset_id in mac_rows:
         known.by_mac[mac] = assets[asset_id]
@@ -216,10 +232,17 @@ def _check_tokens(session: Session, items: Sequence[Received]) -> dict[int, Refu
         return {}
     rows: dict[int, Any] = {}
     for chunk in _chunks(ids):
-        rows.update((r.id, r) for r in session.execute(
-            select(AgentToken.id, AgentToken.hostname, AgentToken.token_sha256,
-                   AgentToken.revoked)
-            .where(AgentToken.id.in_(chunk)).order_by(AgentToken.id).with_for_update()))
+        rows.update(
+            (r.id, r)
+            for r in session.execute(
+                select(
+                    AgentToken.id, AgentToken.hostname, AgentToken.token_sha256, AgentToken.revoked
+                )
+                .where(AgentToken.id.in_(chunk))
+                .order_by(AgentToken.id)
+                .with_for_update()
+            )
+        )
     refused: dict[int, Refused] = {}
     used: dict[int, datetime] = {}
     for n, item in enumerate(items):
@@ -230,14 +253,16 @@ def _check_tokens(session: Session, items: Sequence[Received]) -> dict[int, Refu
             refused[n] = Refused(401, "unknown or revoked agent token")
         elif row.hostname != item.report.hostname.lower():
             refused[n] = Refused(
-                403, f'this token belongs to "{row.hostname}", not "{item.report.hostname}"')
+                403, f'this token belongs to "{row.hostname}", not "{item.report.hostname}"'
+            )
         else:
             used[item.token_id] = max(item.now, used.get(item.token_id, item.now))
     for when in sorted(set(used.values())):
         same = [t for t, w in used.items() if w == when]
         for chunk in _chunks(same):
-            session.execute(update(AgentToken).where(AgentToken.id.in_(chunk))
-                            .values(last_used=when))
+            session.execute(
+                update(AgentToken).where(AgentToken.id.in_(chunk)).values(last_used=when)
+            )
     return refused
 
 
@@ -249,19 +274,30 @@ def _insert_macs(session: Session, rows: list[dict[str, Any]]) -> None:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    session.execute(dialect_insert(AssetMac).on_conflict_do_nothing(index_elements=["mac"]),
-                    rows)
+    session.execute(dialect_insert(AssetMac).on_conflict_do_nothing(index_elements=["mac"]), rows)
 
 
 def _new_asset(report: AgentReport) -> dict[str, Any]:
     """The ``inv_asset`` row of a machine first seen in ``report`` (unconfirmed)."""
     return {
-        "inventory_no": None, "category": _category(report),
-        "manufacturer": report.hardware.vendor, "model": report.hardware.product,
-        "purchase_date": None, "purchase_document": "", "supplier": "", "price": None,
-        "warranty_end": None, "building": "", "room": "", "holder_id": None,
-        "holder_text": "", "unit_id": "office", "status": "in_use", "retired_date": None,
-        "confirmed": False, "notes": "",
+        "inventory_no": None,
+        "category": _category(report),
+        "manufacturer": report.hardware.vendor,
+        "model": report.hardware.product,
+        "purchase_date": None,
+        "purchase_document": "",
+        "supplier": "",
+        "price": None,
+        "warranty_end": None,
+        "building": "",
+        "room": "",
+        "holder_id": None,
+        "holder_text": "",
+        "unit_id": "office",
+        "status": "in_use",
+        "retired_date": None,
+        "confirmed": False,
+        "notes": "",
     }
 
 
@@ -286,9 +322,15 @@ def store_reports(
         asset = known.match(report)
         discovered = asset is None
         if asset is None:
-            asset = _Asset(None, usable_id(report.hardware.serial) or None,
-                           usable_id(report.hardware.uuid).lower() or None,
-                           report.hostname, "in_use", None, new=_new_asset(report))
+            asset = _Asset(
+                None,
+                usable_id(report.hardware.serial) or None,
+                usable_id(report.hardware.uuid).lower() or None,
+                report.hostname,
+                "in_use",
+                None,
+                new=_new_asset(report),
+            )
             events.append((asset, "discovered", now, {"hostname": report.hostname}))
         previous = asset.fingerprint
         current = fingerprint(report)
@@ -296,8 +338,9 @@ def store_reports(
         if changed:
             assert previous is not None  # noqa: S101 - narrowed by bool() above
             diff = {k: [previous.get(k), v] for k, v in current.items() if previous.get(k) != v}
-            events.append((asset, "hardware_changed", now,
-                           {"changes": diff, "hostname": report.hostname}))
+            events.append(
+                (asset, "hardware_changed", now, {"changes": diff, "hostname": report.hostname})
+            )
         asset.hostname = report.hostname
         asset.fingerprint = current
         if not asset.serial and usable_id(report.hardware.serial):
@@ -310,11 +353,16 @@ def store_reports(
                 known.by_mac[mac] = asset
                 macs.append((mac, asset))
         asset.changed = {
-            "hostname": asset.hostname, "last_seen": now, "serial": asset.serial,
+            "hostname": asset.hostname,
+            "last_seen": now,
+            "serial": asset.serial,
             "hardware_uuid": asset.hardware_uuid,
             "facts": json.dumps(
-                {"fingerprint": current, "report": report.model_dump(mode="json"),
-                 "received_at": now.isoformat()},
+                {
+                    "fingerprint": current,
+                    "report": report.model_dump(mode="json"),
+                    "received_at": now.isoformat(),
+                },
                 ensure_ascii=False,
             ),
         }
@@ -325,15 +373,27 @@ def store_reports(
         done.append((n, asset, report.hostname, discovered, changed))
     _write_assets(session, list(touched.values()))
     if events:
-        session.execute(insert(AssetEvent), [
-            {"asset_id": a.id, "kind": kind, "at": at, "recorded_at": at, "actor": "agent",
-             "detail": ledger.detail_json(detail), "protocol_id": None, "ref_event_id": None,
-             "document_sha256": None}
-            for a, kind, at, detail in events
-        ])
+        session.execute(
+            insert(AssetEvent),
+            [
+                {
+                    "asset_id": a.id,
+                    "kind": kind,
+                    "at": at,
+                    "recorded_at": at,
+                    "actor": "agent",
+                    "detail": ledger.detail_json(detail),
+                    "protocol_id": None,
+                    "ref_event_id": None,
+                    "document_sha256": None,
+                }
+                for a, kind, at, detail in events
+            ],
+        )
     _insert_macs(session, [{"mac": mac, "asset_id": a.id} for mac, a in macs])
-    after: list[AfterCommit] = [parts[key].store(session, found)
-                                for key, found in part_items.items()]
+    after: list[AfterCommit] = [
+        parts[key].store(session, found) for key, found in part_items.items()
+    ]
     outcomes: dict[int, StoredReport | Refused] = dict(refused)
     for n, asset, host, discovered, changed in done:
         assert asset.id is not None  # noqa: S101 - inserted by _write_assets
@@ -346,10 +406,14 @@ def _write_assets(session: Session, assets: list[_Asset]) -> None:
     one executemany update by primary key."""
     fresh = [a for a in assets if a.id is None]
     if fresh:
-        ids = session.execute(
-            insert(Asset).returning(Asset.id, sort_by_parameter_order=True),
-            [{**(a.new or {}), **(a.changed or {})} for a in fresh],
-        ).scalars().all()
+        ids = (
+            session.execute(
+                insert(Asset).returning(Asset.id, sort_by_parameter_order=True),
+                [{**(a.new or {}), **(a.changed or {})} for a in fresh],
+            )
+            .scalars()
+            .all()
+        )
         for asset, asset_id in zip(fresh, ids, strict=True):
             asset.id = asset_id
     known = [{"id": a.id, **(a.changed or {})} for a in assets if a.new is None]

@@ -112,9 +112,7 @@ class AssetInput:
         if not self.inventory_no.strip():
             out.append("inventory_no is empty")
         if self.category not in ASSET_CATEGORIES:
-            out.append(
-                f'category "{self.category}" is not one of {", ".join(ASSET_CATEGORIES)}'
-            )
+            out.append(f'category "{self.category}" is not one of {", ".join(ASSET_CATEGORIES)}')
         if self.status not in ASSET_STATUSES:
             out.append(f'status "{self.status}" is not one of {", ".join(ASSET_STATUSES)}')
         if self.status == "retired" and not self.retired_date:
@@ -202,15 +200,30 @@ def initial_event_values(
     )
 
     def event(kind: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
-        events.append({"asset_id": asset_id, "kind": kind, "at": at, "recorded_at": now,
-                       "actor": actor, "detail": _json(detail), "protocol_id": None,
-                       "ref_event_id": None, "document_sha256": None})
+        events.append(
+            {
+                "asset_id": asset_id,
+                "kind": kind,
+                "at": at,
+                "recorded_at": now,
+                "actor": actor,
+                "detail": _json(detail),
+                "protocol_id": None,
+                "ref_event_id": None,
+                "document_sha256": None,
+            }
+        )
 
     if purchase_at is not None:
-        event("purchased", purchase_at, {
-            "document": data.purchase_document, "supplier": data.supplier,
-            "price": str(data.price) if data.price is not None else None,
-        })
+        event(
+            "purchased",
+            purchase_at,
+            {
+                "document": data.purchase_document,
+                "supplier": data.supplier,
+                "price": str(data.price) if data.price is not None else None,
+            },
+        )
     if data.holder:
         event("assigned", purchase_at or now, {"holder": data.holder})
     if data.retired_date:
@@ -225,13 +238,29 @@ def initial_events(
 
 
 UPDATABLE = (
-    "category", "manufacturer", "model", "serial", "hardware_uuid", "purchase_document",
-    "supplier", "price", "warranty_end", "building", "room", "unit_id", "status", "hostname",
+    "category",
+    "manufacturer",
+    "model",
+    "serial",
+    "hardware_uuid",
+    "purchase_document",
+    "supplier",
+    "price",
+    "warranty_end",
+    "building",
+    "room",
+    "unit_id",
+    "status",
+    "hostname",
 )
 
 
 def update_asset(
-    session: Session, asset: Asset, data: AssetInput, tz: ZoneInfo, now: datetime,
+    session: Session,
+    asset: Asset,
+    data: AssetInput,
+    tz: ZoneInfo,
+    now: datetime,
     actor: str = "",
 ) -> list[str]:
     """Apply changed fields as ledger events; returns the names of the changed fields."""
@@ -256,8 +285,15 @@ def update_asset(
         changes["purchase_date"] = [asset.purchase_date, data.purchase_date]
         asset.purchase_date = data.purchase_date
         if data.purchase_date is not None:
-            record(session, asset, "purchased", local_midnight(data.purchase_date, tz), now,
-                   actor, {"corrected": True})
+            record(
+                session,
+                asset,
+                "purchased",
+                local_midnight(data.purchase_date, tz),
+                now,
+                actor,
+                {"corrected": True},
+            )
     holder_now = _holder_text(session, asset)
     if data.holder.strip() != holder_now:
         changes["holder"] = [holder_now, data.holder]
@@ -295,7 +331,12 @@ def set_holder(
 
 
 def retire(
-    session: Session, asset: Asset, on: date, tz: ZoneInfo, now: datetime, actor: str = "",
+    session: Session,
+    asset: Asset,
+    on: date,
+    tz: ZoneInfo,
+    now: datetime,
+    actor: str = "",
     kind: str = "retired",
 ) -> None:
     if kind not in RETIRING_KINDS:
@@ -362,7 +403,10 @@ def lifecycles(session: Session, tz: ZoneInfo) -> list[Lifecycle]:
     ).all()
     return [
         Lifecycle(
-            aid, no, cat, host,
+            aid,
+            no,
+            cat,
+            host,
             purchased[aid][1] if aid in purchased else None,
             retired.get(aid),
         )

@@ -66,8 +66,9 @@ def refresh(ctx: AppContext) -> Snapshot:
     with read_scope(ctx.sessions) as db:
         counts: dict[tuple[str, str], int] = {}
         for cat, status, confirmed, n in db.execute(
-            select(Asset.category, Asset.status, Asset.confirmed, func.count())
-            .group_by(Asset.category, Asset.status, Asset.confirmed)
+            select(Asset.category, Asset.status, Asset.confirmed, func.count()).group_by(
+                Asset.category, Asset.status, Asset.confirmed
+            )
         ):
             key = (cat, status if confirmed else "discovered")
             counts[key] = counts.get(key, 0) + int(n)
@@ -81,18 +82,27 @@ def refresh(ctx: AppContext) -> Snapshot:
             if host and seen is not None
         }
         snap = Snapshot(
-            at=now, year=today.year, assets=counts,
-            repair_ratio=rep.ratio, repair_count=rep.count, equipment=rep.equipment,
+            at=now,
+            year=today.year,
+            assets=counts,
+            repair_ratio=rep.ratio,
+            repair_count=rep.count,
+            equipment=rep.equipment,
             repairs_met=rep.met,
-            purchase_ratio=pur.ratio, purchase_count=pur.count, computers=pur.computers,
+            purchase_ratio=pur.ratio,
+            purchase_count=pur.count,
+            computers=pur.computers,
             purchases_met=pur.met,
             candidates=len(repairs.repair_candidates(db)),
             low_stock=len(stock.low_stock(db)),
             overdue_loans=len(stock.overdue_loans(db, today)),
-            unsupported_os=sum(1 for s in os_support_status(db, ctx.settings, today)
-                               if s.supported is False),
-            discovered=int(db.scalar(select(func.count()).select_from(Asset).where(
-                Asset.confirmed.is_(False))) or 0),
+            unsupported_os=sum(
+                1 for s in os_support_status(db, ctx.settings, today) if s.supported is False
+            ),
+            discovered=int(
+                db.scalar(select(func.count()).select_from(Asset).where(Asset.confirmed.is_(False)))
+                or 0
+            ),
             agents=agents,
         )
     with _lock:
@@ -130,7 +140,8 @@ class InventoryCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         snap = snapshot(self.ctx)
         assets = GaugeMetricFamily(
-            "itops_inventory_assets", "assets in the inventory by category and status",
+            "itops_inventory_assets",
+            "assets in the inventory by category and status",
             labels=["category", "status"],
         )
         repair = GaugeMetricFamily(
@@ -143,7 +154,8 @@ class InventoryCollector(Collector):
         )
         agents = GaugeMetricFamily(
             "itops_agent_last_report_timestamp_seconds",
-            "when the host's agent last reported (Unix time)", labels=["host"],
+            "when the host's agent last reported (Unix time)",
+            labels=["host"],
         )
         if snap is not None:
             for (cat, status), n in sorted(snap.assets.items()):
@@ -170,19 +182,43 @@ def tiles(ctx: AppContext) -> list[Tile]:
     if snap is None:
         return []
     out = [
-        Tile(f"KPI 2: naprawy {snap.year}", _pct(snap.repair_ratio),
-             f"{snap.repair_count} / {snap.equipment}", snap.repairs_met, "/inventory/kpi"),
-        Tile(f"KPI 3: zakupy komputerów {snap.year}", _pct(snap.purchase_ratio),
-             f"{snap.purchase_count} / {snap.computers}", snap.purchases_met, "/inventory/kpi"),
-        Tile("Zmiany sprzętu bez protokołu", str(snap.candidates), "",
-             snap.candidates == 0, "/inventory/repairs"),
-        Tile("Niski stan magazynu", str(snap.low_stock), "", snap.low_stock == 0,
-             "/inventory/stock"),
-        Tile("Przeterminowane użyczenia", str(snap.overdue_loans), "", snap.overdue_loans == 0,
-             "/inventory/loans"),
-        Tile("Systemy bez wsparcia producenta", str(snap.unsupported_os), "",
-             snap.unsupported_os == 0, "/inventory?unsupported=1"),
+        Tile(
+            f"KPI 2: naprawy {snap.year}",
+            _pct(snap.repair_ratio),
+            f"{snap.repair_count} / {snap.equipment}",
+            snap.repairs_met,
+            "/inventory/kpi",
+        ),
+        Tile(
+            f"KPI 3: zakupy komputerów {snap.year}",
+            _pct(snap.purchase_ratio),
+            f"{snap.purchase_count} / {snap.computers}",
+            snap.purchases_met,
+            "/inventory/kpi",
+        ),
+        Tile(
+            "Zmiany sprzętu bez protokołu",
+            str(snap.candidates),
+            "",
+            snap.candidates == 0,
+            "/inventory/repairs",
+        ),
+        Tile(
+            "Niski stan magazynu", str(snap.low_stock), "", snap.low_stock == 0, "/inventory/stock"
+        ),
+        Tile(
+            "Przeterminowane użyczenia",
+            str(snap.overdue_loans),
+            "",
+            snap.overdue_loans == 0,
+            "/inventory/loans",
+        ),
+        Tile(
+            "Systemy bez wsparcia producenta",
+            str(snap.unsupported_os),
+            "",
+            snap.unsupported_os == 0,
+            "/inventory?unsupported=1",
+        ),
     ]
     return out
-
-

@@ -104,8 +104,9 @@ def part_scalar(value: Any) -> Any:
     raise ValueError("must be a string, number, true/false or null (nothing nested)")
 
 
-Hostname = Annotated[str, Field(min_length=1, max_length=255,
-                                pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Hostname = Annotated[
+    str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
 PartKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 PartFields = dict[PartKey, Annotated[Any, PlainValidator(part_scalar)]]
 
@@ -174,8 +175,7 @@ class Load(_Model):
     cpu_percent: Annotated[float, Field(ge=0, le=100)] | None = None
 
 
-ServiceState = Literal["running", "stopped", "failed", "starting", "stopping", "missing",
-                       "unknown"]
+ServiceState = Literal["running", "stopped", "failed", "starting", "stopping", "missing", "unknown"]
 
 
 class Service(_Model):
@@ -272,8 +272,12 @@ def problems_of(exc: PydanticValidationError, prefix: str = "") -> list[str]:
     for error in exc.errors(include_url=False, include_input=False):
         loc = [str(p) for p in error["loc"]]
         # Union and validator branches add their type names to the path: drop them.
-        loc = [p for p in loc if not p.startswith(("function-", "constrained-"))
-               and p not in ("bool", "int", "float", "str", "json-or-python[json=")]
+        loc = [
+            p
+            for p in loc
+            if not p.startswith(("function-", "constrained-"))
+            and p not in ("bool", "int", "float", "str", "json-or-python[json=")
+        ]
         path = ".".join([prefix, *loc] if prefix else loc) or "body"
         message = str(error["msg"]).removeprefix("Value error, ")
         seen.setdefault(path, message)

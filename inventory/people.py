@@ -34,8 +34,9 @@ class EmployeeView:
 
 
 def view(emp: Employee) -> EmployeeView:
-    return EmployeeView(emp.id, emp.code, emp.full_name, emp.unit_id, emp.position,
-                        emp.hired_on, emp.left_on)
+    return EmployeeView(
+        emp.id, emp.code, emp.full_name, emp.unit_id, emp.position, emp.hired_on, emp.left_on
+    )
 
 
 def find_employee(session: Session, who: str) -> EmployeeView:
@@ -49,8 +50,14 @@ def find_employee(session: Session, who: str) -> EmployeeView:
 
 
 def add_employee(
-    session: Session, code: str, full_name: str, unit_id: str = "office", position: str = "",
-    hired_on: date | None = None, left_on: date | None = None, notice_on: date | None = None,
+    session: Session,
+    code: str,
+    full_name: str,
+    unit_id: str = "office",
+    position: str = "",
+    hired_on: date | None = None,
+    left_on: date | None = None,
+    notice_on: date | None = None,
 ) -> EmployeeView:
     """Add an employee (core table) and the inventory's profile row."""
     code, full_name = code.strip(), full_name.strip()
@@ -58,8 +65,14 @@ def add_employee(
         raise ValidationError("code and full name are required")
     if session.scalar(select(Employee.id).where(Employee.code == code)):
         raise ValidationError(f'employee code "{code}" already exists')
-    emp = Employee(code=code, full_name=full_name, unit_id=unit_id, position=position,
-                   hired_on=hired_on, left_on=left_on)
+    emp = Employee(
+        code=code,
+        full_name=full_name,
+        unit_id=unit_id,
+        position=position,
+        hired_on=hired_on,
+        left_on=left_on,
+    )
     session.add(emp)
     session.flush()
     session.add(EmployeeProfile(employee_id=emp.id, monitoring_notice_on=notice_on))
@@ -86,8 +99,16 @@ def employee_rows(session: Session) -> list[EmployeeRow]:
         p.employee_id: p.monitoring_notice_on for p in session.scalars(select(EmployeeProfile))
     }
     return [
-        EmployeeRow(e.id, e.code, e.full_name, e.unit_id, e.position, e.hired_on, e.left_on,
-                    notices.get(e.id))
+        EmployeeRow(
+            e.id,
+            e.code,
+            e.full_name,
+            e.unit_id,
+            e.position,
+            e.hired_on,
+            e.left_on,
+            notices.get(e.id),
+        )
         for e in session.scalars(select(Employee).order_by(Employee.full_name))
     ]
 
@@ -98,7 +119,11 @@ def holder_names(session: Session) -> dict[int, str]:
 
 
 def add_training(
-    session: Session, held_on: date, topic: str, trainer: str, kind: str,
+    session: Session,
+    held_on: date,
+    topic: str,
+    trainer: str,
+    kind: str,
     participants: Iterable[str],
 ) -> int:
     """Record a training and who attended (codes or full names); returns its id."""
@@ -133,6 +158,5 @@ def recent_trainings(session: Session, limit: int = 200) -> list[TrainingRow]:
     for tp in session.scalars(select(TrainingParticipant)):
         counts[tp.training_id] = counts.get(tp.training_id, 0) + 1
     return [
-        TrainingRow(t.held_on, t.topic, t.trainer, t.kind, counts.get(t.id, 0))
-        for t in trainings
+        TrainingRow(t.held_on, t.topic, t.trainer, t.kind, counts.get(t.id, 0)) for t in trainings
     ]

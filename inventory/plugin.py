@@ -71,8 +71,10 @@ def _body_limits(ctx: AppContext) -> dict[str, int]:
     """The dashboard CSV import and the agent API take larger bodies than a form."""
     from inventory.web import IMPORT_MAX_BYTES
 
-    return {"/inventory/import": IMPORT_MAX_BYTES,
-            "/api/v1/agent/report": ctx.settings.section(INVENTORY).agent_max_report_bytes}
+    return {
+        "/inventory/import": IMPORT_MAX_BYTES,
+        "/api/v1/agent/report": ctx.settings.section(INVENTORY).agent_max_report_bytes,
+    }
 
 
 def _labels() -> dict[str, str]:

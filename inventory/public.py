@@ -97,9 +97,9 @@ class TrainingCounts:
 def training_counts(session: Session, year: int) -> TrainingCounts:
     start, end = date(year, 1, 1), date(year, 12, 31)
     rows = session.execute(
-        select(Training.kind, func.count()).where(
-            Training.held_on >= start, Training.held_on <= end
-        ).group_by(Training.kind)
+        select(Training.kind, func.count())
+        .where(Training.held_on >= start, Training.held_on <= end)
+        .group_by(Training.kind)
     ).all()
     by_kind = {kind: int(n) for kind, n in rows}
     joined = (
@@ -166,13 +166,14 @@ def os_support_status(session: Session, settings: Settings, on: date) -> list[Os
     """Every non-retired asset with an agent/collect report, checked against ``[kpi]`` EOS."""
     rules = sorted(settings.section(KPI).os_end_of_support, key=lambda r: -len(r.match))
     tz = ZoneInfo(settings.office.timezone)
-    retired = {lc.asset_id for lc in lifecycles(session, tz) if lc.retired_on and
-               lc.retired_on <= on}
+    retired = {
+        lc.asset_id for lc in lifecycles(session, tz) if lc.retired_on and lc.retired_on <= on
+    }
     out = []
     rows = session.execute(
-        select(Asset.id, Asset.hostname, Asset.inventory_no, Asset.facts).where(
-            Asset.status != "retired", Asset.last_seen.is_not(None)
-        ).order_by(Asset.hostname)
+        select(Asset.id, Asset.hostname, Asset.inventory_no, Asset.facts)
+        .where(Asset.status != "retired", Asset.last_seen.is_not(None))
+        .order_by(Asset.hostname)
     ).all()
     for aid, host, no, facts in rows:
         if aid in retired:
@@ -211,8 +212,11 @@ def repair_protocols(session: Session, settings: Settings, year: int) -> list[Pr
     counted = {p.number for p in repairs_kpi(session, settings, year).protocols}
     rows = session.execute(
         select(
-            RepairProtocol.number, RepairProtocol.repaired_on, Asset.inventory_no,
-            Asset.category, RepairProtocol.kind,
+            RepairProtocol.number,
+            RepairProtocol.repaired_on,
+            Asset.inventory_no,
+            Asset.category,
+            RepairProtocol.kind,
         )
         .join(Asset, Asset.id == RepairProtocol.asset_id)
         .where(RepairProtocol.repaired_on >= date(year, 1, 1))
@@ -231,9 +235,7 @@ def purchase_documents(session: Session, inventory_nos: list[str]) -> dict[str, 
     for start in range(0, len(inventory_nos), 500):
         chunk = inventory_nos[start : start + 500]
         for no, doc in session.execute(
-            select(Asset.inventory_no, Asset.purchase_document).where(
-                Asset.inventory_no.in_(chunk)
-            )
+            select(Asset.inventory_no, Asset.purchase_document).where(Asset.inventory_no.in_(chunk))
         ):
             if no is not None:
                 out[no] = doc or ""
@@ -243,8 +245,12 @@ def purchase_documents(session: Session, inventory_nos: list[str]) -> dict[str, 
 def latest_agent_report(session: Session, hostname: str) -> tuple[dict[str, Any], datetime] | None:
     """The newest agent report of ``hostname`` (case-insensitive) and when it arrived."""
     row = session.execute(
-        select(Asset.facts).where(func.lower(Asset.hostname) == hostname.lower(),
-                                  Asset.status != "retired", Asset.last_seen.is_not(None))
+        select(Asset.facts)
+        .where(
+            func.lower(Asset.hostname) == hostname.lower(),
+            Asset.status != "retired",
+            Asset.last_seen.is_not(None),
+        )
         .order_by(Asset.last_seen.desc())
     ).first()
     if row is None:
@@ -283,8 +289,10 @@ def agent_hosts(session: Session) -> list[AgentHost]:
         .where(Asset.hostname.is_not(None))
         .order_by(Asset.last_seen.desc().nulls_last(), Asset.id)
     ).all()
-    tokens = {h.lower() for h in session.scalars(
-        select(AgentToken.hostname).where(AgentToken.revoked.is_(False)))}
+    tokens = {
+        h.lower()
+        for h in session.scalars(select(AgentToken.hostname).where(AgentToken.revoked.is_(False)))
+    }
     retired: set[str] = set()
     for host, category, unit, seen, status in rows:
         name = (host or "").strip().lower()

@@ -104,9 +104,15 @@ def add_protocol(
         session.add(ProtocolPart(protocol_id=protocol.id, consumable_id=item.id, quantity=qty))
     kind = "reinstalled" if data.kind == "reinstall" else "repaired"
     record(
-        session, asset, kind, local_midnight(data.repaired_on, tz), now, actor,
+        session,
+        asset,
+        kind,
+        local_midnight(data.repaired_on, tz),
+        now,
+        actor,
         {"number": data.number, "kind": data.kind},
-        protocol_id=protocol.id, ref_event_id=candidate_event_id,
+        protocol_id=protocol.id,
+        ref_event_id=candidate_event_id,
     )
     return protocol.id
 
@@ -135,8 +141,17 @@ def recent_protocols(session: Session, limit: int = 1000) -> list[ProtocolRow]:
         .limit(limit)
     ).all()
     return [
-        ProtocolRow(p.number, p.repaired_on, no, p.kind, p.description, p.technician, p.cost,
-                    p.downtime_hours, p.asset_id)
+        ProtocolRow(
+            p.number,
+            p.repaired_on,
+            no,
+            p.kind,
+            p.description,
+            p.technician,
+            p.cost,
+            p.downtime_hours,
+            p.asset_id,
+        )
         for p, no in rows
     ]
 
@@ -153,7 +168,8 @@ class AssetProtocol:
 
 def protocols_of(session: Session, asset_id: int) -> list[AssetProtocol]:
     rows = session.scalars(
-        select(RepairProtocol).where(RepairProtocol.asset_id == asset_id)
+        select(RepairProtocol)
+        .where(RepairProtocol.asset_id == asset_id)
         .order_by(RepairProtocol.repaired_on)
     )
     return [AssetProtocol(p.number, p.repaired_on, p.kind, p.description) for p in rows]
@@ -174,9 +190,7 @@ class RepairCandidate:
 def repair_candidates(session: Session) -> list[RepairCandidate]:
     """``hardware_changed`` events not yet answered by a protocol or a dismissal."""
     answered = set(
-        session.scalars(
-            select(AssetEvent.ref_event_id).where(AssetEvent.ref_event_id.is_not(None))
-        )
+        session.scalars(select(AssetEvent.ref_event_id).where(AssetEvent.ref_event_id.is_not(None)))
     )
     rows = session.execute(
         select(AssetEvent, Asset.inventory_no, Asset.hostname)
@@ -199,5 +213,13 @@ def dismiss_candidate(
         raise ValidationError(f"no hardware change #{event_id}")
     asset = session.get(Asset, event.asset_id)
     assert asset is not None  # noqa: S101 - foreign key
-    record(session, asset, "candidate_dismissed", now, now, actor, {"reason": reason},
-           ref_event_id=event_id)
+    record(
+        session,
+        asset,
+        "candidate_dismissed",
+        now,
+        now,
+        actor,
+        {"reason": reason},
+        ref_event_id=event_id,
+    )

@@ -25,8 +25,11 @@ def set_stock(session: Session, name: str, kind: str, quantity: int, min_level: 
         raise ValidationError("give a name and non-negative quantity and minimum")
     item = session.scalar(select(Consumable).where(Consumable.name == name.strip()))
     if item is None:
-        session.add(Consumable(name=name.strip(), kind=kind or "other", quantity=quantity,
-                               min_level=min_level))
+        session.add(
+            Consumable(
+                name=name.strip(), kind=kind or "other", quantity=quantity, min_level=min_level
+            )
+        )
     else:
         item.quantity, item.min_level = quantity, min_level
 
@@ -61,8 +64,9 @@ class LowStock:
 
 def low_stock(session: Session) -> list[LowStock]:
     rows = session.scalars(
-        select(Consumable).where(Consumable.quantity < Consumable.min_level).order_by(
-            Consumable.name)
+        select(Consumable)
+        .where(Consumable.quantity < Consumable.min_level)
+        .order_by(Consumable.name)
     )
     return [LowStock(c.name, c.quantity, c.min_level) for c in rows]
 
@@ -75,8 +79,16 @@ def _asset(session: Session, asset_id: int) -> Asset:
 
 
 def lend(
-    session: Session, asset_id: int, borrower: str, address: str, agreement: str,
-    lent_on: date, expected_return: date | None, tz: ZoneInfo, now: datetime, actor: str = "",
+    session: Session,
+    asset_id: int,
+    borrower: str,
+    address: str,
+    agreement: str,
+    lent_on: date,
+    expected_return: date | None,
+    tz: ZoneInfo,
+    now: datetime,
+    actor: str = "",
 ) -> int:
     """Lend the asset (one open loan at a time); returns the loan's id."""
     asset = _asset(session, asset_id)
@@ -87,17 +99,35 @@ def lend(
     )
     if open_loan:
         raise ValidationError(f"{asset.inventory_no} is already lent")
-    loan = Loan(asset_id=asset.id, borrower_name=borrower, borrower_address=address,
-                agreement_no=agreement, lent_on=lent_on, expected_return=expected_return)
+    loan = Loan(
+        asset_id=asset.id,
+        borrower_name=borrower,
+        borrower_address=address,
+        agreement_no=agreement,
+        lent_on=lent_on,
+        expected_return=expected_return,
+    )
     session.add(loan)
-    record(session, asset, "lent", local_midnight(lent_on, tz), now, actor,
-           {"borrower": borrower, "agreement": agreement})
+    record(
+        session,
+        asset,
+        "lent",
+        local_midnight(lent_on, tz),
+        now,
+        actor,
+        {"borrower": borrower, "agreement": agreement},
+    )
     session.flush()
     return loan.id
 
 
 def return_loan(
-    session: Session, asset_id: int, loan_id: int, on: date, tz: ZoneInfo, now: datetime,
+    session: Session,
+    asset_id: int,
+    loan_id: int,
+    on: date,
+    tz: ZoneInfo,
+    now: datetime,
     actor: str = "",
 ) -> None:
     """Take the asset's loan ``loan_id`` back on the local day ``on``."""
@@ -106,8 +136,15 @@ def return_loan(
     if loan is None or loan.asset_id != asset.id:
         raise ValidationError("no such loan")
     loan.returned_on = on
-    record(session, asset, "loan_returned", local_midnight(on, tz), now, actor,
-           {"agreement": loan.agreement_no})
+    record(
+        session,
+        asset,
+        "loan_returned",
+        local_midnight(on, tz),
+        now,
+        actor,
+        {"agreement": loan.agreement_no},
+    )
 
 
 @dataclass(frozen=True)
@@ -125,8 +162,9 @@ class AssetLoan:
 def loans_of(session: Session, asset_id: int) -> list[AssetLoan]:
     rows = session.scalars(select(Loan).where(Loan.asset_id == asset_id).order_by(Loan.lent_on))
     return [
-        AssetLoan(lo.id, lo.borrower_name, lo.agreement_no, lo.lent_on, lo.expected_return,
-                  lo.returned_on)
+        AssetLoan(
+            lo.id, lo.borrower_name, lo.agreement_no, lo.lent_on, lo.expected_return, lo.returned_on
+        )
         for lo in rows
     ]
 
@@ -148,13 +186,22 @@ class OpenLoan:
 def open_loans(session: Session, today: date) -> list[OpenLoan]:
     """Loans not returned, the earliest expected return first."""
     rows = session.execute(
-        select(Loan, Asset.inventory_no).join(Asset, Asset.id == Loan.asset_id)
-        .where(Loan.returned_on.is_(None)).order_by(Loan.expected_return)
+        select(Loan, Asset.inventory_no)
+        .join(Asset, Asset.id == Loan.asset_id)
+        .where(Loan.returned_on.is_(None))
+        .order_by(Loan.expected_return)
     ).all()
     return [
-        OpenLoan(lo.asset_id, no, lo.borrower_name, lo.borrower_address, lo.agreement_no,
-                 lo.lent_on, lo.expected_return,
-                 lo.expected_return is not None and lo.expected_return < today)
+        OpenLoan(
+            lo.asset_id,
+            no,
+            lo.borrower_name,
+            lo.borrower_address,
+            lo.agreement_no,
+            lo.lent_on,
+            lo.expected_return,
+            lo.expected_return is not None and lo.expected_return < today,
+        )
         for lo, no in rows
     ]
 

@@ -47,8 +47,9 @@ async def asset_list(request: Request) -> Response:
     imported = request.query_params.get("imported", "")
     updated = request.query_params.get("updated", "")
     done = (int(imported), int(updated or 0)) if imported.isdigit() and updated.isdigit() else None
-    return render(request, "inventory_list.html", {
-        **await _list_context(request), "imported": done})
+    return render(
+        request, "inventory_list.html", {**await _list_context(request), "imported": done}
+    )
 
 
 async def _list_context(request: Request) -> dict[str, Any]:
@@ -63,7 +64,8 @@ async def _list_context(request: Request) -> dict[str, Any]:
         from inventory.public import os_support_status
 
         rows = assets.search_assets(
-            db, q, category, status, unit if unit in ctx.settings.unit_names() else None)
+            db, q, category, status, unit if unit in ctx.settings.unit_names() else None
+        )
         today = ctx.clock.now().astimezone(tz_of(ctx)).date()
         eos = os_support_status(db, ctx.settings, today)
         if unsupported:
@@ -79,10 +81,17 @@ async def _list_context(request: Request) -> dict[str, Any]:
 
     data = await run_read(ctx, load)
     return {
-        **data, "q": q, "category": category, "status": status, "unit": unit,
+        **data,
+        "q": q,
+        "category": category,
+        "status": status,
+        "unit": unit,
         "units": ctx.settings.unit_names(),
-        "categories": ASSET_CATEGORIES, "statuses": ASSET_STATUSES,
-        "can_write": can_write(request), "import_problems": None, "imported": None,
+        "categories": ASSET_CATEGORIES,
+        "statuses": ASSET_STATUSES,
+        "can_write": can_write(request),
+        "import_problems": None,
+        "imported": None,
         "import_max_mib": IMPORT_MAX_BYTES // (1024 * 1024),
     }
 
@@ -99,8 +108,9 @@ def import_problem_rows(problems: list[str]) -> list[dict[str, str]]:
     for line in problems:
         match = _ROW_RE.match(line)
         if match:
-            rows.append({"row": match.group(1), "number": match.group(2) or "",
-                         "reason": match.group(3)})
+            rows.append(
+                {"row": match.group(1), "number": match.group(2) or "", "reason": match.group(3)}
+            )
         else:
             rows.append({"row": "", "number": "", "reason": line})
     return rows
@@ -124,14 +134,18 @@ async def asset_import(request: Request) -> Response:
         problems = ["Wybierz plik CSV."]
     else:
         try:
-            result = await run_db(ctx, lambda db: import_inventory(
-                db, raw, tz_of(ctx), ctx.clock.now(), actor_of(request), update=update))
+            result = await run_db(
+                ctx,
+                lambda db: import_inventory(
+                    db, raw, tz_of(ctx), ctx.clock.now(), actor_of(request), update=update
+                ),
+            )
         except CsvRejected as exc:
             problems = exc.problems
         else:
             return RedirectResponse(
-                f"/inventory?imported={result.created}&updated={result.updated}",
-                status_code=303)
+                f"/inventory?imported={result.created}&updated={result.updated}", status_code=303
+            )
     context = await _list_context(request)
     context["import_problems"] = import_problem_rows(problems)
     return render(request, "inventory_list.html", context, 400)
@@ -143,13 +157,19 @@ def _asset_input(form: Any, inventory_no: str | None = None) -> AssetInput:
 
     return AssetInput(
         inventory_no=inventory_no if inventory_no is not None else get("inventory_no"),
-        category=get("category"), manufacturer=get("manufacturer"), model=get("model"),
-        serial=get("serial") or None, hardware_uuid=get("hardware_uuid") or None,
+        category=get("category"),
+        manufacturer=get("manufacturer"),
+        model=get("model"),
+        serial=get("serial") or None,
+        hardware_uuid=get("hardware_uuid") or None,
         purchase_date=opt_date(get("purchase_date"), "purchase_date"),
-        purchase_document=get("purchase_document"), supplier=get("supplier"),
+        purchase_document=get("purchase_document"),
+        supplier=get("supplier"),
         price=opt_decimal(get("price"), "price"),
         warranty_end=opt_date(get("warranty_end"), "warranty_end"),
-        building=get("building"), room=get("room"), holder=get("holder"),
+        building=get("building"),
+        room=get("room"),
+        holder=get("holder"),
         unit_id=get("unit_id") or "office",
         status=get("status") or "in_use",
         retired_date=opt_date(get("retired_date"), "retired_date"),
@@ -159,8 +179,13 @@ def _asset_input(form: Any, inventory_no: str | None = None) -> AssetInput:
 
 def _form_context(request: Request, error: str | None = None, **extra: Any) -> dict[str, Any]:
     ctx = ctx_of(request)
-    return {"categories": ASSET_CATEGORIES, "statuses": ASSET_STATUSES,
-            "units": ctx.settings.unit_names(), "error": error, **extra}
+    return {
+        "categories": ASSET_CATEGORIES,
+        "statuses": ASSET_STATUSES,
+        "units": ctx.settings.unit_names(),
+        "error": error,
+        **extra,
+    }
 
 
 @requires(*WRITE)
@@ -174,11 +199,19 @@ async def asset_new(request: Request) -> Response:
     form = await request.form()
     try:
         data = _asset_input(form)
-        asset_id = await run_db(ctx, lambda db: assets.create_asset(
-            db, data, tz_of(ctx), ctx.clock.now(), actor_of(request)))
+        asset_id = await run_db(
+            ctx,
+            lambda db: assets.create_asset(
+                db, data, tz_of(ctx), ctx.clock.now(), actor_of(request)
+            ),
+        )
     except ValidationError as exc:
-        return render(request, "inventory_asset_new.html",
-                      _form_context(request, str(exc), asset=dict(form)), 400)
+        return render(
+            request,
+            "inventory_asset_new.html",
+            _form_context(request, str(exc), asset=dict(form)),
+            400,
+        )
     return RedirectResponse(f"/inventory/asset/{asset_id}", status_code=303)
 
 
@@ -186,8 +219,14 @@ def _asset_page(db: Session, asset_id: int) -> dict[str, Any] | None:
     page = assets.asset_page(db, asset_id)
     if page is None:
         return None
-    return {"asset": page.asset, "form": asdict(page.asset), "events": page.events,
-            "protocols": page.protocols, "loans": page.loans, "facts": page.facts}
+    return {
+        "asset": page.asset,
+        "form": asdict(page.asset),
+        "events": page.events,
+        "protocols": page.protocols,
+        "loans": page.loans,
+        "facts": page.facts,
+    }
 
 
 @requires(*READ)
@@ -196,10 +235,14 @@ async def asset_page(request: Request) -> Response:
     asset_id = int(request.path_params["asset_id"])
     data = await run_read(ctx, lambda db: _asset_page(db, asset_id))
     if data is None:
-        return render(request, "error.html", {"message": "Nie ma takiego sprzętu.",
-                                              "status": 404}, 404)
-    return render(request, "inventory_asset.html", _form_context(
-        request, **data, can_write=can_write(request)))
+        return render(
+            request, "error.html", {"message": "Nie ma takiego sprzętu.", "status": 404}, 404
+        )
+    return render(
+        request,
+        "inventory_asset.html",
+        _form_context(request, **data, can_write=can_write(request)),
+    )
 
 
 @requires(*WRITE)
@@ -216,14 +259,28 @@ async def asset_action(request: Request) -> Response:
             assets.edit_asset(db, asset_id, _asset_input(form), tz, now, actor)
         elif action == "confirm":
             assets.confirm_asset(
-                db, asset_id, str(form.get("inventory_no", "")),
-                opt_date(str(form.get("purchase_date", "")), "purchase_date"), tz, now, actor)
+                db,
+                asset_id,
+                str(form.get("inventory_no", "")),
+                opt_date(str(form.get("purchase_date", "")), "purchase_date"),
+                tz,
+                now,
+                actor,
+            )
         elif action == "lend":
             day = opt_date(str(form.get("lent_on", "")), "lent_on") or now.astimezone(tz).date()
-            stock.lend(db, asset_id, str(form.get("borrower", "")), str(form.get("address", "")),
-                       str(form.get("agreement", "")), day,
-                       opt_date(str(form.get("expected_return", "")), "expected_return"),
-                       tz, now, actor)
+            stock.lend(
+                db,
+                asset_id,
+                str(form.get("borrower", "")),
+                str(form.get("address", "")),
+                str(form.get("agreement", "")),
+                day,
+                opt_date(str(form.get("expected_return", "")), "expected_return"),
+                tz,
+                now,
+                actor,
+            )
         elif action == "loan-return":
             loan_id = int(str(form.get("loan_id", "0")) or 0)
             stock.return_loan(db, asset_id, loan_id, now.astimezone(tz).date(), tz, now, actor)
@@ -236,8 +293,12 @@ async def asset_action(request: Request) -> Response:
         data = await run_read(ctx, lambda db: _asset_page(db, asset_id))
         if data is None:
             return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
-        return render(request, "inventory_asset.html", _form_context(
-            request, str(exc), **data, can_write=True), 400)
+        return render(
+            request,
+            "inventory_asset.html",
+            _form_context(request, str(exc), **data, can_write=True),
+            400,
+        )
     return RedirectResponse(f"/inventory/asset/{asset_id}", status_code=303)
 
 
@@ -253,9 +314,17 @@ def _repairs_page(db: Session) -> dict[str, Any]:
 async def repairs_page(request: Request) -> Response:
     ctx = ctx_of(request)
     data = await run_read(ctx, _repairs_page)
-    return render(request, "inventory_repairs.html", {
-        **data, "kinds": PROTOCOL_KINDS, "can_write": can_write(request),
-        "form": dict(request.query_params), "error": None})
+    return render(
+        request,
+        "inventory_repairs.html",
+        {
+            **data,
+            "kinds": PROTOCOL_KINDS,
+            "can_write": can_write(request),
+            "form": dict(request.query_params),
+            "error": None,
+        },
+    )
 
 
 @requires(*WRITE)
@@ -267,8 +336,9 @@ async def repairs_action(request: Request) -> Response:
 
     def act(db: Session) -> None:
         if action == "dismiss":
-            repairs.dismiss_candidate(db, int(str(form.get("event_id", "0"))),
-                                     str(form.get("reason", "")), now, actor)
+            repairs.dismiss_candidate(
+                db, int(str(form.get("event_id", "0"))), str(form.get("reason", "")), now, actor
+            )
             return
         day = opt_date(str(form.get("date", "")), "date")
         if day is None:
@@ -282,23 +352,39 @@ async def repairs_action(request: Request) -> Response:
         repairs.add_protocol(
             db,
             repairs.ProtocolInput(
-                number=str(form.get("number", "")).strip(), repaired_on=day,
+                number=str(form.get("number", "")).strip(),
+                repaired_on=day,
                 inventory_no=str(form.get("inventory_no", "")).strip(),
-                kind=str(form.get("kind", "")), description=str(form.get("description", "")),
-                parts=str(form.get("parts", "")), technician=str(form.get("technician", "")),
+                kind=str(form.get("kind", "")),
+                description=str(form.get("description", "")),
+                parts=str(form.get("parts", "")),
+                technician=str(form.get("technician", "")),
                 cost=opt_decimal(str(form.get("cost", "")), "cost"),
                 downtime_hours=float(downtime) if downtime is not None else None,
             ),
-            tz, now, actor, taken, int(candidate) if candidate.isdigit() else None,
+            tz,
+            now,
+            actor,
+            taken,
+            int(candidate) if candidate.isdigit() else None,
         )
 
     try:
         await run_db(ctx, act)
     except ValidationError as exc:
         data = await run_read(ctx, _repairs_page)
-        return render(request, "inventory_repairs.html", {
-            **data, "kinds": PROTOCOL_KINDS, "can_write": True, "form": dict(form),
-            "error": str(exc)}, 400)
+        return render(
+            request,
+            "inventory_repairs.html",
+            {
+                **data,
+                "kinds": PROTOCOL_KINDS,
+                "can_write": True,
+                "form": dict(form),
+                "error": str(exc),
+            },
+            400,
+        )
     return RedirectResponse("/inventory/repairs", status_code=303)
 
 
@@ -308,8 +394,9 @@ async def kpi_page(request: Request) -> Response:
     this_year = ctx.clock.now().astimezone(tz_of(ctx)).year
     year_text = request.query_params.get("year", str(this_year))
     year = int(year_text) if year_text.isdigit() and 1990 < int(year_text) < 2200 else this_year
-    rep, pur = await run_read(ctx, lambda db: (repairs_kpi(db, ctx.settings, year),
-                                          purchases_kpi(db, ctx.settings, year)))
+    rep, pur = await run_read(
+        ctx, lambda db: (repairs_kpi(db, ctx.settings, year), purchases_kpi(db, ctx.settings, year))
+    )
     return render(request, "inventory_kpi.html", {"year": year, "rep": rep, "pur": pur})
 
 
@@ -327,8 +414,11 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/inventory/employees", web_people.employees_page),
         Route("/inventory/employees/{action}", web_people.employees_action, methods=["POST"]),
         Route("/inventory/employees/{employee_id:int}", web_people.employee_page),
-        Route("/inventory/employees/{employee_id:int}/{action}", web_people.employee_action,
-              methods=["POST"]),
+        Route(
+            "/inventory/employees/{employee_id:int}/{action}",
+            web_people.employee_action,
+            methods=["POST"],
+        ),
         Route("/inventory/clearance/{clearance_id:int}/{doc}", web_people.clearance_document),
         Route("/inventory/stock", web_people.stock_page),
         Route("/inventory/loans", web_people.stock_page),

@@ -45,9 +45,16 @@ async def employees_page(request: Request) -> Response:
     ctx = ctx_of(request)
     today = ctx.clock.now().astimezone(tz_of(ctx)).date()
     data = await run_read(ctx, lambda db: _employees_page(db, today))
-    return render(request, "inventory_employees.html", {
-        **data, "units": ctx.settings.unit_names(), "can_write": can_write(request),
-        "error": None})
+    return render(
+        request,
+        "inventory_employees.html",
+        {
+            **data,
+            "units": ctx.settings.unit_names(),
+            "can_write": can_write(request),
+            "error": None,
+        },
+    )
 
 
 @requires(*WRITE)
@@ -64,16 +71,28 @@ async def employees_action(request: Request) -> Response:
             unit = get("unit_id") or "office"
             if unit not in ctx.settings.unit_names():
                 raise ValidationError(f'unknown unit "{unit}"')
-            people.add_employee(db, get("code"), get("full_name"), unit, get("position"),
-                         opt_date(get("hired_on"), "hired_on"),
-                         opt_date(get("left_on"), "left_on"),
-                         opt_date(get("notice_on"), "notice_on"))
+            people.add_employee(
+                db,
+                get("code"),
+                get("full_name"),
+                unit,
+                get("position"),
+                opt_date(get("hired_on"), "hired_on"),
+                opt_date(get("left_on"), "left_on"),
+                opt_date(get("notice_on"), "notice_on"),
+            )
         elif action == "training":
             day = opt_date(get("date"), "date")
             if day is None:
                 raise ValidationError("date is required")
-            people.add_training(db, day, get("topic"), get("trainer"), get("kind") or "group",
-                         get("participants").replace(";", ",").split(","))
+            people.add_training(
+                db,
+                day,
+                get("topic"),
+                get("trainer"),
+                get("kind") or "group",
+                get("participants").replace(";", ",").split(","),
+            )
         else:
             raise ValidationError(f"unknown action {action}")
 
@@ -82,9 +101,12 @@ async def employees_action(request: Request) -> Response:
     except ValidationError as exc:
         today = ctx.clock.now().astimezone(tz_of(ctx)).date()
         data = await run_read(ctx, lambda db: _employees_page(db, today))
-        return render(request, "inventory_employees.html", {
-            **data, "units": ctx.settings.unit_names(), "can_write": True,
-            "error": str(exc)}, 400)
+        return render(
+            request,
+            "inventory_employees.html",
+            {**data, "units": ctx.settings.unit_names(), "can_write": True, "error": str(exc)},
+            400,
+        )
     return RedirectResponse("/inventory/employees", status_code=303)
 
 
@@ -101,8 +123,9 @@ async def employee_page(request: Request) -> Response:
         data = await run_read(ctx, lambda db: _employee_page(db, employee_id))
     except ValidationError as exc:
         return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
-    return render(request, "inventory_employee.html", {**data, "can_write": can_write(request),
-                                             "error": None})
+    return render(
+        request, "inventory_employee.html", {**data, "can_write": can_write(request), "error": None}
+    )
 
 
 @requires(*WRITE)
@@ -116,15 +139,20 @@ async def employee_action(request: Request) -> Response:
 
     def act(db: Session) -> None:
         if action == "return":
-            clearance.mark_returned(db, employee_id, int(str(form.get("asset_id", "0"))),
-                                    now, actor)
+            clearance.mark_returned(
+                db, employee_id, int(str(form.get("asset_id", "0"))), now, actor
+            )
         elif action == "revoke":
-            clearance.revoke_permission(db, employee_id,
-                                        int(str(form.get("permission_id", "0"))), today)
+            clearance.revoke_permission(
+                db, employee_id, int(str(form.get("permission_id", "0"))), today
+            )
         elif action == "grant":
             clearance.grant_permission(
-                db, employee_id, str(form.get("system", "")),
-                opt_date(str(form.get("granted_on", "")), "granted_on") or today)
+                db,
+                employee_id,
+                str(form.get("system", "")),
+                opt_date(str(form.get("granted_on", "")), "granted_on") or today,
+            )
         elif action == "sign":
             clearance.sign_off(db, employee_id, ctx.settings, now, actor)
         else:
@@ -137,8 +165,9 @@ async def employee_action(request: Request) -> Response:
             data = await run_read(ctx, lambda db: _employee_page(db, employee_id))
         except ValidationError as missing:  # no such employee: nothing to show the form on
             return render(request, "error.html", {"message": str(missing), "status": 404}, 404)
-        return render(request, "inventory_employee.html", {**data, "can_write": True,
-                                                 "error": str(exc)}, 400)
+        return render(
+            request, "inventory_employee.html", {**data, "can_write": True, "error": str(exc)}, 400
+        )
     return RedirectResponse(f"/inventory/employees/{employee_id}", status_code=303)
 
 
@@ -149,8 +178,9 @@ async def clearance_document(request: Request) -> Response:
     doc = request.path_params["doc"]
     row = await run_read(ctx, lambda db: clearance.signed_clearance(db, cid))
     if row is None or doc not in ("card", "protocol", "card.pdf", "protocol.pdf"):
-        return render(request, "error.html", {"message": "Nie ma takiego dokumentu.",
-                                              "status": 404}, 404)
+        return render(
+            request, "error.html", {"message": "Nie ma takiego dokumentu.", "status": 404}, 404
+        )
     html = row.card_html if doc.startswith("card") else row.protocol_html
     if doc.endswith(".pdf"):
         pdf = await run_in_threadpool(clearance.render_pdf, html)
@@ -167,8 +197,9 @@ async def stock_page(request: Request) -> Response:
     ctx = ctx_of(request)
     today = ctx.clock.now().astimezone(tz_of(ctx)).date()
     data = await run_read(ctx, lambda db: _stock_loans(db, today))
-    return render(request, "inventory_stock.html", {**data, "can_write": can_write(request),
-                                          "error": None})
+    return render(
+        request, "inventory_stock.html", {**data, "can_write": can_write(request), "error": None}
+    )
 
 
 @requires(*WRITE)
@@ -183,12 +214,20 @@ async def stock_action(request: Request) -> Response:
         return int(text)
 
     try:
-        await run_db(ctx, lambda db: stock.set_stock(db, str(form.get("name", "")),
-                                            str(form.get("kind", "")), num("quantity"),
-                                            num("min_level")))
+        await run_db(
+            ctx,
+            lambda db: stock.set_stock(
+                db,
+                str(form.get("name", "")),
+                str(form.get("kind", "")),
+                num("quantity"),
+                num("min_level"),
+            ),
+        )
     except ValidationError as exc:
         today = ctx.clock.now().astimezone(tz_of(ctx)).date()
         data = await run_read(ctx, lambda db: _stock_loans(db, today))
-        return render(request, "inventory_stock.html",
-                      {**data, "can_write": True, "error": str(exc)}, 400)
+        return render(
+            request, "inventory_stock.html", {**data, "can_write": True, "error": str(exc)}, 400
+        )
     return RedirectResponse("/inventory/stock", status_code=303)

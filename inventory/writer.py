@@ -76,7 +76,8 @@ class ReportWriter:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._run, name="itops-report-writer", daemon=True)
+                    target=self._run, name="itops-report-writer", daemon=True
+                )
                 self._thread.start()
         return future
 
@@ -114,8 +115,11 @@ class ReportWriter:
             if len(batch) == 1:
                 self._write_alone(batch[0], exc)
                 return
-            logger.info("a batch of %d reports failed (%s); storing them one by one",
-                        len(batch), type(exc).__name__)
+            logger.info(
+                "a batch of %d reports failed (%s); storing them one by one",
+                len(batch),
+                type(exc).__name__,
+            )
             for job in batch:
                 self._write_alone(job, None)
             return
@@ -136,10 +140,17 @@ class ReportWriter:
                     self._finish([job], outcomes, after)
                     return
             if isinstance(failed, DataError):
-                logger.warning("agent report of %s refused by the database: %s",
-                               job.received.report.hostname, _first_line(failed))
-                job.future.set_result(Refused(422, "the report holds a value the database "
-                                                   "cannot store; nothing was stored"))
+                logger.warning(
+                    "agent report of %s refused by the database: %s",
+                    job.received.report.hostname,
+                    _first_line(failed),
+                )
+                job.future.set_result(
+                    Refused(
+                        422,
+                        "the report holds a value the database cannot store; nothing was stored",
+                    )
+                )
                 return
             transient = isinstance(failed, IntegrityError | OperationalError)
             if not transient or attempt == RETRIES:
@@ -148,8 +159,9 @@ class ReportWriter:
             time.sleep(0.05 * (attempt + 1))
         assert failed is not None  # noqa: S101 - set by the loop above
         if not isinstance(failed, OperationalError):
-            logger.error("agent report of %s not stored", job.received.report.hostname,
-                         exc_info=failed)
+            logger.error(
+                "agent report of %s not stored", job.received.report.hostname, exc_info=failed
+            )
         job.future.set_exception(failed)
 
     def _store(self, batch: Sequence[_Job]) -> tuple[list[Outcome], list[AfterCommit]]:
@@ -157,8 +169,9 @@ class ReportWriter:
             outcomes, after = store_reports(db, [j.received for j in batch], self.parts)
         return outcomes, after
 
-    def _finish(self, batch: Sequence[_Job], outcomes: Sequence[Outcome],
-                after: Sequence[AfterCommit]) -> None:
+    def _finish(
+        self, batch: Sequence[_Job], outcomes: Sequence[Outcome], after: Sequence[AfterCommit]
+    ) -> None:
         """Committed: answer the requests, then the work that waited for the commit."""
         for job, outcome in zip(batch, outcomes, strict=True):
             job.future.set_result(outcome)
@@ -167,14 +180,18 @@ class ReportWriter:
                 run()
             except Exception:
                 logger.exception("after-commit work of a report part failed")
-        stored = {o.hostname: j.received.now for j, o in zip(batch, outcomes, strict=True)
-                  if isinstance(o, StoredReport)}
+        stored = {
+            o.hostname: j.received.now
+            for j, o in zip(batch, outcomes, strict=True)
+            if isinstance(o, StoredReport)
+        }
         if stored:
             _announce(self.ctx, batch, outcomes, stored)
 
 
-def _announce(ctx: AppContext, batch: Sequence[_Job], outcomes: Sequence[Outcome],
-              stored: dict[str, datetime]) -> None:
+def _announce(
+    ctx: AppContext, batch: Sequence[_Job], outcomes: Sequence[Outcome], stored: dict[str, datetime]
+) -> None:
     from inventory.api import publish
     from inventory.metrics import note_agent_reports
 

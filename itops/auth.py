@@ -61,9 +61,7 @@ def audit(
     remote_addr: str | None = None,
 ) -> None:
     """Append one audit-log row (in the caller's transaction)."""
-    session.add(
-        AuditLog(at=at, actor=actor, action=action, detail=detail, remote_addr=remote_addr)
-    )
+    session.add(AuditLog(at=at, actor=actor, action=action, detail=detail, remote_addr=remote_addr))
 
 
 def get_user(session: Session, login: str) -> User | None:

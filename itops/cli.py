@@ -211,14 +211,15 @@ def _read_password(password_file: str | None, confirm: bool = True) -> str:
 
 @user_group.command("add")
 @click.argument("login")
-@click.option("--role", required=True, type=click.Choice(["admin", "it_officer", "auditor",
-                                                          "monitoring_officer"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "it_officer", "auditor", "monitoring_officer"]),
+)
 @click.option("--name", "full_name", default="", help="Full name shown in documents.")
 @click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
-def user_add(
-    ctx: Ctx, login: str, role: str, full_name: str, password_file: str | None
-) -> None:
+def user_add(ctx: Ctx, login: str, role: str, full_name: str, password_file: str | None) -> None:
     """Create a user (password prompted, or read from a file)."""
     from itops import auth
     from itops.db.session import session_scope
@@ -284,8 +285,7 @@ def user_enable(ctx: Ctx, login: str) -> None:
 
 @user_group.command("role")
 @click.argument("login")
-@click.argument("role", type=click.Choice(["admin", "it_officer", "auditor",
-                                           "monitoring_officer"]))
+@click.argument("role", type=click.Choice(["admin", "it_officer", "auditor", "monitoring_officer"]))
 @pass_ctx
 def user_role(ctx: Ctx, login: str, role: str) -> None:
     """Change a user's role (audited; effective on the user's next request)."""
@@ -355,8 +355,7 @@ def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="itops", standalone_mode=False, obj=clock)
     except ItopsError as exc:
-        click.echo(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}",
-                   err=True)
+        click.echo(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -48,10 +48,28 @@ T = TypeVar("T")
 _MISSING = object()
 
 __all__ = [
-    "DEFAULT_PATH", "OFFICE_UNIT", "Daemon", "Duration", "Hours", "KindEntry", "Model",
-    "Office", "PositiveDuration", "Section", "Settings", "Storage", "TimeRanges", "Unit",
-    "Web", "format_duration", "load", "parse_duration", "resolve_path", "sections",
-    "settings_model", "validate",
+    "DEFAULT_PATH",
+    "OFFICE_UNIT",
+    "Daemon",
+    "Duration",
+    "Hours",
+    "KindEntry",
+    "Model",
+    "Office",
+    "PositiveDuration",
+    "Section",
+    "Settings",
+    "Storage",
+    "TimeRanges",
+    "Unit",
+    "Web",
+    "format_duration",
+    "load",
+    "parse_duration",
+    "resolve_path",
+    "sections",
+    "settings_model",
+    "validate",
 ]
 
 
@@ -135,6 +153,7 @@ def _config_years() -> set[int]:
 
     this_year = utcnow().year
     return {this_year}
+
 
 @cache
 def sections() -> tuple[Section[Any], ...]:

@@ -159,7 +159,8 @@ class Web(Model):
     # Reverse proxies whose X-Forwarded-For (client address for login throttling, the
     # audit log) is believed; from anyone else the header is ignored. Default: none.
     trusted_proxies: list[Annotated[str, AfterValidator(_check_proxy)]] = Field(
-        default_factory=list, max_length=100)
+        default_factory=list, max_length=100
+    )
 
     @property
     def host(self) -> str:

@@ -83,6 +83,7 @@ PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
 def _check_ranges(value: list[str]) -> list[str]:
     for text in value:
         parse_time_range(text)
+
     def minutes(t: time, is_end: bool) -> int:
         m = t.hour * 60 + t.minute
         return 24 * 60 if is_end and m == 0 else m

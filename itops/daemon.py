@@ -113,8 +113,9 @@ class Daemon:
         asyncio.get_running_loop().set_default_executor(self._workers)
         now = self.ctx.clock.now()
         self.ctx.started_at = now
-        gap = await asyncio.to_thread(heartbeat.start, self.ctx.sessions, now,
-                                      self._year_start(now))
+        gap = await asyncio.to_thread(
+            heartbeat.start, self.ctx.sessions, now, self._year_start(now)
+        )
         await asyncio.to_thread(sync_units, self.ctx)
         self.ctx.settings = await asyncio.to_thread(self._derived)
         loop = asyncio.get_running_loop()
@@ -189,8 +190,9 @@ class Daemon:
         if cancelled:
             logger.warning("%d probes did not finish within %.1f s", cancelled, drain)
         stopping = [f for f in self.features if f.stop]
-        done = await asyncio.gather(*(_bounded(_call(f.stop, self.ctx), left())
-                                      for f in stopping))  # independent: side by side
+        done = await asyncio.gather(
+            *(_bounded(_call(f.stop, self.ctx), left()) for f in stopping)
+        )  # independent: side by side
         for feat, stopped in zip(stopping, done, strict=True):
             if not stopped:
                 logger.warning("feature %s did not stop in time; abandoned", feat.name)
@@ -222,8 +224,7 @@ class Daemon:
         try:
             await asyncio.wait_for(asyncio.shield(joined), timeout)
         except TimeoutError:
-            logger.warning("worker threads still running after %.1f s; stopping anyway",
-                           timeout)
+            logger.warning("worker threads still running after %.1f s; stopping anyway", timeout)
             self.abandoned = max(self.abandoned, 1)  # the CLI must not wait for them
         finally:
             waiter.shutdown(wait=False)  # a `with` block would wait for the join itself
@@ -276,8 +277,10 @@ class Daemon:
         try:
             return derive_settings(self._file_settings, self.ctx.sessions)
         except Exception as exc:
-            logger.error("checks derived from the database (host groups) not refreshed: %s",
-                         str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+            logger.error(
+                "checks derived from the database (host groups) not refreshed: %s",
+                str(getattr(exc, "orig", None) or exc).strip().splitlines()[0],
+            )
             return fallback or self.ctx.settings
 
     async def _rederive(self) -> None:
@@ -304,8 +307,7 @@ class Daemon:
         checks = build_checks(self.ctx, self.features)
         self._check_names = {check.name for check in checks}
         self.engine.schedule(checks)
-        self.scheduler.every("login-throttle-prune", 86400, self._job, THROTTLE_PRUNE,
-                             first_in=0)
+        self.scheduler.every("login-throttle-prune", 86400, self._job, THROTTLE_PRUNE, first_in=0)
         self.scheduler.every("derive", DERIVE_SECONDS, self._rederive)
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
@@ -348,8 +350,7 @@ class Daemon:
         except Exception as exc:
             problem = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             if problem != self.ctx.storage_problem:
-                logger.error("heartbeat not written (database problem, still probing): %s",
-                             problem)
+                logger.error("heartbeat not written (database problem, still probing): %s", problem)
             self.ctx.storage_problem = problem
             return
         if self.ctx.storage_problem is not None:

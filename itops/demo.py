@@ -30,7 +30,12 @@ class DemoWorld:
     """The year's calendar and the generator every part draws from."""
 
     def __init__(
-        self, settings: Settings, tz: ZoneInfo, year: int, start: datetime, until: datetime,
+        self,
+        settings: Settings,
+        tz: ZoneInfo,
+        year: int,
+        start: datetime,
+        until: datetime,
         rng: random.Random,
     ) -> None:
         self.settings, self.tz, self.year = settings, tz, year

@@ -119,8 +119,10 @@ class CheckEngine:
         entry = self._entries.get(name)
         if entry is None:
             return None
-        return min((due for due, _, e, gen in self._heap
-                    if e is entry and gen == entry.generation), default=None)
+        return min(
+            (due for due, _, e, gen in self._heap if e is entry and gen == entry.generation),
+            default=None,
+        )
 
     # -- running -------------------------------------------------------------------------
 

@@ -103,8 +103,18 @@ class ItopsCollector(Collector):
             yield from (info, office, storage, beat, configured, *engine)
             return
         kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
-        yield from (info, office, storage, beat, configured, *engine, status, success, duration,
-                    kpi)
+        yield from (
+            info,
+            office,
+            storage,
+            beat,
+            configured,
+            *engine,
+            status,
+            success,
+            duration,
+            kpi,
+        )
 
 
 def _engine_families(counts: ProbeCounts | None) -> tuple[Metric, ...]:
@@ -119,20 +129,28 @@ def _engine_families(counts: ProbeCounts | None) -> tuple[Metric, ...]:
         labels=["reason"],
     )
     if counts is None:
-        return probes, skipped, HistogramMetricFamily(
-            "itops_probe_lateness_seconds", "probe start time minus its due time")
+        return (
+            probes,
+            skipped,
+            HistogramMetricFamily(
+                "itops_probe_lateness_seconds", "probe start time minus its due time"
+            ),
+        )
     for (kind, result), value in sorted(counts.probes.items()):
         probes.add_metric([kind, result], value)
     for reason, value in sorted(counts.skipped.items()):
         skipped.add_metric([reason], value)
     cumulative, buckets = 0, []
-    for bound, value in zip((*LATENESS_BUCKETS, float("inf")), counts.lateness_buckets,
-                            strict=True):
+    for bound, value in zip(
+        (*LATENESS_BUCKETS, float("inf")), counts.lateness_buckets, strict=True
+    ):
         cumulative += value
         buckets.append((repr(bound) if bound != float("inf") else "+Inf", cumulative))
     lateness = HistogramMetricFamily(
-        "itops_probe_lateness_seconds", "probe start time minus its due time",
-        buckets=buckets, sum_value=counts.lateness_sum,
+        "itops_probe_lateness_seconds",
+        "probe start time minus its due time",
+        buckets=buckets,
+        sum_value=counts.lateness_sum,
     )
     return probes, skipped, lateness
 
@@ -256,6 +274,9 @@ def kpi_exposition(settings: Settings) -> str:
 def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
     """The whole /metrics body: the registry's families, then the per-check families."""
     parts = getattr(registry, "text_parts", ())
-    checks = "".join([part() for part in parts]) + check_exposition(ctx.state) \
+    checks = (
+        "".join([part() for part in parts])
+        + check_exposition(ctx.state)
         + kpi_exposition(ctx.settings)
+    )
     return generate_latest(registry) + checks.encode()

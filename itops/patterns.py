@@ -44,5 +44,6 @@ def compile_pattern(source: str) -> UserPattern:
             reason = reason.decode("utf-8", "replace")
         raise PatternError(
             f"not a pattern RE2 accepts ({reason}); RE2 has no backreferences or "
-            "lookaround, see https://github.com/google/re2/wiki/Syntax") from None
+            "lookaround, see https://github.com/google/re2/wiki/Syntax"
+        ) from None
     return UserPattern(source, compiled)

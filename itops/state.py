@@ -24,7 +24,21 @@ class CheckState:
 
 
 LATENESS_BUCKETS: tuple[float, ...] = (
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
 )
 """Upper bounds (seconds) of ``itops_probe_lateness_seconds``; fine at the low end, where a
 healthy engine lives, so a bench can estimate p50/p99 from outside."""
@@ -98,8 +112,13 @@ class ProbeStats:
 
     def snapshot(self) -> ProbeCounts:
         with self._lock:
-            own = ProbeCounts(dict(self._probes), dict(self._skipped), tuple(self._buckets),
-                              self._sum, self._count)
+            own = ProbeCounts(
+                dict(self._probes),
+                dict(self._skipped),
+                tuple(self._buckets),
+                self._sum,
+                self._count,
+            )
             if not self._remote and not self._base:
                 return own
             return _sum([own, *self._base, *self._remote.values()])
@@ -116,8 +135,13 @@ def _sum(parts: list[ProbeCounts]) -> ProbeCounts:
             skipped[reason] = skipped.get(reason, 0) + value
         for i, value in enumerate(part.lateness_buckets):
             buckets[i] += value
-    return ProbeCounts(probes, skipped, tuple(buckets), sum(p.lateness_sum for p in parts),
-                       sum(p.lateness_count for p in parts))
+    return ProbeCounts(
+        probes,
+        skipped,
+        tuple(buckets),
+        sum(p.lateness_sum for p in parts),
+        sum(p.lateness_count for p in parts),
+    )
 
 
 class LiveState:

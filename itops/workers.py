@@ -85,8 +85,14 @@ def _built(path: str, spec: KindSpec) -> Check[Any]:
 class WorkerPool:
     """Same surface as :class:`~itops.engine.CheckEngine` (schedule, start, stop, drain)."""
 
-    def __init__(self, count: int, max_concurrency: int, stats: ProbeStats,
-                 submit: Callable[[ProbeResult], None], log_level: str = "INFO") -> None:
+    def __init__(
+        self,
+        count: int,
+        max_concurrency: int,
+        stats: ProbeStats,
+        submit: Callable[[ProbeResult], None],
+        log_level: str = "INFO",
+    ) -> None:
         self.count = count
         # The bound is the daemon's, shared out: each worker gets its part.
         self.per_worker = max(1, -(-max_concurrency // count))
@@ -148,9 +154,18 @@ class WorkerPool:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         worker.ready = False
         worker.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "itops.workers", str(child.fileno()), str(worker.index),
-             str(self.per_worker), self.log_level],
-            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "itops.workers",
+                str(child.fileno()),
+                str(worker.index),
+                str(self.per_worker),
+                self.log_level,
+            ],
+            pass_fds=[child.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
         child.close()
         worker.conn = Connection(parent.detach())
@@ -248,8 +263,9 @@ def build_engine(ctx: AppContext, runner: CheckRunner, checks: int) -> CheckEngi
     if count == 0:
         return CheckEngine(runner, ctx.state.probes, daemon.max_concurrency)
     logger.info("probing in %d worker processes", count)
-    return WorkerPool(count, daemon.max_concurrency, ctx.state.probes, runner.submit,
-                      daemon.log_level)
+    return WorkerPool(
+        count, daemon.max_concurrency, ctx.state.probes, runner.submit, daemon.log_level
+    )
 
 
 # -- the worker process ---------------------------------------------------------------------

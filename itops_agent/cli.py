@@ -17,12 +17,17 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="itops-agent", description=__doc__)
     p.add_argument("--server", help="itops URL, e.g. https://itops.urzad.local")
     p.add_argument("--token-file", type=Path, help="file holding this host's token")
-    p.add_argument("--service", action="append", default=[], metavar="NAME",
-                   help="a service whose state to report (systemd unit or Windows service); "
-                        "repeatable")
+    p.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a service whose state to report (systemd unit or Windows service); repeatable",
+    )
     p.add_argument("--no-software", action="store_true", help="leave out installed software")
-    p.add_argument("--print", dest="print_only", action="store_true",
-                   help="print the report; send nothing")
+    p.add_argument(
+        "--print", dest="print_only", action="store_true", help="print the report; send nothing"
+    )
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--root", type=Path, default=Path("/"), help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"itops-agent {__version__}")

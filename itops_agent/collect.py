@@ -42,20 +42,29 @@ def psutil_filesystems() -> list[dict[str, Any]]:
             usage = psutil.disk_usage(part.mountpoint)
         except OSError:
             continue
-        out.append({"mount": part.mountpoint[:255], "device": part.device[:255],
-                    "fstype": part.fstype[:32], "size_bytes": usage.total,
-                    "free_bytes": usage.free})
+        out.append(
+            {
+                "mount": part.mountpoint[:255],
+                "device": part.device[:255],
+                "fstype": part.fstype[:32],
+                "size_bytes": usage.total,
+                "free_bytes": usage.free,
+            }
+        )
     return out
 
 
 def psutil_memory() -> dict[str, int]:
     vm, sw = psutil.virtual_memory(), psutil.swap_memory()
-    return {"total_bytes": vm.total, "available_bytes": vm.available,
-            "swap_total_bytes": sw.total, "swap_used_bytes": sw.used}
+    return {
+        "total_bytes": vm.total,
+        "available_bytes": vm.available,
+        "swap_total_bytes": sw.total,
+        "swap_used_bytes": sw.used,
+    }
 
 
-def _linux(root: Path, services: Sequence[str], run: Runner, with_software: bool
-           ) -> dict[str, Any]:
+def _linux(root: Path, services: Sequence[str], run: Runner, with_software: bool) -> dict[str, Any]:
     # Commands see the real system: run them for the real root, or when a test injects them.
     commands = root == Path("/") or run is not run_command
     rel = linux.read_os_release(root)
@@ -69,49 +78,70 @@ def _linux(root: Path, services: Sequence[str], run: Runner, with_software: bool
         "disks": linux.read_block_devices(root),
         "cpu_model": linux.read_cpu_model(root, platform.processor()),
         "os": {
-            "name": rel.get("NAME", "Linux")[:255], "version": rel.get("VERSION_ID", "")[:255],
-            "build": platform.release()[:255], "pretty": rel.get("PRETTY_NAME", "Linux")[:255],
+            "name": rel.get("NAME", "Linux")[:255],
+            "version": rel.get("VERSION_ID", "")[:255],
+            "build": platform.release()[:255],
+            "pretty": rel.get("PRETTY_NAME", "Linux")[:255],
             "install_date": inst.isoformat() if inst else None,
-            "last_update": updates["last_success"], "pending_updates": updates["pending"],
+            "last_update": updates["last_success"],
+            "pending_updates": updates["pending"],
         },
         "filesystems": linux.read_filesystems(root),
         "memory": memory,
         "load": linux.read_load(root, psutil.cpu_count(logical=True)),
         "uptime_seconds": linux.read_uptime(root),
-        "services": (linux.service_states(services, run) if commands
-                     else linux.parse_systemctl_show(services, "")),
+        "services": (
+            linux.service_states(services, run)
+            if commands
+            else linux.parse_systemctl_show(services, "")
+        ),
         "updates": updates,
         "software": software.linux_software(root, run, commands) if with_software else None,
     }
 
 
-def _windows(status_json: str | None, services: Sequence[str], with_software: bool
-             ) -> dict[str, Any]:
+def _windows(
+    status_json: str | None, services: Sequence[str], with_software: bool
+) -> dict[str, Any]:
     status = windows.parse_windows_status(
-        status_json if status_json is not None else windows.run_powershell())
+        status_json if status_json is not None else windows.run_powershell()
+    )
     caption = status["os_caption"] or f"Windows {platform.release()}"
     real = status_json is None
     return {
         "cpu_model": platform.processor()[:255],
         "antivirus": status["antivirus"],
         "os": {
-            "name": "Windows", "version": status["os_version"] or platform.version(),
-            "build": status["os_build"], "pretty": caption.removeprefix("Microsoft ").strip()[:255],
-            "install_date": status["install_date"], "last_update": status["last_update"],
+            "name": "Windows",
+            "version": status["os_version"] or platform.version(),
+            "build": status["os_build"],
+            "pretty": caption.removeprefix("Microsoft ").strip()[:255],
+            "install_date": status["install_date"],
+            "last_update": status["last_update"],
             "pending_updates": status["updates"]["pending"],
         },
-        "disks": [{"device": f["device"], "size_bytes": f["size_bytes"]}
-                  for f in psutil_filesystems()] if real else [],
+        "disks": [
+            {"device": f["device"], "size_bytes": f["size_bytes"]} for f in psutil_filesystems()
+        ]
+        if real
+        else [],
         "filesystems": psutil_filesystems() if real else [],
         "memory": psutil_memory(),
-        "load": {"load1": None, "load5": None, "load15": None,
-                 "cpu_count": psutil.cpu_count(logical=True),
-                 "cpu_percent": psutil.cpu_percent(interval=0.5) if real else None},
+        "load": {
+            "load1": None,
+            "load5": None,
+            "load15": None,
+            "cpu_count": psutil.cpu_count(logical=True),
+            "cpu_percent": psutil.cpu_percent(interval=0.5) if real else None,
+        },
         "last_boot": status["last_boot"],
         "services": windows.windows_services(services) if real and services else [],
         "updates": status["updates"],
-        "software": (software.shape_uninstall_entries(software.windows_registry_entries())
-                     if real and with_software else None),
+        "software": (
+            software.shape_uninstall_entries(software.windows_registry_entries())
+            if real and with_software
+            else None
+        ),
     }
 
 
@@ -128,8 +158,12 @@ def collect(
     """This host's report as a dictionary ready for ``json.dumps``."""
     system = system or platform.system()
     now = now or datetime.now(UTC)
-    parts: dict[str, Any] = {"disks": [], "hardware": {}, "cpu_model": platform.processor()[:255],
-                             "os": {}}
+    parts: dict[str, Any] = {
+        "disks": [],
+        "hardware": {},
+        "cpu_model": platform.processor()[:255],
+        "os": {},
+    }
     if system == "Linux":
         parts = _linux(root, services, run, with_software)
     elif system == "Windows":
@@ -149,8 +183,11 @@ def collect(
         "agent_version": __version__,
         "hostname": (hostname or socket.gethostname()).split(".")[0][:255] or "unknown",
         "collected_at": now.isoformat(),
-        "cpu": {"model": parts.pop("cpu_model"), "cores": psutil.cpu_count(logical=False),
-                "threads": psutil.cpu_count(logical=True)},
+        "cpu": {
+            "model": parts.pop("cpu_model"),
+            "cores": psutil.cpu_count(logical=False),
+            "threads": psutil.cpu_count(logical=True),
+        },
         "memory_bytes": memory["total_bytes"],
         "nics": read_nics(),
         "boot_time": boot,

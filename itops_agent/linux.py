@@ -21,15 +21,43 @@ from itops_agent.run import Runner
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER_IDS = {
-    "", "0", "none", "default string", "to be filled by o.e.m.", "system serial number",
-    "not specified", "not applicable", "chassis serial number", "0123456789",
-    "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    "",
+    "0",
+    "none",
+    "default string",
+    "to be filled by o.e.m.",
+    "system serial number",
+    "not specified",
+    "not applicable",
+    "chassis serial number",
+    "0123456789",
+    "00000000-0000-0000-0000-000000000000",
+    "ffffffff-ffff-ffff-ffff-ffffffffffff",
     "03000200-0400-0500-0006-000700080009",
 }
 SKIP_BLOCK = re.compile(r"^(loop|ram|zram|dm-|md|sr|fd|nbd)")
 # Filesystems that hold data someone can fill; pseudo and read-only image filesystems are not.
-DATA_FS = {"ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "jfs", "reiserfs", "f2fs", "vfat",
-           "exfat", "ntfs", "ntfs3", "fuseblk", "nfs", "nfs4", "cifs", "smb3", "bcachefs"}
+DATA_FS = {
+    "ext2",
+    "ext3",
+    "ext4",
+    "xfs",
+    "btrfs",
+    "zfs",
+    "jfs",
+    "reiserfs",
+    "f2fs",
+    "vfat",
+    "exfat",
+    "ntfs",
+    "ntfs3",
+    "fuseblk",
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "bcachefs",
+}
 
 
 def usable_id(value: str) -> str:
@@ -68,10 +96,14 @@ def read_block_devices(root: Path) -> list[dict[str, Any]]:
         if not sectors.isdigit() or int(sectors) == 0:
             continue
         serial = read(dev / "device/serial") or read(dev / "serial")
-        disks.append({
-            "device": dev.name, "model": read(dev / "device/model")[:255],
-            "serial": usable_id(serial)[:255], "size_bytes": int(sectors) * 512,
-        })
+        disks.append(
+            {
+                "device": dev.name,
+                "model": read(dev / "device/model")[:255],
+                "serial": usable_id(serial)[:255],
+                "size_bytes": int(sectors) * 512,
+            }
+        )
     return disks
 
 
@@ -181,7 +213,8 @@ def parse_dnf_security(returncode: int | None, stdout: str) -> int | None:
     if returncode != 0:
         return None
     packages = {
-        parts[2] for parts in (line.split() for line in stdout.splitlines())
+        parts[2]
+        for parts in (line.split() for line in stdout.splitlines())
         if len(parts) >= 3 and "sec" in parts[1].lower()
     }
     return len(packages)
@@ -199,8 +232,11 @@ def parse_update_notifier(text: str) -> tuple[int | None, int | None]:
     """Ubuntu's update-notifier text: "12 updates can be applied immediately. 5 of these
     updates are standard security updates." (and the older "packages can be updated")."""
     pending = re.search(r"(\d+) (?:updates?|packages?) can be (?:applied|updated)", text)
-    security = re.search(r"(\d+) (?:of these )?updates? (?:is a|are|is) (?:standard )?"
-                         r"security updates?", text)
+    security = re.search(
+        r"(\d+) (?:of these )?updates? (?:is a|are|is) (?:standard )?"
+        r"security updates?",
+        text,
+    )
     if pending is None:
         return None, None
     return int(pending.group(1)), int(security.group(1)) if security else 0
@@ -230,7 +266,8 @@ def pending_updates(root: Path, run: Runner, commands: bool) -> dict[str, Any]:
     out["pending"] = parse_dnf_check_update(code, text)
     if out["pending"] is not None:
         out["security"] = parse_dnf_security(
-            *run(["dnf", "updateinfo", "list", "--security", "--cacheonly", "--quiet"], 120))
+            *run(["dnf", "updateinfo", "list", "--security", "--cacheonly", "--quiet"], 120)
+        )
         restart, _ = run(["needs-restarting", "-r"], 60)
         out["reboot_required"] = reboot or restart == 1
     return out
@@ -256,10 +293,15 @@ def read_filesystems(root: Path) -> list[dict[str, Any]]:
         except OSError:
             continue
         seen_devices.add(device)
-        out.append({
-            "mount": mount[:255], "device": device[:255], "fstype": fstype[:32],
-            "size_bytes": st.f_blocks * st.f_frsize, "free_bytes": st.f_bavail * st.f_frsize,
-        })
+        out.append(
+            {
+                "mount": mount[:255],
+                "device": device[:255],
+                "fstype": fstype[:32],
+                "size_bytes": st.f_blocks * st.f_frsize,
+                "free_bytes": st.f_bavail * st.f_frsize,
+            }
+        )
     return out[:128]
 
 
@@ -275,7 +317,8 @@ def read_memory(root: Path) -> dict[str, int] | None:
         return None
     available = values.get("MemAvailable", values.get("MemFree", 0))
     return {
-        "total_bytes": values["MemTotal"], "available_bytes": available,
+        "total_bytes": values["MemTotal"],
+        "available_bytes": available,
         "swap_total_bytes": values.get("SwapTotal", 0),
         "swap_used_bytes": values.get("SwapTotal", 0) - values.get("SwapFree", 0),
     }
@@ -287,8 +330,13 @@ def read_load(root: Path, cpus: int | None) -> dict[str, Any] | None:
         load1, load5, load15 = (float(p) for p in parts[:3])
     except ValueError:
         return None
-    return {"load1": load1, "load5": load5, "load15": load15, "cpu_count": cpus,
-            "cpu_percent": None}
+    return {
+        "load1": load1,
+        "load5": load5,
+        "load15": load15,
+        "cpu_count": cpus,
+        "cpu_percent": None,
+    }
 
 
 def read_uptime(root: Path) -> float | None:
@@ -299,8 +347,14 @@ def read_uptime(root: Path) -> float | None:
         return None
 
 
-_SYSTEMD_STATES = {"active": "running", "inactive": "stopped", "failed": "failed",
-                   "activating": "starting", "deactivating": "stopping", "reloading": "running"}
+_SYSTEMD_STATES = {
+    "active": "running",
+    "inactive": "stopped",
+    "failed": "failed",
+    "activating": "starting",
+    "deactivating": "stopping",
+    "reloading": "running",
+}
 
 
 def parse_systemctl_show(names: Sequence[str], stdout: str) -> list[dict[str, Any]]:
@@ -317,10 +371,15 @@ def parse_systemctl_show(names: Sequence[str], stdout: str) -> list[dict[str, An
             state = "missing"
         else:
             state = _SYSTEMD_STATES.get(props.get("ActiveState", ""), "unknown")
-        out.append({"name": name[:255], "state": state,
-                    "detail": props.get("SubState", "")[:64],
-                    "enabled": props.get("UnitFileState") == "enabled"})
-    for name in names[len(out):]:
+        out.append(
+            {
+                "name": name[:255],
+                "state": state,
+                "detail": props.get("SubState", "")[:64],
+                "enabled": props.get("UnitFileState") == "enabled",
+            }
+        )
+    for name in names[len(out) :]:
         out.append({"name": name[:255], "state": "unknown", "detail": "", "enabled": None})
     return out
 
@@ -328,7 +387,14 @@ def parse_systemctl_show(names: Sequence[str], stdout: str) -> list[dict[str, An
 def service_states(names: Sequence[str], run: Runner) -> list[dict[str, Any]]:
     if not names:
         return []
-    code, text = run(["systemctl", "show", "--no-pager",
-                      "--property=Id,LoadState,ActiveState,SubState,UnitFileState",
-                      *names], 30)
+    code, text = run(
+        [
+            "systemctl",
+            "show",
+            "--no-pager",
+            "--property=Id,LoadState,ActiveState,SubState,UnitFileState",
+            *names,
+        ],
+        30,
+    )
     return parse_systemctl_show(names, text if code == 0 else "")

@@ -19,8 +19,12 @@ def run_command(argv: Sequence[str], timeout: float) -> tuple[int | None, str]:
         return None, ""
     try:
         done = subprocess.run(  # noqa: S603 - fixed arguments
-            [program, *argv[1:]], capture_output=True, text=True, timeout=timeout,
-            check=False, env=SAFE_ENV,
+            [program, *argv[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=SAFE_ENV,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None, ""

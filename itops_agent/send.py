@@ -30,7 +30,9 @@ def send(server: str, token: str, body: bytes, timeout: float = 30) -> dict[str,
     if not server.startswith(("http://", "https://")):
         raise AgentError(f'"{server}" is not an http(s) URL')
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        server.rstrip("/") + REPORT_PATH, data=body, method="POST",
+        server.rstrip("/") + REPORT_PATH,
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     try:

@@ -26,8 +26,11 @@ _KB = re.compile(r"\(KB\d+\)|^Security Update for|^Update for Microsoft", re.IGN
 
 
 def _row(name: str, version: str, publisher: str) -> dict[str, str]:
-    return {"name": name.strip()[:255], "version": version.strip()[:128],
-            "publisher": publisher.strip()[:255]}
+    return {
+        "name": name.strip()[:255],
+        "version": version.strip()[:128],
+        "publisher": publisher.strip()[:255],
+    }
 
 
 def finish(rows: Iterable[dict[str, str]]) -> list[dict[str, str]]:
@@ -90,8 +93,9 @@ def shape_uninstall_entries(entries: Iterable[Mapping[str, Any]]) -> list[dict[s
             continue
         if _KB.search(name) or entry.get("ReleaseType") in ("Update", "Hotfix", "Security Update"):
             continue
-        rows.append(_row(name, str(entry.get("DisplayVersion") or ""),
-                         str(entry.get("Publisher") or "")))
+        rows.append(
+            _row(name, str(entry.get("DisplayVersion") or ""), str(entry.get("Publisher") or ""))
+        )
     return finish(rows)
 
 
@@ -101,8 +105,14 @@ def windows_registry_entries() -> list[dict[str, Any]]:  # pragma: no cover - Wi
 
     winreg: Any = importlib.import_module("winreg")
 
-    wanted = ("DisplayName", "DisplayVersion", "Publisher", "SystemComponent",
-              "ParentKeyName", "ReleaseType")
+    wanted = (
+        "DisplayName",
+        "DisplayVersion",
+        "Publisher",
+        "SystemComponent",
+        "ParentKeyName",
+        "ReleaseType",
+    )
     out: list[dict[str, Any]] = []
     for hive in (winreg.HKEY_LOCAL_MACHINE, winreg.HKEY_CURRENT_USER):
         for path in UNINSTALL_KEYS:

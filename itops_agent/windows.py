@@ -41,9 +41,15 @@ POWERSHELL_SCRIPT = (
     "last_install_success=$ls} | ConvertTo-Json -Depth 5 -Compress"
 )
 # Windows service states (psutil's ``status()``) → the report's vocabulary.
-SERVICE_STATES = {"running": "running", "stopped": "stopped", "start_pending": "starting",
-                  "stop_pending": "stopping", "paused": "stopped", "pause_pending": "stopping",
-                  "continue_pending": "starting"}
+SERVICE_STATES = {
+    "running": "running",
+    "stopped": "stopped",
+    "start_pending": "starting",
+    "stop_pending": "stopping",
+    "paused": "stopped",
+    "pause_pending": "stopping",
+    "continue_pending": "starting",
+}
 
 
 def ps_date(value: Any) -> str | None:
@@ -87,8 +93,9 @@ def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def shape_updates(updates: Any, reboot_required: Any, last_success: Any,
-                  last_hotfix: Any) -> dict[str, Any]:
+def shape_updates(
+    updates: Any, reboot_required: Any, last_success: Any, last_hotfix: Any
+) -> dict[str, Any]:
     """Pending/security counts from the update search; None when the search did not run.
 
     An update is a security update when a category is "Security Updates" or it carries
@@ -99,21 +106,29 @@ def shape_updates(updates: Any, reboot_required: Any, last_success: Any,
         rows = [u for u in _listed(updates) if isinstance(u, Mapping)]
         pending = len(rows)
         security = sum(
-            1 for u in rows
+            1
+            for u in rows
             if "Security Updates" in _listed(u.get("Categories")) or u.get("MsrcSeverity")
         )
     last = ps_date(last_success) or ps_date(last_hotfix)
-    return {"pending": pending, "security": security,
-            "reboot_required": bool(reboot_required) if reboot_required is not None else None,
-            "last_success": last}
+    return {
+        "pending": pending,
+        "security": security,
+        "reboot_required": bool(reboot_required) if reboot_required is not None else None,
+        "last_success": last,
+    }
 
 
 def parse_windows_status(text: str) -> dict[str, Any]:
     """Turn the PowerShell JSON into the report's antivirus, OS and update parts."""
     data = json.loads(text) if text.strip() else {}
     os_data = data.get("os") or {}
-    updates = shape_updates(data.get("updates"), data.get("reboot_required"),
-                            data.get("last_install_success"), data.get("last_hotfix"))
+    updates = shape_updates(
+        data.get("updates"),
+        data.get("reboot_required"),
+        data.get("last_install_success"),
+        data.get("last_hotfix"),
+    )
     return {
         "antivirus": shape_defender(data.get("defender") or {}),
         "last_update": updates["last_success"],
@@ -126,20 +141,25 @@ def parse_windows_status(text: str) -> dict[str, Any]:
     }
 
 
-def shape_services(names: Iterable[str], found: Mapping[str, Mapping[str, Any] | None]
-                   ) -> list[dict[str, Any]]:
+def shape_services(
+    names: Iterable[str], found: Mapping[str, Mapping[str, Any] | None]
+) -> list[dict[str, Any]]:
     """Named services from psutil's ``win_service_get(name).as_dict()`` (None = not found)."""
     out: list[dict[str, Any]] = []
     for name in names:
         info = found.get(name)
         if info is None:
-            out.append({"name": name[:255], "state": "missing", "detail": "",
-                        "enabled": None})
+            out.append({"name": name[:255], "state": "missing", "detail": "", "enabled": None})
             continue
         raw = str(info.get("status") or "")
-        out.append({"name": name[:255], "state": SERVICE_STATES.get(raw, "unknown"),
-                    "detail": raw[:64],
-                    "enabled": info.get("start_type") in ("automatic", "automatic_delayed")})
+        out.append(
+            {
+                "name": name[:255],
+                "state": SERVICE_STATES.get(raw, "unknown"),
+                "detail": raw[:64],
+                "enabled": info.get("start_type") in ("automatic", "automatic_delayed"),
+            }
+        )
     return out
 
 
@@ -159,9 +179,17 @@ def windows_services(names: Iterable[str]) -> list[dict[str, Any]]:  # pragma: n
 def run_powershell(timeout: float = 120) -> str:  # pragma: no cover - Windows only
     try:
         result = subprocess.run(  # noqa: S603
-            ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command",  # noqa: S607
-             POWERSHELL_SCRIPT],
-            capture_output=True, text=True, timeout=timeout, check=False,
+            [  # noqa: S607
+                "powershell.exe",
+                "-NoProfile",
+                "-NonInteractive",
+                "-Command",
+                POWERSHELL_SCRIPT,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         logger.warning("PowerShell could not run: %s", exc)

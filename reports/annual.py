@@ -104,26 +104,50 @@ def _meta(settings: Settings, year: int, lang: str) -> Meta:
 
 def _availability(avail: AvailabilityReport) -> AvailabilitySection:
     checks = tuple(
-        CheckFigures(c.name, c.kind, c.unit, c.counts_for_kpi, c.availability, c.coverage,
-                     c.outages, c.working_seconds, c.excluded_seconds, c.downtime_seconds,
-                     c.unknown_seconds)
+        CheckFigures(
+            c.name,
+            c.kind,
+            c.unit,
+            c.counts_for_kpi,
+            c.availability,
+            c.coverage,
+            c.outages,
+            c.working_seconds,
+            c.excluded_seconds,
+            c.downtime_seconds,
+            c.unknown_seconds,
+        )
         for c in avail.checks
     )
     outages = tuple(
-        OutageFigures(o.id, o.check, o.local_start.isoformat(),
-                      o.local_end.isoformat() if o.local_end else None,
-                      round(o.working_minutes, 2), o.cause, o.original_cause, o.note, o.counts,
-                      o.unit)
+        OutageFigures(
+            o.id,
+            o.check,
+            o.local_start.isoformat(),
+            o.local_end.isoformat() if o.local_end else None,
+            round(o.working_minutes, 2),
+            o.cause,
+            o.original_cause,
+            o.note,
+            o.counts,
+            o.unit,
+        )
         for o in avail.outages
     )
     months = tuple(
-        MonthFigures(m.month.isoformat(), m.working_seconds, m.excluded_seconds,
-                     m.downtime_seconds, m.availability)
+        MonthFigures(
+            m.month.isoformat(),
+            m.working_seconds,
+            m.excluded_seconds,
+            m.downtime_seconds,
+            m.availability,
+        )
         for m in avail.months
     )
     gaps = tuple(
         GapFigures(c.name, c.unknown_seconds, c.coverage)
-        for c in avail.checks if c.unknown_seconds > 0
+        for c in avail.checks
+        if c.unknown_seconds > 0
     )
     return AvailabilitySection(checks, months, outages, gaps)
 
@@ -131,11 +155,14 @@ def _availability(avail: AvailabilityReport) -> AvailabilitySection:
 def _repairs(session: Session, settings: Settings, year: int) -> RepairsSection:
     from inventory.public import repair_protocols
 
-    return RepairsSection(tuple(
-        ProtocolFigures(p.number, p.repaired_on.isoformat(), p.inventory_no, p.category,
-                        p.kind, p.counted)
-        for p in repair_protocols(session, settings, year)
-    ))
+    return RepairsSection(
+        tuple(
+            ProtocolFigures(
+                p.number, p.repaired_on.isoformat(), p.inventory_no, p.category, p.kind, p.counted
+            )
+            for p in repair_protocols(session, settings, year)
+        )
+    )
 
 
 def _purchases(session: Session, settings: Settings, year: int, kpi: Kpi) -> PurchasesSection:
@@ -145,8 +172,13 @@ def _purchases(session: Session, settings: Settings, year: int, kpi: Kpi) -> Pur
     docs = purchase_documents(session, [a.inventory_no for a in bought if a.inventory_no])
     return PurchasesSection(
         purchased=tuple(
-            PurchasedAsset(a.inventory_no, a.category, a.purchased_on, a.retired_on,
-                           docs.get(a.inventory_no or "", ""))
+            PurchasedAsset(
+                a.inventory_no,
+                a.category,
+                a.purchased_on,
+                a.retired_on,
+                docs.get(a.inventory_no or "", ""),
+            )
             for a in bought
         ),
         fleet_age=tuple(
@@ -163,10 +195,19 @@ def _backups(
 
     return tuple(
         BackupFigures(
-            b.name, b.kind, b.unit_id, b.watched_seconds, b.unknown_seconds,
-            b.noncompliant_seconds, b.compliant_share, b.noncompliant_periods,
-            _span(b.longest_noncompliant, tz), _local(b.last_verification_at, tz),
-            b.last_verification_ok, b.restore_tests, b.restore_tests_failed,
+            b.name,
+            b.kind,
+            b.unit_id,
+            b.watched_seconds,
+            b.unknown_seconds,
+            b.noncompliant_seconds,
+            b.compliant_share,
+            b.noncompliant_periods,
+            _span(b.longest_noncompliant, tz),
+            _local(b.last_verification_at, tz),
+            b.last_verification_ok,
+            b.restore_tests,
+            b.restore_tests_failed,
             _local(b.last_restore_test_at, tz),
         )
         for b in backup_year_summary(session, settings, year, now)
@@ -188,26 +229,37 @@ def _antivirus(
     year_end_at = min(end - timedelta(microseconds=1), now)
     expected = inventory_computers(session, settings, year_end_at)
     av_year = antivirus_year_summary(session, settings, year, now, expected)
-    av_now = antivirus_compliance(session, settings, now,
-                                  inventory_computers(session, settings, now))
+    av_now = antivirus_compliance(
+        session, settings, now, inventory_computers(session, settings, now)
+    )
     section = AntivirusSection(
-        av_year.hosts, av_year.tracked_seconds, av_year.out_seconds, av_year.compliant_share,
-        tuple(HostOut(h.host, h.out_seconds, h.compliant_share, _span(h.longest_out, tz))
-              for h in av_year.longest_out),
+        av_year.hosts,
+        av_year.tracked_seconds,
+        av_year.out_seconds,
+        av_year.compliant_share,
+        tuple(
+            HostOut(h.host, h.out_seconds, h.compliant_share, _span(h.longest_out, tz))
+            for h in av_year.longest_out
+        ),
     )
     return section, AnnexAntivirus(av_now.expected, av_now.compliant, av_now.ratio)
 
 
-def _register(
-    session: Session, settings: Settings, year: int, now: datetime
-) -> RegisterSection:
+def _register(session: Session, settings: Settings, year: int, now: datetime) -> RegisterSection:
     from inventory.register.public import annual_summary
 
     r = annual_summary(session, settings, year, now)
     return RegisterSection(
-        r.year, r.acts_total, {str(k): v for k, v in r.acts_per_month.items()},
-        dict(r.acts_per_scope), r.acts_outside_policy, r.all_within_policy,
-        r.employees_without_notice, r.chain_verified, r.head_seq, r.head_hash,
+        r.year,
+        r.acts_total,
+        {str(k): v for k, v in r.acts_per_month.items()},
+        dict(r.acts_per_scope),
+        r.acts_outside_policy,
+        r.all_within_policy,
+        r.employees_without_notice,
+        r.chain_verified,
+        r.head_seq,
+        r.head_hash,
     )
 
 
@@ -216,25 +268,38 @@ def _signing(session: Session, settings: Settings, tz: ZoneInfo) -> RegisterSign
     from inventory.register.public import signing_summary
 
     s = signing_summary(session, settings)
-    return RegisterSigning(s.public_key, s.fingerprint, s.head_seq, s.head_hash,
-                           _local(s.signed_at, tz), s.signature, s.anchor_text, s.key_problem)
+    return RegisterSigning(
+        s.public_key,
+        s.fingerprint,
+        s.head_seq,
+        s.head_hash,
+        _local(s.signed_at, tz),
+        s.signature,
+        s.anchor_text,
+        s.key_problem,
+    )
 
 
 def _trainings(session: Session, year: int) -> TrainingsSection:
     from inventory.public import training_counts
 
     t = training_counts(session, year)
-    return TrainingsSection(t.year, t.trainings, t.group, t.individual, t.participants,
-                            t.participations)
+    return TrainingsSection(
+        t.year, t.trainings, t.group, t.individual, t.participants, t.participations
+    )
 
 
 def _os_support(session: Session, settings: Settings, today: date) -> tuple[OsSupportFigures, ...]:
     from inventory.public import os_support_status
 
     return tuple(
-        OsSupportFigures(o.hostname, o.inventory_no, o.os,
-                         o.end_of_support.isoformat() if o.end_of_support else None,
-                         o.supported)
+        OsSupportFigures(
+            o.hostname,
+            o.inventory_no,
+            o.os,
+            o.end_of_support.isoformat() if o.end_of_support else None,
+            o.supported,
+        )
         for o in os_support_status(session, settings, today)
     )
 
@@ -252,11 +317,16 @@ def collect(
     antivirus, antivirus_now = _antivirus(session, settings, year, now, tz)
     register = _register(session, settings, year, now)
     annex = Annex(
-        backups=tuple(AnnexBackup(b.name, b.last_verification_at, b.last_verification_ok)
-                      for b in backups),
+        backups=tuple(
+            AnnexBackup(b.name, b.last_verification_at, b.last_verification_ok) for b in backups
+        ),
         antivirus=antivirus_now,
-        register_chain=RegisterChain(register.chain_verified, register.head_seq,
-                                     register.head_hash, _signing(session, settings, tz)),
+        register_chain=RegisterChain(
+            register.chain_verified,
+            register.head_seq,
+            register.head_hash,
+            _signing(session, settings, tz),
+        ),
         os_support=_os_support(session, settings, now.astimezone(tz).date()),
     )
     return AnnualReport(

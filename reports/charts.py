@@ -72,8 +72,7 @@ def bar_chart(
         h = plot_h * value / top_value
         y = top + plot_h - h
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-            f'fill="{color}"/>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{color}"/>'
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
@@ -88,8 +87,6 @@ def bar_chart(
         f'stroke="#333" stroke-width="1"/>'
     )
     if unit:
-        parts.append(
-            f'<text x="{left}" y="{height - 4}" fill="#555">{escape(unit)}</text>'
-        )
+        parts.append(f'<text x="{left}" y="{height - 4}" fill="#555">{escape(unit)}</text>')
     parts.append("</svg>")
     return "".join(parts)

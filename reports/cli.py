@@ -20,12 +20,23 @@ def register(group: click.Group) -> None:
 
 @click.command("kpi")
 @click.option("--year", type=int, required=True, help="Calendar year (local time).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the complete JSON (every figure and list) instead of text.")
-@click.option("--details", is_flag=True,
-              help="Also list the repair protocols and the equipment behind KPIs 2 and 3.")
-@click.option("--lang", type=click.Choice(["pl", "en"]), default=None,
-              help="Language of the text (default: [web] language of the config).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the complete JSON (every figure and list) instead of text.",
+)
+@click.option(
+    "--details",
+    is_flag=True,
+    help="Also list the repair protocols and the equipment behind KPIs 2 and 3.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["pl", "en"]),
+    default=None,
+    help="Language of the text (default: [web] language of the config).",
+)
 @pass_ctx
 def kpi_command(ctx: Ctx, year: int, as_json: bool, details: bool, lang: str | None) -> None:
     """The three KPIs for YEAR: value, target, met (--details: the lists behind them)."""
@@ -59,10 +70,19 @@ def report_group() -> None:
 
 @report_group.command("annual")
 @click.option("--year", type=int, required=True, help="Calendar year (local time).")
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--lang", type=click.Choice(["pl", "en"]), default=None,
-              help="Language (default: [web] language of the config).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["pl", "en"]),
+    default=None,
+    help="Language (default: [web] language of the config).",
+)
 @click.option("--no-pdf", is_flag=True, help="Write only HTML and JSON.")
 @pass_ctx
 def report_annual(ctx: Ctx, year: int, out_dir: Path, lang: str | None, no_pdf: bool) -> None:

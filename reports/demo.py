@@ -43,11 +43,17 @@ from itops.errors import ValidationError
 from itops.intervals import Interval
 from itops.status import ProbeResult, Status
 
-__all__ = ["SYSTEMS", "SeedSummary", "default_year", "in_use", "missing_checks", "seed",
-           "seed_unfinished"]
+__all__ = [
+    "SYSTEMS",
+    "SeedSummary",
+    "default_year",
+    "in_use",
+    "missing_checks",
+    "seed",
+    "seed_unfinished",
+]
 
 logger = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ SYSTEMS: tuple[DemoSystem, ...] = (
     DemoSystem("demo-internet", "łącze internetowe", "tcp"),
     DemoSystem("demo-szkola-siec", "sieć szkoły", "tcp"),
 )
+
 
 @dataclass
 class SeedSummary:
@@ -110,9 +117,11 @@ def in_use(db: Session) -> list[str]:
     from inventory.register.public import demo_tables_with_data as register_tables
 
     return [
-        *core_tables_in_use(db), *inventory_tables(db),
+        *core_tables_in_use(db),
+        *inventory_tables(db),
         *tables_in_use(db, (Outage, ProbeRollup, MonitoringGap)),
-        *register_tables(db), *backup_tables(db),
+        *register_tables(db),
+        *backup_tables(db),
     ]
 
 
@@ -136,7 +145,8 @@ def seed(ctx: AppContext, year: int, now: datetime | None = None) -> SeedSummary
     missing = missing_checks(settings)
     if missing:
         raise ValidationError(
-            "the config lacks the DEMO checks " + ", ".join(missing)
+            "the config lacks the DEMO checks "
+            + ", ".join(missing)
             + " (copy them from config/itops.example.toml)"
         )
     start = datetime.combine(date(year, 1, 1), time(0), tzinfo=tz).astimezone(UTC)
@@ -230,24 +240,48 @@ def _spans(world: DemoWorld, system_index: int, unit: str, holidays: list[date])
         if weekend:
             day = rng.choice(weekend)
             start = world.local(day, rng.randrange(6, 20))
-            spans.append(_Span(start, start + timedelta(minutes=rng.randrange(30, 300)), down,
-                               "DEMO: no reply (weekend)"))
+            spans.append(
+                _Span(
+                    start,
+                    start + timedelta(minutes=rng.randrange(30, 300)),
+                    down,
+                    "DEMO: no reply (weekend)",
+                )
+            )
     if holidays:
         day = holidays[system_index % len(holidays)]
         start = world.local(day, 9, 15)
-        spans.append(_Span(start, start + timedelta(minutes=95), down,
-                           "DEMO: power cut in the building (holiday)"))
+        spans.append(
+            _Span(
+                start,
+                start + timedelta(minutes=95),
+                down,
+                "DEMO: power cut in the building (holiday)",
+            )
+        )
     if working:
         day = rng.choice(working)
         start = world.local(day, 19, rng.randrange(60))
-        spans.append(_Span(start, start + timedelta(minutes=rng.randrange(20, 180)), down,
-                           "DEMO: timeout (evening)"))
+        spans.append(
+            _Span(
+                start,
+                start + timedelta(minutes=rng.randrange(20, 180)),
+                down,
+                "DEMO: timeout (evening)",
+            )
+        )
         found = within(rng.choice(working), rng.choice((15, 35)))
         if found:
             spans.append(_Span(*found, Status.UNKNOWN, "DEMO: probe could not tell (DNS)"))
         night = world.local(rng.choice(working), 2)
-        spans.append(_Span(night, night + timedelta(minutes=70), Status.UNKNOWN,
-                           "DEMO: probe could not tell (timeout of the probe itself)"))
+        spans.append(
+            _Span(
+                night,
+                night + timedelta(minutes=70),
+                Status.UNKNOWN,
+                "DEMO: probe could not tell (timeout of the probe itself)",
+            )
+        )
     spans.sort(key=lambda s: s.start)
     kept: list[_Span] = []
     for span in spans:
@@ -263,8 +297,9 @@ def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list
     """The probe results that produce ``spans``: two failures open, one OK closes."""
     rng = world.rng
     out: list[ProbeResult] = []
-    blocked = [Interval(s.start - timedelta(minutes=5), s.end + timedelta(minutes=5))
-               for s in spans]
+    blocked = [
+        Interval(s.start - timedelta(minutes=5), s.end + timedelta(minutes=5)) for s in spans
+    ]
     at = world.start + timedelta(minutes=7)
     step = timedelta(hours=4)
     index = 0
@@ -272,16 +307,18 @@ def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list
         while index < len(blocked) and blocked[index].end <= at:
             index += 1
         if index >= len(blocked) or at < blocked[index].start:
-            out.append(ProbeResult(name, kind, Status.OK, "DEMO: ok", at,
-                                   rng.uniform(0.002, 0.06)))
+            out.append(ProbeResult(name, kind, Status.OK, "DEMO: ok", at, rng.uniform(0.002, 0.06)))
         at += step
     for span in spans:
         if span.status is Status.UNKNOWN:
             out.append(ProbeResult(name, kind, Status.UNKNOWN, span.summary, span.start, 10.0))
         else:
             out.append(ProbeResult(name, kind, span.status, span.summary, span.start, 10.0))
-            out.append(ProbeResult(name, kind, span.status, span.summary,
-                                   span.start + timedelta(seconds=60), 10.0))
+            out.append(
+                ProbeResult(
+                    name, kind, span.status, span.summary, span.start + timedelta(seconds=60), 10.0
+                )
+            )
         out.append(ProbeResult(name, kind, Status.OK, "DEMO: ok", span.end, 0.01))
     out.sort(key=lambda r: r.started_at)
     return out
@@ -295,9 +332,7 @@ def _availability(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSum
 
     settings = world.settings
     office = settings.calendar("office")
-    holidays = [
-        d for d in world.days() if d.weekday() < 5 and office.holiday_name(d) is not None
-    ]
+    holidays = [d for d in world.days() if d.weekday() < 5 and office.holiday_name(d) is not None]
     tracker = OutageTracker(settings, ctx.sessions)
     by_name = {c.name: c for c in settings.section(CHECKS)}
     results: list[ProbeResult] = []
@@ -324,7 +359,10 @@ def _availability(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSum
         if len(working) > 40:
             day = working[len(working) // 3]
             planned = ManualOutage(
-                "demo-ezd", world.local(day, 15, 0), world.local(day, 15, 25), "planned",
+                "demo-ezd",
+                world.local(day, 15, 0),
+                world.local(day, 15, 25),
+                "planned",
                 "DEMO: planned upgrade of EZD, announced to staff",
             )
             try:
@@ -335,13 +373,24 @@ def _availability(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSum
         rows = list(db.scalars(select(Outage).order_by(Outage.start)))
         internet = [r for r in rows if r.check_name == "demo-internet"]
         if internet:
-            reclassify(db, internet[0].id, "external", ACTOR,
-                       "DEMO: the ISP confirmed a fault on their side", internet[0].end or now)
+            reclassify(
+                db,
+                internet[0].id,
+                "external",
+                ACTOR,
+                "DEMO: the ISP confirmed a fault on their side",
+                internet[0].end or now,
+            )
         www = [r for r in rows if r.check_name == "demo-www"]
         if www:
-            reclassify(db, www[-1].id, "false_alarm", ACTOR,
-                       "DEMO: the probe host lost its route; the site was up",
-                       www[-1].end or now)
+            reclassify(
+                db,
+                www[-1].id,
+                "false_alarm",
+                ACTOR,
+                "DEMO: the probe host lost its route; the site was up",
+                www[-1].end or now,
+            )
     # itops itself stopped once (server room power cut): a gap for every check.
     if len(working) > 60:
         day = working[len(working) // 2]

@@ -15,11 +15,16 @@ def demo_group() -> None:
 
 
 @demo_group.command("seed")
-@click.option("--year", type=int, default=None,
-              help="Calendar year to invent (default: the current one up to today; "
-                   "in January the previous one).")
-@click.option("--if-empty", is_flag=True,
-              help="Skip quietly (exit 0) when the database already has data.")
+@click.option(
+    "--year",
+    type=int,
+    default=None,
+    help="Calendar year to invent (default: the current one up to today; "
+    "in January the previous one).",
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Skip quietly (exit 0) when the database already has data."
+)
 @pass_ctx
 def demo_seed(ctx: Ctx, year: int | None, if_empty: bool) -> None:
     """Fill an EMPTY database with a DEMO office: inventory, outages, backups, register.
@@ -39,15 +44,20 @@ def demo_seed(ctx: Ctx, year: int | None, if_empty: bool) -> None:
         raise ValidationError(
             "an earlier DEMO seed stopped part-way: this database holds part of a DEMO "
             "year. Delete it (make run: var/itops.db) and seed again, or start a new "
-            "database with DEMO=no")
+            "database with DEMO=no"
+        )
     if used and if_empty:
-        click.echo("itops: the database is not empty; DEMO data not seeded "
-                   f"(has {', '.join(used)})")
+        click.echo(
+            f"itops: the database is not empty; DEMO data not seeded (has {', '.join(used)})"
+        )
         return
     missing = missing_checks(app.settings)
     if missing and if_empty:
-        click.echo("itops: the config lacks the DEMO checks (" + ", ".join(missing)
-                   + "); DEMO data not seeded")
+        click.echo(
+            "itops: the config lacks the DEMO checks ("
+            + ", ".join(missing)
+            + "); DEMO data not seeded"
+        )
         return
     tz = ZoneInfo(app.settings.office.timezone)
     chosen = year if year is not None else default_year(app.clock.now(), tz)

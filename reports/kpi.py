@@ -30,8 +30,9 @@ def _day(value: date | None) -> str | None:
 
 
 def _asset(item: AssetItem) -> KpiAsset:
-    return KpiAsset(item.inventory_no, item.category, _day(item.purchased_on),
-                    _day(item.retired_on))
+    return KpiAsset(
+        item.inventory_no, item.category, _day(item.purchased_on), _day(item.retired_on)
+    )
 
 
 def kpi_object(
@@ -51,16 +52,33 @@ def kpi_object(
     pur = purchases_kpi(session, settings, year)
     return Kpi(
         year=year,
-        availability=KpiAvailability(office.working_seconds, office.downtime_seconds,
-                                     office.availability, office.target, office.met),
+        availability=KpiAvailability(
+            office.working_seconds,
+            office.downtime_seconds,
+            office.availability,
+            office.target,
+            office.met,
+        ),
         repairs=KpiRepairs(
-            rep.count, rep.equipment, rep.ratio, rep.target, rep.met, rep.rule,
-            tuple(KpiProtocol(p.number, p.repaired_on.isoformat(), p.inventory_no, p.kind)
-                  for p in rep.protocols),
+            rep.count,
+            rep.equipment,
+            rep.ratio,
+            rep.target,
+            rep.met,
+            rep.rule,
+            tuple(
+                KpiProtocol(p.number, p.repaired_on.isoformat(), p.inventory_no, p.kind)
+                for p in rep.protocols
+            ),
             tuple(_asset(a) for a in rep.equipment_items),
         ),
         purchases=KpiPurchases(
-            pur.count, pur.computers, pur.ratio, pur.target, pur.met, pur.rule,
+            pur.count,
+            pur.computers,
+            pur.ratio,
+            pur.target,
+            pur.met,
+            pur.rule,
             tuple(_asset(a) for a in pur.purchased),
             tuple(_asset(a) for a in pur.computer_items),
         ),

@@ -30,9 +30,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi1_time": "   niedostępność {down} min na {working} min czasu pracy",
         "kpi1_none": "   brak czasu pracy w okresie: wskaźnika nie da się ustalić",
         "kpi2": "2. Naprawy z wymianą podzespołów lub reinstalacją: "
-                "{value} = {count} / {total} urządzeń (cel: poniżej {target})",
+        "{value} = {count} / {total} urządzeń (cel: poniżej {target})",
         "kpi3": "3. Zakupione komputery: {value} = {count} / {total} komputerów "
-                "(cel: co najmniej {target})",
+        "(cel: co najmniej {target})",
         "met": "cel osiągnięty",
         "not_met": "cel nieosiągnięty",
         "unknown": "nie do ustalenia",
@@ -51,13 +51,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "partial": "as of {day} (year in progress)",
         "not_started": "the year has not started yet",
         "kpi1": "1. Availability of systems in the office's working hours: {value} "
-                "(target: {target})",
+        "(target: {target})",
         "kpi1_time": "   downtime {down} min of {working} working min",
         "kpi1_none": "   no working time in the period: the KPI cannot be determined",
         "kpi2": "2. Repairs with component replacement or reinstallation: "
-                "{value} = {count} / {total} devices (target: below {target})",
+        "{value} = {count} / {total} devices (target: below {target})",
         "kpi3": "3. Computers purchased: {value} = {count} / {total} computers "
-                "(target: at least {target})",
+        "(target: at least {target})",
         "met": "target met",
         "not_met": "target not met",
         "unknown": "cannot be determined",
@@ -126,28 +126,56 @@ class KpiText:
         t, av, rep, pur = self.t, kpi.availability, kpi.repairs, kpi.purchases
         lines = [self.header(kpi.year, as_of, started)]
         if av.working_seconds > 0:
-            lines.append(t["kpi1"].format(value=self.pct(av.availability, 4, floor=True),
-                                          target=self.target(av.target))
-                         + " – " + self.verdict(av.met))
-            lines.append(t["kpi1_time"].format(down=self.num(av.downtime_seconds / 60, 1),
-                                               working=self.num(av.working_seconds / 60, 1)))
+            lines.append(
+                t["kpi1"].format(
+                    value=self.pct(av.availability, 4, floor=True), target=self.target(av.target)
+                )
+                + " – "
+                + self.verdict(av.met)
+            )
+            lines.append(
+                t["kpi1_time"].format(
+                    down=self.num(av.downtime_seconds / 60, 1),
+                    working=self.num(av.working_seconds / 60, 1),
+                )
+            )
         else:
-            lines.append(t["kpi1"].format(value=t["no_data"], target=self.target(av.target))
-                         + " – " + self.verdict(None))
+            lines.append(
+                t["kpi1"].format(value=t["no_data"], target=self.target(av.target))
+                + " – "
+                + self.verdict(None)
+            )
             lines.append(t["kpi1_none"])
-        lines.append(t["kpi2"].format(value=self.pct(rep.ratio), count=rep.count,
-                                      total=rep.equipment, target=self.target(rep.target))
-                     + " – " + self.verdict(rep.met))
-        lines.append(t["kpi3"].format(value=self.pct(pur.ratio), count=pur.count,
-                                      total=pur.computers, target=self.target(pur.target))
-                     + " – " + self.verdict(pur.met))
+        lines.append(
+            t["kpi2"].format(
+                value=self.pct(rep.ratio),
+                count=rep.count,
+                total=rep.equipment,
+                target=self.target(rep.target),
+            )
+            + " – "
+            + self.verdict(rep.met)
+        )
+        lines.append(
+            t["kpi3"].format(
+                value=self.pct(pur.ratio),
+                count=pur.count,
+                total=pur.computers,
+                target=self.target(pur.target),
+            )
+            + " – "
+            + self.verdict(pur.met)
+        )
         if hint:
             lines.append(t["hint"].format(year=kpi.year))
         return lines
 
     def _asset(self, a: KpiAsset) -> str:
-        parts = [a.inventory_no or "—", self.label(a.category),
-                 self.t["bought"].format(day=self.day(a.purchased_on))]
+        parts = [
+            a.inventory_no or "—",
+            self.label(a.category),
+            self.t["bought"].format(day=self.day(a.purchased_on)),
+        ]
         if a.retired_on:
             parts.append(self.t["retired"].format(day=self.day(a.retired_on)))
         return "  " + "  ".join(parts)
@@ -159,14 +187,22 @@ class KpiText:
         """The repair protocols and equipment lists behind KPIs 2 and 3."""
         t, rep, pur = self.t, kpi.repairs, kpi.purchases
         last = self.day(date(kpi.year, 12, 31))
-        protocols = [f"  {self.day(p.date)}  {p.number}  {p.inventory_no or '—'}  "
-                     f"{self.label(p.kind)}" for p in rep.protocols]
+        protocols = [
+            f"  {self.day(p.date)}  {p.number}  {p.inventory_no or '—'}  {self.label(p.kind)}"
+            for p in rep.protocols
+        ]
         return [
             *self._section(t["protocols"].format(n=len(rep.protocols)), protocols),
-            *self._section(t["equipment"].format(day=last, n=len(rep.equipment_list)),
-                           [self._asset(a) for a in rep.equipment_list]),
-            *self._section(t["purchased"].format(n=len(pur.purchased_list)),
-                           [self._asset(a) for a in pur.purchased_list]),
-            *self._section(t["computers"].format(day=last, n=len(pur.computers_list)),
-                           [self._asset(a) for a in pur.computers_list]),
+            *self._section(
+                t["equipment"].format(day=last, n=len(rep.equipment_list)),
+                [self._asset(a) for a in rep.equipment_list],
+            ),
+            *self._section(
+                t["purchased"].format(n=len(pur.purchased_list)),
+                [self._asset(a) for a in pur.purchased_list],
+            ),
+            *self._section(
+                t["computers"].format(day=last, n=len(pur.computers_list)),
+                [self._asset(a) for a in pur.computers_list],
+            ),
         ]

@@ -140,61 +140,98 @@ def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) ->
         if lang == "en":
             what = f"{n} outage{'s' if n != 1 else ''} of {c.name} in working hours"
         else:
-            what = f"{n} {_plural(n, 'awaria', 'awarie', 'awarii')} systemu {c.name} " \
-                "w godzinach pracy"
-        facts.append(_("{what}, łącznie {minutes}").format(
-            what=what, minutes=f.minutes(c.downtime_seconds)))
+            what = (
+                f"{n} {_plural(n, 'awaria', 'awarie', 'awarii')} systemu {c.name} w godzinach pracy"
+            )
+        facts.append(
+            _("{what}, łącznie {minutes}").format(what=what, minutes=f.minutes(c.downtime_seconds))
+        )
     text += ". " + _("Cel nie został osiągnięty: {facts}").format(facts="; ".join(facts) or "—")
     return text + _(" (niedostępność urzędu: {minutes}).").format(
-        minutes=f.minutes(av.downtime_seconds))
+        minutes=f.minutes(av.downtime_seconds)
+    )
 
 
 def _repairs_text(kpi: Kpi, lang: str) -> str:
     f, _ = Fmt(lang), translator(lang)
     rep = kpi.repairs
-    head = _("Naprawy z wymianą podzespołów lub reinstalacją oprogramowania: {count} na {total} "
-             "urządzeń ({ratio}) przy celu poniżej {target}").format(
-        count=rep.count, total=rep.equipment, ratio=f.pct(rep.ratio),
-        target=f.target(rep.target))
+    head = _(
+        "Naprawy z wymianą podzespołów lub reinstalacją oprogramowania: {count} na {total} "
+        "urządzeń ({ratio}) przy celu poniżej {target}"
+    ).format(
+        count=rep.count, total=rep.equipment, ratio=f.pct(rep.ratio), target=f.target(rep.target)
+    )
     if rep.met is None:
-        return head + ". " + _("Brak sprzętu w ewidencji na 31 grudnia: wskaźnika nie da się "
-                               "obliczyć.")
+        return (
+            head
+            + ". "
+            + _("Brak sprzętu w ewidencji na 31 grudnia: wskaźnika nie da się obliczyć.")
+        )
     if rep.met:
         return head + _(": cel został osiągnięty.")
     kinds: dict[str, int] = {}
     for p in rep.protocols:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1
     detail = ", ".join(f"{_(KIND_NAMES.get(k, k))}: {n}" for k, n in sorted(kinds.items()))
-    return head + ". " + _("Cel nie został osiągnięty: {count} ({detail}) "
-                           "przy {total} urządzeniach w użyciu.").format(
-        count=_count(rep.count, "protokół naprawy", "protokoły napraw",
-                     "protokołów napraw", lang, "repair protocol"),
-        detail=detail, total=rep.equipment)
+    return (
+        head
+        + ". "
+        + _(
+            "Cel nie został osiągnięty: {count} ({detail}) przy {total} urządzeniach w użyciu."
+        ).format(
+            count=_count(
+                rep.count,
+                "protokół naprawy",
+                "protokoły napraw",
+                "protokołów napraw",
+                lang,
+                "repair protocol",
+            ),
+            detail=detail,
+            total=rep.equipment,
+        )
+    )
 
 
 def _purchases_text(kpi: Kpi, lang: str) -> str:
     f, _ = Fmt(lang), translator(lang)
     pur = kpi.purchases
-    head = _("Zakupione komputery: {count} przy {total} komputerach w użyciu na 31 grudnia "
-             "({ratio}) przy celu {target}").format(
-        count=pur.count, total=pur.computers, ratio=f.pct(pur.ratio),
-        target=f.target(pur.target))
+    head = _(
+        "Zakupione komputery: {count} przy {total} komputerach w użyciu na 31 grudnia "
+        "({ratio}) przy celu {target}"
+    ).format(
+        count=pur.count, total=pur.computers, ratio=f.pct(pur.ratio), target=f.target(pur.target)
+    )
     if pur.met is None:
-        return head + ". " + _("Brak komputerów w ewidencji na 31 grudnia: wskaźnika nie da "
-                               "się obliczyć.")
+        return (
+            head
+            + ". "
+            + _("Brak komputerów w ewidencji na 31 grudnia: wskaźnika nie da się obliczyć.")
+        )
     if pur.met:
         return head + _(": cel został osiągnięty.")
     needed = math.ceil(pur.target * pur.computers - 1e-9)
-    return head + ". " + _("Cel nie został osiągnięty: do celu brakuje zakupu {missing} "
-                           "(potrzeba co najmniej {needed}).").format(
-        missing=_count(max(0, needed - pur.count), "komputera", "komputerów",
-                       "komputerów", lang, "computer"),
-        needed=needed)
+    return (
+        head
+        + ". "
+        + _(
+            "Cel nie został osiągnięty: do celu brakuje zakupu {missing} "
+            "(potrzeba co najmniej {needed})."
+        ).format(
+            missing=_count(
+                max(0, needed - pur.count),
+                "komputera",
+                "komputerów",
+                "komputerów",
+                lang,
+                "computer",
+            ),
+            needed=needed,
+        )
+    )
 
 
-def conclusions(
-    kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str
-) -> tuple[Conclusion, ...]:
+def conclusions(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) -> tuple[Conclusion, ...]:
     """One sentence per KPI; for a missed target, the facts behind it."""
     return (
         Conclusion("availability", kpi.availability.met, _availability_text(kpi, checks, lang)),
@@ -247,19 +284,23 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
         groups.setdefault(entry.check, []).append(entry)
     order = [c.name for c in report.availability.checks]
     outage_groups = [(name, groups[name]) for name in order if name in groups]
-    return _environment().get_template("report_annual.html").render(
-        outage_groups=outage_groups,
-        d=report,
-        lang=lang,
-        _=translator(lang),
-        f=Fmt(lang),
-        kind_names=KIND_NAMES,
-        cause_names=CAUSE_NAMES,
-        scope_names=SCOPE_NAMES,
-        months=MONTHS[lang],
-        conclusions=report.conclusions,
-        charts=charts(report, lang),
-        generated_at=generated_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+    return (
+        _environment()
+        .get_template("report_annual.html")
+        .render(
+            outage_groups=outage_groups,
+            d=report,
+            lang=lang,
+            _=translator(lang),
+            f=Fmt(lang),
+            kind_names=KIND_NAMES,
+            cause_names=CAUSE_NAMES,
+            scope_names=SCOPE_NAMES,
+            months=MONTHS[lang],
+            conclusions=report.conclusions,
+            charts=charts(report, lang),
+            generated_at=generated_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+        )
     )
 
 

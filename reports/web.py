@@ -32,8 +32,7 @@ READ = (ADMIN, IT_OFFICER, AUDITOR)
 WRITE = (ADMIN, IT_OFFICER)
 LANGS = ("pl", "en")
 FILE_RE = re.compile(r"^raport-jakosci-(\d{4})\.(html|pdf|json)$")
-MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
-         "json": "application/json"}
+MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "json": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -66,24 +65,41 @@ def stored_reports(ctx: AppContext) -> list[StoredReport]:
     for (year, lang), files in sorted(found.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
         newest = max(p.stat().st_mtime for p in files.values())
         formats = tuple(f for f in ("pdf", "html", "json") if f in files)
-        out.append(StoredReport(year, lang, formats, datetime.fromtimestamp(newest, UTC),
-                                {f: files[f].name for f in formats}))
+        out.append(
+            StoredReport(
+                year,
+                lang,
+                formats,
+                datetime.fromtimestamp(newest, UTC),
+                {f: files[f].name for f in formats},
+            )
+        )
     return out
 
 
-def _page(request: Request, status: int = 200, error: str = "", done: str = "",
-          form: dict[str, str] | None = None) -> Response:
+def _page(
+    request: Request,
+    status: int = 200,
+    error: str = "",
+    done: str = "",
+    form: dict[str, str] | None = None,
+) -> Response:
     ctx: AppContext = request.app.state.ctx
     user = current_user(request)
     this_year = ctx.clock.now().astimezone(ZoneInfo(ctx.settings.office.timezone)).year
-    return render(request, "report_page.html", {
-        "reports": stored_reports(ctx),
-        "can_write": user is not None and user.role in WRITE,
-        "default_year": this_year - 1,
-        "error": error,
-        "done": done,
-        "form": form or {},
-    }, status)
+    return render(
+        request,
+        "report_page.html",
+        {
+            "reports": stored_reports(ctx),
+            "can_write": user is not None and user.role in WRITE,
+            "default_year": this_year - 1,
+            "error": error,
+            "done": done,
+            "form": form or {},
+        },
+        status,
+    )
 
 
 @requires(*READ)
@@ -109,8 +125,13 @@ def generate(request: Request) -> Response:
     write_annual(ctx, year, _folder(ctx, lang), lang)
     user = current_user(request)
     with session_scope(ctx.sessions) as db:
-        auth.audit(db, ctx.clock.now(), user.login if user else None, "report_generated",
-                   f"annual {year} {lang}")
+        auth.audit(
+            db,
+            ctx.clock.now(),
+            user.login if user else None,
+            "report_generated",
+            f"annual {year} {lang}",
+        )
     return RedirectResponse("/raporty?done=1", status_code=303)
 
 

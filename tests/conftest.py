@@ -202,10 +202,10 @@ def ctx(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[AppCo
 
 def write_config(path: Path, db_url: str, port: int | None = None, extra: str = "") -> Path:
     """A minimal valid TOML config file (office + storage + web)."""
-    hours = "\n".join(f'{d} = {r!r}'.replace("'", '"') for d, r in MINIMAL_OFFICE["hours"].items())
+    hours = "\n".join(f"{d} = {r!r}".replace("'", '"') for d, r in MINIMAL_OFFICE["hours"].items())
     path.write_text(
         f"""[office]
-name = "{MINIMAL_OFFICE['name']}"
+name = "{MINIMAL_OFFICE["name"]}"
 timezone = "Europe/Warsaw"
 holidays = "PL"
 extra_days_off = ["2026-08-14", "2026-12-28"]

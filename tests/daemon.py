@@ -45,8 +45,9 @@ class NotifySocket:
 class Daemon:
     """``itops --config FILE run`` on a free port with a migrated SQLite database."""
 
-    def __init__(self, tmp: Path, extra_config: str = "", migrate: bool = True,
-                 db_url: str | None = None) -> None:
+    def __init__(
+        self, tmp: Path, extra_config: str = "", migrate: bool = True, db_url: str | None = None
+    ) -> None:
         self.tmp = tmp
         self.port = free_port()
         self.db_url = db_url or f"sqlite:///{tmp}/itops.db"
@@ -60,8 +61,9 @@ class Daemon:
 
     def env(self, **extra: str) -> dict[str, str]:
         """The test's environment without anything that would redirect the database."""
-        env = {k: v for k, v in os.environ.items() if k not in ("ITOPS_DATABASE_URL",
-                                                                  "ITOPS_CONFIG")}
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG")
+        }
         return {**env, **extra}
 
     def start(self, env: dict[str, str] | None = None) -> Daemon:

@@ -267,9 +267,7 @@ def test_the_break_between_ranges_is_not_working_time(moment: datetime, is_open:
 
 
 def test_ranges_given_out_of_order_are_sorted() -> None:
-    calendar = office(
-        hours={0: (parse_time_range("11:30-15:30"), parse_time_range("07:30-11:00"))}
-    )
+    calendar = office(hours={0: (parse_time_range("11:30-15:30"), parse_time_range("07:30-11:00"))})
     assert calendar.local_ranges(date(2026, 3, 2)) == (
         parse_time_range("07:30-11:00"),
         parse_time_range("11:30-15:30"),
@@ -499,9 +497,7 @@ CHRISTMAS_2027 = (date(2027, 12, 25), "Boże Narodzenie (pierwszy dzień)")
 
 def test_saturday_holidays_of_2026_and_2027_per_the_holidays_package() -> None:
     saturdays = [
-        day
-        for day in holidays.country_holidays("PL", years=[2026, 2027])
-        if day.weekday() == 5
+        day for day in holidays.country_holidays("PL", years=[2026, 2027]) if day.weekday() == 5
     ]
     assert sorted(saturdays) == [
         ASSUMPTION_2026[0],

@@ -29,8 +29,12 @@ class Collect:
 
 def tcp_check(host: str, port: int, **common: object) -> Check[Options]:
     settings = validate(
-        {"office": MINIMAL_OFFICE,
-         "checks": [{"name": f"tcp-{port}", "kind": "tcp", "host": host, "port": port, **common}]}
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [
+                {"name": f"tcp-{port}", "kind": "tcp", "host": host, "port": port, **common}
+            ],
+        }
     )
     return CHECK_KINDS.cls("tcp")(settings.checks[0])
 
@@ -45,8 +49,15 @@ class FakeCheck(Check[Options]):
         from checks.config import CheckConfig
 
         config = CheckConfig.model_construct(
-            name=name, kind="fake", unit="office", timeout=__import__("datetime").timedelta(
-                seconds=timeout), options=Options(), confirm=1, tags=[], counts_for_kpi=None)
+            name=name,
+            kind="fake",
+            unit="office",
+            timeout=__import__("datetime").timedelta(seconds=timeout),
+            options=Options(),
+            confirm=1,
+            tags=[],
+            counts_for_kpi=None,
+        )
         super().__init__(config)
         self.behaviour = behaviour
 

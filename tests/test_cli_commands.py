@@ -35,8 +35,9 @@ def _modules_after(*argv: str) -> set[str]:
         "    pass\n"
         f"print(','.join(m for m in {list(FEATURES)!r} if m in sys.modules), file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
     return set(done.stderr.strip().splitlines()[-1].split(",")) - {""}
 
 
@@ -46,9 +47,15 @@ def test_a_feature_command_imports_only_its_own_feature() -> None:
 
 
 def test_help_lists_the_commands_of_every_feature() -> None:
-    done = subprocess.run([sys.executable, "-m", "itops", "--help"], capture_output=True,
-                          text=True, timeout=120, check=True)
-    listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines()
-              if line.strip()}
+    done = subprocess.run(
+        [sys.executable, "-m", "itops", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    listed = {
+        line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()
+    }
     for names in FEATURE_COMMANDS.values():
         assert set(names) <= listed

@@ -89,44 +89,104 @@ def test_bad_durations_are_refused(text: str) -> None:
 
 
 BROKEN = [
-    ({"office": {**MINIMAL_OFFICE, "hours": {"monday": ["16:00-08:00"]}}},
-     "office.hours.monday", "end must be after start"),
-    ({"office": {**MINIMAL_OFFICE, "hours": {"monday": ["8-16"]}}},
-     "office.hours.monday", "HH:MM-HH:MM"),
-    ({"office": {**MINIMAL_OFFICE, "hours": {"monday": ["08:00-12:00", "11:00-16:00"]}}},
-     "office.hours.monday", "overlap"),
-    ({"office": {**MINIMAL_OFFICE, "hours": {"mondey": ["08:00-16:00"]}}},
-     "office.hours.mondey", 'did you mean "monday"'),
-    ({"office": {**MINIMAL_OFFICE, "timezone": "Europe/Warszawa"}},
-     "office.timezone", "unknown time zone"),
+    (
+        {"office": {**MINIMAL_OFFICE, "hours": {"monday": ["16:00-08:00"]}}},
+        "office.hours.monday",
+        "end must be after start",
+    ),
+    (
+        {"office": {**MINIMAL_OFFICE, "hours": {"monday": ["8-16"]}}},
+        "office.hours.monday",
+        "HH:MM-HH:MM",
+    ),
+    (
+        {"office": {**MINIMAL_OFFICE, "hours": {"monday": ["08:00-12:00", "11:00-16:00"]}}},
+        "office.hours.monday",
+        "overlap",
+    ),
+    (
+        {"office": {**MINIMAL_OFFICE, "hours": {"mondey": ["08:00-16:00"]}}},
+        "office.hours.mondey",
+        'did you mean "monday"',
+    ),
+    (
+        {"office": {**MINIMAL_OFFICE, "timezone": "Europe/Warszawa"}},
+        "office.timezone",
+        "unknown time zone",
+    ),
     ({"office": {**MINIMAL_OFFICE, "holidays": "XX"}}, "office.holidays", "country code"),
-    ({"office": {**MINIMAL_OFFICE, "extra_days_off": ["2026-02-30"]}},
-     "office.extra_days_off[0]", "date"),
-    ({"office": MINIMAL_OFFICE, "storage": {"url": "mysql://db/itops"}},
-     "storage.url", "only sqlite"),
+    (
+        {"office": {**MINIMAL_OFFICE, "extra_days_off": ["2026-02-30"]}},
+        "office.extra_days_off[0]",
+        "date",
+    ),
+    (
+        {"office": MINIMAL_OFFICE, "storage": {"url": "mysql://db/itops"}},
+        "storage.url",
+        "only sqlite",
+    ),
     ({"office": MINIMAL_OFFICE, "storage": {"url": "not a url"}}, "storage.url", "database URL"),
     ({"office": MINIMAL_OFFICE, "web": {"bind": "localhost"}}, "web.bind", "HOST:PORT"),
     ({"office": MINIMAL_OFFICE, "web": {"bnd": "127.0.0.1:1"}}, "web.bnd", 'did you mean "bind"'),
-    ({"office": MINIMAL_OFFICE, "daemon": {"max_concurrency": 0}},
-     "daemon.max_concurrency", "greater than or equal"),
+    (
+        {"office": MINIMAL_OFFICE, "daemon": {"max_concurrency": 0}},
+        "daemon.max_concurrency",
+        "greater than or equal",
+    ),
     ({"storage": {"url": "sqlite://"}}, "office", "required key is missing"),
-    ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "ftp"}]},
-     "checks[0](a)", 'unknown check kind "ftp"'),
-    ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "prot": 1}]},
-     "checks[0](a).prot", 'did you mean "port"'),
-    ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 0}]},
-     "checks[0](a).port", "greater than or equal to 1"),
-    ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1,
-                                            "interval": "soon"}]},
-     "checks[0](a).interval", "not a duration"),
-    ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1,
-                                            "unit": "szkola"}]},
-     "checks", 'unknown unit "szkola"'),
-    ({"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1},
-                                           {"name": "a", "kind": "tcp", "host": "y", "port": 2}]},
-     "checks", "duplicate check names: a"),
-    ({"office": MINIMAL_OFFICE, "units": [{"id": "Szkoła 1", "name": "x"}]},
-     "units[0](Szkoła 1).id", "pattern"),
+    (
+        {"office": MINIMAL_OFFICE, "checks": [{"name": "a", "kind": "ftp"}]},
+        "checks[0](a)",
+        'unknown check kind "ftp"',
+    ),
+    (
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [{"name": "a", "kind": "tcp", "host": "x", "prot": 1}],
+        },
+        "checks[0](a).prot",
+        'did you mean "port"',
+    ),
+    (
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 0}],
+        },
+        "checks[0](a).port",
+        "greater than or equal to 1",
+    ),
+    (
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1, "interval": "soon"}],
+        },
+        "checks[0](a).interval",
+        "not a duration",
+    ),
+    (
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [{"name": "a", "kind": "tcp", "host": "x", "port": 1, "unit": "szkola"}],
+        },
+        "checks",
+        'unknown unit "szkola"',
+    ),
+    (
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [
+                {"name": "a", "kind": "tcp", "host": "x", "port": 1},
+                {"name": "a", "kind": "tcp", "host": "y", "port": 2},
+            ],
+        },
+        "checks",
+        "duplicate check names: a",
+    ),
+    (
+        {"office": MINIMAL_OFFICE, "units": [{"id": "Szkoła 1", "name": "x"}]},
+        "units[0](Szkoła 1).id",
+        "pattern",
+    ),
 ]
 
 
@@ -135,9 +195,7 @@ def test_each_problem_names_its_key_and_reason(data: dict, key: str, reason: str
     with pytest.raises(ConfigError) as caught:
         validate(data, "itops.toml")
     lines = str(caught.value).splitlines()
-    assert any(
-        line.startswith(f"itops.toml: {key}: ") and reason in line for line in lines
-    ), lines
+    assert any(line.startswith(f"itops.toml: {key}: ") and reason in line for line in lines), lines
 
 
 def test_all_problems_are_reported_at_once() -> None:

@@ -76,7 +76,7 @@ def test_sighup_with_a_valid_config_schedules_the_new_checks(daemon: Daemon) -> 
     with daemon.config.open("a", encoding="utf-8") as f:
         f.write(
             '\n[[checks]]\nname = "reloaded-check"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-            f"port = {daemon.port}\ninterval = \"1s\"\n"
+            f'port = {daemon.port}\ninterval = "1s"\n'
         )
     daemon.signal(signal.SIGHUP)
     deadline = time.monotonic() + 15
@@ -100,8 +100,9 @@ def test_the_time_itops_was_killed_becomes_a_monitoring_gap(daemon: Daemon) -> N
     daemon.start().wait_ready()
     database = daemon.db_url.removeprefix("sqlite:///")
     with sqlite3.connect(database) as conn:
-        rows = conn.execute("SELECT reason, start, \"end\" FROM monitoring_gap "
-                            "WHERE reason LIKE '%crash%'").fetchall()
+        rows = conn.execute(
+            "SELECT reason, start, \"end\" FROM monitoring_gap WHERE reason LIKE '%crash%'"
+        ).fetchall()
     assert len(rows) == 1
     _, start, end = rows[0]
     assert start < end
@@ -114,7 +115,7 @@ def test_the_first_start_records_the_year_so_far_as_not_monitored(daemon: Daemon
     daemon.stop()
     database = daemon.db_url.removeprefix("sqlite:///")
     with sqlite3.connect(database) as conn:
-        rows = conn.execute("SELECT reason, start, \"end\" FROM monitoring_gap").fetchall()
+        rows = conn.execute('SELECT reason, start, "end" FROM monitoring_gap').fetchall()
     [(reason, start, end)] = rows
     assert reason == "before itops was first started"
     year = datetime.now(ZoneInfo("Europe/Warsaw")).year
@@ -140,16 +141,19 @@ def test_with_worker_processes_checks_are_probed_reloaded_and_stopped(tmp_path: 
         children = psutil.Process(d.proc.pid).children()
         assert len(children) == 2
         with d.config.open("a", encoding="utf-8") as f:
-            f.write('\n[[checks]]\nname = "w-check"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-                    f"port = {d.port}\ninterval = \"1s\"\n")
+            f.write(
+                '\n[[checks]]\nname = "w-check"\nkind = "tcp"\nhost = "127.0.0.1"\n'
+                f'port = {d.port}\ninterval = "1s"\n'
+            )
         d.signal(signal.SIGHUP)
         deadline = time.monotonic() + 30
         sample = r'^itops_check_status\{check="w-check",kind="tcp"\} 0(\.0)?$'
         while not re.search(sample, d.get("/metrics")[1], re.M):
             assert time.monotonic() < deadline, d.log.read_text()
             time.sleep(0.2)
-        assert re.search(r'^itops_probes_total\{kind="tcp",result="ok"\} [1-9]', 
-                         d.get("/metrics")[1], re.M)
+        assert re.search(
+            r'^itops_probes_total\{kind="tcp",result="ok"\} [1-9]', d.get("/metrics")[1], re.M
+        )
         d.signal(signal.SIGTERM)
         assert d.wait(timeout=40) == 0
         assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)

@@ -39,12 +39,25 @@ class SleepCheck(Check[Options]):
     running = 0
     most = 0
 
-    def __init__(self, name: str, interval: float, seconds: float = 0.0,
-                 status: Status = Status.OK, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        seconds: float = 0.0,
+        status: Status = Status.OK,
+        timeout: float = 5.0,
+    ) -> None:
         config = CheckConfig.model_construct(
-            name=name, kind="sleep", unit="office", interval=timedelta(seconds=interval),
-            timeout=timedelta(seconds=timeout), options=Options(), confirm=1, tags=[],
-            counts_for_kpi=None)
+            name=name,
+            kind="sleep",
+            unit="office",
+            interval=timedelta(seconds=interval),
+            timeout=timedelta(seconds=timeout),
+            options=Options(),
+            confirm=1,
+            tags=[],
+            counts_for_kpi=None,
+        )
         super().__init__(config)
         self.seconds = seconds
         self.status = status
@@ -148,14 +161,12 @@ async def test_no_more_probes_run_at_once_than_the_bound_and_the_rest_wait_their
 async def test_a_reload_adds_removes_and_reschedules_checks_and_keeps_unchanged_phases() -> None:
     sink = Collect()
     engine, _ = make_engine(sink)
-    engine.schedule([SleepCheck("kept", 30), SleepCheck("gone", 0.05),
-                     SleepCheck("changed", 30)])
+    engine.schedule([SleepCheck("kept", 30), SleepCheck("gone", 0.05), SleepCheck("changed", 30)])
     engine.start()
     kept_due = engine.next_due("kept")
     changed_due = engine.next_due("changed")
     await wait_until(lambda: len(sink.of("gone")) >= 2)
-    engine.schedule([SleepCheck("kept", 30), SleepCheck("changed", 0.05),
-                     SleepCheck("new", 0.05)])
+    engine.schedule([SleepCheck("kept", 30), SleepCheck("changed", 0.05), SleepCheck("new", 0.05)])
     assert engine.names() == ["changed", "kept", "new"]
     assert engine.next_due("kept") == kept_due
     assert engine.next_due("changed") != changed_due

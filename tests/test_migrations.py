@@ -61,7 +61,9 @@ def test_a_database_below_the_head_is_refused_naming_both_revisions(db_url: str)
     ensure_current(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0001_core'"))
-    with pytest.raises(StorageError, match=f"at revision 0001_core, the code needs "
-                       f"{head_revision()}; run `itops db upgrade`"):
+    with pytest.raises(
+        StorageError,
+        match=f"at revision 0001_core, the code needs {head_revision()}; run `itops db upgrade`",
+    ):
         ensure_current(engine)
     engine.dispose()

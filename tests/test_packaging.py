@@ -27,7 +27,10 @@ def test_make_run_serves_healthz_within_60_seconds(tmp_path: Path) -> None:
     log = (tmp_path / "make.log").open("wb")
     proc = subprocess.Popen(
         ["make", "-C", str(REPO), "run", f"CONFIG={config}", f"VAR={tmp_path}/var"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -50,8 +53,15 @@ def test_make_run_serves_healthz_within_60_seconds(tmp_path: Path) -> None:
 
 def test_the_daemon_unit_is_hardened_and_speaks_notify() -> None:
     unit = (REPO / "systemd" / "itops.service").read_text(encoding="utf-8")
-    for line in ("Type=notify", "Restart=on-failure", "StateDirectory=itops",
-                 "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes", "User=itops"):
+    for line in (
+        "Type=notify",
+        "Restart=on-failure",
+        "StateDirectory=itops",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "PrivateTmp=yes",
+        "User=itops",
+    ):
         assert re.search(rf"^{re.escape(line)}$", unit, re.M), line
     assert re.search(r"^WatchdogSec=\d+", unit, re.M)
 

@@ -37,8 +37,9 @@ class Browser:
             urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
         )
 
-    def request(self, path: str, data: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
+    def request(
+        self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(self.daemon.url(path), data=body, headers=headers or {})  # noqa: S310
         try:
@@ -71,10 +72,25 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     password_file.write_text(PASSWORD)
     try:
         subprocess.run(
-            [sys.executable, "-m", "itops", "--config", str(d.config), "user", "add",
-             "informatyk", "--role", "it_officer", "--name", "Jan Testowy",
-             "--password-file", str(password_file)],
-            check=True, capture_output=True, env=d.env(),
+            [
+                sys.executable,
+                "-m",
+                "itops",
+                "--config",
+                str(d.config),
+                "user",
+                "add",
+                "informatyk",
+                "--role",
+                "it_officer",
+                "--name",
+                "Jan Testowy",
+                "--password-file",
+                str(password_file),
+            ],
+            check=True,
+            capture_output=True,
+            env=d.env(),
         )
         d.start().wait_ready()
         yield d
@@ -161,8 +177,12 @@ def test_login_never_redirects_to_another_site(daemon: Daemon) -> None:
     token = browser.csrf()
     _, _, headers = browser.request(
         "/login",
-        {"login": "informatyk", "password": PASSWORD, "csrf_token": token,
-         "next": "//evil.example/"},
+        {
+            "login": "informatyk",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
     )
     assert headers["location"] == "/"
 

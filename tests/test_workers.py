@@ -25,9 +25,15 @@ pytestmark = pytest.mark.slow
 
 
 def tcp_checks(port: int, names: list[str], interval: str = "100ms") -> list[Check[Options]]:
-    settings = validate({"office": MINIMAL_OFFICE, "checks": [
-        {"name": n, "kind": "tcp", "host": "127.0.0.1", "port": port, "interval": interval}
-        for n in names]})
+    settings = validate(
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [
+                {"name": n, "kind": "tcp", "host": "127.0.0.1", "port": port, "interval": interval}
+                for n in names
+            ],
+        }
+    )
     return [CHECK_KINDS.cls(c.kind)(c) for c in settings.section(CHECKS)]
 
 

@@ -82,9 +82,7 @@ def availability_cmd(
         start, end = _date(first, "--from"), _date(until, "--to")
     app = _app(ctx)
     with session_scope(app.sessions) as db:
-        report = compute(
-            db, app.settings, start, end, check=check, unit=unit, now=app.clock.now()
-        )
+        report = compute(db, app.settings, start, end, check=check, unit=unit, now=app.clock.now())
     if as_json:
         data = report.to_json()
         if with_outages:
@@ -235,9 +233,7 @@ def outages_list(
 @click.option("--reason", required=True, help="Why (kept with the record).")
 @click.option("--by", default=None)
 @pass_ctx
-def outages_reclassify(
-    ctx: Ctx, outage_id: int, cause: str, reason: str, by: str | None
-) -> None:
+def outages_reclassify(ctx: Ctx, outage_id: int, cause: str, reason: str, by: str | None) -> None:
     """Change an outage's cause; the original and every earlier decision are kept."""
     from checks.availability.entry import reclassify
     from itops import auth
@@ -248,7 +244,10 @@ def outages_reclassify(
     with session_scope(app.sessions) as db:
         record = reclassify(db, outage_id, cause, _actor(by), reason, now)
         auth.audit(
-            db, now, _actor(by), "outage_reclassified",
+            db,
+            now,
+            _actor(by),
+            "outage_reclassified",
             f"#{outage_id} {record.from_cause}→{record.to_cause}: {record.reason}",
         )
     click.echo(f"outage #{outage_id}: {record.from_cause} → {record.to_cause}")
@@ -270,8 +269,7 @@ def maintenance_group() -> None:
 @click.option("--valid-from", default=None)
 @click.option("--valid-until", default=None)
 @click.option("--silence-alerts/--no-silence-alerts", default=True)
-@click.option("--exclude/--no-exclude", "exclude", default=True,
-              help="Exclude from availability.")
+@click.option("--exclude/--no-exclude", "exclude", default=True, help="Exclude from availability.")
 @click.option("--note", default="")
 @click.option("--by", default=None)
 @pass_ctx

@@ -62,9 +62,7 @@ class Maintenance(Model):
         return self
 
 
-def _maintenance_references(
-    windows: list[Maintenance], info: ValidationInfo
-) -> list[Maintenance]:
+def _maintenance_references(windows: list[Maintenance], info: ValidationInfo) -> list[Maintenance]:
     known = known_units(info)
     names = {c.name for c in info.data["checks"]} if "checks" in info.data else None
     for window in windows:
@@ -72,9 +70,7 @@ def _maintenance_references(
             raise ValueError(f'maintenance "{window.name}": unknown unit "{window.unit}"')
         unknown = sorted(set(window.checks) - names) if names is not None else []
         if unknown:
-            raise ValueError(
-                f'maintenance "{window.name}": unknown checks {", ".join(unknown)}'
-            )
+            raise ValueError(f'maintenance "{window.name}": unknown checks {", ".join(unknown)}')
     return windows
 
 

@@ -199,6 +199,5 @@ def list_outages(
         ):
             history[rec.outage_id].append(rec)
     return [
-        (r, history[r.id][-1].to_cause if history[r.id] else r.cause, history[r.id])
-        for r in rows
+        (r, history[r.id][-1].to_cause if history[r.id] else r.cause, history[r.id]) for r in rows
     ]

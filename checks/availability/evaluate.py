@@ -120,10 +120,12 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 def evaluate(p: PeriodInput) -> AvailabilityReport:
     """KPI 1 of the period: per check, the office (or unit) figure, outages, months."""
-    caches = _Caches(expanded=[
-        w.intervals(p.first, p.until, p.tz) if w.exclude_from_availability else []
-        for w in p.windows
-    ])
+    caches = _Caches(
+        expanded=[
+            w.intervals(p.first, p.until, p.tz) if w.exclude_from_availability else []
+            for w in p.windows
+        ]
+    )
     results: list[CheckAvailability] = []
     entries: list[OutageEntry] = []
     downtime_of: dict[str, list[Interval]] = {}
@@ -197,9 +199,7 @@ def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
             excluded.extend(in_working)
         if in_working:
             entries.append(_entry(p, cfg, row, total_seconds(in_working), counts))
-    x = _Index(union(planned_maintenance.items, excluded)) if excluded else (
-        planned_maintenance
-    )
+    x = _Index(union(planned_maintenance.items, excluded)) if excluded else (planned_maintenance)
     failures = union(failures)
     d = subtract(failures, x.within(failures[0].start, failures[-1].end)) if failures else []
     g = _gaps(p, caches, cfg, w)
@@ -242,9 +242,7 @@ def _entry(
     )
 
 
-def _counted_outages(
-    p: PeriodInput, rows: list[OutageInput], w: _Index, x: _Index
-) -> int:
+def _counted_outages(p: PeriodInput, rows: list[OutageInput], w: _Index, x: _Index) -> int:
     """Outages that count and leave some working time outside the excluded time."""
     counting = ("failure", "external") if p.external_counts else ("failure",)
     count = 0

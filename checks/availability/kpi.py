@@ -110,7 +110,8 @@ def load(
     working = {
         unit_id: clip(
             settings.calendar(unit_id).working_intervals_between(first, until),
-            window.start, window.end,
+            window.start,
+            window.end,
         )
         for unit_id in dict.fromkeys([*(c.unit for c in configs), aggregate_unit])
     }
@@ -142,7 +143,11 @@ def _outages(db: Session, names: list[str], window: Interval) -> dict[str, list[
             (r[0], r[1], r[2], r[3], r[4], r[5])
             for r in db.execute(
                 select(
-                    Outage.id, Outage.check_name, Outage.start, Outage.end, Outage.cause,
+                    Outage.id,
+                    Outage.check_name,
+                    Outage.start,
+                    Outage.end,
+                    Outage.cause,
                     Outage.note,
                 )
                 .where(Outage.check_name.in_(chunk))
@@ -168,7 +173,9 @@ def _gaps(
     gaps_by_check: dict[str, list[Interval]] = defaultdict(list)
     for gap_unit, gap_check, gap_start, gap_end in db.execute(
         select(
-            MonitoringGap.unit_id, MonitoringGap.check_name, MonitoringGap.start,
+            MonitoringGap.unit_id,
+            MonitoringGap.check_name,
+            MonitoringGap.start,
             MonitoringGap.end,
         )
         .where(MonitoringGap.start < window.end)

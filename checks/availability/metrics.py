@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 
 CERT_NOT_AFTER = "cert_not_after"
 
-EXPIRY = ("itops_tls_certificate_expiry_timestamp_seconds",
-          "notAfter of the certificate the check last saw (Unix time)")
+EXPIRY = (
+    "itops_tls_certificate_expiry_timestamp_seconds",
+    "notAfter of the certificate the check last saw (Unix time)",
+)
 RATIO = ("itops_availability_ratio", "working-hours availability (KPI 1) so far this year")
 
 
@@ -82,8 +84,11 @@ class AvailabilityCollector(Collector):
             hit = cache.get(name)
             if hit is None or hit[0] is not last:
                 value = last.value(CERT_NOT_AFTER)
-                line = "" if value is None else \
-                    f'{name_}{{check="{escape_label(name)}"}} {_number(value)}\n'
+                line = (
+                    ""
+                    if value is None
+                    else f'{name_}{{check="{escape_label(name)}"}} {_number(value)}\n'
+                )
                 hit = cache[name] = (last, line)
             if hit[1]:
                 out.append(hit[1])
@@ -96,7 +101,9 @@ class AvailabilityCollector(Collector):
         if self._ratio is None or self._ratio[0] is not report:
             lines = [f"# HELP {RATIO[0]} {RATIO[1]}\n# TYPE {RATIO[0]} gauge\n"]
             for item in report.checks if report is not None else ():
-                lines.append(f'{RATIO[0]}{{check="{escape_label(item.name)}",period="year"}} '
-                             f"{_number(item.availability)}\n")
+                lines.append(
+                    f'{RATIO[0]}{{check="{escape_label(item.name)}",period="year"}} '
+                    f"{_number(item.availability)}\n"
+                )
             self._ratio = (report, "".join(lines))
         return self._ratio[1]

@@ -87,8 +87,12 @@ def _prune(ctx: AppContext) -> None:
 
 def _jobs(ctx: AppContext) -> Sequence[Job]:
     return [
-        Job("flush", ctx.settings.section(AVAILABILITY).flush_interval.total_seconds(), _flush,
-            False),
+        Job(
+            "flush",
+            ctx.settings.section(AVAILABILITY).flush_interval.total_seconds(),
+            _flush,
+            False,
+        ),
         Job("prune", 3600, _prune),
         Job("availability", 600, refresh_year),
     ]
@@ -206,33 +210,48 @@ SUMMARIES = (
     (r"cannot connect to (?P<target>.+)", "brak połączenia z {target}"),
     (r"HTTP (?P<code>\d+) in (?P<ms>\d+) ms", "HTTP {code} w {ms} ms"),
     (r"HTTP (?P<code>\d+) \(expected (?P<want>.+)\)", "HTTP {code} (oczekiwano {want})"),
-    (r"HTTP (?P<code>\d+) but the expected text is missing",
-     "HTTP {code}, ale brak oczekiwanego tekstu"),
+    (
+        r"HTTP (?P<code>\d+) but the expected text is missing",
+        "HTTP {code}, ale brak oczekiwanego tekstu",
+    ),
     (r"(?P<n>\d+) answers in (?P<ms>\d+) ms", "odpowiedzi: {n}, w {ms} ms"),
     (r"certificate valid for (?P<days>\d+) more days", "certyfikat ważny jeszcze {days} dni"),
     (r"certificate expires in (?P<days>[\d.]+) days", "certyfikat wygasa za {days} dni"),
     (r"(?P<name>.+): (?P<n>\d+) running", "{name}: uruchomionych procesów: {n}"),
-    (r"(?P<name>.+): (?P<n>\d+) running \(need (?P<need>.+)\)",
-     "{name}: uruchomionych procesów: {n} (wymagane: {need})"),
+    (
+        r"(?P<name>.+): (?P<n>\d+) running \(need (?P<need>.+)\)",
+        "{name}: uruchomionych procesów: {n} (wymagane: {need})",
+    ),
     (r"(?P<target>.+): name does not resolve", "{target}: nazwa nie daje się rozwiązać"),
     (r"(?P<target>.+): no certificate received", "{target}: nie otrzymano certyfikatu"),
     (r"newest success ping is (?P<age>.+?) old", "ostatni sygnał powodzenia: {age} temu"),
-    (r"newest success ping is (?P<age>.+?) old \(max_age (?P<limit>.+) exceeded\)",
-     "ostatni sygnał powodzenia: {age} temu (przekroczono maksymalny wiek {limit})"),
+    (
+        r"newest success ping is (?P<age>.+?) old \(max_age (?P<limit>.+) exceeded\)",
+        "ostatni sygnał powodzenia: {age} temu (przekroczono maksymalny wiek {limit})",
+    ),
     (r"newest (?:file|snapshot|archive) is (?P<age>.+?) old", "najnowsza kopia ma {age}"),
-    (r"newest (?:file|snapshot|archive) is (?P<age>.+?) old \(max_age (?P<limit>.+) exceeded\)",
-     "najnowsza kopia ma {age} (przekroczono maksymalny wiek {limit})"),
-    (r"newest (?:file|snapshot|archive|success ping) is (?P<age>.+?) old "
-     r"\((?P<rule>.+) exceeded\)", "najnowsza kopia ma {age} (przekroczono termin: {rule})"),
+    (
+        r"newest (?:file|snapshot|archive) is (?P<age>.+?) old \(max_age (?P<limit>.+) exceeded\)",
+        "najnowsza kopia ma {age} (przekroczono maksymalny wiek {limit})",
+    ),
+    (
+        r"newest (?:file|snapshot|archive|success ping) is (?P<age>.+?) old "
+        r"\((?P<rule>.+) exceeded\)",
+        "najnowsza kopia ma {age} (przekroczono termin: {rule})",
+    ),
     (r"no (?:file|snapshot|archive|success ping) found", "nie znaleziono kopii"),
     (r"no file matches (?P<path>.+)", "żaden plik nie pasuje do {path}"),
     (r"waiting for the first ping", "oczekiwanie na pierwszy sygnał"),
-    (r"the job reported exit code (?P<code>\d+) (?P<age>.+) ago",
-     "zadanie zgłosiło kod wyjścia {code} {age} temu"),
+    (
+        r"the job reported exit code (?P<code>\d+) (?P<age>.+) ago",
+        "zadanie zgłosiło kod wyjścia {code} {age} temu",
+    ),
     (r"the job reported a failure (?P<age>.+) ago", "zadanie zgłosiło błąd {age} temu"),
     (r"the repository has no (?:snapshot|archive).*", "repozytorium nie zawiera żadnej kopii"),
-    (r"directory (?P<dir>.+) does not exist \(is the backup disk mounted\?\)",
-     "katalog {dir} nie istnieje (czy dysk kopii jest zamontowany?)"),
+    (
+        r"directory (?P<dir>.+) does not exist \(is the backup disk mounted\?\)",
+        "katalog {dir} nie istnieje (czy dysk kopii jest zamontowany?)",
+    ),
 )
 
 feature = Feature(

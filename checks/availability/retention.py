@@ -33,9 +33,7 @@ def prune(db: Session, settings: Settings, now: datetime) -> tuple[int, int]:
     cut_day = (now - settings.section(AVAILABILITY).hourly_retention).astimezone(tz).date()
     cut = datetime.combine(cut_day, time(0), tzinfo=tz).astimezone(UTC)
     rows = list(
-        db.scalars(
-            select(ProbeRollup).where(ProbeRollup.seconds == HOUR, ProbeRollup.start < cut)
-        )
+        db.scalars(select(ProbeRollup).where(ProbeRollup.seconds == HOUR, ProbeRollup.start < cut))
     )
     days: dict[tuple[str, datetime], list[ProbeRollup]] = {}
     for row in rows:

@@ -56,9 +56,7 @@ def write_rollups(db: Session, ready: dict[tuple[str, datetime], Rollup]) -> int
     existing = {
         (r.check_name, r.start): r
         for r in db.scalars(
-            select(ProbeRollup).where(
-                ProbeRollup.start.in_(hours), ProbeRollup.seconds == HOUR
-            )
+            select(ProbeRollup).where(ProbeRollup.start.in_(hours), ProbeRollup.seconds == HOUR)
         )
         if (r.check_name, r.start) in ready
     }

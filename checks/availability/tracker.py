@@ -83,7 +83,11 @@ class CheckStates:
         self.checks: dict[str, CheckState] = {}
 
     def step(
-        self, result: ProbeResult, unit: str, confirm: int, sample_every: timedelta,
+        self,
+        result: ProbeResult,
+        unit: str,
+        confirm: int,
+        sample_every: timedelta,
         silenced: Silenced,
     ) -> Step:
         """Move ``result.check``'s state by one result."""
@@ -141,13 +145,21 @@ def _unknown(state: CheckState, result: ProbeResult, unit: str, out: Step) -> Ev
     state.gap = OpenInterval(at)
     out.ops.append(GapOpened(result.check, unit, state.gap, result.summary))
     return Event(
-        MONITORING_GAP, result.check, result.status, at, result.summary,
+        MONITORING_GAP,
+        result.check,
+        result.status,
+        at,
+        result.summary,
         {"unit": unit, "start": at.isoformat()},
     )
 
 
 def _failure(
-    state: CheckState, result: ProbeResult, unit: str, confirm: int, silenced: Silenced,
+    state: CheckState,
+    result: ProbeResult,
+    unit: str,
+    confirm: int,
+    silenced: Silenced,
     out: Step,
 ) -> Event | None:
     """Count the run; at ``confirm`` open the outage back-dated to its first failure."""
@@ -161,7 +173,11 @@ def _failure(
     state.outage = OpenInterval(state.run_start)
     out.ops.append(OutageOpened(result.check, unit, state.outage, result.summary))
     return Event(
-        OUTAGE_OPENED, result.check, result.status, state.run_start, result.summary,
+        OUTAGE_OPENED,
+        result.check,
+        result.status,
+        state.run_start,
+        result.summary,
         {
             "unit": unit,
             "start": state.run_start.isoformat(),
@@ -182,7 +198,11 @@ def _recovery(
     out.ops.append(OutageClosed(state.outage, at))
     state.outage = None
     return Event(
-        OUTAGE_CLOSED, result.check, result.status, at, result.summary,
+        OUTAGE_CLOSED,
+        result.check,
+        result.status,
+        at,
+        result.summary,
         {
             "unit": unit,
             "start": start.isoformat(),

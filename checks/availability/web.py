@@ -91,14 +91,17 @@ def outage_list(request: Request) -> Response:
                 "note": o.note,
                 "working_minutes": working.get(o.id, 0.0) / 60,
                 "history": [
-                    {"at": r.at, "actor": r.actor, "from": r.from_cause, "to": r.to_cause,
-                     "reason": r.reason}
+                    {
+                        "at": r.at,
+                        "actor": r.actor,
+                        "from": r.from_cause,
+                        "to": r.to_cause,
+                        "reason": r.reason,
+                    }
                     for r in history
                 ],
             }
-            for o, cause, history in list_outages(
-                db, date(year, 1, 1), date(year + 1, 1, 1), tz
-            )
+            for o, cause, history in list_outages(db, date(year, 1, 1), date(year + 1, 1, 1), tz)
         ]
     user = current_user(request)
     return render(
@@ -126,17 +129,22 @@ def outage_reclassify(request: Request) -> Response:
         outage_id = int(request.path_params["outage_id"])
         with session_scope(ctx.sessions) as db:
             record = reclassify(
-                db, outage_id, str(form.get("cause", "")), user.login,
-                str(form.get("reason", "")), ctx.clock.now(),
+                db,
+                outage_id,
+                str(form.get("cause", "")),
+                user.login,
+                str(form.get("reason", "")),
+                ctx.clock.now(),
             )
             auth.audit(
-                db, ctx.clock.now(), user.login, "outage_reclassified",
+                db,
+                ctx.clock.now(),
+                user.login,
+                "outage_reclassified",
                 f"#{outage_id} {record.from_cause}→{record.to_cause}: {record.reason}",
             )
     except (ValidationError, ValueError) as exc:
-        return render(
-            request, "error.html", {"message": str(exc), "status": 400}, status_code=400
-        )
+        return render(request, "error.html", {"message": str(exc), "status": 400}, status_code=400)
     refresh_year(ctx)
     return RedirectResponse("/systemy/awarie", status_code=303)
 
@@ -145,7 +153,5 @@ def routes() -> Sequence[BaseRoute]:
     return [
         Route("/systemy", board, methods=["GET"]),
         Route("/systemy/awarie", outage_list, methods=["GET"]),
-        Route(
-            "/systemy/awarie/{outage_id:int}/przyczyna", outage_reclassify, methods=["POST"]
-        ),
+        Route("/systemy/awarie/{outage_id:int}/przyczyna", outage_reclassify, methods=["POST"]),
     ]

@@ -138,9 +138,12 @@ class Writer:
         dropped = len(self._ops) - len(kept)
         self._ops, self._raw_queued = kept, self._raw_queued - dropped
         self._raw_shed += dropped
-        logger.warning("database still unavailable: dropped the %d oldest buffered raw "
-                       "samples (%d in all); outages and gaps are kept", dropped,
-                       self._raw_shed)
+        logger.warning(
+            "database still unavailable: dropped the %d oldest buffered raw "
+            "samples (%d in all); outages and gaps are kept",
+            dropped,
+            self._raw_shed,
+        )
 
     def flush(self, now: datetime, *, everything: bool = False) -> int:
         """Write queued rows and finished rollup hours in one transaction; return rows."""
@@ -155,7 +158,8 @@ class Writer:
             if self._failures:
                 logger.info(
                     "database reachable again: wrote %d buffered rows after %d failed attempts",
-                    written, self._failures,
+                    written,
+                    self._failures,
                 )
                 self._failures, self._retry_at = 0, 0.0
             return written
@@ -168,17 +172,23 @@ class Writer:
         with self._lock:
             queued = len(self._ops)
         if final:
-            logger.error("database unavailable at shutdown, %d queued writes lost: %s",
-                         queued, reason)
+            logger.error(
+                "database unavailable at shutdown, %d queued writes lost: %s", queued, reason
+            )
         elif self._failures == 1:
             logger.error(
                 "database unavailable, keeping %d queued writes in memory and retrying "
-                "with backoff: %s", queued, reason,
+                "with backoff: %s",
+                queued,
+                reason,
             )
         else:
             logger.warning(
-                "database still unavailable (attempt %d, %d writes queued), next try in "
-                "%.1f s: %s", self._failures, queued, delay, reason,
+                "database still unavailable (attempt %d, %d writes queued), next try in %.1f s: %s",
+                self._failures,
+                queued,
+                delay,
+                reason,
             )
 
     def _flush(self, now: datetime, everything: bool) -> int:
@@ -239,7 +249,9 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
             op.interval.id = row.id
         elif isinstance(op, GapOpened):
             gap = MonitoringGap(
-                unit_id=op.unit, check_name=op.check, start=op.interval.start,
+                unit_id=op.unit,
+                check_name=op.check,
+                start=op.interval.start,
                 reason=op.summary[:200],
             )
             db.add(gap)
@@ -247,7 +259,8 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
             op.interval.id = gap.id
         else:
             closed: Outage | MonitoringGap | None = (
-                db.get(Outage, op.interval.id) if isinstance(op, OutageClosed)
+                db.get(Outage, op.interval.id)
+                if isinstance(op, OutageClosed)
                 else db.get(MonitoringGap, op.interval.id)
             )
             if closed is not None:

@@ -183,11 +183,19 @@ class AntivirusPart:
 
     def store(self, session: Session, items: Sequence[PartItem[DefenderReport]]) -> AfterCommit:
         av = self.service.ctx.settings.section(ANTIVIRUS)
-        snaps, found = store.record_av_many(session, [
-            defender_input(i.host, i.value, i.at, warning=av.signature_warning,
-                           critical=av.signature_critical)
-            for i in items
-        ])
+        snaps, found = store.record_av_many(
+            session,
+            [
+                defender_input(
+                    i.host,
+                    i.value,
+                    i.at,
+                    warning=av.signature_warning,
+                    critical=av.signature_critical,
+                )
+                for i in items
+            ],
+        )
 
         def after_commit() -> None:
             for snap in snaps:

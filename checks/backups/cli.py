@@ -156,7 +156,9 @@ def register(group: click.Group) -> None:
 
     @antivirus.command("status")
     @click.option(
-        "--host", "hosts", multiple=True,
+        "--host",
+        "hosts",
+        multiple=True,
         help="Expected host (repeat); default: the inventory's computers in service.",
     )
     @pass_ctx

@@ -47,11 +47,14 @@ def seed_demo(db: Session, world: DemoWorld, hosts: Sequence[DemoHost]) -> Backu
 
 def _defender(updated: datetime, realtime: bool = True) -> dict[str, Any]:
     return {
-        "AMServiceEnabled": True, "AntivirusEnabled": True,
-        "RealTimeProtectionEnabled": realtime, "AMRunningMode": "Normal",
+        "AMServiceEnabled": True,
+        "AntivirusEnabled": True,
+        "RealTimeProtectionEnabled": realtime,
+        "AMRunningMode": "Normal",
         "AntivirusSignatureLastUpdated": updated.isoformat(),
         "AntivirusSignatureVersion": f"1.{400 + updated.timetuple().tm_yday}.0.0",
-        "QuickScanAge": 1, "FullScanAge": 12,
+        "QuickScanAge": 1,
+        "FullScanAge": 12,
     }
 
 
@@ -129,10 +132,16 @@ def _backups(db: Session, world: DemoWorld) -> tuple[int, int]:
             if cfg.kind in VERIFIED_KINDS and day.weekday() == 6 and not broken:
                 verified = world.local(day, 5)
                 record_backup(
-                    db, cfg,
+                    db,
+                    cfg,
                     ProbeResult(
-                        cfg.name, cfg.kind, Status.OK, "DEMO: repository check passed",
-                        verified, 600.0, (Measurement(VERIFY_AT, verified.timestamp(), "ts"),),
+                        cfg.name,
+                        cfg.kind,
+                        Status.OK,
+                        "DEMO: repository check passed",
+                        verified,
+                        600.0,
+                        (Measurement(VERIFY_AT, verified.timestamp(), "ts"),),
                     ),
                     verify=True,
                 )
@@ -143,18 +152,27 @@ def _backups(db: Session, world: DemoWorld) -> tuple[int, int]:
             if when > world.until:
                 continue
             add_restore_test(
-                db, world.settings, backup=cfg.name, performed_at=when,
+                db,
+                world.settings,
+                backup=cfg.name,
+                performed_at=when,
                 performed_by="DEMO Informatyk Urzędu",
-                restored=f"DEMO: sample files from {cfg.name}", success=ok,
+                restored=f"DEMO: sample files from {cfg.name}",
+                success=ok,
                 notes="" if ok else "DEMO: wrong password file; fixed",
-                recorded_by=ACTOR, now=world.until,
+                recorded_by=ACTOR,
+                now=world.until,
             )
             restore_tests += 1
     return looks, restore_tests
 
 
 def _look(
-    db: Session, cfg: BackupConfig, at: datetime, last_success: datetime, size: int,
+    db: Session,
+    cfg: BackupConfig,
+    at: datetime,
+    last_success: datetime,
+    size: int,
     broken: bool,
 ) -> None:
     """One look as the backup check would report it (CRITICAL once over ``max_age``)."""
@@ -168,8 +186,15 @@ def _look(
     if broken and at - last_success > limit:
         status, summary = Status.CRITICAL, f"DEMO: newest backup {age_h:.0f} h old (too old)"
     result = ProbeResult(
-        cfg.name, cfg.kind, status, summary, at, 2.0,
-        (Measurement(LAST_SUCCESS, last_success.timestamp(), "ts"),
-         Measurement(SIZE, float(size), "B")),
+        cfg.name,
+        cfg.kind,
+        status,
+        summary,
+        at,
+        2.0,
+        (
+            Measurement(LAST_SUCCESS, last_success.timestamp(), "ts"),
+            Measurement(SIZE, float(size), "B"),
+        ),
     )
     record_backup(db, cfg, result, verify=False)

@@ -15,17 +15,23 @@ if TYPE_CHECKING:
     from checks.kinds.backup_base import BackupCheck
     from checks.kinds.clamav import ClamavCheck
 
-BACKUP_KINDS: KindRegistry[BackupCheck] = KindRegistry("backup", {
-    "file": "checks.kinds.backup_file:FileBackupCheck",
-    "restic": "checks.kinds.backup_restic:ResticBackupCheck",
-    "borg": "checks.kinds.backup_borg:BorgBackupCheck",
-    "push": "checks.kinds.backup_push:PushBackupCheck",
-})
+BACKUP_KINDS: KindRegistry[BackupCheck] = KindRegistry(
+    "backup",
+    {
+        "file": "checks.kinds.backup_file:FileBackupCheck",
+        "restic": "checks.kinds.backup_restic:ResticBackupCheck",
+        "borg": "checks.kinds.backup_borg:BorgBackupCheck",
+        "push": "checks.kinds.backup_push:PushBackupCheck",
+    },
+)
 
 #: kinds with a separate, slower verification run (``restic check``, ``borg check``)
 VERIFIED_KINDS = frozenset({"restic", "borg"})
 
 #: local antivirus engines (``[[antivirus.clamav]]``); Defender reports through the agent
-ANTIVIRUS_KINDS: KindRegistry[ClamavCheck] = KindRegistry("antivirus", {
-    "clamav": "checks.kinds.clamav:ClamavCheck",
-})
+ANTIVIRUS_KINDS: KindRegistry[ClamavCheck] = KindRegistry(
+    "antivirus",
+    {
+        "clamav": "checks.kinds.clamav:ClamavCheck",
+    },
+)

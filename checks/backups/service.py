@@ -51,8 +51,9 @@ class Snapshot:
         """(compliant, counted) hosts: the inventory's computers in service, else every
         host that reported; a silent or never-seen computer counts as not compliant.
         The one population of the ratio metric and the Pulpit tile; call under ``lock``."""
-        population = (list(self.expected_hosts) if self.expected_hosts is not None
-                      else list(self.antivirus))
+        population = (
+            list(self.expected_hosts) if self.expected_hosts is not None else list(self.antivirus)
+        )
         good = sum(1 for h in population if h in self.antivirus and self.antivirus[h].compliant)
         return good, len(population)
 

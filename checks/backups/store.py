@@ -499,20 +499,40 @@ def record_av(
     fields: dict[str, Any],
 ) -> tuple[AvSnapshot, list[Event]]:
     """Store one antivirus report (agent or ClamAV) and move the host's incidents."""
-    snaps, found = record_av_many(db, [AvInput(host, product, status, summary, at,
-                                               signature_updated, signature_version,
-                                               realtime, fields)])
+    snaps, found = record_av_many(
+        db,
+        [
+            AvInput(
+                host,
+                product,
+                status,
+                summary,
+                at,
+                signature_updated,
+                signature_version,
+                realtime,
+                fields,
+            )
+        ],
+    )
     return snaps[0], found
 
 
-_AV_COLUMNS = (AvHost.host, AvHost.product, AvHost.first_seen, AvHost.last_report_at,
-               AvHost.status, AvHost.summary, AvHost.since, AvHost.signature_updated,
-               AvHost.signature_version, AvHost.realtime)
+_AV_COLUMNS = (
+    AvHost.host,
+    AvHost.product,
+    AvHost.first_seen,
+    AvHost.last_report_at,
+    AvHost.status,
+    AvHost.summary,
+    AvHost.since,
+    AvHost.signature_updated,
+    AvHost.signature_version,
+    AvHost.realtime,
+)
 
 
-def record_av_many(
-    db: Session, reports: Sequence[AvInput]
-) -> tuple[list[AvSnapshot], list[Event]]:
+def record_av_many(db: Session, reports: Sequence[AvInput]) -> tuple[list[AvSnapshot], list[Event]]:
     """Store antivirus reports in order and move each host's incidents; events to publish
     after commit. A batch of agent reports costs a few statements in all (hosts and open
     incidents read once, rows written in bulk), not a few per report."""
@@ -522,8 +542,10 @@ def record_av_many(
     rows: dict[str, dict[str, Any]] = {}
     open_incident: dict[str, AvIncident] = {}
     for chunk in _chunks(hosts):
-        rows.update((r.host, dict(r._mapping)) for r in db.execute(
-            select(*_AV_COLUMNS).where(AvHost.host.in_(chunk))))
+        rows.update(
+            (r.host, dict(r._mapping))
+            for r in db.execute(select(*_AV_COLUMNS).where(AvHost.host.in_(chunk)))
+        )
         for incident in db.scalars(
             select(AvIncident)
             .where(AvIncident.host.in_(chunk), AvIncident.end.is_(None))
@@ -546,15 +568,22 @@ def record_av_many(
         before = None if row is None else Status(row["status"])
         if row is None:
             row = rows[host] = {"host": host, "first_seen": report.at, "since": report.at}
-        row.update(product=report.product, status=int(report.status), summary=report.summary,
-                   last_report_at=report.at, signature_updated=report.signature_updated,
-                   signature_version=report.signature_version, realtime=report.realtime,
-                   fields=report.fields)
+        row.update(
+            product=report.product,
+            status=int(report.status),
+            summary=report.summary,
+            last_report_at=report.at,
+            signature_updated=report.signature_updated,
+            signature_version=report.signature_version,
+            realtime=report.realtime,
+            fields=report.fields,
+        )
         if before is not report.status:
             row["since"] = report.at
         changed[host] = row
-        found += _av_incident(db, host, row["product"], report.status, report.at,
-                              report.summary, open_incident)
+        found += _av_incident(
+            db, host, row["product"], report.status, report.at, report.summary, open_incident
+        )
         snaps.append(_av_snapshot_of(row))
     inserts = [r for h, r in changed.items() if h not in existing]
     updates = [r for h, r in changed.items() if h in existing]
@@ -569,16 +598,27 @@ def record_av_many(
 
 
 def _av_snapshot_of(row: dict[str, Any]) -> AvSnapshot:
-    return AvSnapshot(row["host"], row["product"], Status(row["status"]), row["summary"],
-                      row["since"], row["last_report_at"], row["signature_updated"],
-                      row["signature_version"], row["realtime"])
+    return AvSnapshot(
+        row["host"],
+        row["product"],
+        Status(row["status"]),
+        row["summary"],
+        row["since"],
+        row["last_report_at"],
+        row["signature_updated"],
+        row["signature_version"],
+        row["realtime"],
+    )
 
 
 def _report_values(host: str, report: AvInput) -> dict[str, Any]:
     updated = report.signature_updated
     return {
-        "host": host, "product": report.product, "reported_at": report.at,
-        "status": int(report.status), "summary": report.summary[:2000],
+        "host": host,
+        "product": report.product,
+        "reported_at": report.at,
+        "status": int(report.status),
+        "summary": report.summary[:2000],
         "signature_age": (report.at - updated).total_seconds() if updated else None,
         "realtime": report.realtime,
     }
@@ -646,8 +686,13 @@ def record_agent_report(
     if not isinstance(fields, dict) or not isinstance(host, str) or not host.strip():
         return None
     av = settings.section(ANTIVIRUS)
-    item = defender_input(host, parse_defender(fields, at), at,
-                          warning=av.signature_warning, critical=av.signature_critical)
+    item = defender_input(
+        host,
+        parse_defender(fields, at),
+        at,
+        warning=av.signature_warning,
+        critical=av.signature_critical,
+    )
     snaps, found = record_av_many(db, [item])
     return snaps[0], found
 
@@ -674,8 +719,9 @@ def sweep_av(db: Session, settings: Settings, now: datetime) -> list[Event]:
             )
             if int(verdict.status) != row.status:
                 row.status, row.summary, row.since = int(verdict.status), verdict.summary, now
-                found += _av_incident(db, row.host, row.product, verdict.status, now,
-                                      verdict.summary)
+                found += _av_incident(
+                    db, row.host, row.product, verdict.status, now, verdict.summary
+                )
     db.flush()
     return found
 

@@ -31,12 +31,20 @@ def hosts_cmd(ctx: Ctx, as_json: bool) -> None:
     app = ctx.app()
     with read_scope(app.sessions) as db:
         hosts = known_hosts(db)
-    _, coverage = cover(settings.section(HOST_CHECKS), settings.section(CHECKS), hosts,
-                        settings.unit_names())
+    _, coverage = cover(
+        settings.section(HOST_CHECKS), settings.section(CHECKS), hosts, settings.unit_names()
+    )
     if as_json:
-        click.echo(json.dumps([{"host": c.host, "check": c.check, "group": c.group,
-                                "reason": c.reason or None} for c in coverage],
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"host": c.host, "check": c.check, "group": c.group, "reason": c.reason or None}
+                    for c in coverage
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if not coverage:
         click.echo("no host reports through an agent yet (itops agent token create HOST)")

@@ -51,7 +51,7 @@ class HostGroup(HostThresholds):
     @model_validator(mode="after")
     def _matches_something(self) -> HostGroup:
         if not self.hosts and not self.tags:
-            raise ValueError("give hosts (name patterns such as \"srv-*\") or tags, or both")
+            raise ValueError('give hosts (name patterns such as "srv-*") or tags, or both')
         return self
 
     def name_for(self, hostname: str) -> str:

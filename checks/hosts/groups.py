@@ -65,21 +65,33 @@ def matches(group: HostGroup, host: Host) -> bool:
 
 def _check(group: HostGroup, host: Host, units: Iterable[str]) -> CheckConfig:
     unit = group.unit or (host.unit if host.unit in units else OFFICE_UNIT)
-    common = {"name": group.name_for(host.name), "kind": "host", "unit": unit,
-              "interval": group.interval, "timeout": group.timeout, "confirm": group.confirm,
-              "counts_for_kpi": group.counts_for_kpi, "tags": [GROUP_TAG, group.name]}
+    common = {
+        "name": group.name_for(host.name),
+        "kind": "host",
+        "unit": unit,
+        "interval": group.interval,
+        "timeout": group.timeout,
+        "confirm": group.confirm,
+        "counts_for_kpi": group.counts_for_kpi,
+        "tags": [GROUP_TAG, group.name],
+    }
     thresholds = group.model_dump(include=set(HostThresholds.model_fields))
     cfg = CheckConfig.model_validate(common)
     return cfg.model_copy(update={"options": HostReportOptions(host=host.name, **thresholds)})
 
 
 def cover(
-    groups: Sequence[HostGroup], checks: Sequence[CheckConfig], hosts: Sequence[Host],
+    groups: Sequence[HostGroup],
+    checks: Sequence[CheckConfig],
+    hosts: Sequence[Host],
     units: Iterable[str] = (OFFICE_UNIT,),
 ) -> tuple[list[CheckConfig], list[Coverage]]:
     """The derived checks, and who covers each host (for ``itops hosts``)."""
-    explicit = {c.options.host.lower(): c.name for c in checks
-                if c.kind == "host" and isinstance(c.options, HostReportOptions)}
+    explicit = {
+        c.options.host.lower(): c.name
+        for c in checks
+        if c.kind == "host" and isinstance(c.options, HostReportOptions)
+    }
     taken = {c.name for c in checks}
     units = set(units)
     derived: list[CheckConfig] = []
@@ -94,11 +106,13 @@ def cover(
             continue
         name = group.name_for(host.name)
         if name in taken:
-            coverage.append(Coverage(host.name, None, group.name,
-                                     f'check name "{name}" is already taken'))
+            coverage.append(
+                Coverage(host.name, None, group.name, f'check name "{name}" is already taken')
+            )
         elif len(name) > 100:
-            coverage.append(Coverage(host.name, None, group.name,
-                                     "check name longer than 100 characters"))
+            coverage.append(
+                Coverage(host.name, None, group.name, "check name longer than 100 characters")
+            )
         else:
             taken.add(name)
             derived.append(_check(group, host, units))
@@ -109,8 +123,7 @@ def cover(
 def known_hosts(session: Session) -> list[Host]:
     from inventory.public import agent_hosts
 
-    return [Host(h.hostname, host_tags(h.category, h.unit), h.unit)
-            for h in agent_hosts(session)]
+    return [Host(h.hostname, host_tags(h.category, h.unit), h.unit) for h in agent_hosts(session)]
 
 
 def derive(settings: Settings, session: Session) -> Settings:
@@ -123,8 +136,7 @@ def derive(settings: Settings, session: Session) -> Settings:
     for item in coverage:
         if item.reason and item.group is not None and (item.host, item.reason) not in _told:
             _told.add((item.host, item.reason))
-            logger.warning("host %s (group %s) not checked: %s", item.host, item.group,
-                           item.reason)
+            logger.warning("host %s (group %s) not checked: %s", item.host, item.group, item.reason)
     if not derived:
         return settings
     return settings.model_copy(update={CHECKS.key: [*checks, *derived]})

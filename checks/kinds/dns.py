@@ -21,8 +21,11 @@ from itops.errors import ProbeError
 from itops.status import Measurement, Status
 
 # "error" measurement codes → summaries.
-ERRORS = {1: "the name does not exist (NXDOMAIN)", 2: "no answer of that type",
-          3: "no server answered"}
+ERRORS = {
+    1: "the name does not exist (NXDOMAIN)",
+    2: "no answer of that type",
+    3: "no server answered",
+}
 
 
 class DnsOptions(Options):

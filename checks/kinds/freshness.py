@@ -33,25 +33,38 @@ DEFAULT_LABELS = r"(?i)(opublikowan\w*|data publikacji|data wytworzenia|aktualiz
 STATEMENT_LABELS = r"(?i)(sporządz\w*|aktualizacj\w*|opublikowan\w*)"
 
 TEXTS: dict[str, dict[str, str]] = {
-    "freshness.fresh": {"pl": "najnowsza publikacja {date} ({days} dni roboczych temu)",
-                        "en": "newest publication {date} ({days} working days ago)"},
+    "freshness.fresh": {
+        "pl": "najnowsza publikacja {date} ({days} dni roboczych temu)",
+        "en": "newest publication {date} ({days} working days ago)",
+    },
     "freshness.stale": {
         "pl": "brak nowych publikacji od {date} ({days} dni roboczych, limit {limit})",
-        "en": "nothing published since {date} ({days} working days, limit {limit})"},
-    "freshness.no_date": {"pl": "{url}: nie znaleziono daty publikacji",
-                          "en": "{url}: no publication date found"},
-    "freshness.fetch_failed": {"pl": "{url}: nie można pobrać strony ({reason})",
-                               "en": "{url}: cannot fetch the page ({reason})"},
-    "freshness.statement_ok": {"pl": "deklaracja dostępności z {date}",
-                               "en": "accessibility statement dated {date}"},
+        "en": "nothing published since {date} ({days} working days, limit {limit})",
+    },
+    "freshness.no_date": {
+        "pl": "{url}: nie znaleziono daty publikacji",
+        "en": "{url}: no publication date found",
+    },
+    "freshness.fetch_failed": {
+        "pl": "{url}: nie można pobrać strony ({reason})",
+        "en": "{url}: cannot fetch the page ({reason})",
+    },
+    "freshness.statement_ok": {
+        "pl": "deklaracja dostępności z {date}",
+        "en": "accessibility statement dated {date}",
+    },
     "freshness.statement_old": {
         "pl": "deklaracja dostępności z {date} jest starsza niż {limit} dni",
-        "en": "accessibility statement dated {date} is older than {limit} days"},
-    "freshness.statement_missing": {"pl": "{url}: brak deklaracji dostępności (HTTP {http})",
-                                    "en": "{url}: no accessibility statement (HTTP {http})"},
+        "en": "accessibility statement dated {date} is older than {limit} days",
+    },
+    "freshness.statement_missing": {
+        "pl": "{url}: brak deklaracji dostępności (HTTP {http})",
+        "en": "{url}: no accessibility statement (HTTP {http})",
+    },
     "freshness.statement_undated": {
         "pl": "deklaracja dostępności bez daty sporządzenia ani aktualizacji",
-        "en": "accessibility statement without a date of preparation or update"},
+        "en": "accessibility statement without a date of preparation or update",
+    },
 }
 
 
@@ -112,7 +125,8 @@ class FreshnessOptions(Options):
     @model_validator(mode="after")
     def _order(self) -> FreshnessOptions:
         if self.critical_working_days is not None and (
-                self.critical_working_days < self.max_working_days):
+            self.critical_working_days < self.max_working_days
+        ):
             raise ValueError("critical_working_days must be at least max_working_days")
         return self
 
@@ -140,7 +154,7 @@ def labelled_dates(text: str, labels: str, regex: str | None) -> list[datetime]:
         return found
     out = []
     for m in _re2(labels).finditer(text):
-        out += dates.polish_dates(text[m.end(): m.end() + 80])[:1]
+        out += dates.polish_dates(text[m.end() : m.end() + 80])[:1]
     return out
 
 
@@ -160,26 +174,31 @@ class FreshnessCheck(Check[FreshnessOptions]):
         o = self.options
         timeout = aiohttp.ClientTimeout(total=None)
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session, session.get(
-                    o.url, headers=o.headers, ssl=o.verify_tls) as resp:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(o.url, headers=o.headers, ssl=o.verify_tls) as resp,
+            ):
                 body = bytearray()
                 async for chunk in resp.content.iter_chunked(64 * 1024):
                     body += chunk
                     if len(body) >= MAX_BODY_BYTES:
                         break
                 charset = resp.charset or "utf-8"
-                return (resp.status, bytes(body).decode(charset, "replace"),
-                        resp.headers.get("Last-Modified"))
+                return (
+                    resp.status,
+                    bytes(body).decode(charset, "replace"),
+                    resp.headers.get("Last-Modified"),
+                )
         except (aiohttp.ClientError, OSError, LookupError) as exc:
-            raise ProbeError(say("freshness.fetch_failed", url=o.url,
-                                 reason=str(exc) or type(exc).__name__)) from None
+            raise ProbeError(
+                say("freshness.fetch_failed", url=o.url, reason=str(exc) or type(exc).__name__)
+            ) from None
 
     async def probe(self) -> Sequence[Measurement]:
         o = self.options
         status, body, last_modified = await self._fetch()
         now = datetime.fromtimestamp(time.time(), tz=UTC)
-        out = [Measurement("checked_at", now.timestamp(), "ts"),
-               Measurement("http_status", status)]
+        out = [Measurement("checked_at", now.timestamp(), "ts"), Measurement("http_status", status)]
         if o.mode == "accessibility_statement":
             if status != 200:
                 return out
@@ -193,8 +212,12 @@ class FreshnessCheck(Check[FreshnessOptions]):
             found = dates.newest(dates.feed_dates(body), now)
         else:
             text = " ".join(texts_of(body, o.selector))
-            found = dates.newest(labelled_dates(text, DEFAULT_LABELS, o.regex)
-                                 if o.regex or not o.selector else dates.polish_dates(text), now)
+            found = dates.newest(
+                labelled_dates(text, DEFAULT_LABELS, o.regex)
+                if o.regex or not o.selector
+                else dates.polish_dates(text),
+                now,
+            )
         if found is None and o.mode == "publication":
             raise ProbeError(say("freshness.no_date", url=o.url))
         if found is not None:
@@ -207,23 +230,27 @@ class FreshnessCheck(Check[FreshnessOptions]):
         now = datetime.fromtimestamp(v["checked_at"], tz=UTC)
         if o.mode == "accessibility_statement":
             if v["http_status"] != 200:
-                return Status.CRITICAL, say("freshness.statement_missing", url=o.url,
-                                            http=int(v["http_status"]))
+                return Status.CRITICAL, say(
+                    "freshness.statement_missing", url=o.url, http=int(v["http_status"])
+                )
             if "newest_ts" not in v:
                 return Status.WARNING, say("freshness.statement_undated")
             dated = datetime.fromtimestamp(v["newest_ts"], tz=UTC)
             shown = dated.astimezone(dates.WARSAW).strftime("%d.%m.%Y")
             if (now - dated).days > o.statement_max_age_days:
-                return Status.WARNING, say("freshness.statement_old", date=shown,
-                                           limit=o.statement_max_age_days)
+                return Status.WARNING, say(
+                    "freshness.statement_old", date=shown, limit=o.statement_max_age_days
+                )
             return Status.OK, say("freshness.statement_ok", date=shown)
         newest = datetime.fromtimestamp(v["newest_ts"], tz=UTC)
         days = dates.working_days_between(newest, now)
         shown = newest.astimezone(dates.WARSAW).strftime("%d.%m.%Y %H:%M")
         if o.critical_working_days is not None and days > o.critical_working_days:
-            return Status.CRITICAL, say("freshness.stale", date=shown, days=days,
-                                        limit=o.critical_working_days)
+            return Status.CRITICAL, say(
+                "freshness.stale", date=shown, days=days, limit=o.critical_working_days
+            )
         if days > o.max_working_days:
-            return Status.WARNING, say("freshness.stale", date=shown, days=days,
-                                       limit=o.max_working_days)
+            return Status.WARNING, say(
+                "freshness.stale", date=shown, days=days, limit=o.max_working_days
+            )
         return Status.OK, say("freshness.fresh", date=shown, days=days)

@@ -17,20 +17,39 @@ from zoneinfo import ZoneInfo
 import holidays
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-MONTHS = {"stycznia": 1, "lutego": 2, "marca": 3, "kwietnia": 4, "maja": 5, "czerwca": 6,
-          "lipca": 7, "sierpnia": 8, "września": 9, "wrzesnia": 9, "października": 10,
-          "pazdziernika": 10, "listopada": 11, "grudnia": 12}
+MONTHS = {
+    "stycznia": 1,
+    "lutego": 2,
+    "marca": 3,
+    "kwietnia": 4,
+    "maja": 5,
+    "czerwca": 6,
+    "lipca": 7,
+    "sierpnia": 8,
+    "września": 9,
+    "wrzesnia": 9,
+    "października": 10,
+    "pazdziernika": 10,
+    "listopada": 11,
+    "grudnia": 12,
+}
 # Our own fixed patterns (no nested quantifiers); user patterns go through RE2.
-_NUMERIC = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:\s*(?:r\.|roku)?\s*"
-                      r"(?:godz\.?\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_NUMERIC = re.compile(
+    r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:\s*(?:r\.|roku)?\s*"
+    r"(?:godz\.?\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
-_WORDS = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})(?:\s*r\.)?"
-                    r"(?:,?\s*(?:godz\.?\s*)?(\d{1,2}):(\d{2}))?", re.IGNORECASE)
+_WORDS = re.compile(
+    r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})(?:\s*r\.)?"
+    r"(?:,?\s*(?:godz\.?\s*)?(\d{1,2}):(\d{2}))?",
+    re.IGNORECASE,
+)
 _FEED = re.compile(r"<(pubDate|updated|published|dc:date|lastBuildDate)>\s*([^<]{6,64}?)\s*</\1>")
 
 
-def _local(y: int, m: int, d: int, hh: str | None, mm: str | None, ss: str | None = None
-           ) -> datetime | None:
+def _local(
+    y: int, m: int, d: int, hh: str | None, mm: str | None, ss: str | None = None
+) -> datetime | None:
     try:
         moment = datetime(y, m, d, int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=WARSAW)
     except ValueError:

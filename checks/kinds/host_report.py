@@ -31,22 +31,32 @@ ReportSource = Callable[[str], "tuple[Mapping[str, Any], datetime] | None"]
 SOURCE: ReportSource | None = None
 
 TEXTS: dict[str, dict[str, str]] = {
-    "host.ok": {"pl": "{host}: raport sprzed {age}, wszystko w normie",
-                "en": "{host}: report {age} old, all within limits"},
-    "host.silent": {"pl": "{host}: brak raportu agenta od {age} (luka w monitorowaniu)",
-                    "en": "{host}: no agent report for {age} (monitoring gap)"},
-    "host.never": {"pl": "{host}: agent jeszcze nie raportował",
-                   "en": "{host}: no agent report yet"},
+    "host.ok": {
+        "pl": "{host}: raport sprzed {age}, wszystko w normie",
+        "en": "{host}: report {age} old, all within limits",
+    },
+    "host.silent": {
+        "pl": "{host}: brak raportu agenta od {age} (luka w monitorowaniu)",
+        "en": "{host}: no agent report for {age} (monitoring gap)",
+    },
+    "host.never": {
+        "pl": "{host}: agent jeszcze nie raportował",
+        "en": "{host}: no agent report yet",
+    },
     "host.disk": {"pl": "{mount}: wolne {pct:.1f} %", "en": "{mount}: {pct:.1f} % free"},
     "host.memory": {"pl": "pamięć zajęta w {pct:.0f} %", "en": "memory {pct:.0f} % used"},
     "host.swap": {"pl": "swap zajęty w {pct:.0f} %", "en": "swap {pct:.0f} % used"},
     "host.load": {"pl": "obciążenie {load:.2f} na procesor", "en": "load {load:.2f} per CPU"},
     "host.service": {"pl": "usługa {name}: {state}", "en": "service {name}: {state}"},
-    "host.security_updates": {"pl": "{count} aktualizacji bezpieczeństwa czeka",
-                              "en": "{count} security updates pending"},
+    "host.security_updates": {
+        "pl": "{count} aktualizacji bezpieczeństwa czeka",
+        "en": "{count} security updates pending",
+    },
     "host.reboot": {"pl": "wymagany restart", "en": "reboot required"},
-    "host.last_update": {"pl": "ostatnia aktualizacja {days} dni temu",
-                         "en": "last update {days} days ago"},
+    "host.last_update": {
+        "pl": "ostatnia aktualizacja {days} dni temu",
+        "en": "last update {days} days ago",
+    },
 }
 SERVICE_STATES = ("running", "stopped", "failed", "starting", "stopping", "missing", "unknown")
 
@@ -98,15 +108,22 @@ def measure(report: Mapping[str, Any], services: Sequence[str]) -> list[Measurem
     for fs in report.get("filesystems") or []:
         if fs.get("size_bytes"):
             pct = 100 * fs["free_bytes"] / fs["size_bytes"]
-            out += [Measurement(f"fs_free_percent:{fs['mount']}", pct, "%"),
-                    Measurement(f"fs_free_bytes:{fs['mount']}", fs["free_bytes"], "B")]
+            out += [
+                Measurement(f"fs_free_percent:{fs['mount']}", pct, "%"),
+                Measurement(f"fs_free_bytes:{fs['mount']}", fs["free_bytes"], "B"),
+            ]
     memory = report.get("memory") or {}
     if memory.get("total_bytes"):
         used = 100 * (1 - memory["available_bytes"] / memory["total_bytes"])
         out.append(Measurement("memory_used_percent", used, "%"))
     if memory.get("swap_total_bytes"):
-        out.append(Measurement("swap_used_percent",
-                               100 * memory["swap_used_bytes"] / memory["swap_total_bytes"], "%"))
+        out.append(
+            Measurement(
+                "swap_used_percent",
+                100 * memory["swap_used_bytes"] / memory["swap_total_bytes"],
+                "%",
+            )
+        )
     load = report.get("load") or {}
     if load.get("load5") is not None and load.get("cpu_count"):
         out.append(Measurement("load_per_cpu", load["load5"] / load["cpu_count"]))
@@ -147,8 +164,11 @@ class HostReportCheck(Check[HostReportOptions]):
         if found is None:
             return [now]
         report, received = found
-        return [now, Measurement("received_ts", received.timestamp(), "ts"),
-                *measure(report, self.options.services)]
+        return [
+            now,
+            Measurement("received_ts", received.timestamp(), "ts"),
+            *measure(report, self.options.services),
+        ]
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = {m.name: m.value for m in measurements}
@@ -193,8 +213,9 @@ class HostReportCheck(Check[HostReportOptions]):
                 status = Status.WARNING if state == "unknown" else Status.CRITICAL
                 out.append((status, say("host.service", name=name, state=state)))
         if v.get("updates_security", 0) >= o.security_updates_warning:
-            out.append((Status.WARNING, say("host.security_updates",
-                                            count=int(v["updates_security"]))))
+            out.append(
+                (Status.WARNING, say("host.security_updates", count=int(v["updates_security"])))
+            )
         if o.reboot_pending_warning and v.get("reboot_required"):
             out.append((Status.WARNING, say("host.reboot")))
         last = v.get("last_update_ts")

@@ -150,8 +150,11 @@ class HttpCheck(Check[HttpOptions]):
             return [Measurement("error", 1)]
         except aiohttp.TooManyRedirects:
             return [Measurement("error", 4)]
-        except (aiohttp.ClientResponseError, aiohttp.ClientPayloadError,
-                aiohttp.ServerDisconnectedError):
+        except (
+            aiohttp.ClientResponseError,
+            aiohttp.ClientPayloadError,
+            aiohttp.ServerDisconnectedError,
+        ):
             return [Measurement("error", 3)]
         except (aiohttp.ClientError, ssl.SSLError):
             return [Measurement("error", 2 if https else 3)]

@@ -79,9 +79,7 @@ class IcmpCheck(Check[IcmpOptions]):
                 privileged=privileged,
             )
         except icmplib.SocketPermissionError:
-            raise ProbeError(
-                HINT.format(gid=os.getegid(), range="refused by the kernel")
-            ) from None
+            raise ProbeError(HINT.format(gid=os.getegid(), range="refused by the kernel")) from None
         except icmplib.NameLookupError:
             return [Measurement("resolved", 0)]
         return [

@@ -29,30 +29,56 @@ from itops.errors import ProbeError
 from itops.status import Measurement, Status, worst
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
-IF_COLUMNS = {"ifDescr": "1.3.6.1.2.1.2.2.1.2", "ifAdmin": "1.3.6.1.2.1.2.2.1.7",
-              "ifOper": "1.3.6.1.2.1.2.2.1.8", "ifInErrors": "1.3.6.1.2.1.2.2.1.14",
-              "ifOutErrors": "1.3.6.1.2.1.2.2.1.20", "ifName": "1.3.6.1.2.1.31.1.1.1.1"}
-UPS_SCALARS = {"ups_battery_status": "1.3.6.1.2.1.33.1.2.1.0",
-               "ups_seconds_on_battery": "1.3.6.1.2.1.33.1.2.2.0",
-               "ups_minutes_remaining": "1.3.6.1.2.1.33.1.2.3.0",
-               "ups_charge_percent": "1.3.6.1.2.1.33.1.2.4.0",
-               "ups_output_source": "1.3.6.1.2.1.33.1.4.1.0"}
-PRINTER_SCALARS = {"printer_device_status": "1.3.6.1.2.1.25.3.2.1.5.1",
-                   "printer_status": "1.3.6.1.2.1.25.3.5.1.1.1",
-                   "printer_error_state": "1.3.6.1.2.1.25.3.5.1.2.1"}
-SUPPLY_COLUMNS = {"supply_type": "1.3.6.1.2.1.43.11.1.1.5", "desc": "1.3.6.1.2.1.43.11.1.1.6",
-                  "supply_max": "1.3.6.1.2.1.43.11.1.1.8",
-                  "supply_level": "1.3.6.1.2.1.43.11.1.1.9"}
+IF_COLUMNS = {
+    "ifDescr": "1.3.6.1.2.1.2.2.1.2",
+    "ifAdmin": "1.3.6.1.2.1.2.2.1.7",
+    "ifOper": "1.3.6.1.2.1.2.2.1.8",
+    "ifInErrors": "1.3.6.1.2.1.2.2.1.14",
+    "ifOutErrors": "1.3.6.1.2.1.2.2.1.20",
+    "ifName": "1.3.6.1.2.1.31.1.1.1.1",
+}
+UPS_SCALARS = {
+    "ups_battery_status": "1.3.6.1.2.1.33.1.2.1.0",
+    "ups_seconds_on_battery": "1.3.6.1.2.1.33.1.2.2.0",
+    "ups_minutes_remaining": "1.3.6.1.2.1.33.1.2.3.0",
+    "ups_charge_percent": "1.3.6.1.2.1.33.1.2.4.0",
+    "ups_output_source": "1.3.6.1.2.1.33.1.4.1.0",
+}
+PRINTER_SCALARS = {
+    "printer_device_status": "1.3.6.1.2.1.25.3.2.1.5.1",
+    "printer_status": "1.3.6.1.2.1.25.3.5.1.1.1",
+    "printer_error_state": "1.3.6.1.2.1.25.3.5.1.2.1",
+}
+SUPPLY_COLUMNS = {
+    "supply_type": "1.3.6.1.2.1.43.11.1.1.5",
+    "desc": "1.3.6.1.2.1.43.11.1.1.6",
+    "supply_max": "1.3.6.1.2.1.43.11.1.1.8",
+    "supply_level": "1.3.6.1.2.1.43.11.1.1.9",
+}
 # pysnmp error indications meaning "the device answered and refused who we are".
-REFUSED = {"WrongDigest": "wrong authentication password",
-           "UnknownUserName": "unknown user", "DecryptionError": "wrong privacy password",
-           "UnknownSecurityName": "unknown user", "UnsupportedSecLevel": "security level",
-           "NotInTimeWindow": "clock window", "AuthenticationFailure": "authentication"}
-AUTH = {"SHA": "usmHMACSHAAuthProtocol", "SHA224": "usmHMAC128SHA224AuthProtocol",
-        "SHA256": "usmHMAC192SHA256AuthProtocol", "SHA384": "usmHMAC256SHA384AuthProtocol",
-        "SHA512": "usmHMAC384SHA512AuthProtocol", "MD5": "usmHMACMD5AuthProtocol"}
-PRIV = {"AES": "usmAesCfb128Protocol", "AES192": "usmAesCfb192Protocol",
-        "AES256": "usmAesCfb256Protocol", "DES": "usmDESPrivProtocol"}
+REFUSED = {
+    "WrongDigest": "wrong authentication password",
+    "UnknownUserName": "unknown user",
+    "DecryptionError": "wrong privacy password",
+    "UnknownSecurityName": "unknown user",
+    "UnsupportedSecLevel": "security level",
+    "NotInTimeWindow": "clock window",
+    "AuthenticationFailure": "authentication",
+}
+AUTH = {
+    "SHA": "usmHMACSHAAuthProtocol",
+    "SHA224": "usmHMAC128SHA224AuthProtocol",
+    "SHA256": "usmHMAC192SHA256AuthProtocol",
+    "SHA384": "usmHMAC256SHA384AuthProtocol",
+    "SHA512": "usmHMAC384SHA512AuthProtocol",
+    "MD5": "usmHMACMD5AuthProtocol",
+}
+PRIV = {
+    "AES": "usmAesCfb128Protocol",
+    "AES192": "usmAesCfb192Protocol",
+    "AES256": "usmAesCfb256Protocol",
+    "DES": "usmDESPrivProtocol",
+}
 
 
 def say(code: str, **params: Any) -> str:
@@ -101,9 +127,11 @@ class SnmpOptions(Options):
             if not self.user:
                 raise ValueError("version 3 needs user")
             if not (self.auth_password or self.auth_password_file) or not (
-                    self.priv_password or self.priv_password_file):
-                raise ValueError("version 3 is authPriv: give auth_password(_file) and "
-                                 "priv_password(_file)")
+                self.priv_password or self.priv_password_file
+            ):
+                raise ValueError(
+                    "version 3 is authPriv: give auth_password(_file) and priv_password(_file)"
+                )
         return self
 
 
@@ -128,29 +156,39 @@ class SnmpCheck(Check[SnmpOptions]):
         if o.version == "2c":
             return hl.CommunityData(_secret(o.community, o.community_file), mpModel=1)
         return hl.UsmUserData(
-            o.user, _secret(o.auth_password, o.auth_password_file),
+            o.user,
+            _secret(o.auth_password, o.auth_password_file),
             _secret(o.priv_password, o.priv_password_file),
             authProtocol=getattr(hl, AUTH[o.auth_protocol]),
-            privProtocol=getattr(hl, PRIV[o.priv_protocol]))
+            privProtocol=getattr(hl, PRIV[o.priv_protocol]),
+        )
 
     async def _session(self) -> tuple[Any, Any, Any, Any]:
         from pysnmp.hlapi.v3arch import asyncio as hl
 
         target = await hl.UdpTransportTarget.create(
-            (self.options.host, self.options.port), timeout=self.options.request_timeout,
-            retries=self.options.retries)
+            (self.options.host, self.options.port),
+            timeout=self.options.request_timeout,
+            retries=self.options.retries,
+        )
         return hl, self._auth(hl), target, hl.ContextData(contextName=self.options.context)
 
     async def _fail(self, hl: Any, target: Any, indication: Any) -> ProbeError:
         """A ProbeError (UNKNOWN) for refused credentials, or a CRITICAL "no answer"."""
         name = type(indication).__name__
         if name in REFUSED:
-            return ProbeError(say("snmp.refused_credentials", target=self.target,
-                                  reason=REFUSED[name]))
+            return ProbeError(
+                say("snmp.refused_credentials", target=self.target, reason=REFUSED[name])
+            )
         if name == "RequestTimedOut":
             if await self._alive(hl, target):
-                return ProbeError(say("snmp.refused_credentials", target=self.target,
-                                      reason="no answer to these credentials"))
+                return ProbeError(
+                    say(
+                        "snmp.refused_credentials",
+                        target=self.target,
+                        reason="no answer to these credentials",
+                    )
+                )
             raise _NoAnswer(say("snmp.no_answer", target=self.target))
         return ProbeError(say("snmp.error", target=self.target, reason=str(indication)))
 
@@ -158,9 +196,13 @@ class SnmpCheck(Check[SnmpOptions]):
         """An unauthenticated v3 discovery: any SNMP engine answers it with a report."""
         engine = hl.SnmpEngine()
         try:
-            errors = await hl.get_cmd(engine, hl.UsmUserData("itops-discovery"), target,
-                                      hl.ContextData(),
-                                      hl.ObjectType(hl.ObjectIdentity(SYS_UPTIME)))
+            errors = await hl.get_cmd(
+                engine,
+                hl.UsmUserData("itops-discovery"),
+                target,
+                hl.ContextData(),
+                hl.ObjectType(hl.ObjectIdentity(SYS_UPTIME)),
+            )
         finally:
             engine.close_dispatcher()
         return type(errors[0]).__name__ in REFUSED
@@ -168,8 +210,12 @@ class SnmpCheck(Check[SnmpOptions]):
     async def _get(self, names: dict[str, str]) -> dict[str, Any]:
         hl, auth, target, ctx = await self._session()
         indication, status, _index, binds = await hl.get_cmd(
-            self._engine, auth, target, ctx,
-            *[hl.ObjectType(hl.ObjectIdentity(oid)) for oid in names.values()])
+            self._engine,
+            auth,
+            target,
+            ctx,
+            *[hl.ObjectType(hl.ObjectIdentity(oid)) for oid in names.values()],
+        )
         if indication:
             raise await self._fail(hl, target, indication)
         if status:
@@ -182,15 +228,21 @@ class SnmpCheck(Check[SnmpOptions]):
         hl, auth, target, ctx = await self._session()
         out: dict[str, Any] = {}
         async for indication, status, _index, binds in hl.bulk_walk_cmd(
-                self._engine, auth, target, ctx, 0, 25,
-                hl.ObjectType(hl.ObjectIdentity(column)), lexicographicMode=False):
+            self._engine,
+            auth,
+            target,
+            ctx,
+            0,
+            25,
+            hl.ObjectType(hl.ObjectIdentity(column)),
+            lexicographicMode=False,
+        ):
             if indication:
                 raise await self._fail(hl, target, indication)
             if status:
-                raise ProbeError(say("snmp.error", target=self.target,
-                                     reason=status.prettyPrint()))
+                raise ProbeError(say("snmp.error", target=self.target, reason=status.prettyPrint()))
             for oid, value in binds:
-                out[str(oid)[len(column) + 1:]] = value
+                out[str(oid)[len(column) + 1 :]] = value
         return out
 
     async def probe(self) -> Sequence[Measurement]:
@@ -199,8 +251,11 @@ class SnmpCheck(Check[SnmpOptions]):
 
         self._engine = hl.SnmpEngine()
         try:
-            reader = {"switch": self._probe_switch, "ups": self._probe_ups,
-                      "printer": self._probe_printer}[self.options.device]
+            reader = {
+                "switch": self._probe_switch,
+                "ups": self._probe_ups,
+                "printer": self._probe_printer,
+            }[self.options.device]
             return await reader()
         except _NoAnswer:
             return [Measurement("no_answer", 1)]
@@ -214,30 +269,43 @@ class SnmpCheck(Check[SnmpOptions]):
         for index, descr in cols["ifDescr"].items():
             label = str(cols["ifName"].get(index) or descr)
             errors = float(cols["ifInErrors"].get(index, 0)) + float(
-                cols["ifOutErrors"].get(index, 0))
+                cols["ifOutErrors"].get(index, 0)
+            )
             previous = self._errors.get(label)
             self._errors[label] = errors
             delta = errors - previous if previous is not None and errors >= previous else 0
-            out += [Measurement(f"ifAdmin:{label}", float(cols["ifAdmin"].get(index, 0))),
-                    Measurement(f"ifOper:{label}", float(cols["ifOper"].get(index, 0))),
-                    Measurement(f"ifErrors:{label}", errors),
-                    Measurement(f"ifErrorsDelta:{label}", delta)]
+            out += [
+                Measurement(f"ifAdmin:{label}", float(cols["ifAdmin"].get(index, 0))),
+                Measurement(f"ifOper:{label}", float(cols["ifOper"].get(index, 0))),
+                Measurement(f"ifErrors:{label}", errors),
+                Measurement(f"ifErrorsDelta:{label}", delta),
+            ]
         return out
 
     async def _probe_ups(self) -> list[Measurement]:
         values = await self._get(UPS_SCALARS)
-        return [Measurement(name, float(v)) for name, v in values.items()
-                if v is not None and _is_number(v)]
+        return [
+            Measurement(name, float(v))
+            for name, v in values.items()
+            if v is not None and _is_number(v)
+        ]
 
     async def _probe_printer(self) -> list[Measurement]:
         values = await self._get(PRINTER_SCALARS)
-        out = [Measurement(n, float(values[n])) for n in ("printer_device_status",
-                                                          "printer_status")
-               if values[n] is not None and _is_number(values[n])]
-        raw = bytes(values["printer_error_state"].asOctets()) if _has_octets(
-            values["printer_error_state"]) else b""
-        out += [Measurement("printer_error_bits", float(int.from_bytes(raw or b"\0", "big"))),
-                Measurement("printer_error_bytes", float(max(1, len(raw))))]
+        out = [
+            Measurement(n, float(values[n]))
+            for n in ("printer_device_status", "printer_status")
+            if values[n] is not None and _is_number(values[n])
+        ]
+        raw = (
+            bytes(values["printer_error_state"].asOctets())
+            if _has_octets(values["printer_error_state"])
+            else b""
+        )
+        out += [
+            Measurement("printer_error_bits", float(int.from_bytes(raw or b"\0", "big"))),
+            Measurement("printer_error_bytes", float(max(1, len(raw)))),
+        ]
         cols = {name: await self._walk(oid) for name, oid in SUPPLY_COLUMNS.items()}
         for index, desc in cols["desc"].items():
             label = str(desc) or f"supply {index}"
@@ -252,12 +320,20 @@ class SnmpCheck(Check[SnmpOptions]):
             return Status.CRITICAL, say("snmp.no_answer", target=self.target)
         o = self.options
         if o.device == "printer":
-            status, code, params = judge_printer(values, o.warning_supply_percent,
-                                                 o.critical_supply_percent)
+            status, code, params = judge_printer(
+                values, o.warning_supply_percent, o.critical_supply_percent
+            )
             return status, say(code, **params)
-        verdicts = (judge_switch(values, o.interfaces) if o.device == "switch" else
-                    judge_ups(values, o.warning_charge_percent, o.critical_charge_percent,
-                              o.critical_runtime_minutes))
+        verdicts = (
+            judge_switch(values, o.interfaces)
+            if o.device == "switch"
+            else judge_ups(
+                values,
+                o.warning_charge_percent,
+                o.critical_charge_percent,
+                o.critical_runtime_minutes,
+            )
+        )
         status = worst(v.status for v in verdicts)
         shown = [v for v in verdicts if v.status == status] or verdicts
         return status, "; ".join(say(v.code, **v.params) for v in shown)

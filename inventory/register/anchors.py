@@ -118,8 +118,9 @@ def _from_text(line: str) -> Anchor:
     if len(parts) == 5 and parts[1] == "v1":
         return Anchor(int(parts[2]), parts[3], parse_utc(parts[4]))
     if len(parts) == 7 and parts[1] == "v2":
-        return Anchor(int(parts[2]), parts[3], parse_utc(parts[4]), key_id=parts[5],
-                      signature=parts[6])
+        return Anchor(
+            int(parts[2]), parts[3], parse_utc(parts[4]), key_id=parts[5], signature=parts[6]
+        )
     raise ValueError("expected 'itops-82-anchor v2 SEQ HASH TIME KEY SIGNATURE'")
 
 

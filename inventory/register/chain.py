@@ -137,13 +137,17 @@ def walk(session: Session) -> Walk:
             out.first_seq, out.first_prev = entry.seq, entry.prev_hash
         elif out.broken_seq is None:
             if entry.seq != (out.head_seq or 0) + 1:
-                out.broken_seq, out.problem = entry.seq, (
-                    f"sequence jumps from #{out.head_seq} to #{entry.seq} "
-                    "(an entry is missing or rows were reordered)"
+                out.broken_seq, out.problem = (
+                    entry.seq,
+                    (
+                        f"sequence jumps from #{out.head_seq} to #{entry.seq} "
+                        "(an entry is missing or rows were reordered)"
+                    ),
                 )
             elif entry.prev_hash != out.head_hash:
-                out.broken_seq, out.problem = entry.seq, (
-                    "its link to the previous entry does not match (previous entry altered)"
+                out.broken_seq, out.problem = (
+                    entry.seq,
+                    ("its link to the previous entry does not match (previous entry altered)"),
                 )
         if out.broken_seq is None and entry_hash(entry) != entry.hash:
             out.broken_seq = entry.seq

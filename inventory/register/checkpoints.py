@@ -144,9 +144,7 @@ def _lawful(facts: dict[str, Any], left_now: dict[int, date | None]) -> str:
     return ""
 
 
-def _consistent(
-    row: RegisterCheckpoint, entry: RegisterEntry | None, facts: dict[str, Any]
-) -> str:
+def _consistent(row: RegisterCheckpoint, entry: RegisterEntry | None, facts: dict[str, Any]) -> str:
     """Why the row, its facts and its entry disagree ("" when they agree)."""
     columns = (
         facts["checkpoint_seq"] == row.seq
@@ -165,9 +163,11 @@ def _consistent(
         reason = json.loads(entry.reason or "")
     except ValueError:
         reason = {}
-    if not isinstance(reason, dict) or reason.get("facts_sha256") != hashlib.sha256(
-        row.facts.encode("utf-8")
-    ).hexdigest() or reason.get("pruned_through") != row.through_seq:
+    if (
+        not isinstance(reason, dict)
+        or reason.get("facts_sha256") != hashlib.sha256(row.facts.encode("utf-8")).hexdigest()
+        or reason.get("pruned_through") != row.through_seq
+    ):
         return "its entry names other facts"
     return ""
 
@@ -192,8 +192,11 @@ def judge(
     try:
         facts = json.loads(row.facts)
         verdict = Verdict(
-            row.seq, int(facts["first_seq"]), int(facts["through_seq"]),
-            str(facts["through_hash"]), date.fromisoformat(facts["cut_day"]),
+            row.seq,
+            int(facts["first_seq"]),
+            int(facts["through_seq"]),
+            str(facts["through_hash"]),
+            date.fromisoformat(facts["cut_day"]),
             int(facts["retention_years"]),
         )
         problem = _consistent(row, entry, facts) or _lawful(facts, left_now)

@@ -53,6 +53,7 @@ def _tz(ctx: Ctx) -> ZoneInfo:
 def os_identity() -> str:
     """Who runs this process: the real user id's name (not ``$USER``, which anyone can
     set), the effective one if different, and ``SUDO_USER`` when sudo set it."""
+
     def name(uid: int) -> str:
         try:
             return pwd.getpwuid(uid).pw_name
@@ -112,8 +113,14 @@ def authorize(
     app = ctx.app()
     with session_scope(app.sessions) as db:
         entry = service.grant(
-            db, app.clock.now(), actor, login, scope, _date(valid_from, "--from"),
-            _date(valid_to, "--to") if valid_to else None, os_user=os_identity(),
+            db,
+            app.clock.now(),
+            actor,
+            login,
+            scope,
+            _date(valid_from, "--from"),
+            _date(valid_to, "--to") if valid_to else None,
+            os_user=os_identity(),
         )
         click.echo(f"entry #{entry.seq}: {login} authorised for {entry.scopes}")
 
@@ -131,11 +138,13 @@ def revoke(ctx: Ctx, actor: str, seq: int | None, login: str | None, reason: str
     app = ctx.app()
     with session_scope(app.sessions) as db:
         if seq is not None:
-            entries = [service.revoke(db, app.clock.now(), actor, seq, reason,
-                                      os_user=os_identity())]
+            entries = [
+                service.revoke(db, app.clock.now(), actor, seq, reason, os_user=os_identity())
+            ]
         else:
-            entries = service.revoke_user(db, app.clock.now(), actor, login or "", reason,
-                                          os_user=os_identity())
+            entries = service.revoke_user(
+                db, app.clock.now(), actor, login or "", reason, os_user=os_identity()
+            )
         for e in entries:
             click.echo(f"entry #{e.seq}: authorisation #{e.ref_seq} revoked")
 
@@ -143,24 +152,45 @@ def revoke(ctx: Ctx, actor: str, seq: int | None, login: str | None, reason: str
 @register.command("notice")
 @_as
 @click.option("--employee", required=True, metavar="CODE|ID")
-@click.option("--date", "received", required=True, metavar="DATE",
-              help="The day the employee received the written information.")
-@click.option("--policy-version", default=None,
-              help="Default: [employee_monitoring] policy_version of the config.")
+@click.option(
+    "--date",
+    "received",
+    required=True,
+    metavar="DATE",
+    help="The day the employee received the written information.",
+)
+@click.option(
+    "--policy-version",
+    default=None,
+    help="Default: [employee_monitoring] policy_version of the config.",
+)
 @click.option("--corrects", type=int, default=None, help="The notice entry this one corrects.")
 @click.option("--reason", default=None, help="Why (required with --corrects).")
 @pass_ctx
 def notice(
-    ctx: Ctx, actor: str, employee: str, received: str, policy_version: str | None,
-    corrects: int | None, reason: str | None,
+    ctx: Ctx,
+    actor: str,
+    employee: str,
+    received: str,
+    policy_version: str | None,
+    corrects: int | None,
+    reason: str | None,
 ) -> None:
     """Record a monitoring notice received by an employee (admin or monitoring officer)."""
     app = ctx.app()
     policy = policy_version or app.settings.section(EMPLOYEE_MONITORING).policy_version
     with session_scope(app.sessions) as db:
         entry = service.record_notice(
-            db, app.clock.now(), actor, employee, _date(received, "--date"), policy,
-            corrects, reason, _tz(ctx), os_user=os_identity(),
+            db,
+            app.clock.now(),
+            actor,
+            employee,
+            _date(received, "--date"),
+            policy,
+            corrects,
+            reason,
+            _tz(ctx),
+            os_user=os_identity(),
         )
         click.echo(f"entry #{entry.seq}: notice of {employee} received {entry.received_on}")
 
@@ -179,20 +209,36 @@ def notice(
 @click.option("--reason", default=None, help="Why (required with --corrects).")
 @pass_ctx
 def act(
-    ctx: Ctx, actor: str, employee: str, resource: str, scope: str, purpose: str,
-    justification: str, start: str, end: str, outcome: str, corrects: int | None,
+    ctx: Ctx,
+    actor: str,
+    employee: str,
+    resource: str,
+    scope: str,
+    purpose: str,
+    justification: str,
+    start: str,
+    end: str,
+    outcome: str,
+    corrects: int | None,
     reason: str | None,
 ) -> None:
     """Record an inspection act (monitoring officer holding a valid authorisation)."""
     app = ctx.app()
     tz = _tz(ctx)
     data = service.ActInput(
-        employee, resource, scope, purpose, justification,
-        _time(start, "--start", tz), _time(end, "--end", tz), outcome,
+        employee,
+        resource,
+        scope,
+        purpose,
+        justification,
+        _time(start, "--start", tz),
+        _time(end, "--end", tz),
+        outcome,
     )
     with session_scope(app.sessions) as db:
-        entry = service.record_act(db, app.clock.now(), tz, actor, data, corrects, reason,
-                                   os_user=os_identity())
+        entry = service.record_act(
+            db, app.clock.now(), tz, actor, data, corrects, reason, os_user=os_identity()
+        )
         click.echo(f"entry #{entry.seq}: act recorded")
 
 
@@ -202,8 +248,14 @@ def _read(ctx: Ctx, actor: str | None, roles: tuple[str, ...], view: str, detail
     with session_scope(app.sessions) as db:
         if actor is not None:
             service.acting_user(db, actor, roles, f"read the register ({view})")
-        queries.log_read(db, app.clock.now(), actor or os_reader(), CHANNEL, view,
-                         f"{detail} os={os_identity()}".strip())
+        queries.log_read(
+            db,
+            app.clock.now(),
+            actor or os_reader(),
+            CHANNEL,
+            view,
+            f"{detail} os={os_identity()}".strip(),
+        )
     return app
 
 
@@ -238,8 +290,7 @@ def list_entries(ctx: Ctx, actor: str, first: str | None, last: str | None) -> N
             body = f"authorisation #{r.ref_seq} of {r.subject}: {r.reason}"
         elif r.kind == service.NOTICE:
             body = (
-                f"{r.employee_code} {r.employee_name} received {r.received_on} "
-                f"({r.policy_version})"
+                f"{r.employee_code} {r.employee_name} received {r.received_on} ({r.policy_version})"
             )
         else:
             body = (
@@ -305,8 +356,14 @@ def export_cmd(ctx: Ctx, actor: str, first: str, last: str, fmt: str, output: st
         export.sign_for_print(db, app.settings, app.clock.now())
     with session_scope(app.sessions) as db:
         data = export.collect(
-            db, app.settings.office.name, _tz(ctx), start, end, app.clock.now(),
-            app.settings.section(EMPLOYEE_MONITORING).retention_years, app.settings,
+            db,
+            app.settings.office.name,
+            _tz(ctx),
+            start,
+            end,
+            app.clock.now(),
+            app.settings.section(EMPLOYEE_MONITORING).retention_years,
+            app.settings,
         )
     path = Path(output)
     if fmt == "csv":

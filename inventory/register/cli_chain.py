@@ -28,23 +28,29 @@ def add_commands(group: click.Group) -> None:
 
 @click.command("verify")
 @click.option("--as", "actor", default=None, metavar="LOGIN")
-@click.option("--anchor", "anchor_args", multiple=True, metavar="FILE|TEXT",
-              help="An earlier anchor (file, JSON or its one-line text); repeatable.")
-@click.option("--public-key", default=None, metavar="BASE64",
-              help="The register's public key as printed in its PDF (default: derived "
-                   "from signing_key_file).")
+@click.option(
+    "--anchor",
+    "anchor_args",
+    multiple=True,
+    metavar="FILE|TEXT",
+    help="An earlier anchor (file, JSON or its one-line text); repeatable.",
+)
+@click.option(
+    "--public-key",
+    default=None,
+    metavar="BASE64",
+    help="The register's public key as printed in its PDF (default: derived "
+    "from signing_key_file).",
+)
 @pass_ctx
 def verify(
     ctx: Ctx, actor: str | None, anchor_args: tuple[str, ...], public_key: str | None
 ) -> None:
     """Check chain, signatures, prunes and anchors: exit 0, or 1 naming every problem."""
     loaded = [anchors.load(a) for a in anchor_args]
-    app = _read(ctx, actor, service.AUTHORISED_LIST_ROLES, "verify",
-                f"anchors={len(loaded)}")
+    app = _read(ctx, actor, service.AUTHORISED_LIST_ROLES, "verify", f"anchors={len(loaded)}")
     with read_scope(app.sessions) as db:
-        result = verification.verify_settings(
-            db, app.settings, app.clock.now(), loaded, public_key
-        )
+        result = verification.verify_settings(db, app.settings, app.clock.now(), loaded, public_key)
     click.echo(result.describe())
     if not result.ok:
         sys.exit(1)
@@ -52,8 +58,12 @@ def verify(
 
 @click.command("anchor")
 @click.option("--as", "actor", default=None, metavar="LOGIN")
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the anchor (then ship it off this machine).")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the anchor (then ship it off this machine).",
+)
 @pass_ctx
 def anchor(ctx: Ctx, actor: str | None, output: str) -> None:
     """Sign the head now (time-stamped if a TSA is set) and write it as an anchor file."""
@@ -104,8 +114,15 @@ def prune_cmd(ctx: Ctx, actor: str, dry_run: bool) -> None:
     engine, sessions = retention.prune_sessions(app)
     try:
         with session_scope(sessions) as db:
-            result = retention.prune(db, app.settings, app.clock.now(), actor, key,
-                                     dry_run=dry_run, os_user=os_identity())
+            result = retention.prune(
+                db,
+                app.settings,
+                app.clock.now(),
+                actor,
+                key,
+                dry_run=dry_run,
+                os_user=os_identity(),
+            )
     finally:
         if engine is not app.engine:
             engine.dispose()

@@ -44,7 +44,10 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
     db.flush()
     entries = 0
     service.grant(
-        db, world.local(date(world.year, 1, 3), 10), ADMIN_LOGIN, INSPECTOR_LOGIN,
+        db,
+        world.local(date(world.year, 1, 3), 10),
+        ADMIN_LOGIN,
+        INSPECTOR_LOGIN,
         ("computer_content", "work_email", "it_resources", "activity_logs"),
         date(world.year, 1, 3),
     )
@@ -66,18 +69,36 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
     correction_at = world.local(date(world.year, 1, 20), 9)
     if first_notice is not None and correction_at <= world.until:
         service.record_notice(
-            db, correction_at, ADMIN_LOGIN, codes[0], jan + timedelta(days=5), policy,
+            db,
+            correction_at,
+            ADMIN_LOGIN,
+            codes[0],
+            jan + timedelta(days=5),
+            policy,
             corrects=first_notice,
-            reason="DEMO: wrong date copied from the acknowledgement form", tz=world.tz,
+            reason="DEMO: wrong date copied from the acknowledgement form",
+            tz=world.tz,
         )
         entries += 1
     acts = (
-        (3, codes[4], "DEMO poczta służbowa", ("work_email",), "proper_use",
-         "DEMO: suspected mass mailing of external offers from a work mailbox",
-         "DEMO: no misuse found; the employee was told the result"),
-        (9, codes[11], "DEMO komputer demo-pc-012", ("computer_content", "activity_logs"),
-         "work_organisation", "DEMO: repeated complaints about unfinished cases",
-         "DEMO: no private use found; workload reassigned by the manager"),
+        (
+            3,
+            codes[4],
+            "DEMO poczta służbowa",
+            ("work_email",),
+            "proper_use",
+            "DEMO: suspected mass mailing of external offers from a work mailbox",
+            "DEMO: no misuse found; the employee was told the result",
+        ),
+        (
+            9,
+            codes[11],
+            "DEMO komputer demo-pc-012",
+            ("computer_content", "activity_logs"),
+            "work_organisation",
+            "DEMO: repeated complaints about unfinished cases",
+            "DEMO: no private use found; workload reassigned by the manager",
+        ),
     )
     for month, code, resource, scopes, purpose, why, outcome in acts:
         day = world.day_in(month, month)
@@ -89,7 +110,10 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
         if act_end + timedelta(hours=2) > world.until:
             continue
         service.record_act(
-            db, act_end + timedelta(hours=2), world.tz, INSPECTOR_LOGIN,
+            db,
+            act_end + timedelta(hours=2),
+            world.tz,
+            INSPECTOR_LOGIN,
             service.ActInput(code, resource, scopes, purpose, why, act_start, act_end, outcome),
         )
         entries += 1

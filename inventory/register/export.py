@@ -26,10 +26,30 @@ from itops.spreadsheet import neutralise
 TEMPLATES = Path(__file__).parent / "templates"
 
 CSV_COLUMNS = (
-    "seq", "kind", "recorded_at", "recorded_by", "os_user", "corrects_seq", "superseded", "subject",
-    "employee_code", "employee_name", "scopes", "valid_from", "valid_to", "received_on",
-    "policy_version", "resource", "purpose", "justification", "start", "end", "outcome",
-    "ref_seq", "reason", "hash",
+    "seq",
+    "kind",
+    "recorded_at",
+    "recorded_by",
+    "os_user",
+    "corrects_seq",
+    "superseded",
+    "subject",
+    "employee_code",
+    "employee_name",
+    "scopes",
+    "valid_from",
+    "valid_to",
+    "received_on",
+    "policy_version",
+    "resource",
+    "purpose",
+    "justification",
+    "start",
+    "end",
+    "outcome",
+    "ref_seq",
+    "reason",
+    "hash",
 )
 
 
@@ -64,8 +84,15 @@ def collect(
         result = verification.verify_settings(session, settings, now)
         signing = signing_summary(session, settings)
     return ExportData(
-        office, first, last, now, queries.entry_rows(session, tz, first, last),
-        result, tz, retention_years, signing,
+        office,
+        first,
+        last,
+        now,
+        queries.entry_rows(session, tz, first, last),
+        result,
+        tz,
+        retention_years,
+        signing,
     )
 
 
@@ -112,11 +139,13 @@ def to_csv(data: ExportData) -> str:
         writer.writerow(["# public key", signing.public_key, signing.fingerprint])
         if signing.anchor_text:
             writer.writerow(["# signed head", signing.anchor_text])
-    writer.writerow([
-        "# retention",
-        f"{data.retention_years} years; older entries no longer in force may be pruned "
-        "under a signed checkpoint entry",
-    ])
+    writer.writerow(
+        [
+            "# retention",
+            f"{data.retention_years} years; older entries no longer in force may be pruned "
+            "under a signed checkpoint entry",
+        ]
+    )
     return out.getvalue()
 
 

@@ -58,8 +58,9 @@ def make_anchor(ctx: AppContext, kind: str = seals.ANCHOR) -> MadeAnchor:
     signed = head.signed_by(key)
     if cfg.tsa_url:
         try:
-            signed = replace(signed, tsa_token=tsa.request_token(cfg.tsa_url,
-                                                                  signed.stamp_digest()))
+            signed = replace(
+                signed, tsa_token=tsa.request_token(cfg.tsa_url, signed.stamp_digest())
+            )
         except tsa.TimestampError as exc:
             logger.warning("§82 register anchor not time-stamped: %s", exc)
             notes.append(f"not time-stamped: {exc}")
@@ -92,28 +93,43 @@ def seal_job(ctx: AppContext) -> None:
 
 def _summary(made: MadeAnchor) -> tuple[Status, str, dict[str, object]]:
     if made.anchor is None:
-        return Status.CRITICAL, (
-            "Rejestr monitoringu §82 NIE przeszedł weryfikacji; kotwica nie została "
-            f"podpisana.\n{made.verification.describe()}"
-        ), {"verified": False, "problems": list(made.verification.problems)}
+        return (
+            Status.CRITICAL,
+            (
+                "Rejestr monitoringu §82 NIE przeszedł weryfikacji; kotwica nie została "
+                f"podpisana.\n{made.verification.describe()}"
+            ),
+            {"verified": False, "problems": list(made.verification.problems)},
+        )
     a = made.anchor
     lines = [
         f"Podpisany stan rejestru §82: wpis nr {a.seq}, skrót {a.hash}, "
         f"czas {chain.utc_text(a.anchored_at)}.",
         "Zachowaj tę wiadomość poza serwerem itops. Sprawdzenie rejestru względem niej:",
         f"itops register verify --anchor '{a.text()}'",
-        "", "Kotwica (JSON):", a.dumps(),
+        "",
+        "Kotwica (JSON):",
+        a.dumps(),
         *made.notes,
     ]
-    return Status.OK, "\n".join(lines), {"verified": True, "anchor": a.to_json(),
-                                         "anchor_text": a.text()}
+    return (
+        Status.OK,
+        "\n".join(lines),
+        {"verified": True, "anchor": a.to_json(), "anchor_text": a.text()},
+    )
 
 
 def anchor_job(ctx: AppContext) -> None:
     """The daily anchor (module docstring, 2)."""
     with session_scope(ctx.sessions) as db:  # every read of the register is logged
-        queries.log_read(db, ctx.clock.now(), None, "daemon", "anchor",
-                         str(ctx.settings.section(EMPLOYEE_MONITORING).anchor_file or ""))
+        queries.log_read(
+            db,
+            ctx.clock.now(),
+            None,
+            "daemon",
+            "anchor",
+            str(ctx.settings.section(EMPLOYEE_MONITORING).anchor_file or ""),
+        )
     try:
         made = make_anchor(ctx)
     except KeyFileError as exc:

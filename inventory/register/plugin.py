@@ -34,8 +34,7 @@ def _jobs(ctx: AppContext) -> list[Job]:
     cfg = ctx.settings.section(EMPLOYEE_MONITORING)
     jobs = []
     if cfg.signing_key_file is not None:
-        jobs.append(Job("register-seal", cfg.seal_interval.total_seconds(),
-                        register_jobs.seal_job))
+        jobs.append(Job("register-seal", cfg.seal_interval.total_seconds(), register_jobs.seal_job))
     if cfg.signing_key_file is not None or cfg.anchor_file is not None:
         jobs.append(
             Job("register-anchor", cfg.anchor_interval.total_seconds(), register_jobs.anchor_job)

@@ -122,8 +122,11 @@ def signing_summary(session: Session, settings: Settings) -> SigningSummary:
         return SigningSummary(None, None, None, None, None, None, None)
     head = seals.latest(session, key.public, settings.office.name)
     return SigningSummary(
-        key.public.text, key.public.fingerprint,
-        head.seq if head else None, head.hash if head else None,
-        head.anchored_at if head else None, head.signature if head else None,
+        key.public.text,
+        key.public.fingerprint,
+        head.seq if head else None,
+        head.hash if head else None,
+        head.anchored_at if head else None,
+        head.signature if head else None,
         head.text() if head else None,
     )

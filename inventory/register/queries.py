@@ -29,7 +29,11 @@ def log_read(
     """Append who viewed what, when (in the caller's transaction)."""
     session.add(
         RegisterRead(
-            at=at, actor=actor, channel=channel, view=view[:64], detail=detail[:500],
+            at=at,
+            actor=actor,
+            channel=channel,
+            view=view[:64],
+            detail=detail[:500],
             remote_addr=remote_addr,
         )
     )
@@ -79,16 +83,30 @@ def entry_rows(
         emp = employees.get(e.employee_id) if e.employee_id is not None else None
         rows.append(
             EntryRow(
-                seq=e.seq, kind=e.kind, recorded_at=e.recorded_at, recorded_by=e.recorded_by,
+                seq=e.seq,
+                kind=e.kind,
+                recorded_at=e.recorded_at,
+                recorded_by=e.recorded_by,
                 os_user=e.os_user or "",
-                corrects_seq=e.corrects_seq, superseded=e.seq in state.superseded,
+                corrects_seq=e.corrects_seq,
+                superseded=e.seq in state.superseded,
                 subject=e.subject_login or e.inspector or "",
-                employee_code=emp.code if emp else "", employee_name=emp.full_name if emp else "",
-                scopes=e.scopes or "", valid_from=e.valid_from, valid_to=e.valid_to,
-                received_on=e.received_on, policy_version=e.policy_version or "",
-                resource=e.resource or "", purpose=e.purpose or "",
-                justification=e.justification or "", start=e.start, end=e.end,
-                outcome=e.outcome or "", ref_seq=e.ref_seq, reason=e.reason or "", hash=e.hash,
+                employee_code=emp.code if emp else "",
+                employee_name=emp.full_name if emp else "",
+                scopes=e.scopes or "",
+                valid_from=e.valid_from,
+                valid_to=e.valid_to,
+                received_on=e.received_on,
+                policy_version=e.policy_version or "",
+                resource=e.resource or "",
+                purpose=e.purpose or "",
+                justification=e.justification or "",
+                start=e.start,
+                end=e.end,
+                outcome=e.outcome or "",
+                ref_seq=e.ref_seq,
+                reason=e.reason or "",
+                hash=e.hash,
             )
         )
     return rows
@@ -115,8 +133,17 @@ def authorised_persons(session: Session, now: datetime, tz: ZoneInfo) -> list[Au
     today = now.astimezone(tz).date()
     out = [
         AuthorisedPerson(
-            a.seq, a.login, names.get(a.login, ""), a.scopes, a.valid_from, a.valid_to,
-            a.granted_by, a.granted_at, a.revoked_at, a.revoked_by, a.active_on(today, now),
+            a.seq,
+            a.login,
+            names.get(a.login, ""),
+            a.scopes,
+            a.valid_from,
+            a.valid_to,
+            a.granted_by,
+            a.granted_at,
+            a.revoked_at,
+            a.revoked_by,
+            a.active_on(today, now),
         )
         for a in load_state(session).authorisations.values()
     ]
@@ -154,8 +181,13 @@ def employee_notices(session: Session, on: date) -> list[EmployeeNotice]:
         first = notices[0] if notices else None
         out.append(
             EmployeeNotice(
-                emp.id, emp.code, emp.full_name, emp.unit_id, emp.hired_on,
-                first.received_on if first else None, first.policy_version if first else "",
+                emp.id,
+                emp.code,
+                emp.full_name,
+                emp.unit_id,
+                emp.hired_on,
+                first.received_on if first else None,
+                first.policy_version if first else "",
                 bool(first and emp.hired_on and first.received_on > emp.hired_on),
             )
         )

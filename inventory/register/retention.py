@@ -91,7 +91,10 @@ class Plan:
 
 
 def _in_force(
-    entry: RegisterEntry, state: RegisterState, left: dict[int, date | None], plan: Plan,
+    entry: RegisterEntry,
+    state: RegisterState,
+    left: dict[int, date | None],
+    plan: Plan,
     tz: ZoneInfo,
 ) -> str:
     """Why ``entry`` must stay ("" when it may go; then its end is noted in ``plan``)."""
@@ -153,8 +156,9 @@ def plan(session: Session, settings: Settings, now: datetime) -> Plan:
     return out
 
 
-def _facts(p: Plan, settings: Settings, head: tuple[int, str], now: datetime,
-           through_hash: str) -> dict[str, object]:
+def _facts(
+    p: Plan, settings: Settings, head: tuple[int, str], now: datetime, through_hash: str
+) -> dict[str, object]:
     return {
         "v": 1,
         "checkpoint_seq": head[0] + 1,
@@ -200,8 +204,12 @@ def prune(
         entry = chain.append(
             session,
             RegisterEntry(
-                kind=chain.CHECKPOINT, recorded_at=now, recorded_by=actor, ref_seq=p.through,
-                reason=checkpoints.entry_reason(facts), os_user=os_user,
+                kind=chain.CHECKPOINT,
+                recorded_at=now,
+                recorded_by=actor,
+                ref_seq=p.through,
+                reason=checkpoints.entry_reason(facts),
+                os_user=os_user,
             ),
         )
         assert entry.seq == facts["checkpoint_seq"]  # noqa: S101 - under the append lock

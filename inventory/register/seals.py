@@ -38,10 +38,13 @@ def store(session: Session, anchor: Anchor, kind: str) -> RegisterSeal:
     """Add the signed ``anchor`` to ``register_seal`` (caller commits)."""
     assert anchor.signature and anchor.key_id  # noqa: S101 - only signed anchors are sealed
     row = RegisterSeal(
-        kind=kind, seq=anchor.seq, hash=anchor.hash, signed_at=anchor.anchored_at,
-        key_id=anchor.key_id, signature=anchor.signature,
-        tsa_token=base64.b64encode(anchor.tsa_token).decode("ascii")
-        if anchor.tsa_token else None,
+        kind=kind,
+        seq=anchor.seq,
+        hash=anchor.hash,
+        signed_at=anchor.anchored_at,
+        key_id=anchor.key_id,
+        signature=anchor.signature,
+        tsa_token=base64.b64encode(anchor.tsa_token).decode("ascii") if anchor.tsa_token else None,
     )
     session.add(row)
     session.flush()
@@ -49,8 +52,13 @@ def store(session: Session, anchor: Anchor, kind: str) -> RegisterSeal:
 
 
 def seal_head(
-    session: Session, key: SigningKey, now: datetime, office: str = "", kind: str = HEAD,
-    only_if_moved: bool = True, head: Anchor | None = None,
+    session: Session,
+    key: SigningKey,
+    now: datetime,
+    office: str = "",
+    kind: str = HEAD,
+    only_if_moved: bool = True,
+    head: Anchor | None = None,
 ) -> Anchor | None:
     """Sign and store ``head`` (default: the current head); None when the register is
     empty or (``only_if_moved``) the last signature names the same head."""
@@ -59,8 +67,10 @@ def seal_head(
         return None
     if only_if_moved:
         last = session.scalars(
-            select(RegisterSeal).where(RegisterSeal.key_id == key.public.key_id)
-            .order_by(RegisterSeal.id.desc()).limit(1)
+            select(RegisterSeal)
+            .where(RegisterSeal.key_id == key.public.key_id)
+            .order_by(RegisterSeal.id.desc())
+            .limit(1)
         ).first()
         if last is not None and (last.seq, last.hash) == (head.seq, head.hash):
             return None
@@ -70,8 +80,7 @@ def seal_head(
 
 
 def genuine(row: RegisterSeal, key: PublicKey) -> bool:
-    return row.key_id == key.key_id and key.verifies(to_anchor(row).signed_message(),
-                                                     row.signature)
+    return row.key_id == key.key_id and key.verifies(to_anchor(row).signed_message(), row.signature)
 
 
 def latest(session: Session, key: PublicKey | None, office: str = "") -> Anchor | None:
@@ -79,8 +88,10 @@ def latest(session: Session, key: PublicKey | None, office: str = "") -> Anchor 
     if key is None:
         return None
     rows = session.scalars(
-        select(RegisterSeal).where(RegisterSeal.key_id == key.key_id)
-        .order_by(RegisterSeal.id.desc()).limit(50)
+        select(RegisterSeal)
+        .where(RegisterSeal.key_id == key.key_id)
+        .order_by(RegisterSeal.id.desc())
+        .limit(50)
     )
     for row in rows:
         if genuine(row, key):

@@ -107,9 +107,7 @@ def parse_scopes(value: str | Iterable[str]) -> tuple[str, ...]:
         raise ValidationError(f"name at least one scope ({', '.join(SCOPES)})")
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
-        raise ValidationError(
-            f"unknown scope {', '.join(unknown)} (known: {', '.join(SCOPES)})"
-        )
+        raise ValidationError(f"unknown scope {', '.join(unknown)} (known: {', '.join(SCOPES)})")
     return tuple(scopes)
 
 
@@ -167,32 +165,39 @@ def act_problems(
     problems: list[tuple[str, str]] = []
     if purpose not in PURPOSES:
         problems.append(
-            ("purpose", f'purpose "{purpose}" is not a statutory purpose of §82 ust. 3 '
-                        f"(one of: {', '.join(PURPOSES)})")
+            (
+                "purpose",
+                f'purpose "{purpose}" is not a statutory purpose of §82 ust. 3 '
+                f"(one of: {', '.join(PURPOSES)})",
+            )
         )
     if end < start:
         problems.append(("time", "the act ends before it starts"))
     held = [a for a in state.authorisations_of(inspector) if a.covers(start, end, tz)]
     if not held:
         problems.append(
-            ("authorisation",
-             f'"{inspector}" holds no authorisation valid for the whole act '
-             f"({start.isoformat()} – {end.isoformat()}): not granted, not yet valid, "
-             "expired or revoked")
+            (
+                "authorisation",
+                f'"{inspector}" holds no authorisation valid for the whole act '
+                f"({start.isoformat()} – {end.isoformat()}): not granted, not yet valid, "
+                "expired or revoked",
+            )
         )
     else:
         covered = {s for a in held for s in a.scopes}
         missing = [s for s in scopes if s not in covered]
         if missing:
             problems.append(
-                ("scope", f'the authorisation of "{inspector}" does not cover '
-                          f"{', '.join(missing)}")
+                ("scope", f'the authorisation of "{inspector}" does not cover {", ".join(missing)}')
             )
     act_day = start.astimezone(tz).date()
     if not any(n.received_on < act_day for n in state.notices_of(employee_id)):
         problems.append(
-            ("notice", "the employee has no monitoring notice received before "
-                       f"{act_day.isoformat()} (§82 ust. 10, §8 ust. 1 pkt 7)")
+            (
+                "notice",
+                "the employee has no monitoring notice received before "
+                f"{act_day.isoformat()} (§82 ust. 10, §8 ust. 1 pkt 7)",
+            )
         )
     return problems
 
@@ -246,16 +251,26 @@ def grant(
     return append(
         session,
         RegisterEntry(
-            kind=AUTHORISATION, recorded_at=at, recorded_by=admin, subject_login=login,
-            scopes=",".join(scope_list), valid_from=valid_from, valid_to=valid_to,
+            kind=AUTHORISATION,
+            recorded_at=at,
+            recorded_by=admin,
+            subject_login=login,
+            scopes=",".join(scope_list),
+            valid_from=valid_from,
+            valid_to=valid_to,
             os_user=os_user,
         ),
     )
 
 
 def revoke(
-    session: Session, at: datetime, admin: str, authorisation_seq: int, reason: str,
-    *, os_user: str | None = None,
+    session: Session,
+    at: datetime,
+    admin: str,
+    authorisation_seq: int,
+    reason: str,
+    *,
+    os_user: str | None = None,
 ) -> RegisterEntry:
     """Revoke one authorisation from now on (never backdated: past acts stay valid)."""
     acting_user(session, admin, GRANT_ROLES, "revoke an authorisation")
@@ -272,15 +287,25 @@ def revoke(
     return append(
         session,
         RegisterEntry(
-            kind=REVOCATION, recorded_at=at, recorded_by=admin, ref_seq=authorisation_seq,
-            subject_login=auth.login, reason=reason, os_user=os_user,
+            kind=REVOCATION,
+            recorded_at=at,
+            recorded_by=admin,
+            ref_seq=authorisation_seq,
+            subject_login=auth.login,
+            reason=reason,
+            os_user=os_user,
         ),
     )
 
 
 def revoke_user(
-    session: Session, at: datetime, admin: str, login: str, reason: str,
-    *, os_user: str | None = None,
+    session: Session,
+    at: datetime,
+    admin: str,
+    login: str,
+    reason: str,
+    *,
+    os_user: str | None = None,
 ) -> list[RegisterEntry]:
     """Revoke every unrevoked authorisation of ``login``."""
     acting_user(session, admin, GRANT_ROLES, "revoke an authorisation")
@@ -318,9 +343,15 @@ def record_notice(
     return append(
         session,
         RegisterEntry(
-            kind=NOTICE, recorded_at=at, recorded_by=actor, employee_id=emp.id,
-            received_on=received_on, policy_version=policy, corrects_seq=corrects,
-            reason=reason_text, os_user=os_user,
+            kind=NOTICE,
+            recorded_at=at,
+            recorded_by=actor,
+            employee_id=emp.id,
+            received_on=received_on,
+            policy_version=policy,
+            corrects_seq=corrects,
+            reason=reason_text,
+            os_user=os_user,
         ),
     )
 
@@ -385,9 +416,20 @@ def record_act(
     return append(
         session,
         RegisterEntry(
-            kind=ACT, recorded_at=at, recorded_by=inspector, inspector=inspector,
-            employee_id=emp.id, resource=resource, scopes=",".join(scopes),
-            purpose=act.purpose, justification=justification, start=start, end=end,
-            outcome=outcome, corrects_seq=corrects, reason=reason_text, os_user=os_user,
+            kind=ACT,
+            recorded_at=at,
+            recorded_by=inspector,
+            inspector=inspector,
+            employee_id=emp.id,
+            resource=resource,
+            scopes=",".join(scopes),
+            purpose=act.purpose,
+            justification=justification,
+            start=start,
+            end=end,
+            outcome=outcome,
+            corrects_seq=corrects,
+            reason=reason_text,
+            os_user=os_user,
         ),
     )

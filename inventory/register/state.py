@@ -20,7 +20,6 @@ AUTHORISATION, REVOCATION, NOTICE, ACT = "authorisation", "revocation", "notice"
 KINDS = (AUTHORISATION, REVOCATION, NOTICE, ACT)
 
 
-
 @dataclass(frozen=True)
 class Authorisation:
     seq: int
@@ -37,8 +36,8 @@ class Authorisation:
     def active_on(self, day: date, at: datetime) -> bool:
         """Within its dates on ``day`` and neither revoked nor not yet recorded at ``at``."""
         in_dates = self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-        return in_dates and self.granted_at <= at and (
-            self.revoked_at is None or at < self.revoked_at
+        return (
+            in_dates and self.granted_at <= at and (self.revoked_at is None or at < self.revoked_at)
         )
 
     def covers(self, start: datetime, end: datetime, tz: ZoneInfo) -> bool:
@@ -126,21 +125,38 @@ def load_state(session: Session) -> RegisterState:
             )
         elif e.kind == NOTICE and e.employee_id is not None and e.received_on is not None:
             state.notices[root] = Notice(
-                e.seq, root, e.employee_id, e.received_on, e.policy_version or "",
-                e.recorded_by, e.recorded_at,
+                e.seq,
+                root,
+                e.employee_id,
+                e.received_on,
+                e.policy_version or "",
+                e.recorded_by,
+                e.recorded_at,
             )
         elif e.kind == ACT and e.employee_id is not None and e.start and e.end:
             state.acts[root] = Act(
-                e.seq, root, e.inspector or "", e.employee_id, e.resource or "",
-                tuple((e.scopes or "").split(",")), e.purpose or "", e.justification or "",
-                e.start, e.end, e.outcome or "", e.recorded_by, e.recorded_at,
+                e.seq,
+                root,
+                e.inspector or "",
+                e.employee_id,
+                e.resource or "",
+                tuple((e.scopes or "").split(",")),
+                e.purpose or "",
+                e.justification or "",
+                e.start,
+                e.end,
+                e.outcome or "",
+                e.recorded_by,
+                e.recorded_at,
             )
     for e in rows:
         if e.kind == REVOCATION and e.ref_seq in state.authorisations:
             auth = state.authorisations[e.ref_seq]
             if auth.revoked_at is None:
                 state.authorisations[e.ref_seq] = replace(
-                    auth, revoked_at=e.recorded_at, revoked_by=e.recorded_by,
+                    auth,
+                    revoked_at=e.recorded_at,
+                    revoked_by=e.recorded_by,
                     revoke_reason=e.reason,
                 )
     return state

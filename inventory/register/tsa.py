@@ -43,7 +43,10 @@ class StampCheck:
 def _openssl(args: list[str], timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(  # noqa: S603 - fixed binary, arguments are ours
-            [OPENSSL, "ts", *args], capture_output=True, text=True, timeout=timeout,
+            [OPENSSL, "ts", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -59,12 +62,13 @@ def request_token(url: str, digest: bytes, timeout: float = TIMEOUT) -> bytes:
     """Ask the TSA at ``url`` to stamp the SHA-256 ``digest``; the token's DER bytes."""
     with tempfile.TemporaryDirectory(prefix="itops-tsa-") as tmp:
         query, reply, token = Path(tmp, "q.tsq"), Path(tmp, "r.tsr"), Path(tmp, "t.tst")
-        made = _openssl(["-query", "-digest", digest.hex(), "-sha256", "-cert",
-                         "-out", str(query)])
+        made = _openssl(["-query", "-digest", digest.hex(), "-sha256", "-cert", "-out", str(query)])
         if made.returncode != 0:
             raise TimestampError(f"cannot build the time-stamp query: {_error(made)}")
         post = urllib.request.Request(  # noqa: S310 - the URL is http(s), checked by config
-            url, data=query.read_bytes(), method="POST",
+            url,
+            data=query.read_bytes(),
+            method="POST",
             headers={"Content-Type": "application/timestamp-query", "User-Agent": "itops"},
         )
         try:
@@ -104,8 +108,18 @@ def check_token(token: bytes, digest: bytes, ca_file: Path) -> StampCheck:
     with tempfile.TemporaryDirectory(prefix="itops-tsa-") as tmp:
         path = Path(tmp, "t.tst")
         path.write_bytes(token)
-        result = _openssl(["-verify", "-token_in", "-in", str(path), "-digest", digest.hex(),
-                           "-CAfile", str(ca_file)])
+        result = _openssl(
+            [
+                "-verify",
+                "-token_in",
+                "-in",
+                str(path),
+                "-digest",
+                digest.hex(),
+                "-CAfile",
+                str(ca_file),
+            ]
+        )
     if result.returncode != 0 or "Verification: OK" not in result.stdout:
         return StampCheck(False, None, f"time-stamp token does not verify: {_error(result)}")
     return StampCheck(True, token_time(token))

@@ -86,8 +86,10 @@ class Verification:
     def describe(self) -> str:
         if self.ok:
             first = (
-                "register intact: empty" if self.head_seq is None else
-                f"register intact: {self.count} entries, head #{self.head_seq} {self.head_hash}"
+                "register intact: empty"
+                if self.head_seq is None
+                else f"register intact: {self.count} entries, "
+                f"head #{self.head_seq} {self.head_hash}"
             )
         else:
             where = f" at entry #{self.broken_seq}" if self.broken_seq is not None else ""
@@ -122,7 +124,8 @@ class _Run:
 def _judge_checkpoints(session: Session, run: _Run) -> None:
     rows = {r.seq: r for r in session.scalars(select(RegisterCheckpoint))}
     entries = {
-        e.seq: e for e in session.scalars(
+        e.seq: e
+        for e in session.scalars(
             select(RegisterEntry).where(RegisterEntry.kind == chain.CHECKPOINT)
         )
     }
@@ -147,14 +150,20 @@ def _check_start(run: _Run) -> None:
     first = run.walk.first_seq
     if first is None or first == 1:
         return
-    links = [v for v in run.lawful()
-             if v.through_seq == first - 1 and v.through_hash == run.walk.first_prev]
+    links = [
+        v
+        for v in run.lawful()
+        if v.through_seq == first - 1 and v.through_hash == run.walk.first_prev
+    ]
     missing = [s for s in range(1, first) if not run.covered(s)]
     if not links or missing:
-        run.fail(first, (
-            f"entries #1–#{first - 1} are missing and no genuine, signed, lawful "
-            "checkpoint covers them (deleted outside itops)"
-        ))
+        run.fail(
+            first,
+            (
+                f"entries #1–#{first - 1} are missing and no genuine, signed, lawful "
+                "checkpoint covers them (deleted outside itops)"
+            ),
+        )
 
 
 def _check_head(run: _Run, anchor: Anchor, what: str) -> int | None:
@@ -162,16 +171,24 @@ def _check_head(run: _Run, anchor: Anchor, what: str) -> int | None:
     hashes, head = run.walk.hashes, run.walk.head_seq or 0
     if anchor.seq in hashes:
         if hashes[anchor.seq] != anchor.hash:
-            run.fail(anchor.seq, f"{what} names entry #{anchor.seq} with another hash "
-                                 "(the register was rewritten)")
+            run.fail(
+                anchor.seq,
+                f"{what} names entry #{anchor.seq} with another hash (the register was rewritten)",
+            )
             return None
         return anchor.seq
     if anchor.seq > head:
-        run.fail(anchor.seq, f"{what} names entry #{anchor.seq} but the register ends at "
-                             f"#{head}: entries were cut off")
+        run.fail(
+            anchor.seq,
+            f"{what} names entry #{anchor.seq} but the register ends at "
+            f"#{head}: entries were cut off",
+        )
     elif not run.covered(anchor.seq, anchor.hash):
-        run.fail(anchor.seq, f"{what} names entry #{anchor.seq}, which is neither in the "
-                             "register nor covered by a genuine, signed, lawful checkpoint")
+        run.fail(
+            anchor.seq,
+            f"{what} names entry #{anchor.seq}, which is neither in the "
+            "register nor covered by a genuine, signed, lawful checkpoint",
+        )
     else:
         return anchor.seq
     return None
@@ -220,19 +237,24 @@ def _check_fresh(run: _Run, covered: int) -> None:
     stale = [s for s, at in run.walk.recorded.items() if s > covered and at < limit]
     if stale:
         run.stale = True
-        run.fail(min(stale), (
-            f"entries #{min(stale)}–#{max(stale)} were recorded before {chain.utc_text(limit)} "
-            "but no signed head covers them: signed heads were removed, or the register "
-            "has not been signed for two intervals (is the daemon running?)"
-        ))
+        run.fail(
+            min(stale),
+            (
+                f"entries #{min(stale)}–#{max(stale)} were recorded before {chain.utc_text(limit)} "
+                "but no signed head covers them: signed heads were removed, or the register "
+                "has not been signed for two intervals (is the daemon running?)"
+            ),
+        )
 
 
 def _check_anchor(run: _Run, anchor: Anchor) -> None:
     what = f"anchor of {chain.utc_text(anchor.anchored_at)}"
     if anchor.signature is not None:
         key = run.policy.key
-        if key is None or anchor.key_id != key.key_id or not key.verifies(
-            anchor.signed_message(), anchor.signature
+        if (
+            key is None
+            or anchor.key_id != key.key_id
+            or not key.verifies(anchor.signed_message(), anchor.signature)
         ):
             run.fail(anchor.seq, f"{what} is not signed by the register's key")
             return
@@ -256,19 +278,29 @@ def verify(session: Session, policy: Policy, anchors: Sequence[Anchor] = ()) -> 
     for anchor in anchors:
         _check_anchor(run, anchor)
     if policy.key is None and not policy.key_problem:
-        run.notes.append("not signed: no signing key configured ([employee_monitoring] "
-                         "signing_key_file)")
+        run.notes.append(
+            "not signed: no signing key configured ([employee_monitoring] signing_key_file)"
+        )
     w = run.walk
     first = run.problems[0] if run.problems else (None, "")
     return Verification(
-        ok=not run.problems, count=w.count, head_seq=w.head_seq, head_hash=w.head_hash,
-        broken_seq=first[0], problem=first[1], problems=tuple(p for _, p in run.problems),
-        notes=tuple(run.notes), stale=run.stale,
+        ok=not run.problems,
+        count=w.count,
+        head_seq=w.head_seq,
+        head_hash=w.head_hash,
+        broken_seq=first[0],
+        problem=first[1],
+        problems=tuple(p for _, p in run.problems),
+        notes=tuple(run.notes),
+        stale=run.stale,
     )
 
 
 def verify_settings(
-    session: Session, settings: Settings, now: datetime, anchors: Sequence[Anchor] = (),
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    anchors: Sequence[Anchor] = (),
     public_key: str | None = None,
 ) -> Verification:
     """``verify`` with this installation's policy (pages, jobs, exports, the report)."""

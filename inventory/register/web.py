@@ -31,9 +31,7 @@ from itops.web.security import current_user, requires, submitted_body, submitted
 from itops.web.templating import render as core_render
 
 
-def render(
-    request: Request, template: str, values: dict[str, Any], status: int = 200
-) -> Response:
+def render(request: Request, template: str, values: dict[str, Any], status: int = 200) -> Response:
     """The core renderer plus the Polish labels of the register's codes."""
     return core_render(request, template, {"labels": service.LABELS, **values}, status)
 
@@ -57,7 +55,12 @@ def _log(request: Request, channel: str, view: str, detail: str = "") -> None:
     ctx = _ctx(request)
     with session_scope(ctx.sessions) as db:
         queries.log_read(
-            db, ctx.clock.now(), _login(request), channel, view, detail,
+            db,
+            ctx.clock.now(),
+            _login(request),
+            channel,
+            view,
+            detail,
             request.client.host if request.client else None,
         )
 
@@ -138,10 +141,16 @@ def _index(request: Request, error: str | None = None, status: int = 200) -> Res
         request,
         "register_index.html",
         {
-            "rows": rows, "verification": verification, "first": first, "last": last,
-            "employees": employees, "scopes": service.SCOPES, "purposes": service.PURPOSES,
+            "rows": rows,
+            "verification": verification,
+            "first": first,
+            "last": last,
+            "employees": employees,
+            "scopes": service.SCOPES,
+            "purposes": service.PURPOSES,
             "can_act": current_user(request).role in service.ACT_ROLES,  # type: ignore[union-attr]
-            "error": error, "ok": request.query_params.get("ok"),
+            "error": error,
+            "ok": request.query_params.get("ok"),
             "default_end": now_local.isoformat(timespec="minutes"),
             "default_start": (now_local - timedelta(hours=1)).isoformat(timespec="minutes"),
         },
@@ -163,7 +172,9 @@ def _authorised(request: Request, error: str | None = None, status: int = 200) -
         request,
         "register_authorised.html",
         {
-            "people": people, "scopes": service.SCOPES, "error": error,
+            "people": people,
+            "scopes": service.SCOPES,
+            "error": error,
             "ok": request.query_params.get("ok"),
             "can_grant": current_user(request).role in service.GRANT_ROLES,  # type: ignore[union-attr]
             "today": ctx.clock.now().astimezone(_tz(request)).date(),
@@ -190,7 +201,10 @@ def _notices(request: Request, error: str | None = None, status: int = 200) -> R
         request,
         "register_notices.html",
         {
-            "rows": rows, "missing": missing, "error": error, "today": today,
+            "rows": rows,
+            "missing": missing,
+            "error": error,
+            "today": today,
             "ok": request.query_params.get("ok"),
             "can_record": current_user(request).role in service.NOTICE_ROLES,  # type: ignore[union-attr]
             "policy_version": ctx.settings.section(EMPLOYEE_MONITORING).policy_version,
@@ -218,7 +232,10 @@ def grant(request: Request) -> Response:
         valid_to = _field(form, "valid_to")
         with session_scope(ctx.sessions) as db:
             entry = service.grant(
-                db, ctx.clock.now(), _login(request), _field(form, "login"),
+                db,
+                ctx.clock.now(),
+                _login(request),
+                _field(form, "login"),
                 [s for s in scopes if isinstance(s, str)],
                 _date(_field(form, "valid_from"), "valid_from"),
                 _date(valid_to, "valid_to") if valid_to else None,
@@ -254,11 +271,16 @@ def notice(request: Request) -> Response:
         form = _form(request)
         with session_scope(ctx.sessions) as db:
             entry = service.record_notice(
-                db, ctx.clock.now(), _login(request), _field(form, "employee"),
+                db,
+                ctx.clock.now(),
+                _login(request),
+                _field(form, "employee"),
                 _date(_field(form, "received_on"), "received_on"),
                 _field(form, "policy_version")
                 or ctx.settings.section(EMPLOYEE_MONITORING).policy_version,
-                _corrects(form), _field(form, "reason") or None, _tz(request),
+                _corrects(form),
+                _field(form, "reason") or None,
+                _tz(request),
             )
             seq = entry.seq
     except ItopsError as exc:
@@ -273,16 +295,23 @@ def act(request: Request) -> Response:
     try:
         form = _form(request)
         data = service.ActInput(
-            employee=_field(form, "employee"), resource=_field(form, "resource"),
+            employee=_field(form, "employee"),
+            resource=_field(form, "resource"),
             scopes=[s for s in form.getlist("scope") if isinstance(s, str)],
-            purpose=_field(form, "purpose"), justification=_field(form, "justification"),
+            purpose=_field(form, "purpose"),
+            justification=_field(form, "justification"),
             start=_local_time(_field(form, "start"), "start", tz, ctx.clock.now()),
             end=_local_time(_field(form, "end"), "end", tz, ctx.clock.now()),
             outcome=_field(form, "outcome"),
         )
         with session_scope(ctx.sessions) as db:
             seq = service.record_act(
-                db, ctx.clock.now(), tz, _login(request), data, _corrects(form),
+                db,
+                ctx.clock.now(),
+                tz,
+                _login(request),
+                data,
+                _corrects(form),
                 _field(form, "reason") or None,
             ).seq
     except ItopsError as exc:
@@ -323,15 +352,20 @@ def _export(request: Request, fmt: str) -> Response:
         with session_scope(ctx.sessions) as db:
             export.sign_for_print(db, ctx.settings, ctx.clock.now())
     with read_scope(ctx.sessions) as db:
-        data = export.collect(db, ctx.settings.office.name, _tz(request), first, last,
-                              ctx.clock.now(),
-                              ctx.settings.section(EMPLOYEE_MONITORING).retention_years,
-                              ctx.settings)
+        data = export.collect(
+            db,
+            ctx.settings.office.name,
+            _tz(request),
+            first,
+            last,
+            ctx.clock.now(),
+            ctx.settings.section(EMPLOYEE_MONITORING).retention_years,
+            ctx.settings,
+        )
     name = f"rejestr-82-{first}-{last}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
-        return Response(export.to_csv(data), media_type="text/csv; charset=utf-8",
-                        headers=headers)
+        return Response(export.to_csv(data), media_type="text/csv; charset=utf-8", headers=headers)
     return Response(export.to_pdf(data), media_type="application/pdf", headers=headers)
 
 
@@ -365,9 +399,7 @@ def api_entries(request: Request) -> Response:
     _log(request, "api", "entries", f"from={first} to={last}")
     with read_scope(_ctx(request).sessions) as db:
         rows = queries.entry_rows(db, _tz(request), first, last)
-    return JSONResponse(
-        {"entries": [{k: _json(v) for k, v in r.__dict__.items()} for r in rows]}
-    )
+    return JSONResponse({"entries": [{k: _json(v) for k, v in r.__dict__.items()} for r in rows]})
 
 
 @requires(*service.AUTHORISED_LIST_ROLES)
@@ -386,7 +418,8 @@ def anchor(request: Request) -> Response:
         return JSONResponse({"error": "the register is empty: nothing to anchor"}, 404)
     stamp = current.anchored_at.strftime("%Y%m%dT%H%M%SZ")
     return Response(
-        current.dumps() + "\n", media_type="application/json",
+        current.dumps() + "\n",
+        media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="rejestr-82-kotwica-{stamp}.json"'},
     )
 
@@ -398,10 +431,16 @@ def api_verify(request: Request) -> Response:
     with read_scope(ctx.sessions) as db:
         result = verify_settings(db, ctx.settings, ctx.clock.now())
     return JSONResponse(
-        {"ok": result.ok, "count": result.count, "head_seq": result.head_seq,
-         "head_hash": result.head_hash, "broken_seq": result.broken_seq,
-         "problem": result.problem, "problems": list(result.problems),
-         "notes": list(result.notes)},
+        {
+            "ok": result.ok,
+            "count": result.count,
+            "head_seq": result.head_seq,
+            "head_hash": result.head_hash,
+            "broken_seq": result.broken_seq,
+            "problem": result.problem,
+            "problems": list(result.problems),
+            "notes": list(result.notes),
+        },
         status_code=200 if result.ok else 409,
     )
 
@@ -435,12 +474,17 @@ class ActIn(BaseModel):
 
 def _refused_fields(exc: PydanticValidationError) -> JSONResponse:
     fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
-    problems = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: "
-                f"{str(e['msg']).removeprefix('Value error, ')}"
-                for e in exc.errors(include_url=False, include_input=False)][:20]
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: "
+        f"{str(e['msg']).removeprefix('Value error, ')}"
+        for e in exc.errors(include_url=False, include_input=False)
+    ][:20]
     return JSONResponse(
-        {"error": f"the register accepts only its metadata fields; refused: {', '.join(fields)}",
-         "fields": fields, "problems": problems},
+        {
+            "error": f"the register accepts only its metadata fields; refused: {', '.join(fields)}",
+            "fields": fields,
+            "problems": problems,
+        },
         status_code=422,
     )
 
@@ -456,15 +500,22 @@ def api_act(request: Request) -> Response:
     except PydanticValidationError as exc:
         return _refused_fields(exc)
     try:
-        start = _sane(body.start if body.start.tzinfo else body.start.replace(tzinfo=tz),
-                      "start", now)
+        start = _sane(
+            body.start if body.start.tzinfo else body.start.replace(tzinfo=tz), "start", now
+        )
         end = _sane(body.end if body.end.tzinfo else body.end.replace(tzinfo=tz), "end", now)
     except ValidationError as exc:
         field = str(exc).split(":", 1)[0]
         return JSONResponse({"error": str(exc), "fields": [field]}, status_code=422)
     data = service.ActInput(
-        body.employee, body.resource, body.scopes, body.purpose, body.justification,
-        start, end, body.outcome,
+        body.employee,
+        body.resource,
+        body.scopes,
+        body.purpose,
+        body.justification,
+        start,
+        end,
+        body.outcome,
     )
     try:
         with session_scope(ctx.sessions) as db:

@@ -82,7 +82,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     wait = lock_wait.get()
     connection.exec_driver_sql(
-        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS if wait is None else int(wait)}")
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS if wait is None else int(wait)}"
+    )
     if connection.get_execution_options().get(READ_OPTION):
         # Deferred: a WAL reader takes no lock a writer holds, and waits for none.
         connection.exec_driver_sql("BEGIN")

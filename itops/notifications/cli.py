@@ -74,8 +74,13 @@ def notifications_group() -> None:
 
 @notifications_group.command("test")
 @click.option("--channel", "names", multiple=True, help="Only this channel (repeatable).")
-@click.option("--to", "recipients", multiple=True, help="E-mail recipient (repeatable); "
-              "default: the recipients of the rules that use the channel.")
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    help="E-mail recipient (repeatable); "
+    "default: the recipients of the rules that use the channel.",
+)
 @pass_ctx
 def test_command(ctx: Ctx, names: tuple[str, ...], recipients: tuple[str, ...]) -> None:
     """Send a test message over every channel (or the named ones); exit 1 if any fails."""

@@ -200,15 +200,22 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     """503 + Retry-After while the database is down (restart, full disk): the client
     retries later and nothing was written, which a 500 would not tell it. No template:
     rendering the page could need the database too."""
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                   str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
     headers = {"retry-after": "30", "cache-control": "no-store"}
     if request.url.path.startswith("/api/") or "json" in request.headers.get("content-type", ""):
-        return JSONResponse({"error": "database unavailable, try again later"}, 503,
-                            headers=headers)
-    page = ('<!doctype html><html lang="pl"><meta charset="utf-8"><title>itops: 503</title>'
-            "<h1>503</h1><p>Baza danych itops jest chwilowo niedostępna. Nic nie zapisano; "
-            'spróbuj ponownie za chwilę.</p><p><a href="/">Pulpit</a></p></html>\n')
+        return JSONResponse(
+            {"error": "database unavailable, try again later"}, 503, headers=headers
+        )
+    page = (
+        '<!doctype html><html lang="pl"><meta charset="utf-8"><title>itops: 503</title>'
+        "<h1>503</h1><p>Baza danych itops jest chwilowo niedostępna. Nic nie zapisano; "
+        'spróbuj ponownie za chwilę.</p><p><a href="/">Pulpit</a></p></html>\n'
+    )
     return HTMLResponse(page, 503, headers=headers)
 
 
@@ -284,19 +291,25 @@ def create_app(ctx: AppContext) -> Starlette:
     middleware = [
         Middleware(offloop.RequestScopeMiddleware),
         Middleware(SecurityHeadersMiddleware),
-        Middleware(BodySizeLimitMiddleware, max_bytes=ctx.settings.web.max_request_bytes,
-                   path_limits=body_limits),
+        Middleware(
+            BodySizeLimitMiddleware,
+            max_bytes=ctx.settings.web.max_request_bytes,
+            path_limits=body_limits,
+        ),
         Middleware(
             SessionMiddleware,
             secret_key=_secret_key(ctx),
             **session_cookie_options(ctx.settings.web.secure_cookies),
-        )
+        ),
     ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, OperationalError: database_unavailable,
-                            500: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            OperationalError: database_unavailable,
+            500: server_error,
+        },
     )
     app.state.ctx = ctx
     app.state.health = HealthProbe(ctx.engine.url.render_as_string(hide_password=False))

@@ -85,5 +85,6 @@ def _check(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     key = f"{where} {first}"
     if len(_reported) < 1000 and key not in _reported:
         _reported.add(key)
-        logger.warning("database call on the event loop during %s (stalls every request): %s",
-                       where, first)
+        logger.warning(
+            "database call on the event loop during %s (stalls every request): %s", where, first
+        )

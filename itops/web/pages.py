@@ -206,8 +206,11 @@ def _users(ctx: AppContext) -> list[dict[str, Any]]:
 
 
 def _users_page(
-    request: Request, status: int = 200, errors: list[str] | None = None,
-    form: dict[str, str] | None = None, done: str | None = None,
+    request: Request,
+    status: int = 200,
+    errors: list[str] | None = None,
+    form: dict[str, str] | None = None,
+    done: str | None = None,
 ) -> Response:
     ctx: AppContext = request.app.state.ctx
     return render(
@@ -255,8 +258,14 @@ def user_add(request: Request) -> Response:
             else:
                 now = ctx.clock.now()
                 auth.add_user(db, login, role, password, now, full_name)
-                auth.audit(db, now, admin.login if admin else None, "user_added",
-                           f"{login} role={role}", _remote(request))
+                auth.audit(
+                    db,
+                    now,
+                    admin.login if admin else None,
+                    "user_added",
+                    f"{login} role={role}",
+                    _remote(request),
+                )
     if errors:
         kept = {"login": login, "full_name": full_name, "role": role}
         return _users_page(request, 400, errors, kept)
@@ -288,8 +297,9 @@ def _change_user(request: Request, action: str) -> Response:
             else:
                 throttle.clear(db, throttle.login_key(login))
                 detail = login
-            auth.audit(db, now, admin.login if admin else None, f"user_{action}", detail,
-                       _remote(request))
+            auth.audit(
+                db, now, admin.login if admin else None, f"user_{action}", detail, _remote(request)
+            )
     if user is None:  # rendered after the transaction: SQLite allows one writer at a time
         return _users_page(request, 404, [f"Nie ma użytkownika „{login}”."])
     return RedirectResponse(f"/admin/users?done={action}", status_code=303)
@@ -348,11 +358,13 @@ def readable_detail(detail: str, translate: Callable[[str], str]) -> str:
         return translate(ROLE_NAMES.get(key, key))
 
     detail = _ROLE_SET.sub(lambda m: f"{translate('rola')}: {role(m[1])}", detail)
-    detail = _ROLE_CHANGE.sub(
-        lambda m: f"{translate('rola')}: {role(m[1])} → {role(m[2])}", detail)
+    detail = _ROLE_CHANGE.sub(lambda m: f"{translate('rola')}: {role(m[1])} → {role(m[2])}", detail)
     return _KEY_CHANGE.sub(
-        lambda m: f"{translate(i18n.label(m[1], 'cause'))} → "
-                  f"{translate(i18n.label(m[2], 'cause'))}", detail)
+        lambda m: (
+            f"{translate(i18n.label(m[1], 'cause'))} → {translate(i18n.label(m[2], 'cause'))}"
+        ),
+        detail,
+    )
 
 
 @requires(ADMIN, AUDITOR)
@@ -366,10 +378,15 @@ def audit_page(request: Request) -> Response:
         query = query.where(AuditLog.id < int(before))
     with read_scope(ctx.sessions) as db:
         rows = [
-            {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action,
-             "label": AUDIT_ACTIONS.get(r.action) or i18n.label(r.action, "audit"),
-             "detail": readable_detail(r.detail or "", translate),
-             "remote_addr": r.remote_addr}
+            {
+                "id": r.id,
+                "at": r.at,
+                "actor": r.actor,
+                "action": r.action,
+                "label": AUDIT_ACTIONS.get(r.action) or i18n.label(r.action, "audit"),
+                "detail": readable_detail(r.detail or "", translate),
+                "remote_addr": r.remote_addr,
+            }
             for r in db.scalars(query)
         ]
     more = len(rows) > AUDIT_PAGE

@@ -276,8 +276,9 @@ class BodySizeLimitMiddleware:
     # so a browser uploading a slightly too large file sees the page, not a reset.
     DRAIN_FACTOR = 4
 
-    def __init__(self, app: ASGIApp, max_bytes: int,
-                 path_limits: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.path_limits = dict(path_limits or {})
@@ -334,28 +335,39 @@ class BodySizeLimitMiddleware:
     async def _refuse(send: Send, headers: Headers, status: int, limit: int) -> None:
         if "text/html" in headers.get("accept", ""):
             if status == 413:
-                text = (f"Przesłany plik lub formularz jest za duży "
-                        f"(najwyżej {limit / (1024 * 1024):.0f} MiB).")
+                text = (
+                    f"Przesłany plik lub formularz jest za duży "
+                    f"(najwyżej {limit / (1024 * 1024):.0f} MiB)."
+                )
             else:
                 text = "Nieprawidłowe żądanie (Content-Length)."
-            body = (f'<!doctype html><html lang="pl"><meta charset="utf-8">'
-                    f"<title>itops: {status}</title><h1>{status}</h1><p>{text}</p>"
-                    f'<p><a href="/">Pulpit</a></p></html>\n').encode()
+            body = (
+                f'<!doctype html><html lang="pl"><meta charset="utf-8">'
+                f"<title>itops: {status}</title><h1>{status}</h1><p>{text}</p>"
+                f'<p><a href="/">Pulpit</a></p></html>\n'
+            ).encode()
             content_type = b"text/html; charset=utf-8"
         else:
-            reason = (f"request body larger than {limit} bytes" if status == 413
-                      else "invalid Content-Length")
+            reason = (
+                f"request body larger than {limit} bytes"
+                if status == 413
+                else "invalid Content-Length"
+            )
             if "json" in headers.get("content-type", ""):  # the agent API's error shape
                 body = json.dumps({"error": reason}).encode()
                 content_type = b"application/json"
             else:
                 body = f"{reason}\n".encode()
                 content_type = b"text/plain; charset=utf-8"
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", content_type),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -73,7 +73,6 @@ def clear(db: Session, key: str) -> bool:
     return True
 
 
-
 def prune(db: Session, web: Web, now: datetime) -> int:
     """Delete the rows that no longer count: window over and no lock in force."""
     stale = and_(
@@ -81,5 +80,6 @@ def prune(db: Session, web: Web, now: datetime) -> int:
         or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
     )
     result: CursorResult[Any] = db.execute(  # type: ignore[assignment]
-        delete(LoginThrottle).where(stale))
+        delete(LoginThrottle).where(stale)
+    )
     return int(result.rowcount or 0)

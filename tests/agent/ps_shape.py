@@ -79,9 +79,13 @@ def _listed(value: Any) -> list[Any]:
 
 
 def shape(raw: dict[str, Any], agent_version: str = "0.1.0") -> dict[str, Any]:
-    doc: dict[str, Any] = {"schema_version": 1, "agent_version": agent_version,
-                           "hostname": raw["hostname"], "collected_at": raw["collected_at"],
-                           "os": {"system": "Windows", "name": "Windows"}}
+    doc: dict[str, Any] = {
+        "schema_version": 1,
+        "agent_version": agent_version,
+        "hostname": raw["hostname"],
+        "collected_at": raw["collected_at"],
+        "os": {"system": "Windows", "name": "Windows"},
+    }
     for path, source, prop, how in TABLE["fields"]:
         obj = raw.get(source)
         if obj is not None:
@@ -103,24 +107,34 @@ def shape(raw: dict[str, Any], agent_version: str = "0.1.0") -> dict[str, Any]:
         rows = _listed(updates)
         doc["updates"]["pending"] = len(rows)
         doc["updates"]["security"] = sum(
-            1 for u in rows
-            if TABLE["security_category"] in _listed(u.get("Categories")) or u.get("MsrcSeverity"))
+            1
+            for u in rows
+            if TABLE["security_category"] in _listed(u.get("Categories")) or u.get("MsrcSeverity")
+        )
         doc["os"]["pending_updates"] = doc["updates"]["pending"]
     doc["os"]["last_update"] = doc["updates"]["last_success"]
     if doc.get("boot_time"):
         delta = datetime.fromisoformat(_date(doc["collected_at"])) - datetime.fromisoformat(
-            doc["boot_time"])
+            doc["boot_time"]
+        )
         doc["uptime_seconds"] = round(delta.total_seconds(), 1)
     if raw.get("software") is not None:
         hidden = re.compile(TABLE["software_hidden"], re.IGNORECASE)
         kept = {
-            (str(s["DisplayName"]).strip(), str(s.get("DisplayVersion") or "").strip(),
-             str(s.get("Publisher") or "").strip())
+            (
+                str(s["DisplayName"]).strip(),
+                str(s.get("DisplayVersion") or "").strip(),
+                str(s.get("Publisher") or "").strip(),
+            )
             for s in raw["software"]
-            if s.get("DisplayName") and str(s.get("SystemComponent")) != "1"
-            and not s.get("ParentKeyName") and not hidden.search(s["DisplayName"])
+            if s.get("DisplayName")
+            and str(s.get("SystemComponent")) != "1"
+            and not s.get("ParentKeyName")
+            and not hidden.search(s["DisplayName"])
             and s.get("ReleaseType") not in ("Update", "Hotfix", "Security Update")
         }
-        doc["software"] = [{"name": n, "version": v, "publisher": p}
-                           for n, v, p in sorted(kept, key=lambda k: (k[0].lower(), k[1]))]
+        doc["software"] = [
+            {"name": n, "version": v, "publisher": p}
+            for n, v, p in sorted(kept, key=lambda k: (k[0].lower(), k[1]))
+        ]
     return doc

@@ -45,7 +45,8 @@ def health_root(base: Path) -> Path:
     )
     (root / "proc/meminfo").write_text(
         "MemTotal:       16314736 kB\nMemFree:         1200000 kB\n"
-        "MemAvailable:    4078684 kB\nSwapTotal:       2097148 kB\nSwapFree:        1048574 kB\n")
+        "MemAvailable:    4078684 kB\nSwapTotal:       2097148 kB\nSwapFree:        1048574 kB\n"
+    )
     (root / "proc/loadavg").write_text("3.52 2.10 1.05 2/345 12345\n")
     (root / "proc/uptime").write_text("93600.25 180000.00\n")
     (root / "var/log/apt").mkdir(parents=True)
@@ -72,12 +73,21 @@ def test_data_filesystems_are_reported_once_with_size_and_free_space(root: Path)
 
 def test_memory_swap_load_and_uptime_come_from_proc(root: Path) -> None:
     assert linux.read_memory(root) == {
-        "total_bytes": 16314736 * 1024, "available_bytes": 4078684 * 1024,
-        "swap_total_bytes": 2097148 * 1024, "swap_used_bytes": 1048574 * 1024}
-    assert linux.read_load(root, 4) == {"load1": 3.52, "load5": 2.10, "load15": 1.05,
-                                        "cpu_count": 4, "cpu_percent": None}
-    report = AgentReport.model_validate(agent_collect.collect(
-        root, system="Linux", hostname="demo-srv", now=NOW, run=recorded_run))
+        "total_bytes": 16314736 * 1024,
+        "available_bytes": 4078684 * 1024,
+        "swap_total_bytes": 2097148 * 1024,
+        "swap_used_bytes": 1048574 * 1024,
+    }
+    assert linux.read_load(root, 4) == {
+        "load1": 3.52,
+        "load5": 2.10,
+        "load15": 1.05,
+        "cpu_count": 4,
+        "cpu_percent": None,
+    }
+    report = AgentReport.model_validate(
+        agent_collect.collect(root, system="Linux", hostname="demo-srv", now=NOW, run=recorded_run)
+    )
     assert report.uptime_seconds == 93600.2
     assert report.boot_time is not None
     assert report.boot_time.isoformat().startswith("2026-11-25T06:59:59.75")
@@ -100,14 +110,18 @@ def test_update_notifier_text_is_read_without_any_command(root: Path) -> None:
     (root / "var/lib/update-notifier").mkdir(parents=True)
     (root / "var/lib/update-notifier/updates-available").write_text(
         "\n12 updates can be applied immediately.\n5 of these updates are standard security "
-        "updates.\nTo see these additional updates run: apt list --upgradable\n")
+        "updates.\nTo see these additional updates run: apt list --upgradable\n"
+    )
     (root / "run/reboot-required").unlink()
 
     def no_commands(argv: Sequence[str], timeout: float) -> tuple[int | None, str]:
         raise AssertionError(f"ran {argv}")
 
     assert linux.pending_updates(root, no_commands, commands=True) == {
-        "pending": 12, "security": 5, "reboot_required": False}
+        "pending": 12,
+        "security": 5,
+        "reboot_required": False,
+    }
 
 
 def test_a_canned_root_without_commands_cannot_tell_the_pending_updates(root: Path) -> None:
@@ -123,7 +137,10 @@ def test_dnf_security_advisories_count_packages_once() -> None:
 def test_named_systemd_units_report_running_failed_and_missing() -> None:
     got = linux.service_states(["smbd", "cups", "nothere"], recorded_run)
     assert [(s["name"], s["state"], s["enabled"]) for s in got] == [
-        ("smbd", "running", True), ("cups", "failed", True), ("nothere", "missing", False)]
+        ("smbd", "running", True),
+        ("cups", "failed", True),
+        ("nothere", "missing", False),
+    ]
 
 
 def test_units_are_unknown_when_systemctl_cannot_answer() -> None:
@@ -135,24 +152,40 @@ def test_installed_dpkg_packages_are_listed_without_removed_ones(root: Path) -> 
     rows = software.linux_software(root, recorded_run, commands=False)
     assert rows == [
         {"name": "p7zip-full", "version": "16.02+dfsg-8", "publisher": "DEMO Maintainer"},
-        {"name": "samba", "version": "2:4.17.12+dfsg-0+deb12u1",
-         "publisher": "Debian Samba Maintainers"}]
+        {
+            "name": "samba",
+            "version": "2:4.17.12+dfsg-0+deb12u1",
+            "publisher": "Debian Samba Maintainers",
+        },
+    ]
 
 
 def test_rpm_packages_are_listed_without_gpg_keys(tmp_path: Path) -> None:
     rows = software.linux_software(tmp_path, recorded_run, commands=True)
     assert rows is not None
     assert [(r["name"], r["publisher"]) for r in rows] == [
-        ("bash", "Rocky Enterprise Software Foundation"), ("p7zip", "DEMO Vendor")]
+        ("bash", "Rocky Enterprise Software Foundation"),
+        ("p7zip", "DEMO Vendor"),
+    ]
 
 
 def test_the_whole_linux_report_validates_against_the_server_schema(root: Path) -> None:
-    report = AgentReport.model_validate(agent_collect.collect(
-        root, system="Linux", hostname="demo-srv-pliki", services=["smbd", "cups", "nothere"],
-        run=recorded_run, now=NOW))
+    report = AgentReport.model_validate(
+        agent_collect.collect(
+            root,
+            system="Linux",
+            hostname="demo-srv-pliki",
+            services=["smbd", "cups", "nothere"],
+            run=recorded_run,
+            now=NOW,
+        )
+    )
     assert report.updates is not None
-    assert (report.updates.pending, report.updates.security,
-            report.updates.reboot_required) == (3, 2, True)
+    assert (report.updates.pending, report.updates.security, report.updates.reboot_required) == (
+        3,
+        2,
+        True,
+    )
     assert report.os.pending_updates == 3
     assert [s.state for s in report.services] == ["running", "failed", "missing"]
     assert report.software is not None and len(report.software) == 2
@@ -160,6 +193,9 @@ def test_the_whole_linux_report_validates_against_the_server_schema(root: Path) 
 
 
 def test_without_software_the_list_is_absent_not_empty(root: Path) -> None:
-    report = AgentReport.model_validate(agent_collect.collect(
-        root, system="Linux", hostname="demo-pc", with_software=False, now=NOW))
+    report = AgentReport.model_validate(
+        agent_collect.collect(
+            root, system="Linux", hostname="demo-pc", with_software=False, now=NOW
+        )
+    )
     assert report.software is None

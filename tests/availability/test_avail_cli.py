@@ -54,11 +54,26 @@ def count_outages(db_url: str) -> int:
 def test_added_outage_shows_in_availability_json(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(config, "outages", "add", "--check", "bip", "--start", "2026-03-10T08:00:00+01:00",
-               "--end", "2026-03-10T09:00:00+01:00", "--note", "zasilacz", "--by", "anna") == 0
+    assert (
+        run(
+            config,
+            "outages",
+            "add",
+            "--check",
+            "bip",
+            "--start",
+            "2026-03-10T08:00:00+01:00",
+            "--end",
+            "2026-03-10T09:00:00+01:00",
+            "--note",
+            "zasilacz",
+            "--by",
+            "anna",
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert run(config, "availability", "--from", "2026-01-01", "--to", "2026-04-01",
-               "--json") == 0
+    assert run(config, "availability", "--from", "2026-01-01", "--to", "2026-04-01", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["office"]["downtime_seconds"] == 3600
     assert data["office"]["met"] is False
@@ -68,14 +83,30 @@ def test_added_outage_shows_in_availability_json(
 def test_outages_flag_lists_working_hours_minutes(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(config, "outages", "add", "--check", "poczta", "--start", "2026-03-13T15:00:00+01:00",
-        "--end", "2026-03-16T09:00:00+01:00", "--by", "anna")
+    run(
+        config,
+        "outages",
+        "add",
+        "--check",
+        "poczta",
+        "--start",
+        "2026-03-13T15:00:00+01:00",
+        "--end",
+        "2026-03-16T09:00:00+01:00",
+        "--by",
+        "anna",
+    )
     capsys.readouterr()
-    assert run(config, "availability", "--from", "2026-01-01", "--to", "2027-01-01",
-               "--outages") == 0
+    assert (
+        run(config, "availability", "--from", "2026-01-01", "--to", "2027-01-01", "--outages") == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split("\t")[:5] == [
-        "poczta", "2026-03-13T15:00+01:00", "2026-03-16T09:00+01:00", "90.0", "failure",
+        "poczta",
+        "2026-03-13T15:00+01:00",
+        "2026-03-16T09:00+01:00",
+        "90.0",
+        "failure",
     ]
 
 
@@ -112,20 +143,68 @@ def test_csv_import_of_a_good_file_writes_every_row(
 
 
 def test_bad_outage_input_exits_2_and_writes_nothing(config: Path, db_url: str) -> None:
-    assert run(config, "outages", "add", "--check", "bip", "--start", "2026-03-10T08:00:00",
-               "--end", "2026-03-10T09:00:00+01:00") == 2
-    assert run(config, "outages", "add", "--check", "bip", "--start",
-               "2026-03-10T10:00:00+01:00", "--end", "2026-03-10T09:00:00+01:00") == 2
+    assert (
+        run(
+            config,
+            "outages",
+            "add",
+            "--check",
+            "bip",
+            "--start",
+            "2026-03-10T08:00:00",
+            "--end",
+            "2026-03-10T09:00:00+01:00",
+        )
+        == 2
+    )
+    assert (
+        run(
+            config,
+            "outages",
+            "add",
+            "--check",
+            "bip",
+            "--start",
+            "2026-03-10T10:00:00+01:00",
+            "--end",
+            "2026-03-10T09:00:00+01:00",
+        )
+        == 2
+    )
     assert count_outages(db_url) == 0
 
 
 def test_reclassify_appends_a_record_and_keeps_the_original(
     config: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(config, "outages", "add", "--check", "bip", "--start", "2026-03-10T08:00:00+01:00",
-        "--end", "2026-03-10T09:00:00+01:00", "--by", "anna")
-    assert run(config, "outages", "reclassify", "1", "--cause", "planned", "--reason",
-               "prace zgłoszone w piśmie", "--by", "jan") == 0
+    run(
+        config,
+        "outages",
+        "add",
+        "--check",
+        "bip",
+        "--start",
+        "2026-03-10T08:00:00+01:00",
+        "--end",
+        "2026-03-10T09:00:00+01:00",
+        "--by",
+        "anna",
+    )
+    assert (
+        run(
+            config,
+            "outages",
+            "reclassify",
+            "1",
+            "--cause",
+            "planned",
+            "--reason",
+            "prace zgłoszone w piśmie",
+            "--by",
+            "jan",
+        )
+        == 0
+    )
     assert run(config, "outages", "reclassify", "1", "--cause", "bogus", "--reason", "x") == 2
     engine = make_engine(db_url)
     with session_scope(make_sessionmaker(engine)) as db:
@@ -133,9 +212,7 @@ def test_reclassify_appends_a_record_and_keeps_the_original(
         records = list(db.scalars(select(OutageReclassification)))
     engine.dispose()
     assert outage is not None and outage.cause == "failure"
-    assert [(r.actor, r.from_cause, r.to_cause) for r in records] == [
-        ("jan", "failure", "planned")
-    ]
+    assert [(r.actor, r.from_cause, r.to_cause) for r in records] == [("jan", "failure", "planned")]
     capsys.readouterr()
     run(config, "availability", "--from", "2026-01-01", "--to", "2027-01-01", "--json")
     data = json.loads(capsys.readouterr().out)
@@ -151,13 +228,46 @@ def test_bad_period_exits_2(config: Path) -> None:
 def test_recurring_maintenance_from_cli_is_excluded(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(config, "maintenance", "add", "--name", "kopie", "--check", "bip",
-               "--weekdays", "tuesday", "--hours", "08:00-09:00", "--no-silence-alerts") == 0
-    run(config, "outages", "add", "--check", "bip", "--start", "2026-03-10T08:00:00+01:00",
-        "--end", "2026-03-10T10:00:00+01:00")
+    assert (
+        run(
+            config,
+            "maintenance",
+            "add",
+            "--name",
+            "kopie",
+            "--check",
+            "bip",
+            "--weekdays",
+            "tuesday",
+            "--hours",
+            "08:00-09:00",
+            "--no-silence-alerts",
+        )
+        == 0
+    )
+    run(
+        config,
+        "outages",
+        "add",
+        "--check",
+        "bip",
+        "--start",
+        "2026-03-10T08:00:00+01:00",
+        "--end",
+        "2026-03-10T10:00:00+01:00",
+    )
     capsys.readouterr()
-    run(config, "availability", "--from", "2026-03-01", "--to", "2026-04-01", "--json",
-        "--check", "bip")
+    run(
+        config,
+        "availability",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-01",
+        "--json",
+        "--check",
+        "bip",
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["checks"][0]["downtime_seconds"] == 3600
 
@@ -165,16 +275,42 @@ def test_recurring_maintenance_from_cli_is_excluded(
 def test_outages_list_json_shows_history_with_original_cause(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(config, "outages", "add", "--check", "bip", "--start", "2026-03-10T08:00:00+01:00",
-        "--end", "2026-03-10T09:00:00+01:00", "--note", "zasilacz", "--by", "anna")
-    run(config, "outages", "reclassify", "1", "--cause", "false_alarm", "--reason",
-        "czujnik", "--by", "jan")
+    run(
+        config,
+        "outages",
+        "add",
+        "--check",
+        "bip",
+        "--start",
+        "2026-03-10T08:00:00+01:00",
+        "--end",
+        "2026-03-10T09:00:00+01:00",
+        "--note",
+        "zasilacz",
+        "--by",
+        "anna",
+    )
+    run(
+        config,
+        "outages",
+        "reclassify",
+        "1",
+        "--cause",
+        "false_alarm",
+        "--reason",
+        "czujnik",
+        "--by",
+        "jan",
+    )
     capsys.readouterr()
-    assert run(config, "outages", "list", "--from", "2026-01-01", "--to", "2027-01-01",
-               "--json") == 0
+    assert (
+        run(config, "outages", "list", "--from", "2026-01-01", "--to", "2027-01-01", "--json") == 0
+    )
     [item] = json.loads(capsys.readouterr().out)
     assert (item["cause"], item["original_cause"], item["note"]) == (
-        "false_alarm", "failure", "zasilacz"
+        "false_alarm",
+        "failure",
+        "zasilacz",
     )
     assert item["reclassifications"][0]["by"] == "jan"
 
@@ -182,16 +318,33 @@ def test_outages_list_json_shows_history_with_original_cause(
 def test_maintenance_list_shows_config_and_cli_windows(
     tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    extra = CHECKS + """
+    extra = (
+        CHECKS
+        + """
 [[maintenance]]
 name = "kopie nocne"
 weekdays = ["sunday"]
 hours = "02:00-04:00"
 exclude_from_availability = false
 """
+    )
     path = write_config(tmp_path / "itops.toml", db_url, extra=extra)
-    assert run(path, "maintenance", "add", "--name", "wymiana serwera", "--check", "poczta",
-               "--start", "2026-12-05T18:00", "--end", "2026-12-05T22:00") == 0
+    assert (
+        run(
+            path,
+            "maintenance",
+            "add",
+            "--name",
+            "wymiana serwera",
+            "--check",
+            "poczta",
+            "--start",
+            "2026-12-05T18:00",
+            "--end",
+            "2026-12-05T22:00",
+        )
+        == 0
+    )
     assert run(path, "maintenance", "add", "--name", "zle", "--start", "2026-12-05T18:00") == 2
     capsys.readouterr()
     assert run(path, "maintenance", "list") == 0

@@ -23,13 +23,23 @@ async def test_daemon_stores_a_confirmed_outage_and_flushes_on_stop(
     settings = make_settings(
         db_url,
         web={"bind": f"127.0.0.1:{free_port()}"},
-        checks=[{"name": "poczta", "kind": "tcp", "host": "127.0.0.1", "port": closed_port,
-                 "interval": "0.3s", "timeout": "1s", "confirm": 2}],
+        checks=[
+            {
+                "name": "poczta",
+                "kind": "tcp",
+                "host": "127.0.0.1",
+                "port": closed_port,
+                "interval": "0.3s",
+                "timeout": "1s",
+                "confirm": 2,
+            }
+        ],
         availability={"flush_interval": "0.2s"},
     )
     engine = make_engine(db_url)
-    ctx = AppContext(settings, tmp_path / "itops.toml", engine, make_sessionmaker(engine),
-                     SystemClock())
+    ctx = AppContext(
+        settings, tmp_path / "itops.toml", engine, make_sessionmaker(engine), SystemClock()
+    )
     daemon = Daemon(ctx, Notifier({}))
     running = asyncio.create_task(daemon.run())
     try:
@@ -45,9 +55,7 @@ async def test_daemon_stores_a_confirmed_outage_and_flushes_on_stop(
     check = make_engine(db_url)
     with session_scope(make_sessionmaker(check)) as db:
         [outage] = list(db.scalars(select(Outage)))
-        first_failure = db.scalars(
-            select(ProbeResultRow.at).order_by(ProbeResultRow.at)
-        ).first()
+        first_failure = db.scalars(select(ProbeResultRow.at).order_by(ProbeResultRow.at)).first()
     check.dispose()
     assert outage.end is None and outage.check_name == "poczta"
     assert outage.start == first_failure

@@ -134,8 +134,13 @@ CASES = [
         [("bip", "2026-03-12T09:00", "2026-03-12T10:00", "failure")],
         office_downtime=3600,
         maintenance=[
-            {"name": "cisza", "checks": ["bip"], "start": "2026-03-12T08:00:00",
-             "end": "2026-03-12T10:00:00", "exclude_from_availability": False}
+            {
+                "name": "cisza",
+                "checks": ["bip"],
+                "start": "2026-03-12T08:00:00",
+                "end": "2026-03-12T10:00:00",
+                "exclude_from_availability": False,
+            }
         ],
     ),
     Case(
@@ -193,7 +198,10 @@ def test_availability_table(case: Case, db_url: str, sessions: sessionmaker[Sess
         for name, start, end in case.gaps:
             db.add(
                 MonitoringGap(
-                    unit_id="office", check_name=name, start=local(start), end=local(end),
+                    unit_id="office",
+                    check_name=name,
+                    start=local(start),
+                    end=local(end),
                     reason="test",
                 )
             )
@@ -224,11 +232,21 @@ def test_json_has_the_documented_shape(db_url: str, sessions: sessionmaker[Sessi
     assert set(data) == {"period", "checks", "office"}
     assert data["period"] == {"from": "2026-01-01", "to": "2027-01-01"}
     assert set(data["checks"][0]) == {
-        "name", "working_seconds", "excluded_seconds", "downtime_seconds",
-        "unknown_seconds", "availability", "coverage", "outages",
+        "name",
+        "working_seconds",
+        "excluded_seconds",
+        "downtime_seconds",
+        "unknown_seconds",
+        "availability",
+        "coverage",
+        "outages",
     }
     assert set(data["office"]) == {
-        "working_seconds", "downtime_seconds", "availability", "target", "met",
+        "working_seconds",
+        "downtime_seconds",
+        "availability",
+        "target",
+        "met",
     }
 
 
@@ -238,8 +256,12 @@ def test_reclassification_keeps_the_original_cause(
     settings = make_settings(db_url, checks=CHECKS)
     with session_scope(sessions) as db:
         row = Outage(
-            check_name="bip", unit_id="office", start=local("2026-03-17T08:00"),
-            end=local("2026-03-17T09:00"), cause="failure", created_at=LATER,
+            check_name="bip",
+            unit_id="office",
+            start=local("2026-03-17T08:00"),
+            end=local("2026-03-17T09:00"),
+            cause="failure",
+            created_at=LATER,
         )
         db.add(row)
         db.flush()
@@ -260,7 +282,10 @@ def test_future_working_time_is_not_yet_measured(
     with session_scope(sessions) as db:
         whole = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1), now=LATER)
         part = compute(
-            db, settings, date(2026, 1, 1), date(2027, 1, 1),
+            db,
+            settings,
+            date(2026, 1, 1),
+            date(2027, 1, 1),
             now=datetime(2026, 1, 5, 12, tzinfo=UTC),
         )
     # Friday 2 January 07:30-15:30 and Monday 5 January 08:00-13:00 (12:00 UTC) so far.
@@ -272,21 +297,25 @@ def test_unit_figure_follows_the_unit_calendar(
     db_url: str, sessions: sessionmaker[Session]
 ) -> None:
     units = [{"id": "szkola-1", "name": "Szkoła Testowa", "hours": {"saturday": ["08:00-12:00"]}}]
-    checks = [*CHECKS, {"name": "szkola-www", "kind": "tcp", "host": "127.0.0.1", "port": 3,
-                        "unit": "szkola-1"}]
+    checks = [
+        *CHECKS,
+        {"name": "szkola-www", "kind": "tcp", "host": "127.0.0.1", "port": 3, "unit": "szkola-1"},
+    ]
     settings = make_settings(db_url, checks=checks, units=units)
     with session_scope(sessions) as db:
         db.add(
             Outage(
-                check_name="szkola-www", unit_id="szkola-1", start=local("2026-03-14T09:00"),
-                end=local("2026-03-14T10:00"), cause="failure", created_at=LATER,
+                check_name="szkola-www",
+                unit_id="szkola-1",
+                start=local("2026-03-14T09:00"),
+                end=local("2026-03-14T10:00"),
+                cause="failure",
+                created_at=LATER,
             )
         )
     with session_scope(sessions) as db:
         office = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1), now=LATER)
-        unit = compute(
-            db, settings, date(2026, 1, 1), date(2027, 1, 1), unit="szkola-1", now=LATER
-        )
+        unit = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1), unit="szkola-1", now=LATER)
     assert office.office.downtime_seconds == 0
     assert unit.office.downtime_seconds == 3600
     assert [c.name for c in unit.checks] == ["szkola-www"]
@@ -299,8 +328,12 @@ def test_monthly_breakdown_adds_up_to_the_year(
     with session_scope(sessions) as db:
         db.add(
             Outage(
-                check_name="bip", unit_id="office", start=local("2026-03-31T15:00"),
-                end=local("2026-04-01T08:30"), cause="failure", created_at=LATER,
+                check_name="bip",
+                unit_id="office",
+                start=local("2026-03-31T15:00"),
+                end=local("2026-04-01T08:30"),
+                cause="failure",
+                created_at=LATER,
             )
         )
     with session_scope(sessions) as db:

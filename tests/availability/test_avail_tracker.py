@@ -194,8 +194,15 @@ def test_outage_event_says_whether_a_maintenance_window_silences_it(
     settings = make_settings(
         db_url,
         checks=[{"name": "bip", "kind": "tcp", "host": "127.0.0.1", "port": 1}],
-        maintenance=[{"name": "prace", "checks": ["bip"], "start": "2026-03-10T09:30:00",
-                      "end": "2026-03-10T11:00:00", "exclude_from_availability": False}],
+        maintenance=[
+            {
+                "name": "prace",
+                "checks": ["bip"],
+                "start": "2026-03-10T09:30:00",
+                "end": "2026-03-10T11:00:00",
+                "exclude_from_availability": False,
+            }
+        ],
     )
     tracker = OutageTracker(settings, sessions, events[0])
     tracker.submit(result(Status.CRITICAL, T0))  # 10:00:07 in Warsaw

@@ -39,16 +39,20 @@ async def site(ctx: AppContext) -> AsyncIterator[str]:
         auth.add_user(db, "audytor", "auditor", PASSWORD, now, "Anna Przykładowa")
         db.add(
             Outage(
-                check_name="bip", unit_id="office",
+                check_name="bip",
+                unit_id="office",
                 start=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
                 end=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
-                cause="failure", note="zasilacz", created_at=now,
+                cause="failure",
+                note="zasilacz",
+                created_at=now,
             )
         )
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_config=None,
-                       lifespan="off")
+        uvicorn.Config(
+            create_app(ctx), host="127.0.0.1", port=port, log_config=None, lifespan="off"
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -71,9 +75,7 @@ async def login(session: aiohttp.ClientSession, base: str, user: str) -> str:
     return token.group(1)
 
 
-async def test_status_board_shows_state_and_yearly_availability(
-    ctx: AppContext, site: str
-) -> None:
+async def test_status_board_shows_state_and_yearly_availability(ctx: AppContext, site: str) -> None:
     ctx.state.record(
         ProbeResult("bip", "tcp", Status.CRITICAL, "cannot connect", ctx.clock.now(), 0.004)
     )
@@ -102,7 +104,9 @@ async def test_officer_reclassifies_an_outage_from_the_list(ctx: AppContext, sit
     with session_scope(ctx.sessions) as db:
         [record] = db.query(OutageReclassification).all()
     assert (record.actor, record.to_cause, record.reason) == (
-        "informatyk", "external", "awaria operatora"
+        "informatyk",
+        "external",
+        "awaria operatora",
     )
 
 
@@ -125,8 +129,15 @@ async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, sit
 
     refresh_year(ctx)
     ctx.state.record(
-        ProbeResult("bip", "http", Status.OK, "ok", ctx.clock.now(), 0.01,
-                    (Measurement("cert_not_after", 1.8e9, "ts"),))
+        ProbeResult(
+            "bip",
+            "http",
+            Status.OK,
+            "ok",
+            ctx.clock.now(),
+            0.01,
+            (Measurement("cert_not_after", 1.8e9, "ts"),),
+        )
     )
     async with aiohttp.ClientSession() as session, session.get(site + "/metrics") as response:
         text = await response.text()

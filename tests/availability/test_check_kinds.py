@@ -223,16 +223,26 @@ async def dns_port() -> AsyncIterator[int]:
 
 async def test_dns_name_resolving_to_expected_address_is_ok(dns_port: int) -> None:
     result = await run(
-        make_check("dns", query="intranet.urzad.test", server="127.0.0.1", port=dns_port,
-                   expect=["10.0.0.5"])
+        make_check(
+            "dns",
+            query="intranet.urzad.test",
+            server="127.0.0.1",
+            port=dns_port,
+            expect=["10.0.0.5"],
+        )
     )
     assert result.status is Status.OK, result.summary
 
 
 async def test_dns_answer_without_expected_address_is_critical(dns_port: int) -> None:
     result = await run(
-        make_check("dns", query="intranet.urzad.test", server="127.0.0.1", port=dns_port,
-                   expect=["10.0.0.6"])
+        make_check(
+            "dns",
+            query="intranet.urzad.test",
+            server="127.0.0.1",
+            port=dns_port,
+            expect=["10.0.0.6"],
+        )
     )
     assert result.status is Status.CRITICAL
 
@@ -291,10 +301,12 @@ async def test_icmp_allowed_group_tries_an_unprivileged_socket(tmp_path: Path) -
 
 
 async def test_disk_free_space_thresholds(tmp_path: Path) -> None:
-    fine = await run(make_check("disk", path=str(tmp_path), warning_percent_free=0,
-                                critical_percent_free=0))
-    full = await run(make_check("disk", path=str(tmp_path), warning_percent_free=100,
-                                critical_percent_free=100))
+    fine = await run(
+        make_check("disk", path=str(tmp_path), warning_percent_free=0, critical_percent_free=0)
+    )
+    full = await run(
+        make_check("disk", path=str(tmp_path), warning_percent_free=100, critical_percent_free=100)
+    )
     assert fine.status is Status.OK
     assert full.status is Status.CRITICAL
 

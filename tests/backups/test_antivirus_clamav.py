@@ -158,7 +158,10 @@ def _database_with_header_python_rejects(clamd: Path, target: Path) -> Path:
 def test_sigtool_info_output_gives_build_time_and_version(clamd: Path) -> None:
     out = subprocess.run(
         ["sigtool", "--info", str(clamd / "db" / "daily.cud")],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     parsed = parse_sigtool_info(out)
     assert parsed is not None
@@ -167,9 +170,7 @@ def test_sigtool_info_output_gives_build_time_and_version(clamd: Path) -> None:
     assert abs((datetime.now(UTC) - built).total_seconds()) < 3600
 
 
-async def test_header_python_cannot_read_falls_back_to_sigtool(
-    clamd: Path, tmp_path: Path
-) -> None:
+async def test_header_python_cannot_read_falls_back_to_sigtool(clamd: Path, tmp_path: Path) -> None:
     db = _database_with_header_python_rejects(clamd, tmp_path / "db")
     assert parse_header((db / "daily.cud").read_bytes()[:512]) is None
     # clamd is asked on a dead socket: only sigtool can tell the age and version.

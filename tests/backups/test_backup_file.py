@@ -76,13 +76,21 @@ async def test_unreadable_directory_is_unknown_with_a_hint(tmp_path: Path) -> No
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0)
-    script = ("import asyncio, json, pathlib, sys\n"
-              "from tests.backups.test_backup_file import run\n"
-              "r = asyncio.run(run(pathlib.Path(sys.argv[1])))\n"
-              "print(json.dumps([int(r.status), r.summary]))\n")
+    script = (
+        "import asyncio, json, pathlib, sys\n"
+        "from tests.backups.test_backup_file import run\n"
+        "r = asyncio.run(run(pathlib.Path(sys.argv[1])))\n"
+        "print(json.dumps([int(r.status), r.summary]))\n"
+    )
     try:
-        done = subprocess.run(without_root_reads([sys.executable, "-c", script, str(locked)]),
-                              capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+        done = subprocess.run(
+            without_root_reads([sys.executable, "-c", script, str(locked)]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            check=False,
+        )
     finally:
         locked.chmod(0o700)
     assert done.returncode == 0, done.stderr

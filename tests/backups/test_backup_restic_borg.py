@@ -371,9 +371,20 @@ def test_installed_restic_reports_a_missing_repository_by_code_or_text(tmp_path:
 
     (tmp_path / "pass").write_text("x\n")
     done = subprocess.run(
-        ["restic", "--repo", str(tmp_path / "nie-ma"), "--password-file",
-         str(tmp_path / "pass"), "--no-lock", "snapshots", "--json"],
-        capture_output=True, text=True, env=_env(tmp_path), timeout=60,
+        [
+            "restic",
+            "--repo",
+            str(tmp_path / "nie-ma"),
+            "--password-file",
+            str(tmp_path / "pass"),
+            "--no-lock",
+            "snapshots",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=60,
     )
     assert done.returncode in (1, 10)
     found = classify_failure("kopia", "r", ToolResult(done.returncode, done.stdout, done.stderr))

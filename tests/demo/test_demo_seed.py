@@ -28,8 +28,14 @@ EXAMPLE = REPO / "config" / "itops.example.toml"
 YEAR = 2025
 FIRST, UNTIL = date(YEAR, 1, 1), date(YEAR + 1, 1, 1)
 DEMO_CHECKS = {
-    "demo-poczta", "demo-ezd", "demo-serwer-plikow", "demo-ksiegowosc", "demo-ewidencja",
-    "demo-www", "demo-internet", "demo-szkola-siec",
+    "demo-poczta",
+    "demo-ezd",
+    "demo-serwer-plikow",
+    "demo-ksiegowosc",
+    "demo-ewidencja",
+    "demo-www",
+    "demo-internet",
+    "demo-szkola-siec",
 }
 
 
@@ -102,8 +108,11 @@ def test_seed_creates_the_stated_office(seeded: Seeded) -> None:
         by_category[item.category] = by_category.get(item.category, 0) + 1
     assert purchases.computers == 120
     assert by_category.get("printer", 0) + by_category.get("mfd", 0) == 30
-    others = sum(n for c, n in by_category.items()
-                 if c not in ("desktop", "laptop", "server", "printer", "mfd"))
+    others = sum(
+        n
+        for c, n in by_category.items()
+        if c not in ("desktop", "laptop", "server", "printer", "mfd")
+    )
     assert others == 20
 
 
@@ -113,11 +122,13 @@ def test_seed_monitors_eight_systems_with_outages_and_gaps(seeded: Seeded) -> No
     with session_scope(seeded.sessions) as db:  # type: ignore[arg-type]
         with_outages = set(db.scalars(select(Outage.check_name).distinct()))
         check_gaps = db.scalar(
-            select(func.count()).select_from(MonitoringGap)
+            select(func.count())
+            .select_from(MonitoringGap)
             .where(MonitoringGap.check_name.is_not(None))
         )
         itops_gaps = db.scalar(
-            select(func.count()).select_from(MonitoringGap)
+            select(func.count())
+            .select_from(MonitoringGap)
             .where(MonitoringGap.check_name.is_(None))
         )
         open_outages = db.scalar(
@@ -161,7 +172,8 @@ def test_seeded_outages_on_holidays_and_weekends_are_not_counted(seeded: Seeded)
         report = compute(db, seeded.settings, FIRST, UNTIL)
     counted = {e.id for e in report.outages if e.working_seconds > 0}
     free_day = [
-        r for r, _, _ in rows
+        r
+        for r, _, _ in rows
         if r.end is not None
         and not office.is_working_day(r.start.astimezone(tz).date())
         and r.start.astimezone(tz).date() == r.end.astimezone(tz).date()
@@ -305,8 +317,12 @@ def test_demo_year_plan_is_deterministic() -> None:
 
     def plan() -> tuple[object, ...]:
         world = DemoWorld(
-            settings, tz, YEAR, datetime(YEAR, 1, 1, tzinfo=UTC),
-            datetime(YEAR + 1, 1, 1, tzinfo=UTC), random.Random(f"itops-demo-{YEAR}"),  # noqa: S311
+            settings,
+            tz,
+            YEAR,
+            datetime(YEAR, 1, 1, tzinfo=UTC),
+            datetime(YEAR + 1, 1, 1, tzinfo=UTC),
+            random.Random(f"itops-demo-{YEAR}"),  # noqa: S311
         )
         rows, _ = asset_rows(world, ["DEMO-001", "DEMO-002"])
         spans = [demo._spans(world, i, "office", [date(YEAR, 5, 1)]) for i in range(8)]
@@ -316,7 +332,9 @@ def test_demo_year_plan_is_deterministic() -> None:
 
 
 def test_a_seed_stopped_part_way_is_refused_even_with_if_empty(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`make run` must not start quietly on half a DEMO year after an interrupted seed."""

@@ -23,8 +23,10 @@ from pathlib import Path
 
 from tests.faults.support import ADMIN, PASSWORD, report
 
-HEADER = ("inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;"
-          "price;location;holder;status;retired_date")
+HEADER = (
+    "inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;"
+    "price;location;holder;status;retired_date"
+)
 
 
 def inventory_csv(path: Path, rows: int, prefix: str = "INV-STALL") -> Path:
@@ -45,12 +47,14 @@ class Browser:
     def __init__(self, base: str, login: str = ADMIN, password: str = PASSWORD) -> None:
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         with self.opener.open(f"{base}/login", timeout=30) as page:
             found = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
         assert found, "no CSRF token on /login"
-        form = urllib.parse.urlencode({"login": login, "password": password,
-                                       "csrf_token": found.group(1), "next": "/"}).encode()
+        form = urllib.parse.urlencode(
+            {"login": login, "password": password, "csrf_token": found.group(1), "next": "/"}
+        ).encode()
         with self.opener.open(f"{base}/login", data=form, timeout=30) as answer:
             text = answer.read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', text)
@@ -68,16 +72,22 @@ class Browser:
     def upload(self, path: str, file: Path, timeout: float = 600) -> int:
         """POST ``file`` as the multipart field ``file`` (the import form)."""
         boundary = uuid.uuid4().hex
-        body = b"".join([
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
-            f"{self.csrf}\r\n".encode(),
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"{file.name}\"\r\nContent-Type: text/csv\r\n\r\n".encode(),
-            file.read_bytes(), f"\r\n--{boundary}--\r\n".encode(),
-        ])
+        body = b"".join(
+            [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{self.csrf}\r\n".encode(),
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{file.name}"\r\nContent-Type: text/csv\r\n\r\n'.encode(),
+                file.read_bytes(),
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
         request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
-            self.base + path, data=body, method="POST",
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+            self.base + path,
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         try:
             with self.opener.open(request, timeout=timeout) as answer:
                 answer.read()
@@ -102,8 +112,9 @@ class Series:
 class Poller(threading.Thread):
     """Requests one endpoint again and again (a pause of ``gap`` between) until stopped."""
 
-    def __init__(self, name: str, call: Callable[[], int], stop: threading.Event,
-                 gap: float = 0.05) -> None:
+    def __init__(
+        self, name: str, call: Callable[[], int], stop: threading.Event, gap: float = 0.05
+    ) -> None:
         super().__init__(daemon=True)
         self.series = Series(name)
         self.call, self.stop, self.gap = call, stop, gap
@@ -128,6 +139,7 @@ def plain_get(url: str, timeout: float = 120) -> Callable[[], int]:
                 return int(answer.status)
         except urllib.error.HTTPError as exc:
             return int(exc.code)
+
     return call
 
 
@@ -137,19 +149,24 @@ def agent_post(base: str, host: str, token: str, timeout: float = 120) -> Callab
     def call() -> int:
         variant[0] = 1 - variant[0]
         request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
-            f"{base}/api/v1/agent/report", data=report(host, variant[0]), method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+            f"{base}/api/v1/agent/report",
+            data=report(host, variant[0]),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
                 answer.read()
                 return int(answer.status)
         except urllib.error.HTTPError as exc:
             return int(exc.code)
+
     return call
 
 
-def pollers(base: str, browser: Browser, host: str, token: str,
-            stop: threading.Event) -> list[Poller]:
+def pollers(
+    base: str, browser: Browser, host: str, token: str, stop: threading.Event
+) -> list[Poller]:
     """``/healthz``, a static file, ``/metrics``, two pages and the agent API."""
     return [
         Poller("/healthz", plain_get(f"{base}/healthz"), stop),
@@ -164,6 +181,18 @@ def pollers(base: str, browser: Browser, host: str, token: str,
 def cli_import(config: Path, csv_file: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     """``itops inventory import FILE`` in a process of its own."""
     return subprocess.Popen(
-        [sys.executable, "-m", "itops", "--config", str(config), "inventory", "import",
-         str(csv_file)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
+        [
+            sys.executable,
+            "-m",
+            "itops",
+            "--config",
+            str(config),
+            "inventory",
+            "import",
+            str(csv_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )

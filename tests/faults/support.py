@@ -83,8 +83,15 @@ def seed_office(db_url: str, hosts: list[str]) -> dict[str, str]:
                 db.add(OrgUnit(id="office", name="Urząd Testowy"))
             auth.add_user(db, ADMIN, "admin", PASSWORD, now, "Adam Testowy")
             auth.add_user(db, OFFICER, "monitoring_officer", PASSWORD, now, "Marek Testowy")
-            db.add(Employee(code=EMPLOYEE, full_name="Jan Testowy", unit_id="office",
-                            position="referent", hired_on=date(2020, 3, 1)))
+            db.add(
+                Employee(
+                    code=EMPLOYEE,
+                    full_name="Jan Testowy",
+                    unit_id="office",
+                    position="referent",
+                    hired_on=date(2020, 3, 1),
+                )
+            )
             db.flush()
             service.grant(db, now, ADMIN, OFFICER, "computer_content", date(2020, 1, 1))
             service.record_notice(db, now, ADMIN, EMPLOYEE, date(2020, 1, 2), "Regulamin 2026")
@@ -97,14 +104,18 @@ def seed_office(db_url: str, hosts: list[str]) -> dict[str, str]:
 
 def report(host: str, variant: int) -> bytes:
     """A report whose disk set alternates between two fingerprints (variant 0 / 1)."""
-    disks = [Disk(device=f"sd{'ab'[i]}", model="TEST SSD", serial=f"{host}-D{i}",
-                  size_bytes=256 * 10**9) for i in range(1 + variant)]
+    disks = [
+        Disk(device=f"sd{'ab'[i]}", model="TEST SSD", serial=f"{host}-D{i}", size_bytes=256 * 10**9)
+        for i in range(1 + variant)
+    ]
     digest = hashlib.sha256(host.encode()).hexdigest()
     body = AgentReport(
-        agent_version="fault-test", hostname=host, collected_at=datetime.now(UTC),
-        hardware=Hardware(vendor="Test", product="Test PC", serial=f"SN-{host}",
-                          chassis_type=3),
-        memory_bytes=8 * 1024**3, disks=disks,
+        agent_version="fault-test",
+        hostname=host,
+        collected_at=datetime.now(UTC),
+        hardware=Hardware(vendor="Test", product="Test PC", serial=f"SN-{host}", chassis_type=3),
+        memory_bytes=8 * 1024**3,
+        disks=disks,
         nics=[Nic(name="eth0", mac=":".join(["02", *re.findall("..", digest[:10])]))],
     )
     return body.model_dump_json().encode()
@@ -131,9 +142,14 @@ class Agent(threading.Thread):
         variant = 0
         while not self.stop.is_set():
             request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
-                f"{self.base}/api/v1/agent/report", data=report(self.log.host, variant),
-                method="POST", headers={"Content-Type": "application/json",
-                                        "Authorization": f"Bearer {self.token}"})
+                f"{self.base}/api/v1/agent/report",
+                data=report(self.log.host, variant),
+                method="POST",
+                headers={
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {self.token}",
+                },
+            )
             self.log.sent += 1
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -159,8 +175,9 @@ class RegisterClient:
         with self.opener.open(f"{self.base}/login", timeout=10) as page:
             found = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
         assert found, "no CSRF token on /login"
-        form = urllib.parse.urlencode({"login": OFFICER, "password": PASSWORD,
-                                       "csrf_token": found.group(1), "next": "/"}).encode()
+        form = urllib.parse.urlencode(
+            {"login": OFFICER, "password": PASSWORD, "csrf_token": found.group(1), "next": "/"}
+        ).encode()
         with self.opener.open(f"{self.base}/login", data=form, timeout=30) as answer:
             answer.read()
         with self.opener.open(f"{self.base}/register", timeout=10) as page:
@@ -173,15 +190,24 @@ class RegisterClient:
         label = f"kill test act {number}"
         # Inside the authorisation, which was recorded a moment before the daemon started.
         end = datetime.now(UTC) - timedelta(seconds=0.5)
-        body = json.dumps({
-            "employee": EMPLOYEE, "resource": "INV-TEST-0001", "scopes": ["computer_content"],
-            "purpose": "proper_use", "justification": label,
-            "start": (end - timedelta(seconds=1)).isoformat(), "end": end.isoformat(),
-            "outcome": "Nie stwierdzono nieprawidłowości.",
-        }).encode()
+        body = json.dumps(
+            {
+                "employee": EMPLOYEE,
+                "resource": "INV-TEST-0001",
+                "scopes": ["computer_content"],
+                "purpose": "proper_use",
+                "justification": label,
+                "start": (end - timedelta(seconds=1)).isoformat(),
+                "end": end.isoformat(),
+                "outcome": "Nie stwierdzono nieprawidłowości.",
+            }
+        ).encode()
         request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
-            f"{self.base}/api/register/acts", data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-CSRF-Token": self.csrf})
+            f"{self.base}/api/register/acts",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "X-CSRF-Token": self.csrf},
+        )
         self.sent.append(label)
         try:
             with self.opener.open(request, timeout=10) as answer:
@@ -231,21 +257,40 @@ class PgInstance:
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/itops"
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.bin / tool), *args]
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120,
-                              check=check, cwd=self.dir)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=120, check=check, cwd=self.dir
+        )
 
     def start(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "pg.log"), "-w",
-                  "-o", options, "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "pg.log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
@@ -253,8 +298,9 @@ class PgInstance:
     def create_database(self, name: str = "itops") -> None:
         from sqlalchemy import create_engine, text
 
-        admin = create_engine(self.url.rsplit("/", 1)[0] + "/postgres",
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            self.url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()

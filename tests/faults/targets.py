@@ -103,8 +103,9 @@ class HostileServers:
         self.thread.join(10)
         self.loop.close()
 
-    async def _serve(self, name: str, handler: object, ssl_ctx: ssl.SSLContext | None = None
-                     ) -> None:
+    async def _serve(
+        self, name: str, handler: object, ssl_ctx: ssl.SSLContext | None = None
+    ) -> None:
         server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ssl_ctx)  # type: ignore[arg-type]
         self._servers.append(server)
         self.ports[name] = server.sockets[0].getsockname()[1]
@@ -166,9 +167,11 @@ class HostileServers:
     async def _redos(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                         + f"Content-Length: {len(REDOS_BODY)}\r\nConnection: close\r\n\r\n"
-                         .encode() + REDOS_BODY)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                + f"Content-Length: {len(REDOS_BODY)}\r\nConnection: close\r\n\r\n".encode()
+                + REDOS_BODY
+            )
             await writer.drain()
         except (OSError, asyncio.IncompleteReadError):
             pass

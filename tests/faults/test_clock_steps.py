@@ -181,8 +181,12 @@ async def test_a_clock_stepped_back_does_not_delay_the_next_checks() -> None:
 
     clock = FixedClock(T)
     config = CheckConfig.model_validate(
-        {"name": "stepper", "kind": "tcp", "interval": "50ms",
-         "options": {"host": "127.0.0.1", "port": 9}}
+        {
+            "name": "stepper",
+            "kind": "tcp",
+            "interval": "50ms",
+            "options": {"host": "127.0.0.1", "port": 9},
+        }
     )
     results: list[ProbeResult] = []
 

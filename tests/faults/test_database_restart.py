@@ -68,8 +68,9 @@ def test_a_postgresql_restart_loses_no_outage_and_the_daemon_keeps_running(
         time.sleep(1)
         assert daemon.proc is not None and daemon.proc.poll() is None
         pg.start()
-        assert _wait_for(lambda: get(daemon.url("/healthz"))[0] == 200, 30), (
-            daemon.log.read_text()[-3000:])
+        assert _wait_for(lambda: get(daemon.url("/healthz"))[0] == 200, 30), daemon.log.read_text()[
+            -3000:
+        ]
         engine = make_engine(pg.url)
 
         def written() -> list[Outage]:

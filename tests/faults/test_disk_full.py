@@ -31,8 +31,11 @@ def small_disk(tmp_path: Path, _sqlite_template: Path) -> Iterator[Path]:
         pytest.skip(message)
     mount = tmp_path / "data"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(mount)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(mount)],
+        check=True,
+        capture_output=True,
+    )
     try:
         shutil.copy(_sqlite_template, mount / "itops.db")
         yield mount
@@ -82,8 +85,9 @@ def test_a_full_disk_answers_503_with_the_reason_and_recovers_when_space_returns
         daemon.wait_ready(60)
         assert daemon.get("/healthz")[0] == 200
         filler = _fill(small_disk)
-        assert _wait_for(lambda: get(daemon.url("/healthz"))[0] == 503, 30), (
-            daemon.log.read_text()[-3000:])
+        assert _wait_for(lambda: get(daemon.url("/healthz"))[0] == 503, 30), daemon.log.read_text()[
+            -3000:
+        ]
         status, body = get(daemon.url("/healthz"))
         assert status == 503 and "disk is full" in body
         down_at = datetime.now(UTC)

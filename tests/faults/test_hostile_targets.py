@@ -43,13 +43,23 @@ def targets(certs: dict[str, tuple[Path, Path]]) -> Iterator[HostileServers]:
     servers.close()
 
 
-def make_check(name: str, kind: str, timeout: float = TIMEOUT, interval: str = "1s",
-               **options: Any) -> Check[Options]:
-    settings = validate({
-        "office": dict(MINIMAL_OFFICE),
-        "checks": [{"name": name, "kind": kind, "timeout": f"{timeout}s",
-                    "interval": interval, **options}],
-    })
+def make_check(
+    name: str, kind: str, timeout: float = TIMEOUT, interval: str = "1s", **options: Any
+) -> Check[Options]:
+    settings = validate(
+        {
+            "office": dict(MINIMAL_OFFICE),
+            "checks": [
+                {
+                    "name": name,
+                    "kind": kind,
+                    "timeout": f"{timeout}s",
+                    "interval": interval,
+                    **options,
+                }
+            ],
+        }
+    )
     [config] = settings.checks
     return CHECK_KINDS.cls(kind)(config)
 
@@ -114,8 +124,13 @@ async def test_http_answering_a_byte_per_second_is_critical_within_the_timeout(
 async def test_a_huge_body_is_read_only_up_to_the_cap_and_its_text_found(
     targets: HostileServers,
 ) -> None:
-    check = make_check("huge", "http", timeout=5, url=f"http://127.0.0.1:{targets.port('huge')}/",
-                       body_contains=MARKER.decode())
+    check = make_check(
+        "huge",
+        "http",
+        timeout=5,
+        url=f"http://127.0.0.1:{targets.port('huge')}/",
+        body_contains=MARKER.decode(),
+    )
     result, elapsed = await probe_once(check)
     assert result.status is Status.OK, result.summary
     assert elapsed < 5
@@ -124,9 +139,13 @@ async def test_a_huge_body_is_read_only_up_to_the_cap_and_its_text_found(
 async def test_text_beyond_the_body_cap_is_reported_missing_not_timed_out(
     targets: HostileServers,
 ) -> None:
-    check = make_check("huge-miss", "http", timeout=5,
-                       url=f"http://127.0.0.1:{targets.port('huge')}/",
-                       body_contains="text-that-never-comes")
+    check = make_check(
+        "huge-miss",
+        "http",
+        timeout=5,
+        url=f"http://127.0.0.1:{targets.port('huge')}/",
+        body_contains="text-that-never-comes",
+    )
     result, elapsed = await probe_once(check)
     assert result.status is Status.CRITICAL
     assert "expected text is missing" in result.summary
@@ -138,8 +157,9 @@ async def test_a_catastrophic_body_regex_on_a_hostile_body_returns_within_the_ti
 ) -> None:
     """``(a+)+$`` on "aaa…a!" backtracks exponentially in Python's ``re`` (30 a's froze
     the daemon for 40 s, its timeout unable to fire); on RE2 it is linear."""
-    check = make_check("redos", "http", url=f"http://127.0.0.1:{targets.port('redos')}/",
-                       body_regex="(a+)+$")
+    check = make_check(
+        "redos", "http", url=f"http://127.0.0.1:{targets.port('redos')}/", body_regex="(a+)+$"
+    )
     result, elapsed = await probe_once(check)
     assert result.status is Status.CRITICAL
     assert "expected text is missing" in result.summary
@@ -160,10 +180,12 @@ async def test_an_expired_certificate_is_critical_for_http_and_tls(
 ) -> None:
     ca = str(certs["expired"][0])
     port = targets.port("expired")
-    http, _ = await probe_once(make_check("exp-http", "http", url=f"https://127.0.0.1:{port}/",
-                                          ca_file=ca))
-    tls, elapsed = await probe_once(make_check("exp-tls", "tls", host="127.0.0.1", port=port,
-                                               ca_file=ca))
+    http, _ = await probe_once(
+        make_check("exp-http", "http", url=f"https://127.0.0.1:{port}/", ca_file=ca)
+    )
+    tls, elapsed = await probe_once(
+        make_check("exp-tls", "tls", host="127.0.0.1", port=port, ca_file=ca)
+    )
     assert http.status is Status.CRITICAL and "expired" in http.summary
     assert tls.status is Status.CRITICAL and "expired" in tls.summary
     assert elapsed < TIMEOUT
@@ -190,8 +212,9 @@ async def test_hostile_targets_do_not_delay_the_other_checks(
         make_check("h-silent-http", "http", url=f"http://127.0.0.1:{port('silent')}/"),
         make_check("h-silent-tls", "tls", host="127.0.0.1", port=port("silent")),
         make_check("h-trickle", "http", url=f"http://127.0.0.1:{port('trickle')}/"),
-        make_check("h-huge", "http", url=f"http://127.0.0.1:{port('huge')}/",
-                   body_contains="never-there"),
+        make_check(
+            "h-huge", "http", url=f"http://127.0.0.1:{port('huge')}/", body_contains="never-there"
+        ),
         make_check("h-expired", "tls", host="127.0.0.1", port=port("expired")),
         make_check("h-untrusted", "http", url=f"https://127.0.0.1:{port('untrusted')}/"),
     ]

@@ -135,13 +135,18 @@ def test_twenty_kills_under_traffic_lose_and_double_nothing(tmp_path: Path) -> N
         with session_scope(sessions) as db:
             verification = verify(db, Policy())
             assert verification.ok, verification.problem
-            labels = [e.justification for e in db.scalars(
-                select(RegisterEntry).where(RegisterEntry.kind == "act"))]
+            labels = [
+                e.justification
+                for e in db.scalars(select(RegisterEntry).where(RegisterEntry.kind == "act"))
+            ]
             asset_ids = {a.hostname: a.id for a in db.scalars(select(Asset))}
-            changes = [e.asset_id for e in db.scalars(
-                select(AssetEvent).where(AssetEvent.kind == "hardware_changed"))]
-            outages = list(db.scalars(
-                select(Outage).where(Outage.check_name == "cel").order_by(Outage.start)))
+            changes = [
+                e.asset_id
+                for e in db.scalars(select(AssetEvent).where(AssetEvent.kind == "hardware_changed"))
+            ]
+            outages = list(
+                db.scalars(select(Outage).where(Outage.check_name == "cel").order_by(Outage.start))
+            )
             gaps = list(db.scalars(select(MonitoringGap).order_by(MonitoringGap.start)))
 
         assert register.acked, f"no inspection act acknowledged; refusals: {register.refused[:3]}"
@@ -158,9 +163,11 @@ def test_twenty_kills_under_traffic_lose_and_double_nothing(tmp_path: Path) -> N
         for earlier, later in zip(outages, outages[1:], strict=False):
             assert earlier.end is not None and earlier.start <= earlier.end <= later.start
 
-        print(f"kill test: {KILLS} kills, {len(register.acked)} acts acknowledged, "  # noqa: T201
-              f"{sum(len(a.log.acked) for a in agents)} agent reports acknowledged, "
-              f"{len(changes)} hardware changes, {len(outages)} outages, {len(gaps)} gaps")
+        print(  # noqa: T201
+            f"kill test: {KILLS} kills, {len(register.acked)} acts acknowledged, "
+            f"{sum(len(a.log.acked) for a in agents)} agent reports acknowledged, "
+            f"{len(changes)} hardware changes, {len(outages)} outages, {len(gaps)} gaps"
+        )
         crashes = [g for g in gaps if "crash" in g.reason]
         assert len(crashes) == KILLS, [(g.start, g.end, g.reason) for g in gaps]
         for killed_at in kills:

@@ -24,11 +24,15 @@ ROWS = 3000
 
 
 def _inventory_csv(path: Path) -> Path:
-    lines = ["inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;"
-             "price;location;holder;status;retired_date"]
+    lines = [
+        "inventory_no;category;manufacturer;model;serial;purchase_date;purchase_document;"
+        "price;location;holder;status;retired_date"
+    ]
     for i in range(1, ROWS + 1):
-        lines.append(f"INV-LOCK-{i:06d};desktop;Dell;OptiPlex;SN-LOCK-{i:08d};2024-01-02;"
-                     f"FV/{i}/2024;1000,50;Pokój {i % 50};Jan Testowy;in_use;")
+        lines.append(
+            f"INV-LOCK-{i:06d};desktop;Dell;OptiPlex;SN-LOCK-{i:08d};2024-01-02;"
+            f"FV/{i}/2024;1000,50;Pokój {i % 50};Jan Testowy;in_use;"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -78,9 +82,21 @@ def test_a_second_writer_makes_the_daemon_wait_not_fail_and_nothing_is_lost(
         target.up()
         up_at = datetime.now(UTC)
         imported = subprocess.run(
-            [sys.executable, "-m", "itops", "--config", str(daemon.config), "inventory",
-             "import", str(_inventory_csv(tmp_path / "ewidencja.csv"))],
-            capture_output=True, text=True, timeout=120, env=daemon.env(), check=False,
+            [
+                sys.executable,
+                "-m",
+                "itops",
+                "--config",
+                str(daemon.config),
+                "inventory",
+                "import",
+                str(_inventory_csv(tmp_path / "ewidencja.csv")),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=daemon.env(),
+            check=False,
         )
         time.sleep(2)
         stop.set()
@@ -98,10 +114,13 @@ def test_a_second_writer_makes_the_daemon_wait_not_fail_and_nothing_is_lost(
     engine = make_engine(db_url)
     with session_scope(make_sessionmaker(engine)) as db:
         outages = list(db.scalars(select(Outage)))
-        assets = db.scalar(select(func.count()).select_from(Asset).where(
-            Asset.inventory_no.like("INV-LOCK-%")))
-        seen = {a.hostname: a.last_seen for a in db.scalars(select(Asset).where(
-            Asset.hostname.in_(hosts)))}
+        assets = db.scalar(
+            select(func.count()).select_from(Asset).where(Asset.inventory_no.like("INV-LOCK-%"))
+        )
+        seen = {
+            a.hostname: a.last_seen
+            for a in db.scalars(select(Asset).where(Asset.hostname.in_(hosts)))
+        }
     engine.dispose()
     assert assets == ROWS
     assert sorted(o.check_name for o in outages) == sorted(f"www-{i}" for i in range(10))

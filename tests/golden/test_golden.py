@@ -95,8 +95,7 @@ def office(
     config = _config(tmp, url)
     code = 0
     try:
-        main(["--config", str(config), "demo", "seed", "--year", str(YEAR)],
-             clock=FixedClock(NOW))
+        main(["--config", str(config), "demo", "seed", "--year", str(YEAR)], clock=FixedClock(NOW))
     except SystemExit as exc:  # pragma: no cover - the message is printed above
         code = int(exc.code or 0)
     assert code == 0
@@ -117,8 +116,10 @@ def _compare(office: Office, name: str, actual: str) -> None:
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
         lines_a, lines_e = actual.splitlines(), expected.splitlines()
-        first = next((i for i, (a, e) in enumerate(zip(lines_a, lines_e, strict=False))
-                      if a != e), min(len(lines_a), len(lines_e)))
+        first = next(
+            (i for i, (a, e) in enumerate(zip(lines_a, lines_e, strict=False)) if a != e),
+            min(len(lines_a), len(lines_e)),
+        )
         pytest.fail(
             f"{name} differs from the golden file at line {first + 1}:\n"
             f"  golden: {lines_e[first] if first < len(lines_e) else '(end)'}\n"
@@ -128,15 +129,22 @@ def _compare(office: Office, name: str, actual: str) -> None:
 
 
 def test_kpi_json_is_unchanged(office: Office, capsys: pytest.CaptureFixture[str]) -> None:
-    _compare(office, "kpi-2026.json", _itops(capsys, office.config, "kpi", "--year", str(YEAR),
-                                     "--json"))
+    _compare(
+        office, "kpi-2026.json", _itops(capsys, office.config, "kpi", "--year", str(YEAR), "--json")
+    )
 
 
-def test_availability_json_is_unchanged(
-    office: Office, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = _itops(capsys, office.config, "availability", "--from", f"{YEAR}-01-01",
-                 "--to", f"{YEAR + 1}-01-01", "--json")
+def test_availability_json_is_unchanged(office: Office, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _itops(
+        capsys,
+        office.config,
+        "availability",
+        "--from",
+        f"{YEAR}-01-01",
+        "--to",
+        f"{YEAR + 1}-01-01",
+        "--json",
+    )
     _compare(office, "availability-2026.json", out)
 
 
@@ -144,8 +152,17 @@ def test_annual_report_json_is_unchanged(
     office: Office, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = office.out / "report"
-    _itops(capsys, office.config, "report", "annual", "--year", str(YEAR),
-           "--out", str(target), "--no-pdf")
+    _itops(
+        capsys,
+        office.config,
+        "report",
+        "annual",
+        "--year",
+        str(YEAR),
+        "--out",
+        str(target),
+        "--no-pdf",
+    )
     [path] = target.glob("*.json")
     _compare(office, "report-annual-2026.json", path.read_text(encoding="utf-8"))
 
@@ -185,11 +202,17 @@ def _probe_results(ctx: AppContext) -> None:
 
     for n, check in enumerate(ctx.settings.checks):
         cert = (Measurement("cert_not_after", 1_800_000_000.0 + n, "ts"),)
-        ctx.state.record(ProbeResult(
-            check=check.name, kind=check.kind, status=list(Status)[n % len(Status)],
-            summary="golden", started_at=NOW, duration=0.005 + n / 100,
-            measurements=cert if check.kind == "tls" else (),
-        ))
+        ctx.state.record(
+            ProbeResult(
+                check=check.name,
+                kind=check.kind,
+                status=list(Status)[n % len(Status)],
+                summary="golden",
+                started_at=NOW,
+                duration=0.005 + n / 100,
+                measurements=cert if check.kind == "tls" else (),
+            )
+        )
 
 
 def _without_process(body: str) -> str:

@@ -53,11 +53,18 @@ async def test_a_password_set_on_the_users_page_is_stored_hashed_and_never_logge
     admin = AsgiClient(app)
     await admin.login(users["admin"])
     token = await admin.csrf()
-    reply = await admin.post("/admin/users", {
-        "csrf_token": token, "login": "nowy_urzednik", "role": "auditor",
-        "full_name": "Nowy Urzędnik", "password": MARKER, "password2": MARKER,
-        "password_repeat": MARKER,
-    })
+    reply = await admin.post(
+        "/admin/users",
+        {
+            "csrf_token": token,
+            "login": "nowy_urzednik",
+            "role": "auditor",
+            "full_name": "Nowy Urzędnik",
+            "password": MARKER,
+            "password2": MARKER,
+            "password_repeat": MARKER,
+        },
+    )
     assert reply.status in (200, 303), reply.text[:300]
     with session_scope(ctx.sessions) as db:
         user = db.scalar(select(User).where(User.login == "nowy_urzednik"))
@@ -71,20 +78,34 @@ async def test_a_password_set_on_the_users_page_is_stored_hashed_and_never_logge
 
 
 def test_cli_passwords_are_stored_hashed_and_never_printed_or_audited(
-    ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    ctx: AppContext,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ITOPS_DATABASE_URL", raising=False)
     caplog.set_level(logging.DEBUG)
     cfg = str(write_config(tmp_path / "itops.toml", ctx.settings.storage.url))
     secret = tmp_path / "haslo"
     secret.write_text(MARKER + "\n")
-    code, out = _run(capsys, "--config", cfg, "user", "add", "kadry", "--role", "auditor",
-                     "--password-file", str(secret))
+    code, out = _run(
+        capsys,
+        "--config",
+        cfg,
+        "user",
+        "add",
+        "kadry",
+        "--role",
+        "auditor",
+        "--password-file",
+        str(secret),
+    )
     assert code == 0, out
     secret.write_text(MARKER + "-nowe\n")
-    code, out2 = _run(capsys, "--config", cfg, "user", "passwd", "kadry",
-                      "--password-file", str(secret))
+    code, out2 = _run(
+        capsys, "--config", cfg, "user", "passwd", "kadry", "--password-file", str(secret)
+    )
     assert code == 0, out2
     assert MARKER not in out + out2 + caplog.text
     assert MARKER not in _all_text(ctx)
@@ -94,7 +115,9 @@ def test_cli_passwords_are_stored_hashed_and_never_printed_or_audited(
 
 
 def test_an_agent_token_is_stored_only_as_its_hash(
-    ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    ctx: AppContext,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ITOPS_DATABASE_URL", raising=False)
@@ -119,16 +142,26 @@ def test_an_agent_token_is_stored_only_as_its_hash(
 def metrics_app(ctx: AppContext, tmp_path: Path) -> Starlette:
     token_file = tmp_path / "metrics.token"
     token_file.write_text("s3cret-metrics-token\n")
-    ctx.settings = make_settings(ctx.settings.storage.url,
-                                 web={"metrics_token_file": str(token_file)})
+    ctx.settings = make_settings(
+        ctx.settings.storage.url, web={"metrics_token_file": str(token_file)}
+    )
     return create_app(ctx)
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Bearer ", "Bearer wrong-token", "bearer s3cret-metrics-token-x",
-    "Basic czNjcmV0LW1ldHJpY3MtdG9rZW4=", "s3cret-metrics-token",
-    "Bearer s3cret-metrics-token\n",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer wrong-token",
+        "bearer s3cret-metrics-token-x",
+        "Basic czNjcmV0LW1ldHJpY3MtdG9rZW4=",
+        "s3cret-metrics-token",
+        "Bearer s3cret-metrics-token\n",
+    ],
+)
 async def test_metrics_refuse_a_missing_or_wrong_token_with_401(
     metrics_app: Starlette, header: str | None
 ) -> None:
@@ -140,7 +173,8 @@ async def test_metrics_refuse_a_missing_or_wrong_token_with_401(
 
 async def test_metrics_answer_200_with_the_configured_token(metrics_app: Starlette) -> None:
     reply = await AsgiClient(metrics_app).get(
-        "/metrics", headers={"authorization": "Bearer s3cret-metrics-token"})
+        "/metrics", headers={"authorization": "Bearer s3cret-metrics-token"}
+    )
     assert reply.status == 200
     assert "itops_build_info" in reply.text
 
@@ -148,5 +182,3 @@ async def test_metrics_answer_200_with_the_configured_token(metrics_app: Starlet
 async def test_metrics_are_open_when_no_token_is_configured(app: Starlette) -> None:
     reply = await AsgiClient(app).get("/metrics")
     assert reply.status == 200
-
-

@@ -21,43 +21,81 @@ CORPUS: list[tuple[str, str, str]] = [
     ("unknown_key_typo", 'bnd = "127.0.0.1:1"', 'web.bnd: unknown key (did you mean "bind"?)'),
     ("wrong_type", '[daemon]\nmax_concurrency = "many"', "daemon.max_concurrency:"),
     ("bool_as_text", 'secure_cookies = "yes please"', "web.secure_cookies:"),
-    ("impossible_hours", '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
-     'monday = ["25:00-26:00"]', "units[0](szkola).hours.monday: hour must be 00-23"),
-    ("end_before_start", '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
-     'monday = ["16:00-08:00"]', "units[0](szkola).hours.monday: end must be after start"),
-    ("overlapping_hours", '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
-     'monday = ["08:00-12:00", "11:00-15:00"]', "units[0](szkola).hours.monday: time ranges"),
-    ("duplicate_check_names",
-     '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
-     '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 2',
-     "checks: duplicate check names: www"),
-    ("duplicate_unit_ids", '[[units]]\nid = "a"\nname = "A"\n[[units]]\nid = "a"\nname = "B"',
-     "units: unit ids must be unique"),
-    ("bad_duration", '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
-     'interval = "5 minutes"', "checks[0](www).interval:"),
+    (
+        "impossible_hours",
+        '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\nmonday = ["25:00-26:00"]',
+        "units[0](szkola).hours.monday: hour must be 00-23",
+    ),
+    (
+        "end_before_start",
+        '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\nmonday = ["16:00-08:00"]',
+        "units[0](szkola).hours.monday: end must be after start",
+    ),
+    (
+        "overlapping_hours",
+        '[[units]]\nid = "szkola"\nname = "Szkoła"\n[units.hours]\n'
+        'monday = ["08:00-12:00", "11:00-15:00"]',
+        "units[0](szkola).hours.monday: time ranges",
+    ),
+    (
+        "duplicate_check_names",
+        '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+        '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 2',
+        "checks: duplicate check names: www",
+    ),
+    (
+        "duplicate_unit_ids",
+        '[[units]]\nid = "a"\nname = "A"\n[[units]]\nid = "a"\nname = "B"',
+        "units: unit ids must be unique",
+    ),
+    (
+        "bad_duration",
+        '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+        'interval = "5 minutes"',
+        "checks[0](www).interval:",
+    ),
     ("negative_duration", 'session_idle = "-5m"', "web.session_idle:"),
     ("zero_duration", '[daemon]\nheartbeat_interval = "0s"', "daemon.heartbeat_interval:"),
-    ("bad_check_url", '[[checks]]\nname = "bip"\nkind = "http"\nurl = "htp//bip"',
-     "checks[0](bip).url:"),
-    ("bad_webhook_url", '[notifications]\n[[notifications.webhook]]\nname = "czat"\n'
-     'url = "ftp://czat.example/"', "notifications.webhook[0](czat).url:"),
+    (
+        "bad_check_url",
+        '[[checks]]\nname = "bip"\nkind = "http"\nurl = "htp//bip"',
+        "checks[0](bip).url:",
+    ),
+    (
+        "bad_webhook_url",
+        '[notifications]\n[[notifications.webhook]]\nname = "czat"\nurl = "ftp://czat.example/"',
+        "notifications.webhook[0](czat).url:",
+    ),
     ("bad_bind", 'language = "pl"\n[daemon]\nlog_level = "LOUD"', "daemon.log_level:"),
     ("unknown_check_kind", '[[checks]]\nname = "x"\nkind = "telepathy"', "checks[0](x):"),
-    ("unknown_check_option", '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-     'port = 1\nprot = 2', 'checks[0](x).prot: unknown key (did you mean "port"?)'),
-    ("port_out_of_range", '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-     'port = 70000', "checks[0](x).port:"),
-    ("maintenance_end_before_start", '[[maintenance]]\nname = "okno"\n'
-     'start = 2026-12-05T22:00:00\nend = 2026-12-05T18:00:00', "maintenance[0](okno):"),
+    (
+        "unknown_check_option",
+        '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\nprot = 2',
+        'checks[0](x).prot: unknown key (did you mean "port"?)',
+    ),
+    (
+        "port_out_of_range",
+        '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 70000',
+        "checks[0](x).port:",
+    ),
+    (
+        "maintenance_end_before_start",
+        '[[maintenance]]\nname = "okno"\nstart = 2026-12-05T22:00:00\nend = 2026-12-05T18:00:00',
+        "maintenance[0](okno):",
+    ),
     ("unknown_timezone", '[office]\ntimezone = "Mars/Olympus"', "office.timezone:"),
-    ("body_regex_re2_refuses_backreference",
-     '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
-     "body_regex = '(a)\\1'",
-     "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid escape sequence: \\1)"),
-    ("body_regex_re2_refuses_lookahead",
-     '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
-     "body_regex = 'Urz(?=ad)'",
-     "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid perl operator: (?=)"),
+    (
+        "body_regex_re2_refuses_backreference",
+        '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
+        "body_regex = '(a)\\1'",
+        "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid escape sequence: \\1)",
+    ),
+    (
+        "body_regex_re2_refuses_lookahead",
+        '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
+        "body_regex = 'Urz(?=ad)'",
+        "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid perl operator: (?=)",
+    ),
 ]
 
 
@@ -146,18 +184,25 @@ def test_a_config_without_the_office_section_exits_2(
 SECRETS: list[tuple[str, str, str]] = [
     ("metrics_token", 'metrics_token_file = "{secret}"', "web.metrics_token_file:"),
     ("session_key", 'secret_key_file = "{secret}"', "web.secret_key_file:"),
-    ("smtp_password", '[notifications]\nenabled = true\n[[notifications.email]]\n'
-     'name = "poczta"\nhost = "127.0.0.1"\nsender = "itops@urzad.example"\n'
-     'username = "itops"\npassword_file = "{secret}"',
-     "notifications.email[0](poczta).password_file:"),
-    ("webhook_token", '[notifications]\nenabled = true\n[[notifications.webhook]]\n'
-     'name = "czat"\nurl = "http://127.0.0.1:9/hook"\ntoken_file = "{secret}"',
-     "notifications.webhook[0](czat).token_file:"),
+    (
+        "smtp_password",
+        "[notifications]\nenabled = true\n[[notifications.email]]\n"
+        'name = "poczta"\nhost = "127.0.0.1"\nsender = "itops@urzad.example"\n'
+        'username = "itops"\npassword_file = "{secret}"',
+        "notifications.email[0](poczta).password_file:",
+    ),
+    (
+        "webhook_token",
+        "[notifications]\nenabled = true\n[[notifications.webhook]]\n"
+        'name = "czat"\nurl = "http://127.0.0.1:9/hook"\ntoken_file = "{secret}"',
+        "notifications.webhook[0](czat).token_file:",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
-                         ids=[s[0] for s in SECRETS])
+@pytest.mark.parametrize(
+    ("extra", "expected"), [s[1:] for s in SECRETS], ids=[s[0] for s in SECRETS]
+)
 def test_a_missing_secret_file_exits_2_naming_its_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
 ) -> None:
@@ -166,8 +211,9 @@ def test_a_missing_secret_file_exits_2_naming_its_key(
     _assert_refused(capsys, path, database, f"{expected} {missing}: file not found")
 
 
-@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
-                         ids=[s[0] for s in SECRETS])
+@pytest.mark.parametrize(
+    ("extra", "expected"), [s[1:] for s in SECRETS], ids=[s[0] for s in SECRETS]
+)
 def test_a_secret_path_that_is_a_directory_exits_2_naming_its_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
 ) -> None:
@@ -177,8 +223,9 @@ def test_a_secret_path_that_is_a_directory_exits_2_naming_its_key(
     _assert_refused(capsys, path, database, f"{expected} {secret_dir} is a directory")
 
 
-@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
-                         ids=[s[0] for s in SECRETS])
+@pytest.mark.parametrize(
+    ("extra", "expected"), [s[1:] for s in SECRETS], ids=[s[0] for s in SECRETS]
+)
 def test_an_unreadable_secret_file_exits_2_naming_its_key(
     tmp_path: Path, extra: str, expected: str
 ) -> None:
@@ -189,11 +236,19 @@ def test_an_unreadable_secret_file_exits_2_naming_its_key(
     path, database = _config(tmp_path, extra.format(secret=secret))
     for command in ("config check", "run"):
         done = subprocess.run(
-            without_root_reads([sys.executable, "-m", "itops", "--config", str(path),
-                                *command.split()]),
-            capture_output=True, text=True, timeout=60, check=False,
-            env={k: v for k, v in os.environ.items()
-                 if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG")})
+            without_root_reads(
+                [sys.executable, "-m", "itops", "--config", str(path), *command.split()]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG")
+            },
+        )
         out = done.stdout + done.stderr
         assert done.returncode == 2, out
         assert f"{path}: {expected} {secret}: not readable" in out, out
@@ -201,8 +256,9 @@ def test_an_unreadable_secret_file_exits_2_naming_its_key(
     assert not database.exists()
 
 
-@pytest.mark.parametrize(("extra", "expected"), [s[1:] for s in SECRETS],
-                         ids=[s[0] for s in SECRETS])
+@pytest.mark.parametrize(
+    ("extra", "expected"), [s[1:] for s in SECRETS], ids=[s[0] for s in SECRETS]
+)
 def test_an_empty_secret_file_exits_2_naming_its_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
 ) -> None:

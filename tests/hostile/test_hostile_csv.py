@@ -107,8 +107,14 @@ def test_a_utf8_bom_file_imports_with_polish_letters_intact(
     ctx: AppContext, cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = [HEADER, GOOD.format(n=1).replace("Pokój 1", "Pokój Łączności")]
-    code, out = _run(capsys, "--config", str(cfg), "inventory", "import",
-                     str(_inventory(tmp_path, lines, "utf-8-sig")))
+    code, out = _run(
+        capsys,
+        "--config",
+        str(cfg),
+        "inventory",
+        "import",
+        str(_inventory(tmp_path, lines, "utf-8-sig")),
+    )
     assert code == 0, out
     with session_scope(ctx.sessions) as db:
         assert db.scalar(select(Asset.room)) == "Pokój Łączności"
@@ -159,10 +165,14 @@ def test_a_binary_file_is_refused_without_a_traceback(
     _refused(capsys, ctx, cfg, path, "inventory", "import")
 
 
-@pytest.mark.parametrize("command", [("inventory", "import"), ("repairs", "import"),
-                                     ("outages", "import")])
+@pytest.mark.parametrize(
+    "command", [("inventory", "import"), ("repairs", "import"), ("outages", "import")]
+)
 def test_a_100_mb_file_is_refused_quickly_by_the_size_cap(
-    ctx: AppContext, cfg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    ctx: AppContext,
+    cfg: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     command: tuple[str, str],
 ) -> None:
     path = tmp_path / "ogromny.csv"
@@ -181,20 +191,24 @@ def test_a_repairs_file_in_cp1250_is_refused(
     path = tmp_path / "naprawy.csv"
     path.write_bytes(
         "number;date;inventory_no;kind;description\n"
-        "PN/1/2026;2026-02-03;INV-TEST-0001;reinstall;Reinstalacja systemu, część\n"
-        .encode("cp1250")
+        "PN/1/2026;2026-02-03;INV-TEST-0001;reinstall;Reinstalacja systemu, część\n".encode(
+            "cp1250"
+        )
     )
     out = _refused(capsys, ctx, cfg, path, "repairs", "import")
     assert "not UTF-8" in out
 
 
 def test_an_outages_file_with_a_bad_row_imports_nothing(
-    ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    ctx: AppContext,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ITOPS_DATABASE_URL", raising=False)
     cfg = write_config(
-        tmp_path / "itops.toml", ctx.settings.storage.url,
+        tmp_path / "itops.toml",
+        ctx.settings.storage.url,
         extra='[[checks]]\nname = "bip"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 9\n',
     )
     path = tmp_path / "awarie.csv"
@@ -224,8 +238,22 @@ def test_the_inventory_export_neutralises_every_formula_prefix(
     writer = csv.writer(out, delimiter=";")
     writer.writerow(HEADER.split(";"))
     for n, cell in enumerate(HOSTILE_CELLS, start=1):
-        writer.writerow([f"INV-TEST-{n:04d}", "desktop", cell, cell, f"SN{n}", "2024-01-02",
-                         cell, "100", cell, cell, "in_use", ""])
+        writer.writerow(
+            [
+                f"INV-TEST-{n:04d}",
+                "desktop",
+                cell,
+                cell,
+                f"SN{n}",
+                "2024-01-02",
+                cell,
+                "100",
+                cell,
+                cell,
+                "in_use",
+                "",
+            ]
+        )
     path = tmp_path / "wrogi.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
     code, text = _run(capsys, "--config", str(cfg), "inventory", "import", str(path))
@@ -243,18 +271,22 @@ def test_the_inventory_export_neutralises_every_formula_prefix(
 def test_the_register_export_neutralises_formula_cells(ctx: AppContext) -> None:
     now = ctx.clock.now()
     with session_scope(ctx.sessions) as db:
-        auth.add_user(db, "inspektor", auth.MONITORING_OFFICER,
-                      "Haslo-Testowe-123", now, "+Inspektor")
+        auth.add_user(
+            db, "inspektor", auth.MONITORING_OFFICER, "Haslo-Testowe-123", now, "+Inspektor"
+        )
         db.add(Employee(code="-1+1", full_name="@SUM(1+1)*cmd|' /C calc'!A0"))
     with session_scope(ctx.sessions) as db:
         register_service.record_notice(
-            db, now, "inspektor", "-1+1", date(2026, 1, 2), "=Regulamin 2026",
+            db,
+            now,
+            "inspektor",
+            "-1+1",
+            date(2026, 1, 2),
+            "=Regulamin 2026",
             tz=TZ,
         )
     with session_scope(ctx.sessions) as db:
-        data = register_export.collect(
-            db, "=Urząd", TZ, date(2026, 1, 1), date(2026, 12, 31), now
-        )
+        data = register_export.collect(db, "=Urząd", TZ, date(2026, 1, 1), date(2026, 12, 31), now)
     text = register_export.to_csv(data)
     assert "cmd|" in text and "Regulamin 2026" in text
     _formula_free(text)

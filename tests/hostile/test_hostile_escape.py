@@ -42,7 +42,8 @@ _PARAM_RE = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
 def settings(db_url: str) -> Settings:
     """A check whose name is a script tag (check names are free text in the config)."""
     return make_settings(
-        db_url, checks=[{"name": CHECK, "kind": "tcp", "host": "127.0.0.1", "port": 9}],
+        db_url,
+        checks=[{"name": CHECK, "kind": "tcp", "host": "127.0.0.1", "port": 9}],
     )
 
 
@@ -50,12 +51,25 @@ def settings(db_url: str) -> Settings:
 def hostile(ctx: AppContext, users: dict[str, str]) -> None:
     now = ctx.clock.now()
     with session_scope(ctx.sessions) as db:
-        asset(db, "INV-XSS-0001", manufacturer=PAYLOAD, model=IMG, room=PAYLOAD,
-              holder=PAYLOAD, purchase_document=PAYLOAD)
+        asset(
+            db,
+            "INV-XSS-0001",
+            manufacturer=PAYLOAD,
+            model=IMG,
+            room=PAYLOAD,
+            holder=PAYLOAD,
+            purchase_document=PAYLOAD,
+        )
         add_employee(db, "XSS-1", PAYLOAD, position=IMG)
         auth.add_user(db, "xss_user", auth.AUDITOR, "Haslo-Testowe-123", now, PAYLOAD)
-        item = parse_outage(ctx.settings, CHECK, "2026-11-24T09:00+01:00", "2026-11-24T10:00+01:00",
-                            "failure", PAYLOAD)
+        item = parse_outage(
+            ctx.settings,
+            CHECK,
+            "2026-11-24T09:00+01:00",
+            "2026-11-24T10:00+01:00",
+            "failure",
+            PAYLOAD,
+        )
         add_outages(db, ctx.settings, [item], now, PAYLOAD, "manual")
         auth.audit(db, now, PAYLOAD, "login_failed", IMG)
 
@@ -86,8 +100,7 @@ async def test_html_in_names_and_notes_renders_as_text_on_every_page(
         if ESCAPED in reply.text:
             seen_escaped.append(endpoint.path)
     if role in ("admin", "it_officer", "auditor"):
-        for expected in ("/inventory", "/inventory/asset/{asset_id:int}",
-                         "/inventory/employees"):
+        for expected in ("/inventory", "/inventory/asset/{asset_id:int}", "/inventory/employees"):
             assert expected in seen_escaped, (expected, seen_escaped)
     if role in ("admin", "auditor"):
         assert "/admin/audit" in seen_escaped, seen_escaped
@@ -114,8 +127,9 @@ def test_the_register_pdf_source_escapes_names(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
         emp = db.scalar(select(Employee).where(Employee.code == "XSS-2"))
         assert emp is not None
-        register_service.record_notice(db, now, "inspektor", emp.id, date(2026, 1, 2),
-                                       PAYLOAD, tz=TZ)
+        register_service.record_notice(
+            db, now, "inspektor", emp.id, date(2026, 1, 2), PAYLOAD, tz=TZ
+        )
     with session_scope(ctx.sessions) as db:
         data = register_export.collect(db, PAYLOAD, TZ, date(2026, 1, 1), date(2026, 12, 31), now)
     html = register_export.to_html(data)

@@ -34,7 +34,8 @@ from tests.web.test_web_role_matrix import SESSION_ENDING, endpoints
 PUSH_TOKEN = "00000000-0000-4000-8000-0000000000aa"
 HOST = "pc-hostile-01"
 EXAMPLES = hsettings(
-    max_examples=30, deadline=None,
+    max_examples=30,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # Tables a refused request may still write: audit trails (refusals, register reads shown
@@ -47,11 +48,26 @@ EXCEPTION_TEXT = re.compile(
 
 hostile_text = st.one_of(
     st.text(max_size=200),
-    st.sampled_from([
-        "<script>alert(1)</script>", "' OR '1'='1", "'; DROP TABLE asset; --", "\x00",
-        "../../etc/passwd", "=cmd|' /C calc'!A0", "%00", "\ud7ff" * 10, "9" * 400,
-        "-1", "1e309", "NaN", "2026-02-30", "25:00", "{{7*7}}", "${jndi:ldap://x}",
-    ]),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            "' OR '1'='1",
+            "'; DROP TABLE asset; --",
+            "\x00",
+            "../../etc/passwd",
+            "=cmd|' /C calc'!A0",
+            "%00",
+            "\ud7ff" * 10,
+            "9" * 400,
+            "-1",
+            "1e309",
+            "NaN",
+            "2026-02-30",
+            "25:00",
+            "{{7*7}}",
+            "${jndi:ldap://x}",
+        ]
+    ),
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | hostile_text,
@@ -74,8 +90,12 @@ class RawClient(AsgiClient):
     """``AsgiClient`` that can send any bytes as the body, with any headers."""
 
     async def request(  # type: ignore[override]
-        self, method: str, path: str, form: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None, body: bytes | None = None,
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
     ) -> Reply:
         if body is None:
             return await super().request(method, path, form=form, headers=headers)
@@ -123,9 +143,11 @@ def _clean(reply: Reply) -> None:
 
 def _valid_report() -> dict[str, Any]:
     return {
-        "schema_version": 1, "hostname": HOST,
+        "schema_version": 1,
+        "hostname": HOST,
         "collected_at": datetime(2026, 11, 26, 9, 0, tzinfo=UTC).isoformat(),
-        "hardware": {"serial": "SN-HOSTILE-1"}, "memory_bytes": 8 * 1024**3,
+        "hardware": {"serial": "SN-HOSTILE-1"},
+        "memory_bytes": 8 * 1024**3,
     }
 
 
@@ -137,9 +159,10 @@ def agent_token(ctx: AppContext) -> str:
 
 async def _agent(client: RawClient, token: str, body: bytes, **headers: str) -> Reply:
     return await client.request(
-        "POST", "/api/v1/agent/report", body=body,
-        headers={"authorization": f"Bearer {token}", "content-type": "application/json",
-                 **headers},
+        "POST",
+        "/api/v1/agent/report",
+        body=body,
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json", **headers},
     )
 
 
@@ -193,9 +216,13 @@ async def test_the_agent_api_refuses_hostile_tokens_without_writing(
 ) -> None:
     before = _counts(ctx)
     reply = await raw_client.request(
-        "POST", "/api/v1/agent/report", body=json.dumps(body).encode(),
-        headers={"authorization": "Bearer " + token.encode("utf-8", "replace").decode(
-            "latin-1", "replace")},
+        "POST",
+        "/api/v1/agent/report",
+        body=json.dumps(body).encode(),
+        headers={
+            "authorization": "Bearer "
+            + token.encode("utf-8", "replace").decode("latin-1", "replace")
+        },
     )
     _clean(reply)
     assert reply.status == 401
@@ -204,7 +231,8 @@ async def test_the_agent_api_refuses_hostile_tokens_without_writing(
 
 path_segment = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
-    min_size=1, max_size=60,
+    min_size=1,
+    max_size=60,
 )
 
 
@@ -212,22 +240,31 @@ path_segment = st.text(
 @given(
     method=st.sampled_from(["GET", "POST"]),
     token=st.one_of(st.just(PUSH_TOKEN), st.uuids().map(str), path_segment),
-    action=st.one_of(st.none(), st.sampled_from(["start", "fail", "0", "1", "255", "256",
-                                                 "-1", "99999999999999999999"]), path_segment),
+    action=st.one_of(
+        st.none(),
+        st.sampled_from(["start", "fail", "0", "1", "255", "256", "-1", "99999999999999999999"]),
+        path_segment,
+    ),
     body=st.binary(max_size=3000),
     length=st.one_of(st.none(), st.sampled_from(["abc", "-5", "1e3", " 12", "99999999999999"])),
 )
 async def test_hostile_pings_never_crash_and_unknown_tokens_write_nothing(
-    ctx: AppContext, raw_client: RawClient, method: str, token: str, action: str | None,
-    body: bytes, length: str | None,
+    ctx: AppContext,
+    raw_client: RawClient,
+    method: str,
+    token: str,
+    action: str | None,
+    body: bytes,
+    length: str | None,
 ) -> None:
     from urllib.parse import quote
 
     path = f"/ping/{quote(token, safe='')}" + (f"/{quote(action, safe='')}" if action else "")
     headers = {"content-length": length} if length is not None else {}
     before = _counts(ctx)
-    reply = await raw_client.request(method, path, body=body if method == "POST" else b"",
-                                     headers=headers)
+    reply = await raw_client.request(
+        method, path, body=body if method == "POST" else b"", headers=headers
+    )
     _clean(reply)
     if reply.status >= 400:
         assert _counts(ctx) == before
@@ -240,8 +277,11 @@ def test_dashboard_forms_with_hostile_fields_never_crash_and_refusals_write_noth
     client = AsgiClient(app)
     assert asyncio.run(client.login(role_login(role))).status == 303
     token = asyncio.run(client.csrf())
-    posts = [e for e in endpoints(app)
-             if e.method == "POST" and str(e) not in SESSION_ENDING and e.path != "/login"]
+    posts = [
+        e
+        for e in endpoints(app)
+        if e.method == "POST" and str(e) not in SESSION_ENDING and e.path != "/login"
+    ]
     assert len(posts) > 10
 
     @EXAMPLES
@@ -259,18 +299,53 @@ def test_dashboard_forms_with_hostile_fields_never_crash_and_refusals_write_noth
 
 
 _FIELD_NAMES = [
-    "name", "login", "role", "password", "full_name", "inventory_no", "category",
-    "manufacturer", "model", "serial", "purchase_date", "price", "location", "holder",
-    "status", "note", "reason", "cause", "start", "end", "check", "employee", "code",
-    "number", "date", "kind", "description", "scopes", "purpose", "quantity", "asset",
-    "received_on", "policy_version", "year", "lang", "next",
+    "name",
+    "login",
+    "role",
+    "password",
+    "full_name",
+    "inventory_no",
+    "category",
+    "manufacturer",
+    "model",
+    "serial",
+    "purchase_date",
+    "price",
+    "location",
+    "holder",
+    "status",
+    "note",
+    "reason",
+    "cause",
+    "start",
+    "end",
+    "check",
+    "employee",
+    "code",
+    "number",
+    "date",
+    "kind",
+    "description",
+    "scopes",
+    "purpose",
+    "quantity",
+    "asset",
+    "received_on",
+    "policy_version",
+    "year",
+    "lang",
+    "next",
 ]
 _PARAM_RE = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
 
 
 async def _post_one(
-    client: AsgiClient, ctx: AppContext, endpoint: Any, param: str,
-    fields: dict[str, str], token: str,
+    client: AsgiClient,
+    ctx: AppContext,
+    endpoint: Any,
+    param: str,
+    fields: dict[str, str],
+    token: str,
 ) -> None:
     from urllib.parse import quote
 
@@ -292,16 +367,31 @@ async def _post_one(
 TEN_MB = 10 * 1024 * 1024
 
 
-async def _chunked(app: Starlette, path: str, size: int, headers: dict[str, str],
-                   cookies: dict[str, str] | None = None) -> tuple[int, bytes]:
+async def _chunked(
+    app: Starlette,
+    path: str,
+    size: int,
+    headers: dict[str, str],
+    cookies: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
     """POST ``size`` bytes in 64 KiB chunks without a Content-Length (chunked upload)."""
     raw = [(b"host", b"testserver")] + [(k.encode(), v.encode()) for k, v in headers.items()]
     if cookies:
         raw.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "root_path": "", "headers": raw,
-             "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": raw,
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
     chunk = b"a=" + b"x" * (64 * 1024 - 2)
     sent = 0
     status, body = 0, b""
@@ -352,8 +442,9 @@ async def test_a_10_mb_form_gets_413_quickly(
     assert _counts(ctx) == before
 
 
-@pytest.mark.parametrize("path", ["/login", "/inventory/new", "/ping/" + PUSH_TOKEN,
-                                  "/api/v1/agent/report"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/inventory/new", "/ping/" + PUSH_TOKEN, "/api/v1/agent/report"]
+)
 async def test_a_10_mb_chunked_body_without_length_gets_413(
     ctx: AppContext, app: Starlette, users: dict[str, str], agent_token: str, path: str
 ) -> None:
@@ -362,9 +453,13 @@ async def test_a_10_mb_chunked_body_without_length_gets_413(
     before = _counts(ctx)
     started = time.monotonic()
     status, body = await _chunked(
-        app, path, TEN_MB,
-        {"content-type": "application/x-www-form-urlencoded",
-         "authorization": f"Bearer {agent_token}"},
+        app,
+        path,
+        TEN_MB,
+        {
+            "content-type": "application/x-www-form-urlencoded",
+            "authorization": f"Bearer {agent_token}",
+        },
         client.cookies,
     )
     assert status == 413, body[:300]
@@ -375,8 +470,8 @@ async def test_a_10_mb_chunked_body_without_length_gets_413(
 async def test_a_non_numeric_content_length_is_a_400_not_a_crash(
     raw_client: RawClient,
 ) -> None:
-    reply = await raw_client.request("POST", f"/ping/{PUSH_TOKEN}", body=b"ok",
-                                     headers={"content-length": "dwa"})
+    reply = await raw_client.request(
+        "POST", f"/ping/{PUSH_TOKEN}", body=b"ok", headers={"content-length": "dwa"}
+    )
     _clean(reply)
     assert reply.status == 400
-

@@ -32,8 +32,9 @@ def host_check(**keys: Any) -> Check[Any]:
 
 
 def report(root: Path, **changes: Any) -> dict[str, Any]:
-    data = collect(root, system="Linux", hostname="demo-srv-pliki", services=["smbd", "cups"],
-                   run=recorded_run).model_dump(mode="json")
+    data = collect(
+        root, system="Linux", hostname="demo-srv-pliki", services=["smbd", "cups"], run=recorded_run
+    ).model_dump(mode="json")
     data.update(changes)
     return data
 
@@ -49,15 +50,29 @@ def reports() -> Iterator[dict[str, tuple[Mapping[str, Any], datetime]]]:
 
 def fs(free_percent: float) -> list[dict[str, Any]]:
     size = 2_000_000_000_000
-    return [{"mount": "/srv/dane", "device": "/dev/sdb1", "fstype": "xfs", "size_bytes": size,
-             "free_bytes": int(size * free_percent / 100)}]
+    return [
+        {
+            "mount": "/srv/dane",
+            "device": "/dev/sdb1",
+            "fstype": "xfs",
+            "size_bytes": size,
+            "free_bytes": int(size * free_percent / 100),
+        }
+    ]
 
 
 def healthy(root: Path) -> dict[str, Any]:
-    return report(root, filesystems=fs(40), services=[
-        {"name": "smbd", "state": "running"}, {"name": "cups", "state": "running"}],
-        updates={"pending": 0, "security": 0, "reboot_required": False,
-                 "last_success": datetime.now(UTC).isoformat()})
+    return report(
+        root,
+        filesystems=fs(40),
+        services=[{"name": "smbd", "state": "running"}, {"name": "cups", "state": "running"}],
+        updates={
+            "pending": 0,
+            "security": 0,
+            "reboot_required": False,
+            "last_success": datetime.now(UTC).isoformat(),
+        },
+    )
 
 
 def now() -> datetime:
@@ -74,8 +89,7 @@ async def test_a_healthy_host_is_ok(reports: dict[str, Any], tmp_path: Path) -> 
 async def test_a_filling_disk_is_a_warning_then_critical(
     reports: dict[str, Any], tmp_path: Path, free: float, status: Status
 ) -> None:
-    reports["demo-srv-pliki"] = (healthy(health_root(tmp_path)) | {"filesystems": fs(free)},
-                                 now())
+    reports["demo-srv-pliki"] = (healthy(health_root(tmp_path)) | {"filesystems": fs(free)}, now())
     result = await run(host_check())
     assert result.status is status
     assert f"/srv/dane: {free:.1f} % free" in result.summary
@@ -84,15 +98,22 @@ async def test_a_filling_disk_is_a_warning_then_critical(
 
 async def test_a_failed_named_service_is_critical(reports: dict[str, Any], tmp_path: Path) -> None:
     reports["demo-srv-pliki"] = (report(health_root(tmp_path), filesystems=fs(40)), now())
-    result = await run(host_check(services=["smbd", "cups"], reboot_pending_warning=False,
-                                  security_updates_warning=99, last_update_warning_days=None))
+    result = await run(
+        host_check(
+            services=["smbd", "cups"],
+            reboot_pending_warning=False,
+            security_updates_warning=99,
+            last_update_warning_days=None,
+        )
+    )
     assert result.status is Status.CRITICAL
     assert "service cups: failed" in result.summary
     assert "smbd" not in result.summary
 
 
 async def test_pending_security_updates_and_reboot_are_warnings(
-        reports: dict[str, Any], tmp_path: Path) -> None:
+    reports: dict[str, Any], tmp_path: Path
+) -> None:
     reports["demo-srv-pliki"] = (report(health_root(tmp_path), filesystems=fs(40)), now())
     result = await run(host_check(last_update_warning_days=None))
     assert result.status is Status.WARNING
@@ -101,7 +122,8 @@ async def test_pending_security_updates_and_reboot_are_warnings(
 
 
 async def test_a_host_silent_past_its_interval_is_unknown_not_down(
-        reports: dict[str, Any], tmp_path: Path) -> None:
+    reports: dict[str, Any], tmp_path: Path
+) -> None:
     data = healthy(health_root(tmp_path)) | {"filesystems": fs(1)}
     reports["demo-srv-pliki"] = (data, now() - timedelta(hours=30))
     result = await run(host_check(max_silence="26h"))
@@ -121,7 +143,8 @@ def test_host_health_does_not_count_for_kpi_unless_configured() -> None:
 
 
 async def test_the_daemon_binding_reads_the_stored_agent_report(
-        ctx: AppContext, tmp_path: Path) -> None:
+    ctx: AppContext, tmp_path: Path
+) -> None:
     from inventory.payload import AgentReport
 
     data = healthy(health_root(tmp_path)) | {"filesystems": fs(4)}

@@ -46,8 +46,11 @@ class RunningItops:
 
 def clean_env() -> dict[str, str]:
     """The test process's environment without settings that would redirect the daemon."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG", "NOTIFY_SOCKET", "WATCHDOG_USEC")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ITOPS_DATABASE_URL", "ITOPS_CONFIG", "NOTIFY_SOCKET", "WATCHDOG_USEC")
+    }
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -95,22 +98,28 @@ confirm = 1
 """
     config = write_config(folder / "itops.toml", f"sqlite:///{folder / 'itops.db'}", port, extra)
     env = clean_env()
-    subprocess.run([ITOPS, "--config", str(config), "db", "upgrade"], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(
+        [ITOPS, "--config", str(config), "db", "upgrade"], check=True, env=env, capture_output=True
+    )
     log = (folder / "itops.log").open("wb")
-    process = subprocess.Popen([ITOPS, "--config", str(config), "run"], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [ITOPS, "--config", str(config), "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     daemon = RunningItops(port, TOKEN, folder, process)
     try:
+
         def ready() -> bool:
             try:
                 status, body = daemon.get("/metrics", TOKEN)
             except OSError:
                 return False
             text = body.decode()
-            return (status == 200 and "itops_heartbeat_timestamp_seconds " in text
-                    and text.count("itops_check_status{") == 2
-                    and f'itops_check_status{{check="{UP_CHECK}",kind="tcp"}} 0' in text)
+            return (
+                status == 200
+                and "itops_heartbeat_timestamp_seconds " in text
+                and text.count("itops_check_status{") == 2
+                and f'itops_check_status{{check="{UP_CHECK}",kind="tcp"}} 0' in text
+            )
 
         wait_for(ready, 30, "the first scrape with both checks", process)
         yield daemon

@@ -54,28 +54,40 @@ def test_panels_fit_the_24_column_grid_without_overlapping() -> None:
     for panel in dashboard()["panels"]:
         pos = panel["gridPos"]
         assert pos["x"] + pos["w"] <= 24, panel["title"]
-        area = {(x, y) for x in range(pos["x"], pos["x"] + pos["w"])
-                for y in range(pos["y"], pos["y"] + pos["h"])}
+        area = {
+            (x, y)
+            for x in range(pos["x"], pos["x"] + pos["w"])
+            for y in range(pos["y"], pos["y"] + pos["h"])
+        }
         assert not cells & area, panel["title"]
         cells |= area
 
 
 def test_dashboard_covers_every_area_of_the_wall_board() -> None:
     text = " ".join(dashboard_exprs())
-    for metric in ("itops_check_status", 'itops_availability_ratio{period="year"}', "vector(1)",
-                   "itops_kpi_repair_ratio", "itops_kpi_purchase_ratio", "itops_backup_status",
-                   "itops_antivirus_compliant", "itops_inventory_assets",
-                   "itops_office_working_hours"):
+    for metric in (
+        "itops_check_status",
+        'itops_availability_ratio{period="year"}',
+        "vector(1)",
+        "itops_kpi_repair_ratio",
+        "itops_kpi_purchase_ratio",
+        "itops_backup_status",
+        "itops_antivirus_compliant",
+        "itops_inventory_assets",
+        "itops_office_working_hours",
+    ):
         assert metric in text, metric
 
 
 def test_provisioning_points_at_the_dashboard_and_a_prometheus_datasource() -> None:
     datasources = yaml.safe_load(
-        (GRAFANA / "provisioning" / "datasources" / "itops.yml").read_text(encoding="utf-8"))
+        (GRAFANA / "provisioning" / "datasources" / "itops.yml").read_text(encoding="utf-8")
+    )
     assert datasources["apiVersion"] == 1
     assert [d["type"] for d in datasources["datasources"]] == ["prometheus"]
     providers = yaml.safe_load(
-        (GRAFANA / "provisioning" / "dashboards" / "itops.yml").read_text(encoding="utf-8"))
+        (GRAFANA / "provisioning" / "dashboards" / "itops.yml").read_text(encoding="utf-8")
+    )
     (provider,) = providers["providers"]
     assert provider["type"] == "file"
     assert provider["options"]["path"].endswith("/itops")

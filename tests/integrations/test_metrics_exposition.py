@@ -82,8 +82,11 @@ def test_engine_counters_are_exposed_as_counters_and_a_histogram(app: AppContext
     app.state.probes.started(7.0)
     app.state.probes.skipped("still_running", 2)
     body = exposition(app, make_registry(app)).decode("utf-8")
-    values = {(s.name, tuple(sorted(s.labels.items()))): s.value
-              for family in text_string_to_metric_families(body) for s in family.samples}
+    values = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
     assert values[("itops_probes_total", (("kind", "tcp"), ("result", "critical")))] == 1
     assert values[("itops_probes_skipped_total", (("reason", "still_running"),))] == 2
     assert values[("itops_probe_lateness_seconds_bucket", (("le", "0.025"),))] == 1
@@ -97,8 +100,9 @@ def test_cached_certificate_lines_follow_each_new_result_and_forgotten_checks(
     from itops.status import Measurement
 
     def cert(check: str, not_after: float) -> ProbeResult:
-        return ProbeResult(check, "tls", Status.OK, "", AT, 0.1,
-                           (Measurement("cert_not_after", not_after, "ts"),))
+        return ProbeResult(
+            check, "tls", Status.OK, "", AT, 0.1, (Measurement("cert_not_after", not_after, "ts"),)
+        )
 
     app.state.record(cert("bip", 1.8e9))
     app.state.record(cert("poczta", 1.7e9))
@@ -106,8 +110,12 @@ def test_cached_certificate_lines_follow_each_new_result_and_forgotten_checks(
 
     def expiry() -> dict[str, float]:
         body = exposition(app, registry).decode("utf-8")
-        return {s.labels["check"]: s.value for f in text_string_to_metric_families(body)
-                for s in f.samples if s.name == "itops_tls_certificate_expiry_timestamp_seconds"}
+        return {
+            s.labels["check"]: s.value
+            for f in text_string_to_metric_families(body)
+            for s in f.samples
+            if s.name == "itops_tls_certificate_expiry_timestamp_seconds"
+        }
 
     assert expiry() == {"bip": 1.8e9, "poczta": 1.7e9}
     app.state.record(cert("bip", 1.9e9))
@@ -122,15 +130,21 @@ def test_cached_availability_lines_follow_each_new_report(app: AppContext) -> No
 
     def ratios() -> dict[str, float]:
         body = exposition(app, registry).decode("utf-8")
-        return {s.labels["check"]: s.value for f in text_string_to_metric_families(body)
-                for s in f.samples if s.name == "itops_availability_ratio"}
+        return {
+            s.labels["check"]: s.value
+            for f in text_string_to_metric_families(body)
+            for s in f.samples
+            if s.name == "itops_availability_ratio"
+        }
 
     assert ratios() == {}
     from itops.db.session import upgrade
 
     upgrade(app.settings.storage.url)
-    app.settings = make_settings(app.settings.storage.url, checks=[
-        {"name": "www", "kind": "tcp", "host": "127.0.0.1", "port": 9}])
+    app.settings = make_settings(
+        app.settings.storage.url,
+        checks=[{"name": "www", "kind": "tcp", "host": "127.0.0.1", "port": 9}],
+    )
     refresh_year(app)
     assert set(ratios()) == {"www"}
     app.state.values.pop(YEAR_KEY)

@@ -31,8 +31,9 @@ def test_promtool_check_metrics_reports_nothing_else_on_a_real_scrape(
     status, body = running_itops.get("/metrics", running_itops.token)
     assert status == 200
     assert b"\nitops_office_working_hours " in body
-    result = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True,
-                            timeout=30)
+    result = subprocess.run(
+        ["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30
+    )
     problems = set(result.stderr.decode().splitlines()) | set(result.stdout.decode().splitlines())
     assert problems - KNOWN_LINT == set(), problems
 
@@ -58,8 +59,11 @@ def test_the_engine_counts_its_probes_by_kind_and_result_and_their_lateness(
 ) -> None:
     _, body = running_itops.get("/metrics", running_itops.token)
     families = {f.name: f for f in text_string_to_metric_families(body.decode("utf-8"))}
-    probes = {(s.labels["kind"], s.labels["result"]): s.value
-              for s in families["itops_probes"].samples if s.name == "itops_probes_total"}
+    probes = {
+        (s.labels["kind"], s.labels["result"]): s.value
+        for s in families["itops_probes"].samples
+        if s.name == "itops_probes_total"
+    }
     assert probes[("tcp", "ok")] >= 1 and probes[("tcp", "critical")] >= 1
     assert families["itops_probes"].type == "counter"
     lateness = families["itops_probe_lateness_seconds"]

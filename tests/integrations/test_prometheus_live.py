@@ -50,13 +50,15 @@ class Prometheus:
 
 
 @pytest.fixture(scope="module")
-def prometheus(running_itops: RunningItops, tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[Prometheus]:
+def prometheus(
+    running_itops: RunningItops, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Prometheus]:
     folder = tmp_path_factory.mktemp("prometheus")
     token = folder / "itops.token"
     token.write_text(running_itops.token + "\n", encoding="utf-8")
     config = folder / "prometheus.yml"
-    config.write_text(f"""global:
+    config.write_text(
+        f"""global:
   scrape_interval: 1s
   evaluation_interval: 1s
 rule_files:
@@ -69,20 +71,31 @@ scrape_configs:
       credentials_file: {token}
     static_configs:
       - targets: ["127.0.0.1:{running_itops.port}"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     port = free_port()
     log = (folder / "prometheus.log").open("wb")
     process = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1h"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+        [
+            "prometheus",
+            f"--config.file={config}",
+            f"--storage.tsdb.path={folder / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=1h",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=folder,
     )
     prom = Prometheus(port, process)
 
     def scraped() -> bool:
         try:
-            return bool(prom.query('up{job="itops"} == 1')) and len(
-                prom.query("itops_check_status")) == 2
+            return (
+                bool(prom.query('up{job="itops"} == 1'))
+                and len(prom.query("itops_check_status")) == 2
+            )
         except (OSError, AssertionError, KeyError, ValueError):
             return False
 

@@ -13,8 +13,7 @@ RULE_FILES = [PROM / "itops-recording.yml", PROM / "itops-alerts.yml"]
 
 
 def promtool(*args: str, cwd: Path = PROM) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["promtool", *args], capture_output=True, text=True, timeout=60,
-                          cwd=cwd)
+    return subprocess.run(["promtool", *args], capture_output=True, text=True, timeout=60, cwd=cwd)
 
 
 def test_rule_files_pass_promtool_check_rules() -> None:
@@ -29,10 +28,17 @@ def test_alert_unit_tests_pass_promtool_test_rules() -> None:
     assert "SUCCESS" in result.stdout
 
 
-@pytest.mark.parametrize("alert", [
-    "ItopsKpiCheckDown", "ItopsBackupNotCompliant", "ItopsAntivirusNoncompliantHosts",
-    "ItopsTlsCertificateExpiring", "ItopsDown", "ItopsHeartbeatStale",
-])
+@pytest.mark.parametrize(
+    "alert",
+    [
+        "ItopsKpiCheckDown",
+        "ItopsBackupNotCompliant",
+        "ItopsAntivirusNoncompliantHosts",
+        "ItopsTlsCertificateExpiring",
+        "ItopsDown",
+        "ItopsHeartbeatStale",
+    ],
+)
 def test_every_alert_has_a_unit_test(alert: str) -> None:
     tests = (PROM / "tests" / "itops-rules.test.yml").read_text(encoding="utf-8")
     assert f"alertname: {alert}\n        exp_alerts:\n          -" in tests

@@ -35,7 +35,9 @@ needs_systemd_analyze = pytest.mark.skipif(
 def verify(folder: Path, *names: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *(str(folder / n) for n in names)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -62,8 +64,10 @@ def test_all_units_verify_without_any_warning(tmp_path: Path) -> None:
 def test_the_verification_would_catch_a_misspelt_key(tmp_path: Path) -> None:
     copy_units(tmp_path)
     unit = tmp_path / "itops.service"
-    unit.write_text(unit.read_text(encoding="utf-8").replace("[Service]\n", "[Service]\nNicee=5\n"),
-                    encoding="utf-8")
+    unit.write_text(
+        unit.read_text(encoding="utf-8").replace("[Service]\n", "[Service]\nNicee=5\n"),
+        encoding="utf-8",
+    )
     result = verify(tmp_path, "itops.service")
     assert "Unknown key" in result.stderr
 
@@ -128,8 +132,13 @@ async def test_a_stalled_event_loop_stops_the_watchdog_pings(tmp_path: Path) -> 
     settings = make_settings(url, web={"bind": f"127.0.0.1:{free_port()}"})
     ctx = AppContext.create(settings, tmp_path / "itops.toml")
     recorder = NotifyRecorder(tmp_path / "notify.sock")
-    notifier = Notifier({"NOTIFY_SOCKET": str(recorder.path), "WATCHDOG_USEC": "200000",
-                         "WATCHDOG_PID": str(os.getpid())})
+    notifier = Notifier(
+        {
+            "NOTIFY_SOCKET": str(recorder.path),
+            "WATCHDOG_USEC": "200000",
+            "WATCHDOG_PID": str(os.getpid()),
+        }
+    )
     daemon = Daemon(ctx, notifier)
     running = asyncio.create_task(daemon.run())
     try:

@@ -55,8 +55,14 @@ class RunningServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.events: list[Event] = []
         ctx.events.subscribe(self.events.append)
-        config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=self.port,
-                                log_config=None, access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            create_app(ctx),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

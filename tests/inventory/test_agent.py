@@ -25,18 +25,30 @@ from tests.inventory.helpers import NOW, asset
 
 ITOPS = str(Path(sys.executable).parent / "itops")
 HOST = socket.gethostname().split(".")[0].lower()
-WINDOWS_STATUS = json.dumps({
-    "defender": {
-        "AMServiceEnabled": True, "AntivirusEnabled": True, "RealTimeProtectionEnabled": False,
-        "AntispywareEnabled": True, "AntivirusSignatureLastUpdated": "/Date(1795680000000)/",
-        "AntivirusSignatureVersion": "1.421.0.0", "AMProductVersion": "4.18.24090.11",
-        "AMEngineVersion": "1.1.24090.11", "QuickScanEndTime": "2026-11-25T08:00:00Z",
-        "FullScanEndTime": None, "IsTamperProtected": True,
-    },
-    "last_hotfix": "/Date(1795000000000)/",
-    "os": {"Caption": "Microsoft Windows 10 Pro", "Version": "10.0.19045",
-           "BuildNumber": "19045", "InstallDate": "/Date(1600000000000)/"},
-})
+WINDOWS_STATUS = json.dumps(
+    {
+        "defender": {
+            "AMServiceEnabled": True,
+            "AntivirusEnabled": True,
+            "RealTimeProtectionEnabled": False,
+            "AntispywareEnabled": True,
+            "AntivirusSignatureLastUpdated": "/Date(1795680000000)/",
+            "AntivirusSignatureVersion": "1.421.0.0",
+            "AMProductVersion": "4.18.24090.11",
+            "AMEngineVersion": "1.1.24090.11",
+            "QuickScanEndTime": "2026-11-25T08:00:00Z",
+            "FullScanEndTime": None,
+            "IsTamperProtected": True,
+        },
+        "last_hotfix": "/Date(1795000000000)/",
+        "os": {
+            "Caption": "Microsoft Windows 10 Pro",
+            "Version": "10.0.19045",
+            "BuildNumber": "19045",
+            "InstallDate": "/Date(1600000000000)/",
+        },
+    }
+)
 
 
 @pytest.fixture
@@ -58,9 +70,21 @@ def run_agent(
     server: str, token_file: Path, root: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [ITOPS, "agent", "--server", server,
-         "--token-file", str(token_file), "--root", str(root), *extra],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            ITOPS,
+            "agent",
+            "--server",
+            server,
+            "--token-file",
+            str(token_file),
+            "--root",
+            str(root),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
 
@@ -106,7 +130,10 @@ def test_a_report_matches_the_inventoried_asset_by_serial(
         found = db.scalar(select(Asset))
         assert found is not None
         assert (found.inventory_no, found.hostname, found.confirmed) == (
-            "INV-TEST-0001", HOST, True)
+            "INV-TEST-0001",
+            HOST,
+            True,
+        )
         assert found.last_seen == ctx.clock.now()
 
 
@@ -134,8 +161,9 @@ def test_windows_defender_status_reaches_the_event_and_is_stored_with_the_report
 ) -> None:
     status_file = tmp_path / "mp.json"
     status_file.write_text(WINDOWS_STATUS)
-    done = run_agent(server.url, _token(ctx, tmp_path), canned_root,
-                     "--windows-status-file", str(status_file))
+    done = run_agent(
+        server.url, _token(ctx, tmp_path), canned_root, "--windows-status-file", str(status_file)
+    )
     assert done.returncode == 0, done.stderr
     [event] = [e for e in server.events if e.kind == "agent_report"]
     av = event.data["antivirus"]
@@ -176,7 +204,9 @@ def test_a_wrong_token_is_refused_and_nothing_is_written(
 
 def _post(url: str, token: str, body: bytes) -> tuple[int, dict]:  # type: ignore[type-arg]
     request = urllib.request.Request(  # noqa: S310
-        url + "/api/v1/agent/report", data=body, method="POST",
+        url + "/api/v1/agent/report",
+        data=body,
+        method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
@@ -196,14 +226,34 @@ def _raw_token(ctx: AppContext, host: str = HOST) -> str:
     [
         (b"{not json", 400),
         (json.dumps({"hostname": HOST}).encode(), 422),
-        (json.dumps({"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00",
-                     "memory_bytes": -1}).encode(), 422),
-        (json.dumps({"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00",
-                     "surprise": 1}).encode(), 422),
-        (json.dumps({"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00",
-                     "os": {"pretty": "x" * 3_000_000}}).encode(), 413),
-        (json.dumps({"hostname": "other-host",
-                     "collected_at": "2026-11-26T10:00:00+00:00"}).encode(), 403),
+        (
+            json.dumps(
+                {"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00", "memory_bytes": -1}
+            ).encode(),
+            422,
+        ),
+        (
+            json.dumps(
+                {"hostname": HOST, "collected_at": "2026-11-26T10:00:00+00:00", "surprise": 1}
+            ).encode(),
+            422,
+        ),
+        (
+            json.dumps(
+                {
+                    "hostname": HOST,
+                    "collected_at": "2026-11-26T10:00:00+00:00",
+                    "os": {"pretty": "x" * 3_000_000},
+                }
+            ).encode(),
+            413,
+        ),
+        (
+            json.dumps(
+                {"hostname": "other-host", "collected_at": "2026-11-26T10:00:00+00:00"}
+            ).encode(),
+            403,
+        ),
     ],
     ids=["not-json", "missing-field", "negative", "unknown-key", "too-large", "other-host"],
 )
@@ -226,9 +276,11 @@ def test_token_create_prints_a_token_once_and_stores_only_its_hash(
 
     cfg = write_config(tmp_path / "itops.toml", ctx.settings.storage.url)
     done = subprocess.run(
-        [ITOPS, "--config", str(cfg), "agent", "token", "create",
-         "PC-TEST-01"],
-        capture_output=True, text=True, timeout=60, check=False,
+        [ITOPS, "--config", str(cfg), "agent", "token", "create", "PC-TEST-01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip()
@@ -250,6 +302,8 @@ def test_a_reused_host_name_with_another_serial_is_a_new_discovered_machine(
     assert done.returncode == 0, done.stderr
     with session_scope(ctx.sessions) as db:
         rows = db.execute(select(Asset.inventory_no, Asset.serial).order_by(Asset.id)).all()
-    assert [tuple(r) for r in rows] == [("INV-TEST-0001", "INV-TEST-SN-OLD"),
-                                        (None, "INV-TEST-SN-0001")]
+    assert [tuple(r) for r in rows] == [
+        ("INV-TEST-0001", "INV-TEST-SN-OLD"),
+        (None, "INV-TEST-SN-0001"),
+    ]
     assert _events(ctx, "hardware_changed") == []

@@ -17,8 +17,13 @@ ITOPS = str(Path(sys.executable).parent / "itops")
 
 
 def itops(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ITOPS, "--config", str(cfg), *args], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [ITOPS, "--config", str(cfg), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_import_cli_rejects_the_file_naming_the_row_and_exits_2(
@@ -36,10 +41,12 @@ def test_import_cli_rejects_the_file_naming_the_row_and_exits_2(
     done = itops(cfg, "inventory", "import", str(csv_file))
     assert done.returncode == 2
     assert "row 3 (INV-TEST-0002)" in done.stderr and "nothing imported" in done.stderr
-    csv_file.write_text(csv_file.read_text(encoding="utf-8-sig").replace("02.01.2024",
-                                                                          "2024-01-02"))
-    assert "would import 2 new" in itops(cfg, "inventory", "import", str(csv_file),
-                                         "--dry-run").stdout
+    csv_file.write_text(
+        csv_file.read_text(encoding="utf-8-sig").replace("02.01.2024", "2024-01-02")
+    )
+    assert (
+        "would import 2 new" in itops(cfg, "inventory", "import", str(csv_file), "--dry-run").stdout
+    )
     assert "imported 2 new" in itops(cfg, "inventory", "import", str(csv_file)).stdout
     exported = itops(cfg, "inventory", "export").stdout
     assert exported.splitlines()[0].startswith("inventory_no,category,manufacturer")
@@ -59,18 +66,27 @@ def test_clearance_cli_refuses_then_signs_and_writes_both_documents(
     assert refused.returncode == 2
     assert "still open" in refused.stderr and "INV-TEST-0009" in refused.stderr
     assert not out.exists()
-    done = itops(cfg, "clearance", "Anna Przykładowa", "--return", "INV-TEST-0009",
-                 "--revoke", "Poczta", "--sign", "--output", str(out))
+    done = itops(
+        cfg,
+        "clearance",
+        "Anna Przykładowa",
+        "--return",
+        "INV-TEST-0009",
+        "--revoke",
+        "Poczta",
+        "--sign",
+        "--output",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     card = out / "karta-obiegowa-EMP-TEST-2.html"
     assert clearance.sha256(card.read_text(encoding="utf-8")) in done.stdout
     assert "INV-TEST-0009" in (out / "protokol-zdawczo-odbiorczy-EMP-TEST-2.html").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
 
 
-def test_inventory_collect_stores_this_host_as_discovered(
-    ctx: AppContext, tmp_path: Path
-) -> None:
+def test_inventory_collect_stores_this_host_as_discovered(ctx: AppContext, tmp_path: Path) -> None:
     from tests.inventory.conftest import make_root
 
     cfg = write_config(tmp_path / "itops.toml", ctx.settings.storage.url)

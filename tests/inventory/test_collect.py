@@ -12,7 +12,11 @@ from tests.inventory.conftest import make_root
 def test_dmi_fields_come_from_the_injected_root(canned_root: Path) -> None:
     hw = read_dmi(canned_root)
     assert (hw.vendor, hw.product, hw.serial, hw.chassis_type) == (
-        "Dell Inc.", "OptiPlex 7010", "INV-TEST-SN-0001", 3)
+        "Dell Inc.",
+        "OptiPlex 7010",
+        "INV-TEST-SN-0001",
+        3,
+    )
     assert hw.uuid == "00000000-0000-4000-8000-000000000001"
 
 
@@ -29,7 +33,8 @@ def test_an_unreadable_dmi_tree_gives_empty_values(tmp_path: Path) -> None:
 def test_loop_devices_are_not_disks(canned_root: Path) -> None:
     disks = read_block_devices(canned_root)
     assert [(d.device, d.model, d.serial, d.size_bytes) for d in disks] == [
-        ("sda", "TEST SSD 500", "DISK-TEST-0", 500_107_862_016)]
+        ("sda", "TEST SSD 500", "DISK-TEST-0", 500_107_862_016)
+    ]
 
 
 def test_linux_report_names_the_os_and_cpu_from_the_root(canned_root: Path) -> None:
@@ -45,7 +50,8 @@ def test_a_disk_change_changes_the_fingerprint(tmp_path: Path) -> None:
     two = fingerprint(collect(make_root(tmp_path / "b", disks=2), system="Linux", hostname="pc"))
     assert one["disks"] != two["disks"]
     assert {k: v for k, v in one.items() if k != "disks"} == {
-        k: v for k, v in two.items() if k != "disks"}
+        k: v for k, v in two.items() if k != "disks"
+    }
 
 
 def test_powershell_7_iso_dates_and_missing_defender_are_handled() -> None:
@@ -67,6 +73,7 @@ def test_a_signed_document_renders_as_pdf_with_polish_text(tmp_path: Path) -> No
     assert pdf.startswith(b"%PDF")
     out = tmp_path / "doc.pdf"
     out.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Zażółć gęślą jaźń" in text

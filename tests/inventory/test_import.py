@@ -75,7 +75,11 @@ def test_utf8_bom_and_semicolons_are_accepted(ctx: AppContext) -> None:
         a = db.scalar(select(Asset))
         assert a is not None
         assert (a.inventory_no, a.building, a.room, str(a.price)) == (
-            "INV-TEST-0001", "", "Sekretariat", "1299.99")
+            "INV-TEST-0001",
+            "",
+            "Sekretariat",
+            "1299.99",
+        )
         assert a.holder_text == "Jan Testowy"
 
 
@@ -94,7 +98,7 @@ def test_every_bad_row_is_listed(ctx: AppContext) -> None:
     assert [p.split(" ")[1] for p in problems] == ["2", "3", "4", "5"]
     assert 'category "toaster"' in problems[0]
     assert 'price "abc" is not a number' in problems[1]
-    assert 'repeats row 3' in problems[2] and 'status "broken"' in problems[2]
+    assert "repeats row 3" in problems[2] and 'status "broken"' in problems[2]
     assert "retired_date is before purchase_date" in problems[3]
 
 
@@ -115,11 +119,15 @@ def test_an_existing_inventory_number_is_an_error_without_update(ctx: AppContext
 def test_update_turns_changes_into_ledger_events(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
         import_inventory(db, _rows(2).encode(), TZ, NOW)
-    changed = _rows(2).replace("Pokój 1,", "Archiwum,").replace(
-        "INV-TEST-00002,desktop,Dell,OptiPlex 7010,SN000002,2024-03-01,FV/1/2024,3200.00,"
-        "Pokój 2,,in_use,",
-        "INV-TEST-00002,desktop,Dell,OptiPlex 7010,SN000002,2024-03-01,FV/1/2024,3200.00,"
-        "Pokój 2,,retired,2026-06-30",
+    changed = (
+        _rows(2)
+        .replace("Pokój 1,", "Archiwum,")
+        .replace(
+            "INV-TEST-00002,desktop,Dell,OptiPlex 7010,SN000002,2024-03-01,FV/1/2024,3200.00,"
+            "Pokój 2,,in_use,",
+            "INV-TEST-00002,desktop,Dell,OptiPlex 7010,SN000002,2024-03-01,FV/1/2024,3200.00,"
+            "Pokój 2,,retired,2026-06-30",
+        )
     )
     with session_scope(ctx.sessions) as db:
         dry = import_inventory(db, changed.encode(), TZ, NOW, update=True, dry_run=True)
@@ -144,15 +152,18 @@ def test_dry_run_writes_nothing(ctx: AppContext) -> None:
 
 
 def test_export_neutralises_formula_cells_and_round_trips(ctx: AppContext) -> None:
-    text = HEADER + "\n" + "INV-TEST-0001,desktop,=HYPERLINK(\"x\"),+model,@serial,,-doc,,,,,\n"
+    text = HEADER + "\n" + 'INV-TEST-0001,desktop,=HYPERLINK("x"),+model,@serial,,-doc,,,,,\n'
     with session_scope(ctx.sessions) as db:
         import_inventory(db, text.encode(), TZ, NOW)
     with session_scope(ctx.sessions) as db:
         out = export_inventory(db)
     row = next(csv.DictReader(io.StringIO(out)))
-    assert row["manufacturer"] == "'=HYPERLINK(\"x\")"
+    assert row["manufacturer"] == '\'=HYPERLINK("x")'
     assert (row["model"], row["serial"], row["purchase_document"]) == (
-        "'+model", "'@serial", "'-doc")
+        "'+model",
+        "'@serial",
+        "'-doc",
+    )
     assert neutralise("Dell") == "Dell"
 
 
@@ -183,7 +194,7 @@ def test_status_retired_without_a_date_is_refused(ctx: AppContext) -> None:
 def test_one_cell_location_is_split_into_building_and_room(ctx: AppContext) -> None:
     text = (
         HEADER + "\n"
-        "INV-TEST-0001,desktop,Dell,X,SN1,2024-01-01,FV/1,100,\"Budynek A, pok. 12\",,in_use,\n"
+        'INV-TEST-0001,desktop,Dell,X,SN1,2024-01-01,FV/1,100,"Budynek A, pok. 12",,in_use,\n'
         "INV-TEST-0002,desktop,Dell,X,SN2,2024-01-01,FV/1,100,Budynek B,,in_use,\n"
     )
     with session_scope(ctx.sessions) as db:

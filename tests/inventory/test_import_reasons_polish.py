@@ -9,9 +9,23 @@ from inventory.importers import CsvRejected, parse_inventory
 from inventory.web import import_problem_rows
 from itops import i18n
 
-HEADER = ";".join((
-    "inventory_no", "category", "manufacturer", "model", "serial", "purchase_date",
-    "purchase_document", "price", "location", "holder", "status", "retired_date", "unit"))
+HEADER = ";".join(
+    (
+        "inventory_no",
+        "category",
+        "manufacturer",
+        "model",
+        "serial",
+        "purchase_date",
+        "purchase_document",
+        "price",
+        "location",
+        "holder",
+        "status",
+        "retired_date",
+        "unit",
+    )
+)
 BAD_ROWS = [
     "INV-TEST-0001;toaster;Dell;A;;2026-13-01;FV/1;abc;p. 1;;broken;;office",
     "INV-TEST-0002;desktop;Dell;A;;2026-01-01;FV/1;-5;p. 1;;retired;;office",

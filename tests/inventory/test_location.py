@@ -39,8 +39,11 @@ def test_migration_moves_the_old_location_text_into_building_and_room(
     engine = make_engine(empty_db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO org_unit (id, name) VALUES ('office', 'Urząd Testowy')"))
-        for no, location in [("INV-MIG-1", "Budynek A, pok. 12"), ("INV-MIG-2", "Archiwum"),
-                             ("INV-MIG-3", "")]:
+        for no, location in [
+            ("INV-MIG-1", "Budynek A, pok. 12"),
+            ("INV-MIG-2", "Archiwum"),
+            ("INV-MIG-3", ""),
+        ]:
             conn.execute(
                 sa.text(
                     "INSERT INTO inv_asset (inventory_no, category, manufacturer, model, "

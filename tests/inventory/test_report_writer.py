@@ -23,16 +23,20 @@ from itops.db.session import make_engine, make_sessionmaker, session_scope
 from itops.report_parts import AfterCommit, PartItem, PartRefused
 
 
-def report(host: str, now: datetime, mac: str = "", serial: str = "",
-           antivirus: bool = True) -> AgentReport:
+def report(
+    host: str, now: datetime, mac: str = "", serial: str = "", antivirus: bool = True
+) -> AgentReport:
     data: dict[str, Any] = {
-        "hostname": host, "collected_at": (now - timedelta(minutes=1)).isoformat(),
-        "hardware": {"serial": serial or f"SN-{host}"}, "memory_bytes": 8 * 1024**3,
+        "hostname": host,
+        "collected_at": (now - timedelta(minutes=1)).isoformat(),
+        "hardware": {"serial": serial or f"SN-{host}"},
+        "memory_bytes": 8 * 1024**3,
         "nics": [{"name": "eth0", "mac": mac}] if mac else [],
     }
     if antivirus:
         data["antivirus"] = {
-            "AMServiceEnabled": True, "AntivirusEnabled": True,
+            "AMServiceEnabled": True,
+            "AntivirusEnabled": True,
             "RealTimeProtectionEnabled": True,
             "AntivirusSignatureLastUpdated": (now - timedelta(hours=2)).isoformat(),
         }
@@ -41,16 +45,26 @@ def report(host: str, now: datetime, mac: str = "", serial: str = "",
     return parse_report(json.dumps(data).encode(), now)
 
 
-def received(ctx: AppContext, rep: AgentReport, token: str | None = None,
-             parts: Mapping[str, Any] | None = None) -> Received:
+def received(
+    ctx: AppContext,
+    rep: AgentReport,
+    token: str | None = None,
+    parts: Mapping[str, Any] | None = None,
+) -> Received:
     now = ctx.clock.now()
     token_id = None
     if token is not None:
         with session_scope(ctx.sessions) as db:
-            token_id = db.scalar(select(AgentToken.id).where(
-                AgentToken.token_sha256 == hash_token(token)))
-    return Received(rep, now, token_id, hash_token(token) if token else None,
-                    parse_parts(rep, parts if parts is not None else report_parts(ctx), now))
+            token_id = db.scalar(
+                select(AgentToken.id).where(AgentToken.token_sha256 == hash_token(token))
+            )
+    return Received(
+        rep,
+        now,
+        token_id,
+        hash_token(token) if token else None,
+        parse_parts(rep, parts if parts is not None else report_parts(ctx), now),
+    )
 
 
 def count(ctx: AppContext, model: type) -> int:
@@ -84,8 +98,9 @@ class Gate:
 
 
 def _wait(futures: list[Future[Any]]) -> list[Any]:
-    return [f.result(timeout=30) if f.exception(timeout=30) is None else f.exception()
-            for f in futures]
+    return [
+        f.result(timeout=30) if f.exception(timeout=30) is None else f.exception() for f in futures
+    ]
 
 
 def test_a_failing_report_in_a_batch_fails_alone_and_writes_nothing_of_itself(
@@ -96,8 +111,10 @@ def test_a_failing_report_in_a_batch_fails_alone_and_writes_nothing_of_itself(
     now = ctx.clock.now()
     first = writer.submit(received(ctx, report("pc-first", now), parts={"antivirus": gate}))
     assert gate.entered.wait(10)  # the writer is inside the first batch; the next queue up
-    queued = [writer.submit(received(ctx, report(h, now), parts={"antivirus": gate}))
-              for h in ("pc-a", "pc-bad", "pc-b")]
+    queued = [
+        writer.submit(received(ctx, report(h, now), parts={"antivirus": gate}))
+        for h in ("pc-a", "pc-bad", "pc-b")
+    ]
     gate.release.set()
     outcomes = _wait([first, *queued])
     assert ["pc-a", "pc-bad", "pc-b"] in gate.batches, gate.batches  # one batch of three
@@ -115,8 +132,9 @@ def test_a_failing_report_in_a_batch_fails_alone_and_writes_nothing_of_itself(
 def test_each_report_is_answered_only_after_its_commit(ctx: AppContext) -> None:
     gate = Gate(report_parts(ctx)["antivirus"])
     writer = ReportWriter(ctx, {"antivirus": gate})
-    future = writer.submit(received(ctx, report("pc-one", ctx.clock.now()),
-                                    parts={"antivirus": gate}))
+    future = writer.submit(
+        received(ctx, report("pc-one", ctx.clock.now()), parts={"antivirus": gate})
+    )
     assert gate.entered.wait(10)
     assert not future.done()  # inside the transaction: no answer yet
     gate.release.set()
@@ -133,8 +151,10 @@ def test_concurrent_reports_share_transactions(ctx: AppContext) -> None:
     now = ctx.clock.now()
     first = writer.submit(received(ctx, report("pc-000", now), parts={"antivirus": gate}))
     assert gate.entered.wait(10)
-    rest = [writer.submit(received(ctx, report(f"pc-{i:03d}", now), parts={"antivirus": gate}))
-            for i in range(1, 60)]
+    rest = [
+        writer.submit(received(ctx, report(f"pc-{i:03d}", now), parts={"antivirus": gate}))
+        for i in range(1, 60)
+    ]
     gate.release.set()
     assert all(isinstance(o, StoredReport) for o in _wait([first, *rest]))
     assert writer.batches == 2 and writer.largest_batch == 59
@@ -174,10 +194,20 @@ def test_two_reports_with_one_mac_in_one_batch_store_the_mac_once(ctx: AppContex
     # Cloned virtual machines: other serials, one MAC. The second matches the first's
     # asset, discovered in the same batch (serial, then UUID, then MAC), and the MAC row
     # is inserted once, not twice (its primary key would refuse the whole batch).
-    a = writer.submit(received(ctx, report("pc-clone-1", now, mac="02:00:00:00:00:01",
-                                           serial="SN-C1"), parts={"antivirus": gate}))
-    b = writer.submit(received(ctx, report("pc-clone-2", now, mac="02:00:00:00:00:01",
-                                           serial="SN-C2"), parts={"antivirus": gate}))
+    a = writer.submit(
+        received(
+            ctx,
+            report("pc-clone-1", now, mac="02:00:00:00:00:01", serial="SN-C1"),
+            parts={"antivirus": gate},
+        )
+    )
+    b = writer.submit(
+        received(
+            ctx,
+            report("pc-clone-2", now, mac="02:00:00:00:00:01", serial="SN-C2"),
+            parts={"antivirus": gate},
+        )
+    )
     gate.release.set()
     outcomes = _wait([first, a, b])
     assert all(isinstance(o, StoredReport) for o in outcomes), outcomes
@@ -191,16 +221,17 @@ def test_a_repeated_report_in_one_batch_discovers_its_host_once(ctx: AppContext)
     now = ctx.clock.now()
     first = writer.submit(received(ctx, report("pc-first", now), parts={"antivirus": gate}))
     assert gate.entered.wait(10)
-    twice = [writer.submit(received(ctx, report("pc-twice", now), parts={"antivirus": gate}))
-             for _ in range(2)]
+    twice = [
+        writer.submit(received(ctx, report("pc-twice", now), parts={"antivirus": gate}))
+        for _ in range(2)
+    ]
     gate.release.set()
     one, two = _wait(twice)
     assert (one.discovered, two.discovered) == (True, False)
     assert one.asset_id == two.asset_id
     _wait([first])
     with session_scope(ctx.sessions) as db:
-        kinds = list(db.scalars(select(AssetEvent.kind).where(
-            AssetEvent.asset_id == one.asset_id)))
+        kinds = list(db.scalars(select(AssetEvent.kind).where(AssetEvent.asset_id == one.asset_id)))
     assert kinds == ["discovered"]
 
 
@@ -211,12 +242,15 @@ def test_two_itops_processes_on_one_database_never_discover_a_host_twice(
     """Two writers with engines of their own (two nodes): the token row lock, not this
     process's memory, keeps one host from being discovered twice."""
     other_engine = make_engine(ctx.settings.storage.url)
-    other = AppContext(settings=ctx.settings, config_path=ctx.config_path,
-                       engine=other_engine, sessions=make_sessionmaker(other_engine),
-                       clock=ctx.clock)
+    other = AppContext(
+        settings=ctx.settings,
+        config_path=ctx.config_path,
+        engine=other_engine,
+        sessions=make_sessionmaker(other_engine),
+        clock=ctx.clock,
+    )
     try:
-        writers = [ReportWriter(ctx, report_parts(ctx)),
-                   ReportWriter(other, report_parts(other))]
+        writers = [ReportWriter(ctx, report_parts(ctx)), ReportWriter(other, report_parts(other))]
         for n in range(rounds):
             host = f"pc-race-{n}"
             with session_scope(ctx.sessions) as db:
@@ -225,13 +259,19 @@ def test_two_itops_processes_on_one_database_never_discover_a_host_twice(
             start = threading.Barrier(2)
             futures: list[Future[Any]] = []
 
-            def go(writer: ReportWriter, item: Received, start: threading.Barrier,
-                   futures: list[Future[Any]]) -> None:
+            def go(
+                writer: ReportWriter,
+                item: Received,
+                start: threading.Barrier,
+                futures: list[Future[Any]],
+            ) -> None:
                 start.wait()
                 futures.append(writer.submit(item))
 
-            threads = [threading.Thread(target=go, args=(w, i, start, futures))
-                       for w, i in zip(writers, items, strict=True)]
+            threads = [
+                threading.Thread(target=go, args=(w, i, start, futures))
+                for w, i in zip(writers, items, strict=True)
+            ]
             for t in threads:
                 t.start()
             for t in threads:

@@ -38,8 +38,7 @@ class Client:
             return r.status, await r.text()
 
     async def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
-        async with self.session.post(self.base + path,
-                                     data={**data, "csrf_token": self.csrf}) as r:
+        async with self.session.post(self.base + path, data={**data, "csrf_token": self.csrf}) as r:
             return r.status, await r.text()
 
 
@@ -59,10 +58,18 @@ async def test_an_it_officer_adds_an_asset_and_sees_its_history(
 ) -> None:
     _user(ctx, "informatyk", "it_officer")
     await http.login("informatyk")
-    status, body = await http.post("/inventory/new", {
-        "inventory_no": "INV-TEST-0100", "category": "laptop", "manufacturer": "Lenovo",
-        "model": "T14", "purchase_date": "2026-03-02", "unit_id": "office", "status": "in_use",
-    })
+    status, body = await http.post(
+        "/inventory/new",
+        {
+            "inventory_no": "INV-TEST-0100",
+            "category": "laptop",
+            "manufacturer": "Lenovo",
+            "model": "T14",
+            "purchase_date": "2026-03-02",
+            "unit_id": "office",
+            "status": "in_use",
+        },
+    )
     assert status == 200, body
     assert "INV-TEST-0100" in body and "zakup" in body  # the ledger event, in Polish
     status, body = await http.get("/inventory?q=T14")
@@ -74,28 +81,35 @@ async def test_a_bad_form_is_refused_with_the_reason_and_writes_nothing(
 ) -> None:
     _user(ctx, "informatyk", "it_officer")
     await http.login("informatyk")
-    status, body = await http.post("/inventory/new", {
-        "inventory_no": "INV-TEST-0100", "category": "laptop", "purchase_date": "2026-13-02"})
+    status, body = await http.post(
+        "/inventory/new",
+        {"inventory_no": "INV-TEST-0100", "category": "laptop", "purchase_date": "2026-13-02"},
+    )
     assert status == 400
     assert "„2026-13-02” nie jest datą" in body
     with session_scope(ctx.sessions) as db:
         assert db.scalar(select(func.count()).select_from(Asset)) == 0
 
 
-async def test_an_auditor_reads_every_page_but_cannot_write(
-    ctx: AppContext, http: Client
-) -> None:
+async def test_an_auditor_reads_every_page_but_cannot_write(ctx: AppContext, http: Client) -> None:
     _user(ctx, "audytor", "auditor")
     with session_scope(ctx.sessions) as db:
         asset(db, "INV-TEST-0001")
     await http.login("audytor")
-    for path in ("/inventory", "/inventory/repairs", "/inventory/employees", "/inventory/kpi",
-                 "/inventory/stock", "/inventory/asset/1"):
+    for path in (
+        "/inventory",
+        "/inventory/repairs",
+        "/inventory/employees",
+        "/inventory/kpi",
+        "/inventory/stock",
+        "/inventory/asset/1",
+    ):
         status, body = await http.get(path)
         assert status == 200, path
         assert 'name="csrf_token"' not in body.split("</header>", 1)[1], path
-    status, _ = await http.post("/inventory/new", {"inventory_no": "INV-TEST-0002",
-                                                   "category": "desktop"})
+    status, _ = await http.post(
+        "/inventory/new", {"inventory_no": "INV-TEST-0002", "category": "desktop"}
+    )
     assert status == 403
     with session_scope(ctx.sessions) as db:
         assert db.scalar(select(func.count()).select_from(Asset)) == 1
@@ -130,8 +144,9 @@ async def test_clearance_is_refused_while_open_then_signed_with_document_hashes(
         assert db.scalar(select(func.count()).select_from(Clearance)) == 0
         st = clearance.status(db, emp_id)
     await http.post(f"/inventory/employees/{emp_id}/return", {"asset_id": str(st.held[0].id)})
-    await http.post(f"/inventory/employees/{emp_id}/revoke",
-                    {"permission_id": str(st.permissions[0].id)})
+    await http.post(
+        f"/inventory/employees/{emp_id}/revoke", {"permission_id": str(st.permissions[0].id)}
+    )
     status, body = await http.post(f"/inventory/employees/{emp_id}/sign", {})
     assert status == 200, body
     with session_scope(ctx.sessions) as db:
@@ -160,10 +175,17 @@ async def test_a_protocol_form_answers_a_repair_candidate(ctx: AppContext, http:
     await http.login("informatyk")
     status, body = await http.get("/inventory/repairs")
     assert f"#{event_id}" in body
-    status, body = await http.post("/inventory/repairs/new", {
-        "number": "PN/7/2026", "date": "2026-11-20", "inventory_no": "INV-TEST-0001",
-        "kind": "component_replacement", "description": "Wymiana RAM",
-        "candidate_event_id": str(event_id)})
+    status, body = await http.post(
+        "/inventory/repairs/new",
+        {
+            "number": "PN/7/2026",
+            "date": "2026-11-20",
+            "inventory_no": "INV-TEST-0001",
+            "kind": "component_replacement",
+            "description": "Wymiana RAM",
+            "candidate_event_id": str(event_id),
+        },
+    )
     assert status == 200, body
     with session_scope(ctx.sessions) as db:
         assert repairs.repair_candidates(db) == []
@@ -199,13 +221,16 @@ async def test_a_discovered_host_is_confirmed_with_an_inventory_number(
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp, session_scope(ctx.sessions) as db:
-        stored = store_report(db, collect(make_root(Path(tmp)), system="Linux",
-                                          hostname="pc-test-07"), NOW)
+        stored = store_report(
+            db, collect(make_root(Path(tmp)), system="Linux", hostname="pc-test-07"), NOW
+        )
     await http.login("informatyk")
     status, body = await http.get("/inventory")
     assert "pc-test-07" in body.split("Wykryte przez agenta", 1)[1]
-    status, body = await http.post(f"/inventory/asset/{stored.asset_id}/confirm",
-                                   {"inventory_no": "INV-TEST-0777", "purchase_date": "2026-01-15"})
+    status, body = await http.post(
+        f"/inventory/asset/{stored.asset_id}/confirm",
+        {"inventory_no": "INV-TEST-0777", "purchase_date": "2026-01-15"},
+    )
     assert status == 200, body
     with session_scope(ctx.sessions) as db:
         found = db.get(Asset, stored.asset_id)
@@ -226,8 +251,9 @@ async def _upload(http: Client, body: bytes, csrf: str | None = None) -> tuple[i
     form = aiohttp.FormData()
     form.add_field("csrf_token", http.csrf if csrf is None else csrf)
     form.add_field("file", io.BytesIO(body), filename="ewidencja.csv", content_type="text/csv")
-    async with http.session.post(http.base + "/inventory/import", data=form,
-                                 headers={"Accept": "text/html"}) as r:
+    async with http.session.post(
+        http.base + "/inventory/import", data=form, headers={"Accept": "text/html"}
+    ) as r:
         return r.status, await r.text()
 
 
@@ -241,9 +267,11 @@ async def test_a_dashboard_csv_with_a_bad_row_names_it_and_imports_nothing(
 ) -> None:
     _user(ctx, "informatyk", "it_officer")
     await http.login("informatyk")
-    body = (IMPORT_HEADER
-            + "INV-TEST-0701;desktop;Dell;A;SN-TEST-0701;2026-01-05;FV/1;100;p. 1;;in_use;\n"
-            + "INV-TEST-0702;desktop;Dell;A;SN-TEST-0702;2026-13-05;FV/1;100;p. 1;;in_use;\n")
+    body = (
+        IMPORT_HEADER
+        + "INV-TEST-0701;desktop;Dell;A;SN-TEST-0701;2026-01-05;FV/1;100;p. 1;;in_use;\n"
+        + "INV-TEST-0702;desktop;Dell;A;SN-TEST-0702;2026-13-05;FV/1;100;p. 1;;in_use;\n"
+    )
     status, page = await _upload(http, body.encode())
     assert status == 400
     assert "Wiersz 3 (INV-TEST-0702)" in page and "Wiersz 2" not in page
@@ -256,8 +284,10 @@ async def test_a_dashboard_csv_import_adds_every_row_with_the_cli_importer(
 ) -> None:
     _user(ctx, "informatyk", "it_officer")
     await http.login("informatyk")
-    body = IMPORT_HEADER + "INV-TEST-0703;laptop;Lenovo;T14;SN-TEST-0703;2026-01-05;FV/2;4000,50;" \
+    body = (
+        IMPORT_HEADER + "INV-TEST-0703;laptop;Lenovo;T14;SN-TEST-0703;2026-01-05;FV/2;4000,50;"
         "p. 2;;in_use;\n"
+    )
     status, page = await _upload(http, body.encode())
     assert status == 200 and "Zaimportowano pozycji: 1" in page
     assert "INV-TEST-0703" in _numbers(ctx)

@@ -56,9 +56,24 @@ def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
         check=True,
         capture_output=True,
     )
@@ -71,8 +86,9 @@ class PasswordCheck:
     def __init__(self, login: str, password: str) -> None:
         self.login, self.password = login.encode(), password.encode()
 
-    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
-                 auth_data: Any) -> AuthResult:
+    def __call__(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and (
             auth_data.login == self.login and auth_data.password == self.password
         )
@@ -136,8 +152,13 @@ async def notifier_for(
     ) -> tuple[AppContext, NotificationService]:
         settings = make_settings(url or f"sqlite:///{default}", notifications=section)
         engine = make_engine(settings.storage.url)
-        ctx = AppContext(settings=settings, config_path=tmp_path / "itops.toml", engine=engine,
-                         sessions=make_sessionmaker(engine), clock=clock)
+        ctx = AppContext(
+            settings=settings,
+            config_path=tmp_path / "itops.toml",
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            clock=clock,
+        )
         service = NotificationService(ctx)
         ctx.events.subscribe(service.publish)
         await service.start()

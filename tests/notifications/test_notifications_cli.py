@@ -14,15 +14,23 @@ ITOPS = str(Path(sys.executable).parent / "itops")
 
 async def itops(config: Path, *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        ITOPS, "--config", str(config), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        ITOPS,
+        "--config",
+        str(config),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await process.communicate()
     return process.returncode or 0, out.decode()
 
 
 def config_with(tmp_path: Path, smtp_port: int, hook_url: str) -> Path:
-    return write_config(tmp_path / "itops.toml", f"sqlite:///{tmp_path / 'x.db'}", None, f"""
+    return write_config(
+        tmp_path / "itops.toml",
+        f"sqlite:///{tmp_path / 'x.db'}",
+        None,
+        f"""
 [notifications]
 [[notifications.email]]
 name = "poczta"
@@ -37,7 +45,8 @@ url = "{hook_url}"
 name = "awarie"
 channels = ["poczta", "czat"]
 recipients = ["jan.testowy@urzad.example"]
-""")
+""",
+    )
 
 
 async def test_test_command_sends_over_every_channel(
@@ -47,7 +56,7 @@ async def test_test_command_sends_over_every_channel(
     code, out = await itops(config_with(tmp_path, port, receiver.url), "notifications", "test")
     assert code == 0, out
     assert "poczta: sent" in out and "czat: sent" in out
-    (rcpt, mail), = box.messages
+    ((rcpt, mail),) = box.messages
     assert rcpt == ["jan.testowy@urzad.example"]
     assert mail["Subject"] == "[itops] [OK] Test powiadomień: itops"
     assert receiver.bodies[0]["kind"] == "test"

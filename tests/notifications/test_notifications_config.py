@@ -31,8 +31,9 @@ def test_email_rule_without_recipients_is_an_error() -> None:
 
 
 def test_unknown_event_kind_is_an_error() -> None:
-    text = problems({"webhook": [WEBHOOK],
-                     "rules": [{"name": "r", "channels": ["czat"], "events": ["outage"]}]})
+    text = problems(
+        {"webhook": [WEBHOOK], "rules": [{"name": "r", "channels": ["czat"], "events": ["outage"]}]}
+    )
     assert "notifications.rules[0](r).events[0]" in text
 
 
@@ -42,8 +43,14 @@ def test_username_without_password_file_is_an_error() -> None:
 
 
 def test_default_ports_follow_security() -> None:
-    settings = validate({"office": MINIMAL_OFFICE, "notifications": {"email": [
-        {**EMAIL, "name": "a", "security": "smtps"}, {**EMAIL, "name": "b"}]}})
+    settings = validate(
+        {
+            "office": MINIMAL_OFFICE,
+            "notifications": {
+                "email": [{**EMAIL, "name": "a", "security": "smtps"}, {**EMAIL, "name": "b"}]
+            },
+        }
+    )
     assert [c.effective_port for c in settings.notifications.email] == [465, 587]
 
 
@@ -63,7 +70,7 @@ def test_example_config_documents_every_notification_key() -> None:
     settings = load(example, environ={})
     assert settings.notifications.rules
     text = example.read_text(encoding="utf-8")
-    section = text[text.index("[notifications]"):]
+    section = text[text.index("[notifications]") :]
     for model in (Notifications, EmailChannel, WebhookChannel, NotificationRule):
         for key in model.model_fields:
             if key in ("email", "webhook", "rules"):

@@ -26,10 +26,14 @@ def daemon_for(receiver: Receiver, tmp_path: Path, **rule: object) -> tuple[AppC
     url = f"sqlite:///{tmp_path / 'itops.db'}"
     upgrade(url)
     port = free_port()
-    settings = make_settings(url, web={"bind": f"127.0.0.1:{port}"}, notifications={
-        "webhook": [{"name": "czat", "url": receiver.url}],
-        "rules": [{"name": "wszystko", "channels": ["czat"], **rule}],
-    })
+    settings = make_settings(
+        url,
+        web={"bind": f"127.0.0.1:{port}"},
+        notifications={
+            "webhook": [{"name": "czat", "url": receiver.url}],
+            "rules": [{"name": "wszystko", "channels": ["czat"], **rule}],
+        },
+    )
     return AppContext.create(settings, tmp_path / "itops.toml"), port
 
 
@@ -54,8 +58,15 @@ async def test_event_published_in_a_running_daemon_reaches_the_webhook_and_metri
     try:
         async with aiohttp.ClientSession() as http:
             await scrape_when_serving(http, port)
-            ctx.events.publish(Event(ev.OUTAGE_OPENED, "Serwer Urzędu", Status.CRITICAL,
-                                     OPEN_HOURS, "brak odpowiedzi"))
+            ctx.events.publish(
+                Event(
+                    ev.OUTAGE_OPENED,
+                    "Serwer Urzędu",
+                    Status.CRITICAL,
+                    OPEN_HOURS,
+                    "brak odpowiedzi",
+                )
+            )
             await service(ctx).join()
             async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
                 metrics = await response.text()

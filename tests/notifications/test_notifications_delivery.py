@@ -22,10 +22,19 @@ OPEN_HOURS = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # Thursday 11:00 in Wars
 NIGHT = datetime(2026, 11, 26, 22, 0, tzinfo=UTC)  # Thursday 23:00 in Warsaw
 
 
-def outage_opened(at: datetime = OPEN_HOURS, status: Status = Status.CRITICAL,
-                  subject: str = "Serwer Urzędu — poczta") -> Event:
-    return Event(ev.OUTAGE_OPENED, subject, status, at, "brak odpowiedzi na porcie 25",
-                 {"check": subject, "start": at})
+def outage_opened(
+    at: datetime = OPEN_HOURS,
+    status: Status = Status.CRITICAL,
+    subject: str = "Serwer Urzędu — poczta",
+) -> Event:
+    return Event(
+        ev.OUTAGE_OPENED,
+        subject,
+        status,
+        at,
+        "brak odpowiedzi na porcie 25",
+        {"check": subject, "start": at},
+    )
 
 
 def webhook_section(receiver: Receiver, **rule: Any) -> dict[str, Any]:
@@ -40,12 +49,27 @@ async def test_outage_opened_arrives_as_email_with_polish_subject(
     mailbox: tuple[Mailbox, int], notifier_for: Any
 ) -> None:
     box, port = mailbox
-    ctx, service = await notifier_for({
-        "email": [{"name": "poczta", "host": "127.0.0.1", "port": port, "security": "none",
-                   "sender": "itops@urzad.example"}],
-        "rules": [{"name": "awarie", "events": ["outage_opened"], "channels": ["poczta"],
-                   "recipients": ["jan.testowy@urzad.example", "anna.przykladowa@urzad.example"]}],
-    })
+    ctx, service = await notifier_for(
+        {
+            "email": [
+                {
+                    "name": "poczta",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "security": "none",
+                    "sender": "itops@urzad.example",
+                }
+            ],
+            "rules": [
+                {
+                    "name": "awarie",
+                    "events": ["outage_opened"],
+                    "channels": ["poczta"],
+                    "recipients": ["jan.testowy@urzad.example", "anna.przykladowa@urzad.example"],
+                }
+            ],
+        }
+    )
     ctx.events.publish(outage_opened())
     await service.join()
     assert len(box.messages) == 1
@@ -90,8 +114,16 @@ async def test_recovery_reports_working_hours_duration(
     ctx, service = await notifier_for(webhook_section(receiver))
     start = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # 06:00 local, office opens at 07:30
     end = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # 10:00 local
-    ctx.events.publish(Event(ev.OUTAGE_CLOSED, "router", Status.OK, end, "znów działa",
-                             {"start": start.isoformat(), "end": end}))
+    ctx.events.publish(
+        Event(
+            ev.OUTAGE_CLOSED,
+            "router",
+            Status.OK,
+            end,
+            "znów działa",
+            {"start": start.isoformat(), "end": end},
+        )
+    )
     await service.join()
     (body,) = receiver.bodies
     assert body["recovery"] is True
@@ -126,11 +158,27 @@ async def test_night_recovery_of_unnotified_problem_is_not_sent(
 ) -> None:
     ctx, service = await notifier_for(webhook_section(receiver, outside_hours="critical"))
     ctx.events.publish(outage_opened(NIGHT, Status.WARNING, subject="drukarka"))
-    ctx.events.publish(Event(ev.OUTAGE_CLOSED, "drukarka", Status.OK, NIGHT + timedelta(minutes=5),
-                             "znów działa", {"start": NIGHT, "end": NIGHT + timedelta(minutes=5)}))
+    ctx.events.publish(
+        Event(
+            ev.OUTAGE_CLOSED,
+            "drukarka",
+            Status.OK,
+            NIGHT + timedelta(minutes=5),
+            "znów działa",
+            {"start": NIGHT, "end": NIGHT + timedelta(minutes=5)},
+        )
+    )
     ctx.events.publish(outage_opened(NIGHT, Status.CRITICAL, subject="serwer"))
-    ctx.events.publish(Event(ev.OUTAGE_CLOSED, "serwer", Status.OK, NIGHT + timedelta(minutes=5),
-                             "znów działa", {"start": NIGHT, "end": NIGHT + timedelta(minutes=5)}))
+    ctx.events.publish(
+        Event(
+            ev.OUTAGE_CLOSED,
+            "serwer",
+            Status.OK,
+            NIGHT + timedelta(minutes=5),
+            "znów działa",
+            {"start": NIGHT, "end": NIGHT + timedelta(minutes=5)},
+        )
+    )
     await service.join()
     assert [(b["subject"], b["kind"]) for b in receiver.bodies] == [
         ("serwer", "outage_opened"),
@@ -157,8 +205,15 @@ async def test_duplicate_problem_is_sent_again_only_after_repeat_after(
 async def test_second_recovery_is_not_sent_twice(receiver: Receiver, notifier_for: Any) -> None:
     ctx, service = await notifier_for(webhook_section(receiver))
     closed = Event(ev.BACKUP_RECOVERED, "kopia-serwera", Status.OK, OPEN_HOURS, "kopia świeża")
-    ctx.events.publish(Event(ev.BACKUP_NONCOMPLIANT, "kopia-serwera", Status.CRITICAL,
-                             OPEN_HOURS, "kopia starsza niż 26 h"))
+    ctx.events.publish(
+        Event(
+            ev.BACKUP_NONCOMPLIANT,
+            "kopia-serwera",
+            Status.CRITICAL,
+            OPEN_HOURS,
+            "kopia starsza niż 26 h",
+        )
+    )
     ctx.events.publish(closed)
     ctx.events.publish(closed)
     await service.join()
@@ -171,10 +226,24 @@ async def test_rules_route_by_kind_and_subject_pattern(
     ctx, service = await notifier_for(
         webhook_section(receiver, events=["certificate_expiring"], subjects=["https-*"])
     )
-    ctx.events.publish(Event(ev.CERTIFICATE_EXPIRING, "https-bip", Status.WARNING, OPEN_HOURS,
-                             "certyfikat wygasa za 10 dni"))
-    ctx.events.publish(Event(ev.CERTIFICATE_EXPIRING, "smtp-poczta", Status.WARNING, OPEN_HOURS,
-                             "certyfikat wygasa za 10 dni"))
+    ctx.events.publish(
+        Event(
+            ev.CERTIFICATE_EXPIRING,
+            "https-bip",
+            Status.WARNING,
+            OPEN_HOURS,
+            "certyfikat wygasa za 10 dni",
+        )
+    )
+    ctx.events.publish(
+        Event(
+            ev.CERTIFICATE_EXPIRING,
+            "smtp-poczta",
+            Status.WARNING,
+            OPEN_HOURS,
+            "certyfikat wygasa za 10 dni",
+        )
+    )
     ctx.events.publish(outage_opened(subject="https-bip"))
     await service.join()
     assert [(b["kind"], b["subject"]) for b in receiver.bodies] == [
@@ -200,8 +269,16 @@ async def test_unreachable_smtp_is_logged_and_other_channels_still_deliver(
 ) -> None:
     section = webhook_section(receiver)
     section["retries"] = 1
-    section["email"] = [{"name": "poczta", "host": "127.0.0.1", "port": free_port(),
-                         "security": "none", "sender": "itops@urzad.example", "timeout": "2s"}]
+    section["email"] = [
+        {
+            "name": "poczta",
+            "host": "127.0.0.1",
+            "port": free_port(),
+            "security": "none",
+            "sender": "itops@urzad.example",
+            "timeout": "2s",
+        }
+    ]
     section["rules"][0]["channels"] = ["poczta", "czat"]
     section["rules"][0]["recipients"] = ["jan.testowy@urzad.example"]
     ctx, service = await notifier_for(section)
@@ -250,23 +327,43 @@ async def test_starttls_with_login_from_password_file(
     tls.load_cert_chain(cert, key)
     box = Mailbox()
     port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=tls,
-                            require_starttls=True,
-                            authenticator=PasswordCheck("itops", "haslo-testowe-1"),
-                            auth_required=True)
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=tls,
+        require_starttls=True,
+        authenticator=PasswordCheck("itops", "haslo-testowe-1"),
+        auth_required=True,
+    )
     controller.start()
     try:
         password = tmp_path / "smtp.password"
         password.write_text("haslo-testowe-1\n", encoding="utf-8")
-        ctx, service = await notifier_for({
-            "retry_delay": "10ms",
-            "email": [{"name": "poczta", "host": "127.0.0.1", "port": port,
-                       "security": "starttls", "username": "itops",
-                       "password_file": str(password), "ca_file": str(cert),
-                       "sender": "itops@urzad.example"}],
-            "rules": [{"name": "awarie", "channels": ["poczta"],
-                       "recipients": ["jan.testowy@urzad.example"]}],
-        })
+        ctx, service = await notifier_for(
+            {
+                "retry_delay": "10ms",
+                "email": [
+                    {
+                        "name": "poczta",
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "security": "starttls",
+                        "username": "itops",
+                        "password_file": str(password),
+                        "ca_file": str(cert),
+                        "sender": "itops@urzad.example",
+                    }
+                ],
+                "rules": [
+                    {
+                        "name": "awarie",
+                        "channels": ["poczta"],
+                        "recipients": ["jan.testowy@urzad.example"],
+                    }
+                ],
+            }
+        )
         ctx.events.publish(outage_opened())
         await service.join()
     finally:
@@ -275,9 +372,7 @@ async def test_starttls_with_login_from_password_file(
     assert len(box.messages) == 1
 
 
-async def test_smtps_with_implicit_tls(
-    tls_cert: tuple[Path, Path], notifier_for: Any
-) -> None:
+async def test_smtps_with_implicit_tls(tls_cert: tuple[Path, Path], notifier_for: Any) -> None:
     cert, key = tls_cert
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
@@ -286,13 +381,28 @@ async def test_smtps_with_implicit_tls(
     controller = Controller(box, hostname="127.0.0.1", port=port, ssl_context=tls)
     controller.start()
     try:
-        ctx, service = await notifier_for({
-            "retry_delay": "10ms",
-            "email": [{"name": "poczta", "host": "127.0.0.1", "port": port, "security": "smtps",
-                       "ca_file": str(cert), "sender": "itops@urzad.example"}],
-            "rules": [{"name": "awarie", "channels": ["poczta"],
-                       "recipients": ["jan.testowy@urzad.example"]}],
-        })
+        ctx, service = await notifier_for(
+            {
+                "retry_delay": "10ms",
+                "email": [
+                    {
+                        "name": "poczta",
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "security": "smtps",
+                        "ca_file": str(cert),
+                        "sender": "itops@urzad.example",
+                    }
+                ],
+                "rules": [
+                    {
+                        "name": "awarie",
+                        "channels": ["poczta"],
+                        "recipients": ["jan.testowy@urzad.example"],
+                    }
+                ],
+            }
+        )
         ctx.events.publish(outage_opened())
         await service.join()
     finally:
@@ -304,8 +414,16 @@ async def test_events_silenced_by_a_maintenance_window_are_not_sent(
     receiver: Receiver, notifier_for: Any
 ) -> None:
     ctx, service = await notifier_for(webhook_section(receiver))
-    ctx.events.publish(Event(ev.OUTAGE_OPENED, "serwer", Status.CRITICAL, OPEN_HOURS,
-                             "przegląd serwera", {"silenced": True}))
+    ctx.events.publish(
+        Event(
+            ev.OUTAGE_OPENED,
+            "serwer",
+            Status.CRITICAL,
+            OPEN_HOURS,
+            "przegląd serwera",
+            {"silenced": True},
+        )
+    )
     ctx.events.publish(outage_opened(subject="router"))
     await service.join()
     assert [b["subject"] for b in receiver.bodies] == ["router"]
@@ -331,8 +449,16 @@ async def test_deduplication_survives_a_restart_on_every_engine(
     await first.stop()
     ctx, second = await notifier_for(section, db_url)
     ctx.events.publish(outage_opened())
-    ctx.events.publish(Event(ev.OUTAGE_CLOSED, outage_opened().subject, Status.OK, NIGHT,
-                             "znów działa", {"start": OPEN_HOURS, "end": NIGHT}))
+    ctx.events.publish(
+        Event(
+            ev.OUTAGE_CLOSED,
+            outage_opened().subject,
+            Status.OK,
+            NIGHT,
+            "znów działa",
+            {"start": OPEN_HOURS, "end": NIGHT},
+        )
+    )
     await second.join()
     assert [b["kind"] for b in receiver.bodies] == ["outage_opened", "outage_closed"]
 
@@ -340,8 +466,9 @@ async def test_deduplication_survives_a_restart_on_every_engine(
 async def test_unavailable_database_does_not_stop_notifications(
     receiver: Receiver, notifier_for: Any, tmp_path: Path, caplog: Any
 ) -> None:
-    ctx, service = await notifier_for(webhook_section(receiver),
-                                      f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    ctx, service = await notifier_for(
+        webhook_section(receiver), f"sqlite:///{tmp_path / 'not-migrated.db'}"
+    )
     ctx.events.publish(outage_opened())
     await service.join()
     assert len(receiver.bodies) == 1
@@ -356,8 +483,16 @@ async def test_every_monitoring_gap_is_sent_even_within_repeat_after(
     for hour in (8, 9):
         start = datetime(2026, 11, 26, hour, 0, tzinfo=UTC)
         end = start + timedelta(minutes=10)
-        ctx.events.publish(Event(ev.MONITORING_GAP, "itops", Status.CRITICAL, end, "przerwa",
-                                 {"start": start, "end": end, "reason": "crash"}))
+        ctx.events.publish(
+            Event(
+                ev.MONITORING_GAP,
+                "itops",
+                Status.CRITICAL,
+                end,
+                "przerwa",
+                {"start": start, "end": end, "reason": "crash"},
+            )
+        )
     await service.join()
     assert [b["working_hours_seconds"] for b in receiver.bodies] == [600, 600]
 
@@ -383,14 +518,20 @@ async def test_https_webhook_trusts_the_configured_ca_file(
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls).start()
     try:
-        ctx, service = await notifier_for({
-            "retries": 0,
-            "webhook": [
-                {"name": "zaufany", "url": f"https://127.0.0.1:{port}/hook", "ca_file": str(cert)},
-                {"name": "bez-ca", "url": f"https://127.0.0.1:{port}/hook"},
-            ],
-            "rules": [{"name": "r", "channels": ["zaufany", "bez-ca"]}],
-        })
+        ctx, service = await notifier_for(
+            {
+                "retries": 0,
+                "webhook": [
+                    {
+                        "name": "zaufany",
+                        "url": f"https://127.0.0.1:{port}/hook",
+                        "ca_file": str(cert),
+                    },
+                    {"name": "bez-ca", "url": f"https://127.0.0.1:{port}/hook"},
+                ],
+                "rules": [{"name": "r", "channels": ["zaufany", "bez-ca"]}],
+            }
+        )
         ctx.events.publish(outage_opened())
         await service.join()
     finally:

@@ -105,8 +105,12 @@ class Scene:
         return Outcome(name, refused, self.verify([self.anchor]))
 
     def forged_checkpoint(
-        self, through: int, key: SigningKey | None = None, cut_day: date = date(2016, 1, 1),
-        signature: str | None = None, retention_years: int = 10,
+        self,
+        through: int,
+        key: SigningKey | None = None,
+        cut_day: date = date(2016, 1, 1),
+        signature: str | None = None,
+        retention_years: int = 10,
     ) -> list[Any]:
         """INSERTs of a checkpoint entry naming entry ``through`` and its "signed" facts.
 
@@ -118,16 +122,28 @@ class Scene:
         pruned = next(r for r in rows if r.seq == through)
         cut_at = datetime.combine(cut_day, time(0), tzinfo=TZ).astimezone(UTC)
         facts: dict[str, Any] = {
-            "v": 1, "checkpoint_seq": head.seq + 1, "first_seq": rows[0].seq,
-            "through_seq": through, "through_hash": pruned.hash,
-            "count": through - rows[0].seq + 1, "cut_day": cut_day.isoformat(),
-            "cut_at": chain.utc_text(cut_at), "retention_years": retention_years,
-            "timezone": "Europe/Warsaw", "pruned_at": chain.utc_text(self.now),
-            "newest_recorded_at": chain.utc_text(OLD), "in_force_until": None, "left_on": {},
+            "v": 1,
+            "checkpoint_seq": head.seq + 1,
+            "first_seq": rows[0].seq,
+            "through_seq": through,
+            "through_hash": pruned.hash,
+            "count": through - rows[0].seq + 1,
+            "cut_day": cut_day.isoformat(),
+            "cut_at": chain.utc_text(cut_at),
+            "retention_years": retention_years,
+            "timezone": "Europe/Warsaw",
+            "pruned_at": chain.utc_text(self.now),
+            "newest_recorded_at": chain.utc_text(OLD),
+            "in_force_until": None,
+            "left_on": {},
         }
         entry = RegisterEntry(
-            seq=head.seq + 1, kind=chain.CHECKPOINT, recorded_at=self.now,
-            recorded_by="itops", ref_seq=through, prev_hash=head.hash,
+            seq=head.seq + 1,
+            kind=chain.CHECKPOINT,
+            recorded_at=self.now,
+            recorded_by="itops",
+            ref_seq=through,
+            prev_hash=head.hash,
             reason=checkpoints.entry_reason(facts),
         )
         entry.hash = chain.entry_hash(entry)
@@ -162,8 +178,10 @@ def wipe_under_forged_checkpoint(scene: Scene) -> list[Outcome]:
     first = scene.outcome("forged checkpoint + delete everything (SQL role)", refused)
     scene.drop_triggers()
     refused = scene.run(scene.owner, *scene.forged_checkpoint(head), _delete(head))
-    return [first, scene.outcome("forged checkpoint + delete everything (owner, no "
-                                 "triggers)", refused)]
+    return [
+        first,
+        scene.outcome("forged checkpoint + delete everything (owner, no triggers)", refused),
+    ]
 
 
 def delete_authorisation_in_force(scene: Scene) -> list[Outcome]:
@@ -211,15 +229,19 @@ def rewrite_newest_with_hashes(scene: Scene) -> list[Outcome]:
         entry.hash = chain.entry_hash(entry)
         prev = entry.hash
         statements.append(
-            update(RegisterEntry.__table__).where(RegisterEntry.seq == entry.seq)
+            update(RegisterEntry.__table__)
+            .where(RegisterEntry.seq == entry.seq)
             .values(outcome=entry.outcome, prev_hash=entry.prev_hash, hash=entry.hash)
         )
     refused = scene.run(scene.owner, *statements)
     first = scene.outcome("rewrite the newest entries, hashes recomputed (owner)", refused)
     refused = scene.run(scene.owner, "DELETE FROM register_seal")
     verdict = scene.verify([])  # without the anchor kept elsewhere
-    return [first, scene.outcome("… and delete the signed heads (owner)", refused),
-            Outcome("… and no anchor at hand (owner)", refused, verdict)]
+    return [
+        first,
+        scene.outcome("… and delete the signed heads (owner)", refused),
+        Outcome("… and no anchor at hand (owner)", refused, verdict),
+    ]
 
 
 def cut_the_tail(scene: Scene) -> list[Outcome]:
@@ -260,6 +282,10 @@ def seed(office: Office) -> Scene:
     assert anchor is not None
     office.clock.set(office.clock.now() + timedelta(hours=3))  # type: ignore[attr-defined]
     return Scene(
-        sql=office.ctx.engine, owner=office.ctx.engine, verify=office.verify,
-        anchor=anchor, now=office.clock.now(), key_id=office.key.public.key_id,
+        sql=office.ctx.engine,
+        owner=office.ctx.engine,
+        verify=office.verify,
+        anchor=anchor,
+        now=office.clock.now(),
+        key_id=office.key.public.key_id,
     )

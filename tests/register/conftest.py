@@ -59,7 +59,11 @@ class Office:
         """Grant the monitoring officer an authorisation, recorded at ``at`` (T0)."""
         with session_scope(self.ctx.sessions) as db:
             entry = service.grant(
-                db, at, self.admin, self.officer, scopes,
+                db,
+                at,
+                self.admin,
+                self.officer,
+                scopes,
                 kw.get("valid_from", date(2026, 11, 1)),  # type: ignore[arg-type]
                 kw.get("valid_to"),  # type: ignore[arg-type]
             )
@@ -103,8 +107,7 @@ class Office:
         """Change ``[employee_monitoring]`` keys of this office's settings."""
         settings = self.ctx.settings
         self.ctx.settings = settings.model_copy(
-            update={"employee_monitoring": settings.employee_monitoring.model_copy(
-                update=register)}
+            update={"employee_monitoring": settings.employee_monitoring.model_copy(update=register)}
         )
 
     @property
@@ -144,13 +147,35 @@ def make_office(ctx: AppContext, clock: FixedClock) -> Office:
     """The ``office`` fixture's data in ``ctx`` (also used by bench/register_attacks.py)."""
     with session_scope(ctx.sessions) as db:
         for role, login in LOGINS.items():
-            db.add(User(login=login, full_name=f"Test {role}", role=role,
-                        password_hash=_password_hash(), disabled=False, created_at=T0,
-                        password_changed_at=T0))
-        db.add(Employee(code="EMP-TEST-0001", full_name="Jan Testowy", unit_id="office",
-                        position="referent", hired_on=date(2020, 3, 1)))
-        db.add(Employee(code="EMP-TEST-0002", full_name="Anna Przykładowa", unit_id="office",
-                        position="inspektor", hired_on=date(2026, 9, 1)))
+            db.add(
+                User(
+                    login=login,
+                    full_name=f"Test {role}",
+                    role=role,
+                    password_hash=_password_hash(),
+                    disabled=False,
+                    created_at=T0,
+                    password_changed_at=T0,
+                )
+            )
+        db.add(
+            Employee(
+                code="EMP-TEST-0001",
+                full_name="Jan Testowy",
+                unit_id="office",
+                position="referent",
+                hired_on=date(2020, 3, 1),
+            )
+        )
+        db.add(
+            Employee(
+                code="EMP-TEST-0002",
+                full_name="Anna Przykładowa",
+                unit_id="office",
+                position="inspektor",
+                hired_on=date(2026, 9, 1),
+            )
+        )
     return Office(ctx, clock)
 
 

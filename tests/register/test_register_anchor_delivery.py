@@ -19,17 +19,30 @@ AUDITOR_MAIL = "audytor.test@urzad.example"
 
 
 def _channels(signed: Office, port: int, hook: str) -> None:
-    section = Notifications.model_validate({
-        "retry_delay": "10ms",
-        "email": [{"name": "poczta", "host": "127.0.0.1", "port": port, "security": "none",
-                   "sender": "itops@urzad.example"}],
-        "webhook": [{"name": "archiwum", "url": hook}],
-        "rules": [
-            {"name": "kotwice", "events": ["register_anchor"], "channels": ["poczta", "archiwum"],
-             "recipients": [AUDITOR_MAIL]},
-            {"name": "wszystko", "channels": ["poczta"], "recipients": ["it@urzad.example"]},
-        ],
-    })
+    section = Notifications.model_validate(
+        {
+            "retry_delay": "10ms",
+            "email": [
+                {
+                    "name": "poczta",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "security": "none",
+                    "sender": "itops@urzad.example",
+                }
+            ],
+            "webhook": [{"name": "archiwum", "url": hook}],
+            "rules": [
+                {
+                    "name": "kotwice",
+                    "events": ["register_anchor"],
+                    "channels": ["poczta", "archiwum"],
+                    "recipients": [AUDITOR_MAIL],
+                },
+                {"name": "wszystko", "channels": ["poczta"], "recipients": ["it@urzad.example"]},
+            ],
+        }
+    )
     signed.ctx.settings = signed.ctx.settings.model_copy(update={"notifications": section})
 
 
@@ -45,7 +58,9 @@ async def _deliver(signed: Office) -> None:
 
 
 async def test_the_daily_anchor_reaches_the_auditor_and_the_webhook_and_verifies(
-    signed: Office, mailbox: tuple[Mailbox, int], receiver: Receiver  # noqa: F811
+    signed: Office,
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+    receiver: Receiver,  # noqa: F811
 ) -> None:
     box, port = mailbox
     _channels(signed, port, receiver.url)
@@ -64,7 +79,9 @@ async def test_the_daily_anchor_reaches_the_auditor_and_the_webhook_and_verifies
 
 
 async def test_a_rewrite_after_the_anchor_was_mailed_fails_verify_with_it(
-    signed: Office, mailbox: tuple[Mailbox, int], receiver: Receiver  # noqa: F811
+    signed: Office,
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+    receiver: Receiver,  # noqa: F811
 ) -> None:
     box, port = mailbox
     _channels(signed, port, receiver.url)
@@ -77,8 +94,10 @@ async def test_a_rewrite_after_the_anchor_was_mailed_fails_verify_with_it(
     mailed = anchors.load(line.split("--anchor ", 1)[1].strip("'"))
     drop: dict[str, list[str]] = {
         "sqlite": ["DROP TRIGGER register_entry_no_delete", "DROP TRIGGER register_seal_no_delete"],
-        "postgresql": ["DROP TRIGGER register_entry_append_only ON register_entry",
-                       "DROP TRIGGER register_seal_append_only ON register_seal"],
+        "postgresql": [
+            "DROP TRIGGER register_entry_append_only ON register_entry",
+            "DROP TRIGGER register_seal_append_only ON register_seal",
+        ],
     }
     with signed.ctx.engine.begin() as conn:
         for statement in drop[signed.ctx.engine.dialect.name]:
@@ -92,16 +111,22 @@ async def test_a_rewrite_after_the_anchor_was_mailed_fails_verify_with_it(
 
 
 async def test_a_broken_register_is_mailed_as_critical_without_an_anchor(
-    signed: Office, mailbox: tuple[Mailbox, int], receiver: Receiver  # noqa: F811
+    signed: Office,
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+    receiver: Receiver,  # noqa: F811
 ) -> None:
     box, port = mailbox
     _channels(signed, port, receiver.url)
     signed.grant()
     signed.seal()
     with signed.ctx.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER register_entry_no_update" if signed.ctx.engine.dialect.name
-                          == "sqlite" else "DROP TRIGGER register_entry_append_only ON "
-                          "register_entry"))
+        conn.execute(
+            text(
+                "DROP TRIGGER register_entry_no_update"
+                if signed.ctx.engine.dialect.name == "sqlite"
+                else "DROP TRIGGER register_entry_append_only ON register_entry"
+            )
+        )
         conn.execute(text("UPDATE register_entry SET scopes = 'work_email' WHERE seq = 1"))
     await _deliver(signed)
     mail: Any = box.messages[0][1]

@@ -34,8 +34,9 @@ def sql_role(signed: Office) -> Iterator[Engine]:
         conn.execute(text(f"CREATE ROLE {role} LOGIN"))
         conn.execute(text(f"GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
         conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
-    engine = make_engine(make_url(owner.url).set(username=role).render_as_string(
-        hide_password=False))
+    engine = make_engine(
+        make_url(owner.url).set(username=role).render_as_string(hide_password=False)
+    )
     yield engine
     engine.dispose()
     with owner.begin() as conn:
@@ -51,8 +52,9 @@ def scene(signed: Office, sql_role: Engine) -> attacks.Scene:
     return seeded
 
 
-def _run(scene: attacks.Scene, attack: Callable[[attacks.Scene], list[attacks.Outcome]]
-         ) -> list[attacks.Outcome]:
+def _run(
+    scene: attacks.Scene, attack: Callable[[attacks.Scene], list[attacks.Outcome]]
+) -> list[attacks.Outcome]:
     outcomes = attack(scene)
     for o in outcomes:
         assert o.stopped, o.line()
@@ -63,10 +65,13 @@ def test_a_forged_checkpoint_cannot_wipe_the_register(scene: attacks.Scene) -> N
     by_role, by_owner = _run(scene, attacks.wipe_under_forged_checkpoint)
     assert "append-only" in by_role.refused
     assert by_owner.refused == "" and by_owner.caught
-    assert any("checkpoint #7: its signature does not match" in p
-               for p in by_owner.verdict.problems), by_owner.verdict.describe()
-    assert any("anchor" in p and "neither in the register nor covered" in p
-               for p in by_owner.verdict.problems)
+    assert any(
+        "checkpoint #7: its signature does not match" in p for p in by_owner.verdict.problems
+    ), by_owner.verdict.describe()
+    assert any(
+        "anchor" in p and "neither in the register nor covered" in p
+        for p in by_owner.verdict.problems
+    )
 
 
 def test_an_authorisation_in_force_cannot_be_deleted_under_a_forged_checkpoint(

@@ -47,9 +47,7 @@ def filled(office: Office) -> Iterator[Office]:
     yield office
 
 
-def _verify(
-    office: Office, anchor: anchors.Anchor | None = None
-) -> verification.Verification:
+def _verify(office: Office, anchor: anchors.Anchor | None = None) -> verification.Verification:
     with session_scope(office.ctx.sessions) as db:
         policy = verification.Policy(now=office.clock.now())
         return verification.verify(db, policy, [anchor] if anchor else [])

@@ -59,25 +59,68 @@ def _recent() -> tuple[str, str]:
 
 
 def test_the_cli_records_authorisation_notice_and_act(office: Office, cli: Cli) -> None:
-    code, out, err = cli("authorize", "--as", office.admin, "--user", office.officer,
-                         "--scope", "computer_content,work_email", "--from", "2026-01-01")
+    code, out, err = cli(
+        "authorize",
+        "--as",
+        office.admin,
+        "--user",
+        office.officer,
+        "--scope",
+        "computer_content,work_email",
+        "--from",
+        "2026-01-01",
+    )
     assert code == 0 and "entry #1" in out, err
-    code, out, err = cli("notice", "--as", office.admin, "--employee", office.jan,
-                         "--date", "2026-02-01")
+    code, out, err = cli(
+        "notice", "--as", office.admin, "--employee", office.jan, "--date", "2026-02-01"
+    )
     assert code == 0, err
     # the authorisation was recorded just now: back-dated acts before it are refused
-    code, _, err = cli("act", "--as", office.officer, "--employee", office.jan,
-                       "--resource", "INV-TEST-0001", "--scope", "work_email",
-                       "--purpose", "proper_use", "--justification", "test",
-                       "--start", "2026-11-20T09:00", "--end", "2026-11-20T10:00",
-                       "--outcome", "ok")
+    code, _, err = cli(
+        "act",
+        "--as",
+        office.officer,
+        "--employee",
+        office.jan,
+        "--resource",
+        "INV-TEST-0001",
+        "--scope",
+        "work_email",
+        "--purpose",
+        "proper_use",
+        "--justification",
+        "test",
+        "--start",
+        "2026-11-20T09:00",
+        "--end",
+        "2026-11-20T10:00",
+        "--outcome",
+        "ok",
+    )
     assert code == 2 and "no authorisation valid" in err
     office.grant(scopes="work_email")
     start, end = _recent()
-    code, out, err = cli("act", "--as", office.officer, "--employee", office.jan,
-                         "--resource", "INV-TEST-0001", "--scope", "work_email",
-                         "--purpose", "proper_use", "--justification", "test",
-                         "--start", start, "--end", end, "--outcome", "ok")
+    code, out, err = cli(
+        "act",
+        "--as",
+        office.officer,
+        "--employee",
+        office.jan,
+        "--resource",
+        "INV-TEST-0001",
+        "--scope",
+        "work_email",
+        "--purpose",
+        "proper_use",
+        "--justification",
+        "test",
+        "--start",
+        start,
+        "--end",
+        end,
+        "--outcome",
+        "ok",
+    )
     assert code == 0 and "act recorded" in out, err
     with session_scope(office.ctx.sessions) as db:
         notice = db.get(RegisterEntry, 2)
@@ -87,8 +130,17 @@ def test_the_cli_records_authorisation_notice_and_act(office: Office, cli: Cli) 
 def test_the_cli_refuses_an_it_officer_with_exit_4(office: Office, cli: Cli) -> None:
     code, _, err = cli("list", "--as", office.it)
     assert code == 4 and "needs monitoring_officer or auditor" in err
-    code, _, err = cli("authorize", "--as", office.officer, "--user", office.officer,
-                       "--scope", "work_email", "--from", "2026-01-01")
+    code, _, err = cli(
+        "authorize",
+        "--as",
+        office.officer,
+        "--user",
+        office.officer,
+        "--scope",
+        "work_email",
+        "--from",
+        "2026-01-01",
+    )
     assert code == 4
 
 
@@ -97,13 +149,16 @@ def test_revoking_by_user_closes_every_authorisation_on_the_printed_list(
 ) -> None:
     office.grant(scopes="work_email")
     office.grant(scopes="activity_logs")
-    code, out, err = cli("revoke", "--as", office.admin, "--user", office.officer,
-                         "--reason", "koniec zadania")
+    code, out, err = cli(
+        "revoke", "--as", office.admin, "--user", office.officer, "--reason", "koniec zadania"
+    )
     assert code == 0 and out.count("revoked") == 2, err
     code, out, _ = cli("authorised", "--as", office.admin)
     assert code == 0 and out.count("revoked") == 2 and "active" not in out
-    assert cli("revoke", "--as", office.admin, "--user", office.officer,
-               "--reason", "jeszcze raz")[0] == 2
+    assert (
+        cli("revoke", "--as", office.admin, "--user", office.officer, "--reason", "jeszcze raz")[0]
+        == 2
+    )
 
 
 def test_list_and_notices_missing_are_logged_reads(office: Office, cli: Cli) -> None:
@@ -168,11 +223,37 @@ def test_export_writes_csv_and_a_pdf_with_polish_text(
 
     office.notice(office.anna)
     csv_path, pdf_path = tmp_path / "r.csv", tmp_path / "r.pdf"
-    assert cli("export", "--as", office.officer, "--from", "2026-11-01", "--to", "2026-11-30",
-               "--output", str(csv_path))[0] == 0
+    assert (
+        cli(
+            "export",
+            "--as",
+            office.officer,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--output",
+            str(csv_path),
+        )[0]
+        == 0
+    )
     assert "Anna Przykładowa" in csv_path.read_text(encoding="utf-8")
-    assert cli("export", "--as", office.officer, "--from", "2026-11-01", "--to", "2026-11-30",
-               "--format", "pdf", "--output", str(pdf_path))[0] == 0
+    assert (
+        cli(
+            "export",
+            "--as",
+            office.officer,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "pdf",
+            "--output",
+            str(pdf_path),
+        )[0]
+        == 0
+    )
     pdf_text = subprocess.run(
         ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -186,8 +267,7 @@ def test_prune_needs_a_register_role_and_leaves_a_verifiable_chain(
     from datetime import date
 
     key = tmp_path / "register.key"
-    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'),
-              capsys)
+    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'), capsys)
     assert cli("init-key")[0] == 0
     old = datetime(2015, 3, 2, 8, 0, tzinfo=UTC)
     office.grant(at=old, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
@@ -211,11 +291,22 @@ def test_every_cli_write_records_the_os_user_and_sudo_user_beside_the_login(
     monkeypatch.setenv("SUDO_USER", "jan.testowy")
     monkeypatch.setenv("USER", "ktos.inny")  # $USER is not trusted: anyone can set it
     me = pwd.getpwuid(os.getuid()).pw_name
-    code, _, err = cli("authorize", "--as", office.admin, "--user", office.officer,
-                       "--scope", "work_email", "--from", "2026-01-01")
+    code, _, err = cli(
+        "authorize",
+        "--as",
+        office.admin,
+        "--user",
+        office.officer,
+        "--scope",
+        "work_email",
+        "--from",
+        "2026-01-01",
+    )
     assert code == 0, err
-    assert cli("notice", "--as", office.admin, "--employee", office.jan,
-               "--date", "2026-02-01")[0] == 0
+    assert (
+        cli("notice", "--as", office.admin, "--employee", office.jan, "--date", "2026-02-01")[0]
+        == 0
+    )
     assert cli("revoke", "--as", office.admin, "--entry", "1", "--reason", "koniec")[0] == 0
     with session_scope(office.ctx.sessions) as db:
         recorded = [e.os_user for e in db.scalars(select(RegisterEntry).order_by("seq"))]
@@ -228,14 +319,42 @@ def test_every_cli_write_records_the_os_user_and_sudo_user_beside_the_login(
 @pytest.mark.parametrize(
     ("who", "args"),
     [
-        ("officer", ("authorize", "--user", "marek.monitor", "--scope", "work_email",
-                     "--from", "2026-01-01")),
+        (
+            "officer",
+            (
+                "authorize",
+                "--user",
+                "marek.monitor",
+                "--scope",
+                "work_email",
+                "--from",
+                "2026-01-01",
+            ),
+        ),
         ("auditor", ("revoke", "--entry", "1", "--reason", "x")),
         ("auditor", ("notice", "--employee", "EMP-TEST-0001", "--date", "2026-02-01")),
-        ("admin", ("act", "--employee", "EMP-TEST-0001", "--resource", "INV-TEST-0001",
-                   "--scope", "work_email", "--purpose", "proper_use", "--justification", "x",
-                   "--start", "2026-11-20T09:00", "--end", "2026-11-20T10:00",
-                   "--outcome", "x")),
+        (
+            "admin",
+            (
+                "act",
+                "--employee",
+                "EMP-TEST-0001",
+                "--resource",
+                "INV-TEST-0001",
+                "--scope",
+                "work_email",
+                "--purpose",
+                "proper_use",
+                "--justification",
+                "x",
+                "--start",
+                "2026-11-20T09:00",
+                "--end",
+                "2026-11-20T10:00",
+                "--outcome",
+                "x",
+            ),
+        ),
         ("it", ("prune",)),
     ],
 )
@@ -257,8 +376,9 @@ def test_as_a_disabled_user_the_cli_is_refused(office: Office, cli: Cli) -> None
         user = db.scalar(select(User).where(User.login == office.admin))
         assert user is not None
         user.disabled = True
-    code, _, err = cli("notice", "--as", office.admin, "--employee", office.jan,
-                       "--date", "2026-02-01")
+    code, _, err = cli(
+        "notice", "--as", office.admin, "--employee", office.jan, "--date", "2026-02-01"
+    )
     assert code == 4 and "no enabled user" in err
 
 
@@ -269,8 +389,7 @@ def test_init_key_prints_the_public_key_and_verify_takes_anchors_as_files_and_te
     import stat
 
     key = tmp_path / "register.key"
-    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'),
-              capsys)
+    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'), capsys)
     code, out, _ = cli("init-key")
     assert code == 0 and stat.S_IMODE(os.stat(key).st_mode) == 0o600
     public = out.split("public key:", 1)[1].split()[0]
@@ -283,8 +402,9 @@ def test_init_key_prints_the_public_key_and_verify_takes_anchors_as_files_and_te
     code, out, _ = cli("anchor", "--output", str(tmp_path / "a2.json"))
     text_form = out.strip().splitlines()[-1]
     assert text_form.startswith("itops-82-anchor v2 2 ")
-    code, out, err = cli("verify", "--anchor", str(first), "--anchor", text_form,
-                         "--public-key", public)
+    code, out, err = cli(
+        "verify", "--anchor", str(first), "--anchor", text_form, "--public-key", public
+    )
     assert code == 0, out + err
     tampered = text_form.replace(" v2 2 ", " v2 1 ")
     code, out, _ = cli("verify", "--anchor", str(first), "--anchor", tampered)
@@ -295,7 +415,8 @@ def test_grants_prints_sql_that_keeps_delete_from_the_service_role(cli: Cli) -> 
     code, out, _ = cli("grants", "--service-role", "itops", "--prune-role", "itops_prune")
     assert code == 0
     assert "REVOKE ALL ON register_entry, register_read_log" in out
-    assert "GRANT SELECT, INSERT ON register_entry, register_read_log, register_seal TO itops;" \
-        in out
+    assert (
+        "GRANT SELECT, INSERT ON register_entry, register_read_log, register_seal TO itops;" in out
+    )
     assert "GRANT SELECT, INSERT, DELETE ON register_entry TO itops_prune;" in out
     assert cli("grants", "--service-role", "itops; DROP TABLE x")[0] == 2

@@ -146,20 +146,23 @@ def test_only_a_monitoring_officer_may_record_an_act(office: Office) -> None:
 def test_only_an_admin_may_grant_an_authorisation(office: Office) -> None:
     for login in (office.officer, office.auditor, office.it):
         with session_scope(office.ctx.sessions) as db, pytest.raises(PermissionDenied):
-            service.grant(db, office.clock.now(), login, office.officer, "work_email",
-                          date(2026, 11, 1))
+            service.grant(
+                db, office.clock.now(), login, office.officer, "work_email", date(2026, 11, 1)
+            )
 
 
 def test_only_a_monitoring_officer_can_be_authorised(office: Office) -> None:
     with session_scope(office.ctx.sessions) as db, pytest.raises(ValidationError, match="role"):
-        service.grant(db, office.clock.now(), office.admin, office.it, "work_email",
-                      date(2026, 11, 1))
+        service.grant(
+            db, office.clock.now(), office.admin, office.it, "work_email", date(2026, 11, 1)
+        )
 
 
 def test_an_auditor_may_not_record_a_notice(office: Office) -> None:
     with session_scope(office.ctx.sessions) as db, pytest.raises(PermissionDenied):
-        service.record_notice(db, office.clock.now(), office.auditor, office.jan,
-                              date(2026, 10, 1), "Regulamin 2026")
+        service.record_notice(
+            db, office.clock.now(), office.auditor, office.jan, date(2026, 10, 1), "Regulamin 2026"
+        )
 
 
 def test_a_correction_is_a_new_entry_referencing_the_corrected_one(office: Office) -> None:
@@ -168,9 +171,13 @@ def test_a_correction_is_a_new_entry_referencing_the_corrected_one(office: Offic
     first = office.act()
     with session_scope(office.ctx.sessions) as db:
         fixed = service.record_act(
-            db, office.clock.now(), office.tz, office.officer,
+            db,
+            office.clock.now(),
+            office.tz,
+            office.officer,
             office.act_input(outcome="Stwierdzono wydruki prywatne (dane testowe)."),
-            corrects=first, reason="błędnie wpisany wynik",
+            corrects=first,
+            reason="błędnie wpisany wynik",
         )
         assert fixed.corrects_seq == first
         state = load_state(db)
@@ -184,11 +191,25 @@ def test_an_already_corrected_entry_cannot_be_corrected_again(office: Office) ->
     office.notice(office.jan)
     first = office.act()
     with session_scope(office.ctx.sessions) as db:
-        service.record_act(db, office.clock.now(), office.tz, office.officer,
-                           office.act_input(), corrects=first, reason="poprawka")
+        service.record_act(
+            db,
+            office.clock.now(),
+            office.tz,
+            office.officer,
+            office.act_input(),
+            corrects=first,
+            reason="poprawka",
+        )
     with session_scope(office.ctx.sessions) as db, pytest.raises(ValidationError, match="already"):
-        service.record_act(db, office.clock.now(), office.tz, office.officer,
-                           office.act_input(), corrects=first, reason="druga poprawka")
+        service.record_act(
+            db,
+            office.clock.now(),
+            office.tz,
+            office.officer,
+            office.act_input(),
+            corrects=first,
+            reason="druga poprawka",
+        )
 
 
 def test_notices_missing_lists_only_employees_without_one(office: Office) -> None:

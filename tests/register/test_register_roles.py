@@ -59,9 +59,13 @@ def pg_roles(signed: Office) -> Iterator[Roles]:
 
 
 def _as_service(signed: Office, roles_: Roles) -> AppContext:
-    return AppContext(settings=signed.ctx.settings, config_path=signed.ctx.config_path,
-                      engine=roles_.service, sessions=make_sessionmaker(roles_.service),
-                      clock=signed.clock)
+    return AppContext(
+        settings=signed.ctx.settings,
+        config_path=signed.ctx.config_path,
+        engine=roles_.service,
+        sessions=make_sessionmaker(roles_.service),
+        clock=signed.clock,
+    )
 
 
 def _refused(engine: Engine, statement: str) -> str:
@@ -80,9 +84,13 @@ def test_the_service_role_appends_but_can_never_delete_update_or_truncate(
     with session_scope(ctx.sessions) as db:  # the dashboard's own writes still work
         service.grant(db, T0, signed.admin, signed.officer, "work_email", date(2026, 11, 1))
         service.record_notice(db, T0, signed.admin, signed.jan, date(2026, 10, 1), "test")
-    for statement in ("DELETE FROM register_entry", "TRUNCATE register_entry",
-                      "UPDATE register_entry SET reason = 'x'", "DELETE FROM register_seal",
-                      "DELETE FROM register_read_log"):
+    for statement in (
+        "DELETE FROM register_entry",
+        "TRUNCATE register_entry",
+        "UPDATE register_entry SET reason = 'x'",
+        "DELETE FROM register_seal",
+        "DELETE FROM register_read_log",
+    ):
         assert "permission denied" in _refused(pg_roles.service, statement), statement
     assert signed.verify().count == 2
 
@@ -96,9 +104,7 @@ def test_the_issue_attack_with_the_service_role_gets_permission_denied(
     assert "permission denied" in by_role.refused
 
 
-def test_the_prune_role_prunes_lawfully_and_nothing_more(
-    signed: Office, pg_roles: Roles
-) -> None:
+def test_the_prune_role_prunes_lawfully_and_nothing_more(signed: Office, pg_roles: Roles) -> None:
     signed.grant(at=OLD, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
     signed.grant()
     signed.notice(signed.jan)
@@ -106,8 +112,9 @@ def test_the_prune_role_prunes_lawfully_and_nothing_more(
     engine, sessions = retention.prune_sessions(signed.ctx)
     try:
         with session_scope(sessions) as db:
-            result = retention.prune(db, signed.ctx.settings, signed.clock.now(),
-                                     signed.officer, signed.key)
+            result = retention.prune(
+                db, signed.ctx.settings, signed.clock.now(), signed.officer, signed.key
+            )
         assert result.count == 1 and result.checkpoint_seq == 4
         # the role may DELETE, but only what the trigger allows
         refused = _refused(engine, "DELETE FROM register_entry")

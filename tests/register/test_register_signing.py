@@ -78,8 +78,10 @@ def test_the_seal_job_never_signs_a_register_that_fails_verify(
     signed.notice(signed.jan)
     signed.seal()
     with signed.ctx.engine.begin() as conn:
-        trigger = {"sqlite": "DROP TRIGGER register_entry_no_update",
-                   "postgresql": "DROP TRIGGER register_entry_append_only ON register_entry"}
+        trigger = {
+            "sqlite": "DROP TRIGGER register_entry_no_update",
+            "postgresql": "DROP TRIGGER register_entry_append_only ON register_entry",
+        }
         conn.execute(text(trigger[signed.ctx.engine.dialect.name]))
         conn.execute(text("UPDATE register_entry SET policy_version = 'inna' WHERE seq = 2"))
     signed.notice(signed.anna)

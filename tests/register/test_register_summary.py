@@ -26,13 +26,17 @@ def test_the_summary_counts_acts_per_month_and_scope_without_names(office: Offic
     office.act(scopes="computer_content,work_email")
     office.act(
         scopes="work_email",
-        start=datetime(2026, 11, 3, 9, 0, tzinfo=UTC), end=datetime(2026, 11, 3, 9, 5, tzinfo=UTC),
+        start=datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+        end=datetime(2026, 11, 3, 9, 5, tzinfo=UTC),
     )
     summary = _summary(office)
     assert summary.acts_total == 2
     assert summary.acts_per_month[11] == 2 and sum(summary.acts_per_month.values()) == 2
     assert summary.acts_per_scope == {
-        "computer_content": 1, "work_email": 2, "it_resources": 0, "activity_logs": 0,
+        "computer_content": 1,
+        "work_email": 2,
+        "it_resources": 0,
+        "activity_logs": 0,
     }
     assert summary.all_within_policy and summary.acts_outside_policy == 0
     assert summary.employees_without_notice == 1
@@ -57,9 +61,16 @@ def test_a_notice_corrected_to_a_later_date_puts_an_act_outside_policy(office: O
     notice = office.notice(office.jan)
     office.act()
     with session_scope(office.ctx.sessions) as db:
-        service.record_notice(db, office.clock.now(), office.admin, office.jan,
-                              date(2026, 11, 25), "Regulamin 2026", corrects=notice,
-                              reason="pomyłka w dacie")
+        service.record_notice(
+            db,
+            office.clock.now(),
+            office.admin,
+            office.jan,
+            date(2026, 11, 25),
+            "Regulamin 2026",
+            corrects=notice,
+            reason="pomyłka w dacie",
+        )
     summary = _summary(office)
     assert not summary.all_within_policy and summary.acts_outside_policy == 1
 
@@ -127,9 +138,16 @@ def test_the_register_pdf_prints_the_public_key_and_a_fresh_signed_head(
     with session_scope(signed.ctx.sessions) as db:
         export.sign_for_print(db, signed.ctx.settings, signed.clock.now())
     with session_scope(signed.ctx.sessions) as db:
-        data = export.collect(db, signed.ctx.settings.office.name, signed.tz,
-                              date(2026, 1, 1), date(2026, 12, 31), signed.clock.now(),
-                              10, signed.ctx.settings)
+        data = export.collect(
+            db,
+            signed.ctx.settings.office.name,
+            signed.tz,
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            signed.clock.now(),
+            10,
+            signed.ctx.settings,
+        )
     assert data.signing is not None and data.signing.head_seq == 2
     assert data.verification.ok, data.verification.describe()
     csv_text = export.to_csv(data)
@@ -137,8 +155,9 @@ def test_the_register_pdf_prints_the_public_key_and_a_fresh_signed_head(
     with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
         pdf.write(export.to_pdf(data))
         pdf.flush()
-        text_out = subprocess.run(["pdftotext", pdf.name, "-"], capture_output=True,
-                                  text=True, check=True).stdout
+        text_out = subprocess.run(
+            ["pdftotext", pdf.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
     flat = "".join(text_out.split())
     assert "".join(signed.key.public.text.split()) in flat
     assert "Podpisanystanrejestru(kotwica):wpisnr2" in flat

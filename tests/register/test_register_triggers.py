@@ -21,9 +21,12 @@ from tests.register.conftest import Office
 
 def _scene(office: Office) -> attacks.Scene:
     return attacks.Scene(
-        sql=office.ctx.engine, owner=office.ctx.engine, verify=office.verify,
+        sql=office.ctx.engine,
+        owner=office.ctx.engine,
+        verify=office.verify,
         anchor=None,  # type: ignore[arg-type]
-        now=office.clock.now(), key_id="0" * 64,
+        now=office.clock.now(),
+        key_id="0" * 64,
     )
 
 
@@ -31,10 +34,15 @@ def _delete_under_forgery(office: Office, through: int, **forged: object) -> str
     """Forge a checkpoint over 1..through, then delete them as a prune does (revocations
     last, as the trigger wants to see them beside their authorisation)."""
     scene = _scene(office)
-    first = delete(RegisterEntry).where(RegisterEntry.seq <= through,
-                                        RegisterEntry.kind != "revocation")
-    return scene.run(scene.sql, *scene.forged_checkpoint(through, **forged),  # type: ignore[arg-type]
-                     first, attacks._delete(through))
+    first = delete(RegisterEntry).where(
+        RegisterEntry.seq <= through, RegisterEntry.kind != "revocation"
+    )
+    return scene.run(
+        scene.sql,
+        *scene.forged_checkpoint(through, **forged),  # type: ignore[arg-type]
+        first,
+        attacks._delete(through),
+    )
 
 
 def _expired_2015(office: Office) -> None:
@@ -94,8 +102,9 @@ def test_a_notice_goes_only_when_the_employee_left_before_the_cut(office: Office
     office.grant()
     assert "append-only" in _delete_under_forgery(office, 1)  # Jan still works here
     with session_scope(office.ctx.sessions) as db:
-        db.execute(update(Employee).where(Employee.code == office.jan)
-                   .values(left_on=date(2015, 6, 30)))
+        db.execute(
+            update(Employee).where(Employee.code == office.jan).values(left_on=date(2015, 6, 30))
+        )
     assert _delete_under_forgery(office, 1) == ""
 
 
@@ -113,8 +122,11 @@ def _old_act(office: Office) -> int:
 
 def _delete_act(office: Office, act: int) -> str:
     scene = _scene(office)
-    return scene.run(scene.sql, *scene.forged_checkpoint(act),
-                     delete(RegisterEntry).where(RegisterEntry.seq == act))
+    return scene.run(
+        scene.sql,
+        *scene.forged_checkpoint(act),
+        delete(RegisterEntry).where(RegisterEntry.seq == act),
+    )
 
 
 def test_an_old_act_that_ended_before_the_cut_may_go(office: Office) -> None:
@@ -126,6 +138,13 @@ def test_an_old_act_corrected_to_end_after_the_cut_is_refused(office: Office) ->
 
     act = _old_act(office)
     with session_scope(office.ctx.sessions) as db:
-        service.record_act(db, office.clock.now(), office.tz, office.officer,
-                           office.act_input(), corrects=act, reason="błędne daty (test)")
+        service.record_act(
+            db,
+            office.clock.now(),
+            office.tz,
+            office.officer,
+            office.act_input(),
+            corrects=act,
+            reason="błędne daty (test)",
+        )
     assert "append-only" in _delete_act(office, act)

@@ -25,8 +25,7 @@ def test_the_anchor_carries_a_token_that_verifies_against_the_tsa_ca(
 ) -> None:
     made = _timestamped(signed, tsa)
     assert made.anchor is not None and made.anchor.tsa_token and tsa.requests == 1
-    check = tsa_client.check_token(made.anchor.tsa_token, made.anchor.stamp_digest(),
-                                   tsa.ca_file)
+    check = tsa_client.check_token(made.anchor.tsa_token, made.anchor.stamp_digest(), tsa.ca_file)
     assert check.ok and check.at is not None
     result = signed.verify([made.anchor])
     assert result.ok, result.describe()

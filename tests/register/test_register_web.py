@@ -64,7 +64,10 @@ class Browser:
 
     async def request(self, method: str, path: str, **kw: object) -> aiohttp.ClientResponse:
         return await self.http.request(
-            method, self.base + path, allow_redirects=False, **kw  # type: ignore[arg-type]
+            method,
+            self.base + path,
+            allow_redirects=False,
+            **kw,  # type: ignore[arg-type]
         )
 
     async def post_form(
@@ -138,9 +141,7 @@ async def test_anonymous_users_are_sent_to_login_or_refused(base_url: str) -> No
                     assert resp.status in (401, 403), (method, path)
 
 
-async def test_the_menu_shows_the_register_only_to_its_roles(
-    office: Office, base_url: str
-) -> None:
+async def test_the_menu_shows_the_register_only_to_its_roles(office: Office, base_url: str) -> None:
     for role in LOGINS:
         browser = await login(base_url, role)
         async with await browser.request("GET", "/") as resp:
@@ -154,9 +155,13 @@ async def test_an_officer_records_an_act_through_the_form(office: Office, base_u
     office.notice(office.jan)
     browser = await login(base_url, MO)
     form = [
-        ("employee", office.jan), ("resource", "INV-TEST-0001"), ("scope", "computer_content"),
-        ("purpose", "proper_use"), ("justification", "Zgłoszenie (dane testowe)"),
-        ("start", "2026-11-20T10:00"), ("end", "2026-11-20T11:00"),
+        ("employee", office.jan),
+        ("resource", "INV-TEST-0001"),
+        ("scope", "computer_content"),
+        ("purpose", "proper_use"),
+        ("justification", "Zgłoszenie (dane testowe)"),
+        ("start", "2026-11-20T10:00"),
+        ("end", "2026-11-20T11:00"),
         ("outcome", "Bez uwag."),
     ]
     async with await browser.post_form("/register/acts", form) as resp:
@@ -177,9 +182,14 @@ async def test_a_refused_act_shows_the_gate_and_writes_nothing(
     office.grant()
     browser = await login(base_url, MO)
     form = {
-        "employee": office.anna, "resource": "INV-TEST-0002", "scope": "computer_content",
-        "purpose": "proper_use", "justification": "test", "start": "2026-11-20T10:00",
-        "end": "2026-11-20T11:00", "outcome": "—",
+        "employee": office.anna,
+        "resource": "INV-TEST-0002",
+        "scope": "computer_content",
+        "purpose": "proper_use",
+        "justification": "test",
+        "start": "2026-11-20T10:00",
+        "end": "2026-11-20T11:00",
+        "outcome": "—",
     }
     async with await browser.post_form("/register/acts", form) as resp:
         assert resp.status == 400
@@ -195,18 +205,26 @@ async def test_the_api_refuses_attachments_and_content_fields(
     office.notice(office.jan)
     browser = await login(base_url, MO)
     body = {
-        "employee": office.jan, "resource": "INV-TEST-0001", "scopes": ["work_email"],
-        "purpose": "proper_use", "justification": "test", "start": "2026-11-20T10:00:00Z",
-        "end": "2026-11-20T11:00:00Z", "outcome": "ok", "attachment": "UEsDBBQ=",
+        "employee": office.jan,
+        "resource": "INV-TEST-0001",
+        "scopes": ["work_email"],
+        "purpose": "proper_use",
+        "justification": "test",
+        "start": "2026-11-20T10:00:00Z",
+        "end": "2026-11-20T11:00:00Z",
+        "outcome": "ok",
+        "attachment": "UEsDBBQ=",
     }
     headers = {"X-CSRF-Token": browser.csrf}
-    async with await browser.request("POST", "/api/register/acts", json=body,
-                                     headers=headers) as resp:
+    async with await browser.request(
+        "POST", "/api/register/acts", json=body, headers=headers
+    ) as resp:
         assert resp.status == 422
         assert "attachment" in (await resp.json())["error"]
     del body["attachment"]
-    async with await browser.request("POST", "/api/register/acts", json=body,
-                                     headers=headers) as resp:
+    async with await browser.request(
+        "POST", "/api/register/acts", json=body, headers=headers
+    ) as resp:
         assert resp.status == 201
     await browser.http.close()
 
@@ -217,9 +235,15 @@ async def test_a_form_with_a_file_upload_is_refused(office: Office, base_url: st
     browser = await login(base_url, MO)
     data = aiohttp.FormData()
     for key, value in {
-        "csrf_token": browser.csrf, "employee": office.jan, "resource": "INV-TEST-0001",
-        "scope": "computer_content", "purpose": "proper_use", "justification": "test",
-        "start": "2026-11-20T10:00", "end": "2026-11-20T11:00", "outcome": "ok",
+        "csrf_token": browser.csrf,
+        "employee": office.jan,
+        "resource": "INV-TEST-0001",
+        "scope": "computer_content",
+        "purpose": "proper_use",
+        "justification": "test",
+        "start": "2026-11-20T10:00",
+        "end": "2026-11-20T11:00",
+        "outcome": "ok",
     }.items():
         data.add_field(key, value)
     data.add_field("evidence", b"%PDF-1.4 fake", filename="mail.pdf")
@@ -270,10 +294,16 @@ async def test_a_correction_through_the_form_references_the_corrected_act(
     first = office.act()
     browser = await login(base_url, MO)
     form = [
-        ("employee", office.jan), ("resource", "INV-TEST-0001"), ("scope", "computer_content"),
-        ("purpose", "proper_use"), ("justification", "Zgłoszenie (dane testowe)"),
-        ("start", "2026-11-20T10:00"), ("end", "2026-11-20T11:00"),
-        ("outcome", "Wynik poprawiony."), ("corrects", str(first)), ("reason", "literówka"),
+        ("employee", office.jan),
+        ("resource", "INV-TEST-0001"),
+        ("scope", "computer_content"),
+        ("purpose", "proper_use"),
+        ("justification", "Zgłoszenie (dane testowe)"),
+        ("start", "2026-11-20T10:00"),
+        ("end", "2026-11-20T11:00"),
+        ("outcome", "Wynik poprawiony."),
+        ("corrects", str(first)),
+        ("reason", "literówka"),
     ]
     async with await browser.post_form("/register/acts", form) as resp:
         assert resp.status == 303

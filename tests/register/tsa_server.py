@@ -58,13 +58,44 @@ def make_authority(folder: Path, name: str = "tsa") -> tuple[Path, Path, Path, P
     ca_key, ca_crt = folder / f"{name}-ca.key", folder / f"{name}-ca.crt"
     key, csr, crt = folder / f"{name}.key", folder / f"{name}.csr", folder / f"{name}.crt"
     ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes")
-    _openssl("req", "-x509", "-new", *ec, "-keyout", str(ca_key), "-out", str(ca_crt),
-             "-days", "30", "-config", str(config), "-extensions", "v3_ca")
-    _openssl("req", "-new", *ec, "-keyout", str(key), "-out", str(csr),
-             "-subj", "/CN=DEMO TSA (test)")
-    _openssl("x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
-             "-CAcreateserial", "-out", str(crt), "-days", "30", "-extfile", str(config),
-             "-extensions", "v3_tsa")
+    _openssl(
+        "req",
+        "-x509",
+        "-new",
+        *ec,
+        "-keyout",
+        str(ca_key),
+        "-out",
+        str(ca_crt),
+        "-days",
+        "30",
+        "-config",
+        str(config),
+        "-extensions",
+        "v3_ca",
+    )
+    _openssl(
+        "req", "-new", *ec, "-keyout", str(key), "-out", str(csr), "-subj", "/CN=DEMO TSA (test)"
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca_crt),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-out",
+        str(crt),
+        "-days",
+        "30",
+        "-extfile",
+        str(config),
+        "-extensions",
+        "v3_tsa",
+    )
     return config, ca_crt, key, crt
 
 
@@ -83,10 +114,25 @@ def _handler(authority: Authority, config: Path, key: Path, crt: Path) -> type:
                 query, reply = Path(tmp, "q.tsq"), Path(tmp, "r.tsr")
                 query.write_bytes(body)
                 subprocess.run(
-                    ["openssl", "ts", "-reply", "-queryfile", str(query), "-inkey", str(key),
-                     "-signer", str(crt), "-config", str(config), "-section", "tsa_config",
-                     "-out", str(reply)],
-                    check=False, capture_output=True,
+                    [
+                        "openssl",
+                        "ts",
+                        "-reply",
+                        "-queryfile",
+                        str(query),
+                        "-inkey",
+                        str(key),
+                        "-signer",
+                        str(crt),
+                        "-config",
+                        str(config),
+                        "-section",
+                        "tsa_config",
+                        "-out",
+                        str(reply),
+                    ],
+                    check=False,
+                    capture_output=True,
                 )
                 answer = reply.read_bytes() if reply.exists() else b""
             authority.requests += 1

@@ -56,8 +56,10 @@ class Built:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-          ) -> Iterator[Built]:
+def built(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Built]:
     base = tmp_path_factory.mktemp(f"report-{request.param}")
     pg = None
     if request.param == "sqlite":
@@ -80,14 +82,16 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     assert str(stem.with_suffix(".pdf")) in printed
     pdf_text = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(stem.with_suffix(".pdf")), "-"],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     yield Built(
         cfg=cfg,
         out=out,
         kpi=json.loads(itops(cfg, "kpi", "--year", str(year.YEAR), "--json")),
-        availability=json.loads(
-            itops(cfg, "availability", "--year", str(year.YEAR), "--json")),
+        availability=json.loads(itops(cfg, "availability", "--year", str(year.YEAR), "--json")),
         data=json.loads(stem.with_suffix(".json").read_text(encoding="utf-8")),
         html=stem.with_suffix(".html").read_text(encoding="utf-8"),
         pdf_text=pdf_text,
@@ -114,8 +118,7 @@ def test_the_report_json_carries_exactly_the_itops_kpi_object(built: Built) -> N
 def test_each_kpi_value_in_the_pdf_equals_itops_kpi_and_itops_availability(
     built: Built,
 ) -> None:
-    office, rep, pur = (built.availability["office"], built.kpi["repairs"],
-                        built.kpi["purchases"])
+    office, rep, pur = (built.availability["office"], built.kpi["repairs"], built.kpi["purchases"])
     text = built.pdf_flat
     assert pct_down(office["availability"]) in text
     assert f"{office['downtime_seconds'] / 60:.1f}min".replace(".", ",") in text
@@ -129,10 +132,13 @@ def test_missed_targets_produce_conclusion_sentences_with_the_facts(built: Built
     text = " ".join(built.pdf_text.split())
     # Three failures of the mail server in working hours: 60 + 47 + 40 min (the one on
     # 11 November, a public holiday, is outside working time).
-    assert ("Cel nie został osiągnięty: 3 awarie systemu poczta w godzinach pracy, "
-            "łącznie 147,0 min") in text
-    assert "Cel nie został osiągnięty: 3 protokoły napraw (wymiana podzespołów: 2, " \
+    assert (
+        "Cel nie został osiągnięty: 3 awarie systemu poczta w godzinach pracy, łącznie 147,0 min"
+    ) in text
+    assert (
+        "Cel nie został osiągnięty: 3 protokoły napraw (wymiana podzespołów: 2, "
         "reinstalacja oprogramowania: 1)" in text
+    )
     assert "Cel nie został osiągnięty: do celu brakuje zakupu 1 komputera" in text
     assert [c["met"] for c in built.data["conclusions"]] == [False, False, False]
 
@@ -169,15 +175,26 @@ def test_the_full_list_of_working_hour_outages_is_in_the_report(built: Built) ->
 
 
 def test_rerunning_the_report_gives_the_same_json(built: Built, tmp_path: Path) -> None:
-    itops(built.cfg, "report", "annual", "--year", str(year.YEAR), "--out", str(tmp_path),
-          "--no-pdf")
+    itops(
+        built.cfg, "report", "annual", "--year", str(year.YEAR), "--out", str(tmp_path), "--no-pdf"
+    )
     name = f"raport-jakosci-{year.YEAR}.json"
     assert (tmp_path / name).read_bytes() == (built.out / name).read_bytes()
 
 
 def test_lang_en_renders_the_report_in_english(built: Built, tmp_path: Path) -> None:
-    itops(built.cfg, "report", "annual", "--year", str(year.YEAR), "--out", str(tmp_path),
-          "--lang", "en", "--no-pdf")
+    itops(
+        built.cfg,
+        "report",
+        "annual",
+        "--year",
+        str(year.YEAR),
+        "--out",
+        str(tmp_path),
+        "--lang",
+        "en",
+        "--no-pdf",
+    )
     html = (tmp_path / f"raport-jakosci-{year.YEAR}.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html
     assert "Quality report for the year" in html

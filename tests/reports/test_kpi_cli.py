@@ -50,9 +50,19 @@ def test_kpi_json_has_the_three_kpis_and_the_lists(
     rep, pur = data["repairs"], data["purchases"]
     assert data["year"] == 2026
     assert {k: rep[k] for k in ("count", "equipment", "ratio", "target", "met")} == {
-        "count": 1, "equipment": 4, "ratio": 0.25, "target": 0.1, "met": False}
+        "count": 1,
+        "equipment": 4,
+        "ratio": 0.25,
+        "target": 0.1,
+        "met": False,
+    }
     assert {k: pur[k] for k in ("count", "computers", "ratio", "target", "met")} == {
-        "count": 4, "computers": 4, "ratio": 1.0, "target": 0.15, "met": True}
+        "count": 4,
+        "computers": 4,
+        "ratio": 1.0,
+        "target": 0.15,
+        "met": True,
+    }
     assert [p["number"] for p in rep["protocols"]] == ["PN/1/2026"]
     assert len(pur["purchased_list"]) == 4
     assert data["availability"]["availability"] == 1.0
@@ -64,8 +74,21 @@ def test_kpi_availability_is_the_office_figure_of_itops_availability(
     cfg = write_config(tmp_path / "itops.toml", db_url, extra=CHECKS)
     main_ok = ["--config", str(cfg)]
     try:
-        main([*main_ok, "outages", "add", "--check", "poczta", "--start",
-              "2025-03-10T08:00:00+01:00", "--end", "2025-03-10T09:27:00+01:00", "--by", "anna"])
+        main(
+            [
+                *main_ok,
+                "outages",
+                "add",
+                "--check",
+                "poczta",
+                "--start",
+                "2025-03-10T08:00:00+01:00",
+                "--end",
+                "2025-03-10T09:27:00+01:00",
+                "--by",
+                "anna",
+            ]
+        )
     except SystemExit as exc:
         assert exc.code in (0, None)
     kpi = run_json(cfg, capsys, "kpi", "--year", "2025", "--json")
@@ -77,8 +100,13 @@ def test_kpi_availability_is_the_office_figure_of_itops_availability(
 
 def itops(cfg: Path, *args: str) -> str:
     """The installed ``itops`` as an officer runs it (stdout; exit 0 asserted)."""
-    done = subprocess.run([ITOPS, "--config", str(cfg), *args], capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [ITOPS, "--config", str(cfg), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -92,17 +120,18 @@ def _office(ctx: AppContext, tmp_path: Path, extra: str = "") -> Path:
     return write_config(tmp_path / "itops.toml", ctx.settings.storage.url, extra=extra)
 
 
-def test_kpi_text_is_three_kpis_in_a_few_polish_lines(
-    ctx: AppContext, tmp_path: Path
-) -> None:
+def test_kpi_text_is_three_kpis_in_a_few_polish_lines(ctx: AppContext, tmp_path: Path) -> None:
     lines = itops(_office(ctx, tmp_path), "kpi", "--year", "2025").splitlines()
     assert len(lines) <= 6
     assert lines[0] == "Wskaźniki procesu „Obsługa informatyczna” za rok 2025"
-    assert lines[1].startswith("1. Dostępność systemów w godzinach pracy urzędu: 100,0000% "
-                               "(cel: 100%)")
+    assert lines[1].startswith(
+        "1. Dostępność systemów w godzinach pracy urzędu: 100,0000% (cel: 100%)"
+    )
     # 2025: nothing bought yet, so neither ratio has a denominator.
-    assert lines[3] == ("2. Naprawy z wymianą podzespołów lub reinstalacją: brak danych = "
-                        "0 / 0 urządzeń (cel: poniżej 10%) – nie do ustalenia")
+    assert lines[3] == (
+        "2. Naprawy z wymianą podzespołów lub reinstalacją: brak danych = "
+        "0 / 0 urządzeń (cel: poniżej 10%) – nie do ustalenia"
+    )
     assert "PN/1/2026" not in "\n".join(lines)
 
 
@@ -110,10 +139,13 @@ def test_kpi_text_gives_value_target_and_verdict_with_polish_numbers(
     ctx: AppContext, tmp_path: Path
 ) -> None:
     text = itops(_office(ctx, tmp_path), "kpi", "--year", "2026")
-    assert ("2. Naprawy z wymianą podzespołów lub reinstalacją: 25,00% = 1 / 4 urządzeń "
-            "(cel: poniżej 10%) – cel nieosiągnięty") in text
-    assert ("3. Zakupione komputery: 100,00% = 4 / 4 komputerów (cel: co najmniej 15%) "
-            "– cel osiągnięty") in text
+    assert (
+        "2. Naprawy z wymianą podzespołów lub reinstalacją: 25,00% = 1 / 4 urządzeń "
+        "(cel: poniżej 10%) – cel nieosiągnięty"
+    ) in text
+    assert (
+        "3. Zakupione komputery: 100,00% = 4 / 4 komputerów (cel: co najmniej 15%) – cel osiągnięty"
+    ) in text
     assert "itops kpi --year 2026 --details" in text
     assert "INV-TEST-0001" not in text
 
@@ -126,8 +158,9 @@ def test_kpi_text_of_the_running_year_says_it_is_not_a_whole_year(
     before = datetime.now(tz).date()
     head = itops(cfg, "kpi", "--year", str(before.year)).splitlines()[0]
     after = datetime.now(tz).date()
-    assert any(head.endswith(f"– stan na {d:%d.%m.%Y} (rok niepełny)")
-               for d in (before, after)), head
+    assert any(head.endswith(f"– stan na {d:%d.%m.%Y} (rok niepełny)") for d in (before, after)), (
+        head
+    )
     past = itops(cfg, "kpi", "--year", str(before.year - 1))
     assert "rok niepełny" not in past
 
@@ -148,12 +181,13 @@ def test_kpi_text_in_english_on_request_and_by_the_configs_language(
 ) -> None:
     cfg = _office(ctx, tmp_path)
     text = itops(cfg, "kpi", "--year", "2026", "--lang", "en", "--details")
-    assert ("2. Repairs with component replacement or reinstallation: 25.00% = 1 / 4 devices "
-            "(target: below 10%) – target not met") in text
+    assert (
+        "2. Repairs with component replacement or reinstallation: 25.00% = 1 / 4 devices "
+        "(target: below 10%) – target not met"
+    ) in text
     assert "  5 May 2026  PN/1/2026  INV-TEST-0001  component replacement" in text
     assert "cel" not in text and "komputer" not in text
-    english = write_config(tmp_path / "en.toml", ctx.settings.storage.url,
-                           extra='language = "en"')
+    english = write_config(tmp_path / "en.toml", ctx.settings.storage.url, extra='language = "en"')
     assert itops(english, "kpi", "--year", "2026").startswith("KPIs of the process")
 
 

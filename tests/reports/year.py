@@ -60,7 +60,8 @@ def config(path: Path, db_url: str) -> Path:
     """The office config with the two systems and the report's signatures."""
     cfg = write_config(path, db_url, extra=CHECKS)
     text = cfg.read_text(encoding="utf-8").replace(
-        "[office.hours]", OFFICE_EXTRA + "[office.hours]", 1)
+        "[office.hours]", OFFICE_EXTRA + "[office.hours]", 1
+    )
     cfg.write_text(text, encoding="utf-8")
     return cfg
 
@@ -75,10 +76,20 @@ def build(app: AppContext) -> None:
         for i in range(1, 17):
             asset(db, f"INV-TEST-{i:04d}", bought=date(2019 + i % 6, 3, i), hostname=f"pc{i:02d}")
         asset(db, "INV-TEST-0101", category="printer", bought=date(2021, 1, 5))
-        asset(db, "INV-TEST-0102", category="desktop", bought=date(2025, 4, 1),
-              purchase_document="FV/2025/04/0001")
-        asset(db, "INV-TEST-0103", category="laptop", bought=date(2025, 9, 9),
-              purchase_document="FV/2025/09/0002")
+        asset(
+            db,
+            "INV-TEST-0102",
+            category="desktop",
+            bought=date(2025, 4, 1),
+            purchase_document="FV/2025/04/0001",
+        )
+        asset(
+            db,
+            "INV-TEST-0103",
+            category="laptop",
+            bought=date(2025, 9, 9),
+            purchase_document="FV/2025/09/0002",
+        )
         protocol(db, "PN/1/2025", date(2025, 2, 3), "INV-TEST-0001")
         protocol(db, "PN/2/2025", date(2025, 5, 5), "INV-TEST-0002", kind="reinstall")
         protocol(db, "PN/3/2025", date(2025, 7, 7), "INV-TEST-0101", kind="maintenance")
@@ -86,14 +97,29 @@ def build(app: AppContext) -> None:
         protocol(db, "PN/5/2025", date(2025, 9, 1), "INV-TEST-0004", kind="other_repair")
         add_employee(db, "EMP-TEST-01", "Łucja Ślęzak")
         add_employee(db, "EMP-TEST-02", "Źdźisław Żółć")
-        add_training(db, date(2025, 4, 14), "Bezpieczeństwo poczty", "informatyk", "group",
-                     ["EMP-TEST-01", "EMP-TEST-02"])
+        add_training(
+            db,
+            date(2025, 4, 14),
+            "Bezpieczeństwo poczty",
+            "informatyk",
+            "group",
+            ["EMP-TEST-01", "EMP-TEST-02"],
+        )
         for host, status, at in (
             ("pc01", Status.OK, datetime(2025, 1, 10, 9, tzinfo=UTC)),
             ("pc02", Status.OK, datetime(2025, 1, 10, 9, tzinfo=UTC)),
             ("pc02", Status.CRITICAL, datetime(2025, 6, 1, 9, tzinfo=UTC)),
             ("pc02", Status.OK, datetime(2025, 6, 8, 9, tzinfo=UTC)),
         ):
-            record_av(db, host=host, product="Microsoft Defender", status=status,
-                      summary="test", at=at, signature_updated=at, signature_version="1.0",
-                      realtime=True, fields={})
+            record_av(
+                db,
+                host=host,
+                product="Microsoft Defender",
+                status=status,
+                summary="test",
+                at=at,
+                signature_updated=at,
+                signature_version="1.0",
+                realtime=True,
+                fields={},
+            )

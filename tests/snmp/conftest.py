@@ -39,8 +39,21 @@ def _wait_for(port: int, community: str, deadline: float, proc: subprocess.Popen
         if proc.poll() is not None:
             raise RuntimeError(f"SNMP agent exited with {proc.returncode}")
         done = subprocess.run(
-            ["snmpget", "-v2c", "-c", community, "-r", "0", "-t", "0.5",
-             f"127.0.0.1:{port}", "1.3.6.1.2.1.1.3.0"], capture_output=True, check=False)
+            [
+                "snmpget",
+                "-v2c",
+                "-c",
+                community,
+                "-r",
+                "0",
+                "-t",
+                "0.5",
+                f"127.0.0.1:{port}",
+                "1.3.6.1.2.1.1.3.0",
+            ],
+            capture_output=True,
+            check=False,
+        )
         if done.returncode == 0:
             return
         time.sleep(0.2)
@@ -68,11 +81,27 @@ def snmpd() -> Iterator[Agent]:
     conf.write_text(
         f"agentAddress udp:127.0.0.1:{port}\nrocommunity {COMMUNITY} 127.0.0.1\n"
         f'createUser {V3_USER} SHA "{V3_AUTH}" AES "{V3_PRIV}"\nrouser {V3_USER} priv\n'
-        "sysName DEMO-SNMPD\nsysLocation DEMO serwerownia\n")
+        "sysName DEMO-SNMPD\nsysLocation DEMO serwerownia\n"
+    )
     proc = subprocess.Popen(
-        ["snmpd", "-f", "-Lo", "-C", "-c", str(conf), "-p", str(base / "pid"), "-M", "/dev/null",
-         "-m", ""], env={**os.environ, "SNMP_PERSISTENT_DIR": str(base / "persist")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "snmpd",
+            "-f",
+            "-Lo",
+            "-C",
+            "-c",
+            str(conf),
+            "-p",
+            str(base / "pid"),
+            "-M",
+            "/dev/null",
+            "-m",
+            "",
+        ],
+        env={**os.environ, "SNMP_PERSISTENT_DIR": str(base / "persist")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for(port, COMMUNITY, time.monotonic() + 20, proc)
         yield Agent("127.0.0.1", port)
@@ -87,11 +116,18 @@ def snmpsim() -> Iterator[Agent]:
     base = Path(tempfile.mkdtemp(prefix="itops-snmpsim-"))
     shutil.copytree(DATA, base / "data")
     port = free_udp_port()
-    argv = [str(Path(sys.executable).parent / "snmpsim-command-responder"),
-            f"--data-dir={base / 'data'}", f"--cache-dir={base / 'cache'}",
-            f"--agent-udpv4-endpoint=127.0.0.1:{port}", f"--v3-user={V3_USER}",
-            f"--v3-auth-key={V3_AUTH}", "--v3-auth-proto=SHA", f"--v3-priv-key={V3_PRIV}",
-            "--v3-priv-proto=AES", "--logging-method=null"]
+    argv = [
+        str(Path(sys.executable).parent / "snmpsim-command-responder"),
+        f"--data-dir={base / 'data'}",
+        f"--cache-dir={base / 'cache'}",
+        f"--agent-udpv4-endpoint=127.0.0.1:{port}",
+        f"--v3-user={V3_USER}",
+        f"--v3-auth-key={V3_AUTH}",
+        "--v3-auth-proto=SHA",
+        f"--v3-priv-key={V3_PRIV}",
+        "--v3-priv-proto=AES",
+        "--logging-method=null",
+    ]
     if os.geteuid() == 0:
         # snmpsim refuses to run as root unless told whom to run as; staying root keeps
         # the interpreter's own files readable (they may live under /root).

@@ -22,16 +22,30 @@ pytestmark = pytest.mark.slow
 
 
 def snmp_check(agent: Agent, device: str, **keys: Any) -> Check[Any]:
-    raw = {"name": f"snmp-{device}", "kind": "snmp", "timeout": "20s", "host": agent.host,
-           "port": agent.port, "device": device, "request_timeout": 1, "retries": 0, **keys}
+    raw = {
+        "name": f"snmp-{device}",
+        "kind": "snmp",
+        "timeout": "20s",
+        "host": agent.host,
+        "port": agent.port,
+        "device": device,
+        "request_timeout": 1,
+        "retries": 0,
+        **keys,
+    }
     settings = validate({"office": {"name": "Urząd Testowy"}, "checks": [raw]})
     cfg: CheckConfig = settings.checks[0]
     return CHECK_KINDS.cls("snmp")(cfg)
 
 
 def v3(**over: Any) -> dict[str, Any]:
-    return {"version": "3", "user": V3_USER, "auth_password": V3_AUTH,
-            "priv_password": V3_PRIV, **over}
+    return {
+        "version": "3",
+        "user": V3_USER,
+        "auth_password": V3_AUTH,
+        "priv_password": V3_PRIV,
+        **over,
+    }
 
 
 async def test_a_switch_port_down_is_critical_and_named(snmpsim: Agent) -> None:
@@ -42,8 +56,9 @@ async def test_a_switch_port_down_is_critical_and_named(snmpsim: Agent) -> None:
 
 
 async def test_watching_only_healthy_ports_is_ok(snmpsim: Agent) -> None:
-    result = await run(snmp_check(snmpsim, "switch", community="switch",
-                                  interfaces=["Gi0/1", "Gi0/2"]))
+    result = await run(
+        snmp_check(snmpsim, "switch", community="switch", interfaces=["Gi0/1", "Gi0/2"])
+    )
     assert result.status is Status.OK, result.summary
     assert result.summary == "2 of 2 ports up"
 
@@ -65,8 +80,9 @@ async def test_a_ups_on_battery_is_a_warning_with_charge_and_runtime(snmpsim: Ag
 
 
 async def test_a_ups_on_battery_below_the_runtime_floor_is_critical(snmpsim: Agent) -> None:
-    result = await run(snmp_check(snmpsim, "ups", community="ups-battery",
-                                  critical_runtime_minutes=20))
+    result = await run(
+        snmp_check(snmpsim, "ups", community="ups-battery", critical_runtime_minutes=20)
+    )
     assert result.status is Status.CRITICAL
 
 
@@ -90,11 +106,15 @@ async def test_a_healthy_printer_is_ok(snmpsim: Agent) -> None:
     assert result.status is Status.OK, result.summary
 
 
-@pytest.mark.parametrize(("over", "reason"), [
-    ({"auth_password": "DEMOwrongpass"}, "wrong authentication password"),
-    ({"user": "nobody-here"}, "unknown user"),
-    ({"priv_password": "DEMOwrongpriv"}, "refuses the SNMP credentials"),
-], ids=["auth", "user", "priv"])
+@pytest.mark.parametrize(
+    ("over", "reason"),
+    [
+        ({"auth_password": "DEMOwrongpass"}, "wrong authentication password"),
+        ({"user": "nobody-here"}, "unknown user"),
+        ({"priv_password": "DEMOwrongpriv"}, "refuses the SNMP credentials"),
+    ],
+    ids=["auth", "user", "priv"],
+)
 async def test_wrong_v3_credentials_are_unknown_never_downtime(
     snmpd: Agent, over: dict[str, str], reason: str
 ) -> None:
@@ -132,14 +152,32 @@ async def test_a_community_file_is_read_at_probe_time(snmpsim: Agent, tmp_path: 
 
 def test_v3_without_a_privacy_password_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="authPriv"):
-        validate({"office": {"name": "U"}, "checks": [{
-            "name": "u", "kind": "snmp", "host": "127.0.0.1", "device": "ups", "version": "3",
-            "user": "u", "auth_password": "a" * 8}]})
+        validate(
+            {
+                "office": {"name": "U"},
+                "checks": [
+                    {
+                        "name": "u",
+                        "kind": "snmp",
+                        "host": "127.0.0.1",
+                        "device": "ups",
+                        "version": "3",
+                        "user": "u",
+                        "auth_password": "a" * 8,
+                    }
+                ],
+            }
+        )
 
 
 def test_printer_judgement_is_critical_at_the_critical_level_and_names_severe_errors() -> None:
-    values = {"supply_type:T": 3, "supply_level:T": 1, "supply_max:T": 100,
-              "printer_error_bits": 0, "printer_error_bytes": 1}
+    values = {
+        "supply_type:T": 3,
+        "supply_level:T": 1,
+        "supply_max:T": 100,
+        "printer_error_bits": 0,
+        "printer_error_bytes": 1,
+    }
     assert judge_printer(values, 10, 2)[0] is Status.CRITICAL
     jammed = {**values, "supply_level:T": 50, "printer_error_bits": 0b00000100}
     status, code, params = judge_printer(jammed, 10, 2)

@@ -77,7 +77,11 @@ class Daemon:
     def cli(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [ITOPS, "--config", str(self.config), *args],
-            capture_output=True, text=True, input=input_text, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            input=input_text,
+            timeout=60,
+            check=False,
             env=_env(),
         )
 
@@ -89,9 +93,24 @@ class Daemon:
         secret.write_text(PASSWORD, encoding="utf-8")
         adds = [  # concurrently: each is a Python start-up, the database serialises them
             subprocess.Popen(
-                [ITOPS, "--config", str(self.config), "user", "add", role_login(role),
-                 "--role", role, "--name", "Jan Testowy", "--password-file", str(secret)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+                [
+                    ITOPS,
+                    "--config",
+                    str(self.config),
+                    "user",
+                    "add",
+                    role_login(role),
+                    "--role",
+                    role,
+                    "--name",
+                    "Jan Testowy",
+                    "--password-file",
+                    str(secret),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_env(),
             )
             for role in ROLES
         ]
@@ -103,7 +122,9 @@ class Daemon:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [ITOPS, "--config", str(self.config), "run"],
-                stdout=out, stderr=subprocess.STDOUT, env=_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=_env(),
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

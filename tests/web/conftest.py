@@ -192,15 +192,15 @@ def daemon_config_extra() -> str:
 
 
 @pytest.fixture(scope="module")
-def daemon(
-    tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str
-) -> Iterator[Daemon]:
+def daemon(tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str) -> Iterator[Daemon]:
     from tests.conftest import free_port, write_config
 
     workdir = tmp_path_factory.mktemp("daemon")
     port = free_port()
     config = write_config(
-        workdir / "itops.toml", f"sqlite:///{workdir / 'itops.db'}", port,
+        workdir / "itops.toml",
+        f"sqlite:///{workdir / 'itops.db'}",
+        port,
         'refresh_interval = "1s"\n' + daemon_config_extra,
     )
     server = Daemon(workdir, port, config, workdir / "itops.log")

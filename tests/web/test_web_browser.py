@@ -134,7 +134,8 @@ def test_language_switch_to_english_and_back(web: Browser) -> None:
 def test_calendar_page(web: Browser) -> None:
     web.login("it_officer")
     web.page.get_by_role("navigation", name="Nawigacja").get_by_role(
-        "link", name="Kalendarz pracy urzędu").click()
+        "link", name="Kalendarz pracy urzędu"
+    ).click()
     expect(web.page.get_by_role("heading", level=1)).to_contain_text("Kalendarz pracy urzędu")
     expect(web.page.locator("main")).to_contain_text("Boże Narodzenie")
     web.check_page("kalendarz")
@@ -242,15 +243,20 @@ def test_tablet_width_has_no_horizontal_scroll(chromium: Any, daemon: Daemon) ->
     try:
         web = Browser(context.new_page(), daemon)
         web.login("admin")
-        for path, name in [("/", "pulpit-tablet"), ("/calendar", "kalendarz-tablet"),
-                           ("/admin/users", "uzytkownicy-tablet")]:
+        for path, name in [
+            ("/", "pulpit-tablet"),
+            ("/calendar", "kalendarz-tablet"),
+            ("/admin/users", "uzytkownicy-tablet"),
+        ]:
             web.open(path)
             overflow = web.page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             wide = web.page.evaluate(
                 "Array.from(document.querySelectorAll('body *')).filter(e => "
                 "e.getBoundingClientRect().right > document.documentElement.clientWidth)"
-                ".slice(0, 5).map(e => e.tagName + '.' + e.className)")
+                ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
+            )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px: {wide}"
             web.check_page(name)
     finally:
@@ -260,6 +266,5 @@ def test_tablet_width_has_no_horizontal_scroll(chromium: Any, daemon: Daemon) ->
 def test_daemon_log_never_contains_a_password(web: Browser, daemon: Daemon) -> None:
     web.login("auditor", password="Inne-Zle-Haslo-777")
     log = daemon.log.read_text(encoding="utf-8", errors="replace")
-    for secret in (PASSWORD, "Zle-Haslo-Przegladarki-9", "Haslo-Anny-12345",
-                   "Inne-Zle-Haslo-777"):
+    for secret in (PASSWORD, "Zle-Haslo-Przegladarki-9", "Haslo-Anny-12345", "Inne-Zle-Haslo-777"):
         assert secret not in log

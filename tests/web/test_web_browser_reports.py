@@ -19,13 +19,11 @@ def daemon_config_extra(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_it_officer_generates_and_downloads_the_annual_report(web: Browser) -> None:
     web.login("it_officer")
-    web.page.get_by_role("navigation", name="Nawigacja").get_by_role(
-        "link", name="Raporty").click()
+    web.page.get_by_role("navigation", name="Nawigacja").get_by_role("link", name="Raporty").click()
     expect(web.page.get_by_role("heading", level=1)).to_have_text("Raporty")
     web.page.get_by_label("Rok").fill("2025")
     web.page.get_by_role("button", name="Wygeneruj raport").click()
-    expect(web.page.get_by_role("status")).to_have_text("Raport wygenerowano.",
-                                                        timeout=60_000)
+    expect(web.page.get_by_role("status")).to_have_text("Raport wygenerowano.", timeout=60_000)
     web.check_page("raporty")
     with web.page.expect_download() as info:
         web.page.get_by_role("link", name="PDF 2025 pl").click()

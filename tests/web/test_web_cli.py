@@ -25,8 +25,14 @@ def config(ctx: AppContext, tmp_path: Path, users: dict[str, str]) -> str:
 
 
 def itops(config: str, *args: str) -> str:
-    done = subprocess.run([ITOPS, "--config", config, *args], capture_output=True, text=True,
-                          timeout=60, check=False, env=_env())
+    done = subprocess.run(
+        [ITOPS, "--config", config, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_env(),
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -68,9 +74,7 @@ def test_disable_then_enable_from_the_cli(
         assert "user_disabled" in actions and "user_enabled" in actions
 
 
-def test_list_shows_every_user_with_role_and_state(
-    config: str, users: dict[str, str]
-) -> None:
+def test_list_shows_every_user_with_role_and_state(config: str, users: dict[str, str]) -> None:
     listing = itops(config, "user", "list")
     for role, login in users.items():
         assert f"{login}\t{role}\tenabled" in listing

@@ -34,8 +34,10 @@ def _guarded_app(ctx: AppContext) -> Starlette:
             count = db.scalar(select(func.count()).select_from(User))
         return PlainTextResponse(str(count))
 
-    app = Starlette(routes=[Route("/on-loop", on_loop), Route("/in-thread", in_thread)],
-                    middleware=[Middleware(offloop.RequestScopeMiddleware)])
+    app = Starlette(
+        routes=[Route("/on-loop", on_loop), Route("/in-thread", in_thread)],
+        middleware=[Middleware(offloop.RequestScopeMiddleware)],
+    )
     offloop.watch(ctx.engine)
     return app
 
@@ -98,8 +100,10 @@ def test_a_read_never_waits_for_the_write_lock(
     try:
         with read_scope(ctx.sessions) as db:
             assert db.scalar(select(func.count()).select_from(User)) == 0
-        with pytest.raises(Exception, match="database is locked"), \
-                session_scope(ctx.sessions) as db:
+        with (
+            pytest.raises(Exception, match="database is locked"),
+            session_scope(ctx.sessions) as db,
+        ):
             db.execute(text("SELECT 1"))
     finally:
         lock_wait.reset(token)
@@ -110,10 +114,20 @@ def test_a_request_write_gives_up_on_a_held_lock_and_writes_nothing(
 ) -> None:
     token = lock_wait.set(50)
     try:
-        with pytest.raises(Exception, match="database is locked"), \
-                session_scope(ctx.sessions) as db:
-            db.add(User(login="ktos", role="admin", full_name="", password_hash="x",
-                        created_at=ctx.clock.now(), password_changed_at=ctx.clock.now()))
+        with (
+            pytest.raises(Exception, match="database is locked"),
+            session_scope(ctx.sessions) as db,
+        ):
+            db.add(
+                User(
+                    login="ktos",
+                    role="admin",
+                    full_name="",
+                    password_hash="x",
+                    created_at=ctx.clock.now(),
+                    password_changed_at=ctx.clock.now(),
+                )
+            )
     finally:
         lock_wait.reset(token)
     with read_scope(ctx.sessions) as db:
@@ -121,7 +135,9 @@ def test_a_request_write_gives_up_on_a_held_lock_and_writes_nothing(
 
 
 async def test_a_dashboard_write_during_a_long_foreign_write_is_answered_503(
-    client: AsgiClient, users: dict[str, str], ctx: AppContext,
+    client: AsgiClient,
+    users: dict[str, str],
+    ctx: AppContext,
     locked_sqlite: sqlite3.Connection,
 ) -> None:
     """The login's audit row needs the write lock, held by another process: after the
@@ -140,13 +156,27 @@ async def test_a_dashboard_write_during_a_long_foreign_write_is_answered_503(
 def test_a_change_in_a_read_transaction_is_refused_not_dropped(ctx: AppContext) -> None:
     from itops.errors import StorageError
 
-    user = User(login="ktos", role="admin", full_name="", password_hash="x",
-                created_at=ctx.clock.now(), password_changed_at=ctx.clock.now())
+    user = User(
+        login="ktos",
+        role="admin",
+        full_name="",
+        password_hash="x",
+        created_at=ctx.clock.now(),
+        password_changed_at=ctx.clock.now(),
+    )
     with pytest.raises(StorageError, match="read-only"), read_scope(ctx.sessions) as db:
         db.add(user)
     with pytest.raises(StorageError, match="read-only"), read_scope(ctx.sessions) as db:
-        db.add(User(login="ktos2", role="admin", full_name="", password_hash="x",
-                    created_at=ctx.clock.now(), password_changed_at=ctx.clock.now()))
+        db.add(
+            User(
+                login="ktos2",
+                role="admin",
+                full_name="",
+                password_hash="x",
+                created_at=ctx.clock.now(),
+                password_changed_at=ctx.clock.now(),
+            )
+        )
         db.flush()
     with read_scope(ctx.sessions) as db:
         assert db.scalar(select(func.count()).select_from(User)) == 0
@@ -154,8 +184,16 @@ def test_a_change_in_a_read_transaction_is_refused_not_dropped(ctx: AppContext) 
 
 def test_objects_read_in_a_read_transaction_stay_readable_after_it(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
-        db.add(User(login="ktos", role="admin", full_name="Jan Testowy", password_hash="x",
-                    created_at=ctx.clock.now(), password_changed_at=ctx.clock.now()))
+        db.add(
+            User(
+                login="ktos",
+                role="admin",
+                full_name="Jan Testowy",
+                password_hash="x",
+                created_at=ctx.clock.now(),
+                password_changed_at=ctx.clock.now(),
+            )
+        )
     with read_scope(ctx.sessions) as db:
         user = db.scalars(select(User)).one()
     assert user.full_name == "Jan Testowy"

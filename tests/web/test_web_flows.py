@@ -54,8 +54,14 @@ SNAKE_KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 
 # Pages reached from the menu or one click away, per role (the tour adds every menu entry).
 SUB_PAGES: dict[str, tuple[str, ...]] = {
-    "admin": ("/inventory/new", "/inventory/asset/1", "/inventory/kpi", "/inventory/stock",
-              "/inventory/employees/1", "/backups/kopia-plikow"),
+    "admin": (
+        "/inventory/new",
+        "/inventory/asset/1",
+        "/inventory/kpi",
+        "/inventory/stock",
+        "/inventory/employees/1",
+        "/backups/kopia-plikow",
+    ),
     "it_officer": ("/inventory/asset/1", "/inventory/kpi", "/backups/kopia-plikow"),
     "auditor": ("/register/notices", "/inventory/asset/1"),
     "monitoring_officer": ("/register/notices",),
@@ -95,7 +101,9 @@ confirm = 1
 """
         for name, target in ((UP, up_target), (DOWN, down_target))
     )
-    return checks + f"""
+    return (
+        checks
+        + f"""
 [availability]
 flush_interval = "1s"
 
@@ -112,6 +120,7 @@ token = "00000000-0000-4000-8000-00000000a001"
 period = "1d"
 grace = "1h"
 """
+    )
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +130,43 @@ def seeded(daemon: Daemon) -> Daemon:
     csv_file.write_text(GOOD_CSV, encoding="utf-8")
     steps = [
         ("inventory", "import", str(csv_file)),
-        ("inventory", "employee", "add", "P-TEST-001", "Jan Testowy", "--position", "referent",
-         "--hired", "2020-01-02", "--notice", "2026-01-15"),
-        ("register", "authorize", "--as", "web_admin", "--user", "web_monitoring_officer",
-         "--scope", "computer_content,activity_logs", "--from", "2026-01-01"),
-        ("register", "notice", "--as", "web_admin", "--employee", "P-TEST-001",
-         "--date", "2026-01-15", "--policy-version", "Regulamin Pracy 2026, §82"),
+        (
+            "inventory",
+            "employee",
+            "add",
+            "P-TEST-001",
+            "Jan Testowy",
+            "--position",
+            "referent",
+            "--hired",
+            "2020-01-02",
+            "--notice",
+            "2026-01-15",
+        ),
+        (
+            "register",
+            "authorize",
+            "--as",
+            "web_admin",
+            "--user",
+            "web_monitoring_officer",
+            "--scope",
+            "computer_content,activity_logs",
+            "--from",
+            "2026-01-01",
+        ),
+        (
+            "register",
+            "notice",
+            "--as",
+            "web_admin",
+            "--employee",
+            "P-TEST-001",
+            "--date",
+            "2026-01-15",
+            "--policy-version",
+            "Regulamin Pracy 2026, §82",
+        ),
     ]
     for step in steps:
         done = daemon.cli(*step)
@@ -136,10 +176,27 @@ def seeded(daemon: Daemon) -> Daemon:
     end = start + timedelta(seconds=1)
     time.sleep(max(0.0, (end - datetime.now(UTC)).total_seconds()) + 0.2)
     done = daemon.cli(
-        "register", "act", "--as", "web_monitoring_officer", "--employee", "P-TEST-001",
-        "--resource", "INV-TEST-0001", "--scope", "activity_logs", "--purpose", "proper_use",
-        "--justification", "Kontrola okresowa (dane testowe)", "--start", start.isoformat(),
-        "--end", end.isoformat(), "--outcome", "Bez uwag")
+        "register",
+        "act",
+        "--as",
+        "web_monitoring_officer",
+        "--employee",
+        "P-TEST-001",
+        "--resource",
+        "INV-TEST-0001",
+        "--scope",
+        "activity_logs",
+        "--purpose",
+        "proper_use",
+        "--justification",
+        "Kontrola okresowa (dane testowe)",
+        "--start",
+        start.isoformat(),
+        "--end",
+        end.isoformat(),
+        "--outcome",
+        "Bez uwag",
+    )
     assert done.returncode == 0, done.stderr
     return daemon
 
@@ -183,7 +240,8 @@ def test_it_officer_reclassifies_an_outage_of_a_target_that_went_down(
 def test_it_officer_adds_an_asset_through_the_form(web: Browser, seeded: Daemon) -> None:
     web.login("it_officer")
     web.page.get_by_role("navigation", name="Nawigacja").get_by_role(
-        "link", name="Ewidencja sprzętu").click()
+        "link", name="Ewidencja sprzętu"
+    ).click()
     web.page.get_by_role("link", name="Dodaj sprzęt").click()
     web.page.get_by_label("Nr inwentarzowy").fill("INV-TEST-0200")
     web.page.get_by_label("Kategoria").select_option(label="laptop")
@@ -201,12 +259,11 @@ def test_it_officer_adds_an_asset_through_the_form(web: Browser, seeded: Daemon)
     expect(web.page.locator("table").first).to_contain_text("INV-TEST-0200")
 
 
-def test_it_officer_adds_a_repair_protocol_through_the_form(
-    web: Browser, seeded: Daemon
-) -> None:
+def test_it_officer_adds_a_repair_protocol_through_the_form(web: Browser, seeded: Daemon) -> None:
     web.login("it_officer")
     web.page.get_by_role("navigation", name="Nawigacja").get_by_role(
-        "link", name="Protokoły napraw").click()
+        "link", name="Protokoły napraw"
+    ).click()
     form = web.page.locator("form[action='/inventory/repairs/new']")
     form.get_by_label("Numer").fill("PN/TEST/1/2026")
     form.get_by_label("Data").fill("2026-05-06")
@@ -244,8 +301,8 @@ def test_csv_with_a_bad_row_is_refused_naming_the_row_and_imports_nothing(
 def test_csv_import_from_the_dashboard_adds_every_row(web: Browser, seeded: Daemon) -> None:
     upload = seeded.workdir / "dobry.csv"
     upload.write_text(
-        BAD_CSV.replace("toster", "monitor").replace("INV-TEST-01", "INV-TEST-05"),
-        encoding="utf-8")
+        BAD_CSV.replace("toster", "monitor").replace("INV-TEST-01", "INV-TEST-05"), encoding="utf-8"
+    )
     web.login("it_officer")
     web.open("/inventory")
     form = web.page.locator("form[action='/inventory/import']")
@@ -271,12 +328,11 @@ def test_it_officer_cannot_open_the_monitoring_register(web: Browser, seeded: Da
     expect(web.page.locator("main")).not_to_contain_text("Kontrola okresowa")
 
 
-def test_monitoring_officer_opens_the_monitoring_register(
-    web: Browser, seeded: Daemon
-) -> None:
+def test_monitoring_officer_opens_the_monitoring_register(web: Browser, seeded: Daemon) -> None:
     web.login("monitoring_officer")
     web.page.get_by_role("navigation", name="Nawigacja").get_by_role(
-        "link", name=re.compile("Rejestr monitoringu")).click()
+        "link", name=re.compile("Rejestr monitoringu")
+    ).click()
     expect(web.page).to_have_url(re.compile(r"/register$"))
     expect(web.page.locator("main")).to_contain_text("Kontrola okresowa (dane testowe)")
     web.check_page("rejestr-monitoringu")
@@ -297,11 +353,14 @@ def page_name(role: str, path: str, suffix: str) -> str:
 
 def visible_text(web: Browser) -> str:
     """The page's words, without code samples (CSV column names are meant verbatim)."""
-    return str(web.page.evaluate(
-        "() => { const out = []; const walk = document.createTreeWalker(document.body, "
-        "NodeFilter.SHOW_TEXT); while (walk.nextNode()) { const el = walk.currentNode"
-        ".parentElement; if (!el.closest('code, pre, script, style')) "
-        "out.push(walk.currentNode.nodeValue); } return out.join(' '); }"))
+    return str(
+        web.page.evaluate(
+            "() => { const out = []; const walk = document.createTreeWalker(document.body, "
+            "NodeFilter.SHOW_TEXT); while (walk.nextNode()) { const el = walk.currentNode"
+            ".parentElement; if (!el.closest('code, pre, script, style')) "
+            "out.push(walk.currentNode.nodeValue); } return out.join(' '); }"
+        )
+    )
 
 
 # The test users' logins (web_admin …) are data the reader typed, not keys.
@@ -317,9 +376,11 @@ def overflow(web: Browser) -> tuple[int, list[str]]:
         "Array.from(document.querySelectorAll('body *')).filter(e => "
         "e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 "
         "&& !e.closest('.scroll'))"
-        ".slice(0, 5).map(e => e.tagName + '.' + e.className)")
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
+    )
     width = web.page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     return int(width), list(wide)
 
 

@@ -29,10 +29,14 @@ def _guess(base: str, forged: str) -> int:
     with opener.open(f"{base}/login", timeout=30) as page:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
     assert token
-    form = urllib.parse.urlencode({"login": f"nikt-{forged}", "password": "zle-haslo",
-                                   "csrf_token": token.group(1)}).encode()
-    request = urllib.request.Request(f"{base}/login", data=form,  # noqa: S310 - 127.0.0.1
-                                     headers={"X-Forwarded-For": forged})
+    form = urllib.parse.urlencode(
+        {"login": f"nikt-{forged}", "password": "zle-haslo", "csrf_token": token.group(1)}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 - 127.0.0.1
+        f"{base}/login",
+        data=form,
+        headers={"X-Forwarded-For": forged},
+    )
     try:
         with opener.open(request, timeout=30) as answer:
             return int(answer.status)
@@ -41,8 +45,10 @@ def _guess(base: str, forged: str) -> int:
 
 
 def _guesses(tmp_path: Path, extra: str) -> tuple[list[int], set[str]]:
-    daemon = Daemon(tmp_path, f"address_max_failures = {LIMIT}\n{extra}"
-                              '[inventory]\ncollect_interval = "1000d"\n')
+    daemon = Daemon(
+        tmp_path,
+        f'address_max_failures = {LIMIT}\n{extra}[inventory]\ncollect_interval = "1000d"\n',
+    )
     try:
         daemon.start().wait_ready(60)
         codes = [_guess(daemon.url(""), f"203.0.113.{n}") for n in range(1, LIMIT + 3)]

@@ -120,8 +120,13 @@ async def test_admin_adds_a_user_who_can_log_in_and_it_is_audited(
     admin = AsgiClient(app)
     await admin.login(users["admin"])
     token = await admin.csrf()
-    form = {"login": "anna.przykladowa", "full_name": "Anna Przykładowa", "role": "auditor",
-            "password": "Nowe-Haslo-12345", "csrf_token": token}
+    form = {
+        "login": "anna.przykladowa",
+        "full_name": "Anna Przykładowa",
+        "role": "auditor",
+        "password": "Nowe-Haslo-12345",
+        "csrf_token": token,
+    }
     assert (await admin.post("/admin/users", form)).status == 303
     assert "anna.przykladowa" in (await admin.get("/admin/users")).text
     assert (await AsgiClient(app).login("anna.przykladowa", "Nowe-Haslo-12345")).status == 303
@@ -155,8 +160,9 @@ async def test_role_change_is_effective_at_once_and_audited(
     admin = AsgiClient(app)
     await admin.login(users["admin"])
     token = await admin.csrf()
-    reply = await admin.post(f"/admin/users/{users['it_officer']}/role",
-                             {"role": "admin", "csrf_token": token})
+    reply = await admin.post(
+        f"/admin/users/{users['it_officer']}/role", {"role": "admin", "csrf_token": token}
+    )
     assert reply.status == 303
     assert (await officer.get("/admin/users")).status == 200
     with session_scope(ctx.sessions) as db:
@@ -165,9 +171,7 @@ async def test_role_change_is_effective_at_once_and_audited(
         assert row.detail == f"{users['it_officer']} role it_officer -> admin"
 
 
-async def test_admin_cannot_change_own_account(
-    client: AsgiClient, users: dict[str, str]
-) -> None:
+async def test_admin_cannot_change_own_account(client: AsgiClient, users: dict[str, str]) -> None:
     await client.login(users["admin"])
     token = await client.csrf()
     reply = await client.post(f"/admin/users/{users['admin']}/disable", {"csrf_token": token})

@@ -26,7 +26,10 @@ async def test_it_officer_generates_and_auditor_downloads_the_annual_report(
     assert reply.status == 303 and reply.location == "/raporty?done=1"
     folder = Path(settings.report.output_dir) / "pl"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "raport-jakosci-2025.html", "raport-jakosci-2025.json", "raport-jakosci-2025.pdf"]
+        "raport-jakosci-2025.html",
+        "raport-jakosci-2025.json",
+        "raport-jakosci-2025.pdf",
+    ]
     await client.post("/logout", {"csrf_token": await client.csrf()})
 
     await client.login(role_login("auditor"))
@@ -73,8 +76,11 @@ async def test_a_file_outside_the_report_names_is_not_served(
     client: AsgiClient, users: dict[str, str]
 ) -> None:
     await client.login(role_login("auditor"))
-    for path in ("/raporty/pl/..%2Fitops.db", "/raporty/xx/raport-jakosci-2025.pdf",
-                 "/raporty/pl/raport-jakosci-2025.pdf"):
+    for path in (
+        "/raporty/pl/..%2Fitops.db",
+        "/raporty/xx/raport-jakosci-2025.pdf",
+        "/raporty/pl/raport-jakosci-2025.pdf",
+    ):
         assert (await client.get(path)).status == 404
 
 

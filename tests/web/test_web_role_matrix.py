@@ -24,12 +24,24 @@ from .conftest import AsgiClient
 
 # Public by design (issue 9): health, metrics (own token), static files, login, language
 # switch, the agents' ping and API (own tokens).
-PUBLIC_PREFIXES = ("/healthz", "/metrics", "/static", "/login", "/lang/", "/ping/",
-                   "/api/v1/agent/")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/metrics",
+    "/static",
+    "/login",
+    "/lang/",
+    "/ping/",
+    "/api/v1/agent/",
+)
 
 _PARAM_RE = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
-_SAMPLE = {"int": "1", "float": "1", "uuid": "00000000-0000-4000-8000-000000000001",
-           "path": "x", "str": "x"}
+_SAMPLE = {
+    "int": "1",
+    "float": "1",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+    "path": "x",
+    "str": "x",
+}
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,13 @@ def endpoints(app: Starlette) -> list[Endpoint]:
 
 def test_core_routes_are_in_the_matrix(app: Starlette) -> None:
     paths = {str(e) for e in endpoints(app)}
-    assert {"GET /", "GET /calendar", "GET /admin/users", "POST /admin/users",
-            "POST /logout"} <= paths
+    assert {
+        "GET /",
+        "GET /calendar",
+        "GET /admin/users",
+        "POST /admin/users",
+        "POST /logout",
+    } <= paths
 
 
 def test_every_non_public_endpoint_is_wrapped_by_requires(app: Starlette) -> None:

@@ -165,9 +165,7 @@ async def test_logout_ends_the_session_and_is_audited(
     assert (users["auditor"], "logout", "") in audit_actions(ctx)
 
 
-async def test_disabled_user_loses_the_open_session(
-    app: Starlette, users: dict[str, str]
-) -> None:
+async def test_disabled_user_loses_the_open_session(app: Starlette, users: dict[str, str]) -> None:
     officer = AsgiClient(app)
     await officer.login(users["it_officer"])
     admin = AsgiClient(app)
@@ -225,9 +223,7 @@ async def test_no_inline_script_or_style_in_core_pages(
         assert " style=" not in html and "<style" not in html
 
 
-async def test_wrong_role_gets_a_polish_403_page(
-    client: AsgiClient, users: dict[str, str]
-) -> None:
+async def test_wrong_role_gets_a_polish_403_page(client: AsgiClient, users: dict[str, str]) -> None:
     await client.login(users["it_officer"])
     reply = await client.get("/admin/users")
     assert reply.status == 403
@@ -256,12 +252,14 @@ async def test_unknown_page_gets_a_polish_404(client: AsgiClient) -> None:
     assert reply.status == 404 and "Nie ma takiej strony." in reply.text
 
 
-async def test_login_next_cannot_leave_the_site(
-    client: AsgiClient, users: dict[str, str]
-) -> None:
+async def test_login_next_cannot_leave_the_site(client: AsgiClient, users: dict[str, str]) -> None:
     token = await client.csrf()
-    form = {"login": users["admin"], "password": PASSWORD, "csrf_token": token,
-            "next": "//evil.example/"}
+    form = {
+        "login": users["admin"],
+        "password": PASSWORD,
+        "csrf_token": token,
+        "next": "//evil.example/",
+    }
     assert (await client.post("/login", form)).location == "/"
 
 

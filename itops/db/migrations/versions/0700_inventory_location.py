@@ -67,8 +67,6 @@ def downgrade() -> None:
     for asset_id, building, room in rows:
         text = join_location(building, room)
         if text:
-            bind.execute(
-                _asset.update().where(_asset.c.id == asset_id).values(location=text[:200])
-            )
+            bind.execute(_asset.update().where(_asset.c.id == asset_id).values(location=text[:200]))
     _drop("room")
     _drop("building")
