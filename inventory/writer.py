@@ -31,8 +31,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from inventory.intake import Parts, Received, Refused, StoredReport, store_reports
 from itops.context import AppContext
-from itops.db.session import session_scope
+from itops.db.session import lock_wait, session_scope
 from itops.report_parts import AfterCommit
+from itops.web.offloop import REQUEST_LOCK_WAIT_MS
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ class ReportWriter:
         return future
 
     def _run(self) -> None:
+        # The requests wait for this thread: its writes wait for another writer's lock
+        # (a long CSV import) only as briefly as a request's own would, then answer 503.
+        lock_wait.set(REQUEST_LOCK_WAIT_MS)
         while True:
             try:
                 first = self._queue.get(timeout=self.idle_seconds)
@@ -112,6 +116,10 @@ class ReportWriter:
         try:
             outcomes, after = self._store(batch)
         except Exception as exc:
+            if _lock_timeout(exc):  # retrying would only wait again: 503 for all of them
+                for job in batch:
+                    job.future.set_exception(exc)
+                return
             if len(batch) == 1:
                 self._write_alone(batch[0], exc)
                 return
@@ -153,7 +161,7 @@ class ReportWriter:
                 )
                 return
             transient = isinstance(failed, IntegrityError | OperationalError)
-            if not transient or attempt == RETRIES:
+            if not transient or _lock_timeout(failed) or attempt == RETRIES:
                 break
             failed = None
             time.sleep(0.05 * (attempt + 1))
@@ -199,6 +207,11 @@ def _announce(
     for job, outcome in zip(batch, outcomes, strict=True):
         if isinstance(outcome, StoredReport):
             publish(ctx, outcome, job.received.report, job.received.now)
+
+
+def _lock_timeout(exc: BaseException) -> bool:
+    """SQLite's write lock stayed taken for the whole (bounded) wait."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def _first_line(exc: BaseException) -> str:
