@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from reports.charts import bar_chart
+from itops.charts import bar_chart
 from reports.data import AnnualReport, CheckFigures, Conclusion, Kpi, OutageFigures
 from reports.i18n import REPORT
 
