@@ -77,6 +77,8 @@ class Inventory(Model):
     agent_max_report_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     collect_interval: PositiveDuration = timedelta(days=1)
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
+    toner_order_percent: float = Field(default=10, ge=0, le=100)
+    toner_replaced_rise: float = Field(default=30, gt=0, le=100)
 
 
 KPI: Section[Kpi] = Section("kpi", Kpi, Kpi)

@@ -69,6 +69,10 @@ LABELS: dict[str, str] = {
     "disk": "dysk",
     "ram": "pamięć RAM",
     "psu": "zasilacz",
+    # stock movement reasons (STOCK_REASONS)
+    "stock:toner_replaced": "wymiana wkładu w drukarce",
+    "stock:repair": "część do naprawy",
+    "stock:count": "spis z natury / korekta",
 }
 
 TRANSLATIONS: dict[str, str] = {
@@ -258,6 +262,28 @@ TRANSLATIONS: dict[str, str] = {
     "Szkolenia": "Trainings",
     "Brak danych": "No data",
     "Zgłoszone zdarzenia": "Reported events",
+    "Zamów toner": "Order toner",
+    "zamów toner": "order toner",
+    "brak pasującego wkładu w magazynie": "no fitting cartridge in stock",
+    "Tonery i bębny drukarek": "Printer toners and drums",
+    "Poziom zamówienia": "Order level",
+    "Drukarka": "Printer",
+    "Materiał": "Supply",
+    "Poziom": "Level",
+    "Pasujące w magazynie": "Fitting in stock",
+    "Odczyt": "Read",
+    "nie do ustalenia": "cannot be determined",
+    "Pasujące wkłady": "Fitting cartridges",
+    "Model drukarki": "Printer model",
+    "Fragment nazwy materiału": "Supply name fragment",
+    "dowolny": "any",
+    "Dodaj": "Add",
+    "Ruchy magazynowe": "Stock movements",
+    "Kiedy": "When",
+    "Zmiana": "Change",
+    "wymiana wkładu w drukarce": "cartridge replaced in a printer",
+    "część do naprawy": "part for a repair",
+    "spis z natury / korekta": "stocktaking / correction",
 }
 
 # The importers' and forms' English reasons (CLI, logs) → Polish on the dashboard

@@ -50,6 +50,9 @@ EVENT_KINDS = (
     "document",
 )
 
+# Why a stock item's quantity changed (``StockMovement.reason``).
+STOCK_REASONS = ("toner_replaced", "repair", "count")
+
 
 class Asset(Base):
     """One piece of hardware as it is now; its history is in ``AssetEvent``."""
@@ -142,6 +145,64 @@ class Consumable(Base):
     kind: Mapped[str] = mapped_column(String(32), default="other")
     quantity: Mapped[int] = mapped_column(Integer, default=0)
     min_level: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CartridgeFit(Base):
+    """Which printers a stock item fits: a printer model, a supply name fragment, or both.
+
+    A printer's toner matches when the model equals the printer's (case-insensitive, empty
+    = any printer) and the fragment occurs in the supply's name as the printer reports it
+    (prtMarkerSuppliesDescription, e.g. "TK-2000"; empty = any supply of that printer).
+    """
+
+    __tablename__ = "inv_cartridge_fit"
+    __table_args__ = (UniqueConstraint("consumable_id", "printer_model", "supply_match"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumable_id: Mapped[int] = mapped_column(ForeignKey("inv_consumable.id"), index=True)
+    printer_model: Mapped[str] = mapped_column(String(200), default="")
+    supply_match: Mapped[str] = mapped_column(String(200), default="")
+
+
+class PrinterSupply(Base):
+    """A printer's toner or drum as its last SNMP reading gave it (one row per supply).
+
+    ``short_since`` is set while the supply is at or below the order level and no
+    matching cartridge is in stock ("zamów toner"), cleared when either changes.
+    """
+
+    __tablename__ = "inv_printer_supply"
+    __table_args__ = (UniqueConstraint("printer", "supply"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    printer: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str] = mapped_column(String(64), default="office")
+    supply: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    percent: Mapped[float | None] = mapped_column(Float)
+    seen_at: Mapped[datetime]
+    short_since: Mapped[datetime | None]
+
+
+class StockMovement(Base):
+    """One change of a stock item's quantity: a cartridge put in, parts for a repair, a count.
+
+    Append-only by use: ``delta`` is signed (−1 a cartridge used), ``reason`` one of
+    ``STOCK_REASONS``, ``printer`` the printer a cartridge went into.
+    """
+
+    __tablename__ = "inv_stock_movement"
+    __table_args__ = (Index("ix_inv_stock_movement_consumable_at", "consumable_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumable_id: Mapped[int] = mapped_column(ForeignKey("inv_consumable.id"))
+    at: Mapped[datetime]
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    printer: Mapped[str] = mapped_column(String(100), default="")
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(String(400), default="")
 
 
 class ProtocolPart(Base):

@@ -37,6 +37,7 @@ from inventory.models import (
     Training,
     TrainingParticipant,
 )
+from inventory.toner import Shortage, SupplyReading
 from itops.config import Settings
 
 __all__ = [
@@ -49,6 +50,8 @@ __all__ = [
     "ProtocolRow",
     "PurchasesKpi",
     "RepairsKpi",
+    "Shortage",
+    "SupplyReading",
     "TrainingCounts",
     "active_computer_hostnames",
     "agent_hosts",
@@ -60,6 +63,7 @@ __all__ = [
     "os_support_status",
     "purchase_documents",
     "purchases_kpi",
+    "record_printer_supplies",
     "repair_protocols",
     "repairs_kpi",
     "seed_demo",
@@ -303,3 +307,19 @@ def agent_hosts(session: Session) -> list[AgentHost]:
     for name in tokens - found.keys() - retired:
         found[name] = AgentHost(name, "desktop", "office")
     return [found[name] for name in sorted(found)]
+
+
+def record_printer_supplies(
+    session: Session, settings: Settings, readings: list[SupplyReading], now: datetime
+) -> list[Shortage]:
+    """Store printers' toner and drum levels against the stock; the shortages standing.
+
+    A level that rose by ``[inventory] toner_replaced_rise`` takes one fitting cartridge
+    out of the stock (a ``toner_replaced`` movement); a level at or below
+    ``toner_order_percent`` with nothing fitting in stock is a shortage ("zamów toner").
+    """
+    from inventory.config import INVENTORY
+    from inventory.toner import record_supplies
+
+    cfg = settings.section(INVENTORY)
+    return record_supplies(session, readings, now, cfg.toner_order_percent, cfg.toner_replaced_rise)

@@ -28,6 +28,7 @@ from inventory.models import (
     ProtocolPart,
     RepairProtocol,
 )
+from inventory.toner import move
 from itops.errors import ValidationError
 
 
@@ -100,7 +101,7 @@ def add_protocol(
             raise ValidationError(
                 f'protocol {data.number}: cannot take {qty} of "{name}" (in stock {item.quantity})'
             )
-        item.quantity -= qty
+        move(session, item, -qty, "repair", now, actor=actor, note=data.number)
         session.add(ProtocolPart(protocol_id=protocol.id, consumable_id=item.id, quantity=qty))
     kind = "reinstalled" if data.kind == "reinstall" else "repaired"
     record(

@@ -16,22 +16,35 @@ from sqlalchemy.orm import Session
 
 from inventory.ledger import local_midnight, record
 from inventory.models import Asset, Consumable, Loan
+from inventory.toner import move
 from itops.errors import ValidationError
 
 
-def set_stock(session: Session, name: str, kind: str, quantity: int, min_level: int) -> None:
-    """Create a stock item or set its quantity and minimum level."""
+def set_stock(
+    session: Session,
+    name: str,
+    kind: str,
+    quantity: int,
+    min_level: int,
+    now: datetime | None = None,
+    actor: str = "",
+) -> None:
+    """Create a stock item or set its quantity and minimum level.
+
+    With ``now``, a changed quantity is recorded as a ``count`` stock movement.
+    """
     if not name.strip() or quantity < 0 or min_level < 0:
         raise ValidationError("give a name and non-negative quantity and minimum")
     item = session.scalar(select(Consumable).where(Consumable.name == name.strip()))
     if item is None:
-        session.add(
-            Consumable(
-                name=name.strip(), kind=kind or "other", quantity=quantity, min_level=min_level
-            )
-        )
-    else:
-        item.quantity, item.min_level = quantity, min_level
+        item = Consumable(name=name.strip(), kind=kind or "other", quantity=0, min_level=min_level)
+        session.add(item)
+        session.flush()
+    item.min_level = min_level
+    if now is None:
+        item.quantity = quantity
+    elif quantity != item.quantity:
+        move(session, item, quantity - item.quantity, "count", now, actor=actor)
 
 
 @dataclass(frozen=True)

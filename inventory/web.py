@@ -423,4 +423,5 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/inventory/stock", web_people.stock_page),
         Route("/inventory/loans", web_people.stock_page),
         Route("/inventory/stock", web_people.stock_action, methods=["POST"]),
+        Route("/inventory/stock/fit", web_people.stock_fit_action, methods=["POST"]),
     ]

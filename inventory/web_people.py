@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from inventory import clearance, people, stock
+from inventory import clearance, people, stock, toner
+from inventory.config import INVENTORY
 from inventory.web_common import (
     READ,
     WRITE,
@@ -188,15 +189,28 @@ async def clearance_document(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-def _stock_loans(db: Session, today: date) -> dict[str, Any]:
-    return {"stock": stock.stock_items(db), "loans": stock.open_loans(db, today)}
+def _stock_loans(db: Session, today: date, order_percent: float) -> dict[str, Any]:
+    return {
+        "stock": stock.stock_items(db),
+        "loans": stock.open_loans(db, today),
+        "shortages": toner.shortages(db, order_percent),
+        "supplies": toner.supply_rows(db, order_percent),
+        "fits": toner.fits(db),
+        "movements": toner.movements(db),
+        "order_percent": order_percent,
+    }
+
+
+def _order_percent(request: Request) -> float:
+    return ctx_of(request).settings.section(INVENTORY).toner_order_percent
 
 
 @requires(*READ)
 async def stock_page(request: Request) -> Response:
     ctx = ctx_of(request)
     today = ctx.clock.now().astimezone(tz_of(ctx)).date()
-    data = await run_read(ctx, lambda db: _stock_loans(db, today))
+    order = _order_percent(request)
+    data = await run_read(ctx, lambda db: _stock_loans(db, today, order))
     return render(
         request, "inventory_stock.html", {**data, "can_write": can_write(request), "error": None}
     )
@@ -213,6 +227,7 @@ async def stock_action(request: Request) -> Response:
             raise ValidationError(f"{name}: give a whole number")
         return int(text)
 
+    now, actor = ctx.clock.now(), actor_of(request)
     try:
         await run_db(
             ctx,
@@ -222,12 +237,38 @@ async def stock_action(request: Request) -> Response:
                 str(form.get("kind", "")),
                 num("quantity"),
                 num("min_level"),
+                now,
+                actor,
             ),
         )
     except ValidationError as exc:
-        today = ctx.clock.now().astimezone(tz_of(ctx)).date()
-        data = await run_read(ctx, lambda db: _stock_loans(db, today))
-        return render(
-            request, "inventory_stock.html", {**data, "can_write": True, "error": str(exc)}, 400
+        return await _stock_error(request, str(exc))
+    return RedirectResponse("/inventory/stock", status_code=303)
+
+
+async def _stock_error(request: Request, error: str) -> Response:
+    ctx = ctx_of(request)
+    today = ctx.clock.now().astimezone(tz_of(ctx)).date()
+    order = _order_percent(request)
+    data = await run_read(ctx, lambda db: _stock_loans(db, today, order))
+    return render(request, "inventory_stock.html", {**data, "can_write": True, "error": error}, 400)
+
+
+@requires(*WRITE)
+async def stock_fit_action(request: Request) -> Response:
+    """Say which printers a stock item fits (model and/or a fragment of the supply name)."""
+    ctx = ctx_of(request)
+    form = await request.form()
+    try:
+        await run_db(
+            ctx,
+            lambda db: toner.add_fit(
+                db,
+                str(form.get("item", "")),
+                str(form.get("printer_model", "")),
+                str(form.get("supply_match", "")),
+            ),
         )
+    except ValidationError as exc:
+        return await _stock_error(request, str(exc))
     return RedirectResponse("/inventory/stock", status_code=303)

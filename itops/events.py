@@ -25,6 +25,7 @@ ANTIVIRUS_NONCOMPLIANT = "antivirus_noncompliant"
 CERTIFICATE_EXPIRING = "certificate_expiring"
 MONITORING_GAP = "monitoring_gap"
 REGISTER_ANCHOR = "register_anchor"  # the §82 register's daily signed head
+TONER_ORDER = "toner_order"  # a printer's toner low and no fitting cartridge in stock
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ FEATURES: tuple[str, ...] = (
     "checks.availability.plugin",
     "checks.backups.plugin",
     "checks.hosts.plugin",
+    "checks.printers.plugin",
     "inventory.plugin",
     "inventory.register.plugin",
     "itops.notifications.plugin",

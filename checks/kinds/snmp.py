@@ -118,6 +118,9 @@ class SnmpOptions(Options):
     critical_runtime_minutes: float = Field(default=5, ge=0)
     warning_supply_percent: float = Field(default=10, ge=0, le=100)
     critical_supply_percent: float = Field(default=2, ge=0, le=100)
+    model: str = Field(
+        default="", max_length=200
+    )  # the printer's model, for the cartridges in stock
 
     @model_validator(mode="after")
     def _credentials(self) -> SnmpOptions:

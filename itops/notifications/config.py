@@ -19,6 +19,7 @@ EVENT_KINDS = (
     "certificate_expiring",
     "monitoring_gap",
     "register_anchor",
+    "toner_order",
 )
 
 _CHANNEL_NAME = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]

@@ -25,6 +25,7 @@ KIND_LABELS: dict[str, str] = {
     ev.CERTIFICATE_EXPIRING: "Certyfikat TLS wkrótce wygasa",
     ev.MONITORING_GAP: "Przerwa w monitorowaniu",
     ev.REGISTER_ANCHOR: "Kotwica rejestru monitoringu §82",
+    ev.TONER_ORDER: "Zamów toner",
     "test": "Test powiadomień",
 }
 
@@ -46,6 +47,7 @@ FAMILIES: dict[str, str] = {
     ev.CERTIFICATE_EXPIRING: "certificate",
     ev.MONITORING_GAP: "monitoring_gap",
     ev.REGISTER_ANCHOR: "register_anchor",
+    ev.TONER_ORDER: "toner",
 }
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.notifications.conftest import receiver  # noqa: F401 - the webhook receiver fixture
+
 DATA = Path(__file__).parent / "data"
 V3_USER, V3_AUTH, V3_PRIV = "demo-v3", "DEMOauthpass1", "DEMOprivpass1"
 COMMUNITY = "demo-community"

@@ -1,0 +1,1 @@
+"""Printers watched over SNMP: their toner and drum levels handed to the consumables stock."""
