@@ -315,6 +315,88 @@ def training_add(
     click.echo(f"training on {held} recorded ({len(participants)} participants)")
 
 
+@inventory_group.command("software")
+@click.argument("name")
+@click.option("--version", "version", default="", help="Version prefix, e.g. 19 for 19.00.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per installation.")
+@pass_ctx
+def software_search(ctx: Ctx, name: str, version: str, as_json: bool) -> None:
+    """Which computers run a program: NAME fragment, optional version prefix."""
+    import json
+
+    from inventory.software import search
+    from itops.db.session import read_scope
+
+    app = ctx.app()
+    with read_scope(app.sessions) as db:
+        found = search(db, name, version)
+    for f in found:
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "host": f.host,
+                        "inventory_no": f.inventory_no,
+                        "name": f.name,
+                        "version": f.version,
+                        "publisher": f.publisher,
+                        "seen_at": f.seen_at.isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            click.echo(f"{f.host}\t{f.inventory_no or '-'}\t{f.name}\t{f.version}\t{f.publisher}")
+    if not as_json:
+        hosts = len({f.host for f in found})
+        click.echo(f"{len(found)} installations on {hosts} computers", err=True)
+
+
+@inventory_group.group("licence")
+def licence_group() -> None:
+    """The licences ledger: product, seats, document, expiry."""
+
+
+@licence_group.command("add")
+@click.option("--product", required=True)
+@click.option("--match", default="", help="Installed name fragment counted (default: product).")
+@click.option("--seats", type=click.IntRange(min=0), required=True)
+@click.option("--document", default="", help="Invoice, agreement or licence certificate.")
+@click.option("--expires", default="", help="YYYY-MM-DD (none: perpetual).")
+@click.option("--note", default="")
+@pass_ctx
+def licence_add(
+    ctx: Ctx, product: str, match: str, seats: int, document: str, expires: str, note: str
+) -> None:
+    """Record a licence."""
+    from inventory.software import add_licence
+
+    app = ctx.app()
+    until = _opt_date(expires)
+    with session_scope(app.sessions) as db:
+        add_licence(db, product, match, seats, document, until, note)
+    click.echo(f"licence {product.strip()}: {seats} seats recorded")
+
+
+@licence_group.command("list")
+@pass_ctx
+def licence_list(ctx: Ctx) -> None:
+    """Every licence with installations counted and its problems (exit 1 if any)."""
+    from inventory.software import licence_rows
+    from itops.db.session import read_scope
+
+    app = ctx.app()
+    today = app.clock.now().astimezone(_tz(ctx)).date()
+    with read_scope(app.sessions) as db:
+        rows = licence_rows(db, today)
+    for r in rows:
+        until = r.expires_on.isoformat() if r.expires_on else "perpetual"
+        problems = ", ".join(r.problems) or "ok"
+        click.echo(f"{r.product}\t{r.installed}/{r.seats}\t{until}\t{r.document}\t{problems}")
+    if any(r.problems for r in rows):
+        raise SystemExit(1)
+
+
 @click.command("clearance")
 @click.argument("employee")
 @click.option(

@@ -79,6 +79,8 @@ class Inventory(Model):
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
     toner_order_percent: float = Field(default=10, ge=0, le=100)
     toner_replaced_rise: float = Field(default=30, gt=0, le=100)
+    security_update_max_days: int = Field(default=7, ge=0, le=3650)
+    report_max_age: PositiveDuration = timedelta(days=7)
 
 
 KPI: Section[Kpi] = Section("kpi", Kpi, Kpi)

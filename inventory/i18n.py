@@ -73,6 +73,15 @@ LABELS: dict[str, str] = {
     "stock:toner_replaced": "wymiana wkładu w drukarce",
     "stock:repair": "część do naprawy",
     "stock:count": "spis z natury / korekta",
+    # update risk reasons (inventory.updates.RISK_REASONS)
+    "risk:end_of_support": "system bez wsparcia producenta",
+    "risk:security_pending": "poprawki bezpieczeństwa czekają",
+    "risk:reboot_pending": "wymaga ponownego uruchomienia",
+    "risk:silent": "agent milczy",
+    # licence problems (inventory.software.LicenceRow.problems)
+    "licence:over_seats": "więcej instalacji niż licencji",
+    "licence:expiring": "licencja wkrótce wygasa",
+    "licence:expired": "licencja wygasła",
 }
 
 TRANSLATIONS: dict[str, str] = {
@@ -284,6 +293,57 @@ TRANSLATIONS: dict[str, str] = {
     "wymiana wkładu w drukarce": "cartridge replaced in a printer",
     "część do naprawy": "part for a repair",
     "spis z natury / korekta": "stocktaking / correction",
+    "Aktualizacje": "Updates",
+    "Komputery w użyciu według ryzyka: system bez wsparcia producenta, poprawki "
+    "bezpieczeństwa czekające dłużej niż": "Computers in use by risk: operating system out of "
+    "vendor support, security updates waiting longer than",
+    "dni (liczone od ostatniej udanej aktualizacji), ponowne uruchomienie wymagane, "
+    "agent milczący.": "days (counted from the last successful update), reboot required, "
+    "agent silent.",
+    "Komputer": "Computer",
+    "Koniec wsparcia": "End of support",
+    "Oczekujące aktualizacje": "Pending updates",
+    "Ostatnia aktualizacja": "Last update",
+    "Ryzyko": "Risk",
+    "dni temu": "days ago",
+    "brak": "none",
+    "w tym bezpieczeństwa": "of which security",
+    "wymaga ponownego uruchomienia": "reboot required",
+    "System i aktualizacje": "System and updates",
+    "po terminie": "past the date",
+    "system bez wsparcia producenta": "OS out of vendor support",
+    "poprawki bezpieczeństwa czekają": "security updates waiting",
+    "agent milczy": "agent silent",
+    "Oprogramowanie i licencje": "Software and licences",
+    "Które komputery mają program": "Which computers run a program",
+    "Nazwa programu (fragment)": "Program name (fragment)",
+    "Wersja (początek)": "Version (beginning)",
+    "Znaleziono": "Found",
+    "instalacji na": "installations on",
+    "komputerach": "computers",
+    "pokazano pierwsze": "the first shown",
+    "Program": "Program",
+    "Wersja": "Version",
+    "Wydawca": "Publisher",
+    "Raport z": "Report of",
+    "Licencje": "Licences",
+    "Instalacje liczone na komputerach, których agent przysłał listę oprogramowania; "
+    "ostrzeżenie, gdy instalacji jest więcej niż licencji albo licencja wygasa w ciągu": (
+        "Installations counted on computers whose agent sent a software list; a warning when "
+        "installations exceed licences or a licence expires within"
+    ),
+    "dni": "days",
+    "Produkt": "Product",
+    "Liczone instalacje": "Counted installations",
+    "Zainstalowano": "Installed",
+    "Dokument": "Document",
+    "Ważna do": "Valid until",
+    "bezterminowo": "perpetual",
+    "Dodaj licencję": "Add a licence",
+    "Liczone instalacje (fragment nazwy)": "Counted installations (name fragment)",
+    "więcej instalacji niż licencji": "more installations than licences",
+    "licencja wkrótce wygasa": "licence expires soon",
+    "licencja wygasła": "licence expired",
 }
 
 # The importers' and forms' English reasons (CLI, logs) → Polish on the dashboard
@@ -328,6 +388,20 @@ SUMMARIES: list[tuple[str, str]] = [
     (r'protocol "(?P<v>.*)" already exists', "protokół „{v}” już istnieje"),
 ]
 SUMMARIES += [
+    (r"give a fragment of the program's name", "podaj fragment nazwy programu"),
+    (
+        r"name at most 255 characters, version at most 128",
+        "nazwa najwyżej 255 znaków, wersja najwyżej 128",
+    ),
+    (r"seats: give a whole number", "liczba licencji: podaj liczbę całkowitą"),
+    (r"product is empty", "brak nazwy produktu"),
+    (r"seats must not be negative", "liczba licencji nie może być ujemna"),
+    (
+        r"give the printer model or a fragment of the supply's name",
+        "podaj model drukarki albo fragment nazwy materiału",
+    ),
+    (r'no stock item "(?P<v>.*)"', "nie ma pozycji magazynu „{v}”"),
+    (r"(?P<f>\w+): give a whole number", "{f}: podaj liczbę całkowitą"),
     (r'"(?P<v>.*)" is not a date \(YYYY-MM-DD\)', "„{v}” nie jest datą w postaci RRRR-MM-DD"),
     (r'"(?P<v>.*)" is not a number', "„{v}” nie jest liczbą"),
     (

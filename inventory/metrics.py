@@ -49,6 +49,9 @@ class Snapshot:
     unsupported_os: int = 0
     discovered: int = 0
     agents: dict[str, float] = field(default_factory=dict)
+    update_risk: dict[str, int] = field(default_factory=dict)
+    at_risk: int = 0
+    toner_orders: int = 0
 
 
 def snapshot(ctx: AppContext) -> Snapshot | None:
@@ -58,7 +61,9 @@ def snapshot(ctx: AppContext) -> Snapshot | None:
 
 def refresh(ctx: AppContext) -> Snapshot:
     """Recompute the snapshot from the database (one short session)."""
-    from inventory.public import os_support_status
+    from inventory.config import INVENTORY
+    from inventory.public import os_support_status, update_risk
+    from inventory.toner import shortages
 
     now = ctx.clock.now()
     tz = ZoneInfo(ctx.settings.office.timezone)
@@ -81,6 +86,8 @@ def refresh(ctx: AppContext) -> Snapshot:
             )
             if host and seen is not None
         }
+        risk = update_risk(db, ctx.settings, now)
+        orders = shortages(db, ctx.settings.section(INVENTORY).toner_order_percent)
         snap = Snapshot(
             at=now,
             year=today.year,
@@ -104,6 +111,9 @@ def refresh(ctx: AppContext) -> Snapshot:
                 or 0
             ),
             agents=agents,
+            update_risk=risk.counts,
+            at_risk=risk.at_risk,
+            toner_orders=len(orders),
         )
     with _lock:
         old = snapshot(ctx)
@@ -170,6 +180,23 @@ class InventoryCollector(Collector):
         yield repair
         yield purchase
         yield agents
+        risk = GaugeMetricFamily(
+            "itops_hosts_update_risk",
+            "computers in service at update risk, by reason (one computer may count twice)",
+            labels=["reason"],
+        )
+        toner = GaugeMetricFamily(
+            "itops_stock_toner_orders",
+            "printer toners and drums at the order level with no fitting cartridge in stock",
+        )
+        if snap is not None:
+            from inventory.updates import RISK_REASONS
+
+            for reason in RISK_REASONS:
+                risk.add_metric([reason], snap.update_risk.get(reason, 0))
+            toner.add_metric([], snap.toner_orders)
+        yield risk
+        yield toner
 
 
 def _pct(value: float | None) -> str:
@@ -219,6 +246,20 @@ def tiles(ctx: AppContext) -> list[Tile]:
             "",
             snap.unsupported_os == 0,
             "/inventory?unsupported=1",
+        ),
+        Tile(
+            "Komputery z ryzykiem aktualizacji",
+            str(snap.at_risk),
+            "",
+            snap.at_risk == 0,
+            "/inventory/updates",
+        ),
+        Tile(
+            "Zamów toner",
+            str(snap.toner_orders),
+            "",
+            snap.toner_orders == 0,
+            "/inventory/stock#toner-orders",
         ),
     ]
     return out

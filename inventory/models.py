@@ -205,6 +205,42 @@ class StockMovement(Base):
     note: Mapped[str] = mapped_column(String(400), default="")
 
 
+class InstalledSoftware(Base):
+    """One package installed on a host, as its newest agent report lists it.
+
+    Replaced whole by each report that carries a software list (dpkg/rpm, Windows
+    uninstall keys); ``host`` is the reporting host name in lower case.
+    """
+
+    __tablename__ = "inv_software"
+    __table_args__ = (Index("ix_inv_software_host", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(128), default="")
+    publisher: Mapped[str] = mapped_column(String(255), default="")
+    seen_at: Mapped[datetime]
+
+
+class Licence(Base):
+    """A software licence in the ledger: how many installations it covers and until when.
+
+    ``match`` is the fragment of the installed name that counts as this product
+    (case-insensitive, e.g. "Microsoft Office Professional Plus 2021").
+    """
+
+    __tablename__ = "inv_licence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(200))
+    match: Mapped[str] = mapped_column(String(255))
+    seats: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(String(200), default="")
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(400), default="")
+
+
 class ProtocolPart(Base):
     """Parts a repair protocol drew from stock."""
 

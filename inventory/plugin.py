@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inventory.config import INVENTORY
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from itops.context import AppContext
+    from itops.report_parts import ReportPart
 
 READERS = (ADMIN, IT_OFFICER, AUDITOR)
 
@@ -77,6 +78,12 @@ def _body_limits(ctx: AppContext) -> dict[str, int]:
     }
 
 
+def _report_parts(ctx: AppContext) -> Sequence[ReportPart[Any]]:
+    from inventory.software import SoftwarePart
+
+    return [SoftwarePart()]
+
+
 def _labels() -> dict[str, str]:
     from inventory.i18n import LABELS
 
@@ -93,6 +100,8 @@ feature = Feature(
         NavItem("Ewidencja sprzętu", "/inventory", READERS, order=40),
         NavItem("Protokoły napraw", "/inventory/repairs", READERS, order=41),
         NavItem("Pracownicy i karta obiegowa", "/inventory/employees", READERS, order=42),
+        NavItem("Aktualizacje", "/inventory/updates", READERS, order=43),
+        NavItem("Oprogramowanie i licencje", "/inventory/software", READERS, order=44),
     ),
     templates=str(Path(__file__).parent / "templates"),
     collectors=_collectors,
@@ -101,4 +110,5 @@ feature = Feature(
     labels=_labels(),
     body_limits=_body_limits,
     summaries=_summaries(),
+    report_parts=_report_parts,
 )

@@ -51,6 +51,7 @@ __all__ = [
     "PurchasesKpi",
     "RepairsKpi",
     "Shortage",
+    "UpdateRisk",
     "SupplyReading",
     "TrainingCounts",
     "active_computer_hostnames",
@@ -69,6 +70,7 @@ __all__ = [
     "seed_demo",
     "seed_demo_agent_reports",
     "training_counts",
+    "update_risk",
 ]
 
 
@@ -323,3 +325,31 @@ def record_printer_supplies(
 
     cfg = settings.section(INVENTORY)
     return record_supplies(session, readings, now, cfg.toner_order_percent, cfg.toner_replaced_rise)
+
+
+@dataclass(frozen=True)
+class UpdateRisk:
+    """Computers in service that reported, and how many are at risk for each reason.
+
+    ``counts`` keys are ``inventory.updates.RISK_REASONS`` (end of support, security
+    updates waiting past ``[inventory] security_update_max_days``, reboot pending, agent
+    silent); a computer with two reasons counts under both, ``at_risk`` once.
+    """
+
+    computers: int
+    at_risk: int
+    counts: dict[str, int]
+    security_max_days: int
+
+
+def update_risk(session: Session, settings: Settings, now: datetime) -> UpdateRisk:
+    from inventory.config import INVENTORY
+    from inventory.updates import fleet, risk_counts
+
+    states = fleet(session, settings, now)
+    return UpdateRisk(
+        len(states),
+        sum(1 for s in states if s.risks),
+        risk_counts(states),
+        settings.section(INVENTORY).security_update_max_days,
+    )

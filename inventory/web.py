@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inventory import assets, repairs, stock, web_people
-from inventory.config import ASSET_CATEGORIES
+from inventory import assets, repairs, stock, updates, web_people, web_software
+from inventory.config import ASSET_CATEGORIES, INVENTORY
 from inventory.kpi import purchases_kpi, repairs_kpi
 from inventory.ledger import AssetInput
 from inventory.models import ASSET_STATUSES, PROTOCOL_KINDS
@@ -36,6 +37,7 @@ from inventory.web_common import (
     run_read,
     tz_of,
 )
+from itops.config import Settings
 from itops.context import AppContext
 from itops.errors import ValidationError
 from itops.web.security import requires
@@ -215,11 +217,14 @@ async def asset_new(request: Request) -> Response:
     return RedirectResponse(f"/inventory/asset/{asset_id}", status_code=303)
 
 
-def _asset_page(db: Session, asset_id: int) -> dict[str, Any] | None:
+def _asset_page(
+    db: Session, asset_id: int, settings: Settings, now: datetime
+) -> dict[str, Any] | None:
     page = assets.asset_page(db, asset_id)
     if page is None:
         return None
     return {
+        "updates": updates.asset_state(db, settings, asset_id, now),
         "asset": page.asset,
         "form": asdict(page.asset),
         "events": page.events,
@@ -233,7 +238,8 @@ def _asset_page(db: Session, asset_id: int) -> dict[str, Any] | None:
 async def asset_page(request: Request) -> Response:
     ctx = ctx_of(request)
     asset_id = int(request.path_params["asset_id"])
-    data = await run_read(ctx, lambda db: _asset_page(db, asset_id))
+    now = ctx.clock.now()
+    data = await run_read(ctx, lambda db: _asset_page(db, asset_id, ctx.settings, now))
     if data is None:
         return render(
             request, "error.html", {"message": "Nie ma takiego sprzętu.", "status": 404}, 404
@@ -290,7 +296,7 @@ async def asset_action(request: Request) -> Response:
     try:
         await run_db(ctx, act)
     except ValidationError as exc:
-        data = await run_read(ctx, lambda db: _asset_page(db, asset_id))
+        data = await run_read(ctx, lambda db: _asset_page(db, asset_id, ctx.settings, now))
         if data is None:
             return render(request, "error.html", {"message": str(exc), "status": 404}, 404)
         return render(
@@ -400,6 +406,23 @@ async def kpi_page(request: Request) -> Response:
     return render(request, "inventory_kpi.html", {"year": year, "rep": rep, "pur": pur})
 
 
+@requires(*READ)
+async def updates_page(request: Request) -> Response:
+    """Computers by update risk (end of support, security updates waiting, reboot, silent)."""
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    states = await run_read(ctx, lambda db: updates.fleet(db, ctx.settings, now))
+    return render(
+        request,
+        "inventory_updates.html",
+        {
+            "states": states,
+            "counts": updates.risk_counts(states),
+            "max_days": ctx.settings.section(INVENTORY).security_update_max_days,
+        },
+    )
+
+
 def routes(ctx: AppContext) -> list[BaseRoute]:
     return [
         Route("/inventory", asset_list),
@@ -411,6 +434,9 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/inventory/repairs", repairs_page),
         Route("/inventory/repairs/{action}", repairs_action, methods=["POST"]),
         Route("/inventory/kpi", kpi_page),
+        Route("/inventory/updates", updates_page),
+        Route("/inventory/software", web_software.software_page),
+        Route("/inventory/licences", web_software.licence_add, methods=["POST"]),
         Route("/inventory/employees", web_people.employees_page),
         Route("/inventory/employees/{action}", web_people.employees_action, methods=["POST"]),
         Route("/inventory/employees/{employee_id:int}", web_people.employee_page),

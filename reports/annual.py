@@ -53,6 +53,7 @@ from reports.data import (
     RepairsSection,
     Span,
     TrainingsSection,
+    UpdateRiskFigures,
     to_json,
 )
 from reports.kpi import kpi_object, year_availability
@@ -304,6 +305,22 @@ def _os_support(session: Session, settings: Settings, today: date) -> tuple[OsSu
     )
 
 
+def _updates(session: Session, settings: Settings, now: datetime) -> UpdateRiskFigures:
+    from inventory.public import update_risk
+
+    risk = update_risk(session, settings, now)
+    c = risk.counts
+    return UpdateRiskFigures(
+        risk.computers,
+        risk.at_risk,
+        c["end_of_support"],
+        c["security_pending"],
+        c["reboot_pending"],
+        c["silent"],
+        risk.security_max_days,
+    )
+
+
 def collect(
     session: Session, settings: Settings, year: int, now: datetime, lang: str = "pl"
 ) -> AnnualReport:
@@ -328,6 +345,7 @@ def collect(
             _signing(session, settings, tz),
         ),
         os_support=_os_support(session, settings, now.astimezone(tz).date()),
+        updates=_updates(session, settings, now),
     )
     return AnnualReport(
         meta=_meta(settings, year, lang),

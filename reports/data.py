@@ -345,6 +345,19 @@ class OsSupportFigures:
 
 
 @dataclass(frozen=True)
+class UpdateRiskFigures:
+    """Computers that reported and how many are at update risk, per reason (today)."""
+
+    computers: int
+    at_risk: int
+    end_of_support: int
+    security_pending: int
+    reboot_pending: int
+    silent: int
+    security_max_days: int
+
+
+@dataclass(frozen=True)
 class Annex:
     """The state on the day the report is made (not the year's figures)."""
 
@@ -352,6 +365,7 @@ class Annex:
     antivirus: AnnexAntivirus
     register_chain: RegisterChain
     os_support: tuple[OsSupportFigures, ...]
+    updates: UpdateRiskFigures
 
 
 @dataclass(frozen=True)
