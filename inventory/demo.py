@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itops.demo import ACTOR, DemoHost, DemoReport, DemoWorld, tables_in_use
@@ -103,7 +105,53 @@ def seed_demo(db: Session, world: DemoWorld, now: datetime) -> InventoryDemo:
     computers = _inventory(db, world, out, now)
     out.repairs = _repairs(db, world, computers, now)
     out.trainings = _trainings(db, world, out.codes)
+    _office_devices(db, world)
     return out
+
+
+DEMO_PRINTER = "drukarka-sekretariat"  # the example config's printer check
+DEMO_PRINTER_MODEL = "DEMO Laser P-2000"
+FILE_SERVER = "demo-srv-pliki"  # the example config's host check "serwer-plikow"
+
+
+def _office_devices(db: Session, world: DemoWorld) -> None:
+    """The printer low on toner with no cartridge in stock (its drum still fine), the
+    cartridges that fit it, and the last cartridge going in two months ago.
+
+    Draws nothing from the generator: the rest of the DEMO year stays as it was.
+    """
+    from inventory.models import Consumable, PrinterSupply
+    from inventory.stock import set_stock
+    from inventory.toner import add_fit, move
+
+    at = world.until
+    set_stock(db, "DEMO Toner TK-2000 czarny", "toner", 1, 1)
+    set_stock(db, "DEMO Bęben DK-2000", "drum", 1, 1)
+    set_stock(db, "DEMO Toner TK-5000 czarny", "toner", 3, 1)
+    add_fit(db, "DEMO Toner TK-2000 czarny", DEMO_PRINTER_MODEL, "TK-2000")
+    add_fit(db, "DEMO Bęben DK-2000", DEMO_PRINTER_MODEL, "DK-2000")
+    add_fit(db, "DEMO Toner TK-5000 czarny", "DEMO Laser P-5000", "")
+    toner = db.scalars(
+        select(Consumable).where(Consumable.name == "DEMO Toner TK-2000 czarny")
+    ).one()
+    note = "DEMO TK-2000 Toner Black: 3 % -> 100 %"
+    move(db, toner, -1, "toner_replaced", at - timedelta(days=60), DEMO_PRINTER, "itops", note)
+    for supply, kind, percent in (
+        ("DEMO TK-2000 Toner Black", "toner", 8.0),
+        ("DEMO DK-2000 Drum Unit", "drum", 45.0),
+    ):
+        db.add(
+            PrinterSupply(
+                printer=DEMO_PRINTER,
+                model=DEMO_PRINTER_MODEL,
+                unit="office",
+                supply=supply,
+                kind=kind,
+                percent=percent,
+                seen_at=at,
+                short_since=at - timedelta(hours=3) if kind == "toner" else None,
+            )
+        )
 
 
 def _employees(db: Session, world: DemoWorld) -> list[str]:
@@ -212,7 +260,7 @@ def asset_rows(
             "DEMO Rack 1U",
             old_day(),
             18000,
-            hostname=f"demo-srv-{n:02d}",
+            hostname=FILE_SERVER if n == 1 else f"demo-srv-{n:02d}",
             location="DEMO serwerownia",
         )
         computers.append(row)
@@ -373,6 +421,30 @@ def _trainings(db: Session, world: DemoWorld, codes: list[str]) -> int:
     return count
 
 
+def _file_server_health(at: datetime) -> dict[str, Any]:
+    """The file server's disk filling up: its share volume at 4 % free (CRITICAL at 5 %)."""
+    gib = 2**30
+    return {
+        "filesystems": [
+            {"mount": "C:\\", "fstype": "NTFS", "size_bytes": 120 * gib, "free_bytes": 61 * gib},
+            {"mount": "D:\\", "fstype": "NTFS", "size_bytes": 2000 * gib, "free_bytes": 80 * gib},
+        ],
+        "memory": {"total_bytes": 32 * gib, "available_bytes": 19 * gib},
+        "load": {"cpu_count": 8, "cpu_percent": 12.0},
+        "services": [
+            {"name": "LanmanServer", "state": "running", "enabled": True},
+            {"name": "Spooler", "state": "running", "enabled": True},
+        ],
+        "updates": {
+            "pending": 2,
+            "security": 0,
+            "reboot_required": False,
+            "last_success": (at - timedelta(days=6)).isoformat(),
+        },
+        "boot_time": (at - timedelta(days=6, hours=1)).isoformat(),
+    }
+
+
 def seed_agent_reports(db: Session, reports: Sequence[DemoReport]) -> None:
     """Each host's last report as the agent sends it (hardware, OS, Defender)."""
     from inventory.intake import store_report
@@ -398,5 +470,6 @@ def seed_agent_reports(db: Session, reports: Sequence[DemoReport]) -> None:
             ],
             os={"system": "Windows", "name": item.host.os, "pretty": item.host.os},
             antivirus=item.antivirus,
+            **(_file_server_health(item.at) if host == FILE_SERVER else {}),
         )
         store_report(db, agent, item.at)

@@ -22,3 +22,21 @@ def collect_self(ctx: AppContext) -> None:
     publish(ctx, stored, report, now)
     if stored.hardware_changed:
         logger.warning("hardware of %s changed: a repair protocol is needed", report.hostname)
+
+
+def remind_toner_orders(ctx: AppContext) -> int:
+    """Publish "zamów toner" for every shortage standing now (the notifier de-duplicates).
+
+    Why besides the printers' own readings: a shortage also stands when nobody probes
+    the printer any more (switched off, its check removed) or when itops restarted.
+    """
+    from inventory.config import INVENTORY
+    from inventory.toner import order_event, shortages
+    from itops.db.session import read_scope
+
+    now = ctx.clock.now()
+    with read_scope(ctx.sessions) as db:
+        found = shortages(db, ctx.settings.section(INVENTORY).toner_order_percent)
+    for shortage in found:
+        ctx.events.publish(order_event(shortage, now))
+    return len(found)

@@ -34,13 +34,14 @@ def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
 
 
 def _jobs(ctx: AppContext) -> Sequence[Job]:
-    from inventory.jobs import collect_self
+    from inventory.jobs import collect_self, remind_toner_orders
     from inventory.metrics import refresh
 
     cfg = ctx.settings.section(INVENTORY)
     return [
         Job("inventory-metrics", cfg.metrics_refresh.total_seconds(), refresh),
         Job("inventory-collect-self", cfg.collect_interval.total_seconds(), collect_self),
+        Job("inventory-toner-orders", cfg.metrics_refresh.total_seconds(), remind_toner_orders),
     ]
 
 

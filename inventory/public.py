@@ -37,7 +37,7 @@ from inventory.models import (
     Training,
     TrainingParticipant,
 )
-from inventory.toner import Shortage, SupplyReading
+from inventory.toner import Shortage, SupplyReading, order_event
 from itops.config import Settings
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "label",
     "latest_agent_report",
     "monitoring_notice_date",
+    "order_event",
     "os_support_status",
     "purchase_documents",
     "purchases_kpi",

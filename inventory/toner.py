@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from inventory.models import CartridgeFit, Consumable, PrinterSupply, StockMovement
 from itops.errors import ValidationError
+from itops.events import TONER_ORDER, Event
+from itops.status import Status
 
 
 @dataclass(frozen=True)
@@ -307,3 +309,40 @@ def movements(session: Session, limit: int = 50) -> list[Movement]:
 
 def movement_count(session: Session, reason: str) -> int:
     return int(session.scalar(select(func.count()).where(StockMovement.reason == reason)) or 0)
+
+
+def order_summary(shortage: Shortage) -> str:
+    """The notification's text (Polish, the office's language)."""
+    model = f" ({shortage.model})" if shortage.model else ""
+    fitting = (
+        f" Pasujące pozycje magazynu: {', '.join(shortage.fitting)} (stan 0)."
+        if shortage.fitting
+        else " Żadna pozycja magazynu nie jest przypisana do tej drukarki."
+    )
+    return (
+        f"Zamów toner: drukarka {shortage.printer}{model}, {shortage.supply} "
+        f"{round(shortage.percent)} %, brak pasującego wkładu w magazynie.{fitting}"
+    )
+
+
+def order_event(shortage: Shortage, now: datetime) -> Event:
+    """The ``toner_order`` event ("zamów toner") of one standing shortage.
+
+    Published at every reading and every reminder round: the notifier sends it once per
+    ``repeat_after`` and holds a WARNING back outside working hours.
+    """
+    return Event(
+        TONER_ORDER,
+        shortage.printer,
+        Status.WARNING,
+        now,
+        order_summary(shortage),
+        {
+            "unit": shortage.unit,
+            "model": shortage.model,
+            "supply": shortage.supply,
+            "percent": round(shortage.percent, 1),
+            "since": shortage.since.isoformat(),
+            "fitting": list(shortage.fitting),
+        },
+    )

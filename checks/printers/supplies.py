@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 from checks.config import CHECKS
 from checks.kinds.snmp_eval import SUPPLY_TONER, supplies
 from itops.db.session import session_scope
-from itops.events import TONER_ORDER, Event
-from itops.status import ProbeResult, Status
+from itops.status import ProbeResult
 
 if TYPE_CHECKING:
     from inventory.public import Shortage, SupplyReading
@@ -27,20 +26,6 @@ if TYPE_CHECKING:
     from itops.context import AppContext
 
 logger = logging.getLogger(__name__)
-
-
-def order_summary(shortage: Shortage) -> str:
-    """The notification's text (Polish, the office's language)."""
-    model = f" ({shortage.model})" if shortage.model else ""
-    fitting = (
-        f" Pasujące pozycje magazynu: {', '.join(shortage.fitting)} (stan 0)."
-        if shortage.fitting
-        else " Żadna pozycja magazynu nie jest przypisana do tej drukarki."
-    )
-    return (
-        f"Zamów toner: drukarka {shortage.printer}{model}, {shortage.supply} "
-        f"{round(shortage.percent)} %, brak pasującego wkładu w magazynie.{fitting}"
-    )
 
 
 class SupplySink:
@@ -78,7 +63,7 @@ class SupplySink:
 
     def flush(self, ctx: AppContext | None = None) -> list[Shortage]:
         """Store what arrived since the last flush; publish the standing shortages."""
-        from inventory.public import record_printer_supplies
+        from inventory.public import order_event, record_printer_supplies
 
         ctx = ctx or self.ctx
         with self._lock:
@@ -96,23 +81,7 @@ class SupplySink:
                     self._pending.setdefault(name, rs)
             raise
         for shortage in found:
-            ctx.events.publish(
-                Event(
-                    TONER_ORDER,
-                    shortage.printer,
-                    Status.WARNING,
-                    now,
-                    order_summary(shortage),
-                    {
-                        "unit": shortage.unit,
-                        "model": shortage.model,
-                        "supply": shortage.supply,
-                        "percent": round(shortage.percent, 1),
-                        "since": shortage.since.isoformat(),
-                        "fitting": list(shortage.fitting),
-                    },
-                )
-            )
+            ctx.events.publish(order_event(shortage, now))
         return found
 
 
