@@ -1,11 +1,12 @@
 """``snmp``: switches and routers (IF-MIB), UPS (RFC 1628 UPS-MIB), printers (Printer-MIB).
 
 pysnmp's current line (7.x, asyncio, pure Python) rather than the net-snmp bindings
-(ezsnmp): measured here (bench/bench_snmp.py) a v2c GET of four values costs pysnmp ~4-5 ms
-of CPU against ezsnmp's ~0.1 ms, but v3 authPriv ~7 ms against ezsnmp's ~10 ms (it
-re-derives keys), ezsnmp blocks a thread per request and keeps net-snmp's global state,
-and pysnmp is already what snmpsim (the recorded devices in the tests) runs on. An office
-polls tens of devices a minute: well under a second of CPU per minute either way.
+(ezsnmp): measured here (bench/bench_kinds.py, engine kept per check) a v2c GET of five
+UPS values costs pysnmp ~3 ms of CPU (v3 authPriv ~3.5 ms), a printer's GET and four
+column walks ~16 ms, a switch's six walks ~25 ms; ezsnmp measured ~0.1 ms for a v2c GET
+but ~10 ms for v3 (it re-derives keys), blocks a thread per request and keeps net-snmp's
+global state, and pysnmp is already what snmpsim (the recorded devices in the tests) runs
+on. An office polls tens of devices a minute: well under a second of CPU per minute.
 
 Credentials: v2c community, or v3 user with authPriv; secrets may come from files.
 Refused v3 credentials (wrong digest, unknown user, undecryptable reply) are UNKNOWN
@@ -148,6 +149,7 @@ class SnmpCheck(Check[SnmpOptions]):
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         self._engine: Any = None
+        self._idle: Any = None  # the engine between probes (dispatcher closed)
         self._errors: dict[str, float] = {}
 
     @property
@@ -219,6 +221,7 @@ class SnmpCheck(Check[SnmpOptions]):
             target,
             ctx,
             *[hl.ObjectType(hl.ObjectIdentity(oid)) for oid in names.values()],
+            lookupMib=False,
         )
         if indication:
             raise await self._fail(hl, target, indication)
@@ -240,6 +243,7 @@ class SnmpCheck(Check[SnmpOptions]):
             25,
             hl.ObjectType(hl.ObjectIdentity(column)),
             lexicographicMode=False,
+            lookupMib=False,
         ):
             if indication:
                 raise await self._fail(hl, target, indication)
@@ -250,15 +254,21 @@ class SnmpCheck(Check[SnmpOptions]):
         return out
 
     async def probe(self) -> Sequence[Measurement]:
-        """One SNMP engine per probe, closed after it: its UDP socket belongs to this loop.
+        """One SNMP engine per check, its dispatcher closed after every probe: the UDP
+        socket belongs to the probe's event loop, the engine's MIB state does not.
 
-        The engines share one MIB view (``_mib_view``): a new engine's own view built a
-        MIB parser at its first lookup, ~0.6 s of CPU per probe (bench/bench_kinds.py).
+        Why kept: a new ``SnmpEngine`` compiles ~35 MIB modules from source (pysnmp reads
+        old-style ``.pyc`` only), ~100 ms of CPU per probe, and a v3 user's keys are
+        localised again; all engines share one MIB view (``_mib_view``), whose own MIB
+        parser would cost ~0.6 s more (bench/bench_kinds.py).
         """
         from pysnmp.hlapi.v3arch import asyncio as hl
 
-        self._engine = hl.SnmpEngine()
-        self._engine.cache["mibViewController"] = _mib_view()
+        engine, self._idle = self._idle, None
+        if engine is None:
+            engine = hl.SnmpEngine()
+            engine.cache["mibViewController"] = _mib_view()
+        self._engine = engine
         try:
             reader = {
                 "switch": self._probe_switch,
@@ -269,8 +279,10 @@ class SnmpCheck(Check[SnmpOptions]):
         except _NoAnswer:
             return [Measurement("no_answer", 1)]
         finally:
-            self._engine.close_dispatcher()
             self._engine = None
+            engine.close_dispatcher()
+            _forget_transports(engine)
+            self._idle = engine
 
     async def _probe_switch(self) -> list[Measurement]:
         cols = {name: await self._walk(oid) for name, oid in IF_COLUMNS.items()}
@@ -349,6 +361,14 @@ class SnmpCheck(Check[SnmpOptions]):
 
 
 _MIB_VIEW: Any = None
+
+
+def _forget_transports(engine: Any) -> None:
+    """After ``close_dispatcher``: drop the command generator's cached transports, so the
+    next probe opens a socket on its own event loop (targets and users stay configured)."""
+    cache = engine.get_user_context("CommandGeneratorLcdConfigurator")
+    if cache:
+        cache["tran"].clear()
 
 
 def _mib_view() -> Any:

@@ -191,3 +191,16 @@ def test_a_supply_without_a_number_is_not_judged_as_empty() -> None:
 
 def test_ups_output_off_is_critical() -> None:
     assert judge_ups({"ups_output_source": 2}, 50, 20, 5)[0].status is Status.CRITICAL
+
+
+def test_one_check_probes_again_on_another_event_loop(snmpsim: Agent) -> None:
+    """The check keeps its SNMP engine between probes (its MIB state is dear to build) but
+    not the socket: each probe opens one on its own loop, as worker restarts need."""
+    import asyncio
+
+    check = snmp_check(snmpsim, "ups", **v3(context="ups-battery"))
+    first = asyncio.run(run(check))
+    second = asyncio.run(run(check))
+    assert first.status is second.status is Status.WARNING
+    assert first.summary == second.summary
+    assert "on battery" in second.summary
