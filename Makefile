@@ -4,8 +4,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CONFIG ?= config/itops.example.toml
 VAR := var
+# `make run` and every command of the README read one config: $(VAR)/itops.toml, written
+# once from the example config with [storage] url set to $(DATABASE_URL) (your copy: edit
+# it; `rm -rf var/` starts clean). CONFIG=FILE uses another file instead.
+EXAMPLE_CONFIG := config/itops.example.toml
+CONFIG ?= $(VAR)/itops.toml
 DATABASE_URL ?= $(or $(ITOPS_DATABASE_URL),sqlite:///$(CURDIR)/$(VAR)/itops.db)
 # `make run` seeds a DEMO office into an empty database; DEMO=no starts clean.
 DEMO ?= yes
@@ -18,7 +22,7 @@ DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-d
 # axe-core (accessibility rules) for the browser tests, from the npm registry, local only.
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-faults lint deb-deps venv migrate clean axe
+.PHONY: run test test-faults lint deb-deps venv migrate clean axe config
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,17 +56,26 @@ $(AXE):
 
 axe: $(AXE)
 
-migrate: venv
+# Written once, never overwritten: only the [storage] url differs from the example.
+$(VAR)/itops.toml:
 	mkdir -p $(VAR)
-	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) db upgrade
+	sed '/^\[storage\]/,/^\[/ s|^url = "[^"]*"|url = "$(DATABASE_URL)"|' $(EXAMPLE_CONFIG) > $@.tmp
+	mv $@.tmp $@
+	@echo "itops: wrote $@ (the example config with [storage] url = \"$(DATABASE_URL)\")"
+
+config: $(CONFIG)
+
+migrate: venv $(CONFIG)
+	$(BIN)/itops --config $(CONFIG) db upgrade
 
 run: migrate
 	@# First start on an empty database: a DEMO office (the command says which it did).
 	@if [ "$(DEMO)" != no ]; then \
-		ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) demo seed --if-empty; \
+		$(BIN)/itops --config $(CONFIG) demo seed --if-empty; \
 	else echo "itops: DEMO=no, no DEMO data seeded"; fi
 	@echo "itops: starting with $(CONFIG); dashboard at http://$$(sed -n 's/^bind *= *"\(.*\)".*/\1/p' $(CONFIG) | head -n1)"
-	ITOPS_DATABASE_URL=$(DATABASE_URL) $(BIN)/itops --config $(CONFIG) run
+	@echo "itops: first user (in another terminal): $(BIN)/itops --config $(CONFIG) user add admin --role admin"
+	$(BIN)/itops --config $(CONFIG) run
 
 # Most tests wait on sockets, subprocesses and browsers, not the CPU: four workers take the
 # suite from ~23 to ~7.5 minutes on a 2-core machine. TEST_WORKERS=0 runs it in one process.

@@ -45,10 +45,12 @@ class Ctx:
         """The AppContext (engine, sessions …), refusing an unmigrated database."""
         if self._app is None:
             from itops.context import AppContext
-            from itops.db.session import ensure_current
+            from itops.db.session import ensure_current, require_database
             from itops.plugins import derive_settings
 
-            self._app = AppContext.create(self.settings, self.config_path, self.clock)
+            settings = self.settings
+            require_database(settings.storage.url)
+            self._app = AppContext.create(settings, self.config_path, self.clock)
             ensure_current(self._app.engine)
             self._app.settings = derive_settings(self._app.settings, self._app.sessions)
         return self._app
@@ -135,6 +137,9 @@ def run(ctx: Ctx) -> None:
     setup_logging(settings.daemon.log_level)
     from itops.context import AppContext
     from itops.daemon import Daemon
+    from itops.db.session import require_database
+
+    require_database(settings.storage.url)
 
     app = AppContext.create(settings, ctx.config_path, ctx.clock)
     daemon = Daemon(app)
@@ -189,8 +194,9 @@ def db_upgrade(ctx: Ctx) -> None:
 @pass_ctx
 def db_current(ctx: Ctx) -> None:
     """Print the database's schema revision and the code's."""
-    from itops.db.session import current_revision, head_revision, make_engine
+    from itops.db.session import current_revision, head_revision, make_engine, require_database
 
+    require_database(ctx.settings.storage.url)
     engine = make_engine(ctx.settings.storage.url)
     click.echo(f"database: {current_revision(engine) or '(none)'}  code: {head_revision()}")
 

@@ -68,6 +68,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: another backend, or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def require_database(url: str) -> None:
+    """Refuse a SQLite database file that does not exist, before anything opens it.
+
+    Why: SQLite creates a missing file on connect, so a command pointed at the wrong
+    path (``/var/lib/itops/itops.db`` instead of ``./var/itops.db``) would leave an
+    empty database behind and then call it empty. Only ``itops db upgrade`` (and
+    ``make run`` through it) creates the database.
+    """
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise StorageError(
+            f"no database file at {path} ([storage] url, or ITOPS_DATABASE_URL); "
+            "create it with `itops db upgrade` (or `make run`), or point the config at "
+            "the existing one"
+        )
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
     dbapi_connection.isolation_level = None
