@@ -80,8 +80,7 @@ async def test_every_page_of_the_dashboard_loads_its_user_off_the_loop(
 @pytest.fixture
 def locked_sqlite(ctx: AppContext) -> Iterator[sqlite3.Connection]:
     """Another process's view: a raw connection holding SQLite's write lock."""
-    if ctx.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock; PostgreSQL has row locks instead")
+    assert ctx.engine.dialect.name == "sqlite", "mark the test @pytest.mark.engine('sqlite')"
     database = ctx.engine.url.database
     assert database
     raw = sqlite3.connect(str(Path(database)), isolation_level=None)
@@ -91,6 +90,7 @@ def locked_sqlite(ctx: AppContext) -> Iterator[sqlite3.Connection]:
     raw.close()
 
 
+@pytest.mark.engine("sqlite")  # SQLite's write lock; PostgreSQL has row locks
 def test_a_read_never_waits_for_the_write_lock(
     ctx: AppContext, locked_sqlite: sqlite3.Connection
 ) -> None:
@@ -109,6 +109,7 @@ def test_a_read_never_waits_for_the_write_lock(
         lock_wait.reset(token)
 
 
+@pytest.mark.engine("sqlite")  # SQLite's write lock; PostgreSQL has row locks
 def test_a_request_write_gives_up_on_a_held_lock_and_writes_nothing(
     ctx: AppContext, locked_sqlite: sqlite3.Connection
 ) -> None:
@@ -134,6 +135,7 @@ def test_a_request_write_gives_up_on_a_held_lock_and_writes_nothing(
         assert db.scalar(select(func.count()).select_from(User)) == 0
 
 
+@pytest.mark.engine("sqlite")  # SQLite's write lock; PostgreSQL has row locks
 async def test_a_dashboard_write_during_a_long_foreign_write_is_answered_503(
     client: AsgiClient,
     users: dict[str, str],
