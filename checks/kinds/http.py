@@ -1,16 +1,27 @@
 """``http``: the URL answers with an expected status (and body), TLS verified by default.
 
 A fresh connection per probe (``force_close``): a reused keep-alive connection would
-hide a server that no longer accepts new ones. A body is read only when a text is to be
-found in it, and only its first ``MAX_BODY_BYTES``: a hostile or broken server sending
-gigabytes must cost neither memory nor the whole timeout. For HTTPS the certificate's expiry is
-recorded (``cert_not_after``) for the dashboard and
-``itops_tls_certificate_expiry_timestamp_seconds``.
+hide a server that no longer accepts new ones (blackbox_exporter disables keep-alive for the
+same reason). The connector is shared per event loop (the daemon's, or a probe worker's):
+with ``force_close`` it pools nothing, so sharing it saves building and closing a connector
+per probe without reusing any connection. Each probe still opens its own lightweight
+``ClientSession`` on it (~5 µs), so a probe's cookie jar lives only through its own redirect
+chain, as before, and never carries cookies from one probe or check to another. Names are
+resolved at every probe (no DNS cache), TLS is verified per check (``verify_tls``,
+``ca_file``) on every hop, an ``http://`` URL redirected to ``https://`` included.
+
+A body is read only when a text is to be found in it, and only its first
+``MAX_BODY_BYTES``: a hostile or broken server sending gigabytes must cost neither memory
+nor the whole timeout. For HTTPS the certificate's expiry is recorded (``cert_not_after``)
+for the dashboard and ``itops_tls_certificate_expiry_timestamp_seconds``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import ssl
+import threading
 import time
 from collections.abc import Sequence
 from functools import cached_property
@@ -37,22 +48,60 @@ ERRORS = {
 }
 
 
+class _Peer:
+    """The peer certificate of the last TLS connection one probe opened."""
+
+    __slots__ = ("der",)
+
+    def __init__(self) -> None:
+        self.der: bytes | None = None
+
+
+# Set by each probe (its own task), read where the shared connector opens a connection:
+# concurrent probes on one connector never see each other's certificate.
+_PEER: contextvars.ContextVar[_Peer | None] = contextvars.ContextVar("itops_http_peer")
+
+
 class _CertConnector(aiohttp.TCPConnector):
-    """Remembers the peer certificate of the connection it opens.
+    """Hands the peer certificate of each connection it opens to the probe that opened it.
 
     The response may release its connection (``force_close``) before the caller looks,
     so the certificate is read at connection time.
     """
 
-    peer_der: bytes | None = None
-
     async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
         proto = await super()._create_connection(req, traces, timeout)
+        peer = _PEER.get(None)
         transport = getattr(proto, "transport", None)
         sslobj = transport.get_extra_info("ssl_object") if transport else None
-        if sslobj is not None:
-            self.peer_der = sslobj.getpeercert(binary_form=True)
+        if peer is not None and sslobj is not None:
+            peer.der = sslobj.getpeercert(binary_form=True)
         return proto
+
+
+_local = threading.local()  # an event loop belongs to one thread
+
+
+def _connector() -> _CertConnector:
+    """The connector of the running event loop, made on its first HTTP probe.
+
+    ``limit=0``: the check engine already bounds how many probes run at once
+    (``[daemon] max_concurrency``, shared out among the workers), so the connector adds no
+    second, smaller bound whose queue would count against a probe's response time. Nothing
+    needs closing: with ``force_close`` it never holds an idle connection.
+    """
+    loop = asyncio.get_running_loop()
+    cached: tuple[asyncio.AbstractEventLoop, _CertConnector] | None = getattr(
+        _local, "connector", None
+    )
+    if cached is not None and cached[0] is loop and not cached[1].closed:
+        return cached[1]
+    connector = _CertConnector(force_close=True, limit=0, use_dns_cache=False)
+    _local.connector = (loop, connector)
+    return connector
+
+
+_NO_TIMEOUT = aiohttp.ClientTimeout(total=None)  # the runner enforces the check's timeout
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -109,26 +158,25 @@ class HttpCheck(Check[HttpOptions]):
     async def probe(self) -> Sequence[Measurement]:
         opts = self.options
         https = opts.url.startswith("https://")
-        connector = _CertConnector(
-            force_close=True,
-            ssl=ssl_context(opts.verify_tls, opts.ca_file) if https else False,
-        )
+        peer = _Peer()
+        token = _PEER.set(peer)
         t0 = time.monotonic()
         out: list[Measurement] = []
         try:
             async with (
                 aiohttp.ClientSession(
-                    connector=connector, timeout=aiohttp.ClientTimeout(total=None)
+                    connector=_connector(), connector_owner=False, timeout=_NO_TIMEOUT
                 ) as session,
                 session.request(
                     opts.method,
                     opts.url,
                     headers=opts.headers,
                     allow_redirects=opts.follow_redirects,
+                    ssl=ssl_context(opts.verify_tls, opts.ca_file),
                 ) as response,
             ):
-                if connector.peer_der:
-                    out.append(Measurement("cert_not_after", not_after(connector.peer_der), "ts"))
+                if peer.der:
+                    out.append(Measurement("cert_not_after", not_after(peer.der), "ts"))
                 out.append(Measurement("status_code", response.status))
                 if opts.body_contains is not None or opts.body_regex is not None:
                     raw = await _read_capped(response, MAX_BODY_BYTES)
@@ -158,6 +206,8 @@ class HttpCheck(Check[HttpOptions]):
             return [Measurement("error", 3)]
         except (aiohttp.ClientError, ssl.SSLError):
             return [Measurement("error", 2 if https else 3)]
+        finally:
+            _PEER.reset(token)
         out.append(Measurement("response_seconds", time.monotonic() - t0, "s"))
         return out
 

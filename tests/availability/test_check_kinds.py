@@ -170,6 +170,95 @@ async def test_https_expired_certificate_is_critical(pki: Pki) -> None:
     assert "expired" in result.summary
 
 
+async def test_concurrent_https_probes_each_record_their_own_certificate(pki: Pki) -> None:
+    """The connector is shared per event loop: each probe still sees only its own peer."""
+    from cryptography import x509
+
+    valid_runner, valid_port = await serve_tls(pki.valid)
+    expired_runner, expired_port = await serve_tls(pki.expired)
+    valid = make_check("http", url=f"https://localhost:{valid_port}/", ca_file=str(pki.ca_file))
+    expired = make_check("http", url=f"https://localhost:{expired_port}/", verify_tls=False)
+    try:
+        results = await asyncio.gather(*(run(c) for c in [valid, expired] * 10))
+    finally:
+        await valid_runner.cleanup()
+        await expired_runner.cleanup()
+
+    def expiry(cert: tuple[Path, Path]) -> float:
+        pem = cert[0].read_bytes()
+        return x509.load_pem_x509_certificate(pem).not_valid_after_utc.timestamp()
+
+    for i, result in enumerate(results):
+        assert result.status is Status.OK
+        want = expiry(pki.valid if i % 2 == 0 else pki.expired)
+        assert result.value("cert_not_after") == want
+
+
+async def test_an_http_url_redirected_to_https_is_verified_on_that_hop(pki: Pki) -> None:
+    tls_runner, tls_port = await serve_tls(pki.valid)  # signed by a CA the system lacks
+
+    async def to_tls(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"https://localhost:{tls_port}/")
+
+    app = web.Application()
+    app.router.add_get("/", to_tls)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        untrusted = await run(make_check("http", url=f"http://127.0.0.1:{port}/"))
+        trusted = await run(
+            make_check("http", url=f"http://127.0.0.1:{port}/", ca_file=str(pki.ca_file))
+        )
+        unverified = await run(
+            make_check("http", url=f"http://127.0.0.1:{port}/", verify_tls=False)
+        )
+    finally:
+        await runner.cleanup()
+        await tls_runner.cleanup()
+    assert untrusted.status is Status.CRITICAL
+    assert "not trusted" in untrusted.summary
+    assert trusted.status is Status.OK and trusted.value("cert_not_after") is not None
+    assert unverified.status is Status.OK
+
+
+async def test_http_opens_a_fresh_connection_per_probe_and_keeps_no_cookies() -> None:
+    """Keep-alive offered by the server is not taken (a server refusing new connections
+    must fail its check), and a cookie lives only through one probe's redirect chain."""
+    peers: list[object] = []
+    cookies_seen: list[str | None] = []
+
+    async def login(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        cookies_seen.append(request.cookies.get("sesja"))
+        response = web.HTTPFound("/panel")
+        response.set_cookie("sesja", "demo-123")
+        raise response
+
+    async def panel(request: web.Request) -> web.Response:
+        if request.cookies.get("sesja") != "demo-123":
+            return web.Response(status=403, text="brak sesji")
+        return web.Response(text="panel")
+
+    app = web.Application()
+    app.router.add_get("/", login)
+    app.router.add_get("/panel", panel)
+    runner = web.AppRunner(app)  # aiohttp's server offers keep-alive
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    # a host name: aiohttp's cookie jar, like a browser's, takes no cookie from a bare IP
+    check = make_check("http", url=f"http://localhost:{port}/")
+    try:
+        results = [await run(check) for _ in range(3)]
+    finally:
+        await runner.cleanup()
+    assert [r.status for r in results] == [Status.OK] * 3  # the chain carried its cookie
+    assert cookies_seen == [None, None, None]  # never the previous probe's cookie
+    assert len(set(peers)) == 3  # a new connection (client port) for every probe
+
+
 # --- tls --------------------------------------------------------------------------------
 
 
