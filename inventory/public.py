@@ -28,7 +28,7 @@ from inventory.kpi import (
     purchases_kpi,
     repairs_kpi,
 )
-from inventory.ledger import lifecycles
+from inventory.ledger import lifecycles, local_midnight
 from inventory.models import (
     AgentToken,
     Asset,
@@ -56,6 +56,7 @@ __all__ = [
     "TrainingCounts",
     "active_computer_hostnames",
     "agent_hosts",
+    "computer_retirements",
     "demo_tables_with_data",
     "fleet_age_distribution",
     "label",
@@ -87,6 +88,25 @@ def active_computer_hostnames(session: Session, settings: Settings, on: date) ->
     """Host names (lower case, sorted) of computers in service on the local day ``on``."""
     lives = in_service(session, settings, on, settings.section(KPI).computer_categories)
     return sorted({lc.hostname.lower() for lc in lives if lc.hostname})
+
+
+def computer_retirements(session: Session, settings: Settings) -> dict[str, datetime]:
+    """Host names (lower case) of computers taken out of service, each with the UTC instant
+    from which it is out (local midnight of its retirement day, from the ledger).
+
+    A name still held by a computer not retired is absent: the host is in service.
+    """
+    tz = ZoneInfo(settings.office.timezone)
+    wanted = set(settings.section(KPI).computer_categories)
+    held: dict[str, list[date | None]] = {}
+    for lc in lifecycles(session, tz):
+        if lc.category in wanted and lc.hostname:
+            held.setdefault(lc.hostname.lower(), []).append(lc.retired_on)
+    return {
+        host: local_midnight(max(d for d in days if d is not None), tz)
+        for host, days in held.items()
+        if all(d is not None for d in days)
+    }
 
 
 @dataclass(frozen=True)

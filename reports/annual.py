@@ -222,17 +222,15 @@ def _antivirus(
     from checks.backups.public import (
         antivirus_compliance,
         antivirus_year_summary,
-        inventory_computers,
+        protected_hosts,
         year_bounds,
     )
 
     _, end = year_bounds(settings, year)
     year_end_at = min(end - timedelta(microseconds=1), now)
-    expected = inventory_computers(session, settings, year_end_at)
+    expected = protected_hosts(session, settings, year_end_at)
     av_year = antivirus_year_summary(session, settings, year, now, expected)
-    av_now = antivirus_compliance(
-        session, settings, now, inventory_computers(session, settings, now)
-    )
+    av_now = antivirus_compliance(session, settings, now, protected_hosts(session, settings, now))
     section = AntivirusSection(
         av_year.hosts,
         av_year.tracked_seconds,

@@ -195,6 +195,7 @@ class AntivirusPart:
                 )
                 for i in items
             ],
+            self.service.retired(),
         )
 
         def after_commit() -> None:

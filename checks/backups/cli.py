@@ -164,13 +164,13 @@ def register(group: click.Group) -> None:
     @pass_ctx
     def av_status(ctx: object, hosts: tuple[str, ...]) -> None:
         """Compliance figure and the hosts out of compliance."""
-        from checks.backups.public import antivirus_compliance, inventory_computers
+        from checks.backups.public import antivirus_compliance, protected_hosts
         from itops.db.session import session_scope
 
         with _app(ctx) as app:
             now = app.clock.now()
             with session_scope(app.sessions) as db:
-                expected = list(hosts) or inventory_computers(db, app.settings, now)
+                expected = list(hosts) or protected_hosts(db, app.settings, now)
                 c = antivirus_compliance(db, app.settings, now, expected)
             ratio = f"{100 * c.ratio:.0f}%" if c.ratio is not None else "n/a"
             click.echo(f"compliant: {c.compliant}/{c.expected} ({ratio})")

@@ -49,7 +49,7 @@ TRANSLATIONS: dict[str, str] = {
     "Wszystkie komputery": "All computers",
     "Wynik": "Result",
     "Zapisz test odtworzenia": "Save restore test",
-    "Zgodnych komputerów": "Compliant computers",
+    "Zgodnych komputerów i serwerów": "Compliant computers and servers",
     "brak": "none",
     "jeszcze nie sprawdzono": "not checked yet",
     "kod wyjścia": "exit code",

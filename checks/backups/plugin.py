@@ -11,8 +11,10 @@ from checks.backups.config import ANTIVIRUS, BACKUPS
 from checks.backups.i18n import TRANSLATIONS
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.service import service, verify_poll_seconds
+from checks.backups.store import BackupSnapshot
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.plugins import Feature, Job, NavItem, Tile
+from itops.status import Status
 
 if TYPE_CHECKING:
     import click
@@ -104,6 +106,39 @@ async def stop(ctx: AppContext) -> None:
     await service(ctx).runner.drain(ctx.settings.daemon.shutdown_timeout.total_seconds())
 
 
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    if n == 1:
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+def backup_tile(backups: Sequence[BackupSnapshot]) -> Tile:
+    """OK counts as OK and nothing else: a warning, an error and "no data" (UNKNOWN: itops
+    could not tell) are each named, e.g. "1 OK, 1 błąd, 2 brak danych"."""
+    by_status: dict[Status, list[str]] = {s: [] for s in Status}
+    for b in sorted(backups, key=lambda b: b.name):
+        by_status[Status(b.status)].append(b.name)
+    ok, warn = len(by_status[Status.OK]), len(by_status[Status.WARNING])
+    bad, unknown = len(by_status[Status.CRITICAL]), len(by_status[Status.UNKNOWN])
+    parts = [f"{ok} OK"]
+    if warn:
+        parts.append(f"{warn} {_plural(warn, 'ostrzeżenie', 'ostrzeżenia', 'ostrzeżeń')}")
+    if bad:
+        names = ", ".join(by_status[Status.CRITICAL])
+        parts.append(f"{bad} {_plural(bad, 'błąd', 'błędy', 'błędów')} ({names})")
+    if unknown:
+        parts.append(f"{unknown} brak danych")
+    return Tile(
+        "Kopie zapasowe",
+        f"{ok}/{len(backups)}",
+        ", ".join(parts),
+        ok=ok == len(backups),
+        link="/backups",
+    )
+
+
 def tiles(ctx: AppContext) -> Sequence[Tile]:
     snap = service(ctx).snapshot
     with snap.lock:
@@ -111,16 +146,7 @@ def tiles(ctx: AppContext) -> Sequence[Tile]:
         good, counted = snap.antivirus_tally()
     out: list[Tile] = []
     if backups:
-        bad = [b for b in backups if int(b.status) == 2]
-        out.append(
-            Tile(
-                "Kopie zapasowe",
-                f"{len(backups) - len(bad)}/{len(backups)}",
-                "zgodnych" if not bad else "niezgodne: " + ", ".join(b.name for b in bad),
-                ok=not bad,
-                link="/backups",
-            )
-        )
+        out.append(backup_tile(backups))
     if counted:
         out.append(
             Tile(

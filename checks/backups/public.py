@@ -47,6 +47,8 @@ __all__ = [
     "HostYear",
     "antivirus_compliance",
     "inventory_computers",
+    "protected_hosts",
+    "retirements",
     "antivirus_year_summary",
     "backup_year_summary",
     "demo_tables_with_data",
@@ -228,6 +230,38 @@ def inventory_computers(session: Session, settings: Settings, at: datetime) -> l
     return active_computer_hostnames(session, settings, day) or None
 
 
+def retirements(session: Session, settings: Settings) -> dict[str, datetime]:
+    """Hosts (normalised) retired in the inventory, with the instant they left service;
+    empty without the inventory. A retired host opens no non-compliance after it."""
+    try:
+        from inventory.public import computer_retirements
+    except ModuleNotFoundError:
+        return {}
+    return computer_retirements(session, settings)
+
+
+def protected_hosts(session: Session, settings: Settings, at: datetime) -> list[str] | None:
+    """Every host whose antivirus counts at ``at``: the inventory's computers in service
+    and every configured ClamAV server (``[[antivirus.clamav]]``), which protects the
+    office as much as a desktop's Defender does. None: no inventory and no ClamAV entry,
+    count every host that reported.
+
+    The one population of the page header, the Pulpit tile, ``itops antivirus status``,
+    the ratio metric and the report.
+    """
+    engines = {normalize_host(c.name) for c in settings.section(ANTIVIRUS).clamav}
+    computers = inventory_computers(session, settings, at)
+    if computers is None:
+        if not engines:
+            return None
+        gone = retirements(session, settings)
+        reported = {
+            h for h in session.scalars(select(AvHost.host)) if h not in gone or gone[h] > at
+        }
+        return sorted(reported | engines)
+    return sorted({normalize_host(h) for h in computers} | engines)
+
+
 def antivirus_compliance(
     session: Session, settings: Settings, at: datetime, expected_hosts: list[str] | None
 ) -> AntivirusCompliance:
@@ -346,17 +380,19 @@ def antivirus_year_summary(
         select(AvIncident.host, AvIncident.start, AvIncident.end).where(AvIncident.start < until)
     ):
         incidents.setdefault(host, []).append((s, e))
+    gone = retirements(session, settings)
     per_host: list[HostYear] = []
     for host in wanted:
         row = rows.get(host)
         first = row.first_seen if row else start
-        if first >= until:
+        last = min(until, gone.get(host, until))  # a retired host is tracked up to it
+        if first >= last:
             continue
-        tracked = [Interval(max(start, first), until)]
+        tracked = [Interval(max(start, first), last)]
         if row is None:
             out = tracked
         else:
-            out = clip(_intervals(incidents.get(host, []), until), tracked[0].start, until)
+            out = clip(_intervals(incidents.get(host, []), last), tracked[0].start, last)
         per_host.append(
             HostYear(
                 host,

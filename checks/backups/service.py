@@ -46,6 +46,9 @@ class Snapshot:
     # The inventory's computers in service (None: no inventory, count every reporting
     # host); refreshed by load() and every sweep so a scrape needs no query.
     expected_hosts: tuple[str, ...] | None = None
+    # Hosts the inventory has retired (host → instant), refreshed with expected_hosts: a
+    # report after retirement opens no non-compliance.
+    retired: dict[str, datetime] = field(default_factory=dict)
 
     def antivirus_tally(self) -> tuple[int, int]:
         """(compliant, counted) hosts: the inventory's computers in service, else every
@@ -230,6 +233,7 @@ class BackupService:
                 signature_version=str(int(version)) if version is not None else None,
                 realtime=v.get(CLAMD_UP) == 1 if CLAMD_UP in v else None,
                 fields={k: val for k, val in v.items()},
+                retired=self.retired(),
             )
         self.remember_av(snap)
         return snap, found
@@ -251,20 +255,29 @@ class BackupService:
         self.publish(await asyncio.to_thread(self._sweep))
 
     def _sweep(self) -> list[Event]:
+        from checks.backups.public import retirements
+
         with session_scope(self.ctx.sessions) as db:
-            found = store.sweep_av(db, self.ctx.settings, self.ctx.clock.now())
+            retired = retirements(db, self.ctx.settings)
+            found = store.sweep_av(db, self.ctx.settings, self.ctx.clock.now(), retired)
             states = store.av_states(db)
             expected = self._expected_hosts(db)
         with self.snapshot.lock:
             self.snapshot.antivirus = states
             self.snapshot.expected_hosts = expected
+            self.snapshot.retired = retired
         return found
+
+    def retired(self) -> dict[str, datetime]:
+        """The retired hosts as of the last load or sweep."""
+        with self.snapshot.lock:
+            return self.snapshot.retired
 
     def _expected_hosts(self, db: Any) -> tuple[str, ...] | None:
         """The same population as the dashboard's and CLI's compliance figure."""
-        from checks.backups.public import inventory_computers
+        from checks.backups.public import protected_hosts
 
-        found = inventory_computers(db, self.ctx.settings, self.ctx.clock.now())
+        found = protected_hosts(db, self.ctx.settings, self.ctx.clock.now())
         if found is None:
             return None
         return tuple(sorted({store.normalize_host(h) for h in found}))
@@ -276,14 +289,18 @@ class BackupService:
 
     def load(self) -> Snapshot:
         """Fill the in-memory snapshot from the database (once at start)."""
+        from checks.backups.public import retirements
+
         with session_scope(self.ctx.sessions) as db:
             backups, av = store.backup_states(db), store.av_states(db)
             expected = self._expected_hosts(db)
+            retired = retirements(db, self.ctx.settings)
         names = set(self.backups())
         with self.snapshot.lock:
             self.snapshot.backups = {k: v for k, v in backups.items() if k in names}
             self.snapshot.antivirus = av
             self.snapshot.expected_hosts = expected
+            self.snapshot.retired = retired
             self.snapshot.loaded = True
         return self.snapshot
 

@@ -7,7 +7,7 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -497,6 +497,7 @@ def record_av(
     signature_version: str | None,
     realtime: bool | None,
     fields: dict[str, Any],
+    retired: Mapping[str, datetime] | None = None,
 ) -> tuple[AvSnapshot, list[Event]]:
     """Store one antivirus report (agent or ClamAV) and move the host's incidents."""
     snaps, found = record_av_many(
@@ -514,6 +515,7 @@ def record_av(
                 fields,
             )
         ],
+        retired,
     )
     return snaps[0], found
 
@@ -532,10 +534,19 @@ _AV_COLUMNS = (
 )
 
 
-def record_av_many(db: Session, reports: Sequence[AvInput]) -> tuple[list[AvSnapshot], list[Event]]:
+def record_av_many(
+    db: Session,
+    reports: Sequence[AvInput],
+    retired: Mapping[str, datetime] | None = None,
+) -> tuple[list[AvSnapshot], list[Event]]:
     """Store antivirus reports in order and move each host's incidents; events to publish
     after commit. A batch of agent reports costs a few statements in all (hosts and open
-    incidents read once, rows written in bulk), not a few per report."""
+    incidents read once, rows written in bulk), not a few per report.
+
+    ``retired`` (host → instant it left service, from the inventory): a report of a host
+    at or after its retirement is kept as history but opens no non-compliance, and an
+    incident still open is closed at the retirement instant."""
+    gone = retired or {}
     hosts = sorted({normalize_host(r.host) for r in reports})
     if "" in hosts:
         raise ValidationError("antivirus report without a hostname")
@@ -581,9 +592,13 @@ def record_av_many(db: Session, reports: Sequence[AvInput]) -> tuple[list[AvSnap
         if before is not report.status:
             row["since"] = report.at
         changed[host] = row
-        found += _av_incident(
-            db, host, row["product"], report.status, report.at, report.summary, open_incident
-        )
+        out_at = gone.get(host)
+        if out_at is not None and report.at >= out_at:
+            _close_at_retirement(open_incident.pop(host, None), out_at)
+        else:
+            found += _av_incident(
+                db, host, row["product"], report.status, report.at, report.summary, open_incident
+            )
         snaps.append(_av_snapshot_of(row))
     inserts = [r for h, r in changed.items() if h not in existing]
     updates = [r for h, r in changed.items() if h in existing]
@@ -622,6 +637,13 @@ def _report_values(host: str, report: AvInput) -> dict[str, Any]:
         "signature_age": (report.at - updated).total_seconds() if updated else None,
         "realtime": report.realtime,
     }
+
+
+def _close_at_retirement(incident: AvIncident | None, out_at: datetime) -> None:
+    """An open incident of a retired host ends when the host left service (or at its own
+    start, if it was wrongly opened after that)."""
+    if incident is not None and incident.end is None:
+        incident.end = max(out_at, incident.start)
 
 
 def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
@@ -697,11 +719,29 @@ def record_agent_report(
     return snaps[0], found
 
 
-def sweep_av(db: Session, settings: Settings, now: datetime) -> list[Event]:
-    """Hosts silent longer than ``silent_after`` become UNKNOWN; Defender ages re-judged at now."""
+def sweep_av(
+    db: Session,
+    settings: Settings,
+    now: datetime,
+    retired: Mapping[str, datetime] | None = None,
+) -> list[Event]:
+    """Hosts silent longer than ``silent_after`` become UNKNOWN; Defender ages re-judged at
+    now. A host retired (``retired``: host → instant) has its open incidents closed at the
+    retirement and none opened after it."""
     av = settings.section(ANTIVIRUS)
+    gone = retired or {}
     found: list[Event] = []
+    if gone:
+        for chunk in _chunks(sorted(gone)):
+            for incident in db.scalars(
+                select(AvIncident).where(AvIncident.end.is_(None), AvIncident.host.in_(chunk))
+            ):
+                _close_at_retirement(incident, gone[incident.host])
+        db.flush()
     for row in db.scalars(select(AvHost)):
+        out_at = gone.get(row.host)
+        if out_at is not None and out_at <= now:
+            continue  # out of service: nothing more to judge
         if now - row.last_report_at > av.silent_after:
             silent_from = row.last_report_at + av.silent_after
             if row.status != int(Status.UNKNOWN) or "no report" not in row.summary:

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from checks.backups import store
-from checks.backups.public import antivirus_compliance, inventory_computers
+from checks.backups.public import antivirus_compliance, protected_hosts
 from checks.backups.service import service
 from checks.kinds.backup_base import human_age, human_size
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
@@ -206,7 +206,7 @@ def antivirus_page(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     now = ctx.clock.now()
     with read_scope(ctx.sessions) as db:
-        expected = inventory_computers(db, ctx.settings, now)
+        expected = protected_hosts(db, ctx.settings, now)
         compliance = antivirus_compliance(db, ctx.settings, now, expected)
         states = store.av_states(db)
         incidents = store.av_incidents(db, None, 50)

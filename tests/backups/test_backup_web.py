@@ -216,3 +216,38 @@ async def test_metrics_endpoint_lists_backup_metrics(server: Server) -> None:
         text = await resp.text()
     assert 'itops_backup_status{backup="nas-kopia"} 0.0' in text
     assert 'itops_backup_last_success_timestamp_seconds{backup="nas-kopia"}' in text
+
+
+async def test_antivirus_page_header_counts_a_failing_clamav_server(server: Server) -> None:
+    """The page listed clamav-serwer as "błąd" and still said 1/1 (issue 13)."""
+    from checks.backups import store
+    from tests.backups.backup_support import agent_report, store_antivirus
+    from tests.inventory.helpers import asset
+
+    ctx = server.ctx
+    ctx.settings = settings_with(
+        ctx.settings.storage.url,
+        antivirus={"clamav": [{"name": "clamav-serwer", "socket": "/nonexistent/clamd.ctl"}]},
+    )
+    now = ctx.clock.now()
+    with session_scope(ctx.sessions) as db:
+        asset(db, "INV-TEST-0001", hostname="pc-test-01")
+        store.record_av(
+            db,
+            host="clamav-serwer",
+            product="clamav",
+            status=Status.CRITICAL,
+            summary="clamd not answering",
+            at=now,
+            signature_updated=None,
+            signature_version=None,
+            realtime=False,
+            fields={},
+        )
+    store_antivirus(service(ctx), agent_report("PC-TEST-01", now))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await login(http, server, "audytor")
+        async with http.get(f"{server.base}/antivirus") as resp:
+            text = await resp.text()
+    assert resp.status == 200
+    assert "Zgodnych komputerów i serwerów: <strong>1/2</strong> (50%)" in text

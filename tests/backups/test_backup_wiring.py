@@ -184,3 +184,36 @@ async def test_home_tiles_show_noncompliant_backups(ctx: AppContext, tmp_path: P
     await service(ctx).look("ewidencja")
     [tile] = tiles(ctx)
     assert tile.value == "0/1" and tile.ok is False and "ewidencja" in tile.detail
+
+
+def test_backups_tile_counts_only_ok_as_ok_and_names_unknown() -> None:
+    """One OK, one error, two unknown was shown as 3/4 (issue 13)."""
+    from datetime import UTC, datetime
+
+    from checks.backups.plugin import backup_tile
+    from checks.backups.store import BackupSnapshot
+
+    at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+    def snap(name: str, status: Status) -> BackupSnapshot:
+        return BackupSnapshot(
+            name, "file", "office", status, "", at, None, None, None, None, None, ""
+        )
+
+    tile = backup_tile(
+        [
+            snap("nas", Status.OK),
+            snap("ewidencja", Status.CRITICAL),
+            snap("poczta", Status.UNKNOWN),
+            snap("serwer-plikow", Status.UNKNOWN),
+        ]
+    )
+    assert (tile.value, tile.detail, tile.ok) == (
+        "1/4",
+        "1 OK, 1 błąd (ewidencja), 2 brak danych",
+        False,
+    )
+    tile = backup_tile([snap("nas", Status.OK), snap("poczta", Status.WARNING)])
+    assert (tile.value, tile.detail, tile.ok) == ("1/2", "1 OK, 1 ostrzeżenie", False)
+    tile = backup_tile([snap("nas", Status.OK)])
+    assert (tile.value, tile.detail, tile.ok) == ("1/1", "1 OK", True)
