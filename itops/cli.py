@@ -52,6 +52,9 @@ class Ctx:
             require_database(settings.storage.url)
             self._app = AppContext.create(settings, self.config_path, self.clock)
             ensure_current(self._app.engine)
+            from itops.units import sync_units
+
+            sync_units(self._app.sessions, self._app.settings)
             self._app.settings = derive_settings(self._app.settings, self._app.sessions)
         return self._app
 
@@ -185,8 +188,16 @@ def db_upgrade(ctx: Ctx) -> None:
     from itops.db.session import upgrade
 
     setup_logging("WARNING")
-    url = ctx.settings.storage.url
-    upgrade(url)
+    settings = ctx.settings
+    upgrade(settings.storage.url)
+    from itops.db.session import make_engine, make_sessionmaker
+    from itops.units import sync_units
+
+    engine = make_engine(settings.storage.url)
+    try:
+        sync_units(make_sessionmaker(engine), settings)
+    finally:
+        engine.dispose()
     click.echo("database schema is current")
 
 

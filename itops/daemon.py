@@ -27,11 +27,10 @@ import uvicorn
 
 from checks.availability.models import MonitoringGap
 from itops import config as config_mod
-from itops import heartbeat
+from itops import heartbeat, units
 from itops.check import Check
 from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
-from itops.db.models import OrgUnit
 from itops.db.session import ensure_current, lock_wait, session_scope
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
@@ -73,14 +72,8 @@ def build_checks(ctx: AppContext, feats: list[Feature]) -> list[Check[Any]]:
 
 
 def sync_units(ctx: AppContext) -> None:
-    """Mirror the office and its units from config into ``org_unit`` (names may change)."""
-    with session_scope(ctx.sessions) as db:
-        for unit_id, name in ctx.settings.unit_names().items():
-            row = db.get(OrgUnit, unit_id)
-            if row is None:
-                db.add(OrgUnit(id=unit_id, name=name))
-            elif row.name != name:
-                row.name = name
+    """Mirror the office and its units from config into ``org_unit`` (see itops.units)."""
+    units.sync_units(ctx.sessions, ctx.settings)
 
 
 class Daemon:
