@@ -121,7 +121,7 @@ def bars(
     *,
     title: str,
     chart_id: str,
-    columns: tuple[str, str] = ("", ""),
+    columns: tuple[str, ...] = ("", ""),
     unit: str = "",
     decimal: str = ",",
     texts: Sequence[str] | None = None,
@@ -198,7 +198,8 @@ def bars(
         (label, shown[i], *((foot[i],) if notes is not None else ()))
         for i, label in enumerate(labels)
     )
-    cols = columns if notes is None else (*columns, "")
+    width_needed = 3 if notes is not None else 2
+    cols = (*columns, *([""] * (width_needed - len(columns))))[:width_needed]
     return Chart("".join(parts), title, tuple(cols), rows)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.availability.config import AVAILABILITY
+from checks.availability.texts import SYSTEM_TRANSLATIONS
 from itops.plugins import Feature, Job, NavItem, Tile
 
 if TYPE_CHECKING:
@@ -271,7 +272,7 @@ feature = Feature(
     tiles=_tiles,
     start=_start,
     stop=_stop,
-    translations=TRANSLATIONS,
+    translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS},
     labels=LABELS,
     summaries=SUMMARIES,
 )

@@ -146,12 +146,28 @@ def outage_reclassify(request: Request) -> Response:
     except (ValidationError, ValueError) as exc:
         return render(request, "error.html", {"message": str(exc), "status": 400}, status_code=400)
     refresh_year(ctx)
-    return RedirectResponse("/systemy/awarie", status_code=303)
+    back = str(form.get("wroc", ""))
+    # Only a system's own page: an open redirect would send the officer anywhere.
+    if not (back.startswith("/systemy/") and back[9:] in _check_names(ctx)):
+        back = "/systemy/awarie"
+    return RedirectResponse(back, status_code=303)
+
+
+def _check_names(ctx: AppContext) -> set[str]:
+    from urllib.parse import quote
+
+    return {quote(c.name) for c in ctx.settings.section(CHECKS)} | {
+        c.name for c in ctx.settings.section(CHECKS)
+    }
 
 
 def routes() -> Sequence[BaseRoute]:
+    from checks.availability.system_web import outage_form, system_page
+
     return [
         Route("/systemy", board, methods=["GET"]),
         Route("/systemy/awarie", outage_list, methods=["GET"]),
         Route("/systemy/awarie/{outage_id:int}/przyczyna", outage_reclassify, methods=["POST"]),
+        Route("/systemy/awarie/{outage_id:int}", outage_form, methods=["GET"]),
+        Route("/systemy/{name}", system_page, methods=["GET"]),
     ]

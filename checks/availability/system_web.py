@@ -1,0 +1,385 @@
+"""``/systemy/{name}``: one system's page, and ``/systemy/awarie/{id}``: one outage's
+reclassification form.
+
+The page shows the live state, the last stored results and the last 30 working days as
+heartbeat cells, response times (24 h / 7 d / 30 d) with outages and working hours, KPI 1
+per month of this year (the figures of ``itops availability --check NAME`` for the month),
+the outages in working hours (paged) and, for tls/http checks, the certificate's expiry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from starlette.requests import Request
+from starlette.responses import Response
+
+from checks.availability.figures import CheckAvailability, OutageEntry
+from checks.availability.history import (
+    Latency,
+    OutageSpan,
+    StoredResult,
+    last_results,
+    last_working_days,
+    latencies,
+    months_of_year,
+    next_maintenance,
+    outage_spans,
+    slice_figures,
+)
+from checks.config import CHECKS, CheckConfig
+from itops.auth import ADMIN, IT_OFFICER, ROLES
+from itops.charts import Cell, Chart, Point, bars, fmt_number, heartbeat, timeline
+from itops.context import AppContext
+from itops.db.session import read_scope
+from itops.i18n import translator
+from itops.status import Status
+from itops.web.security import current_user, requires
+from itops.web.templating import render
+
+EDITORS = (ADMIN, IT_OFFICER)
+PAGE = 20
+RANGES = {"24h": (timedelta(hours=24), False), "7d": (timedelta(days=7), False)}
+RANGES["30d"] = (timedelta(days=30), True)
+MONTHS = {
+    "pl": ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+STATE_KEYS = {
+    Status.OK: "ok",
+    Status.WARNING: "warning",
+    Status.CRITICAL: "critical",
+    Status.UNKNOWN: "unknown",
+}
+STATE_WORDS = {
+    "ok": "działa",
+    "warning": "ostrzeżenie",
+    "critical": "awaria",
+    "unknown": "stan nieznany",
+    "none": "brak danych",
+}
+
+
+def _config(ctx: AppContext, name: str) -> CheckConfig | None:
+    return next((c for c in ctx.settings.section(CHECKS) if c.name == name), None)
+
+
+def _pct(value: float, decimal: str, digits: int = 2) -> str:
+    return f"{value * 100:.{digits}f}".replace(".", decimal) + " %"
+
+
+def _minutes(seconds: float, decimal: str) -> str:
+    return fmt_number(round(seconds / 60, 1), decimal) + " min"
+
+
+@dataclass(frozen=True)
+class _Words:
+    lang: str
+    tz: ZoneInfo
+
+    @property
+    def decimal(self) -> str:
+        return "." if self.lang == "en" else ","
+
+    def _(self, text: str) -> str:
+        return translator(self.lang)(text)
+
+    def at(self, value: datetime, pattern: str) -> str:
+        locale = "en_GB" if self.lang == "en" else "pl"
+        return format_datetime(value.astimezone(self.tz), pattern, locale=locale)
+
+
+def heartbeat_results(results: list[StoredResult], w: _Words) -> Chart:
+    cells = [
+        Cell(
+            STATE_KEYS[r.status],
+            w.at(r.at, "dd.MM.yyyy HH:mm"),
+            w._(STATE_WORDS[STATE_KEYS[r.status]]),
+        )
+        for r in results
+    ]
+    return heartbeat(
+        cells,
+        title=w._("Ostatnie zapisane wyniki sprawdzeń"),
+        chart_id="hb-results",
+        columns=(w._("Czas"), w._("Stan")),
+        first_label=cells[0].label if cells else "",
+        last_label=cells[-1].label if cells else "",
+    )
+
+
+def day_state(fig: CheckAvailability) -> str:
+    """A working day's cell: no measurement at all, downtime (over 1 % → critical), or OK."""
+    if fig.working_seconds <= 0 or fig.coverage <= 0:
+        return "unknown" if fig.working_seconds > 0 else "none"
+    if fig.downtime_seconds > 0:
+        return "critical" if fig.availability < 0.99 else "warning"
+    return "ok" if fig.unknown_seconds <= 0 else "unknown"
+
+
+def day_text(fig: CheckAvailability, w: _Words) -> str:
+    text = (
+        f"{_pct(fig.availability, w.decimal, 1)} {w._('czasu pracy')}, "
+        f"{w._('przestoje')} {_minutes(fig.downtime_seconds, w.decimal)}"
+    )
+    if fig.unknown_seconds > 0:
+        text += f", {w._('bez pomiaru')} {_minutes(fig.unknown_seconds, w.decimal)}"
+    return text
+
+
+def heartbeat_days(days: list[date], figures: list[CheckAvailability], w: _Words) -> Chart:
+    cells = [
+        Cell(day_state(f), w.at(_noon(d, w.tz), "EEE dd.MM"), day_text(f, w))
+        for d, f in zip(days, figures, strict=True)
+    ]
+    return heartbeat(
+        cells,
+        title=w._("Ostatnie 30 dni roboczych: dostępność w godzinach pracy"),
+        chart_id="hb-days",
+        columns=(w._("Dzień"), w._("Dostępność w godzinach pracy")),
+        first_label=cells[0].label if cells else "",
+        last_label=cells[-1].label if cells else "",
+    )
+
+
+def _noon(day: date, tz: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=tz)
+
+
+def month_chart(
+    months: list[tuple[date, date]], figures: list[CheckAvailability], target: float, w: _Words
+) -> Chart:
+    values = [f.availability * 100 for f in figures]
+    low = min(values, default=100.0)
+    floor = 0.0
+    for candidate in (99.9, 99.5, 99.0, 98.0, 95.0, 90.0, 80.0, 50.0):
+        if low >= candidate + (100 - candidate) * 0.1 or low >= candidate and candidate < 99.9:
+            floor = candidate
+            break
+    floor = min(floor, target * 100)
+    return bars(
+        [MONTHS["en" if w.lang == "en" else "pl"][m[0].month - 1] for m in months],
+        values,
+        title=w._("Dostępność w godzinach pracy wg miesięcy (bieżący rok)"),
+        chart_id="months",
+        columns=(w._("Miesiąc"), w._("Dostępność"), w._("Przestoje w godzinach pracy")),
+        unit=w._("% czasu pracy; oś od") + f" {fmt_number(floor, w.decimal)} %",
+        decimal=w.decimal,
+        texts=[_pct(f.availability, w.decimal) for f in figures],
+        notes=[_minutes(f.downtime_seconds, w.decimal) for f in figures],
+        floor=floor,
+        top=100.0,
+        target=(target * 100, f"{w._('cel')} {fmt_number(target * 100, w.decimal, 2)} %"),
+    )
+
+
+def response_chart(
+    key: str,
+    points: list[Latency],
+    outages: list[OutageSpan],
+    working: list[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
+    w: _Words,
+) -> Chart:
+    by_day = RANGES[key][1]
+    ticks = _ticks(key, start, end, w)
+    ms = [(p.low * 1000, p.mean * 1000, p.p95 * 1000) for p in points]
+    label_pattern = "dd.MM.yyyy" if by_day else "dd.MM HH:mm"
+    names = {"24h": "24 h", "7d": "7 dni", "30d": "30 dni"}
+    return timeline(
+        [
+            Point(p.start.timestamp(), m[1], m[0], m[2], w.at(p.start, label_pattern))
+            for p, m in zip(points, ms, strict=True)
+        ],
+        title=f"{w._('Czas odpowiedzi')}, {w._(names[key])}",
+        chart_id=f"rt-{key}",
+        start=start.timestamp(),
+        end=end.timestamp(),
+        ticks=ticks,
+        columns=(w._("Od"), "min (ms)", w._("średnio") + " (ms)", "p95 (ms)", w._("Próby")),
+        value_text=[
+            (*(fmt_number(round(v, 1), w.decimal) for v in m), str(p.count))
+            for p, m in zip(points, ms, strict=True)
+        ],
+        shaded=[
+            (o.start.timestamp(), (o.end or end).timestamp())
+            for o in outages
+            if o.cause != "false_alarm"
+        ],
+        marked=[(a.timestamp(), b.timestamp()) for a, b in working],
+        legend=[w._("średnio"), "min–p95", w._("godziny pracy"), w._("przerwa")],
+        unit="ms",
+        decimal=w.decimal,
+        max_step=(86400 if by_day else 3600) * 1.5,
+    )
+
+
+def _ticks(key: str, start: datetime, end: datetime, w: _Words) -> list[tuple[float, str]]:
+    """Local 00/03/06… o'clock for 24 h, local midnights for 7 d (every 5th for 30 d)."""
+    out: list[tuple[float, str]] = []
+    cursor = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    midnights = 0
+    while cursor < end:
+        local = cursor.astimezone(w.tz)
+        if cursor >= start and local.minute == 0:
+            if key == "24h" and local.hour % 3 == 0:
+                out.append((cursor.timestamp(), w.at(cursor, "HH:mm")))
+            elif key != "24h" and local.hour == 0:
+                if key == "7d" or midnights % 5 == 0:
+                    out.append(
+                        (cursor.timestamp(), w.at(cursor, "EEE dd.MM" if key == "7d" else "dd.MM"))
+                    )
+                midnights += 1
+        cursor += timedelta(hours=1)
+    return out
+
+
+@requires(*ROLES)
+def system_page(request: Request) -> Response:
+    ctx: AppContext = request.app.state.ctx
+    name = request.path_params["name"]
+    cfg = _config(ctx, name)
+    if cfg is None:
+        return render(
+            request,
+            "error.html",
+            {"message": "Nie ma takiego systemu.", "status": 404},
+            status_code=404,
+        )
+    return render(request, "system.html", system_context(request, ctx, cfg))
+
+
+def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[str, Any]:
+    from checks.availability.web import CAUSE_LABELS, _year_report
+
+    lang = request.app.state.lang(request)
+    tz = ZoneInfo(ctx.settings.office.timezone)
+    w = _Words(lang, tz)
+    now = ctx.clock.now().astimezone(UTC)
+    today = now.astimezone(tz).date()
+    key = request.query_params.get("zakres", "24h")
+    if key not in RANGES:
+        key = "24h"
+    span, by_day = RANGES[key]
+    range_start = now - span
+    days = last_working_days(ctx.settings, cfg.unit, today, 30)
+    months = months_of_year(today.year, today)
+    with read_scope(ctx.sessions) as db:
+        figures = slice_figures(
+            db, ctx.settings, cfg.name, [*months, *((d, d + timedelta(days=1)) for d in days)], now
+        )
+        results = last_results(db, cfg.name, 90)
+        points = latencies(db, cfg.name, range_start, now, tz, by_day)
+        spans = outage_spans(db, cfg.name, range_start, now)
+        planned = next_maintenance(db, ctx.settings, cfg.name, cfg.unit, now)
+    month_figs, day_figs = figures[: len(months)], figures[len(months) :]
+    working = [
+        (i.start, i.end)
+        for i in ctx.settings.calendar(cfg.unit).working_intervals(range_start, now)
+    ]
+    report = _year_report(ctx)
+    outages: list[OutageEntry] = sorted(
+        (o for o in report.outages if o.check == cfg.name), key=lambda o: o.start, reverse=True
+    )
+    try:
+        page = max(1, int(request.query_params.get("strona", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, -(-len(outages) // PAGE))
+    page = min(page, pages)
+    state = ctx.state.checks().get(cfg.name)
+    last = state.last if state else None
+    cert_until: datetime | None = None
+    cert_days: int | None = None
+    if last is not None and cfg.kind in ("tls", "http"):
+        stamp = last.value("cert_not_after")
+        if stamp is not None:
+            cert_until = datetime.fromtimestamp(stamp, UTC)
+            cert_days = int((cert_until - now).total_seconds() // 86400)
+    user = current_user(request)
+    year = report.check(cfg.name) if any(c.name == cfg.name for c in report.checks) else None
+    return {
+        "cfg": cfg,
+        "unit_name": ctx.settings.unit_names().get(cfg.unit, cfg.unit),
+        "state": state,
+        "status_key": STATE_KEYS[last.status] if last else "none",
+        "state_words": STATE_WORDS,
+        "planned": planned,
+        "year": year,
+        "now": now,
+        "range_key": key,
+        "ranges": {"24h": "24 h", "7d": "7 dni", "30d": "30 dni"},
+        "hb_results": heartbeat_results(results, w),
+        "hb_days": heartbeat_days(days, day_figs, w),
+        "response": response_chart(key, points, spans, working, range_start, now, w),
+        "months": month_chart(months, month_figs, report.office.target, w),
+        "month_rows": list(zip(months, month_figs, strict=True)),
+        "outages": outages[(page - 1) * PAGE : page * PAGE],
+        "outage_count": len(outages),
+        "page": page,
+        "pages": pages,
+        "causes": CAUSE_LABELS,
+        "can_edit": user is not None and user.role in EDITORS,
+        "cert_until": cert_until,
+        "cert_days": cert_days,
+        "decimal": w.decimal,
+    }
+
+
+@requires(*EDITORS)
+def outage_form(request: Request) -> Response:
+    """One outage with its history and the reclassification form (POST to ``…/przyczyna``)."""
+    from checks.availability.entry import list_outages
+    from checks.availability.models import Outage
+    from checks.availability.web import CAUSE_LABELS, _year_report
+
+    ctx: AppContext = request.app.state.ctx
+    tz = ZoneInfo(ctx.settings.office.timezone)
+    outage_id = int(request.path_params["outage_id"])
+    with read_scope(ctx.sessions) as db:
+        row = db.get(Outage, outage_id)
+        if row is None:
+            found = None
+        else:
+            lo = row.start.astimezone(tz).date()
+            hi = (row.end or ctx.clock.now()).astimezone(tz).date() + timedelta(days=1)
+            found = next(
+                (
+                    {
+                        "id": o.id,
+                        "check": o.check_name,
+                        "start": o.start,
+                        "end": o.end,
+                        "cause": cause,
+                        "original": o.cause,
+                        "note": o.note,
+                        "history": [
+                            {
+                                "at": r.at,
+                                "actor": r.actor,
+                                "from": r.from_cause,
+                                "to": r.to_cause,
+                                "reason": r.reason,
+                            }
+                            for r in history
+                        ],
+                    }
+                    for o, cause, history in list_outages(db, lo, hi, tz, row.check_name)
+                    if o.id == outage_id
+                ),
+                None,
+            )
+    if found is None:
+        return render(
+            request, "error.html", {"message": "Nie ma takiej awarii.", "status": 404}, 404
+        )
+    working = {o.id: o.working_seconds for o in _year_report(ctx).outages}
+    minutes = working.get(outage_id, 0.0) / 60
+    return render(
+        request, "outage_form.html", {"o": found, "minutes": minutes, "causes": CAUSE_LABELS}
+    )
