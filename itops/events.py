@@ -25,6 +25,8 @@ ANTIVIRUS_NONCOMPLIANT = "antivirus_noncompliant"
 CERTIFICATE_EXPIRING = "certificate_expiring"
 MONITORING_GAP = "monitoring_gap"
 REGISTER_ANCHOR = "register_anchor"  # the §82 register's daily signed head
+CHECK_WARNING = "check_warning"  # a check at WARNING: told, never an outage
+CHECK_RECOVERED = "check_recovered"  # back to OK after a warning
 TONER_ORDER = "toner_order"  # a printer's toner low and no fitting cartridge in stock
 
 

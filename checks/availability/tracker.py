@@ -10,10 +10,15 @@ writes them from a worker thread, so a probe never waits for the database.
 Rules:
 1. ``confirm`` consecutive CRITICAL results open an outage whose ``start`` is back-dated
    to the first failed probe of the run; the first OK/WARNING result closes it (``end``).
-2. UNKNOWN opens a monitoring gap for that check (closed by the next definite result);
+2. WARNING opens no outage and counts as no downtime, but it is told: a check entering
+   WARNING publishes ``check_warning`` (again with every WARNING result, so the notifier's
+   de-duplication - once per ``repeat_after``, held outside working hours - decides what is
+   sent, and a warning held overnight goes out when working hours begin); the first OK
+   after it publishes ``check_recovered``. A CRITICAL run in between keeps the warning.
+3. UNKNOWN opens a monitoring gap for that check (closed by the next definite result);
    it neither opens nor closes an outage and leaves a failure run as it is.
-3. After a restart the open outages and gaps are reloaded from the database.
-4. Times are the wall clock (UTC), which NTP may step back: an interval never ends
+4. After a restart the open outages and gaps are reloaded from the database.
+5. Times are the wall clock (UTC), which NTP may step back: an interval never ends
    before it starts (the end is clamped to the start).
 
 Raw results keep failures, status changes and one thin sample per ``raw_sample_every``;
@@ -48,7 +53,15 @@ from checks.availability.writer import (
 from checks.config import CHECKS
 from itops.config import OFFICE_UNIT, Settings
 from itops.db.session import session_scope
-from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
+from itops.events import (
+    CHECK_RECOVERED,
+    CHECK_WARNING,
+    MONITORING_GAP,
+    OUTAGE_CLOSED,
+    OUTAGE_OPENED,
+    Event,
+    EventBus,
+)
 from itops.status import ProbeResult, Status
 
 logger = logging.getLogger(__name__)
@@ -66,18 +79,23 @@ class CheckState:
     gap: OpenInterval | None = None
     last_status: Status | None = None
     last_sample: datetime | None = None
+    warning_start: datetime | None = None
 
 
 @dataclass
 class Step:
-    """What one result did: operations to write (in order) and at most one event."""
+    """What one result did: operations to write (in order) and the events to publish."""
 
     ops: list[Operation] = field(default_factory=list)
-    event: Event | None = None
+    events: list[Event] = field(default_factory=list)
+
+    def add(self, event: Event | None) -> None:
+        if event is not None:
+            self.events.append(event)
 
 
 class CheckStates:
-    """The state machine of rules 1-4 over every check; not thread-safe (the caller locks)."""
+    """The state machine of rules 1-5 over every check; not thread-safe (the caller locks)."""
 
     def __init__(self) -> None:
         self.checks: dict[str, CheckState] = {}
@@ -96,16 +114,17 @@ class CheckStates:
         _raw(state, result, sample_every, out)
         state.last_status = result.status
         if result.status is Status.UNKNOWN:
-            out.event = _unknown(state, result, unit, out)
+            out.add(_unknown(state, result, unit, out))
             return out
         if state.gap is not None:
             end = max(result.started_at, state.gap.start)  # a clock stepped back
             out.ops.append(GapClosed(state.gap, end))
             state.gap = None
         if result.status.is_failure:
-            out.event = _failure(state, result, unit, confirm, silenced, out)
+            out.add(_failure(state, result, unit, confirm, silenced, out))
         else:
-            out.event = _recovery(state, result, unit, silenced, out)
+            out.add(_recovery(state, result, unit, silenced, out))
+            out.add(_warning(state, result, unit, silenced))
         return out
 
     def restore(self, outages: list[Outage], gaps: list[MonitoringGap]) -> None:
@@ -212,6 +231,46 @@ def _recovery(
     )
 
 
+def _warning(state: CheckState, result: ProbeResult, unit: str, silenced: Silenced) -> Event | None:
+    """WARNING (re)publishes ``check_warning``; the first OK after one, ``check_recovered``.
+
+    Never an outage: the operations (and so KPI 1) are not touched here.
+    """
+    at = result.started_at
+    if result.status is Status.WARNING:
+        if state.warning_start is None:
+            state.warning_start = at
+        return Event(
+            CHECK_WARNING,
+            result.check,
+            result.status,
+            at,
+            result.summary,
+            {
+                "unit": unit,
+                "start": state.warning_start.isoformat(),
+                "silenced": silenced(result.check, unit, at),
+            },
+        )
+    if state.warning_start is None:
+        return None
+    start, state.warning_start = state.warning_start, None
+    end = max(at, start)
+    return Event(
+        CHECK_RECOVERED,
+        result.check,
+        result.status,
+        end,
+        result.summary,
+        {
+            "unit": unit,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "silenced": silenced(result.check, unit, end),
+        },
+    )
+
+
 class OutageTracker:
     """The ResultSink behind KPI 1; see the module docstring.
 
@@ -256,8 +315,9 @@ class OutageTracker:
         with self._lock:
             step = self.states.step(result, unit, confirm, every, self.silenced)
             self.writer.queue(step.ops, result)
-        if step.event is not None and self.events is not None:
-            self.events.publish(step.event)
+        if self.events is not None:
+            for event in step.events:
+                self.events.publish(event)
 
     def silenced(self, check: str, unit: str, at: datetime) -> bool:
         """Whether a maintenance window silences alerts about ``check`` at ``at``.

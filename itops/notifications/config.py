@@ -20,6 +20,8 @@ EVENT_KINDS = (
     "monitoring_gap",
     "register_anchor",
     "toner_order",
+    "check_warning",
+    "check_recovered",
 )
 
 _CHANNEL_NAME = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]

@@ -26,6 +26,8 @@ KIND_LABELS: dict[str, str] = {
     ev.MONITORING_GAP: "Przerwa w monitorowaniu",
     ev.REGISTER_ANCHOR: "Kotwica rejestru monitoringu §82",
     ev.TONER_ORDER: "Zamów toner",
+    ev.CHECK_WARNING: "Ostrzeżenie",
+    ev.CHECK_RECOVERED: "Koniec ostrzeżenia",
     "test": "Test powiadomień",
 }
 
@@ -36,7 +38,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.UNKNOWN: "NIEZNANY",
 }
 
-RECOVERY_KINDS = frozenset({ev.OUTAGE_CLOSED, ev.BACKUP_RECOVERED})
+RECOVERY_KINDS = frozenset({ev.OUTAGE_CLOSED, ev.BACKUP_RECOVERED, ev.CHECK_RECOVERED})
 
 FAMILIES: dict[str, str] = {
     ev.OUTAGE_OPENED: "outage",
@@ -48,6 +50,8 @@ FAMILIES: dict[str, str] = {
     ev.MONITORING_GAP: "monitoring_gap",
     ev.REGISTER_ANCHOR: "register_anchor",
     ev.TONER_ORDER: "toner",
+    ev.CHECK_WARNING: "check_warning",
+    ev.CHECK_RECOVERED: "check_warning",
 }
 
 

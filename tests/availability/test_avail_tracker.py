@@ -15,7 +15,15 @@ from checks.availability.tracker import OutageTracker
 from itops.config import Settings
 from itops.db.models import OrgUnit
 from itops.db.session import make_engine, make_sessionmaker, session_scope
-from itops.events import MONITORING_GAP, OUTAGE_CLOSED, OUTAGE_OPENED, Event, EventBus
+from itops.events import (
+    CHECK_RECOVERED,
+    CHECK_WARNING,
+    MONITORING_GAP,
+    OUTAGE_CLOSED,
+    OUTAGE_OPENED,
+    Event,
+    EventBus,
+)
 from itops.status import ProbeResult, Status
 from tests.conftest import make_settings
 
@@ -79,7 +87,26 @@ def test_first_good_probe_closes_the_outage(
     tracker.flush(T0 + 4 * MINUTE)
     [row] = outages(sessions)
     assert (row.start, row.end) == (T0, T0 + 3 * MINUTE)
-    assert [e.kind for e in events[1]] == [OUTAGE_OPENED, OUTAGE_CLOSED]
+    assert [e.kind for e in events[1]] == [OUTAGE_OPENED, OUTAGE_CLOSED, CHECK_WARNING]
+
+
+def test_warning_is_told_and_recovered_but_opens_no_outage(
+    settings: Settings, sessions: sessionmaker[Session], events: tuple[EventBus, list[Event]]
+) -> None:
+    tracker = OutageTracker(settings, sessions, events[0])
+    tracker.submit(result(Status.OK, T0))
+    for i in range(1, 4):
+        tracker.submit(result(Status.WARNING, T0 + i * MINUTE))
+    tracker.submit(result(Status.OK, T0 + 4 * MINUTE))
+    tracker.submit(result(Status.OK, T0 + 5 * MINUTE))
+    tracker.flush(T0 + 6 * MINUTE)
+    assert outages(sessions) == []
+    assert tracker.open_outages() == {}
+    kinds = [e.kind for e in events[1]]
+    assert kinds == [CHECK_WARNING] * 3 + [CHECK_RECOVERED]
+    assert {e.data["start"] for e in events[1]} == {(T0 + MINUTE).isoformat()}
+    assert events[1][-1].data["end"] == (T0 + 4 * MINUTE).isoformat()
+    assert events[1][-1].status is Status.OK
 
 
 def test_single_failure_below_confirm_opens_nothing(
