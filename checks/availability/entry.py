@@ -58,6 +58,20 @@ def parse_outage(
     return ManualOutage(check, begin, finish, cause, note)
 
 
+def office_span(start: datetime, end: datetime | None, tz: str) -> str:
+    """``2026-10-26 08:30 – 09:15`` in office time (the end's date only when it differs)."""
+    zone = ZoneInfo(tz)
+    a = start.astimezone(zone)
+    if end is None:
+        return f"{a:%Y-%m-%d %H:%M} – open"
+    b = end.astimezone(zone)
+    return (
+        f"{a:%Y-%m-%d %H:%M} – {b:%H:%M}"
+        if a.date() == b.date()
+        else f"{a:%Y-%m-%d %H:%M} – {b:%Y-%m-%d %H:%M}"
+    )
+
+
 def _overlapping(db: Session, item: ManualOutage) -> Outage | None:
     end = item.end or datetime.max.replace(tzinfo=UTC)
     return db.scalars(
@@ -83,9 +97,11 @@ def add_outages(
     for item in items:
         clash = _overlapping(db, item)
         if clash is not None:
+            tz = settings.office.timezone
             raise ValidationError(
-                f'check "{item.check}": overlaps outage #{clash.id} '
-                f"({clash.start.isoformat()} – {clash.end.isoformat() if clash.end else 'open'})"
+                f'check "{item.check}": {office_span(item.start, item.end, tz)} overlaps '
+                f"outage #{clash.id} ({office_span(clash.start, clash.end, tz)}, "
+                f"office time, {tz})"
             )
         row = Outage(
             check_name=item.check,
@@ -121,6 +137,7 @@ def parse_csv(settings: Settings, text: str) -> list[ManualOutage]:
         raise ValidationError(f"line 1: the header must be {','.join(CSV_HEADER)}")
     problems: list[str] = []
     items: list[ManualOutage] = []
+    line_of: dict[int, int] = {}  # id(item) -> its line in the file
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -130,6 +147,7 @@ def parse_csv(settings: Settings, text: str) -> list[ManualOutage]:
         check, start, end, cause, note = (cell.strip() for cell in row)
         try:
             items.append(parse_outage(settings, check, start, end or None, cause, note))
+            line_of[id(items[-1])] = number
         except ValueError as exc:
             problems.append(f"line {number}: {exc}")
     by_check: dict[str, list[ManualOutage]] = {}
@@ -140,7 +158,13 @@ def parse_csv(settings: Settings, text: str) -> list[ManualOutage]:
         group.sort(key=lambda i: i.start)
         for a, b in zip(group, group[1:], strict=False):
             if (a.end or far) > b.start:
-                problems.append(f'check "{name}": rows overlap at {b.start.isoformat()}')
+                tz = settings.office.timezone
+                first, second = sorted((a, b), key=lambda i: line_of[id(i)])
+                problems.append(
+                    f"lines {line_of[id(first)]} and {line_of[id(second)]}: "
+                    f'check "{name}": {office_span(first.start, first.end, tz)} overlaps '
+                    f"{office_span(second.start, second.end, tz)} (office time, {tz})"
+                )
     if problems:
         raise ValidationError("the file was not imported:\n" + "\n".join(problems))
     return items

@@ -128,6 +128,45 @@ def test_csv_import_rejects_the_whole_file_naming_bad_rows(
     assert count_outages(db_url) == 0
 
 
+def test_csv_rows_that_overlap_are_named_by_both_lines_in_office_time(
+    config: Path, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: 'rows overlap at 2026-10-26T07:30:00+00:00' (no rows, UTC) (issue 13)."""
+    csv = tmp_path / "protokoly.csv"
+    csv.write_text(
+        "check,start,end,cause,note\n"
+        "bip,2026-10-26T08:00:00+01:00,2026-10-26T09:00:00+01:00,failure,dysk\n"
+        "poczta,2026-10-26T08:00:00+01:00,2026-10-26T09:00:00+01:00,failure,\n"
+        "bip,2026-10-26T06:30:00Z,2026-10-26T09:00:00Z,failure,drugi wpis\n",
+        encoding="utf-8",
+    )
+    assert run(config, "outages", "import", str(csv)) == 2
+    err = capsys.readouterr().err
+    assert (
+        'lines 2 and 4: check "bip": 2026-10-26 08:00 – 09:00 overlaps '
+        "2026-10-26 07:30 – 10:00 (office time, Europe/Warsaw)"
+    ) in err
+    assert count_outages(db_url) == 0
+
+
+def test_an_import_overlapping_a_stored_outage_gives_office_times(
+    config: Path, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "protokoly.csv"
+    csv.write_text(
+        "check,start,end,cause,note\n"
+        "bip,2026-10-26T08:00:00+01:00,2026-10-26T09:00:00+01:00,failure,dysk\n",
+        encoding="utf-8",
+    )
+    assert run(config, "outages", "import", str(csv)) == 0
+    capsys.readouterr()
+    assert run(config, "outages", "import", str(csv)) == 2
+    err = capsys.readouterr().err
+    assert "2026-10-26 08:00 – 09:00 overlaps outage #" in err
+    assert "(2026-10-26 08:00 – 09:00, office time, Europe/Warsaw)" in err
+    assert count_outages(db_url) == 1
+
+
 def test_csv_import_of_a_good_file_writes_every_row(
     config: Path, db_url: str, tmp_path: Path
 ) -> None:
