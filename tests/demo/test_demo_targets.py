@@ -1,0 +1,86 @@
+"""The live DEMO targets answer the real check kinds on 127.0.0.1: the SNMP responder serves
+the recorded switch (one port down) and UPS (on battery) walks, the BIP page is ten working
+days old."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from checks.kinds.freshness_dates import WARSAW, is_working_day, working_days_between
+from itops.check import Check
+from itops.status import Status
+from reports.demo_targets import SnmpResponder, Walk, answer, bip_page, working_days_back
+from tests.availability.test_check_kinds import make_check, run
+from tests.snmp.conftest import DATA
+
+
+@pytest.fixture
+async def responder() -> AsyncIterator[int]:
+    snmp = SnmpResponder({"switch": DATA / "switch.snmprec", "ups": DATA / "ups-battery.snmprec"})
+    port = await snmp.start()
+    yield port
+    snmp.stop()
+
+
+def snmp(port: int, device: str, community: str) -> Check[Any]:
+    return make_check(
+        "snmp",
+        host="127.0.0.1",
+        port=port,
+        device=device,
+        community=community,
+        request_timeout=2,
+        retries=0,
+    )
+
+
+async def test_switch_walk_shows_the_port_down(responder: int) -> None:
+    result = await run(snmp(responder, "switch", "switch"))
+    assert result.status is Status.CRITICAL
+    assert "port Gi0/5 down" in result.summary
+
+
+async def test_ups_walk_is_on_battery(responder: int) -> None:
+    result = await run(snmp(responder, "ups", "ups"))
+    assert result.status is Status.WARNING
+    assert "battery" in result.summary
+
+
+async def test_unknown_community_gets_no_answer(responder: int) -> None:
+    result = await run(snmp(responder, "ups", "not-the-community"))
+    assert result.summary.endswith("no SNMP answer")
+
+
+def test_garbage_datagram_is_ignored() -> None:
+    assert answer({"ups": Walk.load(DATA / "ups-battery.snmprec")}, b"\x30\x03nonsense") is None
+
+
+async def test_bip_page_is_ten_working_days_old() -> None:
+    now = datetime.now(UTC)
+    newest = working_days_back(now, 10, WARSAW, is_working_day)
+    assert working_days_between(newest, now) == 10
+
+    async def page(_: web.Request) -> web.Response:
+        return web.Response(text=bip_page(newest, WARSAW), content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        result = await run(
+            make_check("freshness", url=f"http://127.0.0.1:{port}/", max_working_days=5)
+        )
+    finally:
+        await runner.cleanup()
+    assert result.status is Status.WARNING
+    assert "(10 working days, limit 5)" in result.summary
+    assert f"opublikowano: {newest.astimezone(WARSAW):%d.%m.%Y %H:%M}" in bip_page(newest, WARSAW)
