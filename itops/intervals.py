@@ -13,8 +13,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
+from operator import attrgetter
 
-__all__ = ["Interval", "clip", "intersect", "normalize", "subtract", "total_seconds", "union"]
+__all__ = [
+    "Interval",
+    "clip",
+    "intersect",
+    "intersect_normalized",
+    "normalize",
+    "subtract",
+    "subtract_normalized",
+    "total_seconds",
+    "total_seconds_normalized",
+    "union",
+]
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -50,10 +62,23 @@ class Interval:
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
 
+    @classmethod
+    def _between(cls, start: datetime, end: datetime) -> Interval:
+        """An interval from two ends taken from existing intervals (already aware, in UTC,
+        ``start <= end``): the checks of ``__init__`` are skipped, as on the hot paths of a
+        year's KPI (millions of pieces) they were most of the time."""
+        item = object.__new__(cls)
+        object.__setattr__(item, "start", start)
+        object.__setattr__(item, "end", end)
+        return item
+
     @property
     def seconds(self) -> float:
         """Length in seconds (0.0 for an empty interval)."""
         return (self.end - self.start).total_seconds()
+
+
+_ORDER = attrgetter("start", "end")  # the dataclass order, without its tuple per comparison
 
 
 def normalize(intervals: Iterable[Interval]) -> list[Interval]:
@@ -63,13 +88,13 @@ def normalize(intervals: Iterable[Interval]) -> list[Interval]:
     keeping them apart would make equal sets compare unequal.
     """
     result: list[Interval] = []
-    for item in sorted(intervals):
+    for item in sorted(intervals, key=_ORDER):
         if item.start == item.end:
             continue
         if result and item.start <= result[-1].end:
             last = result[-1]
             if item.end > last.end:
-                result[-1] = Interval(last.start, item.end)
+                result[-1] = Interval._between(last.start, item.end)
         else:
             result.append(item)
     return result
@@ -82,7 +107,12 @@ def union(*groups: Iterable[Interval]) -> list[Interval]:
 
 def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
     """What is covered by both ``a`` and ``b`` (one linear sweep over the normalized inputs)."""
-    left, right = normalize(a), normalize(b)
+    return intersect_normalized(normalize(a), normalize(b))
+
+
+def intersect_normalized(left: list[Interval], right: list[Interval]) -> list[Interval]:
+    """:func:`intersect` of two lists that are already normalized (as every result here is):
+    no sort, no merge, so the caller keeps the cost linear."""
     result: list[Interval] = []
     i = j = 0
     while i < len(left) and j < len(right):
@@ -90,7 +120,7 @@ def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
         lo = max(x.start, y.start)
         hi = min(x.end, y.end)
         if lo < hi:
-            result.append(x if (lo, hi) == (x.start, x.end) else Interval(lo, hi))
+            result.append(x if (lo, hi) == (x.start, x.end) else Interval._between(lo, hi))
         if x.end <= y.end:
             i += 1
         else:
@@ -104,7 +134,11 @@ def subtract(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
     Runs in O(n + m + output) after sorting: each piece of ``b`` is skipped once and only
     re-read while it still overlaps the current piece of ``a``.
     """
-    left, right = normalize(a), normalize(b)
+    return subtract_normalized(normalize(a), normalize(b))
+
+
+def subtract_normalized(left: list[Interval], right: list[Interval]) -> list[Interval]:
+    """:func:`subtract` of two lists that are already normalized."""
     result: list[Interval] = []
     j = 0
     for item in left:
@@ -115,13 +149,13 @@ def subtract(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
         while k < len(right) and right[k].start < item.end:
             cut = right[k]
             if cut.start > cursor:
-                result.append(Interval(cursor, cut.start))
+                result.append(Interval._between(cursor, cut.start))
             cursor = max(cursor, cut.end)
             k += 1
         if cursor == item.start:
             result.append(item)
         elif cursor < item.end:
-            result.append(Interval(cursor, item.end))
+            result.append(Interval._between(cursor, item.end))
     return result
 
 
@@ -136,5 +170,10 @@ def total_seconds(intervals: Iterable[Interval]) -> float:
     Durations are summed as timedeltas (exact microseconds) and converted once at the end, so a
     year of sub-second pieces does not accumulate float rounding.
     """
-    covered = sum((item.end - item.start for item in normalize(intervals)), timedelta())
+    return total_seconds_normalized(normalize(intervals))
+
+
+def total_seconds_normalized(intervals: list[Interval]) -> float:
+    """:func:`total_seconds` of an already normalized list (no overlaps to count once)."""
+    covered = sum((item.end - item.start for item in intervals), timedelta())
     return covered.total_seconds()

@@ -22,7 +22,15 @@ from checks.availability.figures import (
     OutageEntry,
 )
 from checks.availability.maintenance import Window
-from itops.intervals import Interval, clip, intersect, subtract, total_seconds, union
+from itops.intervals import (
+    Interval,
+    clip,
+    intersect,
+    intersect_normalized,
+    subtract,
+    total_seconds,
+    union,
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,8 @@ class _Index:
         return self.items[lo:hi]
 
     def overlap(self, piece: Interval) -> list[Interval]:
-        candidates = self.within(piece.start, piece.end)
-        return intersect([piece], candidates) if candidates else []
+        candidates = self.within(piece.start, piece.end)  # a slice: still normalized
+        return intersect_normalized([piece], candidates) if candidates else []
 
 
 @dataclass
@@ -98,6 +106,9 @@ class _Caches:
     working: dict[str, _Index] = field(default_factory=dict)
     maintenance: dict[tuple[str, tuple[int, ...]], _Index] = field(default_factory=dict)
     global_gaps: dict[str, list[Interval]] = field(default_factory=dict)
+    # itops-wide gaps inside the unit's working time: the G of every check of the unit
+    # without gaps of its own (most of them), computed once per unit
+    unit_gaps: dict[str, list[Interval]] = field(default_factory=dict)
     expanded: list[list[Interval]] = field(default_factory=list)
 
 
@@ -261,8 +272,14 @@ def _gaps(p: PeriodInput, caches: _Caches, cfg: CheckInput, w: _Index) -> list[I
         caches.global_gaps[cfg.unit] = union(
             [g for u, g in p.gaps_global if u is None or u == cfg.unit]
         )
-    gap_pieces = union(caches.global_gaps[cfg.unit], p.gaps_by_check.get(cfg.name, []))
-    return [part for piece in gap_pieces for part in w.overlap(piece)]
+    own = p.gaps_by_check.get(cfg.name)
+    if not own and cfg.unit in caches.unit_gaps:
+        return caches.unit_gaps[cfg.unit]
+    gap_pieces = union(caches.global_gaps[cfg.unit], own or [])
+    found = [part for piece in gap_pieces for part in w.overlap(piece)]
+    if not own:
+        caches.unit_gaps[cfg.unit] = found
+    return found
 
 
 def _office(
