@@ -36,6 +36,7 @@ def snmp(port: int, device: str, community: str) -> Check[Any]:
         community=community,
         request_timeout=2,
         retries=0,
+        timeout="20s",  # the first probe of a process builds pysnmp's engine: slow on a busy host
     )
 
 
