@@ -56,16 +56,24 @@ def year_report(ctx: AppContext) -> AvailabilityReport | None:
 
 
 def refresh_year(ctx: AppContext) -> AvailabilityReport:
-    """Recompute this year's figures (intervals only) and cache them for pages and metrics."""
+    """Recompute this year's figures (intervals only) and cache them for pages and metrics.
+
+    The rows are read in one short read transaction (it never takes SQLite's write lock);
+    the arithmetic runs after it has ended, so no transaction is open while computing (on
+    SQLite an open reader would also keep the WAL from being checkpointed), and the result
+    is only kept in memory.
+    """
     from zoneinfo import ZoneInfo
 
-    from checks.availability.kpi import compute
+    from checks.availability import evaluate
+    from checks.availability.kpi import load
     from itops.db.session import read_scope
 
     now = ctx.clock.now()
     year = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).year
     with read_scope(ctx.sessions) as db:
-        report = compute(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
+        inputs = load(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
+    report = evaluate.evaluate(inputs)
     ctx.state.values[YEAR_KEY] = report
     return report
 

@@ -161,6 +161,47 @@ def test_home_tile_shows_this_years_office_availability_against_the_target(
     assert (tile.value, tile.ok, tile.link) == ("100,000 %", True, "/systemy")
 
 
+def test_the_kpi_refresh_holds_no_transaction_while_it_computes(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While refresh_year's arithmetic runs, another connection writes and commits, the
+    refresh holds no connection of the pool, and (PostgreSQL) no connection of the
+    database sits idle in a transaction."""
+    from sqlalchemy import text
+
+    from checks.availability import evaluate as evaluate_module
+    from checks.availability.models import MonitoringGap
+    from checks.availability.plugin import refresh_year
+
+    real = evaluate_module.evaluate
+    seen: dict[str, object] = {}
+
+    def spying(inputs: object) -> object:
+        start = ctx.clock.now().replace(hour=1)
+        with session_scope(ctx.sessions) as db:  # BEGIN IMMEDIATE on SQLite
+            db.add(MonitoringGap(start=start, end=start.replace(hour=2), reason="test"))
+        with ctx.sessions() as db:
+            seen["gaps"] = db.execute(text("SELECT count(*) FROM monitoring_gap")).scalar()
+            engine = db.get_bind()
+        seen["held"] = engine.pool.checkedout()  # type: ignore[union-attr]
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                seen["idle_in_transaction"] = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND state LIKE 'idle in transaction%'"
+                    )
+                ).scalar()
+        return real(inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate_module, "evaluate", spying)
+    report = refresh_year(ctx)
+    assert seen.pop("gaps") == 1  # the other connection's write went through
+    assert seen.pop("held") == 0  # the refresh gave its connection back before computing
+    assert seen.pop("idle_in_transaction", 0) == 0
+    assert report is not None
+
+
 def test_menu_roles_match_the_core_roles() -> None:
     from checks.availability.plugin import ROLES
 
