@@ -53,6 +53,7 @@ from itops.context import AppContext
 from itops.db.session import read_scope
 from itops.errors import ValidationError
 from itops.events import Event
+from itops.messages import raw
 from itops.status import Status
 
 AGENT_REPORT = "agent_report"
@@ -168,7 +169,7 @@ def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: date
             subject=stored.hostname,
             status=Status.OK,
             at=at,
-            summary="agent report",
+            summary=raw("agent report"),
             data={
                 "hostname": stored.hostname,
                 "asset_id": stored.asset_id,

@@ -7,12 +7,13 @@ without sockets and keeps probes free of policy.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
 
@@ -51,13 +52,15 @@ class Check(ABC, Generic[OptionsT]):
 
     1. ``probe()`` does the I/O and returns measurements; it raises ``ProbeError`` when it
        cannot tell (itops's own fault, permission denied …) — a monitoring gap.
-    2. ``evaluate()`` is pure: measurements → (status, human summary).
+    2. ``evaluate()`` is pure: measurements → (status, ``Summary(code, params)``).
     A timeout of the whole probe is reported with ``timeout_status``: for a network
     service "no answer in time" is a failure, for a local resource it is "could not tell".
     """
 
     kind: ClassVar[str]
     Options: ClassVar[type[Options]]
+    # The kind's messages: {code: {"pl": ..., "en": ...}}, registered with the kind.
+    TEXTS: ClassVar[Mapping[str, Mapping[str, str]]] = {}
     counts_for_kpi_default: ClassVar[bool] = True
     timeout_status: ClassVar[Status] = Status.CRITICAL
 
@@ -79,5 +82,6 @@ class Check(ABC, Generic[OptionsT]):
         """Observe the target; only I/O here."""
 
     @abstractmethod
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
-        """Judge the measurements against this check's thresholds; no I/O."""
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        """Judge the measurements against this check's thresholds; no I/O. The summary is a
+        code of the kind's text table (``TEXTS``) and its parameters, never prose."""

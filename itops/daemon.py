@@ -34,6 +34,7 @@ from itops.context import AppContext
 from itops.db.session import ensure_current, lock_wait, session_scope
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
+from itops.messages import Summary
 from itops.metrics import HEARTBEAT_KEY
 from itops.plugins import Feature, Job, derive_settings, features
 from itops.runner import CheckRunner, ResultSink
@@ -396,8 +397,7 @@ def gap_event(gap: MonitoringGap) -> Event:
         "itops",
         Status.CRITICAL if crashed else Status.WARNING,
         end,
-        f"itops nie monitorował usług przez {(end - gap.start).total_seconds():.0f} s "
-        f"({gap.reason})",
+        Summary("itops.gap", {"seconds": (end - gap.start).total_seconds(), "reason": gap.reason}),
         {"start": gap.start, "end": end, "reason": gap.reason},
     )
 

@@ -14,6 +14,10 @@ message and an exit code instead of a traceback::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from itops.messages import Summary
 
 
 class ItopsError(Exception):
@@ -51,7 +55,20 @@ class StorageError(ItopsError):
 
 
 class ProbeError(ItopsError):
-    """A probe could not tell the state of its target (UNKNOWN, never downtime)."""
+    """A probe could not tell the state of its target (UNKNOWN, never downtime).
+
+    ``message`` (a ``itops.messages.Summary``) says why in the reader's language; without
+    one the English text is shown as it is.
+    """
+
+    def __init__(self, text: str, message: Summary | None = None) -> None:
+        super().__init__(text)
+        self.message = message
+
+    def summary(self) -> Summary:
+        from itops.messages import raw
+
+        return self.message if self.message is not None else raw(str(self))
 
 
 class ValidationError(ItopsError):

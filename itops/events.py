@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from itops.messages import Summary
 from itops.status import Status
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class Event:
     subject: str
     status: Status
     at: datetime
-    summary: str
+    summary: Summary  # rendered in the reader's language by whoever tells people
     data: dict[str, Any] = field(default_factory=dict)
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from itops import formats
 
 EN: dict[str, str] = {
     "Pulpit": "Dashboard",
@@ -233,34 +231,7 @@ def translator(lang: str) -> Callable[[str], str]:
     return lambda text: _extra.get(text) or EN.get(text, text)
 
 
-def _locale(lang: str) -> str:
-    """English in British form: 24-hour clock and day-month order, as the office reads it."""
-    return "en_GB" if lang == "en" else lang
-
-
-# One way of writing times everywhere: "26.11.2026 14:05" (Polish), "26/11/2026 14:05"
-# (English); "medium" adds seconds, where the moment matters (audit log, "as of").
-_PATTERNS = {
-    ("pl", "short"): "dd.MM.yyyy HH:mm",
-    ("pl", "medium"): "dd.MM.yyyy HH:mm:ss",
-    ("en", "short"): "dd/MM/yyyy HH:mm",
-    ("en", "medium"): "dd/MM/yyyy HH:mm:ss",
-}
-_DAY_PATTERNS = {"pl": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
-
-
-def format_local(value: datetime | None, tz: str, lang: str, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the office's zone, e.g. "26.11.2026 15:49:53"."""
-    if value is None:
-        return "—"
-    pattern = _PATTERNS.get(("en" if lang == "en" else "pl", fmt), fmt)
-    return format_datetime(value.astimezone(ZoneInfo(tz)), pattern, locale=_locale(lang))
-
-
-def format_short_day(value: date, lang: str) -> str:
-    """A calendar day: "05.05.2025" (Polish), "05/05/2025" (English)."""
-    return format_date(value, _DAY_PATTERNS["en" if lang == "en" else "pl"], locale=_locale(lang))
-
-
-def format_day(value: date, lang: str, fmt: str = "EEEE, d MMMM y") -> str:
-    return format_date(value, fmt, locale=_locale(lang))
+# Dates are written by the one formatter (itops.formats); these names stay for templates.
+format_local = formats.moment
+format_short_day = formats.day
+format_day = formats.long_day

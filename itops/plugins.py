@@ -53,6 +53,10 @@ FEATURE_COMMANDS: dict[str, tuple[str, ...]] = {
     "reports.demo_plugin": ("demo",),
 }
 
+# Each feature's message texts (a module defining ``TEXTS``: code → {"pl": …, "en": …}),
+# registered by ``itops.messages`` the first time a code it does not know is rendered.
+MESSAGE_MODULES: tuple[str, ...] = ("checks.kinds.texts",)
+
 # Each feature's config sections (a module defining ``SECTIONS``), in validation order: a
 # section may cross-check the sections above it ([[maintenance]] names [[checks]]). Only
 # these small modules are imported to load a config, not the features themselves.

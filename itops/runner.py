@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from itops.check import Check
 from itops.clock import Clock
 from itops.errors import ProbeError
+from itops.messages import Summary
 from itops.status import ProbeResult, Status
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,14 @@ class CheckRunner:
             status, summary = check.evaluate(measurements)
         except TimeoutError:
             measurements, status = (), check.timeout_status
-            summary = f"no answer within {timeout:g} s"
+            summary = Summary("check.timeout", {"seconds": timeout})
         except ProbeError as exc:
-            measurements, status, summary = (), Status.UNKNOWN, str(exc)
+            measurements, status, summary = (), Status.UNKNOWN, exc.summary()
         except Exception as exc:
             logger.exception("check %s (%s) raised", check.name, check.kind)
             measurements, status = (), Status.UNKNOWN
-            summary = f"internal error in itops: {type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
+            summary = Summary("check.internal_error", {"error": error})
         return ProbeResult(
             check=check.name,
             kind=check.kind,

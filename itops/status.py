@@ -10,6 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from itops.messages import Summary
 
 
 class Status(IntEnum):
@@ -42,12 +46,13 @@ class Measurement:
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
-    """What one run of one check produced: the status, a human summary and the values."""
+    """What one run of one check produced: the status, its summary (a message code and
+    parameters, rendered in the reader's language) and the values."""
 
     check: str
     kind: str
     status: Status
-    summary: str
+    summary: Summary
     started_at: datetime
     duration: float
     measurements: tuple[Measurement, ...] = field(default=())

@@ -41,6 +41,7 @@ from itops.demo import (
 )
 from itops.errors import ValidationError
 from itops.intervals import Interval
+from itops.messages import raw
 from itops.status import ProbeResult, Status
 
 __all__ = [
@@ -307,19 +308,26 @@ def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list
         while index < len(blocked) and blocked[index].end <= at:
             index += 1
         if index >= len(blocked) or at < blocked[index].start:
-            out.append(ProbeResult(name, kind, Status.OK, "DEMO: ok", at, rng.uniform(0.002, 0.06)))
+            out.append(
+                ProbeResult(name, kind, Status.OK, raw("DEMO: ok"), at, rng.uniform(0.002, 0.06))
+            )
         at += step
     for span in spans:
         if span.status is Status.UNKNOWN:
-            out.append(ProbeResult(name, kind, Status.UNKNOWN, span.summary, span.start, 10.0))
+            out.append(ProbeResult(name, kind, Status.UNKNOWN, raw(span.summary), span.start, 10.0))
         else:
-            out.append(ProbeResult(name, kind, span.status, span.summary, span.start, 10.0))
+            out.append(ProbeResult(name, kind, span.status, raw(span.summary), span.start, 10.0))
             out.append(
                 ProbeResult(
-                    name, kind, span.status, span.summary, span.start + timedelta(seconds=60), 10.0
+                    name,
+                    kind,
+                    span.status,
+                    raw(span.summary),
+                    span.start + timedelta(seconds=60),
+                    10.0,
                 )
             )
-        out.append(ProbeResult(name, kind, Status.OK, "DEMO: ok", span.end, 0.01))
+        out.append(ProbeResult(name, kind, Status.OK, raw("DEMO: ok"), span.end, 0.01))
     out.sort(key=lambda r: r.started_at)
     return out
 

@@ -14,6 +14,7 @@ from itops.check import Check, Options
 from itops.clock import FixedClock
 from itops.config import validate
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.runner import CheckRunner
 from itops.status import Measurement, ProbeResult, Status, worst
 from tests.conftest import MINIMAL_OFFICE, free_port
@@ -70,8 +71,8 @@ class FakeCheck(Check[Options]):
             raise ZeroDivisionError("division by zero")
         return [Measurement("value", 1.0)]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
-        return Status.OK, "fine"
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        return Status.OK, raw("fine")
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ async def test_tcp_check_is_ok_when_the_port_accepts(listening_port: int) -> Non
 async def test_tcp_check_is_critical_when_the_port_is_closed() -> None:
     result = await runner(Collect()).run(tcp_check("127.0.0.1", free_port()))
     assert result is not None and result.status is Status.CRITICAL
-    assert "refused" in result.summary.lower()
+    assert "refused" in str(result.summary).lower()
 
 
 async def test_a_timeout_of_a_network_check_is_a_failure_not_a_gap() -> None:
@@ -122,19 +123,19 @@ async def test_a_timeout_of_a_network_check_is_a_failure_not_a_gap() -> None:
     check.timeout_status = Status.CRITICAL
     result = await runner(Collect()).run(check)
     assert result is not None and result.status is Status.CRITICAL
-    assert "no answer within 0.2 s" in result.summary
+    assert "no answer within 0.2 s" in str(result.summary)
 
 
 async def test_a_probe_that_cannot_tell_is_unknown_with_its_reason() -> None:
     result = await runner(Collect()).run(FakeCheck("perm", "cannot-tell"))
     assert result is not None and result.status is Status.UNKNOWN
-    assert "permission denied" in result.summary
+    assert "permission denied" in str(result.summary)
 
 
 async def test_a_bug_in_a_check_is_unknown_and_does_not_escape() -> None:
     result = await runner(Collect()).run(FakeCheck("bug", "bug"))
     assert result is not None and result.status is Status.UNKNOWN
-    assert "internal error" in result.summary and "ZeroDivisionError" in result.summary
+    assert "internal error" in str(result.summary) and "ZeroDivisionError" in str(result.summary)
 
 
 async def test_a_hanging_check_does_not_delay_the_others() -> None:

@@ -13,6 +13,7 @@ from checks.config import CheckConfig
 from itops.check import Check, Options
 from itops.clock import FixedClock
 from itops.engine import CheckEngine, next_slot, spread
+from itops.messages import Summary, raw
 from itops.runner import CheckRunner
 from itops.state import ProbeStats
 from itops.status import Measurement, ProbeResult, Status
@@ -71,8 +72,8 @@ class SleepCheck(Check[Options]):
             SleepCheck.running -= 1
         return []
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
-        return self.status, "slept"
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        return self.status, raw("slept")
 
 
 @pytest.fixture(autouse=True)

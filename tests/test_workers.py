@@ -147,4 +147,4 @@ async def test_a_closed_port_is_critical_through_a_worker_too() -> None:
         await wait_until(lambda: len(results) >= 1)
     finally:
         await pool.drain(5)
-    assert results[0].status is Status.CRITICAL and "refused" in results[0].summary.lower()
+    assert results[0].status is Status.CRITICAL and "refused" in str(results[0].summary).lower()

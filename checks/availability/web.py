@@ -60,7 +60,7 @@ def board(request: Request) -> Response:
                 "kind": cfg.kind,
                 "status": int(state.last.status) if state else None,
                 "status_name": state.last.status.name if state else None,
-                "summary": state.last.summary if state else "",
+                "summary": state.last.summary if state else None,
                 "since": state.since if state else None,
                 "latency_ms": state.last.duration * 1000 if state else None,
                 "figure": figures.get(cfg.name),

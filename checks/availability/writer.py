@@ -229,7 +229,7 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
                     "at": result.started_at,
                     "status": int(result.status),
                     "duration": result.duration,
-                    "summary": result.summary[:500],
+                    "summary": str(result.summary)[:500],
                     "reason": op.reason,
                 }
             )

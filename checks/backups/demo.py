@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from checks.backups.config import BACKUPS, BackupConfig
 from itops.demo import ACTOR, DemoHost, DemoReport, DemoWorld, tables_in_use
+from itops.messages import raw
 from itops.status import Measurement, ProbeResult, Status
 
 
@@ -138,7 +139,7 @@ def _backups(db: Session, world: DemoWorld) -> tuple[int, int]:
                         cfg.name,
                         cfg.kind,
                         Status.OK,
-                        "DEMO: repository check passed",
+                        raw("DEMO: repository check passed"),
                         verified,
                         600.0,
                         (Measurement(VERIFY_AT, verified.timestamp(), "ts"),),
@@ -189,7 +190,7 @@ def _look(
         cfg.name,
         cfg.kind,
         status,
-        summary,
+        raw(summary),
         at,
         2.0,
         (

@@ -36,6 +36,7 @@ from itops import events
 from itops.config import Settings
 from itops.errors import ValidationError
 from itops.events import Event
+from itops.messages import raw
 from itops.status import ProbeResult, Status
 
 PING_KINDS = ("start", "success", "fail", "exit")
@@ -217,7 +218,7 @@ def record_backup(
         if result.status in (Status.OK, Status.CRITICAL):
             row.last_verify_ok = result.status is Status.OK
             row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
-            row.verify_summary = result.summary
+            row.verify_summary = str(result.summary)
             if result.status is Status.OK:
                 row.verify_cursor += 1
         else:
@@ -235,14 +236,14 @@ def record_backup(
             row.verify_summary = "sha256 sidecar " + (
                 "matches" if row.last_verify_ok else "does NOT match"
             )
-        row.summary = result.summary
+        row.summary = str(result.summary)
     db.add(
         BackupRun(
             backup=cfg.name,
             at=at,
             mode="verify" if verify else "look",
             status=int(result.status),
-            summary=result.summary[:2000],
+            summary=str(result.summary)[:2000],
             size=int(size) if size is not None else None,
             last_success_at=last_success,
             duration=result.duration,
@@ -283,9 +284,11 @@ def record_backup(
     found: list[Event] = []
     data = {"backup": cfg.name, "kind": cfg.kind, "unit": cfg.unit}
     if opened == NONCOMPLIANT:
-        found.append(Event(events.BACKUP_NONCOMPLIANT, cfg.name, status, at, row.summary, data))
+        found.append(
+            Event(events.BACKUP_NONCOMPLIANT, cfg.name, status, at, raw(row.summary), data)
+        )
     elif closed == NONCOMPLIANT and status in (Status.OK, Status.WARNING):
-        found.append(Event(events.BACKUP_RECOVERED, cfg.name, status, at, row.summary, data))
+        found.append(Event(events.BACKUP_RECOVERED, cfg.name, status, at, raw(row.summary), data))
     db.flush()
     return backup_snapshot(row), found
 
@@ -689,7 +692,7 @@ def _av_incident(
                 host,
                 status,
                 at,
-                summary,
+                raw(summary),
                 {"host": host, "product": product},
             )
         ]

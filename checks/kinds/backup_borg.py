@@ -37,6 +37,7 @@ from checks.kinds.backup_base import (
     tool_env,
 )
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status
 
 
@@ -191,7 +192,11 @@ class BorgBackupCheck(BackupCheck):
             + last_lines(" ".join(str(m.get("message", "")) for m in log_messages(result.stderr)))
         )
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = self.values(measurements)
         if v.get(REPO_MISSING):
             return Status.CRITICAL, (

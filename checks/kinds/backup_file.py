@@ -36,6 +36,7 @@ from checks.kinds.backup_base import (
 )
 from itops.clock import Clock
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status, worst
 
 MEDIAN_PREV = "median_previous_bytes"
@@ -161,7 +162,11 @@ class FileBackupCheck(BackupCheck):
         self._verified = {key: ok}
         return ok
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         opts: FileBackupOptions = self.options
         v = self.values(measurements)
         now = at_ts(v[OBSERVED_AT])

@@ -33,6 +33,7 @@ from checks.kinds.backup_base import (
 )
 from itops.config import Duration
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status
 
 LAST_START = "last_start_ts"
@@ -90,7 +91,11 @@ class PushBackupCheck(BackupCheck):
             out.append(Measurement(RUNTIME, facts.runtime, "s"))
         return out
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = self.values(measurements)
         now = at_ts(v[OBSERVED_AT])
         success, fail = v.get(LAST_SUCCESS), v.get(LAST_FAIL)

@@ -37,6 +37,7 @@ from checks.kinds.backup_base import (
     tool_env,
 )
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status
 
 # restic ≥ 0.17 exit codes; older versions say the same things only on stderr.
@@ -184,7 +185,11 @@ class ResticBackupCheck(BackupCheck):
             f"{self.name}: restic exited with {result.returncode}: {last_lines(result.stderr)}"
         )
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = self.values(measurements)
         if v.get(REPO_MISSING):
             return Status.CRITICAL, (

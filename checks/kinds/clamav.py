@@ -23,6 +23,7 @@ from itops.check import Check, KindSpec, Options
 from itops.clock import Clock, SystemClock
 from itops.config import Duration, PositiveDuration
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status, worst
 
 CLAMD_UP = "clamd_up"
@@ -206,7 +207,11 @@ class ClamavCheck(Check[ClamavOptions]):
                     continue
         return None
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         opts = self.options
         v = {m.name: m.value for m in measurements}
         now = v[OBSERVED]

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 import psutil
 from pydantic import Field
 
+from checks.kinds import texts
 from checks.kinds.host import HostCheck
 from itops.check import Options
 from itops.errors import ProbeError
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
 
@@ -26,6 +28,7 @@ class DiskCheck(HostCheck[DiskOptions]):
     """WARNING/CRITICAL when free space falls to a threshold (percent or bytes)."""
 
     kind = "disk"
+    TEXTS = texts.DISK
     Options = DiskOptions
 
     @property
@@ -36,18 +39,20 @@ class DiskCheck(HostCheck[DiskOptions]):
         try:
             usage = await asyncio.to_thread(psutil.disk_usage, self.options.path)
         except OSError as exc:
-            raise ProbeError(f"cannot read {self.options.path}: {exc.strerror or exc}") from None
+            reason = texts.errno_reason(exc.errno or 0)
+            message = Summary("disk.unreadable", {"path": self.options.path, "reason": reason})
+            raise ProbeError(str(message), message) from None
         return [
             Measurement("free_bytes", usage.free, "B"),
             Measurement("total_bytes", usage.total, "B"),
             Measurement("free_percent", 100 - usage.percent, "%"),
         ]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
         pct, free = v["free_percent"], v["free_bytes"]
         o = self.options
-        text = f"{o.path}: {free / 2**30:.1f} GiB free ({pct:.1f} %)"
+        text = Summary("disk.free", {"path": o.path, "gib": free / 2**30, "pct": pct})
         if pct <= o.critical_percent_free or (
             o.critical_bytes_free is not None and free <= o.critical_bytes_free
         ):

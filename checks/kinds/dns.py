@@ -16,16 +16,14 @@ import dns.exception
 import dns.resolver
 from pydantic import Field, field_validator
 
+from checks.kinds import texts
 from itops.check import Check, Options
 from itops.errors import ProbeError
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
-# "error" measurement codes → summaries.
-ERRORS = {
-    1: "the name does not exist (NXDOMAIN)",
-    2: "no answer of that type",
-    3: "no server answered",
-}
+# "error" measurement codes are the "dns.error.N" messages of checks.kinds.texts:
+# 1 NXDOMAIN, 2 no answer of that type, 3 no server answered.
 
 
 class DnsOptions(Options):
@@ -45,6 +43,7 @@ class DnsCheck(Check[DnsOptions]):
     """OK when the name resolves (to every expected address, if given)."""
 
     kind = "dns"
+    TEXTS = texts.DNS
     Options = DnsOptions
 
     @property
@@ -83,12 +82,16 @@ class DnsCheck(Check[DnsOptions]):
             out.append(Measurement("missing", len(expected - found)))
         return out
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
         if "error" in v:
-            return Status.CRITICAL, f"{self.target}: {ERRORS.get(int(v['error']), 'failed')}"
+            code = f"dns.error.{int(v['error'])}"
+            code = code if code in texts.DNS else "dns.error.other"
+            return Status.CRITICAL, Summary(code, {"target": self.target})
         if v.get("missing", 0) > 0:
             expected = ", ".join(self.options.expect)
-            return Status.CRITICAL, f"{self.target}: answer lacks expected {expected}"
+            return Status.CRITICAL, Summary(
+                "dns.missing", {"target": self.target, "expected": expected}
+            )
         ms = v.get("resolve_seconds", 0.0) * 1000
-        return Status.OK, f"{int(v['answers'])} answers in {ms:.0f} ms"
+        return Status.OK, Summary("dns.ok", {"n": int(v["answers"]), "ms": ms})

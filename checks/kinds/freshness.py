@@ -26,6 +26,7 @@ from pydantic import Field, field_validator, model_validator
 from checks.kinds import freshness_dates as dates
 from itops.check import Check, Options
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status
 
 MAX_BODY_BYTES = 4 << 20
@@ -224,7 +225,11 @@ class FreshnessCheck(Check[FreshnessOptions]):
             out.append(Measurement("newest_ts", found.timestamp(), "ts"))
         return out
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = {m.name: m.value for m in measurements}
         o = self.options
         now = datetime.fromtimestamp(v["checked_at"], tz=UTC)

@@ -24,6 +24,7 @@ from pydantic import Field
 from itops.check import Check, Options
 from itops.config import PositiveDuration
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status, worst
 
 # hostname -> (report as JSON-ready dict, when the server received it) or None.
@@ -170,7 +171,11 @@ class HostReportCheck(Check[HostReportOptions]):
             *measure(report, self.options.services),
         ]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = {m.name: m.value for m in measurements}
         o, host = self.options, self.options.host
         if "received_ts" not in v:

@@ -31,21 +31,18 @@ from typing import Any, Literal
 import aiohttp
 from pydantic import Field, field_validator
 
+from checks.kinds import texts
 from checks.kinds.tls import not_after, ssl_context, verify_reason
 from itops.check import Check, Options
+from itops.messages import Summary
 from itops.patterns import UserPattern, compile_pattern
 from itops.status import Measurement, Status
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB of body is searched for body_contains / body_regex
 
-# "error" measurement codes → summaries (measurements carry numbers only).
-ERRORS = {
-    1: "connection refused or unreachable",
-    2: "TLS handshake failed",
-    3: "invalid HTTP response",
-    4: "too many redirects",
-    5: "name does not resolve",
-}
+# "error" measurement codes (measurements carry numbers only) are the "http.error.N"
+# messages of checks.kinds.texts: 1 refused/unreachable, 2 TLS handshake, 3 invalid
+# response, 4 too many redirects, 5 name does not resolve.
 
 
 class _Peer:
@@ -149,6 +146,7 @@ class HttpCheck(Check[HttpOptions]):
     """OK on an expected status (and body match); CRITICAL otherwise."""
 
     kind = "http"
+    TEXTS = {**texts.HTTP, **texts.VERIFY}
     Options = HttpOptions
 
     @property
@@ -211,22 +209,31 @@ class HttpCheck(Check[HttpOptions]):
         out.append(Measurement("response_seconds", time.monotonic() - t0, "s"))
         return out
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
+        target = self.target
         if "error" in v:
             code = int(v["error"])
-            reason = ERRORS.get(code, "request failed")
             if code == 2 and "verify_code" in v:
                 reason = verify_reason(int(v["verify_code"]))
-            return Status.CRITICAL, f"{self.target}: {reason}"
+                return Status.CRITICAL, Summary(
+                    "http.not_verified", {"target": target, "reason": reason}
+                )
+            known = f"http.error.{code}" in texts.HTTP
+            return Status.CRITICAL, Summary(
+                f"http.error.{code if known else 'other'}", {"target": target}
+            )
         status = int(v["status_code"])
         if status not in self.options.expect_status:
             expected = ", ".join(str(s) for s in self.options.expect_status)
-            return Status.CRITICAL, f"HTTP {status} (expected {expected})"
+            return Status.CRITICAL, Summary(
+                "http.unexpected_status", {"code": str(status), "expected": expected}
+            )
         if v.get("body_match") == 0:
-            read = ""
             if v.get("body_bytes", 0) >= MAX_BODY_BYTES:
-                read = f" (in the first {MAX_BODY_BYTES // 1024} KiB of the body)"
-            return Status.CRITICAL, f"HTTP {status} but the expected text is missing{read}"
+                kib = MAX_BODY_BYTES // 1024
+                capped = Summary("http.text_missing_capped", {"code": str(status), "kib": kib})
+                return Status.CRITICAL, capped
+            return Status.CRITICAL, Summary("http.text_missing", {"code": str(status)})
         ms = v.get("response_seconds", 0.0) * 1000
-        return Status.OK, f"HTTP {status} in {ms:.0f} ms"
+        return Status.OK, Summary("http.ok", {"code": str(status), "ms": ms})

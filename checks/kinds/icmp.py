@@ -16,8 +16,10 @@ from typing import ClassVar
 import icmplib
 from pydantic import Field
 
+from checks.kinds import texts
 from itops.check import Check, Options
 from itops.errors import ProbeError
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
 HINT = (
@@ -51,6 +53,7 @@ class IcmpCheck(Check[IcmpOptions]):
     """OK while replies come back with loss and RTT under the thresholds."""
 
     kind = "icmp"
+    TEXTS = texts.ICMP
     Options = IcmpOptions
     ping_group_range: ClassVar[Path] = Path("/proc/sys/net/ipv4/ping_group_range")
 
@@ -88,12 +91,12 @@ class IcmpCheck(Check[IcmpOptions]):
             Measurement("rtt_avg_ms", host.avg_rtt, "ms"),
         ]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
         if v.get("resolved") == 0:
-            return Status.CRITICAL, f"{self.target}: name does not resolve"
+            return Status.CRITICAL, Summary("icmp.no_name", {"target": self.target})
         loss, rtt = v["loss_percent"], v["rtt_avg_ms"]
-        text = f"{self.target}: loss {loss:.0f} %, rtt {rtt:.1f} ms"
+        text = Summary("icmp.result", {"target": self.target, "loss": loss, "rtt": rtt})
         if loss >= self.options.critical_loss_percent:
             return Status.CRITICAL, text
         if loss >= self.options.warning_loss_percent:

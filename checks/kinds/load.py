@@ -9,8 +9,10 @@ from typing import Literal
 import psutil
 from pydantic import Field
 
+from checks.kinds import texts
 from checks.kinds.host import HostCheck, grade
 from itops.check import Options
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
 
@@ -24,6 +26,7 @@ class LoadCheck(HostCheck[LoadOptions]):
     """WARNING/CRITICAL when the load average per CPU reaches the thresholds."""
 
     kind = "load"
+    TEXTS = texts.LOAD
     Options = LoadOptions
 
     @property
@@ -40,9 +43,10 @@ class LoadCheck(HostCheck[LoadOptions]):
             Measurement("cpus", cpus),
         ]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
         key = {"1m": "load1", "5m": "load5", "15m": "load15"}[self.options.average]
         per_cpu = v[key] / max(1.0, v["cpus"])
         status = grade(per_cpu, self.options.warning_per_cpu, self.options.critical_per_cpu)
-        return status, f"load {self.options.average} {v[key]:.2f} ({per_cpu:.2f} per CPU)"
+        load = {"average": self.options.average, "load": v[key], "per_cpu": per_cpu}
+        return status, Summary("load.average", load)

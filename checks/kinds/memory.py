@@ -8,8 +8,10 @@ from collections.abc import Sequence
 import psutil
 from pydantic import Field
 
+from checks.kinds import texts
 from checks.kinds.host import HostCheck, grade
 from itops.check import Options
+from itops.messages import Summary
 from itops.status import Measurement, Status, worst
 
 
@@ -23,6 +25,7 @@ class MemoryCheck(HostCheck[MemoryOptions]):
     """WARNING/CRITICAL when used memory reaches the thresholds."""
 
     kind = "memory"
+    TEXTS = texts.MEMORY
     Options = MemoryOptions
 
     @property
@@ -38,11 +41,10 @@ class MemoryCheck(HostCheck[MemoryOptions]):
             Measurement("swap_used_percent", swap.percent, "%"),
         ]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
         o = self.options
         status = grade(v["used_percent"], o.warning_percent, o.critical_percent)
         status = worst([status, grade(v["swap_used_percent"], o.swap_warning_percent, None)])
-        return status, (
-            f"memory {v['used_percent']:.1f} % used, swap {v['swap_used_percent']:.1f} % used"
-        )
+        used = {"used": v["used_percent"], "swap": v["swap_used_percent"]}
+        return status, Summary("memory.used", used)

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 import psutil
 from pydantic import Field, model_validator
 
+from checks.kinds import texts
 from checks.kinds.host import HostCheck
 from itops.check import Options
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
 
@@ -41,6 +43,7 @@ class ProcessCheck(HostCheck[ProcessOptions]):
     """CRITICAL when fewer than ``min_count`` matching processes run."""
 
     kind = "process"
+    TEXTS = texts.PROCESS
     Options = ProcessOptions
 
     @property
@@ -53,9 +56,10 @@ class ProcessCheck(HostCheck[ProcessOptions]):
         )
         return [Measurement("count", count)]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         count = int(next(m.value for m in measurements if m.name == "count"))
         if count < self.options.min_count:
             need = self.options.min_count
-            return Status.CRITICAL, f"{self.target}: {count} running (need {need})"
-        return Status.OK, f"{self.target}: {count} running"
+            few = Summary("process.too_few", {"name": self.target, "n": count, "need": need})
+            return Status.CRITICAL, few
+        return Status.OK, Summary("process.running", {"name": self.target, "n": count})

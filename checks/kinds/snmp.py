@@ -27,6 +27,7 @@ from pydantic import Field, model_validator
 from checks.kinds.snmp_eval import TEXTS, judge_printer, judge_switch, judge_ups
 from itops.check import Check, Options
 from itops.errors import ProbeError
+from itops.messages import Summary, raw
 from itops.status import Measurement, Status, worst
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
@@ -335,7 +336,11 @@ class SnmpCheck(Check[SnmpOptions]):
                     out.append(Measurement(f"{name}:{label}", float(cols[name][index])))
         return out
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        status, text = self.evaluate_text(measurements)
+        return status, raw(text)  # English until this kind has its own texts (issue 18)
+
+    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         values = {m.name: m.value for m in measurements}
         if values.get("no_answer"):
             return Status.CRITICAL, say("snmp.no_answer", target=self.target)

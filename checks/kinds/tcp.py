@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Sequence
 
 from pydantic import Field
 
+from checks.kinds import texts
 from itops.check import Check, Options
+from itops.messages import Summary
 from itops.status import Measurement, Status
 
 
@@ -22,6 +23,7 @@ class TcpCheck(Check[TcpOptions]):
     """OK when the connection opens; CRITICAL when it is refused, unreachable or slow."""
 
     kind = "tcp"
+    TEXTS = {**texts.TCP, **texts.ERRNO}
     Options = TcpOptions
 
     @property
@@ -42,10 +44,11 @@ class TcpCheck(Check[TcpOptions]):
             pass
         return [Measurement("connected", 1), Measurement("connect_seconds", elapsed, "s")]
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         values = {m.name: m.value for m in measurements}
         if values.get("connected") == 1:
-            return Status.OK, f"connected in {values['connect_seconds'] * 1000:.1f} ms"
-        errno = int(values.get("errno", 0))
-        reason = os.strerror(errno) if errno else "connection failed"
-        return Status.CRITICAL, f"cannot connect to {self.target}: {reason}"
+            return Status.OK, Summary("tcp.connected", {"ms": values["connect_seconds"] * 1000})
+        reason = texts.errno_reason(int(values.get("errno", 0)))
+        return Status.CRITICAL, Summary(
+            "tcp.cannot_connect", {"target": self.target, "reason": reason}
+        )

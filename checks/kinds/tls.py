@@ -18,20 +18,10 @@ from pathlib import Path
 from cryptography import x509
 from pydantic import Field, model_validator
 
+from checks.kinds import texts
 from itops.check import Check, Options
+from itops.messages import Summary
 from itops.status import Measurement, Status
-
-# OpenSSL X509_V_ERR_* codes we name in summaries.
-VERIFY_REASONS = {
-    10: "the certificate has expired",
-    9: "the certificate is not yet valid",
-    18: "the certificate is self-signed and not trusted",
-    19: "a self-signed certificate in the chain is not trusted",
-    20: "the issuer is not trusted (missing intermediate or CA)",
-    21: "the issuer is not trusted (missing intermediate or CA)",
-    62: "the certificate does not match the host name",
-    64: "the certificate does not match the IP address",
-}
 
 
 def ssl_context(verify: bool, ca_file: Path | None) -> ssl.SSLContext:
@@ -65,8 +55,11 @@ def not_after(der: bytes) -> float:
     return x509.load_der_x509_certificate(der).not_valid_after_utc.timestamp()
 
 
-def verify_reason(code: int) -> str:
-    return VERIFY_REASONS.get(code, f"certificate verification failed (OpenSSL code {code})")
+def verify_reason(code: int) -> Summary:
+    """An OpenSSL X509_V_ERR_* code in words (codes without words say their number)."""
+    if f"tls.verify.{code}" in texts.VERIFY:
+        return Summary(f"tls.verify.{code}")
+    return Summary("tls.verify.other", {"code": code})
 
 
 class TlsOptions(Options):
@@ -88,6 +81,7 @@ class TlsCheck(Check[TlsOptions]):
     """OK while trusted, matching and valid for more than ``warning_days``."""
 
     kind = "tls"
+    TEXTS = {**texts.TLS, **texts.VERIFY}
     Options = TlsOptions
 
     @property
@@ -139,20 +133,23 @@ class TlsCheck(Check[TlsOptions]):
             out.append(Measurement("cert_not_after", not_after(der), "ts"))
         return out
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
         v = {m.name: m.value for m in measurements}
+        target = self.target
         if v.get("connected") != 1:
-            return Status.CRITICAL, f"cannot connect to {self.target}"
+            return Status.CRITICAL, Summary("tls.cannot_connect", {"target": target})
         days = None
         if "cert_not_after" in v:
             days = (v["cert_not_after"] - v["checked_at"]) / 86400
         if v.get("verified") != 1:
             reason = verify_reason(int(v.get("verify_code", -1)))
-            return Status.CRITICAL, f"{self.target}: {reason}"
+            return Status.CRITICAL, Summary(
+                "tls.not_verified", {"target": target, "reason": reason}
+            )
         if days is None:
-            return Status.UNKNOWN, f"{self.target}: no certificate received"
+            return Status.UNKNOWN, Summary("tls.no_certificate", {"target": target})
         if days <= self.options.critical_days:
-            return Status.CRITICAL, f"certificate expires in {days:.1f} days"
+            return Status.CRITICAL, Summary("tls.expires", {"days": days})
         if days <= self.options.warning_days:
-            return Status.WARNING, f"certificate expires in {days:.1f} days"
-        return Status.OK, f"certificate valid for {days:.0f} more days"
+            return Status.WARNING, Summary("tls.expires", {"days": days})
+        return Status.OK, Summary("tls.valid", {"days": days})

@@ -26,6 +26,7 @@ from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError
 from itops.events import REGISTER_ANCHOR, Event
+from itops.messages import raw
 from itops.status import Status
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def anchor_job(ctx: AppContext) -> None:
         path = ctx.settings.section(EMPLOYEE_MONITORING).anchor_file
         if made.anchor is not None and path is not None:
             anchors.write(path, made.anchor)
-    ctx.events.publish(Event(REGISTER_ANCHOR, SUBJECT, status, ctx.clock.now(), summary, data))
+    ctx.events.publish(Event(REGISTER_ANCHOR, SUBJECT, status, ctx.clock.now(), raw(summary), data))
 
 
 def prune_job(ctx: AppContext) -> None:

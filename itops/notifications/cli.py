@@ -15,6 +15,7 @@ import click
 from itops.cli import Ctx, pass_ctx
 from itops.config import Settings
 from itops.events import Event
+from itops.messages import Summary
 from itops.notifications.channels import DeliveryError, send_email, send_webhook
 from itops.notifications.config import NOTIFICATIONS, EmailChannel, WebhookChannel
 from itops.notifications.message import build_message
@@ -46,7 +47,7 @@ async def send_test(
         "itops",
         Status.OK,
         now,
-        "Wiadomość testowa: powiadomienia itops działają.",
+        Summary("notifications.test"),
     )
     message = build_message(event, settings)
     results: dict[str, str | None] = {}

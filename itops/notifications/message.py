@@ -14,6 +14,7 @@ from typing import Any
 
 from itops import events as ev
 from itops.config import OFFICE_UNIT, Settings
+from itops.messages import render
 from itops.status import Status
 
 KIND_LABELS: dict[str, str] = {
@@ -125,7 +126,7 @@ def build_message(event: ev.Event, settings: Settings) -> Message:
         f"Stan: {STATUS_LABELS[Status(event.status)]}",
         f"Czas zdarzenia: {event.at.astimezone(tz):%Y-%m-%d %H:%M:%S} ({tz.key})",
         "",
-        event.summary,
+        render(event.summary, "pl"),
     ]
     start = _as_datetime(event.data.get("start"))
     end = _as_datetime(event.data.get("end"))
@@ -154,7 +155,8 @@ def build_message(event: ev.Event, settings: Settings) -> Message:
         "subject": event.subject,
         "status": Status(event.status).name,
         "at": event.at.isoformat(),
-        "summary": event.summary,
+        "summary": render(event.summary, "pl"),
+        "message": event.summary.to_json(),
         "title": subject,
         "text": "\n".join(lines),
         "duration_seconds": duration,

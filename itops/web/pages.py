@@ -21,6 +21,7 @@ from itops.context import AppContext
 from itops.db.models import AuditLog, User
 from itops.db.session import read_scope, session_scope
 from itops.i18n import translator
+from itops.messages import Summary
 from itops.plugins import Tile, features
 from itops.status import Status
 from itops.web import throttle
@@ -50,7 +51,7 @@ class BoardRow:
     since: datetime | None
     checked_at: datetime | None
     latency_ms: float | None
-    summary: str
+    summary: Summary | None
 
     @property
     def css(self) -> str:
@@ -78,7 +79,7 @@ def status_board(ctx: AppContext) -> list[BoardRow]:
                 since=state.since if state else None,
                 checked_at=last.started_at if last else None,
                 latency_ms=last.duration * 1000 if last else None,
-                summary=last.summary if last else "",
+                summary=last.summary if last else None,
             )
         )
     order = {None: -1, Status.OK: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.CRITICAL: 3}

@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from itops import __version__
+from itops import __version__, messages
 from itops.i18n import (
     format_day,
     format_local,
@@ -23,6 +23,7 @@ from itops.i18n import (
     summary,
     translator,
 )
+from itops.messages import RAW, Summary
 
 # Polish names of the roles (translated at render like every other label).
 ROLE_NAMES = {
@@ -47,9 +48,15 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
 
 
 @pass_context
-def _summary_filter(context: Any, text: object) -> str:
-    """A check's English summary ("connected in 1.3 ms") in the page's language."""
-    return summary("" if text is None else str(text), str(context["lang"]))
+def _summary_filter(context: Any, value: object) -> str:
+    """A result's summary in the page's language: a ``Summary`` through its text table; a
+    plain string (rows stored before message codes) through the remaining patterns."""
+    lang = str(context["lang"])
+    if isinstance(value, Summary):
+        if value.code == RAW:
+            return summary(str(value.params.get("text") or ""), lang)
+        return messages.render(value, lang)
+    return summary("" if value is None else str(value), lang)
 
 
 @pass_context

@@ -9,6 +9,7 @@ from checks.backups.config import BackupConfig
 from checks.backups.service import BackupService
 from itops.config import Settings, validate
 from itops.events import Event
+from itops.messages import raw
 from itops.status import Status
 
 OFFICE: dict[str, Any] = {"name": "Urząd Testowy w Przykładowie", "timezone": "Europe/Warsaw"}
@@ -38,7 +39,7 @@ def agent_report(host: str, at: datetime, **changes: Any) -> Event:
         **changes,
     }
     data = {"hostname": host, "antivirus": fields, "reported_at": at.isoformat()}
-    return Event("agent_report", host, Status.OK, at, "report", data)
+    return Event("agent_report", host, Status.OK, at, raw("report"), data)
 
 
 def store_antivirus(svc: BackupService, event: Event) -> None:

@@ -88,10 +88,10 @@ async def run(cfg: object, clock: object | None = None) -> ProbeResult:
 async def test_running_clamd_with_fresh_signatures_is_ok(clamd: Path) -> None:
     result = await run(clam_config(clamd, freshclam_max_age="26h"), None)
     # No freshclam here: its absence is a WARNING, clamd and signatures are fine.
-    assert "clamd answers PONG" in result.summary
+    assert "clamd answers PONG" in str(result.summary)
     assert result.value("signature_version") == 1
     assert result.status is Status.WARNING
-    assert "freshclam" in result.summary
+    assert "freshclam" in str(result.summary)
 
 
 async def test_freshclam_disabled_leaves_clamd_and_signatures_ok(clamd: Path) -> None:
@@ -107,7 +107,7 @@ async def test_signatures_older_than_a_day_are_a_warning(clamd: Path) -> None:
     later = FixedClock(SystemClock().now() + timedelta(days=2))
     result = await run(clam_config(clamd, freshclam_max_age=0), later)
     assert result.status is Status.WARNING
-    assert "signatures 1 are 2 d" in result.summary
+    assert "signatures 1 are 2 d" in str(result.summary)
 
 
 async def test_signatures_older_than_a_week_are_critical(clamd: Path) -> None:
@@ -119,7 +119,7 @@ async def test_signatures_older_than_a_week_are_critical(clamd: Path) -> None:
 async def test_clamd_not_answering_is_critical_with_the_socket_named(clamd: Path) -> None:
     result = await run(clam_config(clamd, socket=str(clamd / "brak.sock"), freshclam_max_age=0))
     assert result.status is Status.CRITICAL
-    assert "brak.sock" in result.summary
+    assert "brak.sock" in str(result.summary)
 
 
 async def test_unreadable_database_falls_back_to_clamd_version_reply(
@@ -179,7 +179,7 @@ async def test_header_python_cannot_read_falls_back_to_sigtool(clamd: Path, tmp_
     )
     result = await run(cfg)
     assert result.value("signature_version") == 1
-    assert "signatures 1 are" in result.summary
+    assert "signatures 1 are" in str(result.summary)
 
 
 async def test_without_sigtool_an_unreadable_header_falls_back_to_clamd_version_reply(
@@ -207,5 +207,5 @@ async def test_no_header_no_sigtool_no_clamd_is_unknown_signature_age(
     )
     result = await run(cfg)
     assert result.value("signature_ts") is None
-    assert "cannot tell the signature age" in result.summary
+    assert "cannot tell the signature age" in str(result.summary)
     assert result.status is Status.CRITICAL  # clamd down wins over the unknown age

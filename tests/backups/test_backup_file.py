@@ -40,7 +40,7 @@ async def test_newest_file_within_max_age_is_ok(tmp_path: Path) -> None:
     write(tmp_path / "b.sql.gz", 1000, timedelta(hours=2))
     result = await run(tmp_path)
     assert result.status is Status.OK
-    assert "2 h" in result.summary
+    assert "2 h" in str(result.summary)
     assert result.value("size_bytes") == 1000
 
 
@@ -48,27 +48,27 @@ async def test_newest_file_older_than_max_age_is_critical(tmp_path: Path) -> Non
     write(tmp_path / "a.sql.gz", 1000, timedelta(hours=27))
     result = await run(tmp_path)
     assert result.status is Status.CRITICAL
-    assert "max_age" in result.summary
+    assert "max_age" in str(result.summary)
 
 
 async def test_no_matching_file_is_critical(tmp_path: Path) -> None:
     write(tmp_path / "other.txt", 1000, timedelta(hours=1))
     result = await run(tmp_path)
     assert result.status is Status.CRITICAL
-    assert "no file matches" in result.summary
+    assert "no file matches" in str(result.summary)
 
 
 async def test_missing_directory_is_critical_with_a_hint(tmp_path: Path) -> None:
     result = await run(tmp_path / "not-mounted")
     assert result.status is Status.CRITICAL
-    assert "does not exist" in result.summary and "mounted" in result.summary
+    assert "does not exist" in str(result.summary) and "mounted" in str(result.summary)
 
 
 async def test_path_through_a_file_is_unknown_with_a_hint(tmp_path: Path) -> None:
     write(tmp_path / "plik", 10, timedelta(0))
     result = await run(tmp_path / "plik")
     assert result.status is Status.UNKNOWN
-    assert "not a directory" in result.summary
+    assert "not a directory" in str(result.summary)
 
 
 async def test_unreadable_directory_is_unknown_with_a_hint(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ async def test_unreadable_directory_is_unknown_with_a_hint(tmp_path: Path) -> No
         "import asyncio, json, pathlib, sys\n"
         "from tests.backups.test_backup_file import run\n"
         "r = asyncio.run(run(pathlib.Path(sys.argv[1])))\n"
-        "print(json.dumps([int(r.status), r.summary]))\n"
+        "print(json.dumps([int(r.status), str(r.summary)]))\n"
     )
     try:
         done = subprocess.run(
@@ -105,14 +105,14 @@ async def test_file_much_smaller_than_previous_median_is_warning(tmp_path: Path)
     write(tmp_path / "new.sql.gz", 300, timedelta(hours=1))
     result = await run(tmp_path)
     assert result.status is Status.WARNING
-    assert "smaller than the median" in result.summary
+    assert "smaller than the median" in str(result.summary)
 
 
 async def test_file_below_min_size_is_critical(tmp_path: Path) -> None:
     write(tmp_path / "new.sql.gz", 10, timedelta(hours=1))
     result = await run(tmp_path, min_size="1KB")
     assert result.status is Status.CRITICAL
-    assert "min_size" in result.summary
+    assert "min_size" in str(result.summary)
 
 
 async def test_matching_sha256_sidecar_verifies_the_file(tmp_path: Path) -> None:
@@ -140,4 +140,4 @@ async def test_missed_cron_run_is_critical_after_grace(tmp_path: Path) -> None:
         FileBackupCheck(cfg, clock=FixedClock(NOW))
     )
     assert result is not None and result.status is Status.CRITICAL
-    assert "schedule" in result.summary
+    assert "schedule" in str(result.summary)

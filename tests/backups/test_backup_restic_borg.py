@@ -87,14 +87,14 @@ async def test_restic_snapshot_older_than_max_age_is_critical(restic_repo: Path)
     later = FixedClock(SystemClock().now() + timedelta(days=2))
     result = await run(ResticBackupCheck(restic_cfg(restic_repo), clock=later))  # type: ignore[arg-type]
     assert result.status is Status.CRITICAL
-    assert "max_age" in result.summary
+    assert "max_age" in str(result.summary)
 
 
 async def test_restic_host_filter_without_match_is_critical(restic_repo: Path) -> None:
     cfg = restic_cfg(restic_repo, host="inny-serwer")
     result = await run(ResticBackupCheck(cfg))  # type: ignore[arg-type]
     assert result.status is Status.CRITICAL
-    assert "no snapshot" in result.summary
+    assert "no snapshot" in str(result.summary)
 
 
 async def test_restic_missing_repository_is_critical_with_a_hint(
@@ -103,7 +103,7 @@ async def test_restic_missing_repository_is_critical_with_a_hint(
     cfg = restic_cfg(restic_repo, repository=str(tmp_path / "nie-ma"))
     result = await run(ResticBackupCheck(cfg))  # type: ignore[arg-type]
     assert result.status is Status.CRITICAL
-    assert "no restic repository" in result.summary and "mounted" in result.summary
+    assert "no restic repository" in str(result.summary) and "mounted" in str(result.summary)
 
 
 async def test_restic_wrong_password_is_unknown_with_a_hint(
@@ -113,7 +113,7 @@ async def test_restic_wrong_password_is_unknown_with_a_hint(
     wrong.write_text("zle-haslo\n")
     result = await run(ResticBackupCheck(restic_cfg(restic_repo, password_file=str(wrong))))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
-    assert "wrong password" in result.summary
+    assert "wrong password" in str(result.summary)
 
 
 async def test_restic_missing_password_file_is_unknown_with_a_hint(
@@ -122,7 +122,7 @@ async def test_restic_missing_password_file_is_unknown_with_a_hint(
     cfg = restic_cfg(restic_repo, password_file=str(tmp_path / "brak"))
     result = await run(ResticBackupCheck(cfg))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
-    assert "password_file" in result.summary and "does not exist" in result.summary
+    assert "password_file" in str(result.summary) and "does not exist" in str(result.summary)
 
 
 async def test_restic_check_passes_then_fails_after_a_pack_is_corrupted(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ async def test_restic_check_passes_then_fails_after_a_pack_is_corrupted(tmp_path
     bad = await run(ResticBackupCheck(cfg, verify=True))  # type: ignore[arg-type]
     assert bad.status is Status.CRITICAL
     assert bad.value("verify_ok") == 0
-    assert "restic check failed" in bad.summary
+    assert "restic check failed" in str(bad.summary)
 
 
 async def test_restic_locked_repository_is_unknown_not_a_failure(restic_repo: Path) -> None:
@@ -181,7 +181,7 @@ async def test_restic_locked_repository_is_unknown_not_a_failure(restic_repo: Pa
         for lock in (restic_repo / "repo" / "locks").iterdir():
             lock.unlink()
     assert result.status is Status.UNKNOWN
-    assert "locked" in result.summary and "restic unlock" in result.summary
+    assert "locked" in str(result.summary) and "restic unlock" in str(result.summary)
 
 
 @pytest.fixture
@@ -233,13 +233,13 @@ async def test_borg_check_passes_then_fails_after_a_segment_is_corrupted(borg_re
     _corrupt(max(segments, key=lambda p: p.stat().st_size))
     bad = await run(BorgBackupCheck(cfg, verify=True))  # type: ignore[arg-type]
     assert bad.status is Status.CRITICAL
-    assert "borg check found errors" in bad.summary
+    assert "borg check found errors" in str(bad.summary)
 
 
 async def test_borg_missing_repository_is_critical_with_a_hint(borg_repo: Path) -> None:
     result = await run(BorgBackupCheck(borg_cfg(borg_repo, repository=str(borg_repo / "nie-ma"))))  # type: ignore[arg-type]
     assert result.status is Status.CRITICAL
-    assert "no borg repository" in result.summary
+    assert "no borg repository" in str(result.summary)
 
 
 async def test_borg_wrong_password_is_unknown_with_a_hint(borg_repo: Path) -> None:
@@ -247,13 +247,13 @@ async def test_borg_wrong_password_is_unknown_with_a_hint(borg_repo: Path) -> No
     wrong.write_text("zle\n")
     result = await run(BorgBackupCheck(borg_cfg(borg_repo, password_file=str(wrong))))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
-    assert "passphrase" in result.summary
+    assert "passphrase" in str(result.summary)
 
 
 async def test_missing_binary_is_unknown_with_a_hint(borg_repo: Path) -> None:
     result = await run(BorgBackupCheck(borg_cfg(borg_repo, binary="borg-nie-istnieje")))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
-    assert "not installed" in result.summary
+    assert "not installed" in str(result.summary)
 
 
 async def test_restic_verification_rotates_data_subsets_on_its_own_schedule(
@@ -304,7 +304,7 @@ async def test_a_hanging_tool_is_killed_at_the_timeout_and_reported_unknown(tmp_
     )
     result = await run(ResticBackupCheck(cfg))  # type: ignore[arg-type]
     assert result.status is Status.UNKNOWN
-    assert "no answer within 1 s" in result.summary
+    assert "no answer within 1 s" in str(result.summary)
 
 
 async def test_borg_locked_repository_is_unknown_not_a_failure(borg_repo: Path) -> None:
@@ -327,7 +327,7 @@ async def test_borg_locked_repository_is_unknown_not_a_failure(borg_repo: Path) 
         holder.kill()
         holder.wait()
     assert result.status is Status.UNKNOWN, result.summary
-    assert "locked" in result.summary and "break-lock" in result.summary
+    assert "locked" in str(result.summary) and "break-lock" in str(result.summary)
 
 
 # restic ≥ 0.17 says it with exit codes 10/11/12; the installed 0.14 exits 1 and says it

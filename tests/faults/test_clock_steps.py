@@ -21,6 +21,7 @@ from itops.clock import FixedClock
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.heartbeat import start as heartbeat_start
+from itops.messages import Summary, raw
 from itops.runner import CheckRunner
 from itops.status import Measurement, ProbeResult, Status
 from tests.conftest import make_settings
@@ -130,8 +131,8 @@ class _SleepCheck(Check[Options]):
         await asyncio.sleep(0.2)
         return []
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
-        return Status.OK, "slept"
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        return Status.OK, raw("slept")
 
 
 async def test_a_probe_duration_is_real_elapsed_time_when_the_clock_steps_back() -> None:
@@ -169,8 +170,8 @@ class _SteppingCheck(Check[Options]):
             self.clock.advance(-HOUR)
         return []
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
-        return Status.OK, "fine"
+    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
+        return Status.OK, raw("fine")
 
 
 async def test_a_clock_stepped_back_does_not_delay_the_next_checks() -> None:

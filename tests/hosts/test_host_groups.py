@@ -239,9 +239,9 @@ async def test_a_derived_check_judges_the_stored_report_and_silence_is_unknown(
     finally:
         host_report.SOURCE = previous
     assert results["demo-srv-a"].status is Status.WARNING
-    assert "/srv/dane: 8.0 % free" in results["demo-srv-a"].summary
+    assert "/srv/dane: 8.0 % free" in str(results["demo-srv-a"].summary)
     assert results["demo-srv-b"].status is Status.UNKNOWN
-    assert "no agent report yet" in results["demo-srv-b"].summary
+    assert "no agent report yet" in str(results["demo-srv-b"].summary)
 
 
 def test_derivation_starts_from_the_files_settings_so_a_retired_host_loses_its_check(

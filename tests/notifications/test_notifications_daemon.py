@@ -15,6 +15,7 @@ from itops.context import AppContext
 from itops.daemon import Daemon
 from itops.db.session import upgrade
 from itops.events import Event
+from itops.messages import raw
 from itops.notifications.plugin import service
 from itops.status import Status
 from tests.conftest import free_port, make_settings
@@ -64,7 +65,7 @@ async def test_event_published_in_a_running_daemon_reaches_the_webhook_and_metri
                     "Serwer Urzędu",
                     Status.CRITICAL,
                     OPEN_HOURS,
-                    "brak odpowiedzi",
+                    raw("brak odpowiedzi"),
                 )
             )
             await service(ctx).join()

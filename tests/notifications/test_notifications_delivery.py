@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from itops import events as ev
 from itops.clock import FixedClock
 from itops.events import Event
+from itops.messages import raw
 from itops.status import Status
 from tests.conftest import free_port
 from tests.notifications.conftest import Mailbox, PasswordCheck, Receiver
@@ -32,7 +33,7 @@ def outage_opened(
         subject,
         status,
         at,
-        "brak odpowiedzi na porcie 25",
+        raw("brak odpowiedzi na porcie 25"),
         {"check": subject, "start": at},
     )
 
@@ -120,7 +121,7 @@ async def test_recovery_reports_working_hours_duration(
             "router",
             Status.OK,
             end,
-            "znów działa",
+            raw("znów działa"),
             {"start": start.isoformat(), "end": end},
         )
     )
@@ -164,7 +165,7 @@ async def test_night_recovery_of_unnotified_problem_is_not_sent(
             "drukarka",
             Status.OK,
             NIGHT + timedelta(minutes=5),
-            "znów działa",
+            raw("znów działa"),
             {"start": NIGHT, "end": NIGHT + timedelta(minutes=5)},
         )
     )
@@ -175,7 +176,7 @@ async def test_night_recovery_of_unnotified_problem_is_not_sent(
             "serwer",
             Status.OK,
             NIGHT + timedelta(minutes=5),
-            "znów działa",
+            raw("znów działa"),
             {"start": NIGHT, "end": NIGHT + timedelta(minutes=5)},
         )
     )
@@ -204,14 +205,14 @@ async def test_duplicate_problem_is_sent_again_only_after_repeat_after(
 
 async def test_second_recovery_is_not_sent_twice(receiver: Receiver, notifier_for: Any) -> None:
     ctx, service = await notifier_for(webhook_section(receiver))
-    closed = Event(ev.BACKUP_RECOVERED, "kopia-serwera", Status.OK, OPEN_HOURS, "kopia świeża")
+    closed = Event(ev.BACKUP_RECOVERED, "kopia-serwera", Status.OK, OPEN_HOURS, raw("kopia świeża"))
     ctx.events.publish(
         Event(
             ev.BACKUP_NONCOMPLIANT,
             "kopia-serwera",
             Status.CRITICAL,
             OPEN_HOURS,
-            "kopia starsza niż 26 h",
+            raw("kopia starsza niż 26 h"),
         )
     )
     ctx.events.publish(closed)
@@ -232,7 +233,7 @@ async def test_rules_route_by_kind_and_subject_pattern(
             "https-bip",
             Status.WARNING,
             OPEN_HOURS,
-            "certyfikat wygasa za 10 dni",
+            raw("certyfikat wygasa za 10 dni"),
         )
     )
     ctx.events.publish(
@@ -241,7 +242,7 @@ async def test_rules_route_by_kind_and_subject_pattern(
             "smtp-poczta",
             Status.WARNING,
             OPEN_HOURS,
-            "certyfikat wygasa za 10 dni",
+            raw("certyfikat wygasa za 10 dni"),
         )
     )
     ctx.events.publish(outage_opened(subject="https-bip"))
@@ -420,7 +421,7 @@ async def test_events_silenced_by_a_maintenance_window_are_not_sent(
             "serwer",
             Status.CRITICAL,
             OPEN_HOURS,
-            "przegląd serwera",
+            raw("przegląd serwera"),
             {"silenced": True},
         )
     )
@@ -433,7 +434,7 @@ async def test_a_rule_for_all_events_ignores_kinds_that_are_not_notifications(
     receiver: Receiver, notifier_for: Any
 ) -> None:
     ctx, service = await notifier_for(webhook_section(receiver))
-    ctx.events.publish(Event("agent_report", "PC-TEST-01", Status.OK, OPEN_HOURS, "raport"))
+    ctx.events.publish(Event("agent_report", "PC-TEST-01", Status.OK, OPEN_HOURS, raw("raport")))
     ctx.events.publish(outage_opened(subject="router"))
     await service.join()
     assert [b["kind"] for b in receiver.bodies] == ["outage_opened"]
@@ -455,7 +456,7 @@ async def test_deduplication_survives_a_restart_on_every_engine(
             outage_opened().subject,
             Status.OK,
             NIGHT,
-            "znów działa",
+            raw("znów działa"),
             {"start": OPEN_HOURS, "end": NIGHT},
         )
     )
@@ -489,7 +490,7 @@ async def test_every_monitoring_gap_is_sent_even_within_repeat_after(
                 "itops",
                 Status.CRITICAL,
                 end,
-                "przerwa",
+                raw("przerwa"),
                 {"start": start, "end": end, "reason": "crash"},
             )
         )

@@ -1,0 +1,88 @@
+"""The one formatter: numbers, percentages, money and dates as the reader's language writes them.
+
+Babel with ``pl_PL`` (Polish, the default) or ``en_GB`` (English in British form: 24-hour
+clock, day before month). Pages, the PDF report, the §82 list, notifications and message
+parameters all come through here, so 99,34% is written one way everywhere. Machine outputs
+(JSON, CSV, /metrics) keep ISO dates and plain numbers and do not use this module.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+
+def locale(lang: str) -> str:
+    return "en_GB" if lang == "en" else "pl_PL"
+
+
+def _pattern(digits: int) -> str:
+    return "#,##0" + ("." + "0" * digits if digits > 0 else "")
+
+
+def number(value: float, lang: str, digits: int = 1) -> str:
+    """``7,98`` / ``7.98``; ``12 345,5`` (Polish groups from five digits, as CLDR says)."""
+    return format_decimal(value, _pattern(digits), locale=locale(lang), decimal_quantization=True)
+
+
+def number_g(value: float, lang: str) -> str:
+    """A number with only the digits it has (a target of 0.1 → ``0,1``)."""
+    text = f"{value:.10f}".rstrip("0")
+    digits = len(text.split(".")[1]) if "." in text else 0
+    return number(value, lang, digits)
+
+
+def percent(ratio: float | None, lang: str, digits: int = 2, *, floor: bool = False) -> str:
+    """A ratio (0.99344) as ``99,34%``; ``floor`` rounds down, so an unmet 100% target never
+    prints as 100%. None → "brak danych" / "no data"."""
+    if ratio is None:
+        return "no data" if lang == "en" else "brak danych"
+    value = ratio * 100
+    if floor:
+        scale = 10**digits
+        value = math.floor(value * scale + 1e-9) / scale
+    return number(value, lang, digits) + "%"
+
+
+def percent_g(ratio: float, lang: str) -> str:
+    """A target ratio with only the digits it has: 0.1 → ``10%``, 0.155 → ``15,5%``."""
+    return number_g(round(ratio * 100, 10), lang) + "%"
+
+
+def money(amount: float, lang: str, currency: str = "PLN") -> str:
+    """``790,00 zł`` (Polish), ``PLN 790.00`` (English)."""
+    if lang == "en":
+        return f"{currency} {number(amount, lang, 2)}"
+    return format_currency(amount, currency, locale=locale(lang))
+
+
+# One way of writing times everywhere: "26.11.2026 14:05" (Polish), "26/11/2026 14:05"
+# (English); "medium" adds seconds, where the moment matters (audit log, "as of").
+_PATTERNS = {
+    ("pl", "short"): "dd.MM.yyyy HH:mm",
+    ("pl", "medium"): "dd.MM.yyyy HH:mm:ss",
+    ("en", "short"): "dd/MM/yyyy HH:mm",
+    ("en", "medium"): "dd/MM/yyyy HH:mm:ss",
+}
+_DAY_PATTERNS = {"pl": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
+def moment(value: datetime | None, tz: str, lang: str, fmt: str = "medium") -> str:
+    """A UTC datetime in the office's zone, e.g. "26.11.2026 15:49:53"; None → "—"."""
+    if value is None:
+        return "—"
+    pattern = _PATTERNS.get(("en" if lang == "en" else "pl", fmt), fmt)
+    return format_datetime(value.astimezone(ZoneInfo(tz)), pattern, locale=locale(lang))
+
+
+def day(value: date, lang: str) -> str:
+    """A calendar day: "05.05.2025" (Polish), "05/05/2025" (English)."""
+    return format_date(value, _DAY_PATTERNS["en" if lang == "en" else "pl"], locale=locale(lang))
+
+
+def long_day(value: date, lang: str, fmt: str = "EEEE, d MMMM y") -> str:
+    return format_date(value, fmt, locale=locale(lang))
