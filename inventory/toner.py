@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from inventory.models import CartridgeFit, Consumable, PrinterSupply, StockMovement
 from itops.errors import ValidationError
 from itops.events import TONER_ORDER, Event
+from itops.messages import raw
 from itops.status import Status
 
 
@@ -336,7 +337,7 @@ def order_event(shortage: Shortage, now: datetime) -> Event:
         shortage.printer,
         Status.WARNING,
         now,
-        order_summary(shortage),
+        raw(order_summary(shortage)),  # Polish already; a message code when toner gets texts
         {
             "unit": shortage.unit,
             "model": shortage.model,

@@ -218,7 +218,7 @@ async def test_an_http_url_redirected_to_https_is_verified_on_that_hop(pki: Pki)
         await runner.cleanup()
         await tls_runner.cleanup()
     assert untrusted.status is Status.CRITICAL
-    assert "not trusted" in untrusted.summary
+    assert "not trusted" in str(untrusted.summary)
     assert trusted.status is Status.OK and trusted.value("cert_not_after") is not None
     assert unverified.status is Status.OK
 

@@ -20,6 +20,7 @@ from itops.config import Settings, load
 from itops.context import AppContext
 from itops.db.models import AuditLog
 from itops.db.session import read_scope, session_scope
+from itops.messages import Summary
 from itops.status import Measurement, ProbeResult, Status
 from itops.web.app import create_app
 from tests.conftest import write_config
@@ -182,7 +183,9 @@ async def test_system_page_header_heartbeat_response_times_and_outage_actions(
                     latency_p95=0.045,
                 )
             )
-    ctx.state.record(ProbeResult("bip", "tcp", Status.OK, "connected in 1.2 ms", now, 0.0012))
+    ctx.state.record(
+        ProbeResult("bip", "tcp", Status.OK, Summary("tcp.connected", {"ms": 1.2}), now, 0.0012)
+    )
     expiry = now + timedelta(days=12, hours=3)
     ctx.state.record(
         ProbeResult(
@@ -199,7 +202,7 @@ async def test_system_page_header_heartbeat_response_times_and_outage_actions(
     await client.login(users["it_officer"])
     html = (await client.get("/systemy/bip")).text
     assert '<span class="badge status-0">działa</span>' in html
-    assert "połączono w 1.2 ms" in html
+    assert "połączono w 1,2 ms" in html
     assert "Przegląd serwerowni: 05.12.2026 08:00 – 05.12.2026 12:00" in html
     cells = [r for r in _svg(html, "hb-results").iter(f"{SVG}rect") if r.get("class")]
     assert len(cells) == 90
