@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import click
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from itops.cli import Ctx, pass_ctx
+from itops.config import OFFICE_UNIT
+from itops.context import AppContext
 from itops.errors import ValidationError
 from itops.plugins import Feature
+
+logger = logging.getLogger(__name__)
 
 
 @click.group("demo")
@@ -69,4 +81,50 @@ def _cli(group: click.Group) -> None:
     group.add_command(demo_group)
 
 
-feature = Feature(name="demo", cli=_cli)
+_responders: dict[int, Any] = {}
+WALKS = Path(__file__).parent / "demo_walks"
+COMMUNITIES = {"demo-switch": "switch.snmprec", "demo-ups": "ups-battery.snmprec"}
+
+
+def _targets_on(ctx: AppContext) -> bool:
+    from reports.config import DEMO
+
+    return ctx.settings.section(DEMO).targets
+
+
+async def _start(ctx: AppContext) -> None:
+    """Start the DEMO SNMP responder on 127.0.0.1, UDP port = the [web] bind port."""
+    if not _targets_on(ctx):
+        return
+    from reports.demo_targets import SnmpResponder
+
+    port = int(ctx.settings.web.bind.rsplit(":", 1)[1])
+    responder = SnmpResponder({c: WALKS / f for c, f in COMMUNITIES.items()}, port)
+    await responder.start()
+    _responders[id(ctx)] = responder
+    logger.info("DEMO SNMP responder on 127.0.0.1:%d/udp (%s)", port, ", ".join(COMMUNITIES))
+
+
+async def _stop(ctx: AppContext) -> None:
+    responder = _responders.pop(id(ctx), None)
+    if responder is not None:
+        responder.stop()
+
+
+def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
+    if not _targets_on(ctx):
+        return ()
+
+    async def bip(request: Request) -> Response:
+        from reports.config import DEMO
+        from reports.demo_targets import bip_page, working_days_back
+
+        calendar = ctx.settings.calendar(OFFICE_UNIT)
+        days = ctx.settings.section(DEMO).bip_age_working_days
+        newest = working_days_back(ctx.clock.now(), days, calendar.tz, calendar.is_working_day)
+        return HTMLResponse(bip_page(newest, calendar.tz))
+
+    return [Route("/demo/bip", bip, methods=["GET"])]
+
+
+feature = Feature(name="demo", cli=_cli, start=_start, stop=_stop, routes=_routes)

@@ -7,7 +7,7 @@ GETBULK (v2c) from ``.snmprec`` walks (snmpsim's format, ``OID|TAG|VALUE``), one
 community, through pysnmp's own message codec (already a runtime dependency for the snmp
 kind). It never answers SET and binds to 127.0.0.1 only.
 
-Not wired into the daemon yet (see the issue 16 notes): a caller starts it.
+The daemon starts them with `[demo] targets = true` (reports.demo_plugin).
 """
 
 from __future__ import annotations
