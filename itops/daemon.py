@@ -31,7 +31,7 @@ from itops import heartbeat, units
 from itops.check import Check
 from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext
-from itops.db.session import ensure_current, lock_wait, session_scope
+from itops.db.session import ensure_current, lock_wait, session_scope, transient_problem
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.messages import Summary
@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 # systemd is asked for shutdown_timeout plus this (EXTEND_TIMEOUT_USEC) when stopping.
 STOP_MARGIN_SECONDS = 10
 DERIVE_SECONDS = 300.0  # how often checks derived from the database are brought up to date
+RETRY_SECONDS = 15.0  # first retry of a job that failed on a locked/unreachable database
+RETRY_MAX_SECONDS = 300.0  # retries back off (doubling) up to this, or the job's interval
 
 
 class _LiveStateSink:
@@ -99,6 +101,8 @@ class Daemon:
         self._jobs: set[asyncio.Task[Any]] = set()
         self.abandoned = 0  # jobs still running in threads after the drain deadline
         self._workers = ThreadPoolExecutor(thread_name_prefix="itops-worker")
+        self.retry_seconds = RETRY_SECONDS
+        self._failures: dict[str, int] = {}  # job id -> consecutive database failures
         self._file_settings = ctx.settings  # before Feature.derive (see _derive)
 
     async def run(self) -> int:
@@ -301,26 +305,56 @@ class Daemon:
         checks = build_checks(self.ctx, self.features)
         self._check_names = {check.name for check in checks}
         self.engine.schedule(checks)
-        self.scheduler.every("login-throttle-prune", 86400, self._job, THROTTLE_PRUNE, first_in=0)
+        self.scheduler.every(
+            "login-throttle-prune",
+            86400,
+            self._job,
+            THROTTLE_PRUNE,
+            "login-throttle-prune",
+            first_in=0,
+        )
         self.scheduler.every("derive", DERIVE_SECONDS, self._rederive)
         for feat in self.features:
             for job in feat.jobs(self.ctx) if feat.jobs else ():
+                key = f"{feat.name}:{job.id}"
                 self.scheduler.every(
-                    f"{feat.name}:{job.id}",
+                    key,
                     job.seconds,
                     self._job,
                     job,
+                    key,
                     first_in=0 if job.run_at_start else None,
                 )
 
-    async def _job(self, job: Job) -> None:
-        await self._tracked(self._run_job(job))
+    async def _job(self, job: Job, key: str) -> None:
+        await self._tracked(self._run_job(job, key))
 
-    async def _run_job(self, job: Job) -> None:
+    async def _run_job(self, job: Job, key: str) -> None:
+        """Run one job; a job that failed on a locked or unreachable database is retried
+        soon (15 s, doubling up to its interval or 5 min), logged in one line; any other
+        failure is logged with its traceback and waits for the next interval."""
         try:
             await _call(job.func, self.ctx)
-        except Exception:
-            logger.exception("job %s failed", job.id)
+        except Exception as exc:
+            problem = transient_problem(exc)
+            if problem is None:
+                logger.exception("job %s failed", job.id)
+                return
+            failures = self._failures.get(key, 0) + 1
+            self._failures[key] = failures
+            cap = min(RETRY_MAX_SECONDS, job.seconds)
+            delay = min(cap, self.retry_seconds * 2 ** (failures - 1))
+            logger.warning(
+                "job %s failed (database busy or unreachable: %s); retrying in %.0f s",
+                job.id,
+                problem,
+                delay,
+            )
+            if not self._stop.is_set():
+                self.scheduler.once(key, delay, self._job, job, key)
+            return
+        if self._failures.pop(key, None):
+            logger.info("job %s done after a retry", job.id)
 
     async def _tracked(self, coro: Any) -> None:
         """Run a job so that shutdown can wait for it: a job in a worker thread keeps going

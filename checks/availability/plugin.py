@@ -86,10 +86,8 @@ def _flush(ctx: AppContext) -> None:
 
 def _prune(ctx: AppContext) -> None:
     from checks.availability.retention import prune
-    from itops.db.session import session_scope
 
-    with session_scope(ctx.sessions) as db:
-        deleted, folded = prune(db, ctx.settings, ctx.clock.now())
+    deleted, folded = prune(ctx.sessions, ctx.settings, ctx.clock.now())
     if deleted or folded:
         logger.info("pruned %d raw results, folded %d hourly rollups", deleted, folded)
 

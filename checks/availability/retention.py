@@ -10,31 +10,59 @@ import math
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.config import AVAILABILITY
 from checks.availability.models import ProbeResultRow, ProbeRollup
 from checks.availability.rollups import DAY, HOUR
 from itops.config import Settings
+from itops.db.session import PRUNE_BATCH, delete_in_batches, read_scope, session_scope
 
 
-def prune(db: Session, settings: Settings, now: datetime) -> tuple[int, int]:
+def prune(
+    sessions: sessionmaker[Session], settings: Settings, now: datetime, batch: int = PRUNE_BATCH
+) -> tuple[int, int]:
     """Drop raw results past ``raw_retention``; fold old hourly rollups into local days.
 
     Hourly rows older than ``hourly_retention`` become one row per check and local day
-    (p95 of a day = the highest hourly p95, an upper bound). Returns (raw deleted,
-    hourly rows folded).
+    (p95 of a day = the highest hourly p95, an upper bound). Each transaction touches at
+    most ``batch`` rows, so a first start with a year of history never holds SQLite's
+    write lock for long. Returns (raw deleted, hourly rows folded).
     """
     raw_cut = now - settings.storage.raw_retention
-    outcome = db.execute(delete(ProbeResultRow).where(ProbeResultRow.at < raw_cut))
-    deleted = outcome.rowcount if isinstance(outcome, CursorResult) else 0
+    deleted = delete_in_batches(sessions, ProbeResultRow.id, ProbeResultRow.at < raw_cut, batch)
     tz = ZoneInfo(settings.office.timezone)
     cut_day = (now - settings.section(AVAILABILITY).hourly_retention).astimezone(tz).date()
     cut = datetime.combine(cut_day, time(0), tzinfo=tz).astimezone(UTC)
-    rows = list(
-        db.scalars(select(ProbeRollup).where(ProbeRollup.seconds == HOUR, ProbeRollup.start < cut))
-    )
+    old = (ProbeRollup.seconds == HOUR, ProbeRollup.start < cut)
+    with read_scope(sessions) as db:
+        names = sorted(set(db.scalars(select(ProbeRollup.check_name).where(*old).distinct())))
+    folded = 0
+    for name in names:
+        while True:
+            with session_scope(sessions) as db:
+                rows = list(
+                    db.scalars(
+                        select(ProbeRollup)
+                        .where(ProbeRollup.check_name == name, *old)
+                        .order_by(ProbeRollup.start)
+                        .limit(batch)
+                    )
+                )
+                _fold(db, rows, tz)
+            folded += len(rows)
+            if len(rows) < batch:
+                break
+    return deleted, folded
+
+
+def _fold(db: Session, rows: list[ProbeRollup], tz: ZoneInfo) -> None:
+    """Fold hourly ``rows`` (oldest first) into their local days' rows.
+
+    Rows of one day may come in two calls: the day's row (the hourly row at local
+    midnight, turned into a day, or a new one) is found again and added to.
+    """
     days: dict[tuple[str, datetime], list[ProbeRollup]] = {}
     for row in rows:
         local_day = row.start.astimezone(tz).date()
@@ -71,4 +99,3 @@ def prune(db: Session, settings: Settings, now: datetime) -> tuple[int, int]:
             base.latency_sum += part.latency_sum
             base.latency_p95 = max(base.latency_p95, part.latency_p95)
             db.delete(part)
-    return int(deleted or 0), len(rows)

@@ -284,8 +284,7 @@ class BackupService:
 
     def prune(self) -> int:
         before = self.ctx.clock.now() - self.ctx.settings.storage.raw_retention
-        with session_scope(self.ctx.sessions) as db:
-            return store.prune(db, before)
+        return store.prune(self.ctx.sessions, before)
 
     def load(self) -> Snapshot:
         """Fill the in-memory snapshot from the database (once at start)."""

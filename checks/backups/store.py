@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig
 from checks.backups.kinds import VERIFIED_KINDS
@@ -34,6 +34,7 @@ from checks.kinds.backup_push import PushFacts
 from checks.kinds.defender import evaluate_defender
 from itops import events
 from itops.config import Settings
+from itops.db.session import PRUNE_BATCH, delete_in_batches
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.messages import raw
@@ -452,16 +453,17 @@ def backup_states(db: Session) -> dict[str, BackupSnapshot]:
     return {r.name: backup_snapshot(r) for r in db.scalars(select(BackupState))}
 
 
-def prune(db: Session, before: datetime) -> int:
-    """Drop raw history older than ``before``; states, incidents and restore tests stay."""
+def prune(sessions: sessionmaker[Session], before: datetime, batch: int = PRUNE_BATCH) -> int:
+    """Drop raw history older than ``before``; states, incidents and restore tests stay.
+
+    In transactions of at most ``batch`` rows (SQLite's write lock is held briefly)."""
     removed = 0
-    for model, column in (
-        (BackupRun, BackupRun.at),
-        (BackupPing, BackupPing.at),
-        (AvReport, AvReport.reported_at),
+    for column, at in (
+        (BackupRun.id, BackupRun.at),
+        (BackupPing.id, BackupPing.at),
+        (AvReport.id, AvReport.reported_at),
     ):
-        result = db.execute(delete(model).where(column < before))
-        removed += int(getattr(result, "rowcount", 0) or 0)
+        removed += delete_in_batches(sessions, column, at < before, batch)
     return removed
 
 

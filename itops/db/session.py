@@ -164,6 +164,55 @@ def _refuse_writes_in_reads(session: Session, _flush: _UOWTransaction, _instance
         raise StorageError("a change was flushed in a read-only transaction (read_scope)")
 
 
+PRUNE_BATCH = 2000  # rows per transaction when pruning: each holds SQLite's write lock briefly
+
+
+def delete_in_batches(
+    factory: sessionmaker[Session],
+    id_column: Any,
+    condition: Any,
+    batch: int = PRUNE_BATCH,
+) -> int:
+    """Delete the rows matching ``condition`` in transactions of at most ``batch`` rows.
+
+    Why: one ``DELETE`` of 15,000 raw results at a first start held SQLite's write lock
+    long enough for the other jobs to fail with "database is locked"; between two
+    batches every other writer gets its turn. Returns the number of rows deleted.
+    """
+    from sqlalchemy import delete, select
+
+    table = id_column.class_
+    total = 0
+    while True:
+        with session_scope(factory) as db:
+            ids = list(db.scalars(select(id_column).where(condition).limit(batch)))
+            if ids:
+                db.execute(
+                    delete(table)
+                    .where(id_column.in_(ids))
+                    .execution_options(synchronize_session=False)
+                )
+        total += len(ids)
+        if len(ids) < batch:
+            return total
+
+
+def transient_problem(exc: BaseException) -> str | None:
+    """The first line of a database error that a retry can cure (locked, unreachable).
+
+    SQLAlchemy's ``OperationalError`` (SQLite "database is locked", a PostgreSQL
+    restart) anywhere in the chain of causes; None for anything else (a bug, bad data).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError):
+            return str(current.orig or current).strip().splitlines()[0]
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

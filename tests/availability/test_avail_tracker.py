@@ -205,8 +205,7 @@ def test_prune_drops_old_raw_and_folds_old_hours_into_days(
         tracker.submit(result(Status.CRITICAL, T0 + timedelta(hours=hour)))
     tracker.flush(T0 + timedelta(hours=4))
     now = T0 + timedelta(days=40)
-    with session_scope(sessions) as db:
-        deleted, folded = prune(db, settings, now)
+    deleted, folded = prune(sessions, settings, now)
     assert (deleted, folded) == (3, 3)
     with session_scope(sessions) as db:
         [day] = list(db.scalars(select(ProbeRollup)))

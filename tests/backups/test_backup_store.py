@@ -248,8 +248,7 @@ def test_prune_drops_raw_runs_but_keeps_incidents(ctx: AppContext) -> None:
                 end=now - timedelta(days=399),
             )
         )
-    with session_scope(ctx.sessions) as db:
-        assert store.prune(db, now - timedelta(days=31)) == 1
+    assert store.prune(ctx.sessions, now - timedelta(days=31)) == 1
     with session_scope(ctx.sessions) as db:
         assert db.scalar(select(func.count()).select_from(BackupRun)) == 1
         assert db.scalar(select(func.count()).select_from(BackupIncident)) == 1
