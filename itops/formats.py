@@ -79,6 +79,13 @@ def moment(value: datetime | None, tz: str, lang: str, fmt: str = "medium") -> s
     return format_datetime(value.astimezone(ZoneInfo(tz)), pattern, locale=locale(lang))
 
 
+def wall(value: datetime, lang: str, fmt: str = "short") -> str:
+    """A datetime already in office time (an ISO string with its offset, as the report's
+    data holds it), written without converting: "10.03.2026 08:00"."""
+    pattern = _PATTERNS.get(("en" if lang == "en" else "pl", fmt), fmt)
+    return format_datetime(value, pattern, locale=locale(lang))
+
+
 def day(value: date, lang: str) -> str:
     """A calendar day: "05.05.2025" (Polish), "05/05/2025" (English)."""
     return format_date(value, _DAY_PATTERNS["en" if lang == "en" else "pl"], locale=locale(lang))

@@ -9,13 +9,12 @@ decided, and, in Polish, with Polish numbers and dates (Babel, ``pl_PL``). The J
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
+from itops import formats
 from reports.data import Kpi, KpiAsset
 
 LOCALES = {"pl": "pl_PL", "en": "en_GB"}
@@ -84,21 +83,16 @@ class KpiText:
         self.label = label or (lambda key: key)
 
     def num(self, value: float, digits: int) -> str:
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return formats.number(value, self.lang, digits)
 
     def pct(self, ratio: float | None, digits: int = 2, floor: bool = False) -> str:
         """A ratio as a percentage; ``floor`` so that an unmet 100% never prints as 100%."""
         if ratio is None:
             return self.t["no_data"]
-        value = ratio * 100
-        if floor:
-            scale = 10**digits
-            value = math.floor(value * scale + 1e-9) / scale
-        return self.num(value, digits) + "%"
+        return formats.percent(ratio, self.lang, digits, floor=floor)
 
     def target(self, ratio: float) -> str:
-        return format_decimal(ratio * 100, format="#,##0.####", locale=self.locale) + "%"
+        return formats.percent_g(ratio, self.lang)
 
     def day(self, value: date | str | None) -> str:
         if value is None:

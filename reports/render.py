@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from itops import formats
 from itops.charts import bar_chart
 from reports.data import AnnualReport, CheckFigures, Conclusion, Kpi, OutageFigures
 from reports.i18n import REPORT
@@ -64,21 +65,14 @@ class Fmt:
         self._ = translator(lang)
 
     def num(self, value: float, digits: int = 1) -> str:
-        text = f"{value:,.{digits}f}".replace(",", " ")
-        return text.replace(".", self.decimal)
+        return formats.number(value, self.lang, digits)
 
     def pct(self, value: float | None, digits: int = 2) -> str:
-        if value is None:
-            return self._("brak danych")
-        return f"{value * 100:.{digits}f}".replace(".", self.decimal) + "%"
+        return formats.percent(value, self.lang, digits)
 
     def pct_floor(self, value: float | None, digits: int = 4) -> str:
         """Rounded down, so an unmet 100% target never prints as 100%."""
-        if value is None:
-            return self._("brak danych")
-        scale = 10**digits
-        floored = math.floor(value * 100 * scale + 1e-9) / scale
-        return f"{floored:.{digits}f}".replace(".", self.decimal) + "%"
+        return formats.percent(value, self.lang, digits, floor=True)
 
     def minutes(self, seconds: float) -> str:
         return self.num(seconds / 60, 1) + " min"
@@ -87,12 +81,13 @@ class Fmt:
         return self.num(seconds / 3600, 1) + " h"
 
     def when(self, iso: str | None) -> str:
+        """``10.03.2026 08:00`` (office time, as the data holds it); ISO stays in the JSON."""
         if not iso:
             return "—"
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+        return formats.wall(datetime.fromisoformat(iso), self.lang)
 
     def span(self, start: str, end: str | None) -> str:
-        """``2026-03-10 08:00 – 09:15`` (the end's date only when it differs)."""
+        """``10.03.2026 08:00 – 09:15`` (the end's date only when it differs)."""
         first = self.when(start)
         if not end:
             return f"{first} – {self._('trwa')}"
@@ -105,8 +100,7 @@ class Fmt:
         return self._("tak") if value else self._("nie")
 
     def target(self, value: float) -> str:
-        text = f"{value * 100:g}".replace(".", self.decimal)
-        return text + "%"
+        return formats.percent_g(value, self.lang)
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:

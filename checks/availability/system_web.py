@@ -32,6 +32,7 @@ from checks.availability.history import (
     slice_figures,
 )
 from checks.config import CHECKS, CheckConfig
+from itops import formats
 from itops.auth import ADMIN, IT_OFFICER, ROLES
 from itops.charts import Cell, Chart, Point, bars, fmt_number, heartbeat, timeline
 from itops.context import AppContext
@@ -69,7 +70,8 @@ def _config(ctx: AppContext, name: str) -> CheckConfig | None:
 
 
 def _pct(value: float, decimal: str, digits: int = 2) -> str:
-    return f"{value * 100:.{digits}f}".replace(".", decimal) + " %"
+    """Through the one formatter, rounded down (99,96% never shows as 100%)."""
+    return formats.percent(value, "en" if decimal == "." else "pl", digits, floor=True)
 
 
 def _minutes(seconds: float, decimal: str) -> str:

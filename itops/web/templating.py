@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from itops import __version__, messages
+from itops import __version__, formats, messages
 from itops.i18n import (
     format_day,
     format_local,
@@ -44,6 +44,10 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
     env.filters["label"] = _label_filter
     env.filters["date"] = _date_filter
     env.filters["summary"] = _summary_filter
+    env.filters["num"] = _num_filter
+    env.filters["pct"] = _pct_filter
+    env.filters["target"] = _target_filter
+    env.filters["money"] = _money_filter
     return env
 
 
@@ -57,6 +61,33 @@ def _summary_filter(context: Any, value: object) -> str:
             return summary(str(value.params.get("text") or ""), lang)
         return messages.render(value, lang)
     return summary("" if value is None else str(value), lang)
+
+
+@pass_context
+def _num_filter(context: Any, value: float | None, digits: int = 1) -> str:
+    """``{{ x|num(1) }}``: "7,5" on a Polish page, "7.5" in English (the one formatter)."""
+    return "—" if value is None else formats.number(value, str(context["lang"]), digits)
+
+
+@pass_context
+def _pct_filter(context: Any, ratio: float | None, digits: int = 2, floor: bool = False) -> str:
+    """``{{ share|pct(3, true) }}``: a ratio as "99,344%"; ``floor`` rounds down (an
+    availability under 100% never shows as 100%)."""
+    if ratio is None:
+        return "—"
+    return formats.percent(ratio, str(context["lang"]), digits, floor=floor)
+
+
+@pass_context
+def _target_filter(context: Any, ratio: float) -> str:
+    """A KPI target ratio with the digits it has: 0.1 → "10%"."""
+    return formats.percent_g(ratio, str(context["lang"]))
+
+
+@pass_context
+def _money_filter(context: Any, amount: float | None) -> str:
+    """``790,00 zł``."""
+    return "—" if amount is None else formats.money(amount, str(context["lang"]))
 
 
 @pass_context

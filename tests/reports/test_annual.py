@@ -171,7 +171,8 @@ def test_the_report_lists_counted_and_uncounted_protocols_with_their_kind(
 def test_the_full_list_of_working_hour_outages_is_in_the_report(built: Built) -> None:
     entries = built.data["availability"]["outages"]
     assert [e["note"] for e in entries] == ["zasilacz", "aktualizacja", "dysk", "<b>sieć</b>"]
-    assert "2025-03-1008:00" in built.pdf_flat and "Brak luk w monitoringu" in built.pdf_text
+    assert "10.03.202508:00" in built.pdf_flat and "Brak luk w monitoringu" in built.pdf_text
+    assert "2025-03-10" not in built.pdf_text  # dates in the PDF are Polish (issue 13)
 
 
 def test_rerunning_the_report_gives_the_same_json(built: Built, tmp_path: Path) -> None:
