@@ -35,7 +35,7 @@ from prometheus_client.registry import Collector
 
 from checks.config import CHECKS
 from itops import __version__
-from itops.state import LATENESS_BUCKETS, LiveState, ProbeCounts
+from itops.state import LATENESS_BUCKETS, Cursor, LiveState, ProbeCounts
 from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
@@ -158,14 +158,15 @@ def _engine_families(counts: ProbeCounts | None) -> tuple[Metric, ...]:
 class Registry(CollectorRegistry):
     """Our registry, plus the collectors that render (and cache) families as text.
 
-    A collector with a ``text_exposition() -> str`` method *describes* those families, so a
+    A collector with a ``text_exposition() -> bytes`` method (UTF-8 text; ``str`` is
+    accepted too) *describes* those families, so a
     second owner of a name still fails at start, but they are appended as text instead of
     being built through ``prometheus_client`` at every scrape (thousands of samples).
     """
 
     def __init__(self) -> None:
         super().__init__(auto_describe=False)
-        self.text_parts: list[Callable[[], str]] = []
+        self.text_parts: list[Callable[[], str | bytes]] = []
 
 
 def make_registry(ctx: AppContext) -> Registry:
@@ -189,76 +190,84 @@ def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _check_lines(labels: str, result: ProbeResult) -> tuple[str, str, str]:
+def _check_lines(labels: str, result: ProbeResult) -> tuple[bytes, bytes, bytes]:
+    """The check's three sample lines, encoded once (a scrape then joins bytes: no 2 MB
+    encode of non-ASCII check names at every scrape)."""
     ok = 1 if result.status is Status.OK else 0
     return (
-        f"itops_check_status{labels} {int(result.status)}\n",
-        f"itops_probe_success{labels} {ok}\n",
-        f"itops_probe_duration_seconds{labels} {float(result.duration)!r}\n",
+        f"itops_check_status{labels} {int(result.status)}\n".encode(),
+        f"itops_probe_success{labels} {ok}\n".encode(),
+        f"itops_probe_duration_seconds{labels} {float(result.duration)!r}\n".encode(),
     )
 
 
 class _LineCache:
-    """Rendered sample lines per check, reused while the check's latest result is the same.
+    """The per-check families' sample lines, one slot per check in name order.
 
-    Also keeps each check's escaped label set and the sorted check names, which change only
-    when the config does.
+    A scrape re-renders only the checks that got a result since the previous scrape
+    (:meth:`LiveState.changes`), and sorts and re-renders everything only when checks come
+    or go; the escaped label sets are kept per (name, kind).
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.lines: dict[str, tuple[ProbeResult, tuple[str, str, str]]] = {}
+        self.cursor: Cursor | None = None
+        self.index: dict[str, int] = {}
+        self.rows: tuple[list[bytes], ...] = ([], [], [])  # one list per family, by index
         self.labels: dict[tuple[str, str], str] = {}
-        self.names: frozenset[str] = frozenset()
-        self.order: list[str] = []
+
+    def label(self, name: str, kind: str) -> str:
+        found = self.labels.get((name, kind))
+        if found is None:
+            found = self.labels[(name, kind)] = (
+                f'{{check="{escape_label(name)}",kind="{escape_label(kind)}"}}'
+            )
+        return found
 
 
 _caches: weakref.WeakKeyDictionary[LiveState, _LineCache] = weakref.WeakKeyDictionary()
 
 
-def check_exposition(state: LiveState) -> str:
-    """The per-check families in the text format (0.0.4), sorted by check name."""
+def check_exposition(state: LiveState) -> bytes:
+    """The per-check families in the text format (0.0.4, UTF-8), sorted by check name."""
     cache = _caches.get(state)
     if cache is None:
         cache = _caches.setdefault(state, _LineCache())
-    checks = state.checks()
     with cache.lock:
-        if checks.keys() != cache.names:
-            cache.names = frozenset(checks)
-            cache.order = sorted(checks)
-            for gone in cache.lines.keys() - cache.names:
-                del cache.lines[gone]
-        lines, labels = cache.lines, cache.labels
-        rendered: list[tuple[str, str, str]] = []
-        for name in cache.order:
-            check = checks[name]
-            last = check.last
-            hit = lines.get(name)
-            if hit is None or hit[0] is not last:
-                label = labels.get((name, check.kind))
-                if label is None:
-                    label = labels[(name, check.kind)] = (
-                        f'{{check="{escape_label(name)}",kind="{escape_label(check.kind)}"}}'
-                    )
-                hit = lines[name] = (last, _check_lines(label, last))
-            rendered.append(hit[1])
-        if len(labels) > 2 * len(checks) + 100:
-            labels.clear()
-    out: list[str] = []
-    for index, (name, help_text) in enumerate(CHECK_FAMILIES):
-        out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
-        out.append("".join([row[index] for row in rendered]))
-    return "".join(out)
+        checks, cache.cursor, changed = state.changes(cache.cursor)
+        rows = cache.rows
+        if changed is None:
+            order = sorted(checks)
+            cache.index = {name: i for i, name in enumerate(order)}
+            if len(cache.labels) > 2 * len(checks) + 100:
+                cache.labels.clear()
+            rendered = [
+                _check_lines(cache.label(name, checks[name].kind), checks[name].last)
+                for name in order
+            ]
+            cache.rows = rows = tuple([row[i] for row in rendered] for i in range(3))
+        else:
+            index = cache.index
+            for name in changed:
+                check = checks[name]
+                i = index[name]
+                lines = _check_lines(cache.label(name, check.kind), check.last)
+                rows[0][i], rows[1][i], rows[2][i] = lines
+        out: list[bytes] = []
+        for index_, (name, help_text) in enumerate(CHECK_FAMILIES):
+            out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n".encode())
+            out.extend(rows[index_])
+    return b"".join(out)
 
 
 KPI_FAMILY = (
     "itops_check_counts_for_kpi",
     "1 when failures of the check count as downtime in KPI 1 (config counts_for_kpi)",
 )
-_kpi_cache: list[tuple[Settings, str]] = []
+_kpi_cache: list[tuple[Settings, bytes]] = []
 
 
-def kpi_exposition(settings: Settings) -> str:
+def kpi_exposition(settings: Settings) -> bytes:
     """Which checks count for KPI 1, from the config; rendered once per loaded config."""
     if _kpi_cache and _kpi_cache[0][0] is settings:
         return _kpi_cache[0][1]
@@ -266,17 +275,17 @@ def kpi_exposition(settings: Settings) -> str:
     lines = [f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"]
     for check in sorted(settings.section(CHECKS), key=lambda c: c.name):
         lines.append(f'{name}{{check="{escape_label(check.name)}"}} {1 if check.kpi else 0}\n')
-    text = "".join(lines)
+    text = "".join(lines).encode()
     _kpi_cache[:] = [(settings, text)]
     return text
 
 
 def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
     """The whole /metrics body: the registry's families, then the per-check families."""
-    parts = getattr(registry, "text_parts", ())
-    checks = (
-        "".join([part() for part in parts])
-        + check_exposition(ctx.state)
-        + kpi_exposition(ctx.settings)
-    )
-    return generate_latest(registry) + checks.encode()
+    parts: list[bytes] = [generate_latest(registry)]
+    for part in getattr(registry, "text_parts", ()):
+        text = part()
+        parts.append(text if isinstance(text, bytes) else text.encode())
+    parts.append(check_exposition(ctx.state))
+    parts.append(kpi_exposition(ctx.settings))
+    return b"".join(parts)

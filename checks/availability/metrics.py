@@ -7,7 +7,8 @@ The two per-check families are rendered as text and cached (``text_exposition``)
 through ``prometheus_client`` at every scrape: with 10,000 checks the uncached
 ``itops_availability_ratio`` was 86 % of the exposition time. The ratio lines are rendered
 once per computed report (every 600 s); the certificate lines once per new result of a
-check, in an order sorted only when the set of checks changes.
+check (the checks that got one are told by ``LiveState.changes``), in an order sorted only
+when the set of checks changes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from itops.metrics import escape_label
+from itops.state import Cursor
 from itops.status import ProbeResult
 
 if TYPE_CHECKING:
@@ -41,16 +43,23 @@ def _number(value: float) -> str:
     return str(floatToGoString(value))  # type: ignore[no-untyped-call]
 
 
+def _expiry_line(name: str, last: ProbeResult) -> bytes:
+    value = last.value(CERT_NOT_AFTER)
+    if value is None:
+        return b""
+    return f'{EXPIRY[0]}{{check="{escape_label(name)}"}} {_number(value)}\n'.encode()
+
+
 class AvailabilityCollector(Collector):
     """Certificate expiry, yearly availability (cached text) and the office-open flag."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self._lock = threading.Lock()
-        self._ratio: tuple[AvailabilityReport | None, str] | None = None
-        self._expiry: dict[str, tuple[ProbeResult, str]] = {}
-        self._names: frozenset[str] = frozenset()
-        self._order: list[str] = []
+        self._ratio: tuple[AvailabilityReport | None, bytes] | None = None
+        self._cursor: Cursor | None = None
+        self._index: dict[str, int] = {}
+        self._lines: list[bytes] = []  # one per check in name order, b"" without a certificate
 
     def describe(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(*EXPIRY, labels=["check"])
@@ -65,36 +74,26 @@ class AvailabilityCollector(Collector):
             value=1 if office.is_open(self.ctx.clock.now()) else 0,
         )
 
-    def text_exposition(self) -> str:
-        """The two per-check families in the text format, from the caches."""
+    def text_exposition(self) -> bytes:
+        """The two per-check families in the text format (UTF-8), from the caches."""
         with self._lock:
             return self._expiry_text() + self._ratio_text()
 
-    def _expiry_text(self) -> str:
-        checks = self.ctx.state.checks()
-        if checks.keys() != self._names:
-            self._names = frozenset(checks)
-            self._order = sorted(checks)
-            for gone in self._expiry.keys() - self._names:
-                del self._expiry[gone]
-        out = [f"# HELP {EXPIRY[0]} {EXPIRY[1]}\n# TYPE {EXPIRY[0]} gauge\n"]
-        cache, name_ = self._expiry, EXPIRY[0]
-        for name in self._order:
-            last = checks[name].last
-            hit = cache.get(name)
-            if hit is None or hit[0] is not last:
-                value = last.value(CERT_NOT_AFTER)
-                line = (
-                    ""
-                    if value is None
-                    else f'{name_}{{check="{escape_label(name)}"}} {_number(value)}\n'
-                )
-                hit = cache[name] = (last, line)
-            if hit[1]:
-                out.append(hit[1])
-        return "".join(out)
+    def _expiry_text(self) -> bytes:
+        """Only the checks with a result since the previous scrape are re-rendered
+        (``LiveState.changes``); all of them when checks came or went."""
+        checks, self._cursor, changed = self.ctx.state.changes(self._cursor)
+        if changed is None:
+            order = sorted(checks)
+            self._index = {name: i for i, name in enumerate(order)}
+            self._lines = [_expiry_line(name, checks[name].last) for name in order]
+        else:
+            for name in changed:
+                self._lines[self._index[name]] = _expiry_line(name, checks[name].last)
+        head = f"# HELP {EXPIRY[0]} {EXPIRY[1]}\n# TYPE {EXPIRY[0]} gauge\n".encode()
+        return head + b"".join(self._lines)
 
-    def _ratio_text(self) -> str:
+    def _ratio_text(self) -> bytes:
         from checks.availability.plugin import year_report
 
         report = year_report(self.ctx)
@@ -105,5 +104,5 @@ class AvailabilityCollector(Collector):
                     f'{RATIO[0]}{{check="{escape_label(item.name)}",period="year"}} '
                     f"{_number(item.availability)}\n"
                 )
-            self._ratio = (report, "".join(lines))
+            self._ratio = (report, "".join(lines).encode())
         return self._ratio[1]
