@@ -173,7 +173,7 @@ TRANSLATIONS: dict[str, str] = {
     "Uczestnicy (kody, po przecinku)": "Participants (codes, comma-separated)",
     "karta obiegowa": "exit clearance card",
     "protokół zdawczo-odbiorczy": "handover protocol",
-    "Zmiana sprzętu (#)": "Hardware change (#)",
+    "Nr zdarzenia zmiany sprzętu w ewidencji": "Ledger event no. of the hardware change",
     "dostawca": "supplier",
     "cena": "price",
     "użytkownik": "holder",

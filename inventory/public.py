@@ -158,6 +158,15 @@ class AgeBucket:
 AGE_BUCKETS = ((0, 1), (1, 3), (3, 5), (5, 7), (7, None))
 
 
+def _years(n: int) -> str:
+    """The Polish word after a number of years: 1 rok, 2–4 lata, 5+ lat (but 12–14 lat)."""
+    if n == 1:
+        return "rok"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return "lata"
+    return "lat"
+
+
 def fleet_age_distribution(session: Session, settings: Settings, on: date) -> list[AgeBucket]:
     """Ages of the computers in service on ``on`` (from the ledger's purchase days)."""
     lives = in_service(session, settings, on, settings.section(KPI).computer_categories)
@@ -169,7 +178,7 @@ def fleet_age_distribution(session: Session, settings: Settings, on: date) -> li
         ages.append(years)
     out = []
     for low, high in AGE_BUCKETS:
-        label = f"{low}–{high} lat" if high is not None else f"{low}+ lat"
+        label = f"{low}–{high} {_years(high)}" if high is not None else f"{low}+ lat"
         count = sum(1 for a in ages if a >= low and (high is None or a < high))
         out.append(AgeBucket(label, low, high, count))
     return out

@@ -55,8 +55,8 @@ def test_fleet_age_buckets_count_computers_in_service(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
         buckets = fleet_age_distribution(db, ctx.settings, date(2026, 12, 31))
     assert [(b.label, b.count) for b in buckets] == [
-        ("0–1 lat", 1),
-        ("1–3 lat", 0),
+        ("0–1 rok", 1),
+        ("1–3 lata", 0),
         ("3–5 lat", 1),
         ("5–7 lat", 0),
         ("7+ lat", 1),
