@@ -211,6 +211,7 @@ def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None)
         data.setdefault("storage", {})
         if isinstance(data["storage"], dict):
             data["storage"]["url"] = url
+    data = with_self_address(data)
     settings = validate(data, file)
     problems = [
         ConfigProblem(file, key_path(loc, data), reason)
@@ -219,6 +220,49 @@ def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None)
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+SELF_PLACEHOLDERS = ("{web.bind}", "{web.host}", "{web.port}")
+
+
+def with_self_address(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with ``{web.bind}``, ``{web.host}`` and ``{web.port}`` in any string outside
+    ``[web]`` replaced by the address this itops's own dashboard answers on.
+
+    Why: the DEMO office's and the self checks point at itops itself; written as
+    ``port = "{web.port}"`` they follow a changed ``[web] bind`` instead of a hard-coded
+    8080. A wildcard bind (``0.0.0.0``, ``::``) is reached on loopback. A value that is
+    exactly ``"{web.port}"`` becomes the number. A bind that is not ``HOST:PORT`` is left
+    to ``[web]``'s own validation (the placeholders stay and fail their keys' checks).
+    """
+    web = data.get("web")
+    bind = web.get("bind", Web.model_fields["bind"].default) if isinstance(web, dict) else None
+    if web is None:
+        bind = Web.model_fields["bind"].default
+    if not isinstance(bind, str):
+        return data
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit():
+        return data
+    host = host.strip("[]")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    values = {"{web.bind}": address, "{web.host}": host, "{web.port}": port}
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str):
+            if value == "{web.port}":
+                return int(port)
+            for token, text in values.items():
+                value = value.replace(token, text)
+            return value
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    return {key: (value if key == "web" else fill(value)) for key, value in data.items()}
 
 
 def _secret_files(settings: Settings) -> list[tuple[tuple[int | str, ...], Path]]:

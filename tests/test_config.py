@@ -288,3 +288,20 @@ def test_a_dumped_config_validates_again_unchanged() -> None:
     settings = validate({"office": MINIMAL_OFFICE, "storage": {"raw_retention": "31d"}})
     again = validate(settings.model_dump(mode="json", exclude_none=True))
     assert again == settings
+
+
+def test_self_address_placeholders_follow_the_web_bind(tmp_path: Path) -> None:
+    from itops.config import load
+
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        'bind = "127.0.0.1:8080"', 'bind = "0.0.0.0:18099"'
+    )
+    path = tmp_path / "itops.toml"
+    path.write_text(text, encoding="utf-8")
+    settings = load(path, environ={})
+    by_name = {c.name: c for c in settings.checks}
+    assert by_name["demo-poczta"].options.host == "127.0.0.1"
+    assert by_name["demo-poczta"].options.port == 18099
+    assert by_name["demo-ezd"].options.url == "http://127.0.0.1:18099/healthz"
+    assert by_name["itops-self"].options.port == 18099
+    assert "8080" not in text.replace('bind = "0.0.0.0:18099"', "")
