@@ -6,13 +6,15 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from itops.config_types import (
     OFFICE_UNIT,
+    Interval,
     KindEntry,
     PositiveDuration,
     Section,
+    check_timeout,
     duplicates,
     known_units,
 )
@@ -30,7 +32,7 @@ class CheckConfig(KindEntry):
     name: str = Field(min_length=1, max_length=100)
     kind: str
     unit: str = OFFICE_UNIT
-    interval: PositiveDuration = timedelta(seconds=60)
+    interval: Interval = timedelta(seconds=60)
     timeout: PositiveDuration = timedelta(seconds=10)
     confirm: int = Field(default=2, ge=1, le=100)
     counts_for_kpi: bool | None = None
@@ -48,6 +50,11 @@ class CheckConfig(KindEntry):
         from checks.kinds import CHECK_KINDS
 
         return CHECK_KINDS.options_model(kind)
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self) -> CheckConfig:
+        check_timeout(self)
+        return self
 
     @property
     def kpi(self) -> bool:

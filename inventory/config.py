@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from itops.config_types import Model, PositiveDuration, Section
+from itops.config_types import Interval, Model, PositiveDuration, Section
 
 ASSET_CATEGORIES = (
     "desktop",
@@ -75,7 +75,7 @@ class Inventory(Model):
     """The agent endpoint and the daemon's own inventory jobs."""
 
     agent_max_report_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
-    collect_interval: PositiveDuration = timedelta(days=1)
+    collect_interval: Interval = timedelta(days=1)
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
     toner_order_percent: float = Field(default=10, ge=0, le=100)
     toner_replaced_rise: float = Field(default=30, gt=0, le=100)

@@ -138,6 +138,9 @@ def run(ctx: Ctx) -> None:
     """Run the daemon: checks, jobs, dashboard, /metrics."""
     settings = ctx.settings
     setup_logging(settings.daemon.log_level)
+    exposed = settings.bind_warning()
+    if exposed:
+        logging.getLogger("itops.daemon").warning("%s: %s", ctx.config_path, exposed)
     from itops.context import AppContext
     from itops.daemon import Daemon
     from itops.db.session import require_database
@@ -171,7 +174,8 @@ def config_group() -> None:
 def config_check(ctx: Ctx) -> None:
     """Validate the config: exit 0 when valid, 2 with every problem when not."""
     settings = ctx.settings
-    for warning in settings.warnings():
+    exposed = settings.bind_warning()
+    for warning in ([exposed] if exposed else []) + settings.warnings():
         click.echo(f"{ctx.config_path}: warning: {warning}", err=True)
     click.echo(f"{ctx.config_path}: ok ({settings.summary()})")
 

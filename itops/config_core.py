@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, field_validator
 
 from itops.calendar import WEEKDAYS, parse_time_range
-from itops.config_types import Model, PositiveDuration, TimeRanges
+from itops.config_types import Interval, Model, PositiveDuration, TimeRanges
 
 
 def _check_timezone(value: str) -> str:
@@ -151,7 +151,7 @@ class Web(Model):
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     address_max_failures: int = Field(default=20, ge=1, le=100_000)
     login_lockout: PositiveDuration = timedelta(minutes=15)
-    refresh_interval: PositiveDuration = timedelta(seconds=20)
+    refresh_interval: Interval = timedelta(seconds=20)
     metrics_token_file: Path | None = None
     # Request bodies over this are refused with 413 before they are read (forms, ping
     # bodies); the agent API's own limit is [inventory] agent_max_report_bytes.

@@ -8,6 +8,7 @@ when it validates a file.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from itops.calendar import parse_time_range
 
@@ -31,6 +34,12 @@ OFFICE_UNIT = "office"
 
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Longer than any retention or interval an office could mean (100 years); beyond it a
+# duration is a typo, and far beyond it (timedelta's ~2.7 million years) Python overflows.
+MAX_DURATION = timedelta(days=36500)
+MAX_DURATION_TEXT = "36500d (100 years)"
+# Shorter intervals hammer a target (a 1 ms check is 1,000 probes a second) for nothing.
+MIN_INTERVAL = timedelta(seconds=1)
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -41,8 +50,12 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):  # TOML has nan and inf
+            raise ValueError(f"duration must be a finite number of seconds, not {value}")
         if value < 0:
             raise ValueError("duration must not be negative")
+        if value > MAX_DURATION.total_seconds():
+            raise ValueError(f"duration {value!r}s is longer than {MAX_DURATION_TEXT}")
         return timedelta(seconds=value)
     if not isinstance(value, str):
         raise ValueError('expected a duration such as "60s", "5m", "26h" or "1d"')
@@ -55,6 +68,8 @@ def parse_duration(value: object) -> timedelta:
         pos = match.end()
     if not text or pos != len(text):
         raise ValueError(f'"{value}" is not a duration such as "60s", "5m", "26h" or "1d"')
+    if total > MAX_DURATION.total_seconds():  # also inf: "9" * 400 + "d" is a float overflow
+        raise ValueError(f'"{value}" is longer than {MAX_DURATION_TEXT}')
     return timedelta(seconds=total)
 
 
@@ -78,6 +93,52 @@ def _positive(value: timedelta) -> timedelta:
 
 
 PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+
+def _at_least_min_interval(value: timedelta) -> timedelta:
+    if value < MIN_INTERVAL:
+        raise ValueError(f"{format_duration(value)} is too short: an interval is at least 1s")
+    return value
+
+
+# How often something runs (a check, a backup look …): at least ``MIN_INTERVAL``.
+Interval = Annotated[PositiveDuration, AfterValidator(_at_least_min_interval)]
+
+
+def check_timeout(entry: BaseModel, interval: str = "interval", timeout: str = "timeout") -> None:
+    """Refuse a ``timeout`` longer than the ``interval`` it belongs to, naming ``timeout``.
+
+    A timeout left at its default is lowered to the interval instead (a "5s" check with
+    the default "10s" timeout is what the user meant, not an error); one written in the
+    file is refused: the next probe would start before this one may end.
+    Call from a ``model_validator(mode="after")``.
+    """
+    every: timedelta = getattr(entry, interval)
+    limit: timedelta = getattr(entry, timeout)
+    if limit <= every:
+        return
+    if timeout not in entry.model_fields_set:
+        object.__setattr__(entry, timeout, every)  # frozen model, still being built
+        return
+    raise PydanticValidationError.from_exception_data(
+        type(entry).__name__,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "timeout_too_long",
+                    "{timeout} ({limit}) is longer than {interval} ({every})",
+                    {
+                        "timeout": timeout,
+                        "interval": interval,
+                        "limit": format_duration(limit),
+                        "every": format_duration(every),
+                    },
+                ),
+                loc=(timeout,),
+                input=format_duration(limit),
+            )
+        ],
+    )
 
 
 def _check_ranges(value: list[str]) -> list[str]:

@@ -24,7 +24,7 @@ from tests.conftest import MINIMAL_OFFICE, free_port
 pytestmark = pytest.mark.slow
 
 
-def tcp_checks(port: int, names: list[str], interval: str = "100ms") -> list[Check[Options]]:
+def tcp_checks(port: int, names: list[str], interval: str = "1s") -> list[Check[Options]]:
     settings = validate(
         {
             "office": MINIMAL_OFFICE,
@@ -126,7 +126,7 @@ async def test_a_worker_ignores_sigterm_and_stops_when_the_daemon_says_so(
 ) -> None:
     results: list[ProbeResult] = []
     pool = WorkerPool(1, 10, ProbeStats(), results.append)
-    pool.schedule(tcp_checks(listening_port, ["a"], interval="50ms"))
+    pool.schedule(tcp_checks(listening_port, ["a"], interval="1s"))
     pool.start()
     await wait_until(lambda: len(results) >= 2)
     [pid] = pool.pids

@@ -17,10 +17,12 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, model_val
 from itops.config_types import (
     OFFICE_UNIT,
     Duration,
+    Interval,
     KindEntry,
     Model,
     PositiveDuration,
     Section,
+    check_timeout,
     check_units,
     duplicates,
 )
@@ -52,9 +54,9 @@ class BackupConfig(KindEntry):
     period: PositiveDuration | None = None
     schedule: CronSchedule = None
     grace: Duration = timedelta(hours=1)
-    interval: PositiveDuration = timedelta(minutes=5)
+    interval: Interval = timedelta(minutes=5)
     timeout: PositiveDuration = timedelta(minutes=10)
-    verify_interval: PositiveDuration = timedelta(days=7)
+    verify_interval: Interval = timedelta(days=7)
     verify_timeout: PositiveDuration = timedelta(hours=6)
     tags: list[str] = Field(default_factory=list)
     options: Any = None
@@ -80,6 +82,8 @@ class BackupConfig(KindEntry):
             raise ValueError('"period" is for push backups; use "max_age" or "schedule"')
         elif self.max_age is None and self.schedule is None:
             raise ValueError('set "max_age" (e.g. "26h") or "schedule" (cron, local time)')
+        check_timeout(self)
+        check_timeout(self, "verify_interval", "verify_timeout")
         return self
 
 
@@ -88,7 +92,7 @@ class ClamavConfig(KindEntry):
 
     name: str = Field(default="clamav", min_length=1, max_length=100)
     unit: str = OFFICE_UNIT
-    interval: PositiveDuration = timedelta(minutes=15)
+    interval: Interval = timedelta(minutes=15)
     timeout: PositiveDuration = timedelta(seconds=30)
     options: Any = None
 
@@ -101,6 +105,11 @@ class ClamavConfig(KindEntry):
         from checks.backups.kinds import ANTIVIRUS_KINDS
 
         return ANTIVIRUS_KINDS.options_model(kind)
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self) -> ClamavConfig:
+        check_timeout(self)
+        return self
 
     @property
     def kind(self) -> str:
@@ -121,7 +130,31 @@ def _backup_references(backups: list[BackupConfig], info: ValidationInfo) -> lis
     if twice:
         raise ValueError(f"duplicate backup names: {', '.join(twice)}")
     check_units([(b.name, b.unit) for b in backups], info)
+    _unique_push_tokens(backups)
     return backups
+
+
+def _unique_push_tokens(backups: list[BackupConfig]) -> None:
+    """Two push backups on one token: a ping would count for both, so one job's success
+    would hide the other's silence."""
+    from uuid import UUID
+
+    seen: dict[UUID, str] = {}
+    for backup in backups:
+        options = backup.options
+        raw = options.get("token") if isinstance(options, dict) else getattr(options, "token", None)
+        if backup.kind != "push" or raw is None:
+            continue
+        try:
+            token = raw if isinstance(raw, UUID) else UUID(str(raw))
+        except ValueError:
+            continue  # the options pass names the bad token
+        if token in seen:
+            raise ValueError(
+                f'"{backup.name}" and "{seen[token]}" share one push token: give each '
+                "backup its own (uuidgen)"
+            )
+        seen[token] = backup.name
 
 
 def _antivirus_references(antivirus: Antivirus, info: ValidationInfo) -> Antivirus:

@@ -15,7 +15,14 @@ from datetime import timedelta
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from checks.kinds.host_report import HostThresholds
-from itops.config_types import PositiveDuration, Section, check_units, duplicates
+from itops.config_types import (
+    Interval,
+    PositiveDuration,
+    Section,
+    check_timeout,
+    check_units,
+    duplicates,
+)
 
 PLACEHOLDER = "{host}"
 
@@ -28,7 +35,7 @@ class HostGroup(HostThresholds):
     tags: list[str] = Field(default_factory=list, max_length=100)
     check_name: str = Field(default=PLACEHOLDER, max_length=100)
     unit: str | None = None
-    interval: PositiveDuration = timedelta(minutes=5)
+    interval: Interval = timedelta(minutes=5)
     timeout: PositiveDuration = timedelta(seconds=10)
     confirm: int = Field(default=2, ge=1, le=100)
     counts_for_kpi: bool = False
@@ -52,6 +59,7 @@ class HostGroup(HostThresholds):
     def _matches_something(self) -> HostGroup:
         if not self.hosts and not self.tags:
             raise ValueError('give hosts (name patterns such as "srv-*") or tags, or both')
+        check_timeout(self)
         return self
 
     def name_for(self, hostname: str) -> str:

@@ -29,7 +29,7 @@ async def test_daemon_stores_a_confirmed_outage_and_flushes_on_stop(
                 "kind": "tcp",
                 "host": "127.0.0.1",
                 "port": closed_port,
-                "interval": "0.3s",
+                "interval": "1s",
                 "timeout": "1s",
                 "confirm": 2,
             }
@@ -43,7 +43,7 @@ async def test_daemon_stores_a_confirmed_outage_and_flushes_on_stop(
     daemon = Daemon(ctx, Notifier({}))
     running = asyncio.create_task(daemon.run())
     try:
-        for _ in range(100):
+        for _ in range(300):
             await asyncio.sleep(0.1)
             with session_scope(ctx.sessions) as db:
                 if db.scalars(select(Outage)).first() is not None:

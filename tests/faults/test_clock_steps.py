@@ -185,10 +185,12 @@ async def test_a_clock_stepped_back_does_not_delay_the_next_checks() -> None:
         {
             "name": "stepper",
             "kind": "tcp",
-            "interval": "50ms",
+            "interval": "1s",
             "options": {"host": "127.0.0.1", "port": 9},
         }
     )
+    # faster than a config may ask (at least 1 s): the engine's cadence is under test
+    config = config.model_copy(update={"interval": timedelta(milliseconds=50)})
     results: list[ProbeResult] = []
 
     class Sink:

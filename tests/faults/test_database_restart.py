@@ -47,7 +47,7 @@ def test_a_postgresql_restart_loses_no_outage_and_the_daemon_keeps_running(
         '[inventory]\ncollect_interval = "1000d"\n'
         + "".join(
             f'[[checks]]\nname = "www-{i}"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-            f'port = {target.port}\ninterval = "200ms"\ntimeout = "1s"\nconfirm = 2\n'
+            f'port = {target.port}\ninterval = "1s"\ntimeout = "1s"\nconfirm = 2\n'
             for i in range(3)
         )
     )
@@ -62,7 +62,7 @@ def test_a_postgresql_restart_loses_no_outage_and_the_daemon_keeps_running(
         assert _wait_for(lambda: get(daemon.url("/healthz"))[0] == 503, 15)
         status, body = get(daemon.url("/healthz"))
         assert status == 503 and "database unavailable" in body
-        time.sleep(2)
+        time.sleep(3)  # two failed probes 1 s apart confirm the outage
         target.up()
         up_at = datetime.now(UTC)
         time.sleep(1)

@@ -75,7 +75,7 @@ def test_a_full_disk_answers_503_with_the_reason_and_recovers_when_space_returns
         '[inventory]\ncollect_interval = "1000d"\n'
         + "".join(
             f'[[checks]]\nname = "www-{i}"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-            f'port = {target.port}\ninterval = "200ms"\ntimeout = "1s"\nconfirm = 2\n'
+            f'port = {target.port}\ninterval = "1s"\ntimeout = "1s"\nconfirm = 2\n'
             for i in range(20)
         )
     )
@@ -92,7 +92,7 @@ def test_a_full_disk_answers_503_with_the_reason_and_recovers_when_space_returns
         assert status == 503 and "disk is full" in body
         down_at = datetime.now(UTC)
         target.down()  # an outage while nothing can be written
-        time.sleep(2)
+        time.sleep(3)  # two failed probes 1 s apart confirm the outage
         target.up()
         up_at = datetime.now(UTC)
         assert daemon.proc is not None and daemon.proc.poll() is None

@@ -63,7 +63,7 @@ def test_a_second_writer_makes_the_daemon_wait_not_fail_and_nothing_is_lost(
         '[inventory]\ncollect_interval = "1000d"\n'
         + "".join(
             f'[[checks]]\nname = "www-{i}"\nkind = "tcp"\nhost = "127.0.0.1"\n'
-            f'port = {target.port}\ninterval = "200ms"\ntimeout = "1s"\nconfirm = 2\n'
+            f'port = {target.port}\ninterval = "1s"\ntimeout = "1s"\nconfirm = 2\n'
             for i in range(10)
         )
     )

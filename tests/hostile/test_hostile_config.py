@@ -16,6 +16,8 @@ import pytest
 from itops.cli import main
 from tests.conftest import without_root_reads, write_config
 
+REPO = Path(__file__).resolve().parents[2]
+
 # (case id, extra TOML appended to a valid minimal config, expected "key: reason" fragment)
 CORPUS: list[tuple[str, str, str]] = [
     ("unknown_key_typo", 'bnd = "127.0.0.1:1"', 'web.bnd: unknown key (did you mean "bind"?)'),
@@ -95,6 +97,84 @@ CORPUS: list[tuple[str, str, str]] = [
         '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'
         "body_regex = 'Urz(?=ad)'",
         "checks[0](bip).body_regex: not a pattern RE2 accepts (invalid perl operator: (?=)",
+    ),
+    # issue 14.5: each of these crashed `config check` (exit 1) or was accepted silently
+    (
+        "duration_past_timedelta",
+        'session_idle = "99999999999d"',
+        'web.session_idle: "99999999999d" is longer than 36500d (100 years)',
+    ),
+    (
+        "duration_float_overflow",
+        'session_idle = "' + "9" * 400 + 'd"',
+        'web.session_idle: "' + "9" * 400 + 'd" is longer than 36500d (100 years)',
+    ),
+    (
+        "duration_inf",
+        "session_idle = inf",
+        "web.session_idle: duration must be a finite number of seconds, not inf",
+    ),
+    (
+        "duration_nan",
+        "session_idle = nan",
+        "web.session_idle: duration must be a finite number of seconds, not nan",
+    ),
+    (
+        "toml_nested_5000_levels",
+        "deep = " + "[" * 5000 + "]" * 5000,
+        "web.deep: nested more than 32 levels deep (no itops setting is) (line ",
+    ),
+    (
+        "toml_inline_tables_nested_5000_levels",
+        "deep = " + "{a = " * 5000 + "1" + "}" * 5000,
+        "web.deep: nested more than 32 levels deep (no itops setting is) (line ",
+    ),
+    (
+        "toml_dotted_key_5000_levels",
+        "deep" + ".x" * 5000 + " = 1",
+        "web.deep" + ".x" * 31 + ": nested more than 32 levels deep (no itops setting is)",
+    ),
+    (
+        "interval_of_1ms",
+        '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+        'interval = "1ms"\ntimeout = "1ms"',
+        "checks[0](www).interval: 0.001s is too short: an interval is at least 1s",
+    ),
+    (
+        "timeout_longer_than_interval",
+        '[[checks]]\nname = "www"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+        'interval = "5s"\ntimeout = "30s"',
+        "checks[0](www).timeout: timeout (30s) is longer than interval (5s)",
+    ),
+    (
+        "backup_timeout_longer_than_interval",
+        '[[backups]]\nname = "nas"\nkind = "file"\npath = "/srv/backup"\nmax_age = "26h"\n'
+        'interval = "1m"\ntimeout = "2m"',
+        "backups[0](nas).timeout: timeout (120s) is longer than interval (60s)",
+    ),
+    (
+        "clamav_timeout_longer_than_interval",
+        '[antivirus]\n[[antivirus.clamav]]\nname = "clamd"\ninterval = "10s"\ntimeout = "30s"',
+        "antivirus.clamav[0](clamd).timeout: timeout (30s) is longer than interval (10s)",
+    ),
+    (
+        "duplicate_push_tokens",
+        '[[backups]]\nname = "ksiegowosc"\nkind = "push"\nperiod = "1d"\n'
+        'token = "0d5e1c9a-0000-4000-8000-000000000001"\n'
+        '[[backups]]\nname = "kadry"\nkind = "push"\nperiod = "1d"\n'
+        'token = "0D5E1C9A-0000-4000-8000-000000000001"',
+        'backups: "kadry" and "ksiegowosc" share one push token: give each backup its own',
+    ),
+    (
+        "session_key_from_proc",
+        'secret_key_file = "/proc/self/environ"',
+        "web.secret_key_file: /proc/self/environ is a kernel file (/proc, /sys, /dev), "
+        "not a secret",
+    ),
+    (
+        "metrics_token_from_dev",
+        'metrics_token_file = "/dev/zero"',
+        "web.metrics_token_file: /dev/zero is a kernel file (/proc, /sys, /dev), not a secret",
     ),
 ]
 
@@ -266,6 +346,68 @@ def test_an_empty_secret_file_exits_2_naming_its_key(
     secret.write_text("\n")
     path, database = _config(tmp_path, extra.format(secret=secret))
     _assert_refused(capsys, path, database, f"{expected} {secret} is empty")
+
+
+@pytest.mark.parametrize("content", [b"x", b"0123456789abcdef0123456789abcde\n"])
+def test_a_session_key_under_32_bytes_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    key = tmp_path / "session.key"
+    key.write_bytes(content)
+    path, database = _config(tmp_path, f'secret_key_file = "{key}"')
+    held = len(content.strip())
+    _assert_refused(
+        capsys,
+        path,
+        database,
+        f"web.secret_key_file: {key} holds {held} byte{'s' if held > 1 else ''}; this key "
+        f"needs at least 32 (e.g. head -c 48 /dev/urandom | base64 > {key})",
+    )
+
+
+def test_a_session_key_of_32_bytes_is_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "session.key"
+    key.write_bytes(b"0123456789abcdef0123456789abcdef\n")
+    path, _ = _config(tmp_path, f'secret_key_file = "{key}"')
+    code, out = _run(capsys, "--config", str(path), "config", "check")
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0", "[::]", "192.0.2.10"])
+def test_a_bind_reachable_from_other_machines_is_allowed_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bind: str
+) -> None:
+    path, _ = _config(tmp_path, "")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('bind = "127.0.0.1:', f'bind = "{bind}:')
+    path.write_text(text, encoding="utf-8")
+    code, out = _run(capsys, "--config", str(path), "config", "check")
+    assert code == 0, out
+    assert f'{path}: warning: web.bind: "{bind}:' in out, out
+    assert 'put nginx in front (README.md, "Behind nginx with TLS"' in out, out
+    assert "## Behind nginx with TLS" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_loopback_bind_gets_no_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = _config(tmp_path, "")
+    code, out = _run(capsys, "--config", str(path), "config", "check")
+    assert code == 0, out
+    assert "web.bind" not in out, out
+
+
+def test_a_default_timeout_longer_than_a_short_interval_is_lowered_to_it() -> None:
+    from checks.config import CHECKS
+    from itops.config import validate
+    from tests.conftest import MINIMAL_OFFICE
+
+    check = {"name": "www", "kind": "tcp", "host": "127.0.0.1", "port": 1, "interval": "5s"}
+    settings = validate({"office": MINIMAL_OFFICE, "checks": [check]})
+    [config] = settings.section(CHECKS)
+    assert config.timeout.total_seconds() == 5
 
 
 def test_a_secret_path_that_is_a_fifo_exits_2_without_blocking(

@@ -316,6 +316,71 @@ def test_every_cli_write_records_the_os_user_and_sudo_user_beside_the_login(
     assert cli("verify")[0] == 0  # the OS user is part of each entry's hash
 
 
+def test_acts_corrections_and_prune_checkpoints_record_the_os_user_too(
+    office: Office,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other CLI writes: an act, a correction of it, a notice's correction, and the
+    checkpoint a prune writes (issue 14.1: every CLI write names the OS account)."""
+    import os
+    import pwd
+    from datetime import date
+
+    monkeypatch.setenv("SUDO_USER", "ewa.testowa")
+    me = pwd.getpwuid(os.getuid()).pw_name
+    key = tmp_path / "register.key"
+    cli = Cli(write_config(tmp_path / "signed.toml", db_url, f'signing_key_file = "{key}"'), capsys)
+    assert cli("init-key")[0] == 0
+    old = datetime(2015, 3, 2, 8, 0, tzinfo=UTC)
+    office.grant(at=old, valid_from=date(2015, 3, 1), valid_to=date(2015, 12, 31))
+    office.grant(scopes="work_email")
+    with session_scope(office.ctx.sessions) as db:
+        first_new = 1 + (db.scalar(select(func.max(RegisterEntry.seq))) or 0)
+    assert (
+        cli("notice", "--as", office.admin, "--employee", office.jan, "--date", "2026-02-01")[0]
+        == 0
+    )
+    code, _, err = cli(
+        "notice",
+        "--as",
+        office.admin,
+        "--employee",
+        office.jan,
+        "--date",
+        "2026-02-02",
+        "--corrects",
+        str(first_new),
+        "--reason",
+        "literówka w dacie",
+    )
+    assert code == 0, err
+    start, end = _recent()
+    act = ("act", "--as", office.officer, "--employee", office.jan, "--resource")
+    act += ("INV-TEST-0001", "--scope", "work_email", "--purpose", "proper_use")
+    act += ("--justification", "test", "--start", start, "--end", end, "--outcome", "ok")
+    code, _, err = cli(*act)
+    assert code == 0, err
+    code, _, err = cli(*act, "--corrects", str(first_new + 2), "--reason", "zły wynik")
+    assert code == 0, err
+    code, out, err = cli("prune", "--as", office.officer)
+    assert code == 0 and "pruned 1 entries" in out, err
+    with session_scope(office.ctx.sessions) as db:
+        written = list(
+            db.scalars(
+                select(RegisterEntry)
+                .where(RegisterEntry.seq >= first_new)
+                .order_by(RegisterEntry.seq)
+            )
+        )
+    kinds = [e.kind for e in written]
+    assert kinds.count("checkpoint") == 1 and len(written) >= 5, kinds
+    assert [e.os_user for e in written] == [f"{me} (sudo: ewa.testowa)"] * len(written)
+    assert cli("verify", "--as", office.auditor)[0] == 0
+
+
 @pytest.mark.parametrize(
     ("who", "args"),
     [
