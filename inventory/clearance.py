@@ -161,6 +161,10 @@ def grant_permission(
     """Record a system permission granted to the employee; returns its id."""
     if not system.strip():
         raise ValidationError("the system name is empty")
+    if len(system.strip()) > 200 or len(note) > 400:
+        raise ValidationError("the system name (200) or note (400) is too long")
+    if session.get(Employee, employee_id) is None:  # a foreign key the database would refuse
+        raise ValidationError(f"no employee #{employee_id}")
     perm = Permission(employee_id=employee_id, system=system.strip(), granted_on=on, note=note)
     session.add(perm)
     session.flush()

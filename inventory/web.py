@@ -31,8 +31,10 @@ from inventory.web_common import (
     actor_of,
     can_write,
     ctx_of,
+    form_id,
     opt_date,
     opt_decimal,
+    opt_hours,
     run_db,
     run_read,
     tz_of,
@@ -40,6 +42,7 @@ from inventory.web_common import (
 from itops.config import Settings
 from itops.context import AppContext
 from itops.errors import ValidationError
+from itops.web import forms
 from itops.web.security import requires
 from itops.web.templating import render
 
@@ -288,7 +291,7 @@ async def asset_action(request: Request) -> Response:
                 actor,
             )
         elif action == "loan-return":
-            loan_id = int(str(form.get("loan_id", "0")) or 0)
+            loan_id = form_id(form, "loan_id")
             stock.return_loan(db, asset_id, loan_id, now.astimezone(tz).date(), tz, now, actor)
         else:
             raise ValidationError(f"unknown action {action}")
@@ -343,18 +346,22 @@ async def repairs_action(request: Request) -> Response:
     def act(db: Session) -> None:
         if action == "dismiss":
             repairs.dismiss_candidate(
-                db, int(str(form.get("event_id", "0"))), str(form.get("reason", "")), now, actor
+                db,
+                form_id(form, "event_id"),
+                forms.field(form, "reason", forms.Note, ""),
+                now,
+                actor,
             )
             return
         day = opt_date(str(form.get("date", "")), "date")
         if day is None:
             raise ValidationError("date is required")
-        downtime = opt_decimal(str(form.get("downtime_hours", "")), "downtime_hours")
+        downtime = opt_hours(str(form.get("downtime_hours", "")), "downtime_hours")
         taken = []
-        part, qty = str(form.get("stock_item", "")).strip(), str(form.get("stock_qty", ""))
+        part = str(form.get("stock_item", "")).strip()
         if part:
-            taken.append((part, int(qty) if qty.isdigit() else 0))
-        candidate = str(form.get("candidate_event_id", ""))
+            taken.append((part, forms.field(form, "stock_qty", forms.Count, 0)))
+        candidate = forms.field(form, "candidate_event_id", forms.Id)
         repairs.add_protocol(
             db,
             repairs.ProtocolInput(
@@ -366,13 +373,13 @@ async def repairs_action(request: Request) -> Response:
                 parts=str(form.get("parts", "")),
                 technician=str(form.get("technician", "")),
                 cost=opt_decimal(str(form.get("cost", "")), "cost"),
-                downtime_hours=float(downtime) if downtime is not None else None,
+                downtime_hours=downtime,
             ),
             tz,
             now,
             actor,
             taken,
-            int(candidate) if candidate.isdigit() else None,
+            candidate,
         )
 
     try:
@@ -398,8 +405,10 @@ async def repairs_action(request: Request) -> Response:
 async def kpi_page(request: Request) -> Response:
     ctx = ctx_of(request)
     this_year = ctx.clock.now().astimezone(tz_of(ctx)).year
-    year_text = request.query_params.get("year", str(this_year))
-    year = int(year_text) if year_text.isdigit() and 1990 < int(year_text) < 2200 else this_year
+    try:
+        year = forms.query(request, "year", forms.Year, this_year)
+    except forms.FormError as exc:
+        return render(request, "error.html", {"message": str(exc), "status": 400}, 400)
     rep, pur = await run_read(
         ctx, lambda db: (repairs_kpi(db, ctx.settings, year), purchases_kpi(db, ctx.settings, year))
     )

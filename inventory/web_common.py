@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
-from itops.errors import ValidationError
+from itops.web import forms
 from itops.web.security import current_user
 
 READ = (ADMIN, IT_OFFICER, AUDITOR)
@@ -62,20 +62,26 @@ async def run_read(ctx: AppContext, fn: Callable[[Session], Any]) -> Any:
 
 
 def opt_date(value: str, name: str) -> date | None:
+    """A date field (1900-2199) through the typed form layer; None when blank."""
     value = value.strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f'{name}: "{value}" is not a date (YYYY-MM-DD)') from None
+    return None if not value else cast(date, forms.parse(forms.Day, value, name))
 
 
 def opt_decimal(value: str, name: str) -> Decimal | None:
-    value = value.strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise ValidationError(f'{name}: "{value}" is not a number') from None
+    """An amount (finite, 0-100 million, two decimals); None when blank."""
+    value = value.strip()
+    return None if not value else cast(Decimal, forms.parse(forms.Money, value, name))
+
+
+def opt_hours(value: str, name: str) -> float | None:
+    """A number of hours (finite, 0-8784); None when blank."""
+    value = value.strip()
+    return None if not value else cast(float, forms.parse(forms.Hours, value, name))
+
+
+def form_id(form: Any, name: str) -> int:
+    """A row id posted by a form: digits 0-9 only, 1..2**31-1; missing is refused too."""
+    value = forms.field(form, name, forms.Id)
+    if value is None:
+        raise forms.FormError(name, "brak wartości")
+    return cast(int, value)

@@ -6,7 +6,7 @@ Only HTTP here: the work is in ``people``, ``clearance`` and ``stock``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +21,14 @@ from inventory.web_common import (
     actor_of,
     can_write,
     ctx_of,
+    form_id,
     opt_date,
     run_db,
     run_read,
     tz_of,
 )
 from itops.errors import ValidationError
+from itops.web import forms
 from itops.web.security import requires
 from itops.web.templating import render
 
@@ -140,13 +142,9 @@ async def employee_action(request: Request) -> Response:
 
     def act(db: Session) -> None:
         if action == "return":
-            clearance.mark_returned(
-                db, employee_id, int(str(form.get("asset_id", "0"))), now, actor
-            )
+            clearance.mark_returned(db, employee_id, form_id(form, "asset_id"), now, actor)
         elif action == "revoke":
-            clearance.revoke_permission(
-                db, employee_id, int(str(form.get("permission_id", "0"))), today
-            )
+            clearance.revoke_permission(db, employee_id, form_id(form, "permission_id"), today)
         elif action == "grant":
             clearance.grant_permission(
                 db,
@@ -222,10 +220,10 @@ async def stock_action(request: Request) -> Response:
     form = await request.form()
 
     def num(name: str) -> int:
-        text = str(form.get(name, "")).strip()
-        if not text.isdigit():
-            raise ValidationError(f"{name}: give a whole number")
-        return int(text)
+        value = forms.field(form, name, forms.Count)
+        if value is None:
+            raise forms.FormError(name, "podaj liczbę całkowitą")
+        return cast(int, value)
 
     now, actor = ctx.clock.now(), actor_of(request)
     try:

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from itops import auth
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.db.session import session_scope
+from itops.web import forms
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 from reports.config import REPORT
@@ -117,11 +118,12 @@ def generate(request: Request) -> Response:
     year_text = str(form.get("year", "")).strip()
     lang = str(form.get("lang", "pl"))
     values = {"year": year_text, "lang": lang}
-    if not (year_text.isdigit() and 1990 < int(year_text) < 2200):
+    try:
+        year = forms.parse(forms.Year, year_text, "year")
+    except forms.FormError:
         return _page(request, 400, error="Podaj rok, np. 2026.", form=values)
     if lang not in LANGS:
         return _page(request, 400, error="Nieznany język raportu.", form=values)
-    year = int(year_text)
     write_annual(ctx, year, _folder(ctx, lang), lang)
     user = current_user(request)
     with session_scope(ctx.sessions) as db:

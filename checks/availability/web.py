@@ -17,6 +17,7 @@ from itops.auth import ADMIN, IT_OFFICER, ROLES
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
+from itops.web import forms
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
@@ -133,7 +134,7 @@ def outage_reclassify(request: Request) -> Response:
                 outage_id,
                 str(form.get("cause", "")),
                 user.login,
-                str(form.get("reason", "")),
+                forms.field(form, "reason", forms.Note, ""),
                 ctx.clock.now(),
             )
             auth.audit(

@@ -24,6 +24,7 @@ from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
+from itops.web import forms
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
@@ -173,10 +174,10 @@ def restore_test_submit(request: Request) -> Response:
         for k in ("performed_at", "performed_by", "restored", "result", "notes")
     }
     try:
-        when = datetime.fromisoformat(values["performed_at"]) if values["performed_at"] else None
-    except ValueError:
-        when = None
-    try:
+        when = forms.field(form, "performed_at", forms.Moment)
+        for key, kind in (("performed_by", forms.Line), ("restored", forms.Note)):
+            forms.field(form, key, kind)
+        forms.field(form, "notes", forms.Note)
         if when is None:
             raise ValidationError("restore test not recorded: give the date and time of the test")
         if when.tzinfo is None:

@@ -9,7 +9,7 @@ Forms and the API accept only the metadata fields: a file upload or an unknown f
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -27,6 +27,7 @@ from inventory.register.verification import verify_settings
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
+from itops.web import forms
 from itops.web.security import current_user, requires, submitted_body, submitted_form
 from itops.web.templating import render as core_render
 
@@ -251,12 +252,12 @@ def revoke(request: Request) -> Response:
     ctx = _ctx(request)
     try:
         form = _form(request)
-        seq_text = _field(form, "seq")
-        if not seq_text.isdigit():
+        seq = forms.field(form, "seq", forms.Id)
+        if seq is None:
             raise ValidationError("choose the authorisation to revoke")
         with session_scope(ctx.sessions) as db:
             entry = service.revoke(
-                db, ctx.clock.now(), _login(request), int(seq_text), _field(form, "reason")
+                db, ctx.clock.now(), _login(request), seq, _field(form, "reason")
             )
             seq = entry.seq
     except ItopsError as exc:
@@ -321,12 +322,7 @@ def act(request: Request) -> Response:
 
 def _corrects(form: FormData) -> int | None:
     """The optional "corrects entry no." field of the forms."""
-    value = _field(form, "corrects").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationError("corrects: give the number of the corrected entry")
-    return int(value)
+    return cast(int | None, forms.field(form, "corrects", forms.Id))
 
 
 def _date(value: str, name: str) -> date:

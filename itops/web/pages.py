@@ -24,7 +24,7 @@ from itops.i18n import translator
 from itops.messages import Summary
 from itops.plugins import Tile, features
 from itops.status import Status
-from itops.web import throttle
+from itops.web import forms, throttle
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import ROLE_NAMES, render
 
@@ -373,10 +373,13 @@ def audit_page(request: Request) -> Response:
     """Dziennik zdarzeń: the newest audit-log rows, one page at a time (read-only)."""
     ctx: AppContext = request.app.state.ctx
     translate = translator(request.app.state.lang(request))
-    before = request.query_params.get("before", "")
+    try:
+        before = forms.query(request, "before", forms.Id)
+    except forms.FormError as exc:
+        return render(request, "error.html", {"message": str(exc), "status": 400}, 400)
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PAGE + 1)
-    if before.isdigit():
-        query = query.where(AuditLog.id < int(before))
+    if before is not None:
+        query = query.where(AuditLog.id < before)
     with read_scope(ctx.sessions) as db:
         rows = [
             {
