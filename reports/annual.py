@@ -60,7 +60,7 @@ from reports.kpi import kpi_object, year_availability
 from reports.render import conclusions, render_html, render_pdf
 
 if TYPE_CHECKING:
-    from checks.availability.kpi import AvailabilityReport
+    from checks.availability.public import AvailabilityReport
     from itops.intervals import Interval
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The three KPIs of the process "Obsługa informatyczna" in one object.
 
-KPI 1 comes from ``checks.availability.kpi.compute`` (the office figure, exactly what
+KPI 1 comes from ``checks.availability.public.compute`` (the office figure, exactly what
 ``itops availability --json`` prints under ``office``), KPIs 2 and 3 from
 ``inventory.public``. Nothing is recomputed here: the annual report prints these
 numbers and ``itops kpi --json`` prints this object.
@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from checks.availability.kpi import AvailabilityReport, compute
+from checks.availability.public import AvailabilityReport, compute
 from inventory.public import AssetItem, purchases_kpi, repairs_kpi
 from itops.config import Settings
 from reports.data import Kpi, KpiAsset, KpiAvailability, KpiProtocol, KpiPurchases, KpiRepairs

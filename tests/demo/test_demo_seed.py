@@ -308,9 +308,9 @@ def test_demo_year_plan_is_deterministic() -> None:
     import random
     from datetime import UTC, datetime
 
+    from checks.availability import demo as availability_demo
     from inventory.demo import asset_rows
     from itops.demo import DemoWorld
-    from reports import demo
 
     settings = load(EXAMPLE)
     tz = ZoneInfo(settings.office.timezone)
@@ -325,7 +325,7 @@ def test_demo_year_plan_is_deterministic() -> None:
             random.Random(f"itops-demo-{YEAR}"),  # noqa: S311
         )
         rows, _ = asset_rows(world, ["DEMO-001", "DEMO-002"])
-        spans = [demo._spans(world, i, "office", [date(YEAR, 5, 1)]) for i in range(8)]
+        spans = [availability_demo._spans(world, i, "office", [date(YEAR, 5, 1)]) for i in range(8)]
         return tuple(tuple(sorted(r.items())) for r in rows), tuple(map(tuple, spans))
 
     assert plan() == plan()
