@@ -47,16 +47,12 @@ from inventory.intake import (
     store_report,
 )
 from inventory.models import AgentToken
-from inventory.payload import AgentReport, Hostname, ReportInvalid, parse_report
-from inventory.writer import ReportWriter
+from inventory.payload import Hostname, ReportInvalid, parse_report
+from inventory.writer import AGENT_REPORT, ReportWriter, publish
 from itops.context import AppContext
 from itops.db.session import read_scope
 from itops.errors import ValidationError
-from itops.events import Event
-from itops.messages import raw
-from itops.status import Status
 
-AGENT_REPORT = "agent_report"
 REPORT_PATH = "/api/v1/agent/report"
 _HOSTNAME: TypeAdapter[str] = TypeAdapter(Hostname)
 INLINE_PARSE_BYTES = 64 * 1024  # parsed on the event loop up to this size (well under 1 ms)
@@ -159,25 +155,6 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
         if len(body) > limit:
             return None
     return bytes(body)
-
-
-def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: datetime) -> None:
-    """``agent_report`` on the event bus, after the report's commit."""
-    ctx.events.publish(
-        Event(
-            kind=AGENT_REPORT,
-            subject=stored.hostname,
-            status=Status.OK,
-            at=at,
-            summary=raw("agent report"),
-            data={
-                "hostname": stored.hostname,
-                "asset_id": stored.asset_id,
-                "antivirus": report.antivirus,
-                "reported_at": at.isoformat(),
-            },
-        )
-    )
 
 
 def _invalid(exc: ReportInvalid) -> JSONResponse:

@@ -30,14 +30,19 @@ from datetime import datetime
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from inventory.intake import Parts, Received, Refused, StoredReport, store_reports
+from inventory.payload import AgentReport
 from itops.context import AppContext
 from itops.db.session import lock_wait, session_scope
+from itops.events import Event
+from itops.messages import raw
 from itops.report_parts import AfterCommit
+from itops.status import Status
 from itops.web.offloop import REQUEST_LOCK_WAIT_MS
 
 logger = logging.getLogger(__name__)
 
 Outcome = StoredReport | Refused
+AGENT_REPORT = "agent_report"
 RETRIES = 2  # a report retried alone after a conflict with another node's transaction
 
 
@@ -197,10 +202,28 @@ class ReportWriter:
             _announce(self.ctx, batch, outcomes, stored)
 
 
+def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: datetime) -> None:
+    """``agent_report`` on the event bus, after the report's commit."""
+    ctx.events.publish(
+        Event(
+            kind=AGENT_REPORT,
+            subject=stored.hostname,
+            status=Status.OK,
+            at=at,
+            summary=raw("agent report"),
+            data={
+                "hostname": stored.hostname,
+                "asset_id": stored.asset_id,
+                "antivirus": report.antivirus,
+                "reported_at": at.isoformat(),
+            },
+        )
+    )
+
+
 def _announce(
     ctx: AppContext, batch: Sequence[_Job], outcomes: Sequence[Outcome], stored: dict[str, datetime]
 ) -> None:
-    from inventory.api import publish
     from inventory.metrics import note_agent_reports
 
     note_agent_reports(ctx, stored)

@@ -38,6 +38,25 @@ class KindSpec(Protocol):
     def options(self) -> Any: ...
 
 
+class CheckEntry(Protocol):
+    """A configured check as the core lists it (status board, ``/metrics``): the feature
+    owning ``[[checks]]`` hands these through ``Feature.configured``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def kpi(self) -> bool:
+        """Whether failures of the check count as downtime in KPI 1."""
+        ...
+
+
 class Options(BaseModel):
     """Base of a kind's own config keys: unknown keys are errors, values are immutable."""
 

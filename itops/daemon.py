@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from checks.availability.models import MonitoringGap
 from itops import config as config_mod
 from itops import heartbeat, units
 from itops.check import Check
@@ -422,9 +421,9 @@ def prune_login_throttle(ctx: AppContext) -> None:
 THROTTLE_PRUNE = Job("login-throttle-prune", 86400, prune_login_throttle)
 
 
-def gap_event(gap: MonitoringGap) -> Event:
+def gap_event(gap: heartbeat.Unwatched) -> Event:
     """The time itops itself was not watching, told once at start (after subscribers start)."""
-    end = gap.end or gap.start
+    end = gap.end
     crashed = "crash" in gap.reason
     return Event(
         MONITORING_GAP,

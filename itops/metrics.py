@@ -33,8 +33,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from checks.config import CHECKS
 from itops import __version__
+from itops.plugins import configured_checks, features
 from itops.state import LATENESS_BUCKETS, Cursor, LiveState, ProbeCounts
 from itops.status import ProbeResult, Status
 
@@ -99,7 +99,7 @@ class ItopsCollector(Collector):
             heartbeat_at = ctx.state.values.get(HEARTBEAT_KEY)
             if isinstance(heartbeat_at, datetime):
                 beat.add_metric([], heartbeat_at.timestamp())
-            configured.add_metric([], len(ctx.settings.section(CHECKS)))
+            configured.add_metric([], len(configured_checks(ctx.settings)))
             yield from (info, office, storage, beat, configured, *engine)
             return
         kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
@@ -173,8 +173,6 @@ def make_registry(ctx: AppContext) -> Registry:
     """A registry of our own (not the global one): no stray default metrics, tests stay apart."""
     registry = Registry()
     registry.register(ItopsCollector(ctx))
-    from itops.plugins import features
-
     for feat in features():
         for collector in feat.collectors(ctx) if feat.collectors else ():
             registry.register(collector)
@@ -273,7 +271,7 @@ def kpi_exposition(settings: Settings) -> bytes:
         return _kpi_cache[0][1]
     name, help_text = KPI_FAMILY
     lines = [f"# HELP {name} {help_text}\n# TYPE {name} gauge\n"]
-    for check in sorted(settings.section(CHECKS), key=lambda c: c.name):
+    for check in sorted(configured_checks(settings), key=lambda c: c.name):
         lines.append(f'{name}{{check="{escape_label(check.name)}"}} {1 if check.kpi else 0}\n')
     text = "".join(lines).encode()
     _kpi_cache[:] = [(settings, text)]

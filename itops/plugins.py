@@ -20,10 +20,11 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
     from starlette.routing import BaseRoute
 
-    from itops.check import Check
+    from itops.check import Check, CheckEntry
     from itops.config import Settings
     from itops.context import AppContext
     from itops.events import Event
+    from itops.heartbeat import Unwatched
     from itops.report_parts import ReportPart
     from itops.runner import ResultSink
 
@@ -115,6 +116,10 @@ class Feature:
     nav: Sequence[NavItem] = field(default_factory=tuple)
     templates: str | None = None
     checks: Callable[[AppContext], Sequence[Check[Any]]] | None = None  # for the engine
+    # The configured checks the status board and /metrics list (name, kind, unit, kpi).
+    configured: Callable[[Settings], Sequence[CheckEntry]] | None = None
+    # Records a period itops did not watch, in the heartbeat's transaction (at start).
+    unwatched: Callable[[Session, Unwatched], None] | None = None
     sinks: Callable[[AppContext], Sequence[ResultSink]] | None = None
     collectors: Callable[[AppContext], Sequence[Collector]] | None = None
     tiles: Callable[[AppContext], Sequence[Tile]] | None = None
@@ -135,6 +140,11 @@ class Feature:
 
 def features() -> list[Feature]:
     return [importlib.import_module(path).feature for path in FEATURES]
+
+
+def configured_checks(settings: Settings) -> list[CheckEntry]:
+    """Every feature's configured checks (``Feature.configured``), in table order."""
+    return [c for feat in features() if feat.configured for c in feat.configured(settings)]
 
 
 def derive_settings(settings: Settings, sessions: sessionmaker[Session]) -> Settings:

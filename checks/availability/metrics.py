@@ -94,7 +94,7 @@ class AvailabilityCollector(Collector):
         return head + b"".join(self._lines)
 
     def _ratio_text(self) -> bytes:
-        from checks.availability.plugin import year_report
+        from checks.availability.service import year_report
 
         report = year_report(self.ctx)
         if self._ratio is None or self._ratio[0] is not report:

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.availability.config import AVAILABILITY
+from checks.availability.service import refresh_year, tracker, year_report
 from checks.availability.texts import SYSTEM_TRANSLATIONS
 from itops.plugins import Feature, Job, NavItem, Tile
 
 if TYPE_CHECKING:
     from prometheus_client.registry import Collector
+    from sqlalchemy.orm import Session
     from starlette.routing import BaseRoute
 
-    from checks.availability.kpi import AvailabilityReport
-    from checks.availability.tracker import OutageTracker
-    from itops.check import Check
+    from itops.check import Check, CheckEntry
+    from itops.config import Settings
     from itops.context import AppContext
+    from itops.heartbeat import Unwatched
     from itops.runner import ResultSink
 
 logger = logging.getLogger(__name__)
@@ -31,51 +32,6 @@ logger = logging.getLogger(__name__)
 # itops.auth.ROLES, spelled out: importing itops.auth hashes a dummy password (~0.3 s of
 # Argon2) and every CLI command imports this module. A test keeps the two equal.
 ROLES = ("admin", "it_officer", "auditor", "monitoring_officer")
-
-TRACKER_KEY = "checks.tracker"
-YEAR_KEY = "checks.availability_year"
-
-
-def tracker(ctx: AppContext) -> OutageTracker:
-    """The one tracker of this process, kept in ``ctx.state.values``."""
-    from checks.availability.tracker import OutageTracker
-
-    found = ctx.state.values.get(TRACKER_KEY)
-    if not isinstance(found, OutageTracker):
-        found = OutageTracker(ctx.settings, ctx.sessions, ctx.events)
-        ctx.state.values[TRACKER_KEY] = found
-    return found
-
-
-def year_report(ctx: AppContext) -> AvailabilityReport | None:
-    """This year's availability as last computed by the cache job (None before the first run)."""
-    from checks.availability.kpi import AvailabilityReport
-
-    found = ctx.state.values.get(YEAR_KEY)
-    return found if isinstance(found, AvailabilityReport) else None
-
-
-def refresh_year(ctx: AppContext) -> AvailabilityReport:
-    """Recompute this year's figures (intervals only) and cache them for pages and metrics.
-
-    The rows are read in one short read transaction (it never takes SQLite's write lock);
-    the arithmetic runs after it has ended, so no transaction is open while computing (on
-    SQLite an open reader would also keep the WAL from being checkpointed), and the result
-    is only kept in memory.
-    """
-    from zoneinfo import ZoneInfo
-
-    from checks.availability import evaluate
-    from checks.availability.kpi import load
-    from itops.db.session import read_scope
-
-    now = ctx.clock.now()
-    year = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).year
-    with read_scope(ctx.sessions) as db:
-        inputs = load(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
-    report = evaluate.evaluate(inputs)
-    ctx.state.values[YEAR_KEY] = report
-    return report
 
 
 def _flush(ctx: AppContext) -> None:
@@ -111,6 +67,19 @@ def _checks(ctx: AppContext) -> Sequence[Check[Any]]:
     from checks.kinds import CHECK_KINDS
 
     return [CHECK_KINDS.create(c) for c in ctx.settings.section(CHECKS)]
+
+
+def _configured(settings: Settings) -> Sequence[CheckEntry]:
+    from checks.config import CHECKS
+
+    return settings.section(CHECKS)
+
+
+def _unwatched(db: Session, period: Unwatched) -> None:
+    """A period nobody watched is a monitoring gap for every check (neither up nor down)."""
+    from checks.availability.models import MonitoringGap
+
+    db.add(MonitoringGap(start=period.start, end=period.end, reason=period.reason))
 
 
 def _sinks(ctx: AppContext) -> Sequence[ResultSink]:
@@ -255,6 +224,8 @@ feature = Feature(
     ),
     templates=str(Path(__file__).parent / "templates"),
     checks=_checks,
+    configured=_configured,
+    unwatched=_unwatched,
     sinks=_sinks,
     collectors=_collectors,
     tiles=_tiles,

@@ -35,7 +35,7 @@ EDITORS = (ADMIN, IT_OFFICER)
 
 def _year_report(ctx: AppContext) -> AvailabilityReport:
     """The cached figures; computed now if the cache job has not run yet."""
-    from checks.availability.plugin import refresh_year, year_report
+    from checks.availability.service import refresh_year, year_report
 
     cached = year_report(ctx)
     if cached is not None:
@@ -46,7 +46,7 @@ def _year_report(ctx: AppContext) -> AvailabilityReport:
 @requires(*ROLES)
 def board(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from checks.availability.plugin import tracker
+    from checks.availability.service import tracker
 
     report = _year_report(ctx)
     figures = {c.name: c for c in report.checks}
@@ -121,7 +121,7 @@ def outage_list(request: Request) -> Response:
 def outage_reclassify(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     from checks.availability.entry import reclassify
-    from checks.availability.plugin import refresh_year
+    from checks.availability.service import refresh_year
 
     user = current_user(request)
     assert user is not None  # noqa: S101 - requires() guarantees a user

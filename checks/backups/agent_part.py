@@ -30,6 +30,9 @@ from itops.status import Status
 
 if TYPE_CHECKING:
     from checks.backups.service import BackupService
+    from checks.backups.store import AvSnapshot
+    from itops.config import Settings
+    from itops.events import Event
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
@@ -207,3 +210,24 @@ class AntivirusPart:
 
 
 __all__ = ["AntivirusPart", "DefenderReport", "Status", "defender_input", "parse_defender"]
+
+
+def record_agent_report(
+    db: Session, settings: Settings, data: dict[str, Any], at: datetime
+) -> tuple[AvSnapshot, list[Event]] | None:
+    """Store a host's Defender section (``data``: ``hostname``, ``antivirus``) received at
+    ``at``, validated exactly as the agent API validates it (``PartRefused`` if bad)."""
+    fields = data.get("antivirus")
+    host = data.get("hostname")
+    if not isinstance(fields, dict) or not isinstance(host, str) or not host.strip():
+        return None
+    av = settings.section(ANTIVIRUS)
+    item = defender_input(
+        host,
+        parse_defender(fields, at),
+        at,
+        warning=av.signature_warning,
+        critical=av.signature_critical,
+    )
+    snaps, found = store.record_av_many(db, [item])
+    return snaps[0], found

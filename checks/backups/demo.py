@@ -64,7 +64,7 @@ def _antivirus(
 ) -> tuple[int, list[DemoReport]]:
     """Defender reports: a first one, a few hosts out of compliance for days, three recent
     weeks. Returns how many, and each host's last one (its agent report carries it)."""
-    from checks.backups.store import record_agent_report
+    from checks.backups.agent_part import record_agent_report
 
     rng = world.rng
     count, last_reports = 0, []

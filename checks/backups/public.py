@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checks.backups.config import ANTIVIRUS, BACKUPS
+from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig
 from checks.backups.demo import seed_demo
 from checks.backups.demo import tables_with_data as demo_tables_with_data
 from checks.backups.models import (
@@ -42,6 +42,7 @@ from itops.status import Status
 __all__ = [
     "AntivirusCompliance",
     "AntivirusYearSummary",
+    "BackupConfig",
     "BackupYearSummary",
     "HostCompliance",
     "HostYear",

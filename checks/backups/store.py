@@ -701,29 +701,6 @@ def _av_incident(
     return []
 
 
-def record_agent_report(
-    db: Session, settings: Settings, data: dict[str, Any], at: datetime
-) -> tuple[AvSnapshot, list[Event]] | None:
-    """Store a host's Defender section (``data``: ``hostname``, ``antivirus``) received at
-    ``at``, validated exactly as the agent API validates it (``PartRefused`` if bad)."""
-    from checks.backups.agent_part import defender_input, parse_defender
-
-    fields = data.get("antivirus")
-    host = data.get("hostname")
-    if not isinstance(fields, dict) or not isinstance(host, str) or not host.strip():
-        return None
-    av = settings.section(ANTIVIRUS)
-    item = defender_input(
-        host,
-        parse_defender(fields, at),
-        at,
-        warning=av.signature_warning,
-        critical=av.signature_critical,
-    )
-    snaps, found = record_av_many(db, [item])
-    return snaps[0], found
-
-
 def sweep_av(
     db: Session,
     settings: Settings,

@@ -25,7 +25,7 @@ from itops.errors import ProbeError
 from itops.status import Measurement, Status
 
 if TYPE_CHECKING:
-    from checks.backups.config import BackupConfig
+    from checks.backups.public import BackupConfig
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ByteSize, Field, field_validator
 
-from checks.backups.config import BackupConfig
 from checks.kinds.backup_base import (
     COUNT,
     LAST_SUCCESS,
@@ -38,6 +38,9 @@ from itops.clock import Clock
 from itops.errors import ProbeError
 from itops.messages import Summary, raw
 from itops.status import Measurement, Status, worst
+
+if TYPE_CHECKING:
+    from checks.backups.public import BackupConfig
 
 MEDIAN_PREV = "median_previous_bytes"
 DIR_MISSING = "dir_missing"

@@ -74,14 +74,6 @@ def os_reader() -> str:
     return f"os:{os_identity()}"[:64]
 
 
-def register_commands(group: click.Group) -> None:
-    """The Feature ``cli`` hook: adds the ``register`` group to ``itops``."""
-    from inventory.register import cli_chain
-
-    cli_chain.add_commands(register)
-    group.add_command(register)
-
-
 @click.group("register")
 @pass_ctx
 def register(ctx: Ctx) -> None:

@@ -17,9 +17,13 @@ if TYPE_CHECKING:
 
 
 def _cli(group: click.Group) -> None:
-    from inventory.register.cli import register_commands
+    """Adds the ``register`` group, with the integrity commands of ``cli_chain`` (which
+    builds on ``cli``: adding them here keeps the two modules out of a cycle)."""
+    from inventory.register import cli_chain
+    from inventory.register.cli import register
 
-    register_commands(group)
+    cli_chain.add_commands(register)
+    group.add_command(register)
 
 
 def _routes(ctx: AppContext) -> list[BaseRoute]:

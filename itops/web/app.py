@@ -47,7 +47,7 @@ from itops.web.security import (
     requires,
     session_cookie_options,
 )
-from itops.web.templating import make_environment, render
+from itops.web.templating import error_page, make_environment, render
 
 logger = logging.getLogger(__name__)
 
@@ -316,6 +316,7 @@ def create_app(ctx: AppContext) -> Starlette:
     offloop.watch(ctx.engine)
     app.state.nav = sorted(nav, key=lambda n: n.order)
     app.state.jinja = make_environment(template_dirs)
+    app.state.error_page = error_page
     app.state.registry = make_registry(ctx)
     app.state.lang = lambda request: request.session.get("lang") or ctx.settings.web.language
     token_file = ctx.settings.web.metrics_token_file

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from checks.config import CHECKS
 from itops import auth, i18n
 from itops.auth import ADMIN, AUDITOR, MIN_PASSWORD_LENGTH, ROLES
 from itops.calendar import WEEKDAYS
@@ -22,7 +21,7 @@ from itops.db.models import AuditLog, User
 from itops.db.session import read_scope, session_scope
 from itops.i18n import translator
 from itops.messages import Summary
-from itops.plugins import Tile, features
+from itops.plugins import Tile, configured_checks, features
 from itops.status import Status
 from itops.web import forms, throttle
 from itops.web.security import current_user, requires, submitted_form
@@ -67,7 +66,7 @@ def status_board(ctx: AppContext) -> list[BoardRow]:
     states = ctx.state.checks()
     units = ctx.settings.unit_names()
     rows: list[BoardRow] = []
-    for check in ctx.settings.section(CHECKS):
+    for check in configured_checks(ctx.settings):
         state = states.get(check.name)
         last = state.last if state else None
         rows.append(

@@ -203,9 +203,10 @@ def requires(*roles: str) -> Callable[[Endpoint | SyncEndpoint], Endpoint]:
 
 
 def _error(request: Request, status: int, message: str) -> Response:
-    from itops.web.templating import render
-
-    return render(request, "error.html", {"message": message, "status": status}, status)
+    """The app's error page (``templating.error_page``, set by ``create_app``: templating
+    builds on this module for the user and the CSRF token, so it is not imported here)."""
+    page: Callable[[Request, int, str], Response] = request.app.state.error_page
+    return page(request, status, message)
 
 
 def session_cookie_options(https: bool) -> dict[str, Any]:

@@ -108,6 +108,11 @@ def _label_filter(context: Any, key: object, namespace: str | None = None) -> st
     return str(context["_"](label(key, namespace)))
 
 
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The Polish (or English) error page with ``message`` and ``status``."""
+    return render(request, "error.html", {"message": message, "status": status}, status)
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:

@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from checks.availability.models import Outage, OutageReclassification
-from checks.availability.plugin import tracker
+from checks.availability.service import tracker
 from itops import auth
 from itops.config import Settings
 from itops.context import AppContext
@@ -125,7 +125,7 @@ async def test_auditor_cannot_reclassify(ctx: AppContext, site: str) -> None:
 
 
 async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, site: str) -> None:
-    from checks.availability.plugin import refresh_year
+    from checks.availability.service import refresh_year
 
     refresh_year(ctx)
     ctx.state.record(
@@ -151,7 +151,8 @@ async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, sit
 def test_home_tile_shows_this_years_office_availability_against_the_target(
     ctx: AppContext,
 ) -> None:
-    from checks.availability.plugin import feature, refresh_year
+    from checks.availability.plugin import feature
+    from checks.availability.service import refresh_year
 
     assert feature.tiles is not None
     [before] = feature.tiles(ctx)

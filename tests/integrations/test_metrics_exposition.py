@@ -124,7 +124,7 @@ def test_cached_certificate_lines_follow_each_new_result_and_forgotten_checks(
 
 
 def test_cached_availability_lines_follow_each_new_report(app: AppContext) -> None:
-    from checks.availability.plugin import YEAR_KEY, refresh_year
+    from checks.availability.service import YEAR_KEY, refresh_year
 
     registry = make_registry(app)
 
