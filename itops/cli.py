@@ -44,9 +44,8 @@ class Ctx:
     def app(self) -> Any:
         """The AppContext (engine, sessions …), refusing an unmigrated database."""
         if self._app is None:
-            from itops.context import AppContext
+            from itops.context import AppContext, derive_settings
             from itops.db.session import ensure_current, require_database
-            from itops.plugins import derive_settings
 
             settings = self.settings
             require_database(settings.storage.url)

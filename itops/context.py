@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from itops.clock import Clock, SystemClock
 from itops.config import Settings
-from itops.db.session import make_engine, make_sessionmaker
+from itops.db.session import make_engine, make_sessionmaker, read_scope
 from itops.events import EventBus
 from itops.state import LiveState
 
@@ -42,3 +42,21 @@ class AppContext:
             sessions=make_sessionmaker(engine),
             clock=clock or SystemClock(),
         )
+
+
+def derive_settings(settings: Settings, sessions: sessionmaker[Session]) -> Settings:
+    """The file's ``settings`` completed by every feature's ``derive`` hook.
+
+    Applied where settings meet the database: the daemon (start, reload, every few
+    minutes) and a CLI command opening the database. Always from the file's settings,
+    never from derived ones, so a host that left the inventory loses its check.
+    """
+    from itops.plugins import features
+
+    hooks = [feat.derive for feat in features() if feat.derive is not None]
+    if not hooks:
+        return settings
+    with read_scope(sessions) as db:
+        for hook in hooks:
+            settings = hook(settings, db)
+    return settings

@@ -29,13 +29,13 @@ from itops import config as config_mod
 from itops import heartbeat, units
 from itops.check import Check
 from itops.config import OFFICE_UNIT, Settings
-from itops.context import AppContext
+from itops.context import AppContext, derive_settings
 from itops.db.session import ensure_current, lock_wait, session_scope, transient_problem
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.messages import Summary
 from itops.metrics import HEARTBEAT_KEY
-from itops.plugins import Feature, Job, derive_settings, features
+from itops.plugins import Feature, Job, features
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier

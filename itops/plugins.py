@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import click
     from prometheus_client.registry import Collector
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
     from starlette.routing import BaseRoute
 
     from itops.check import Check, CheckEntry
@@ -132,7 +132,7 @@ class Feature:
     # Paths whose request bodies may exceed [web] max_request_bytes (path → byte cap).
     body_limits: Callable[[AppContext], Mapping[str, int]] | None = None
     # Settings completed from the database (e.g. one check per host of a [[host_checks]]
-    # group): pure over the file's settings and one read session; see derive_settings.
+    # group): pure over the file's settings and one read session; see itops.context.derive_settings.
     derive: Callable[[Settings, Session], Settings] | None = None
     # Sections of an agent report this feature stores in the report's own transaction.
     report_parts: Callable[[AppContext], Sequence[ReportPart[Any]]] | None = None
@@ -145,24 +145,6 @@ def features() -> list[Feature]:
 def configured_checks(settings: Settings) -> list[CheckEntry]:
     """Every feature's configured checks (``Feature.configured``), in table order."""
     return [c for feat in features() if feat.configured for c in feat.configured(settings)]
-
-
-def derive_settings(settings: Settings, sessions: sessionmaker[Session]) -> Settings:
-    """The file's ``settings`` completed by every feature's ``derive`` hook.
-
-    Applied where settings meet the database: the daemon (start, reload, every few
-    minutes) and a CLI command opening the database. Always from the file's settings,
-    never from derived ones, so a host that left the inventory loses its check.
-    """
-    from itops.db.session import read_scope
-
-    hooks = [feat.derive for feat in features() if feat.derive is not None]
-    if not hooks:
-        return settings
-    with read_scope(sessions) as db:
-        for hook in hooks:
-            settings = hook(settings, db)
-    return settings
 
 
 def feature(path: str) -> Feature:

@@ -37,6 +37,14 @@ def year_report(ctx: AppContext) -> AvailabilityReport | None:
     return found if isinstance(found, AvailabilityReport) else None
 
 
+def current_year_report(ctx: AppContext) -> AvailabilityReport:
+    """The cached figures; computed now if the cache job has not run yet."""
+    cached = year_report(ctx)
+    if cached is not None:
+        return cached
+    return refresh_year(ctx)
+
+
 def refresh_year(ctx: AppContext) -> AvailabilityReport:
     """Recompute this year's figures (intervals only) and cache them for pages and metrics.
 

@@ -257,7 +257,8 @@ def system_page(request: Request) -> Response:
 
 
 def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[str, Any]:
-    from checks.availability.web import CAUSE_LABELS, _year_report
+    from checks.availability.service import current_year_report as _year_report
+    from checks.availability.texts import CAUSE_LABELS
 
     lang = request.app.state.lang(request)
     tz = ZoneInfo(ctx.settings.office.timezone)
@@ -338,7 +339,8 @@ def outage_form(request: Request) -> Response:
     """One outage with its history and the reclassification form (POST to ``…/przyczyna``)."""
     from checks.availability.entry import list_outages
     from checks.availability.models import Outage
-    from checks.availability.web import CAUSE_LABELS, _year_report
+    from checks.availability.service import current_year_report as _year_report
+    from checks.availability.texts import CAUSE_LABELS
 
     ctx: AppContext = request.app.state.ctx
     tz = ZoneInfo(ctx.settings.office.timezone)

@@ -77,3 +77,11 @@ SYSTEM_TRANSLATIONS: dict[str, str] = {
     "Ostatnie sprawdzenie": "Last checked",
     "od": "since",
 }
+
+# Outage causes as the pages name them (translated at render).
+CAUSE_LABELS = {
+    "failure": "awaria",
+    "planned": "planowana",
+    "external": "zewnętrzna",
+    "false_alarm": "fałszywy alarm",
+}

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from checks.availability.service import current_year_report as _year_report
+from checks.availability.texts import CAUSE_LABELS
 from checks.config import CHECKS
 from itops import auth
 from itops.auth import ADMIN, IT_OFFICER, ROLES
@@ -22,25 +24,9 @@ from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
 if TYPE_CHECKING:
-    from checks.availability.kpi import AvailabilityReport
+    pass
 
-CAUSE_LABELS = {
-    "failure": "awaria",
-    "planned": "planowana",
-    "external": "zewnętrzna",
-    "false_alarm": "fałszywy alarm",
-}
 EDITORS = (ADMIN, IT_OFFICER)
-
-
-def _year_report(ctx: AppContext) -> AvailabilityReport:
-    """The cached figures; computed now if the cache job has not run yet."""
-    from checks.availability.service import refresh_year, year_report
-
-    cached = year_report(ctx)
-    if cached is not None:
-        return cached
-    return refresh_year(ctx)
 
 
 @requires(*ROLES)

@@ -18,10 +18,9 @@ from inventory.intake import store_report
 from inventory.models import Asset
 from inventory.payload import AgentReport
 from itops.config import Settings, load, validate
-from itops.context import AppContext
+from itops.context import AppContext, derive_settings
 from itops.db.session import read_scope, session_scope
 from itops.errors import ConfigError
-from itops.plugins import derive_settings
 from itops.status import Status
 from tests.agent.test_agent_linux import health_root
 from tests.availability.test_check_kinds import run
