@@ -344,7 +344,7 @@ class Daemon:
             cap = min(RETRY_MAX_SECONDS, job.seconds)
             delay = min(cap, self.retry_seconds * 2 ** (failures - 1))
             logger.warning(
-                "job %s failed (database busy or unreachable: %s); retrying in %.0f s",
+                "job %s failed (database busy or unreachable: %s); retrying in %g s",
                 job.id,
                 problem,
                 delay,
