@@ -35,7 +35,31 @@ EXPIRY = (
     "itops_tls_certificate_expiry_timestamp_seconds",
     "notAfter of the certificate the check last saw (Unix time)",
 )
-RATIO = ("itops_availability_ratio", "working-hours availability (KPI 1) so far this year")
+RATIO = ("itops_availability_ratio", "working-hours availability of one check so far this year")
+# KPI 1 itself: the office's (and each unit's) figure exactly as ``itops kpi`` computes it
+# (union of the downtime of its counts_for_kpi checks), not an average of the checks.
+OFFICE = (
+    (
+        "itops_office_availability_ratio",
+        "KPI 1: working-hours availability of the office or unit so far this year",
+        "availability",
+    ),
+    (
+        "itops_office_working_seconds",
+        "KPI 1: working time of the office or unit so far this year",
+        "working_seconds",
+    ),
+    (
+        "itops_office_excluded_seconds",
+        "KPI 1: working time excluded (planned maintenance, planned outages) so far this year",
+        "excluded_seconds",
+    ),
+    (
+        "itops_office_downtime_seconds",
+        "KPI 1: downtime in the office's or unit's working time so far this year",
+        "downtime_seconds",
+    ),
+)
 
 
 def _number(value: float) -> str:
@@ -64,6 +88,8 @@ class AvailabilityCollector(Collector):
     def describe(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(*EXPIRY, labels=["check"])
         yield GaugeMetricFamily(*RATIO, labels=["check", "period"])
+        for name, help_text, _ in OFFICE:
+            yield GaugeMetricFamily(name, help_text, labels=["unit", "period"])
         yield GaugeMetricFamily("itops_office_working_hours", "")
 
     def collect(self) -> Iterator[Metric]:
@@ -75,7 +101,7 @@ class AvailabilityCollector(Collector):
         )
 
     def text_exposition(self) -> bytes:
-        """The two per-check families in the text format (UTF-8), from the caches."""
+        """The per-check families and the office figures in the text format (UTF-8), cached."""
         with self._lock:
             return self._expiry_text() + self._ratio_text()
 
@@ -104,5 +130,20 @@ class AvailabilityCollector(Collector):
                     f'{RATIO[0]}{{check="{escape_label(item.name)}",period="year"}} '
                     f"{_number(item.availability)}\n"
                 )
+            lines.extend(self._office_lines(report))
             self._ratio = (report, "".join(lines).encode())
         return self._ratio[1]
+
+    def _office_lines(self, report: AvailabilityReport | None) -> list[str]:
+        from checks.availability.service import year_units
+
+        units = year_units(self.ctx, report) if report is not None else {}
+        lines: list[str] = []
+        for name, help_text, field in OFFICE:
+            lines.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
+            for unit_id, figure in sorted(units.items()):
+                value = float(getattr(figure, field))
+                lines.append(
+                    f'{name}{{unit="{escape_label(unit_id)}",period="year"}} {_number(value)}\n'
+                )
+        return lines

@@ -10,12 +10,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from checks.availability.figures import OfficeAvailability
     from checks.availability.kpi import AvailabilityReport
     from checks.availability.tracker import OutageTracker
     from itops.context import AppContext
 
 TRACKER_KEY = "checks.tracker"
 YEAR_KEY = "checks.availability_year"
+UNITS_KEY = "checks.availability_year_units"
 
 
 def tracker(ctx: AppContext) -> OutageTracker:
@@ -37,6 +39,15 @@ def year_report(ctx: AppContext) -> AvailabilityReport | None:
     return found if isinstance(found, AvailabilityReport) else None
 
 
+def year_units(ctx: AppContext, report: AvailabilityReport) -> dict[str, OfficeAvailability]:
+    """The office's and every KPI unit's figure computed with ``report`` (cache job)."""
+    found = ctx.state.values.get(UNITS_KEY)
+    if isinstance(found, tuple) and found[0] is report:
+        units: dict[str, OfficeAvailability] = found[1]
+        return units
+    return {report.office.unit: report.office}
+
+
 def current_year_report(ctx: AppContext) -> AvailabilityReport:
     """The cached figures; computed now if the cache job has not run yet."""
     cached = year_report(ctx)
@@ -53,6 +64,7 @@ def refresh_year(ctx: AppContext) -> AvailabilityReport:
     SQLite an open reader would also keep the WAL from being checkpointed), and the result
     is only kept in memory.
     """
+    from dataclasses import replace
     from zoneinfo import ZoneInfo
 
     from checks.availability import evaluate
@@ -64,5 +76,11 @@ def refresh_year(ctx: AppContext) -> AvailabilityReport:
     with read_scope(ctx.sessions) as db:
         inputs = load(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
     report = evaluate.evaluate(inputs)
+    units = {report.office.unit: report.office}
+    for unit_id in sorted({c.unit for c in inputs.checks if c.kpi} - set(units)):
+        # A unit's own figure (its KPI checks, its hours); only its checks are evaluated again.
+        part = replace(inputs, checks=[c for c in inputs.checks if c.unit == unit_id])
+        units[unit_id] = evaluate.evaluate(replace(part, aggregate_unit=unit_id)).office
+    ctx.state.values[UNITS_KEY] = (report, units)
     ctx.state.values[YEAR_KEY] = report
     return report

@@ -21,6 +21,7 @@ left out of the /metrics file: they describe the machine, not the office.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -55,6 +56,13 @@ class Office:
     engine: str
     config: Path
     out: Path
+    _scrape: str | None = None
+
+    def scraped(self) -> str:
+        """The /metrics body at ``NOW``, scraped once per engine (two tests read it)."""
+        if self._scrape is None:
+            self._scrape = scrape(self.config)
+        return self._scrape
 
 
 def _config(tmp: Path, url: str) -> Path:
@@ -168,7 +176,81 @@ def test_annual_report_json_is_unchanged(
 
 
 def test_metrics_scrape_is_unchanged(office: Office) -> None:
-    _compare(office, "metrics.txt", scrape(office.config))
+    _compare(office, "metrics.txt", office.scraped())
+
+
+GRAFANA = REPO / "config" / "grafana" / "dashboards" / "itops.json"
+
+
+def _series(name: str, labels: dict[str, str]) -> str:
+    """A sample as a PromQL series selector (label values in double quotes, escaped)."""
+    inner = ",".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in labels.items())
+    return f"{name}{{{inner}}}"
+
+
+def test_grafana_kpi1_panel_shows_the_office_figure_of_itops_kpi(
+    office: Office, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The dashboard's "KPI 1" panel, evaluated by promtool over every itops_* sample of
+    the scrape, gives one value: ``itops kpi --json``'s office availability, rounded down
+    to 0.001 % as the report writes it (it had averaged every check: disk, TLS, school)."""
+    import subprocess
+
+    import yaml
+    from prometheus_client.parser import text_string_to_metric_families
+
+    kpi = json.loads(_itops(capsys, office.config, "kpi", "--year", str(YEAR), "--json"))
+    body = office.scraped()
+    samples = [
+        s
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+        if s.name.startswith("itops_") and math.isfinite(s.value)
+    ]
+    scraped = {(s.name, s.labels.get("unit")): s.value for s in samples if "unit" in s.labels}
+    figure = kpi["availability"]
+    assert scraped[("itops_office_availability_ratio", "office")] == figure["availability"]
+    assert scraped[("itops_office_working_seconds", "office")] == figure["working_seconds"]
+    assert scraped[("itops_office_downtime_seconds", "office")] == figure["downtime_seconds"]
+    assert ("itops_office_availability_ratio", "szkola-1") in scraped  # a unit's own figure
+    panels = json.loads(GRAFANA.read_text(encoding="utf-8"))["panels"]
+    (panel,) = [p for p in panels if p["title"].startswith("KPI 1")]
+    (target,) = panel["targets"]
+    tests = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": _series(s.name, s.labels), "values": repr(s.value)} for s in samples
+                ],
+                "promql_expr_test": [
+                    {
+                        "expr": target["expr"],
+                        "eval_time": "0m",
+                        "exp_samples": [
+                            {
+                                "labels": '{period="year",unit="office"}',
+                                "value": math.floor(figure["availability"] * 100_000) / 100_000,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "panel.test.yml").write_text(
+        yaml.safe_dump(tests, allow_unicode=True), encoding="utf-8"
+    )
+    result = subprocess.run(
+        ["promtool", "test", "rules", "panel.test.yml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def scrape(config: Path) -> str:

@@ -68,6 +68,7 @@ def test_dashboard_covers_every_area_of_the_wall_board() -> None:
     for metric in (
         "itops_check_status",
         'itops_availability_ratio{period="year"}',
+        'itops_office_availability_ratio{unit="office",period="year"}',
         "vector(1)",
         "itops_kpi_repair_ratio",
         "itops_kpi_purchase_ratio",
