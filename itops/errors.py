@@ -65,6 +65,12 @@ class ProbeError(ItopsError):
         super().__init__(text)
         self.message = message
 
+    @classmethod
+    def of(cls, message: Summary) -> ProbeError:
+        """A probe error saying ``message`` (English in the log, the reader's language on
+        pages)."""
+        return cls(str(message), message)
+
     def summary(self) -> Summary:
         from itops.messages import raw
 

@@ -30,6 +30,9 @@ Param: TypeAlias = "str | int | float | Summary | None"
 Texts = Mapping[str, Mapping[str, str]]
 LANGS = ("pl", "en")
 RAW = "text"  # a text that is not a message: shown as it is, in every language
+LIST = "list"  # several summaries of one result, "; " between them
+COMMA_LIST = "list.comma"  # several names in one sentence, ", " between them
+_SEPARATORS = {LIST: "; ", COMMA_LIST: ", "}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,22 @@ def raw(text: str) -> Summary:
     return Summary(RAW, {"text": text})
 
 
+def joined(items: Iterable[Summary | str], sep: str = LIST) -> Summary:
+    """Several summaries (or plain names) as one: each rendered in the reader's language,
+    in order, joined by "; " (``LIST``) or ", " (``COMMA_LIST``); one item stays itself."""
+    listed = list(items)
+    if len(listed) == 1 and isinstance(listed[0], Summary) and sep == LIST:
+        return listed[0]
+    return Summary(sep, {f"{i:03d}": item for i, item in enumerate(listed)})
+
+
 # The core's own messages (the runner's verdicts on a probe that did not finish).
 CORE_TEXTS: Texts = {
     RAW: {"pl": "{text}", "en": "{text}"},
+    # rendered by render() itself (any number of items); the template names one for tests
+    LIST: {"pl": "{items}", "en": "{items}"},
+    COMMA_LIST: {"pl": "{items}", "en": "{items}"},
+    "none": {"pl": "—", "en": "—"},
     "check.timeout": {
         "pl": "brak odpowiedzi w ciągu {seconds:g} s",
         "en": "no answer within {seconds:g} s",
@@ -161,6 +177,10 @@ def render(summary: Summary, lang: str) -> str:
         by_lang = _texts.get(summary.code)
     if by_lang is None:
         raise KeyError(f"message code {summary.code!r} has no texts")
+    sep = _SEPARATORS.get(summary.code)
+    if sep is not None:
+        items = [summary.params[k] for k in sorted(summary.params)]
+        return sep.join(format_param(item, "", lang) for item in items) or "—"
     template = by_lang["en" if lang == "en" else "pl"]
     return _Formatter(lang).vformat(template, (), dict(summary.params))
 

@@ -24,6 +24,7 @@ import aiohttp
 from pydantic import Field, field_validator, model_validator
 
 from checks.kinds import freshness_dates as dates
+from checks.kinds import texts
 from itops.check import Check, Options
 from itops.errors import ProbeError
 from itops.messages import Summary, raw
@@ -33,45 +34,14 @@ MAX_BODY_BYTES = 4 << 20
 DEFAULT_LABELS = r"(?i)(opublikowan\w*|data publikacji|data wytworzenia|aktualizacj\w*|dodano)"
 STATEMENT_LABELS = r"(?i)(sporządz\w*|aktualizacj\w*|opublikowan\w*)"
 
-TEXTS: dict[str, dict[str, str]] = {
-    "freshness.fresh": {
-        "pl": "najnowsza publikacja {date} ({days} dni roboczych temu)",
-        "en": "newest publication {date} ({days} working days ago)",
-    },
-    "freshness.stale": {
-        "pl": "brak nowych publikacji od {date} ({days} dni roboczych, limit {limit})",
-        "en": "nothing published since {date} ({days} working days, limit {limit})",
-    },
-    "freshness.no_date": {
-        "pl": "{url}: nie znaleziono daty publikacji",
-        "en": "{url}: no publication date found",
-    },
-    "freshness.fetch_failed": {
-        "pl": "{url}: nie można pobrać strony ({reason})",
-        "en": "{url}: cannot fetch the page ({reason})",
-    },
-    "freshness.statement_ok": {
-        "pl": "deklaracja dostępności z {date}",
-        "en": "accessibility statement dated {date}",
-    },
-    "freshness.statement_old": {
-        "pl": "deklaracja dostępności z {date} jest starsza niż {limit} dni",
-        "en": "accessibility statement dated {date} is older than {limit} days",
-    },
-    "freshness.statement_missing": {
-        "pl": "{url}: brak deklaracji dostępności (HTTP {http})",
-        "en": "{url}: no accessibility statement (HTTP {http})",
-    },
-    "freshness.statement_undated": {
-        "pl": "deklaracja dostępności bez daty sporządzenia ani aktualizacji",
-        "en": "accessibility statement without a date of preparation or update",
-    },
-}
+TEXTS = texts.FRESHNESS
 
 
-def say(code: str, **params: Any) -> str:
-    """The English text of a code (Summary codes replace this once they land in the core)."""
-    return TEXTS[code]["en"].format(**params)
+def say(code: str, **params: Any) -> Summary:
+    """A message of this kind's table."""
+    if code not in TEXTS:
+        raise KeyError(f"{code!r} is not in this kind's texts")
+    return Summary(code, params)
 
 
 def _re2(pattern: str) -> Any:
@@ -163,6 +133,7 @@ class FreshnessCheck(Check[FreshnessOptions]):
     """Newest publication (or the accessibility statement's date) against its limit."""
 
     kind = "freshness"
+    TEXTS = TEXTS
     Options = FreshnessOptions
     counts_for_kpi_default: ClassVar[bool] = False
     timeout_status: ClassVar[Status] = Status.UNKNOWN
@@ -191,9 +162,8 @@ class FreshnessCheck(Check[FreshnessOptions]):
                     resp.headers.get("Last-Modified"),
                 )
         except (aiohttp.ClientError, OSError, LookupError) as exc:
-            raise ProbeError(
-                say("freshness.fetch_failed", url=o.url, reason=str(exc) or type(exc).__name__)
-            ) from None
+            reason = raw(str(exc) or type(exc).__name__)  # aiohttp's own text
+            raise ProbeError.of(say("freshness.fetch_failed", url=o.url, reason=reason)) from None
 
     async def probe(self) -> Sequence[Measurement]:
         o = self.options
@@ -206,7 +176,9 @@ class FreshnessCheck(Check[FreshnessOptions]):
             text = " ".join(texts_of(body, o.selector))
             found = dates.newest(labelled_dates(text, STATEMENT_LABELS, o.regex), now)
         elif status != 200:
-            raise ProbeError(say("freshness.fetch_failed", url=o.url, reason=f"HTTP {status}"))
+            raise ProbeError.of(
+                say("freshness.fetch_failed", url=o.url, reason=raw(f"HTTP {status}"))
+            )
         elif o.source == "last_modified":
             found = dates.http_date(last_modified) if last_modified else None
         elif o.source == "feed":
@@ -220,16 +192,12 @@ class FreshnessCheck(Check[FreshnessOptions]):
                 now,
             )
         if found is None and o.mode == "publication":
-            raise ProbeError(say("freshness.no_date", url=o.url))
+            raise ProbeError.of(say("freshness.no_date", url=o.url))
         if found is not None:
             out.append(Measurement("newest_ts", found.timestamp(), "ts"))
         return out
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = {m.name: m.value for m in measurements}
         o = self.options
         now = datetime.fromtimestamp(v["checked_at"], tz=UTC)

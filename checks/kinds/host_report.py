@@ -21,50 +21,26 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from checks.kinds import texts
 from itops.check import Check, Options
 from itops.config import PositiveDuration
 from itops.errors import ProbeError
-from itops.messages import Summary, raw
+from itops.messages import Summary, joined
 from itops.status import Measurement, Status, worst
 
 # hostname -> (report as JSON-ready dict, when the server received it) or None.
 ReportSource = Callable[[str], "tuple[Mapping[str, Any], datetime] | None"]
 SOURCE: ReportSource | None = None
 
-TEXTS: dict[str, dict[str, str]] = {
-    "host.ok": {
-        "pl": "{host}: raport sprzed {age}, wszystko w normie",
-        "en": "{host}: report {age} old, all within limits",
-    },
-    "host.silent": {
-        "pl": "{host}: brak raportu agenta od {age} (luka w monitorowaniu)",
-        "en": "{host}: no agent report for {age} (monitoring gap)",
-    },
-    "host.never": {
-        "pl": "{host}: agent jeszcze nie raportował",
-        "en": "{host}: no agent report yet",
-    },
-    "host.disk": {"pl": "{mount}: wolne {pct:.1f} %", "en": "{mount}: {pct:.1f} % free"},
-    "host.memory": {"pl": "pamięć zajęta w {pct:.0f} %", "en": "memory {pct:.0f} % used"},
-    "host.swap": {"pl": "swap zajęty w {pct:.0f} %", "en": "swap {pct:.0f} % used"},
-    "host.load": {"pl": "obciążenie {load:.2f} na procesor", "en": "load {load:.2f} per CPU"},
-    "host.service": {"pl": "usługa {name}: {state}", "en": "service {name}: {state}"},
-    "host.security_updates": {
-        "pl": "{count} aktualizacji bezpieczeństwa czeka",
-        "en": "{count} security updates pending",
-    },
-    "host.reboot": {"pl": "wymagany restart", "en": "reboot required"},
-    "host.last_update": {
-        "pl": "ostatnia aktualizacja {days} dni temu",
-        "en": "last update {days} days ago",
-    },
-}
+TEXTS = texts.HOST
 SERVICE_STATES = ("running", "stopped", "failed", "starting", "stopping", "missing", "unknown")
 
 
-def say(code: str, **params: Any) -> str:
-    """The English text of a code (Summary codes replace this once they land in the core)."""
-    return TEXTS[code]["en"].format(**params)
+def say(code: str, **params: Any) -> Summary:
+    """A message of this kind's table."""
+    if code not in TEXTS:
+        raise KeyError(f"{code!r} is not in this kind's texts")
+    return Summary(code, params)
 
 
 def age_text(seconds: float) -> str:
@@ -148,6 +124,7 @@ class HostReportCheck(Check[HostReportOptions]):
     """Thresholds over the newest agent report of one host."""
 
     kind = "host"
+    TEXTS = TEXTS
     Options = HostReportOptions
     counts_for_kpi_default: ClassVar[bool] = False
     timeout_status: ClassVar[Status] = Status.UNKNOWN
@@ -159,7 +136,7 @@ class HostReportCheck(Check[HostReportOptions]):
     async def probe(self) -> Sequence[Measurement]:
         source = SOURCE
         if source is None:
-            raise ProbeError(f"{self.name}: host checks need the itops daemon's database")
+            raise ProbeError.of(say("host.needs_daemon", name=self.name))
         found = await asyncio.to_thread(source, self.options.host)
         now = Measurement("observed_at", time.time(), "ts")
         if found is None:
@@ -172,10 +149,6 @@ class HostReportCheck(Check[HostReportOptions]):
         ]
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = {m.name: m.value for m in measurements}
         o, host = self.options, self.options.host
         if "received_ts" not in v:
@@ -187,11 +160,12 @@ class HostReportCheck(Check[HostReportOptions]):
         status = worst(s for s, _ in found)
         if status is Status.OK:
             return status, say("host.ok", host=host, age=age_text(age))
-        return status, f"{host}: " + "; ".join(t for s, t in found if s is not Status.OK)
+        problems = joined(t for s, t in found if s is not Status.OK)
+        return status, say("host.problems", host=host, problems=problems)
 
-    def _verdicts(self, v: Mapping[str, float]) -> list[tuple[Status, str]]:
+    def _verdicts(self, v: Mapping[str, float]) -> list[tuple[Status, Summary]]:
         o = self.options
-        out: list[tuple[Status, str]] = [(Status.OK, "")]
+        out: list[tuple[Status, Summary]] = [(Status.OK, Summary("none"))]
         for name, pct in v.items():
             if not name.startswith("fs_free_percent:"):
                 continue
@@ -216,7 +190,9 @@ class HostReportCheck(Check[HostReportOptions]):
             if state != "running":
                 # not reported: a warning, so it never hides a real CRITICAL elsewhere
                 status = Status.WARNING if state == "unknown" else Status.CRITICAL
-                out.append((status, say("host.service", name=name, state=state)))
+                out.append(
+                    (status, say("host.service", name=name, state=Summary(f"host.state.{state}")))
+                )
         if v.get("updates_security", 0) >= o.security_updates_warning:
             out.append(
                 (Status.WARNING, say("host.security_updates", count=int(v["updates_security"])))

@@ -25,9 +25,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from checks.kinds.snmp_eval import TEXTS, judge_printer, judge_switch, judge_ups
+from checks.kinds.texts import errno_reason
 from itops.check import Check, Options
 from itops.errors import ProbeError
-from itops.messages import Summary, raw
+from itops.messages import Summary, joined, raw
 from itops.status import Measurement, Status, worst
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
@@ -57,15 +58,16 @@ SUPPLY_COLUMNS = {
     "supply_max": "1.3.6.1.2.1.43.11.1.1.8",
     "supply_level": "1.3.6.1.2.1.43.11.1.1.9",
 }
-# pysnmp error indications meaning "the device answered and refused who we are".
+# pysnmp error indications meaning "the device answered and refused who we are" → the
+# code of the reason (snmp_eval.TEXTS).
 REFUSED = {
-    "WrongDigest": "wrong authentication password",
-    "UnknownUserName": "unknown user",
-    "DecryptionError": "wrong privacy password",
-    "UnknownSecurityName": "unknown user",
-    "UnsupportedSecLevel": "security level",
-    "NotInTimeWindow": "clock window",
-    "AuthenticationFailure": "authentication",
+    "WrongDigest": "snmp.refused.auth_password",
+    "UnknownUserName": "snmp.refused.user",
+    "DecryptionError": "snmp.refused.priv_password",
+    "UnknownSecurityName": "snmp.refused.user",
+    "UnsupportedSecLevel": "snmp.refused.security_level",
+    "NotInTimeWindow": "snmp.refused.time_window",
+    "AuthenticationFailure": "snmp.refused.authentication",
 }
 AUTH = {
     "SHA": "usmHMACSHAAuthProtocol",
@@ -83,9 +85,11 @@ PRIV = {
 }
 
 
-def say(code: str, **params: Any) -> str:
-    """The English text of a code (Summary codes replace this once they land in the core)."""
-    return TEXTS[code]["en"].format(**params)
+def say(code: str, **params: Any) -> Summary:
+    """A message of this kind's table (``snmp_eval.TEXTS``)."""
+    if code not in TEXTS:
+        raise KeyError(f"{code!r} is not in this kind's texts")
+    return Summary(code, params)
 
 
 def _secret(inline: str | None, path: Path | None) -> str:
@@ -93,7 +97,8 @@ def _secret(inline: str | None, path: Path | None) -> str:
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ProbeError(f"cannot read {path}: {exc.strerror or exc}") from None
+            reason = errno_reason(exc.errno or 0)
+            raise ProbeError.of(say("snmp.unreadable", path=str(path), reason=reason)) from None
     return inline or ""
 
 
@@ -144,6 +149,7 @@ class SnmpCheck(Check[SnmpOptions]):
     """Reads one device's tables and judges them by the device profile."""
 
     kind = "snmp"
+    TEXTS = TEXTS
     Options = SnmpOptions
     counts_for_kpi_default: ClassVar[bool] = False
 
@@ -183,20 +189,20 @@ class SnmpCheck(Check[SnmpOptions]):
         """A ProbeError (UNKNOWN) for refused credentials, or a CRITICAL "no answer"."""
         name = type(indication).__name__
         if name in REFUSED:
-            return ProbeError(
-                say("snmp.refused_credentials", target=self.target, reason=REFUSED[name])
+            return ProbeError.of(
+                say("snmp.refused_credentials", target=self.target, reason=Summary(REFUSED[name]))
             )
         if name == "RequestTimedOut":
             if await self._alive(hl, target):
-                return ProbeError(
+                return ProbeError.of(
                     say(
                         "snmp.refused_credentials",
                         target=self.target,
-                        reason="no answer to these credentials",
+                        reason=Summary("snmp.refused.silent"),
                     )
                 )
-            raise _NoAnswer(say("snmp.no_answer", target=self.target))
-        return ProbeError(say("snmp.error", target=self.target, reason=str(indication)))
+            raise _NoAnswer()
+        return ProbeError.of(say("snmp.error", target=self.target, reason=raw(str(indication))))
 
     async def _alive(self, hl: Any, target: Any) -> bool:
         """An unauthenticated v3 discovery: any SNMP engine answers it with a report."""
@@ -227,7 +233,9 @@ class SnmpCheck(Check[SnmpOptions]):
         if indication:
             raise await self._fail(hl, target, indication)
         if status:
-            raise ProbeError(say("snmp.error", target=self.target, reason=status.prettyPrint()))
+            raise ProbeError.of(
+                say("snmp.error", target=self.target, reason=raw(status.prettyPrint()))
+            )
         by_oid = {str(oid): value for oid, value in binds}
         return {name: by_oid.get(oid) for name, oid in names.items()}
 
@@ -249,7 +257,9 @@ class SnmpCheck(Check[SnmpOptions]):
             if indication:
                 raise await self._fail(hl, target, indication)
             if status:
-                raise ProbeError(say("snmp.error", target=self.target, reason=status.prettyPrint()))
+                raise ProbeError.of(
+                    say("snmp.error", target=self.target, reason=raw(status.prettyPrint()))
+                )
             for oid, value in binds:
                 out[str(oid)[len(column) + 1 :]] = value
         return out
@@ -337,10 +347,6 @@ class SnmpCheck(Check[SnmpOptions]):
         return out
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         values = {m.name: m.value for m in measurements}
         if values.get("no_answer"):
             return Status.CRITICAL, say("snmp.no_answer", target=self.target)
@@ -362,7 +368,7 @@ class SnmpCheck(Check[SnmpOptions]):
         )
         status = worst(v.status for v in verdicts)
         shown = [v for v in verdicts if v.status == status] or verdicts
-        return status, "; ".join(say(v.code, **v.params) for v in shown)
+        return status, joined(say(v.code, **v.params) for v in shown)
 
 
 _MIB_VIEW: Any = None

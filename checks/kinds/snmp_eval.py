@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from itops.messages import COMMA_LIST, Summary, joined
 from itops.status import Status, worst
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
@@ -49,7 +50,58 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "{target} answers but refuses the SNMP credentials ({reason})",
     },
     "snmp.error": {"pl": "{target}: błąd SNMP {reason}", "en": "{target}: SNMP error {reason}"},
+    "snmp.unreadable": {
+        "pl": "nie można odczytać {path}: {reason}",
+        "en": "cannot read {path}: {reason}",
+    },
+    "snmp.refused.auth_password": {
+        "pl": "błędne hasło uwierzytelniania",
+        "en": "wrong authentication password",
+    },
+    "snmp.refused.user": {"pl": "nieznany użytkownik", "en": "unknown user"},
+    "snmp.refused.priv_password": {
+        "pl": "błędne hasło szyfrowania",
+        "en": "wrong privacy password",
+    },
+    "snmp.refused.security_level": {
+        "pl": "nieobsługiwany poziom zabezpieczeń",
+        "en": "security level",
+    },
+    "snmp.refused.time_window": {
+        "pl": "zegar urządzenia poza oknem czasu",
+        "en": "clock window",
+    },
+    "snmp.refused.authentication": {"pl": "uwierzytelnianie nieudane", "en": "authentication"},
+    "snmp.refused.silent": {
+        "pl": "brak odpowiedzi na te dane logowania",
+        "en": "no answer to these credentials",
+    },
 }
+# hrPrinterDetectedErrorState bits in words (the MIB's names are identifiers, not text).
+BIT_TEXTS: Mapping[str, Mapping[str, str]] = {
+    "snmp.bit.lowPaper": {"pl": "mało papieru", "en": "low paper"},
+    "snmp.bit.noPaper": {"pl": "brak papieru", "en": "no paper"},
+    "snmp.bit.lowToner": {"pl": "mało tonera", "en": "low toner"},
+    "snmp.bit.noToner": {"pl": "brak tonera", "en": "no toner"},
+    "snmp.bit.doorOpen": {"pl": "otwarta pokrywa", "en": "door open"},
+    "snmp.bit.jammed": {"pl": "zacięty papier", "en": "paper jammed"},
+    "snmp.bit.offline": {"pl": "drukarka wyłączona z pracy", "en": "offline"},
+    "snmp.bit.serviceRequested": {"pl": "wymagany serwis", "en": "service requested"},
+    "snmp.bit.inputTrayMissing": {"pl": "brak podajnika", "en": "input tray missing"},
+    "snmp.bit.outputTrayMissing": {"pl": "brak tacy odbiorczej", "en": "output tray missing"},
+    "snmp.bit.markerSupplyMissing": {
+        "pl": "brak materiału eksploatacyjnego",
+        "en": "marker supply missing",
+    },
+    "snmp.bit.outputNearFull": {"pl": "taca odbiorcza prawie pełna", "en": "output nearly full"},
+    "snmp.bit.outputFull": {"pl": "taca odbiorcza pełna", "en": "output full"},
+    "snmp.bit.inputTrayEmpty": {"pl": "pusty podajnik", "en": "input tray empty"},
+    "snmp.bit.overduePreventMaint": {
+        "pl": "zaległy przegląd okresowy",
+        "en": "preventive maintenance overdue",
+    },
+}
+TEXTS = {**TEXTS, **BIT_TEXTS}
 
 # hrPrinterDetectedErrorState bits (RFC 3805 / HOST-RESOURCES-MIB), first byte high bit = 0.
 ERROR_BITS = (
@@ -181,7 +233,7 @@ def judge_printer(
     for name, _kind, pct in found:
         if pct is None:
             continue
-        listed.append(f"{name} {round(pct)} %")
+        listed.append(Summary("snmp.supply", {"name": name, "percent": round(pct)}))
         if pct <= critical_percent:
             statuses.append(Status.CRITICAL)
         elif pct <= warning_percent:
@@ -193,8 +245,8 @@ def judge_printer(
     ]
     down = int(values.get("printer_device_status", 2)) == 5  # hrDeviceStatus down(5)
     params: dict[str, object] = {
-        "supplies": ", ".join(listed) or "-",
-        "errors": ", ".join(flagged) or "-",
+        "supplies": joined(listed, COMMA_LIST),
+        "errors": joined((Summary(f"snmp.bit.{name}") for name in flagged), COMMA_LIST),
     }
     if down or SEVERE_BITS & set(flagged):
         return Status.CRITICAL, "snmp.printer_down", params

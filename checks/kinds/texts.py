@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno as errnos
 from collections.abc import Mapping
 
+from checks.kinds.snmp_eval import TEXTS as SNMP
 from itops.messages import Summary
 
 Table = Mapping[str, Mapping[str, str]]
@@ -226,6 +227,82 @@ PROCESS: Table = {
     },
 }
 
+FRESHNESS: Table = {
+    "freshness.fresh": {
+        "pl": "najnowsza publikacja {date} ({days} dni roboczych temu)",
+        "en": "newest publication {date} ({days} working days ago)",
+    },
+    "freshness.stale": {
+        "pl": "brak nowych publikacji od {date} ({days} dni roboczych, limit {limit})",
+        "en": "nothing published since {date} ({days} working days, limit {limit})",
+    },
+    "freshness.no_date": {
+        "pl": "{url}: nie znaleziono daty publikacji",
+        "en": "{url}: no publication date found",
+    },
+    "freshness.fetch_failed": {
+        "pl": "{url}: nie można pobrać strony ({reason})",
+        "en": "{url}: cannot fetch the page ({reason})",
+    },
+    "freshness.statement_ok": {
+        "pl": "deklaracja dostępności z {date}",
+        "en": "accessibility statement dated {date}",
+    },
+    "freshness.statement_old": {
+        "pl": "deklaracja dostępności z {date} jest starsza niż {limit} dni",
+        "en": "accessibility statement dated {date} is older than {limit} days",
+    },
+    "freshness.statement_missing": {
+        "pl": "{url}: brak deklaracji dostępności (HTTP {http})",
+        "en": "{url}: no accessibility statement (HTTP {http})",
+    },
+    "freshness.statement_undated": {
+        "pl": "deklaracja dostępności bez daty sporządzenia ani aktualizacji",
+        "en": "accessibility statement without a date of preparation or update",
+    },
+}
+
+HOST: Table = {
+    "host.ok": {
+        "pl": "{host}: raport sprzed {age}, wszystko w normie",
+        "en": "{host}: report {age} old, all within limits",
+    },
+    "host.silent": {
+        "pl": "{host}: brak raportu agenta od {age} (luka w monitorowaniu)",
+        "en": "{host}: no agent report for {age} (monitoring gap)",
+    },
+    "host.never": {
+        "pl": "{host}: agent jeszcze nie raportował",
+        "en": "{host}: no agent report yet",
+    },
+    "host.disk": {"pl": "{mount}: wolne {pct:.1f} %", "en": "{mount}: {pct:.1f} % free"},
+    "host.memory": {"pl": "pamięć zajęta w {pct:.0f} %", "en": "memory {pct:.0f} % used"},
+    "host.swap": {"pl": "swap zajęty w {pct:.0f} %", "en": "swap {pct:.0f} % used"},
+    "host.load": {"pl": "obciążenie {load:.2f} na procesor", "en": "load {load:.2f} per CPU"},
+    "host.service": {"pl": "usługa {name}: {state}", "en": "service {name}: {state}"},
+    "host.state.running": {"pl": "działa", "en": "running"},
+    "host.state.stopped": {"pl": "zatrzymana", "en": "stopped"},
+    "host.state.failed": {"pl": "błąd", "en": "failed"},
+    "host.state.starting": {"pl": "uruchamia się", "en": "starting"},
+    "host.state.stopping": {"pl": "zatrzymuje się", "en": "stopping"},
+    "host.state.missing": {"pl": "brak usługi", "en": "missing"},
+    "host.state.unknown": {"pl": "stan nieznany", "en": "unknown"},
+    "host.problems": {"pl": "{host}: {problems}", "en": "{host}: {problems}"},
+    "host.needs_daemon": {
+        "pl": "{name}: sprawdzenie hosta wymaga bazy danych demona itops",
+        "en": "{name}: host checks need the itops daemon's database",
+    },
+    "host.security_updates": {
+        "pl": "{count} aktualizacji bezpieczeństwa czeka",
+        "en": "{count} security updates pending",
+    },
+    "host.reboot": {"pl": "wymagany restart", "en": "reboot required"},
+    "host.last_update": {
+        "pl": "ostatnia aktualizacja {days} dni temu",
+        "en": "last update {days} days ago",
+    },
+}
+
 TEXTS: Table = {
     **ERRNO,
     **TCP,
@@ -238,4 +315,7 @@ TEXTS: Table = {
     **MEMORY,
     **LOAD,
     **PROCESS,
+    **FRESHNESS,
+    **HOST,
+    **SNMP,
 }

@@ -14,6 +14,7 @@ from checks.kinds.snmp_eval import judge_printer, judge_ups
 from itops.check import Check
 from itops.config import validate
 from itops.errors import ConfigError
+from itops.messages import COMMA_LIST, Summary, joined, render
 from itops.status import ProbeResult, Status
 from tests.availability.test_check_kinds import run
 from tests.snmp.conftest import COMMUNITY, V3_AUTH, V3_PRIV, V3_USER, Agent, free_udp_port
@@ -97,7 +98,10 @@ async def test_a_printer_low_on_toner_reports_toner_and_drum_levels(snmpsim: Age
     assert result.status is Status.WARNING
     assert "DEMO TK-2000 Toner Black 8 %" in str(result.summary)
     assert "DEMO DK-2000 Drum Unit 45 %" in str(result.summary)
-    assert "lowToner" in str(result.summary)
+    assert "low toner" in str(result.summary)
+    polish = render(result.summary, "pl")
+    assert polish.startswith("drukarka zgłasza: mało tonera; "), polish
+    assert "DEMO TK-2000 Toner Black 8 %" in polish
     assert result.value("supply_level:DEMO TK-2000 Toner Black") == 240
 
 
@@ -128,6 +132,7 @@ async def test_a_wrong_v2c_community_on_a_live_agent_is_unknown(snmpd: Agent) ->
     result = await run(snmp_check(snmpd, "switch", community="not-the-community"))
     assert result.status is Status.UNKNOWN
     assert "refuses the SNMP credentials" in str(result.summary)
+    assert "odrzuca dane logowania SNMP" in render(result.summary, "pl")
 
 
 async def test_snmpd_interfaces_are_read_over_v2c_and_v3(snmpd: Agent) -> None:
@@ -181,7 +186,8 @@ def test_printer_judgement_is_critical_at_the_critical_level_and_names_severe_er
     assert judge_printer(values, 10, 2)[0] is Status.CRITICAL
     jammed = {**values, "supply_level:T": 50, "printer_error_bits": 0b00000100}
     status, code, params = judge_printer(jammed, 10, 2)
-    assert (status, code, params["errors"]) == (Status.CRITICAL, "snmp.printer_down", "jammed")
+    assert (status, code) == (Status.CRITICAL, "snmp.printer_down")
+    assert params["errors"] == joined([Summary("snmp.bit.jammed")], COMMA_LIST)
 
 
 def test_a_supply_without_a_number_is_not_judged_as_empty() -> None:
