@@ -74,9 +74,46 @@ def _maintenance_references(windows: list[Maintenance], info: ValidationInfo) ->
     return windows
 
 
+class StatusService(Model):
+    """One e-service on the public status page: the check behind it and its public name.
+
+    Only ``name`` is ever shown: the check's own name, host, port, unit and results stay
+    internal (a resident needs "BIP działa", not "srv-bip01:443 connection refused").
+    """
+
+    check: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
+
+
+class StatusPage(Model):
+    """``[status_page]``: the public page for residents at ``/status`` (off by default)."""
+
+    enabled: bool = False
+    title: str = Field(default="Stan e-usług urzędu", min_length=1, max_length=200)
+    days: int = Field(default=90, ge=7, le=366)
+    maintenance_days: int = Field(default=30, ge=1, le=366)
+    services: list[StatusService] = Field(default_factory=list)
+
+
+def _status_references(page: StatusPage, info: ValidationInfo) -> StatusPage:
+    names = {c.name for c in info.data["checks"]} if "checks" in info.data else None
+    seen: set[str] = set()
+    for service in page.services:
+        if names is not None and service.check not in names:
+            raise ValueError(f'service "{service.name}": unknown check "{service.check}"')
+        if service.check in seen:
+            raise ValueError(f'check "{service.check}" is shown twice')
+        seen.add(service.check)
+    return page
+
+
 AVAILABILITY: Section[Availability] = Section("availability", Availability, Availability)
 MAINTENANCE: Section[list[Maintenance]] = Section(
     "maintenance", list[Maintenance], list, check=_maintenance_references
 )
 
-SECTIONS = (AVAILABILITY, MAINTENANCE)
+STATUS_PAGE: Section[StatusPage] = Section(
+    "status_page", StatusPage, StatusPage, check=_status_references
+)
+
+SECTIONS = (AVAILABILITY, MAINTENANCE, STATUS_PAGE)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from checks.availability.evaluate import evaluate, local_midnight
-from checks.availability.figures import CheckAvailability
+from checks.availability.evaluate import PeriodInput, evaluate, local_midnight
+from checks.availability.figures import AvailabilityReport, CheckAvailability
 from checks.availability.kpi import effective_causes, load
 from checks.availability.maintenance import load_windows
 from checks.availability.models import Outage, ProbeResultRow, ProbeRollup
@@ -35,13 +35,46 @@ def slice_figures(
     now: datetime,
 ) -> list[CheckAvailability]:
     """KPI 1 of ``check`` over each (first, until) local-date slice, in the given order."""
-    if not slices:
+    period = load(db, settings, *_bounds(slices), check=check, now=now) if slices else None
+    return [r.check(check) for r in slice_reports(period, slices)]
+
+
+def _bounds(slices: list[tuple[date, date]]) -> tuple[date, date]:
+    return min(s[0] for s in slices), max(s[1] for s in slices)
+
+
+def load_period(
+    db: Session,
+    settings: Settings,
+    slices: list[tuple[date, date]],
+    now: datetime,
+    checks: list[str] | None = None,
+    around_the_clock: bool = False,
+) -> PeriodInput:
+    """The intervals of the slices' whole span, loaded once for ``slice_reports``.
+
+    ``checks`` keeps only those checks (the office figure then aggregates them alone);
+    ``around_the_clock`` counts every hour of the day as time to be available (the
+    residents' view of an e-service) instead of the unit's working hours (KPI 1).
+    """
+    period = load(db, settings, *_bounds(slices), now=now)
+    if checks is not None:
+        wanted = set(checks)
+        period = replace(period, checks=[c for c in period.checks if c.name in wanted])
+    if around_the_clock:
+        period = replace(period, working={u: [period.window] for u in period.working})
+    return period
+
+
+def slice_reports(
+    period: PeriodInput | None, slices: list[tuple[date, date]]
+) -> list[AvailabilityReport]:
+    """``evaluate`` on each (first, until) local-date slice of ``period``, in order: the
+    figures ``compute`` gives for that slice alone (same working time, outages, gaps)."""
+    if period is None:
         return []
-    first = min(s[0] for s in slices)
-    until = max(s[1] for s in slices)
-    period = load(db, settings, first, until, check=check, now=now)
     moment = period.window.end
-    out: list[CheckAvailability] = []
+    out: list[AvailabilityReport] = []
     for lo, hi in slices:
         start = local_midnight(lo, period.tz)
         window = Interval(start, min(local_midnight(hi, period.tz), max(moment, start)))
@@ -69,7 +102,24 @@ def slice_figures(
                 for name, rows in period.gaps_by_check.items()
             },
         )
-        out.append(evaluate(part).check(check))
+        out.append(evaluate(part))
+    return out
+
+
+def first_data(db: Session, checks: list[str]) -> dict[str, datetime]:
+    """The oldest stored result or rollup of each check (absent: never measured)."""
+    if not checks:
+        return {}
+    out: dict[str, datetime] = {}
+    for model, column in ((ProbeRollup, ProbeRollup.start), (ProbeResultRow, ProbeResultRow.at)):
+        rows = db.execute(
+            select(model.check_name, func.min(column))
+            .where(model.check_name.in_(checks))
+            .group_by(model.check_name)
+        ).all()
+        for name, at in rows:
+            if at is not None and (name not in out or at < out[name]):
+                out[name] = at
     return out
 
 
@@ -230,3 +280,20 @@ def next_maintenance(
                 found = (window.name, Interval(piece.start.astimezone(UTC), end))
             break
     return found
+
+
+def upcoming_maintenance(
+    db: Session, settings: Settings, check: str, unit: str, now: datetime, days: int
+) -> list[Interval]:
+    """The planned windows of ``check`` running now or starting within ``days``, by start."""
+    tz = ZoneInfo(settings.office.timezone)
+    today = now.astimezone(tz).date()
+    found: list[Interval] = []
+    for window in load_windows(settings, db):
+        if not window.applies_to(check, unit):
+            continue
+        for piece in window.intervals(today, today + timedelta(days=days), tz):
+            start, end = piece.start.astimezone(UTC), piece.end.astimezone(UTC)
+            if end > now:
+                found.append(Interval(start, end))
+    return sorted(set(found), key=lambda i: (i.start, i.end))

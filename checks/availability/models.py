@@ -85,6 +85,22 @@ class OutageReclassification(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class OutagePublicNote(Base):
+    """Append-only: the short note for residents on an ongoing outage (``/status``).
+
+    The newest row of an outage is shown; an empty ``text`` withdraws the note. Written
+    by the IT officer from the system's page, each row audited.
+    """
+
+    __tablename__ = "outage_public_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outage_id: Mapped[int] = mapped_column(ForeignKey("outage.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(500))
+
+
 class MaintenanceWindow(Base):
     """A planned window declared through the CLI (config windows live in ``[[maintenance]]``).
 

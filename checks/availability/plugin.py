@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.availability.config import AVAILABILITY
 from checks.availability.service import refresh_year, tracker, year_report
-from checks.availability.texts import SYSTEM_TRANSLATIONS
+from checks.availability.texts import STATUS_TRANSLATIONS, SYSTEM_TRANSLATIONS
 from itops.plugins import Feature, Job, NavItem, Tile
 
 if TYPE_CHECKING:
@@ -177,6 +177,7 @@ LABELS = {
     "audit:outage_added": "dopisanie awarii",
     "audit:outages_imported": "import awarii",
     "audit:maintenance_added": "dodanie prac planowych",
+    "audit:status_note": "komunikat na stronie statusu",
 }
 
 # The English summaries of the kinds not yet on message codes (freshness, backups) → Polish,
@@ -231,7 +232,7 @@ feature = Feature(
     tiles=_tiles,
     start=_start,
     stop=_stop,
-    translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS},
+    translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS, **STATUS_TRANSLATIONS},
     labels=LABELS,
     summaries=SUMMARIES,
 )

@@ -305,6 +305,9 @@ def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[
             cert_until = datetime.fromtimestamp(stamp, UTC)
             cert_days = int((cert_until - now).total_seconds() // 86400)
     user = current_user(request)
+    from checks.availability.status_page import open_notes, public_name
+
+    shown_as = public_name(ctx, cfg.name)
     year = report.check(cfg.name) if any(c.name == cfg.name for c in report.checks) else None
     return {
         "cfg": cfg,
@@ -331,6 +334,8 @@ def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[
         "cert_until": cert_until,
         "cert_days": cert_days,
         "decimal": w.decimal,
+        "public_name": shown_as,
+        "open_notes": open_notes(ctx, cfg.name) if shown_as else [],
     }
 
 

@@ -85,3 +85,54 @@ CAUSE_LABELS = {
     "external": "zewnętrzna",
     "false_alarm": "fałszywy alarm",
 }
+
+# The public status page (/status) and the note form on the system page.
+STATUS_TRANSLATIONS: dict[str, str] = {
+    "Stan usług": "State of the services",
+    "Nie wskazano żadnych usług.": "No services are listed.",
+    (
+        "Każdy słupek to jeden dzień, najstarszy po lewej, liczony przez całą dobę. "
+        "Wysokość słupka: pełna — działa, ¾ — krótkie przerwy (do 1% doby), ½ — awaria, "
+        "¼ — prace planowe lub brak pomiaru, sam kontur — brak danych. Liczby każdego "
+        "dnia są w tabeli pod wykresem."
+    ): (
+        "Each bar is one day, oldest on the left, counted around the clock. Bar height: "
+        "full — up, ¾ — short interruptions (up to 1% of the day), ½ — outage, ¼ — planned "
+        "maintenance or not measured, outline only — no data. Each day's figures are in "
+        "the table under the chart."
+    ),
+    "utrudnienia": "degraded",
+    "prace planowe": "planned maintenance",
+    "Komunikat": "Notice",
+    "awaria od": "outage since",
+    "komunikat z": "notice of",
+    "Tabela: dni": "Table: days",
+    "Dostępność w ostatnich dniach (cała doba):": (
+        "Availability over these days (around the clock):"
+    ),
+    "pomiar objął": "measured",
+    "czasu": "of the time",
+    "Planowane prace": "Planned maintenance",
+    "Usługi": "Services",
+    "Brak zaplanowanych prac.": "No maintenance planned.",
+    "Te dane w formacie JSON": "This data as JSON",
+    "doby": "of the day",
+    "przerwy": "interruptions",
+    "ostatnie dni": "last days",
+    "Komunikat na stronie statusu": "Notice on the status page",
+    (
+        "Krótki komunikat dla mieszkańców o trwającej awarii, po polsku; pokazuje się na "
+        "stronie statusu jako"
+    ): (
+        "A short notice for residents about the ongoing outage, in Polish; shown on the "
+        "status page as"
+    ),
+    "Zapisz komunikat": "Save notice",
+    "Treść komunikatu": "Notice text",
+    "pusty: wycofuje komunikat": "empty: withdraws the notice",
+    "obecny komunikat": "current notice",
+    "brak komunikatu": "no notice",
+    "Trwająca awaria od": "Ongoing outage since",
+    "Strona statusu": "Status page",
+    "komunikat na stronie statusu": "status page notice",
+}

@@ -149,9 +149,13 @@ def _check_names(ctx: AppContext) -> set[str]:
 
 
 def routes() -> Sequence[BaseRoute]:
+    from checks.availability.status_page import note_submit, status_html, status_json
     from checks.availability.system_web import outage_form, system_page
 
     return [
+        Route("/status", status_html, methods=["GET"]),
+        Route("/status.json", status_json, methods=["GET"]),
+        Route("/systemy/awarie/{outage_id:int}/komunikat", note_submit, methods=["POST"]),
         Route("/systemy", board, methods=["GET"]),
         Route("/systemy/awarie", outage_list, methods=["GET"]),
         Route("/systemy/awarie/{outage_id:int}/przyczyna", outage_reclassify, methods=["POST"]),

@@ -154,6 +154,7 @@ Day = Annotated[date, BeforeValidator(_day)]
 Moment = Annotated[datetime, BeforeValidator(_moment)]
 Line = Annotated[str, _text(200, multiline=False)]
 Note = Annotated[str, _text(2000, multiline=True)]
+Notice = Annotated[str, _text(500, multiline=False)]  # a short public note, one paragraph
 
 
 def _first_error(exc: PydanticValidationError, fallback: str) -> FormError:

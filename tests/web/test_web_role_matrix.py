@@ -23,8 +23,9 @@ from itops.auth import ROLES
 from .conftest import AsgiClient
 
 # Public by design (issue 9): health, metrics (own token), static files, login, language
-# switch, the agents' ping and API (own tokens).
+# switch, the agents' ping and API (own tokens); the residents' status page (issue 15).
 PUBLIC_PREFIXES = (
+    "/status",
     "/healthz",
     "/metrics",
     "/static",
