@@ -23,9 +23,7 @@ from inventory.models import Asset
 from itops.context import AppContext
 from itops.db.session import read_scope
 from itops.plugins import Tile
-
-KEY = "inventory.snapshot"
-_lock = threading.Lock()
+from itops.services import Service
 
 
 @dataclass(frozen=True)
@@ -54,9 +52,19 @@ class Snapshot:
     toner_orders: int = 0
 
 
+class InventoryMetrics:
+    """The inventory's service object: the cached snapshot, replaced whole under a lock."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.lock = threading.Lock()
+        self.snapshot: Snapshot | None = None
+
+
+SERVICE: Service[InventoryMetrics] = Service("inventory.metrics", InventoryMetrics)
+
+
 def snapshot(ctx: AppContext) -> Snapshot | None:
-    value = ctx.state.values.get(KEY)
-    return value if isinstance(value, Snapshot) else None
+    return SERVICE.of(ctx).snapshot
 
 
 def refresh(ctx: AppContext) -> Snapshot:
@@ -115,14 +123,15 @@ def refresh(ctx: AppContext) -> Snapshot:
             at_risk=risk.at_risk,
             toner_orders=len(orders),
         )
-    with _lock:
-        old = snapshot(ctx)
+    held = SERVICE.of(ctx)
+    with held.lock:
+        old = held.snapshot
         if old is not None:
             merged = {**snap.agents}
             for host, ts in old.agents.items():
                 merged[host] = max(ts, merged.get(host, 0.0))
             snap = replace(snap, agents=merged)
-        ctx.state.values[KEY] = snap
+        held.snapshot = snap
     return snap
 
 
@@ -135,20 +144,21 @@ def note_agent_reports(ctx: AppContext, reports: Mapping[str, datetime]) -> None
     if not reports:
         return
     at = max(reports.values())
-    with _lock:
-        old = snapshot(ctx) or Snapshot(at=at, year=at.year)
+    held = SERVICE.of(ctx)
+    with held.lock:
+        old = held.snapshot or Snapshot(at=at, year=at.year)
         agents = {**old.agents, **{h: t.timestamp() for h, t in reports.items()}}
-        ctx.state.values[KEY] = replace(old, agents=agents)
+        held.snapshot = replace(old, agents=agents)
 
 
 class InventoryCollector(Collector):
     """``itops_inventory_assets``, ``itops_kpi_*_ratio``, ``itops_agent_last_report_*``."""
 
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
+    def __init__(self, service: InventoryMetrics) -> None:
+        self.service = service
 
     def collect(self) -> Iterator[Metric]:
-        snap = snapshot(self.ctx)
+        snap = self.service.snapshot
         assets = GaugeMetricFamily(
             "itops_inventory_assets",
             "assets in the inventory by category and status",

@@ -45,10 +45,16 @@ def _jobs(ctx: AppContext) -> Sequence[Job]:
     ]
 
 
-def _collectors(ctx: AppContext) -> Sequence[Collector]:
-    from inventory.metrics import InventoryCollector
+def _build(ctx: AppContext) -> object:
+    from inventory.metrics import SERVICE
 
-    return [InventoryCollector(ctx)]
+    return SERVICE.of(ctx)
+
+
+def _collectors(ctx: AppContext) -> Sequence[Collector]:
+    from inventory.metrics import SERVICE, InventoryCollector
+
+    return [InventoryCollector(SERVICE.of(ctx))]
 
 
 def _tiles(ctx: AppContext) -> Sequence[Tile]:
@@ -93,6 +99,7 @@ def _labels() -> dict[str, str]:
 
 feature = Feature(
     name="inventory",
+    build=_build,
     models=["inventory.models"],
     cli=_cli,
     routes=_routes,

@@ -13,6 +13,7 @@ from itops.clock import Clock, SystemClock
 from itops.config import Settings
 from itops.db.session import make_engine, make_sessionmaker, read_scope
 from itops.events import EventBus
+from itops.services import Services
 from itops.state import LiveState
 
 
@@ -27,6 +28,7 @@ class AppContext:
     clock: Clock = field(default_factory=SystemClock)
     state: LiveState = field(default_factory=LiveState)
     events: EventBus = field(default_factory=EventBus)
+    services: Services = field(default_factory=Services)  # each feature's, see itops.services
     started_at: datetime | None = None
     storage_problem: str | None = None
 

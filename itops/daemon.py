@@ -34,7 +34,6 @@ from itops.db.session import ensure_current, lock_wait, session_scope, transient
 from itops.errors import ConfigError
 from itops.events import MONITORING_GAP, Event
 from itops.messages import Summary
-from itops.metrics import HEARTBEAT_KEY
 from itops.plugins import Feature, Job, features
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
@@ -87,6 +86,9 @@ class Daemon:
         self.scheduler = Scheduler()
         self.features: list[Feature] = features()
         sinks: list[ResultSink] = [_LiveStateSink(ctx)]
+        for feat in self.features:
+            if feat.build:
+                feat.build(ctx)
         for feat in self.features:
             sinks.extend(feat.sinks(ctx) if feat.sinks else ())
             for subscriber in feat.subscribers(ctx) if feat.subscribers else ():
@@ -383,7 +385,7 @@ class Daemon:
         if self.ctx.storage_problem is not None:
             logger.info("database writable again")
         self.ctx.storage_problem = None
-        self.ctx.state.values[HEARTBEAT_KEY] = written
+        self.ctx.state.heartbeat_at = written
 
     def _write_heartbeat(self, clean: bool) -> datetime:
         now = self.ctx.clock.now()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
@@ -41,9 +40,6 @@ from itops.status import ProbeResult, Status
 if TYPE_CHECKING:
     from itops.config import Settings
     from itops.context import AppContext
-
-HEARTBEAT_KEY = "heartbeat_at"
-"""``LiveState.values`` key: when the daemon last wrote its heartbeat (aware UTC datetime)."""
 
 
 CHECK_FAMILIES: tuple[tuple[str, str], ...] = (
@@ -96,8 +92,8 @@ class ItopsCollector(Collector):
             info.add_metric([], {"version": __version__})
             office.add_metric([], {"name": ctx.settings.office.name})
             storage.add_metric([], 0 if ctx.storage_problem else 1)
-            heartbeat_at = ctx.state.values.get(HEARTBEAT_KEY)
-            if isinstance(heartbeat_at, datetime):
+            heartbeat_at = ctx.state.heartbeat_at
+            if heartbeat_at is not None:
                 beat.add_metric([], heartbeat_at.timestamp())
             configured.add_metric([], len(configured_checks(ctx.settings)))
             yield from (info, office, storage, beat, configured, *engine)

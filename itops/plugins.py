@@ -109,6 +109,10 @@ class Feature:
     """Hooks a feature package offers the core; all optional."""
 
     name: str
+    # Builds the feature's typed service object (``SERVICE.of``, see itops.services) once
+    # per context; the daemon and the web app call it before asking for routes, jobs,
+    # sinks or collectors, which all get that one object from ``SERVICE.of(ctx)``.
+    build: Callable[[AppContext], object] | None = None
     models: Sequence[str] = ()
     cli: Callable[[click.Group], None] | None = None
     routes: Callable[[AppContext], Sequence[BaseRoute]] | None = None

@@ -159,7 +159,7 @@ class LiveState:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._checks: dict[str, CheckState] = {}
-        self.values: dict[str, object] = {}
+        self.heartbeat_at: datetime | None = None  # the last heartbeat written
         self.probes = ProbeStats()
         self._journal: list[str] = []
         self._journal_base = 0  # journal position of self._journal[0]

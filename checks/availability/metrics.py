@@ -27,6 +27,7 @@ from itops.status import ProbeResult
 
 if TYPE_CHECKING:
     from checks.availability.kpi import AvailabilityReport
+    from checks.availability.service import AvailabilityService
     from itops.context import AppContext
 
 CERT_NOT_AFTER = "cert_not_after"
@@ -77,8 +78,9 @@ def _expiry_line(name: str, last: ProbeResult) -> bytes:
 class AvailabilityCollector(Collector):
     """Certificate expiry, yearly availability (cached text) and the office-open flag."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, service: AvailabilityService) -> None:
         self.ctx = ctx
+        self.service = service
         self._lock = threading.Lock()
         self._ratio: tuple[AvailabilityReport | None, bytes] | None = None
         self._cursor: Cursor | None = None
@@ -120,9 +122,7 @@ class AvailabilityCollector(Collector):
         return head + b"".join(self._lines)
 
     def _ratio_text(self) -> bytes:
-        from checks.availability.service import year_report
-
-        report = year_report(self.ctx)
+        report = self.service.year
         if self._ratio is None or self._ratio[0] is not report:
             lines = [f"# HELP {RATIO[0]} {RATIO[1]}\n# TYPE {RATIO[0]} gauge\n"]
             for item in report.checks if report is not None else ():
@@ -135,9 +135,7 @@ class AvailabilityCollector(Collector):
         return self._ratio[1]
 
     def _office_lines(self, report: AvailabilityReport | None) -> list[str]:
-        from checks.availability.service import year_units
-
-        units = year_units(self.ctx, report) if report is not None else {}
+        units = self.service.year_units(report) if report is not None else {}
         lines: list[str] = []
         for name, help_text, field in OFFICE:
             lines.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.availability.config import AVAILABILITY
-from checks.availability.service import refresh_year, tracker, year_report
+from checks.availability.service import SERVICE
 from checks.availability.texts import STATUS_TRANSLATIONS, SYSTEM_TRANSLATIONS
 from itops.plugins import Feature, Job, NavItem, Tile
 
@@ -35,7 +35,7 @@ ROLES = ("admin", "it_officer", "auditor", "monitoring_officer")
 
 
 def _flush(ctx: AppContext) -> None:
-    found = tracker(ctx)
+    found = SERVICE.of(ctx).tracker
     found.settings = ctx.settings
     found.flush(ctx.clock.now())
 
@@ -48,6 +48,10 @@ def _prune(ctx: AppContext) -> None:
         logger.info("pruned %d raw results, folded %d hourly rollups", deleted, folded)
 
 
+def _refresh_year(ctx: AppContext) -> None:
+    SERVICE.of(ctx).refresh_year()
+
+
 def _jobs(ctx: AppContext) -> Sequence[Job]:
     return [
         Job(
@@ -57,7 +61,7 @@ def _jobs(ctx: AppContext) -> Sequence[Job]:
             False,
         ),
         Job("prune", 3600, _prune),
-        Job("availability", 600, refresh_year),
+        Job("availability", 600, _refresh_year),
     ]
 
 
@@ -83,15 +87,15 @@ def _unwatched(db: Session, period: Unwatched) -> None:
 
 
 def _sinks(ctx: AppContext) -> Sequence[ResultSink]:
-    return [tracker(ctx)]
+    return [SERVICE.of(ctx).tracker]
 
 
 def _start(ctx: AppContext) -> None:
-    tracker(ctx).load()
+    SERVICE.of(ctx).tracker.load()
 
 
 def _stop(ctx: AppContext) -> None:
-    tracker(ctx).flush(ctx.clock.now(), everything=True)
+    SERVICE.of(ctx).tracker.flush(ctx.clock.now(), everything=True)
 
 
 def _cli(group: object) -> None:
@@ -109,11 +113,11 @@ def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
 def _collectors(ctx: AppContext) -> Sequence[Collector]:
     from checks.availability.metrics import AvailabilityCollector
 
-    return [AvailabilityCollector(ctx)]
+    return [AvailabilityCollector(ctx, SERVICE.of(ctx))]
 
 
 def _tiles(ctx: AppContext) -> Sequence[Tile]:
-    report = year_report(ctx)
+    report = SERVICE.of(ctx).year
     if report is None:
         return [Tile("Dostępność systemów (rok)", "—", "jeszcze nie policzono", None, "/systemy")]
     office = report.office
@@ -215,6 +219,7 @@ SUMMARIES = (
 
 feature = Feature(
     name="checks",
+    build=SERVICE.of,
     models=["checks.availability.models"],
     cli=_cli,
     routes=_routes,

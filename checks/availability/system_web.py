@@ -257,7 +257,7 @@ def system_page(request: Request) -> Response:
 
 
 def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[str, Any]:
-    from checks.availability.service import current_year_report as _year_report
+    from checks.availability.service import SERVICE
     from checks.availability.texts import CAUSE_LABELS
 
     lang = request.app.state.lang(request)
@@ -285,7 +285,7 @@ def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[
         (i.start, i.end)
         for i in ctx.settings.calendar(cfg.unit).working_intervals(range_start, now)
     ]
-    report = _year_report(ctx)
+    report = SERVICE.of(ctx).current_year()
     outages: list[OutageEntry] = sorted(
         (o for o in report.outages if o.check == cfg.name), key=lambda o: o.start, reverse=True
     )
@@ -344,7 +344,7 @@ def outage_form(request: Request) -> Response:
     """One outage with its history and the reclassification form (POST to ``…/przyczyna``)."""
     from checks.availability.entry import list_outages
     from checks.availability.models import Outage
-    from checks.availability.service import current_year_report as _year_report
+    from checks.availability.service import SERVICE
     from checks.availability.texts import CAUSE_LABELS
 
     ctx: AppContext = request.app.state.ctx
@@ -387,7 +387,7 @@ def outage_form(request: Request) -> Response:
         return render(
             request, "error.html", {"message": "Nie ma takiej awarii.", "status": 404}, 404
         )
-    working = {o.id: o.working_seconds for o in _year_report(ctx).outages}
+    working = {o.id: o.working_seconds for o in SERVICE.of(ctx).current_year().outages}
     minutes = working.get(outage_id, 0.0) / 60
     return render(
         request, "outage_form.html", {"o": found, "minutes": minutes, "causes": CAUSE_LABELS}

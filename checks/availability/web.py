@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from checks.availability.service import current_year_report as _year_report
+from checks.availability.service import SERVICE
 from checks.availability.texts import CAUSE_LABELS
 from checks.config import CHECKS
 from itops import auth
@@ -32,12 +32,10 @@ EDITORS = (ADMIN, IT_OFFICER)
 @requires(*ROLES)
 def board(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    from checks.availability.service import tracker
-
-    report = _year_report(ctx)
+    report = SERVICE.of(ctx).current_year()
     figures = {c.name: c for c in report.checks}
     live = ctx.state.checks()
-    open_outages = tracker(ctx).open_outages()
+    open_outages = SERVICE.of(ctx).tracker.open_outages()
     rows = []
     for cfg in ctx.settings.section(CHECKS):
         state = live.get(cfg.name)
@@ -64,7 +62,7 @@ def outage_list(request: Request) -> Response:
 
     tz = ZoneInfo(ctx.settings.office.timezone)
     year = ctx.clock.now().astimezone(tz).year
-    report = _year_report(ctx)
+    report = SERVICE.of(ctx).current_year()
     working = {o.id: o.working_seconds for o in report.outages}
     with read_scope(ctx.sessions) as db:
         rows = [
@@ -107,7 +105,6 @@ def outage_list(request: Request) -> Response:
 def outage_reclassify(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     from checks.availability.entry import reclassify
-    from checks.availability.service import refresh_year
 
     user = current_user(request)
     assert user is not None  # noqa: S101 - requires() guarantees a user
@@ -132,7 +129,7 @@ def outage_reclassify(request: Request) -> Response:
             )
     except (ValidationError, ValueError) as exc:
         return render(request, "error.html", {"message": str(exc), "status": 400}, status_code=400)
-    refresh_year(ctx)
+    SERVICE.of(ctx).refresh_year()
     back = str(form.get("wroc", ""))
     # Only a system's own page: an open redirect would send the officer anywhere.
     if not (back.startswith("/systemy/") and back[9:] in _check_names(ctx)):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from checks.backups.config import ANTIVIRUS, BACKUPS
 from checks.backups.i18n import TRANSLATIONS
 from checks.backups.kinds import VERIFIED_KINDS
-from checks.backups.service import service, verify_poll_seconds
+from checks.backups.service import SERVICE, service, verify_poll_seconds
 from checks.backups.store import BackupSnapshot
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.plugins import Feature, Job, NavItem, Tile
@@ -168,6 +168,7 @@ def cli(group: click.Group) -> None:
 
 feature = Feature(
     name="backups",
+    build=SERVICE.of,
     models=["checks.backups.models"],
     cli=cli,
     routes=routes,

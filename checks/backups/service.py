@@ -1,6 +1,6 @@
 """The running feature: builds the backup and ClamAV checks, runs them, stores, announces.
 
-One ``BackupService`` per AppContext (kept in ``ctx.state.values``). Checks run through
+One ``BackupService`` per AppContext (``SERVICE.of(ctx)``, see itops.services). Checks run through
 the core ``CheckRunner`` (timeout, every error → UNKNOWN with a hint); results are written
 in one short transaction in a worker thread, then events are published and the
 in-memory snapshot that /metrics and the pages read is updated.
@@ -25,14 +25,13 @@ from itops.config import Settings
 from itops.db.session import session_scope
 from itops.events import Event
 from itops.runner import CheckRunner
+from itops.services import Service
 from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
     from itops.context import AppContext
 
 logger = logging.getLogger(__name__)
-
-STATE_KEY = "checks.backups"
 
 
 @dataclass
@@ -313,13 +312,12 @@ class BackupService:
             self.ctx.events.publish(event)
 
 
+SERVICE: Service[BackupService] = Service("checks.backups", BackupService)
+
+
 def service(ctx: AppContext) -> BackupService:
     """The context's BackupService, created on first use."""
-    found = ctx.state.values.get(STATE_KEY)
-    if not isinstance(found, BackupService):
-        found = BackupService(ctx)
-        ctx.state.values[STATE_KEY] = found
-    return found
+    return SERVICE.of(ctx)
 
 
 def verify_poll_seconds(cfg: BackupConfig) -> float:
@@ -327,4 +325,4 @@ def verify_poll_seconds(cfg: BackupConfig) -> float:
     return min(cfg.verify_interval, timedelta(hours=1)).total_seconds()
 
 
-__all__ = ["BackupService", "Snapshot", "Status", "service", "verify_poll_seconds"]
+__all__ = ["SERVICE", "BackupService", "Snapshot", "Status", "service", "verify_poll_seconds"]

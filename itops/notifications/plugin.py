@@ -12,16 +12,14 @@ from itops.context import AppContext
 from itops.events import Event
 from itops.notifications.service import NotificationService
 from itops.plugins import Feature
+from itops.services import Service
 
-_services: dict[int, NotificationService] = {}
+SERVICE: Service[NotificationService] = Service("notifications", NotificationService)
 
 
 def service(ctx: AppContext) -> NotificationService:
     """The notifier of this context, created on first use."""
-    found = _services.get(id(ctx))
-    if found is None or found.ctx is not ctx:
-        found = _services[id(ctx)] = NotificationService(ctx)
-    return found
+    return SERVICE.of(ctx)
 
 
 class NotificationCollector(Collector):
@@ -70,7 +68,7 @@ async def _start(ctx: AppContext) -> None:
 
 async def _stop(ctx: AppContext) -> None:
     await service(ctx).stop()
-    _services.pop(id(ctx), None)
+    ctx.services.drop(SERVICE)  # a daemon started again on this context gets a fresh one
 
 
 def _subscribers(ctx: AppContext) -> Sequence[Callable[[Event], None]]:
@@ -89,6 +87,7 @@ def _cli(group: click.Group) -> None:
 
 feature = Feature(
     name="notifications",
+    build=SERVICE.of,
     cli=_cli,
     models=["itops.notifications.models"],
     subscribers=_subscribers,

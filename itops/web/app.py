@@ -275,6 +275,8 @@ def create_app(ctx: AppContext) -> Starlette:
     ]
     template_dirs: list[Path] = []
     for feat in feats:
+        if feat.build:
+            feat.build(ctx)
         if feat.routes:
             routes.extend(feat.routes(ctx))
         nav.extend(feat.nav)

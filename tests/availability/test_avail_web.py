@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from checks.availability.models import Outage, OutageReclassification
-from checks.availability.service import tracker
+from checks.availability.service import SERVICE
 from itops import auth
 from itops.config import Settings
 from itops.context import AppContext
@@ -125,9 +125,8 @@ async def test_auditor_cannot_reclassify(ctx: AppContext, site: str) -> None:
 
 
 async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, site: str) -> None:
-    from checks.availability.service import refresh_year
 
-    refresh_year(ctx)
+    SERVICE.of(ctx).refresh_year()
     ctx.state.record(
         ProbeResult(
             "bip",
@@ -145,19 +144,18 @@ async def test_metrics_expose_availability_and_office_hours(ctx: AppContext, sit
     # Thursday 26 November 2026, 11:00 in Warsaw: the office is open.
     assert "itops_office_working_hours 1.0" in text
     assert 'itops_tls_certificate_expiry_timestamp_seconds{check="bip"} 1.8e+09' in text
-    assert tracker(ctx).open_outages() == {}
+    assert SERVICE.of(ctx).tracker.open_outages() == {}
 
 
 def test_home_tile_shows_this_years_office_availability_against_the_target(
     ctx: AppContext,
 ) -> None:
     from checks.availability.plugin import feature
-    from checks.availability.service import refresh_year
 
     assert feature.tiles is not None
     [before] = feature.tiles(ctx)
     assert before.value == "—"
-    refresh_year(ctx)
+    SERVICE.of(ctx).refresh_year()
     [tile] = feature.tiles(ctx)
     assert (tile.value, tile.ok, tile.link) == ("100,000 %", True, "/systemy")
 
@@ -172,7 +170,6 @@ def test_the_kpi_refresh_holds_no_transaction_while_it_computes(
 
     from checks.availability import evaluate as evaluate_module
     from checks.availability.models import MonitoringGap
-    from checks.availability.plugin import refresh_year
 
     real = evaluate_module.evaluate
     seen: dict[str, object] = {}
@@ -196,7 +193,7 @@ def test_the_kpi_refresh_holds_no_transaction_while_it_computes(
         return real(inputs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(evaluate_module, "evaluate", spying)
-    report = refresh_year(ctx)
+    report = SERVICE.of(ctx).refresh_year()
     assert seen.pop("gaps") == 1  # the other connection's write went through
     assert seen.pop("held") == 0  # the refresh gave its connection back before computing
     assert seen.pop("idle_in_transaction", 0) == 0

@@ -124,7 +124,7 @@ def test_cached_certificate_lines_follow_each_new_result_and_forgotten_checks(
 
 
 def test_cached_availability_lines_follow_each_new_report(app: AppContext) -> None:
-    from checks.availability.service import YEAR_KEY, refresh_year
+    from checks.availability.service import SERVICE
 
     registry = make_registry(app)
 
@@ -145,7 +145,7 @@ def test_cached_availability_lines_follow_each_new_report(app: AppContext) -> No
         app.settings.storage.url,
         checks=[{"name": "www", "kind": "tcp", "host": "127.0.0.1", "port": 9}],
     )
-    refresh_year(app)
+    SERVICE.of(app).refresh_year()
     assert set(ratios()) == {"www"}
-    app.state.values.pop(YEAR_KEY)
+    SERVICE.of(app).year = None
     assert ratios() == {}
