@@ -5,8 +5,6 @@ Exit codes: 0 ok, 1 failure, 2 bad config or bad input, 3 storage problem, 4 not
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import logging
 import os
 import sys
@@ -16,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from itops import __version__
-from itops import config as config_mod
+from itops.config_path import resolve_path
 from itops.errors import ConfigError, ItopsError
 
 if TYPE_CHECKING:
     from itops.clock import Clock
+    from itops.config import Settings
 
 logger = logging.getLogger("itops")
 
@@ -38,8 +37,10 @@ class Ctx:
         self._app: Any = None
 
     @property
-    def settings(self) -> config_mod.Settings:
-        return config_mod.load(self.config_path)
+    def settings(self) -> Settings:
+        from itops.config import load
+
+        return load(self.config_path)
 
     def app(self) -> Any:
         """The AppContext (engine, sessions …), refusing an unmigrated database."""
@@ -113,6 +114,27 @@ class FeatureGroup(click.Group):
             self.load(path)
         return super().list_commands(ctx)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``itops --help``: a feature's commands from ``COMMAND_HELP``, none imported.
+
+        Stand-ins carrying each command's one-line help, so the listing is click's own
+        (same rows, same truncation) at a tenth of the start-up time.
+        """
+        from itops.plugins import COMMAND_HELP, FEATURE_COMMANDS
+
+        stand_ins = {
+            name: click.Command(name, help=COMMAND_HELP[name])
+            for path, names in FEATURE_COMMANDS.items()
+            if path not in self.loaded
+            for name in names
+        }
+        commands = {**stand_ins, **self.commands}
+        rows = [(name, commands[name]) for name in sorted(commands) if not commands[name].hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
 
 @click.group(cls=FeatureGroup)
 @click.option(
@@ -127,7 +149,7 @@ class FeatureGroup(click.Group):
 def cli(click_ctx: click.Context, config_path: str | None) -> None:
     """itops: IT operations and compliance monitoring for a municipal office."""
     # ``main(clock=...)`` hands a clock in as the context object (tests only).
-    click_ctx.obj = Ctx(config_mod.resolve_path(config_path), clock=click_ctx.obj)
+    click_ctx.obj = Ctx(resolve_path(config_path), clock=click_ctx.obj)
     click_ctx.call_on_close(click_ctx.obj.close)
 
 
@@ -148,6 +170,8 @@ def run(ctx: Ctx) -> None:
 
     app = AppContext.create(settings, ctx.config_path, ctx.clock)
     daemon = Daemon(app)
+    import asyncio
+
     runner = asyncio.Runner()
     code = runner.run(daemon.run())
     if daemon.abandoned:
@@ -221,6 +245,8 @@ def user_group() -> None:
 
 
 def _read_password(password_file: str | None, confirm: bool = True) -> str:
+    import getpass
+
     if password_file:
         return Path(password_file).read_text(encoding="utf-8").strip()
     first = getpass.getpass("Password: ")

@@ -29,6 +29,7 @@ from pydantic import ValidationError as PydanticValidationError
 from itops.calendar import OfficeCalendar, Schedule
 from itops.config_core import Daemon, Hours, Office, Storage, Unit, Web
 from itops.config_errors import key_path, model_of, problems
+from itops.config_path import DEFAULT_PATH, resolve_path
 from itops.config_types import (
     OFFICE_UNIT,
     Duration,
@@ -41,8 +42,6 @@ from itops.config_types import (
     parse_duration,
 )
 from itops.errors import ConfigError, ConfigProblem
-
-DEFAULT_PATH = Path("/etc/itops/itops.toml")
 
 T = TypeVar("T")
 _MISSING = object()
@@ -208,14 +207,6 @@ def settings_model() -> type[Settings]:
     model: type[Settings] = create_model("Settings", __base__=Settings, **fields)
     model.__doc__ = Settings.__doc__
     return model
-
-
-def resolve_path(cli_path: str | os.PathLike[str] | None) -> Path:
-    """``--config`` first, then ``$ITOPS_CONFIG``, then ``/etc/itops/itops.toml``."""
-    if cli_path:
-        return Path(cli_path)
-    env = os.environ.get("ITOPS_CONFIG")
-    return Path(env) if env else DEFAULT_PATH
 
 
 def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None) -> Settings:

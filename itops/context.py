@@ -53,9 +53,9 @@ def derive_settings(settings: Settings, sessions: sessionmaker[Session]) -> Sett
     minutes) and a CLI command opening the database. Always from the file's settings,
     never from derived ones, so a host that left the inventory loses its check.
     """
-    from itops.plugins import features
+    from itops.plugins import DERIVE_FEATURES, feature
 
-    hooks = [feat.derive for feat in features() if feat.derive is not None]
+    hooks = [hook for path in DERIVE_FEATURES if (hook := feature(path).derive) is not None]
     if not hooks:
         return settings
     with read_scope(sessions) as db:

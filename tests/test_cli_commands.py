@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from itops.plugins import FEATURE_COMMANDS, FEATURES, feature
+from itops.cli import FeatureGroup
+from itops.plugins import COMMAND_HELP, DERIVE_FEATURES, FEATURE_COMMANDS, FEATURES, feature
 
 
 def test_the_command_table_names_exactly_what_each_feature_registers() -> None:
@@ -17,6 +18,42 @@ def test_the_command_table_names_exactly_what_each_feature_registers() -> None:
         if feat.cli:
             feat.cli(group)
         assert sorted(group.commands) == sorted(FEATURE_COMMANDS.get(path, ())), path
+
+
+def test_the_help_table_is_each_commands_own_one_line_help() -> None:
+    group = click.Group("probe")
+    for path in FEATURES:
+        feat = feature(path)
+        if feat.cli:
+            feat.cli(group)
+    assert {name: cmd.get_short_help_str(10**6) for name, cmd in group.commands.items()} == (
+        COMMAND_HELP
+    )
+
+
+def test_the_listing_from_the_table_is_clicks_own_listing() -> None:
+    """Same rows and truncation as click listing the imported commands, at two widths."""
+    lazy = FeatureGroup("itops")
+    lazy.add_command(click.Command("run", help="Run the daemon."))
+    eager = click.Group("itops")
+    eager.add_command(click.Command("run", help="Run the daemon."))
+    for path in FEATURES:
+        feat = feature(path)
+        if feat.cli:
+            feat.cli(eager)
+    for width in (80, 50):
+        texts = []
+        for group in (lazy, eager):
+            formatter = click.HelpFormatter(width=width)
+            group.format_commands(click.Context(group), formatter)
+            texts.append(formatter.getvalue())
+        assert texts[0] == texts[1]
+        assert "availability" in texts[0]
+    assert lazy.loaded == set()
+
+
+def test_the_derive_table_names_exactly_the_features_with_a_derive_hook() -> None:
+    assert [path for path in FEATURES if feature(path).derive is not None] == list(DERIVE_FEATURES)
 
 
 def test_no_two_features_claim_one_command() -> None:
@@ -38,10 +75,11 @@ def _modules_after(*argv: str) -> set[str]:
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
-    return set(done.stderr.strip().splitlines()[-1].split(",")) - {""}
+    return set(done.stderr.rstrip("\n").split("\n")[-1].split(",")) - {""}
 
 
 def test_a_feature_command_imports_only_its_own_feature() -> None:
+    assert _modules_after("--help") == set()
     assert _modules_after("kpi", "--help") == {"reports.plugin"}
     assert _modules_after("outages", "--help") == {"checks.availability.plugin"}
 
