@@ -37,6 +37,8 @@ class CheckConfig(KindEntry):
     confirm: int = Field(default=2, ge=1, le=100)
     counts_for_kpi: bool | None = None
     tags: list[str] = Field(default_factory=list)
+    # Shown on the check's page as written (the office's own words, e.g. why a DEMO check fails).
+    note: str = Field(default="", max_length=500)
     options: Any = None
 
     @classmethod

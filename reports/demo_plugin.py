@@ -83,7 +83,14 @@ def _cli(group: click.Group) -> None:
 
 _responders: dict[int, Any] = {}
 WALKS = Path(__file__).parent / "demo_walks"
-COMMUNITIES = {"demo-switch": "switch.snmprec", "demo-ups": "ups-battery.snmprec"}
+COMMUNITIES = {
+    "demo-switch": "switch.snmprec",  # Gi0/5 down
+    "demo-ups": "ups-battery.snmprec",  # on battery
+    "demo-printer": "printer-low.snmprec",  # DEMO TK-2000 toner at 8 %, drum 45 %
+}
+# The DEMO office's names, answered by the responder's DNS side (the example's dns-urzad).
+DNS_NAMES = {"bip.urzad.example": "127.0.0.1"}
+STATEMENT_AGE_DAYS = 60  # the DEMO accessibility statement was updated two months ago
 
 
 def _targets_on(ctx: AppContext) -> bool:
@@ -93,16 +100,21 @@ def _targets_on(ctx: AppContext) -> bool:
 
 
 async def _start(ctx: AppContext) -> None:
-    """Start the DEMO SNMP responder on 127.0.0.1, UDP port = the [web] bind port."""
+    """Start the DEMO SNMP (and DNS) responder on 127.0.0.1, UDP port = the [web] bind port."""
     if not _targets_on(ctx):
         return
     from reports.demo_targets import SnmpResponder
 
     port = int(ctx.settings.web.bind.rsplit(":", 1)[1])
-    responder = SnmpResponder({c: WALKS / f for c, f in COMMUNITIES.items()}, port)
+    responder = SnmpResponder({c: WALKS / f for c, f in COMMUNITIES.items()}, port, DNS_NAMES)
     await responder.start()
     _responders[id(ctx)] = responder
-    logger.info("DEMO SNMP responder on 127.0.0.1:%d/udp (%s)", port, ", ".join(COMMUNITIES))
+    logger.info(
+        "DEMO SNMP and DNS responder on 127.0.0.1:%d/udp (%s; %s)",
+        port,
+        ", ".join(COMMUNITIES),
+        ", ".join(DNS_NAMES),
+    )
 
 
 async def _stop(ctx: AppContext) -> None:
@@ -124,7 +136,19 @@ def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
         newest = working_days_back(ctx.clock.now(), days, calendar.tz, calendar.is_working_day)
         return HTMLResponse(bip_page(newest, calendar.tz))
 
-    return [Route("/demo/bip", bip, methods=["GET"])]
+    async def statement(request: Request) -> Response:
+        from datetime import timedelta
+
+        from reports.demo_targets import statement_page
+
+        tz = ctx.settings.calendar(OFFICE_UNIT).tz
+        dated = ctx.clock.now() - timedelta(days=STATEMENT_AGE_DAYS)
+        return HTMLResponse(statement_page(dated, tz))
+
+    return [
+        Route("/demo/bip", bip, methods=["GET"]),
+        Route("/demo/bip/deklaracja-dostepnosci", statement, methods=["GET"]),
+    ]
 
 
 feature = Feature(name="demo", cli=_cli, start=_start, stop=_stop, routes=_routes)

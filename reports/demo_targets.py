@@ -1,11 +1,14 @@
-"""Live DEMO targets on 127.0.0.1: an SNMP v2c responder serving recorded device walks and
-a BIP-like page whose newest publication is ten working days old.
+"""Live DEMO targets on 127.0.0.1: an SNMP v2c responder serving recorded device walks (and
+answering DNS queries for the DEMO office's names on the same socket), a BIP-like page whose
+newest publication is ten working days old and its accessibility statement.
 
 The DEMO office's switch (one port down) and UPS (on battery) need something to answer
 their checks without any external network. ``SnmpResponder`` answers GET, GETNEXT and
 GETBULK (v2c) from ``.snmprec`` walks (snmpsim's format, ``OID|TAG|VALUE``), one walk per
 community, through pysnmp's own message codec (already a runtime dependency for the snmp
-kind). It never answers SET and binds to 127.0.0.1 only.
+kind). It never answers SET and binds to 127.0.0.1 only. A datagram that is not SNMP but a
+DNS query for one of ``names`` gets its A record (anything else: NXDOMAIN), so the DEMO
+``dns`` check has a server without a port of its own.
 
 The daemon starts them with `[demo] targets = true` (reports.demo_plugin).
 """
@@ -21,6 +24,14 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import dns.exception
+import dns.flags
+import dns.message
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
 from pyasn1.codec.ber import decoder, encoder
 from pyasn1.error import PyAsn1Error
 from pysnmp.proto import api
@@ -130,9 +141,31 @@ def answer(walks: dict[str, Walk], data: bytes) -> bytes | None:
     return bytes(encoder.encode(message))
 
 
+def dns_answer(names: dict[str, str], data: bytes) -> bytes | None:
+    """The response to a DNS query for an A record of ``names`` (name -> IPv4 address);
+    other names or types in the zone's view get NXDOMAIN / no answer, non-queries None."""
+    try:
+        query = dns.message.from_wire(data)
+    except (dns.exception.DNSException, ValueError):
+        return None
+    if query.flags & dns.flags.QR or query.opcode() != dns.opcode.QUERY or len(query.question) != 1:
+        return None
+    (question,) = query.question
+    response = dns.message.make_response(query)
+    name = question.name.to_text().rstrip(".").lower()
+    if name not in names:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    elif question.rdtype == dns.rdatatype.A:
+        response.answer.append(
+            dns.rrset.from_text(question.name, 60, dns.rdataclass.IN, dns.rdatatype.A, names[name])
+        )
+    return bytes(response.to_wire())
+
+
 class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, walks: dict[str, Walk]) -> None:
+    def __init__(self, walks: dict[str, Walk], names: dict[str, str]) -> None:
         self.walks = walks
+        self.names = names
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -141,6 +174,8 @@ class _Protocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         try:
             reply = answer(self.walks, data)
+            if reply is None and self.names:
+                reply = dns_answer(self.names, data)
         except Exception:  # a malformed request must not stop the responder
             logger.exception("DEMO SNMP responder: request from %s not answered", addr)
             return
@@ -149,17 +184,21 @@ class _Protocol(asyncio.DatagramProtocol):
 
 
 class SnmpResponder:
-    """v2c responder on 127.0.0.1; ``communities`` maps a community to its walk file."""
+    """v2c responder on 127.0.0.1; ``communities`` maps a community to its walk file,
+    ``names`` a DNS name to the IPv4 address answered for it."""
 
-    def __init__(self, communities: dict[str, Path], port: int = 0) -> None:
+    def __init__(
+        self, communities: dict[str, Path], port: int = 0, names: dict[str, str] | None = None
+    ) -> None:
         self.walks = {name: Walk.load(path) for name, path in communities.items()}
+        self.names = {n.rstrip(".").lower(): a for n, a in (names or {}).items()}
         self.port = port
         self._transport: asyncio.DatagramTransport | None = None
 
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self.walks), local_addr=("127.0.0.1", self.port)
+            lambda: _Protocol(self.walks, self.names), local_addr=("127.0.0.1", self.port)
         )
         self._transport = transport
         self.port = int(transport.get_extra_info("sockname")[1])
@@ -195,4 +234,19 @@ def bip_page(newest: datetime, tz: ZoneInfo) -> str:
         "<title>BIP Urzędu Miejskiego w Przykładowie (DEMO)</title></head><body>"
         "<h1>Biuletyn Informacji Publicznej (DEMO)</h1>"
         f'<ul class="lista-publikacji">{items}</ul></body></html>'
+    )
+
+
+def statement_page(dated: datetime, tz: ZoneInfo) -> str:
+    """A BIP-like accessibility statement (deklaracja dostępności) prepared on ``dated``."""
+    day = f"{dated.astimezone(tz):%d.%m.%Y}"
+    return (
+        '<!doctype html><html lang="pl"><head><meta charset="utf-8">'
+        "<title>Deklaracja dostępności (DEMO)</title></head><body>"
+        "<h1>Deklaracja dostępności Biuletynu Informacji Publicznej (DEMO)</h1>"
+        "<p>Urząd Miejski w Przykładowie (DEMO) zobowiązuje się zapewnić dostępność swojej "
+        "strony internetowej zgodnie z ustawą z dnia 4 kwietnia 2019 r. o dostępności "
+        "cyfrowej stron internetowych i aplikacji mobilnych podmiotów publicznych.</p>"
+        f"<p>Data sporządzenia deklaracji: {day}. Data ostatniej aktualizacji: {day}.</p>"
+        "</body></html>"
     )

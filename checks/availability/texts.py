@@ -7,6 +7,7 @@ SYSTEM_TRANSLATIONS: dict[str, str] = {
     "tak": "yes",
     "nie": "no",
     "Najbliższe prace planowe": "Next planned maintenance",
+    "Uwaga": "Note",
     "trwają": "in progress",
     "brak zaplanowanych": "none planned",
     "przestoje": "downtime",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import urllib.error
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,14 @@ from aiohttp import web
 from checks.kinds.freshness_dates import WARSAW, is_working_day, working_days_between
 from itops.check import Check
 from itops.status import Status
-from reports.demo_targets import SnmpResponder, Walk, answer, bip_page, working_days_back
+from reports.demo_targets import (
+    SnmpResponder,
+    Walk,
+    answer,
+    bip_page,
+    statement_page,
+    working_days_back,
+)
 from tests.availability.test_check_kinds import make_check, run
 from tests.conftest import write_config
 from tests.daemon import Daemon
@@ -26,7 +33,10 @@ from tests.snmp.conftest import DATA
 
 @pytest.fixture
 async def responder() -> AsyncIterator[int]:
-    snmp = SnmpResponder({"switch": DATA / "switch.snmprec", "ups": DATA / "ups-battery.snmprec"})
+    snmp = SnmpResponder(
+        {"switch": DATA / "switch.snmprec", "ups": DATA / "ups-battery.snmprec"},
+        names={"bip.urzad.example": "127.0.0.1"},
+    )
     port = await snmp.start()
     yield port
     snmp.stop()
@@ -62,6 +72,23 @@ async def test_unknown_community_gets_no_answer(responder: int) -> None:
     assert str(result.summary).endswith("no SNMP answer")
 
 
+async def test_the_same_socket_answers_dns_for_the_demo_names_only(responder: int) -> None:
+    found = await run(
+        make_check(
+            "dns",
+            query="bip.urzad.example",
+            server="127.0.0.1",
+            port=responder,
+            expect=["127.0.0.1"],
+        )
+    )
+    assert found.status is Status.OK, found.summary
+    other = make_check("dns", query="bip.gdzie-indziej.example", server="127.0.0.1", port=responder)
+    missing = await run(other)
+    assert missing.status is Status.CRITICAL
+    assert missing.summary.code == "dns.error.1", missing.summary
+
+
 def test_garbage_datagram_is_ignored() -> None:
     assert answer({"ups": Walk.load(DATA / "ups-battery.snmprec")}, b"\x30\x03nonsense") is None
 
@@ -90,6 +117,30 @@ async def test_bip_page_is_ten_working_days_old() -> None:
     assert result.status is Status.WARNING
     assert "(10 working days, limit 5)" in str(result.summary)
     assert f"opublikowano: {newest.astimezone(WARSAW):%d.%m.%Y %H:%M}" in bip_page(newest, WARSAW)
+
+
+async def test_the_demo_accessibility_statement_is_current() -> None:
+    dated = datetime.now(UTC) - timedelta(days=60)
+
+    async def page(_: web.Request) -> web.Response:
+        return web.Response(text=statement_page(dated, WARSAW), content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        check = make_check(
+            "freshness", url=f"http://127.0.0.1:{port}/", mode="accessibility_statement"
+        )
+        fresh = await run(check)
+    finally:
+        await runner.cleanup()
+    assert fresh.status is Status.OK, fresh.summary
+    assert f"{dated.astimezone(WARSAW):%d.%m.%Y}" in statement_page(dated, WARSAW)
 
 
 DEMO_CHECKS = """

@@ -41,6 +41,7 @@ name = "strona-www"
 kind = "tls"
 host = "127.0.0.1"
 port = 2
+note = "DEMO: celowo <czerwone> & bez TLS"
 
 [[maintenance]]
 name = "Aktualizacja BIP"
@@ -223,6 +224,9 @@ async def test_system_page_header_heartbeat_response_times_and_outage_actions(
     assert order == sorted(order, key=int, reverse=True)  # newest first
     tls = (await client.get("/systemy/strona-www")).text
     assert "Certyfikat ważny do" in tls and "pozostało dni: 12" in tls
+    # the config's note, as written and escaped; a check without one shows no "Uwaga"
+    assert '<dt>Uwaga</dt><dd class="note">DEMO: celowo &lt;czerwone&gt; &amp; bez TLS</dd>' in tls
+    assert "<dt>Uwaga</dt>" not in html
     await client.login(users["auditor"])
     auditor = (await client.get("/systemy/bip")).text
     assert "Zmień przyczynę" not in auditor
