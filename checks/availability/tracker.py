@@ -17,7 +17,10 @@ Rules:
    after it publishes ``check_recovered``. A CRITICAL run in between keeps the warning.
 3. UNKNOWN opens a monitoring gap for that check (closed by the next definite result);
    it neither opens nor closes an outage and leaves a failure run as it is.
-4. After a restart the open outages and gaps are reloaded from the database.
+4. After a restart the open outages and gaps are reloaded from the database, and so is each
+   check's warning (its start: the first WARNING result stored after the check's last OK),
+   so the next WARNING is the same warning (the notifier's stored de-duplication keeps it
+   from being sent again) and the first OK sends its ``check_recovered`` with the real start.
 5. Times are the wall clock (UTC), which NTP may step back: an interval never ends
    before it starts (the end is clamped to the start).
 
@@ -34,12 +37,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.config import AVAILABILITY
 from checks.availability.maintenance import Window, is_silenced, load_windows
-from checks.availability.models import MonitoringGap, Outage
+from checks.availability.models import MonitoringGap, Outage, ProbeResultRow
 from checks.availability.writer import (
     GapClosed,
     GapOpened,
@@ -127,8 +130,13 @@ class CheckStates:
             out.add(_warning(state, result, unit, silenced))
         return out
 
-    def restore(self, outages: list[Outage], gaps: list[MonitoringGap]) -> None:
-        """Take up the open outages and per-check gaps stored before a restart."""
+    def restore(
+        self,
+        outages: list[Outage],
+        gaps: list[MonitoringGap],
+        warnings: dict[str, datetime] | None = None,
+    ) -> None:
+        """Take up the open outages, per-check gaps and warnings stored before a restart."""
         for row in outages:
             state = self.checks.setdefault(row.check_name, CheckState())
             state.outage = OpenInterval(row.start, row.id)
@@ -137,6 +145,8 @@ class CheckStates:
         for gap in gaps:
             state = self.checks.setdefault(gap.check_name or "", CheckState())
             state.gap = OpenInterval(gap.start, gap.id)
+        for name, start in (warnings or {}).items():
+            self.checks.setdefault(name, CheckState()).warning_start = start
 
     def open_outages(self) -> dict[str, datetime]:
         return {n: s.outage.start for n, s in self.checks.items() if s.outage is not None}
@@ -271,6 +281,27 @@ def _warning(state: CheckState, result: ProbeResult, unit: str, silenced: Silenc
     )
 
 
+def open_warnings(db: Session) -> dict[str, datetime]:
+    """Each check's warning still open in the stored raw results: the first WARNING after
+    the check's last OK (raw results keep every status change, so that OK is stored)."""
+    last_ok = (
+        select(ProbeResultRow.check_name, func.max(ProbeResultRow.at).label("at"))
+        .where(ProbeResultRow.status == int(Status.OK))
+        .group_by(ProbeResultRow.check_name)
+        .subquery()
+    )
+    rows = db.execute(
+        select(ProbeResultRow.check_name, func.min(ProbeResultRow.at))
+        .outerjoin(last_ok, last_ok.c.check_name == ProbeResultRow.check_name)
+        .where(
+            ProbeResultRow.status == int(Status.WARNING),
+            or_(last_ok.c.at.is_(None), ProbeResultRow.at > last_ok.c.at),
+        )
+        .group_by(ProbeResultRow.check_name)
+    )
+    return {name: at for name, at in rows}
+
+
 class OutageTracker:
     """The ResultSink behind KPI 1; see the module docstring.
 
@@ -344,9 +375,15 @@ class OutageTracker:
                     )
                 )
             )
+            warnings = open_warnings(db)
         with self._lock:
-            self.states.restore(outages, gaps)
-        logger.info("reloaded %d open outages and %d open gaps", len(outages), len(gaps))
+            self.states.restore(outages, gaps, warnings)
+        logger.info(
+            "reloaded %d open outages, %d open gaps and %d warnings",
+            len(outages),
+            len(gaps),
+            len(warnings),
+        )
 
     def flush(self, now: datetime, *, everything: bool = False) -> int:
         """Write the queued operations and finished rollup hours (``Writer.flush``)."""

@@ -157,7 +157,7 @@ async def test_stale_bip_warning_and_recovery_reach_webhook_and_mail_without_an_
     warning, recovered = receiver.bodies
     assert (warning["status"], warning["subject"]) == ("WARNING", "bip-aktualnosc")
     assert warning["title"] == "[itops] [OSTRZEŻENIE] Ostrzeżenie: bip-aktualnosc"
-    assert "working days" in warning["summary"]
+    assert "dni roboczych" in warning["summary"]  # Polish by default
     assert recovered["status"] == "OK" and recovered["recovery"] is True
     assert recovered["title"] == "[itops] Koniec ostrzeżenia: bip-aktualnosc"
     assert recovered["duration_seconds"] == 180.0  # from the first WARNING to the OK
@@ -191,3 +191,47 @@ async def test_warning_at_night_is_held_until_working_hours(
     assert held == 0
     assert [b["kind"] for b in receiver.bodies] == ["check_warning"]
     assert receiver.bodies[0]["data"]["start"] == NIGHT.isoformat()
+
+
+@pytest.mark.parametrize("warning_again", [False, True], ids=["ok-first", "warning-first"])
+async def test_a_warning_survives_a_daemon_restart(
+    db_url: str,
+    tmp_path: Path,
+    bip: tuple[str, dict[str, str]],
+    receiver: Receiver,
+    mailbox: tuple[Mailbox, int],
+    warning_again: bool,
+) -> None:
+    # WARNING, a restart (new tracker and notifier on the same database), then either the
+    # OK at once or the WARNING once more first: one warning and one recovery in all, the
+    # recovery measured from the first WARNING before the restart.
+    url, page = bip
+    clock = FixedClock(OPEN_HOURS)
+    ctx, service, tracker, runner = await start(db_url, tmp_path, url, receiver, mailbox[1], clock)
+    try:
+        page["body"] = bip_page(datetime.now(UTC) - timedelta(days=30))
+        await runner.run(the_check(ctx))
+        await service.join()
+        tracker.flush(clock.now(), everything=True)
+    finally:
+        await service.stop(grace=1)
+        ctx.engine.dispose()
+    clock.advance(timedelta(minutes=2))
+    ctx, service, tracker, runner = await start(db_url, tmp_path, url, receiver, mailbox[1], clock)
+    tracker.load()
+    check = the_check(ctx)
+    try:
+        if warning_again:
+            await runner.run(check)
+            clock.advance(timedelta(minutes=1))
+        else:
+            clock.advance(timedelta(minutes=1))
+        page["body"] = bip_page(datetime.now(UTC) - timedelta(hours=1))
+        await runner.run(check)
+        await service.join()
+    finally:
+        await service.stop(grace=1)
+        ctx.engine.dispose()
+    assert [b["kind"] for b in receiver.bodies] == ["check_warning", "check_recovered"]
+    assert receiver.bodies[1]["duration_seconds"] == 180.0
+    assert receiver.bodies[1]["data"]["start"] == OPEN_HOURS.isoformat()
