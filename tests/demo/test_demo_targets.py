@@ -4,8 +4,6 @@ days old."""
 
 from __future__ import annotations
 
-import time
-import urllib.error
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +24,6 @@ from reports.demo_targets import (
     working_days_back,
 )
 from tests.availability.test_check_kinds import make_check, run
-from tests.conftest import write_config
 from tests.daemon import Daemon
 from tests.snmp.conftest import DATA
 
@@ -143,71 +140,7 @@ async def test_the_demo_accessibility_statement_is_current() -> None:
     assert f"{dated.astimezone(WARSAW):%d.%m.%Y}" in statement_page(dated, WARSAW)
 
 
-DEMO_CHECKS = """
-[demo]
-targets = true
-
-[[checks]]
-name = "switch-parter"
-kind = "snmp"
-device = "switch"
-host = "127.0.0.1"
-port = {port}
-community = "demo-switch"
-timeout = "20s"
-
-[[checks]]
-name = "ups-serwerownia"
-kind = "snmp"
-device = "ups"
-host = "127.0.0.1"
-port = {port}
-community = "demo-ups"
-timeout = "20s"
-
-[[checks]]
-name = "bip-aktualnosc"
-kind = "freshness"
-url = "http://127.0.0.1:{port}/demo/bip"
-max_working_days = 5
-"""
-
-WANTED = (
-    'itops_check_status{check="switch-parter",kind="snmp"} 2',
-    'itops_check_status{check="ups-serwerownia",kind="snmp"} 1',
-    'itops_check_status{check="bip-aktualnosc",kind="freshness"} 1',
-)
-
-
-def patient_get(daemon: Daemon, path: str) -> tuple[int, str]:
-    """``daemon.get``, asked again when a loaded host (2 shared cores) lets 10 s pass."""
-    for _ in range(5):
-        try:
-            return daemon.get(path)
-        except (TimeoutError, urllib.error.URLError):
-            continue
-    return daemon.get(path)
-
-
-def test_the_daemon_serves_the_demo_targets_on_its_web_port(tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path)
-    daemon.config = write_config(
-        tmp_path / "itops.toml", daemon.db_url, daemon.port, DEMO_CHECKS.format(port=daemon.port)
-    )
-    daemon.start()
-    try:
-        daemon.wait_ready()
-        status, page = patient_get(daemon, "/demo/bip")
-        metrics = ""
-        deadline = time.monotonic() + 120  # a liveness bound on a busy host, not a timing goal
-        while time.monotonic() < deadline and not all(w in metrics for w in WANTED):
-            time.sleep(0.5)
-            metrics = patient_get(daemon, "/metrics")[1]
-    finally:
-        daemon.stop()
-    assert status == 200 and "opublikowano: " in page
-    for wanted in WANTED:
-        assert wanted in metrics, f"{wanted} missing; log:\n{daemon.log.read_text()}"
+# The daemon serving these targets to the example config's checks: tests/demo/test_demo_daemon.py
 
 
 def test_without_demo_targets_there_is_no_demo_page(tmp_path: Path) -> None:
