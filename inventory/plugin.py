@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from inventory.config import INVENTORY
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
-from itops.plugins import Feature, Job, NavItem, Tile
+from itops.plugins import Feature, Job, NavItem, Problem, Tile
 
 if TYPE_CHECKING:
     import click
@@ -63,10 +63,33 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
     return tiles(ctx)
 
 
+def _problems(ctx: AppContext) -> Sequence[Problem]:
+    """Computers whose agent has been silent past ``[inventory] report_max_age``."""
+    from inventory.updates import fleet
+    from itops.db.session import read_scope
+    from itops.status import Status
+
+    with read_scope(ctx.sessions) as db:
+        states = fleet(db, ctx.settings, ctx.clock.now())
+    return [
+        Problem(
+            Status.UNKNOWN,
+            "agent milczy",
+            s.hostname or s.inventory_no or f"#{s.asset_id}",
+            f"/inventory/asset/{s.asset_id}",
+            s.reported_at,
+            note="ostatni raport agenta",
+            roles=READERS,
+        )
+        for s in states
+        if "silent" in s.risks
+    ]
+
+
 def _translations() -> dict[str, str]:
     from inventory.i18n import TRANSLATIONS
 
-    return TRANSLATIONS
+    return {**TRANSLATIONS, "ostatni raport agenta": "the agent's last report"}
 
 
 def _summaries() -> list[tuple[str, str]]:
@@ -114,6 +137,7 @@ feature = Feature(
     templates=str(Path(__file__).parent / "templates"),
     collectors=_collectors,
     tiles=_tiles,
+    problems=_problems,
     translations=_translations(),
     labels=_labels(),
     body_limits=_body_limits,

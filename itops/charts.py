@@ -203,6 +203,66 @@ def bars(
     return Chart("".join(parts), title, tuple(cols), rows)
 
 
+def trend(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    chart_id: str,
+    columns: tuple[str, str],
+    texts: Sequence[str],
+    floor: float = 0.0,
+    top: float | None = None,
+    target: float | None = None,
+    decimal: str = ",",
+    width: int = 240,
+    height: int = 64,
+    color: str = "#2f5d8a",
+) -> Chart:
+    """A tile's small bars, one per month: no axis, the first and last label under them,
+    the last value written beside its bar and a dashed ``target`` line; each bar's
+    ``<title>`` and the table carry label and text. ``floor`` is written under the bars
+    when it is not zero (a cut axis is never hidden)."""
+    if not (len(labels) == len(values) == len(texts)):
+        raise ValueError("trend: as many labels, values and texts")
+    upper, lower, right = 14, 14, 4
+    plot_h = height - upper - lower
+    high = top if top is not None else nice_max(max([*values, target or 0.0], default=0.0))
+    span = (high - floor) or 1.0
+    slot = (width - right) / max(1, len(values))
+    bar_w = slot * 0.7
+    base = upper + plot_h
+    parts = _open(chart_id, width, height, title)
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        h = max(1.0, plot_h * (min(max(value, floor), high) - floor) / span)
+        x = slot * i + (slot - bar_w) / 2
+        parts.append(
+            f'<rect class="bar" x="{x:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" '
+            f'height="{h:.1f}" fill="{color}"><title>{escape(label)}: {escape(texts[i])}'
+            "</title></rect>"
+        )
+    if target is not None and floor <= target <= high:
+        ty = base - plot_h * (target - floor) / span
+        parts.append(
+            f'<line class="target" x1="0" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
+            f'stroke="#a31515" stroke-width="1.5" stroke-dasharray="4 2"/>'
+        )
+    parts.append(f'<line x1="0" y1="{base}" x2="{width - right}" y2="{base}" stroke="#333"/>')
+    if labels:
+        parts.append(f'<text x="0" y="{height - 2}">{escape(labels[0])}</text>')
+        parts.append(
+            f'<text class="trend-last" x="{width - right}" y="{height - 2}" text-anchor="end">'
+            f"{escape(labels[-1])}: {escape(texts[-1])}</text>"
+        )
+    if floor:
+        parts.append(
+            f'<text x="0" y="10" fill="#4a4a4a">≥ {escape(fmt_number(floor, decimal))}</text>'
+        )
+    parts.append("</svg>")
+    rows = tuple((label, texts[i]) for i, label in enumerate(labels))
+    return Chart("".join(parts), title, columns, rows)
+
+
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
@@ -451,4 +511,5 @@ __all__ = [
     "heartbeat",
     "nice_max",
     "timeline",
+    "trend",
 ]

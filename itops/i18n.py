@@ -72,6 +72,8 @@ EN: dict[str, str] = {
     "Stan": "Status",
     "System": "System",
     "Szczegóły": "Details",
+    "Tabela: miesiące": "Table: months",
+    "Tabela: dni robocze": "Table: working days",
     "Utworzono": "Created",
     "Użytkownicy": "Users",
     "Wróć na pulpit": "Back to the dashboard",

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import click
     from prometheus_client.registry import Collector
     from sqlalchemy.orm import Session
     from starlette.routing import BaseRoute
 
+    from itops.charts import Chart
     from itops.check import Check, CheckEntry
     from itops.config import Settings
     from itops.context import AppContext
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from itops.heartbeat import Unwatched
     from itops.report_parts import ReportPart
     from itops.runner import ResultSink
+    from itops.status import Status
 
 FEATURES: tuple[str, ...] = (
     "checks.availability.plugin",
@@ -132,6 +136,34 @@ class Tile:
     detail: str = ""
     ok: bool | None = None
     link: str | None = None
+    # the year-to-date figure at the end of each month so far (its last bar is ``value``),
+    # drawn in the page's language
+    trend: Callable[[str], Chart] | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An active problem on the Pulpit besides the checks (a backup, antivirus, a silent
+    agent): its state, what it is (Polish, translated at render), where to look."""
+
+    status: Status
+    what: str
+    name: str
+    link: str
+    since: datetime | None = None
+    detail: object = ""  # a Summary or a stored result text (the page's summary filter)
+    note: str = ""  # Polish, translated at render
+    roles: tuple[str, ...] = ()  # who may open ``link`` (empty: every role)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A chart section on the Pulpit: Polish heading (translated at render), chart, link."""
+
+    title: str
+    chart: Chart
+    link: str | None = None
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +189,9 @@ class Feature:
     sinks: Callable[[AppContext], Sequence[ResultSink]] | None = None
     collectors: Callable[[AppContext], Sequence[Collector]] | None = None
     tiles: Callable[[AppContext], Sequence[Tile]] | None = None
+    # Pulpit: active problems besides the checks, and chart panels (in the page's language)
+    problems: Callable[[AppContext], Sequence[Problem]] | None = None
+    panels: Callable[[AppContext, str], Sequence[Panel]] | None = None
     subscribers: Callable[[AppContext], Sequence[Callable[[Event], None]]] | None = None
     start: Callable[[AppContext], Any] | None = None
     stop: Callable[[AppContext], Any] | None = None

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from itops.charts import Cell, Point, bar_chart, bars, heartbeat, nice_max, timeline
+from itops.charts import Cell, Point, bar_chart, bars, heartbeat, nice_max, timeline, trend
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -171,3 +171,33 @@ def test_heartbeat_cells_tell_the_state_by_height_and_words_not_only_colour() ->
 def test_heartbeat_refuses_an_unknown_state() -> None:
     with pytest.raises(ValueError, match="unknown state"):
         heartbeat([Cell("green", "a", "b")], title="t", chart_id="c", columns=("a", "b"))
+
+
+def test_trend_bars_rise_from_the_written_floor_to_their_values_with_target_and_last_text() -> None:
+    chart = trend(
+        ["sty", "lut", "mar"],
+        [100.0, 99.75, 99.5],
+        title="Od początku roku",
+        chart_id="t",
+        columns=("Miesiąc", "Od początku roku"),
+        texts=["100,000%", "99,750%", "99,500%"],
+        floor=99.0,
+        top=100.0,
+        target=100.0,
+    )
+    root = _tree(chart.svg)
+    rects = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    heights = [float(r.get("height", "0")) for r in rects]
+    assert heights[0] == pytest.approx(2 * heights[2]) and heights[1] == pytest.approx(
+        1.5 * heights[2]
+    )
+    assert ["".join(r.itertext()) for r in rects] == [
+        "sty: 100,000%",
+        "lut: 99,750%",
+        "mar: 99,500%",
+    ]
+    assert "mar: 99,500%" in _texts(chart.svg, "trend-last") and "≥ 99" in _texts(chart.svg)
+    assert any(e.get("class") == "target" for e in root.iter())
+    assert chart.rows == (("sty", "100,000%"), ("lut", "99,750%"), ("mar", "99,500%"))
+    with pytest.raises(ValueError):
+        trend(["a"], [1.0, 2.0], title="x", chart_id="x", columns=("a", "b"), texts=["1"])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from checks.availability.config import AVAILABILITY
 from checks.availability.service import SERVICE
 from checks.availability.texts import STATUS_TRANSLATIONS, SYSTEM_TRANSLATIONS
-from itops.plugins import Feature, Job, NavItem, Tile
+from itops.plugins import Feature, Job, NavItem, Panel, Tile
 
 if TYPE_CHECKING:
     from prometheus_client.registry import Collector
@@ -117,19 +117,32 @@ def _collectors(ctx: AppContext) -> Sequence[Collector]:
 
 
 def _tiles(ctx: AppContext) -> Sequence[Tile]:
+    from zoneinfo import ZoneInfo
+
+    from checks.availability.pulpit import kpi1_trend
+    from itops import formats
+
     report = SERVICE.of(ctx).year
     if report is None:
         return [Tile("Dostępność systemów (rok)", "—", "jeszcze nie policzono", None, "/systemy")]
     office = report.office
+    today = ctx.clock.now().astimezone(ZoneInfo(ctx.settings.office.timezone)).date()
     return [
         Tile(
             "Dostępność systemów (rok)",
-            f"{office.availability * 100:.3f} %".replace(".", ","),  # Polish decimal comma
+            formats.percent(office.availability, "pl", 3, floor=True),  # never rounded up
             f"cel {office.target * 100:g} %, przestoje {office.downtime_seconds / 60:.0f} min",
             office.met,
             "/systemy",
+            lambda lang: kpi1_trend(report, lang, today),
         )
     ]
+
+
+def _panels(ctx: AppContext, lang: str) -> Sequence[Panel]:
+    from checks.availability.pulpit import office_strip
+
+    return [office_strip(ctx, lang)]
 
 
 TRANSLATIONS = {
@@ -235,6 +248,7 @@ feature = Feature(
     sinks=_sinks,
     collectors=_collectors,
     tiles=_tiles,
+    panels=_panels,
     start=_start,
     stop=_stop,
     translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS, **STATUS_TRANSLATIONS},

@@ -136,4 +136,23 @@ STATUS_TRANSLATIONS: dict[str, str] = {
     "Trwająca awaria od": "Ongoing outage since",
     "Strona statusu": "Status page",
     "komunikat na stronie statusu": "status page notice",
+    "Dostępność od początku roku na koniec każdego miesiąca": (
+        "Availability since 1 January at the end of each month"
+    ),
+    "Od początku roku": "Year to date",
+    "Urząd: ostatnie 30 dni roboczych, dostępność w godzinach pracy": (
+        "Office: last 30 working days, availability in working hours"
+    ),
+    "Dostępność urzędu w godzinach pracy: ostatnie 30 dni roboczych": (
+        "Office availability in working hours: last 30 working days"
+    ),
+    (
+        "Jedna komórka na dzień roboczy: suma przestojów systemów liczonych do wskaźnika 1. "
+        "Wysokość: pełna — bez przestojów, ¾ — przestoje do 1% czasu pracy, ½ — więcej, "
+        "¼ — bez pomiaru lub brak danych."
+    ): (
+        "One cell per working day: the union of downtime of the systems counted in KPI 1. "
+        "Height: full — no downtime, ¾ — downtime up to 1% of working time, ½ — more, "
+        "¼ — not measured or no data."
+    ),
 }

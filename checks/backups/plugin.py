@@ -13,7 +13,7 @@ from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.service import SERVICE, service, verify_poll_seconds
 from checks.backups.store import BackupSnapshot
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
-from itops.plugins import Feature, Job, NavItem, Tile
+from itops.plugins import Feature, Job, NavItem, Problem, Tile
 from itops.status import Status
 
 if TYPE_CHECKING:
@@ -160,6 +160,57 @@ def tiles(ctx: AppContext) -> Sequence[Tile]:
     return out
 
 
+def problems(ctx: AppContext) -> Sequence[Problem]:
+    """Backups not OK and computers whose antivirus is not compliant or never reported,
+    each linking to its page (from the in-memory snapshot: no query)."""
+    from urllib.parse import quote
+
+    snap = service(ctx).snapshot
+    with snap.lock:
+        backups = list(snap.backups.values())
+        antivirus = dict(snap.antivirus)
+        expected = snap.expected_hosts
+    out = [
+        Problem(
+            b.status,
+            "kopia zapasowa",
+            b.name,
+            f"/backups/{quote(b.name)}",
+            b.since,
+            b.summary,
+            roles=READERS,
+        )
+        for b in backups
+        if b.status is not Status.OK
+    ]
+    out.extend(
+        Problem(
+            a.status,
+            "ochrona antywirusowa",
+            a.host,
+            "/antivirus",
+            a.since,
+            a.summary,
+            roles=READERS,
+        )
+        for a in antivirus.values()
+        if not a.compliant
+    )
+    out.extend(
+        Problem(
+            Status.UNKNOWN,
+            "ochrona antywirusowa",
+            host,
+            "/antivirus",
+            note="brak raportu programu antywirusowego",
+            roles=READERS,
+        )
+        for host in expected or ()
+        if host not in antivirus
+    )
+    return out
+
+
 def cli(group: click.Group) -> None:
     from checks.backups.cli import register
 
@@ -180,9 +231,15 @@ feature = Feature(
     templates=str(Path(__file__).parent / "templates"),
     collectors=collectors,
     tiles=tiles,
+    problems=problems,
     report_parts=report_parts,
     start=start,
     stop=stop,
-    translations=TRANSLATIONS,
+    translations={
+        **TRANSLATIONS,
+        "kopia zapasowa": "backup",
+        "ochrona antywirusowa": "antivirus",
+        "brak raportu programu antywirusowego": "no antivirus report",
+    },
     labels={"backup_kind:file": "plik", "backup_kind:push": "sygnał z zadania (push)"},
 )

@@ -21,7 +21,7 @@ from itops.db.models import AuditLog, User
 from itops.db.session import read_scope, session_scope
 from itops.i18n import translator
 from itops.messages import Summary
-from itops.plugins import Tile, configured_checks, features
+from itops.plugins import Panel, Problem, Tile, configured_checks, features
 from itops.status import Status
 from itops.web import forms, throttle
 from itops.web.security import current_user, requires, submitted_form
@@ -100,6 +100,33 @@ def feature_tiles(ctx: AppContext) -> list[Tile]:
     return tiles
 
 
+def feature_problems(ctx: AppContext) -> list[Problem]:
+    """Every feature's active problems, worst first; a failing feature is a problem too."""
+    found: list[Problem] = []
+    for feat in features():
+        if feat.problems is None:
+            continue
+        try:
+            found.extend(feat.problems(ctx))
+        except Exception:
+            logger.exception("problems of feature %s failed", feat.name)
+            found.append(Problem(Status.UNKNOWN, feat.name, "", "/", None, "Błąd odczytu danych."))
+    order = {Status.OK: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.CRITICAL: 3}
+    return sorted(found, key=lambda p: (-order[p.status], p.what, p.name))
+
+
+def feature_panels(ctx: AppContext, lang: str) -> list[Panel]:
+    panels: list[Panel] = []
+    for feat in features():
+        if feat.panels is None:
+            continue
+        try:
+            panels.extend(feat.panels(ctx, lang))
+        except Exception:
+            logger.exception("panels of feature %s failed", feat.name)
+    return panels
+
+
 @requires(*ROLES)
 def home(request: Request) -> Response:
     """Pulpit: status board, tiles, active problems and this week's office hours."""
@@ -109,13 +136,21 @@ def home(request: Request) -> Response:
     monday = today - timedelta(days=today.weekday())
     board = status_board(ctx)
     problems = [r for r in board if r.status not in (None, Status.OK)]
+    user = current_user(request)
     return render(
         request,
         "home.html",
         {
             "board": board,
             "problems": problems,
+            "other_problems": [
+                p
+                for p in feature_problems(ctx)
+                if not p.roles or (user is not None and user.role in p.roles)
+            ],
+            "status_names": STATUS_NAMES,
             "tiles": feature_tiles(ctx),
+            "panels": feature_panels(ctx, request.app.state.lang(request)),
             "week": cal.days(monday, monday + timedelta(days=7)),
             "today": today,
             "warnings": ctx.settings.warnings(),
