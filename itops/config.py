@@ -28,8 +28,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from itops.calendar import OfficeCalendar, Schedule
 from itops.config_core import Daemon, Hours, Office, Storage, Unit, Web
+from itops.config_depth import TOO_DEEP, deep_key, deep_value
 from itops.config_errors import key_path, model_of, problems
 from itops.config_path import DEFAULT_PATH, resolve_path
+from itops.config_secrets import secret_file_problems
 from itops.config_types import (
     OFFICE_UNIT,
     Duration,
@@ -221,19 +223,19 @@ def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None)
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError([ConfigProblem(file, "(file)", "not valid UTF-8")]) from None
-    deep = _deep_value(text)
+    deep = deep_value(text)
     if deep is not None:
         key, line = deep
-        raise ConfigError([ConfigProblem(file, key, f"{_TOO_DEEP} (line {line})")])
+        raise ConfigError([ConfigProblem(file, key, f"{TOO_DEEP} (line {line})")])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([ConfigProblem(file, "(syntax)", str(exc))]) from None
-    except RecursionError:  # _deep_value missed a way of nesting: still no traceback
-        raise ConfigError([ConfigProblem(file, "(syntax)", _TOO_DEEP)]) from None
-    deep_loc = _deep_key(data)
+    except RecursionError:  # deep_value missed a way of nesting: still no traceback
+        raise ConfigError([ConfigProblem(file, "(syntax)", TOO_DEEP)]) from None
+    deep_loc = deep_key(data)
     if deep_loc is not None:
-        raise ConfigError([ConfigProblem(file, key_path(deep_loc, data), _TOO_DEEP)])
+        raise ConfigError([ConfigProblem(file, key_path(deep_loc, data), TOO_DEEP)])
     url = env.get("ITOPS_DATABASE_URL")
     if url:
         data.setdefault("storage", {})
@@ -243,7 +245,7 @@ def load(path: str | os.PathLike[str], *, environ: dict[str, str] | None = None)
     settings = validate(data, file)
     problems = [
         ConfigProblem(file, key_path(loc, data), reason)
-        for loc, reason in _secret_file_problems(settings)
+        for loc, reason in secret_file_problems(_secret_files(settings))
     ]
     if problems:
         raise ConfigError(problems)
@@ -293,84 +295,6 @@ def with_self_address(data: dict[str, Any]) -> dict[str, Any]:
     return {key: (value if key == "web" else fill(value)) for key, value in data.items()}
 
 
-# No itops key nests more than a few levels; tomllib itself recurses past ~450.
-MAX_DEPTH = 32
-_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep (no itops setting is)"
-
-
-def _deep_value(text: str) -> tuple[str, int] | None:
-    """The key and line of the first array or inline table nested past ``MAX_DEPTH``.
-
-    A scan of the text before tomllib sees it: tomllib parses nesting recursively and
-    dies with ``RecursionError`` on a value 500 levels deep. Strings and comments are
-    skipped, so a "[" inside a string counts for nothing.
-    """
-    depth, line, pos, n = 0, 1, 0, len(text)
-    table, key = "", ""
-    line_start = 0
-    while pos < n:
-        char = text[pos]
-        if char == "\n":
-            line += 1
-            line_start = pos + 1
-        elif char == "#":
-            end = text.find("\n", pos)
-            pos = n if end < 0 else end
-            continue
-        elif char in "\"'":
-            quote = text[pos : pos + 3] if text[pos : pos + 3] in ('"""', "'''") else char
-            end = pos + len(quote)
-            while True:
-                end = text.find(quote, end)
-                if end < 0:
-                    return None  # unterminated: tomllib names the line
-                if quote[0] == '"' and _escaped(text, end):
-                    end += 1
-                    continue
-                break
-            line += text.count("\n", pos, end)
-            pos = end + len(quote)
-            continue
-        elif depth == 0 and char == "[" and not text[line_start:pos].strip():
-            close = text.find("]", pos)
-            table = text[pos:close].strip("[] ") if close > 0 else table
-            pos = n if close < 0 else close + 1
-            continue
-        elif depth == 0 and char == "=":
-            key = text[line_start:pos].strip()
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return (f"{table}.{key}" if table else key) or "(top level)", line
-        elif char in "]}":
-            depth = max(0, depth - 1)
-        pos += 1
-    return None
-
-
-def _escaped(text: str, pos: int) -> bool:
-    """Whether the quote at ``pos`` is preceded by an odd number of backslashes."""
-    count = 0
-    while pos > 0 and text[pos - 1] == "\\":
-        count += 1
-        pos -= 1
-    return count % 2 == 1
-
-
-def _deep_key(data: Any) -> tuple[int | str, ...] | None:
-    """Where parsed data nests past ``MAX_DEPTH`` (dotted keys ``a.b.c…`` nest too)."""
-    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
-    while stack:
-        loc, node = stack.pop()
-        if len(loc) > MAX_DEPTH:
-            return loc[: MAX_DEPTH + 1]
-        if isinstance(node, dict):
-            stack.extend(((*loc, k), v) for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend(((*loc, i), v) for i, v in enumerate(node))
-    return None
-
-
 def _secret_files(settings: Settings) -> list[tuple[tuple[int | str, ...], Path]]:
     """The secret files itops itself must read to start or to alert, with their key path.
 
@@ -386,70 +310,6 @@ def _secret_files(settings: Settings) -> list[tuple[tuple[int | str, ...], Path]
         if section.secret_files is not None:
             found.extend(section.secret_files(settings.section(section)))
     return found
-
-
-def _secret_file_problems(settings: Settings) -> list[tuple[tuple[int | str, ...], str]]:
-    """A secret file that is missing, unreadable or empty is a config error at load.
-
-    Why here and not at first use: ``itops run`` would otherwise create the database and
-    then die with a traceback (session key, /metrics token), or run for days unable to
-    send a single alert (SMTP password, webhook token).
-    """
-    problems: list[tuple[tuple[int | str, ...], str]] = []
-    for loc, path in _secret_files(settings):
-        if _pseudo_file(path):
-            # /proc/self/environ reads as a regular file full of text, and so is "a key"
-            problems.append((loc, f"{path} is a kernel file (/proc, /sys, /dev), not a secret"))
-            continue
-        if path.exists() and not path.is_dir() and not path.is_file():
-            # a FIFO or device would block or never end: refuse before opening it
-            problems.append((loc, f"{path} is not a regular file"))
-            continue
-        try:
-            with open(path, "rb") as fh:
-                content = fh.read(65536)
-        except FileNotFoundError:
-            problems.append((loc, f"{path}: file not found"))
-            continue
-        except IsADirectoryError:
-            problems.append((loc, f"{path} is a directory, not a file"))
-            continue
-        except PermissionError:
-            problems.append((loc, f"{path}: not readable by this user (chmod 0400, owner itops)"))
-            continue
-        except OSError as exc:
-            problems.append((loc, f"{path}: {exc.strerror or exc}"))
-            continue
-        if not content.strip():
-            problems.append((loc, f"{path} is empty"))
-            continue
-        least = _MIN_SECRET_BYTES.get(loc)
-        if least is not None and len(content.strip()) < least:
-            problems.append(
-                (
-                    loc,
-                    f"{path} holds {_bytes(len(content.strip()))}; this key needs at "
-                    f"least {least} (e.g. head -c 48 /dev/urandom | base64 > {path})",
-                )
-            )
-    return problems
-
-
-# A session key shorter than this is guessable; other secrets are what their service says.
-_MIN_SECRET_BYTES: dict[tuple[int | str, ...], int] = {("web", "secret_key_file"): 32}
-
-
-def _bytes(count: int) -> str:
-    return "1 byte" if count == 1 else f"{count} bytes"
-
-
-def _pseudo_file(path: Path) -> bool:
-    """Whether ``path`` (after symlinks) lies on /proc, /sys or /dev."""
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):
-        return False
-    return len(resolved.parts) > 1 and resolved.parts[1] in ("proc", "sys", "dev")
 
 
 def validate(data: dict[str, Any], file: str = "<config>") -> Settings:

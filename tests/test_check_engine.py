@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,19 +13,10 @@ from checks.kinds import CHECK_KINDS
 from itops.check import Check, Options
 from itops.clock import FixedClock
 from itops.config import validate
-from itops.errors import ProbeError
-from itops.messages import Summary, raw
 from itops.runner import CheckRunner
-from itops.status import Measurement, ProbeResult, Status, worst
+from itops.status import Status, worst
 from tests.conftest import MINIMAL_OFFICE, free_port
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.results: list[ProbeResult] = []
-
-    def submit(self, result: ProbeResult) -> None:
-        self.results.append(result)
+from tests.fakes import FakeCheck, RecordingSink
 
 
 def tcp_check(host: str, port: int, **common: object) -> Check[Options]:
@@ -40,41 +31,6 @@ def tcp_check(host: str, port: int, **common: object) -> Check[Options]:
     return CHECK_KINDS.cls("tcp")(settings.checks[0])
 
 
-class FakeCheck(Check[Options]):
-    """A check whose probe does what the test tells it."""
-
-    kind = "fake"
-    Options = Options
-
-    def __init__(self, name: str, behaviour: str, timeout: float = 1.0) -> None:
-        from checks.config import CheckConfig
-
-        config = CheckConfig.model_construct(
-            name=name,
-            kind="fake",
-            unit="office",
-            timeout=__import__("datetime").timedelta(seconds=timeout),
-            options=Options(),
-            confirm=1,
-            tags=[],
-            counts_for_kpi=None,
-        )
-        super().__init__(config)
-        self.behaviour = behaviour
-
-    async def probe(self) -> Sequence[Measurement]:
-        if self.behaviour == "hang":
-            await asyncio.sleep(3600)
-        if self.behaviour == "cannot-tell":
-            raise ProbeError("permission denied reading /proc/x")
-        if self.behaviour == "bug":
-            raise ZeroDivisionError("division by zero")
-        return [Measurement("value", 1.0)]
-
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        return Status.OK, raw("fine")
-
-
 @pytest.fixture
 async def listening_port() -> AsyncIterator[int]:
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -86,7 +42,7 @@ async def listening_port() -> AsyncIterator[int]:
     await server.wait_closed()
 
 
-def runner(sink: Collect, concurrency: int = 10) -> CheckRunner:
+def runner(sink: RecordingSink, concurrency: int = 10) -> CheckRunner:
     return CheckRunner(FixedClock(datetime(2026, 11, 26, tzinfo=UTC)), concurrency, [sink])
 
 
@@ -105,7 +61,7 @@ def test_every_registered_kind_imports_and_is_a_check() -> None:
 
 
 async def test_tcp_check_is_ok_when_the_port_accepts(listening_port: int) -> None:
-    sink = Collect()
+    sink = RecordingSink()
     result = await runner(sink).run(tcp_check("127.0.0.1", listening_port))
     assert result is not None and result.status is Status.OK
     assert result.value("connect_seconds") is not None
@@ -113,7 +69,7 @@ async def test_tcp_check_is_ok_when_the_port_accepts(listening_port: int) -> Non
 
 
 async def test_tcp_check_is_critical_when_the_port_is_closed() -> None:
-    result = await runner(Collect()).run(tcp_check("127.0.0.1", free_port()))
+    result = await runner(RecordingSink()).run(tcp_check("127.0.0.1", free_port()))
     assert result is not None and result.status is Status.CRITICAL
     assert "refused" in str(result.summary).lower()
 
@@ -121,25 +77,25 @@ async def test_tcp_check_is_critical_when_the_port_is_closed() -> None:
 async def test_a_timeout_of_a_network_check_is_a_failure_not_a_gap() -> None:
     check = FakeCheck("slow", "hang", timeout=0.2)
     check.timeout_status = Status.CRITICAL
-    result = await runner(Collect()).run(check)
+    result = await runner(RecordingSink()).run(check)
     assert result is not None and result.status is Status.CRITICAL
     assert "no answer within 0.2 s" in str(result.summary)
 
 
 async def test_a_probe_that_cannot_tell_is_unknown_with_its_reason() -> None:
-    result = await runner(Collect()).run(FakeCheck("perm", "cannot-tell"))
+    result = await runner(RecordingSink()).run(FakeCheck("perm", "cannot-tell"))
     assert result is not None and result.status is Status.UNKNOWN
     assert "permission denied" in str(result.summary)
 
 
 async def test_a_bug_in_a_check_is_unknown_and_does_not_escape() -> None:
-    result = await runner(Collect()).run(FakeCheck("bug", "bug"))
+    result = await runner(RecordingSink()).run(FakeCheck("bug", "bug"))
     assert result is not None and result.status is Status.UNKNOWN
     assert "internal error" in str(result.summary) and "ZeroDivisionError" in str(result.summary)
 
 
 async def test_a_hanging_check_does_not_delay_the_others() -> None:
-    sink = Collect()
+    sink = RecordingSink()
     r = runner(sink, concurrency=10)
     hanging = asyncio.create_task(r.run(FakeCheck("hang", "hang", timeout=5)))
     t0 = time.monotonic()
@@ -151,7 +107,7 @@ async def test_a_hanging_check_does_not_delay_the_others() -> None:
 
 
 async def test_drain_waits_for_running_probes_then_refuses_new_ones() -> None:
-    sink = Collect()
+    sink = RecordingSink()
     r = runner(sink)
     slow = FakeCheck("slow", "hang", timeout=0.3)
     slow.timeout_status = Status.CRITICAL

@@ -4,76 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
-from checks.config import CheckConfig
-from itops.check import Check, Options
 from itops.clock import FixedClock
 from itops.engine import CheckEngine, next_slot, spread
-from itops.messages import Summary, raw
 from itops.runner import CheckRunner
 from itops.state import ProbeStats
-from itops.status import Measurement, ProbeResult, Status
+from itops.status import Status
+from tests.fakes import RecordingSink, SleepCheck
 
 T = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.results: list[ProbeResult] = []
-
-    def submit(self, result: ProbeResult) -> None:
-        self.results.append(result)
-
-    def of(self, name: str) -> list[ProbeResult]:
-        return [r for r in self.results if r.check == name]
-
-
-class SleepCheck(Check[Options]):
-    """Sleeps ``seconds`` in its probe; counts how many of its kind run at once."""
-
-    kind = "sleep"
-    Options = Options
-    running = 0
-    most = 0
-
-    def __init__(
-        self,
-        name: str,
-        interval: float,
-        seconds: float = 0.0,
-        status: Status = Status.OK,
-        timeout: float = 5.0,
-    ) -> None:
-        config = CheckConfig.model_construct(
-            name=name,
-            kind="sleep",
-            unit="office",
-            interval=timedelta(seconds=interval),
-            timeout=timedelta(seconds=timeout),
-            options=Options(),
-            confirm=1,
-            tags=[],
-            counts_for_kpi=None,
-        )
-        super().__init__(config)
-        self.seconds = seconds
-        self.status = status
-
-    async def probe(self) -> Sequence[Measurement]:
-        SleepCheck.running += 1
-        SleepCheck.most = max(SleepCheck.most, SleepCheck.running)
-        try:
-            await asyncio.sleep(self.seconds)
-        finally:
-            SleepCheck.running -= 1
-        return []
-
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        return self.status, raw("slept")
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +24,7 @@ def _reset_counts() -> None:
     SleepCheck.running = SleepCheck.most = 0
 
 
-def make_engine(sink: Collect, concurrency: int = 50) -> tuple[CheckEngine, ProbeStats]:
+def make_engine(sink: RecordingSink, concurrency: int = 50) -> tuple[CheckEngine, ProbeStats]:
     stats = ProbeStats()
     runner = CheckRunner(FixedClock(T), concurrency, [sink])
     return CheckEngine(runner, stats, concurrency), stats
@@ -116,7 +59,7 @@ def test_the_jitter_of_a_check_is_stable_and_within_its_interval() -> None:
 
 
 async def test_every_check_is_probed_repeatedly_and_counted_by_kind_and_result() -> None:
-    sink = Collect()
+    sink = RecordingSink()
     engine, stats = make_engine(sink)
     engine.schedule([SleepCheck("a", 0.05), SleepCheck("b", 0.05, status=Status.CRITICAL)])
     engine.start()
@@ -134,7 +77,7 @@ async def test_every_check_is_probed_repeatedly_and_counted_by_kind_and_result()
 async def test_a_check_still_running_when_due_is_counted_not_started_twice_and_not_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    sink = Collect()
+    sink = RecordingSink()
     engine, stats = make_engine(sink)
     caplog.set_level(logging.DEBUG)
     engine.schedule([SleepCheck("slow", 0.02, seconds=0.3)])
@@ -147,7 +90,7 @@ async def test_a_check_still_running_when_due_is_counted_not_started_twice_and_n
 
 
 async def test_no_more_probes_run_at_once_than_the_bound_and_the_rest_wait_their_turn() -> None:
-    sink = Collect()
+    sink = RecordingSink()
     engine, stats = make_engine(sink, concurrency=3)
     engine.schedule([SleepCheck(f"c{i}", 0.05, seconds=0.05) for i in range(12)])
     engine.start()
@@ -160,7 +103,7 @@ async def test_no_more_probes_run_at_once_than_the_bound_and_the_rest_wait_their
 
 
 async def test_a_reload_adds_removes_and_reschedules_checks_and_keeps_unchanged_phases() -> None:
-    sink = Collect()
+    sink = RecordingSink()
     engine, _ = make_engine(sink)
     engine.schedule([SleepCheck("kept", 30), SleepCheck("gone", 0.05), SleepCheck("changed", 30)])
     engine.start()
@@ -180,7 +123,7 @@ async def test_a_reload_adds_removes_and_reschedules_checks_and_keeps_unchanged_
 
 
 async def test_stop_starts_nothing_more_and_drain_waits_for_running_probes() -> None:
-    sink = Collect()
+    sink = RecordingSink()
     engine, _ = make_engine(sink)
     engine.schedule([SleepCheck("s", 0.01, seconds=0.2)])
     engine.start()

@@ -27,9 +27,9 @@ def _cli(group: click.Group) -> None:
 
 
 def _routes(ctx: AppContext) -> list[BaseRoute]:
-    from inventory.register.web import routes
+    from inventory.register import api, web
 
-    return routes(ctx)
+    return [*web.routes(ctx), *api.routes(ctx)]
 
 
 def _jobs(ctx: AppContext) -> list[Job]:

@@ -25,6 +25,7 @@ from itops.messages import Summary, raw
 from itops.runner import CheckRunner
 from itops.status import Measurement, ProbeResult, Status
 from tests.conftest import make_settings
+from tests.fakes import RecordingSink
 
 T = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -140,13 +141,9 @@ async def test_a_probe_duration_is_real_elapsed_time_when_the_clock_steps_back()
     config = CheckConfig.model_validate(
         {"name": "sleeper", "kind": "tcp", "options": {"host": "127.0.0.1", "port": 9}}
     )
-    results: list[ProbeResult] = []
-
-    class Sink:
-        def submit(self, result: ProbeResult) -> None:
-            results.append(result)
-
-    runner = CheckRunner(clock, 4, [Sink()])
+    sink = RecordingSink()
+    results = sink.results
+    runner = CheckRunner(clock, 4, [sink])
     await runner.run(_SleepCheck(config, clock))
     [result] = results
     assert result.started_at == T
@@ -191,14 +188,10 @@ async def test_a_clock_stepped_back_does_not_delay_the_next_checks() -> None:
     )
     # faster than a config may ask (at least 1 s): the engine's cadence is under test
     config = config.model_copy(update={"interval": timedelta(milliseconds=50)})
-    results: list[ProbeResult] = []
-
-    class Sink:
-        def submit(self, result: ProbeResult) -> None:
-            results.append(result)
-
+    sink = RecordingSink()
+    results = sink.results
     check = _SteppingCheck(config, clock)
-    engine = CheckEngine(CheckRunner(clock, 4, [Sink()]), ProbeStats(), 4)
+    engine = CheckEngine(CheckRunner(clock, 4, [sink]), ProbeStats(), 4)
     engine.schedule([check])
     engine.start()
     loop = asyncio.get_running_loop()

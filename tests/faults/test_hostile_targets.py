@@ -20,6 +20,7 @@ from itops.runner import CheckRunner
 from itops.state import ProbeStats
 from itops.status import ProbeResult, Status
 from tests.conftest import MINIMAL_OFFICE
+from tests.fakes import RecordingSink
 from tests.faults.targets import (
     MARKER,
     HostileServers,
@@ -64,17 +65,6 @@ def make_check(
     )
     [config] = settings.checks
     return CHECK_KINDS.cls(kind)(config)
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.results: list[tuple[float, ProbeResult]] = []
-
-    def submit(self, result: ProbeResult) -> None:
-        self.results.append((time.monotonic(), result))
-
-    def of(self, name: str) -> list[tuple[float, ProbeResult]]:
-        return [(t, r) for t, r in self.results if r.check == name]
 
 
 async def probe_once(check: Check[Options]) -> tuple[ProbeResult, float]:
@@ -224,7 +214,7 @@ async def test_hostile_targets_do_not_delay_the_other_checks(
     # faster than any config may ask (an interval is at least 1 s): the engine's own
     # cadence is what is under test, so the validated check is copied with 0.25 s
     good.config = good.config.model_copy(update={"interval": timedelta(milliseconds=250)})
-    sink = Collect()
+    sink = RecordingSink()
     runner = CheckRunner(SystemClock(), 50, [sink])
     engine = CheckEngine(runner, ProbeStats(), 50)
     engine.schedule([*hostile, good])
@@ -232,10 +222,10 @@ async def test_hostile_targets_do_not_delay_the_other_checks(
     await asyncio.sleep(5)
     engine.stop()
     await runner.drain(TIMEOUT + SLACK)
-    times = [t for t, r in sink.of("good")]
-    assert all(r.status is Status.OK for _, r in sink.of("good"))
+    times = [t for t, r in sink.timed("good")]
+    assert all(r.status is Status.OK for _, r in sink.timed("good"))
     assert len(times) >= 16, len(times)
     assert max(b - a for a, b in zip(times, times[1:], strict=False)) < 0.75
     for check in hostile:
-        statuses = {r.status for _, r in sink.of(check.name)}
+        statuses = {r.status for _, r in sink.timed(check.name)}
         assert statuses == {Status.CRITICAL}, (check.name, statuses)
