@@ -53,6 +53,32 @@ def percent_g(ratio: float, lang: str) -> str:
     return number_g(round(ratio * 100, 10), lang) + "%"
 
 
+def age(seconds: float, lang: str) -> str:
+    """An age or a duration as officers read it: ``3 d 4 h``, ``5 h 10 min``, ``42 min``,
+    ``12 s`` (SI symbols, the same in both languages; whole units only)."""
+    del lang  # the symbols are the same in Polish and English
+    seconds = max(0.0, seconds)
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
+
+
+def size(value: float, lang: str) -> str:
+    """Bytes in binary units: ``512 B``, ``1,5 GiB`` (one decimal, the reader's comma)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{number(value, lang, 0 if unit == 'B' else 1)} {unit}"
+        value /= 1024
+    return f"{number(value, lang, 1)} TiB"  # pragma: no cover - the loop returns
+
+
 def money(amount: float, lang: str, currency: str = "PLN") -> str:
     """``790,00 zł`` (Polish), ``PLN 790.00`` (English)."""
     if lang == "en":

@@ -10,7 +10,9 @@ reads "7,98" on a Polish page and "7.98" in English.
 A parameter may itself be a ``Summary`` (a reason inside a sentence: "cannot connect to
 {target}: {reason}"), rendered in the same language. A placeholder may carry a format
 spec: ``{ms:.1f}`` (one decimal), ``{n:d}`` (integer), ``{seconds:g}`` (the digits it
-has), ``{share:.1%}`` (a ratio as a percentage). Text that is not a message (rows written
+has), ``{share:.1%}`` (a ratio as a percentage), ``{age:age}`` (seconds as "3 d 4 h"),
+``{size:size}`` (bytes as "1,5 GiB"), ``{at:wall}`` (an ISO moment already in office
+time as "10.03.2026 08:00"). Text that is not a message (rows written
 before codes existed, an operating-system error string) travels as :func:`raw`, which
 renders as-is in every language.
 """
@@ -152,6 +154,14 @@ def format_param(value: Any, spec: str, lang: str) -> str:
         return render(value, lang)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return format(value, spec) if spec else str(value)
+    if spec == "age":  # seconds → "3 d 4 h"
+        return formats.age(float(value), lang)
+    if spec == "wall" and isinstance(value, str):  # ISO in office time → "10.03.2026 08:00"
+        from datetime import datetime
+
+        return formats.wall(datetime.fromisoformat(value), lang)
+    if spec == "size":  # bytes → "1,5 GiB"
+        return formats.size(float(value), lang)
     if spec.endswith("%"):
         digits = int(spec[1:-1]) if spec.startswith(".") and len(spec) > 2 else 0
         return formats.percent(float(value), lang, digits)
@@ -201,3 +211,21 @@ def loads(stored: str | None, fallback: str = "") -> tuple[Summary, ...]:
     if not stored:
         return (raw(fallback),) if fallback else ()
     return tuple(Summary.from_json(item) for item in json.loads(stored))
+
+
+def stored(summary: Summary) -> str:
+    """The text column form of one summary (a list of one; see :func:`from_stored`)."""
+    return dumps(summary)
+
+
+def from_stored(text: str | None) -> Summary:
+    """A summary read back from a text column: the stored codes, or, for a row written
+    before codes existed (or cut short), its text as it is."""
+    if not text:
+        return raw("")
+    if text.startswith('[{"code"'):
+        try:
+            return joined(loads(text))
+        except (ValueError, KeyError, TypeError):
+            pass
+    return raw(text)

@@ -7,11 +7,15 @@ English sentence on a Polish page. This walks every registered table.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from checks.backups.kinds import ANTIVIRUS_KINDS, BACKUP_KINDS
 from checks.kinds import CHECK_KINDS
 from itops import messages
-from itops.messages import LANGS, Summary, placeholders, raw, render
+from itops.messages import COMMA_LIST, LANGS, Summary, placeholders, raw, render
+from itops.registry import KindRegistry
 
 
 def _sample(code: str, names: set[str]) -> Summary:
@@ -53,14 +57,33 @@ def test_an_unknown_code_fails_loudly() -> None:
         render(Summary("tcp.no_such_code"), "pl")
 
 
-def test_each_check_kind_owns_registered_texts_under_its_name() -> None:
+@pytest.mark.parametrize(
+    ("registry", "family"),
+    [(CHECK_KINDS, None), (BACKUP_KINDS, "backup"), (ANTIVIRUS_KINDS, "antivirus")],
+    ids=["checks", "backups", "antivirus"],
+)
+def test_each_kind_owns_registered_texts_under_its_name(
+    registry: KindRegistry[Any], family: str | None
+) -> None:
+    """Checks, backup and antivirus engines alike: a kind's own table, registered (so a page
+    renders a stored code without importing the kind)."""
     table = messages.texts()
-    for kind in CHECK_KINDS:
-        cls = CHECK_KINDS.cls(kind)
-        own = [code for code in cls.TEXTS if code.startswith(f"{kind}.")]
+    for kind in registry:
+        cls = registry.cls(kind)
+        own = [code for code in cls.TEXTS if code.startswith(f"{family or kind}.")]
         assert own, f"{kind}: no code of its own"
         for code, by_lang in cls.TEXTS.items():
             assert table[code] == by_lang, code
+
+
+def test_backup_verdicts_render_in_polish_with_the_rule_they_broke() -> None:
+    rule = Summary("backup.rule.max_age", {"limit": 86400})
+    old = Summary("backup.too_old.snapshot", {"age": 3 * 86400 + 4 * 3600, "rule": rule})
+    sized = messages.joined([old, Summary("backup.size", {"size": 1.5 * 2**30})], COMMA_LIST)
+    assert render(sized, "pl") == (
+        "najnowsza migawka ma 3 d 4 h, przekroczono termin: maksymalny wiek 1 d, 1,5 GiB"
+    )
+    assert render(sized, "en") == "newest snapshot is 3 d 4 h old (max_age 1 d exceeded), 1.5 GiB"
 
 
 def test_nested_summaries_render_in_the_same_language_and_survive_json() -> None:

@@ -197,39 +197,6 @@ LABELS = {
     "audit:status_note": "komunikat na stronie statusu",
 }
 
-# The English summaries of the kinds not yet on message codes (freshness, backups) → Polish,
-# see itops.i18n.summary; they go when the last of them returns a Summary (issue 18).
-SUMMARIES = (
-    (r"newest success ping is (?P<age>.+?) old", "ostatni sygnał powodzenia: {age} temu"),
-    (
-        r"newest success ping is (?P<age>.+?) old \(max_age (?P<limit>.+) exceeded\)",
-        "ostatni sygnał powodzenia: {age} temu (przekroczono maksymalny wiek {limit})",
-    ),
-    (r"newest (?:file|snapshot|archive) is (?P<age>.+?) old", "najnowsza kopia ma {age}"),
-    (
-        r"newest (?:file|snapshot|archive) is (?P<age>.+?) old \(max_age (?P<limit>.+) exceeded\)",
-        "najnowsza kopia ma {age} (przekroczono maksymalny wiek {limit})",
-    ),
-    (
-        r"newest (?:file|snapshot|archive|success ping) is (?P<age>.+?) old "
-        r"\((?P<rule>.+) exceeded\)",
-        "najnowsza kopia ma {age} (przekroczono termin: {rule})",
-    ),
-    (r"no (?:file|snapshot|archive|success ping) found", "nie znaleziono kopii"),
-    (r"no file matches (?P<path>.+)", "żaden plik nie pasuje do {path}"),
-    (r"waiting for the first ping", "oczekiwanie na pierwszy sygnał"),
-    (
-        r"the job reported exit code (?P<code>\d+) (?P<age>.+) ago",
-        "zadanie zgłosiło kod wyjścia {code} {age} temu",
-    ),
-    (r"the job reported a failure (?P<age>.+) ago", "zadanie zgłosiło błąd {age} temu"),
-    (r"the repository has no (?:snapshot|archive).*", "repozytorium nie zawiera żadnej kopii"),
-    (
-        r"directory (?P<dir>.+) does not exist \(is the backup disk mounted\?\)",
-        "katalog {dir} nie istnieje (czy dysk kopii jest zamontowany?)",
-    ),
-)
-
 feature = Feature(
     name="checks",
     build=SERVICE.of,
@@ -253,5 +220,4 @@ feature = Feature(
     stop=_stop,
     translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS, **STATUS_TRANSLATIONS},
     labels=LABELS,
-    summaries=SUMMARIES,
 )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from checks.backups.config import BACKUPS, BackupConfig
 from itops.demo import ACTOR, DemoHost, DemoReport, DemoWorld, tables_in_use
-from itops.messages import raw
+from itops.messages import Summary
 from itops.status import Measurement, ProbeResult, Status
 
 
@@ -139,7 +139,7 @@ def _backups(db: Session, world: DemoWorld) -> tuple[int, int]:
                         cfg.name,
                         cfg.kind,
                         Status.OK,
-                        raw("DEMO: repository check passed"),
+                        Summary("backup.demo_repository_ok"),
                         verified,
                         600.0,
                         (Measurement(VERIFY_AT, verified.timestamp(), "ts"),),
@@ -158,9 +158,9 @@ def _backups(db: Session, world: DemoWorld) -> tuple[int, int]:
                 backup=cfg.name,
                 performed_at=when,
                 performed_by="DEMO Informatyk Urzędu",
-                restored=f"DEMO: sample files from {cfg.name}",
+                restored=f"DEMO: przykładowe pliki z kopii {cfg.name}",
                 success=ok,
-                notes="" if ok else "DEMO: wrong password file; fixed",
+                notes="" if ok else "DEMO: błędny plik hasła; poprawiony",
                 recorded_by=ACTOR,
                 now=world.until,
             )
@@ -182,15 +182,15 @@ def _look(
 
     age_h = (at - last_success).total_seconds() / 3600
     status = Status.OK
-    summary = f"DEMO: newest backup {age_h:.0f} h old, {size / 1e9:.1f} GB"
+    summary = Summary("backup.demo_newest", {"hours": age_h, "gb": size / 1e9})
     limit = cfg.max_age or timedelta(hours=26)
     if broken and at - last_success > limit:
-        status, summary = Status.CRITICAL, f"DEMO: newest backup {age_h:.0f} h old (too old)"
+        status, summary = Status.CRITICAL, Summary("backup.demo_too_old", {"hours": age_h})
     result = ProbeResult(
         cfg.name,
         cfg.kind,
         status,
-        raw(summary),
+        summary,
         at,
         2.0,
         (

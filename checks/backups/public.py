@@ -37,6 +37,7 @@ from checks.backups.models import (
 from checks.backups.store import normalize_host
 from itops.config import Settings
 from itops.intervals import Interval, clip, normalize, subtract, total_seconds
+from itops.messages import Summary, from_stored
 from itops.status import Status
 
 __all__ = [
@@ -185,7 +186,7 @@ class HostCompliance:
 
     host: str
     state: str  # "compliant", "noncompliant" or "unknown"
-    summary: str
+    summary: Summary
     product: str | None
     since: datetime | None
     last_report_at: datetime | None
@@ -290,14 +291,15 @@ def antivirus_compliance(
     for host in wanted:
         row = rows.get(host)
         if row is None:
-            hosts.append(HostCompliance(host, "unknown", "never reported", None, None, None))
+            never = Summary("antivirus.never_reported")
+            hosts.append(HostCompliance(host, "unknown", never, None, None, None))
             continue
         if at - row.last_report_at > silent:
             hosts.append(
                 HostCompliance(
                     host,
                     "unknown",
-                    f"no report for over {silent.days} d",
+                    Summary("antivirus.no_report_for", {"days": silent.days}),
                     row.product,
                     row.last_report_at + silent,
                     row.last_report_at,
@@ -307,7 +309,12 @@ def antivirus_compliance(
         if row.status == int(Status.OK):
             hosts.append(
                 HostCompliance(
-                    host, "compliant", row.summary, row.product, None, row.last_report_at
+                    host,
+                    "compliant",
+                    from_stored(row.summary),
+                    row.product,
+                    None,
+                    row.last_report_at,
                 )
             )
             continue
@@ -315,7 +322,12 @@ def antivirus_compliance(
         state = "unknown" if row.status == int(Status.UNKNOWN) else "noncompliant"
         hosts.append(
             HostCompliance(
-                host, state, row.summary, row.product, opened or row.since, row.last_report_at
+                host,
+                state,
+                from_stored(row.summary),
+                row.product,
+                opened or row.since,
+                row.last_report_at,
             )
         )
     compliant = sum(1 for h in hosts if h.state == "compliant")

@@ -226,7 +226,7 @@ class BackupService:
                 host=cfg.name,
                 product="clamav",
                 status=result.status,
-                summary=str(result.summary),
+                summary=result.summary,
                 at=result.started_at,
                 signature_updated=from_ts(v.get(SIGNATURE_AT)),
                 signature_version=str(int(version)) if version is not None else None,

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +38,7 @@ from itops.config import Settings
 from itops.db.session import PRUNE_BATCH, delete_in_batches
 from itops.errors import ValidationError
 from itops.events import Event
-from itops.messages import raw
+from itops.messages import Summary, dumps, from_stored, loads, stored
 from itops.status import ProbeResult, Status
 
 PING_KINDS = ("start", "success", "fail", "exit")
@@ -51,14 +52,14 @@ class BackupSnapshot:
     kind: str
     unit_id: str
     status: Status
-    summary: str
+    summary: Summary
     since: datetime
     last_look_at: datetime | None
     last_success_at: datetime | None
     last_size: int | None
     last_verify_at: datetime | None
     last_verify_ok: bool | None
-    verify_summary: str
+    verify_summary: Summary
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class AvSnapshot:
     host: str
     product: str
     status: Status
-    summary: str
+    summary: Summary
     since: datetime
     last_report_at: datetime
     signature_updated: datetime | None
@@ -97,7 +98,7 @@ class RunRecord:
     at: datetime
     mode: str
     status: Status
-    summary: str
+    summary: Summary
     size: int | None
     last_success_at: datetime | None
 
@@ -108,7 +109,7 @@ class IncidentRecord:
     kind: str
     start: datetime
     end: datetime | None
-    summary: str
+    summary: Summary
 
 
 def backup_snapshot(row: BackupState) -> BackupSnapshot:
@@ -117,14 +118,14 @@ def backup_snapshot(row: BackupState) -> BackupSnapshot:
         row.kind,
         row.unit_id,
         Status(row.status),
-        row.summary,
+        from_stored(row.summary),
         row.since,
         row.last_look_at,
         row.last_success_at,
         row.last_size,
         row.last_verify_at,
         row.last_verify_ok,
-        row.verify_summary,
+        from_stored(row.verify_summary),
     )
 
 
@@ -133,7 +134,7 @@ def av_snapshot(row: AvHost) -> AvSnapshot:
         row.host,
         row.product,
         Status(row.status),
-        row.summary,
+        from_stored(row.summary),
         row.since,
         row.last_report_at,
         row.signature_updated,
@@ -152,7 +153,7 @@ def ensure_state(db: Session, cfg: BackupConfig, now: datetime) -> BackupState:
             unit_id=cfg.unit,
             first_seen=now,
             status=int(Status.UNKNOWN),
-            summary="not looked at yet",
+            summary=stored(Summary("backup.not_looked")),
             since=now,
             look_status=int(Status.UNKNOWN),
             verify_summary="",
@@ -204,6 +205,14 @@ def _move_incident(
     return opened, closed
 
 
+def as_stored(summary: Summary | str) -> str:
+    """A summary's text column form; a str is taken as stored already."""
+    return stored(summary) if isinstance(summary, Summary) else summary
+
+
+_VERIFY_NOTES = ("backup.verify_overdue", "backup.verify_failed")
+
+
 def record_backup(
     db: Session, cfg: BackupConfig, result: ProbeResult, *, verify: bool
 ) -> tuple[BackupSnapshot, list[Event]]:
@@ -219,11 +228,12 @@ def record_backup(
         if result.status in (Status.OK, Status.CRITICAL):
             row.last_verify_ok = result.status is Status.OK
             row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
-            row.verify_summary = str(result.summary)
+            row.verify_summary = stored(result.summary)
             if result.status is Status.OK:
                 row.verify_cursor += 1
         else:
-            row.verify_summary = f"last verification could not tell: {result.summary}"
+            undecided = Summary("backup.verify_undecided", {"reason": result.summary})
+            row.verify_summary = stored(undecided)
     else:
         row.last_look_at = at
         row.look_status = int(result.status)
@@ -234,35 +244,36 @@ def record_backup(
         if VERIFY_OK in values:
             row.last_verify_ok = values[VERIFY_OK] == 1
             row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
-            row.verify_summary = "sha256 sidecar " + (
-                "matches" if row.last_verify_ok else "does NOT match"
-            )
-        row.summary = str(result.summary)
+            sidecar = "backup.sidecar_ok" if row.last_verify_ok else "backup.sidecar_bad"
+            row.verify_summary = stored(Summary(sidecar))
+        row.summary = stored(result.summary)
     db.add(
         BackupRun(
             backup=cfg.name,
             at=at,
             mode="verify" if verify else "look",
             status=int(result.status),
-            summary=str(result.summary)[:2000],
+            summary=stored(result.summary)[:2000],
             size=int(size) if size is not None else None,
             last_success_at=last_success,
             duration=result.duration,
         )
     )
     status = Status(row.look_status)
+    # The look's own summary, then what the verification adds (kept as separate items, so
+    # a verification run does not add its verdict twice).
+    parts = [p for p in loads(row.summary) if p.code not in _VERIFY_NOTES]
     if cfg.kind in VERIFIED_KINDS and status is Status.OK and not verify:
         reference = row.last_verify_at or row.first_seen
         if at - reference > 2 * cfg.verify_interval:
             status = Status.WARNING
-            row.summary = (
-                f"{row.summary}; no successful verification for over "
-                f"{(2 * cfg.verify_interval).days} d (is `check` locked or failing?)"
-            )
+            days = (2 * cfg.verify_interval).days
+            parts.append(Summary("backup.verify_overdue", {"days": days}))
     if row.last_verify_ok is False:
         status = Status.CRITICAL
-        if not row.summary.endswith(row.verify_summary):
-            row.summary = f"{row.summary}; verification failed: {row.verify_summary}"
+        reason = from_stored(row.verify_summary)
+        parts.append(Summary("backup.verify_failed", {"reason": reason}))
+    row.summary = dumps(parts)
     if status is not before:
         row.since = at
     row.status = int(status)
@@ -286,10 +297,12 @@ def record_backup(
     data = {"backup": cfg.name, "kind": cfg.kind, "unit": cfg.unit}
     if opened == NONCOMPLIANT:
         found.append(
-            Event(events.BACKUP_NONCOMPLIANT, cfg.name, status, at, raw(row.summary), data)
+            Event(events.BACKUP_NONCOMPLIANT, cfg.name, status, at, from_stored(row.summary), data)
         )
     elif closed == NONCOMPLIANT and status in (Status.OK, Status.WARNING):
-        found.append(Event(events.BACKUP_RECOVERED, cfg.name, status, at, raw(row.summary), data))
+        found.append(
+            Event(events.BACKUP_RECOVERED, cfg.name, status, at, from_stored(row.summary), data)
+        )
     db.flush()
     return backup_snapshot(row), found
 
@@ -434,7 +447,7 @@ def runs(db: Session, backup: str, limit: int = 100) -> list[RunRecord]:
         .limit(limit)
     )
     return [
-        RunRecord(r.at, r.mode, Status(r.status), r.summary, r.size, r.last_success_at)
+        RunRecord(r.at, r.mode, Status(r.status), from_stored(r.summary), r.size, r.last_success_at)
         for r in rows
     ]
 
@@ -446,7 +459,7 @@ def backup_incidents(db: Session, backup: str, limit: int = 50) -> list[Incident
         .order_by(BackupIncident.start.desc())
         .limit(limit)
     )
-    return [IncidentRecord(r.backup, r.kind, r.start, r.end, r.summary) for r in rows]
+    return [IncidentRecord(r.backup, r.kind, r.start, r.end, from_stored(r.summary)) for r in rows]
 
 
 def backup_states(db: Session) -> dict[str, BackupSnapshot]:
@@ -482,7 +495,7 @@ class AvInput:
     host: str
     product: str
     status: Status
-    summary: str
+    summary: Summary | str  # a str is a row's stored form already (or an old text)
     at: datetime
     signature_updated: datetime | None
     signature_version: str | None
@@ -496,7 +509,7 @@ def record_av(
     host: str,
     product: str,
     status: Status,
-    summary: str,
+    summary: Summary | str,
     at: datetime,
     signature_updated: datetime | None,
     signature_version: str | None,
@@ -575,6 +588,7 @@ def record_av_many(
     found: list[Event] = []
     for report in reports:
         host = normalize_host(report.host)
+        text = as_stored(report.summary)
         row = rows.get(host)
         history.append(_report_values(host, report))
         if row is not None and report.at < row["last_report_at"]:
@@ -587,7 +601,7 @@ def record_av_many(
         row.update(
             product=report.product,
             status=int(report.status),
-            summary=report.summary,
+            summary=text,
             last_report_at=report.at,
             signature_updated=report.signature_updated,
             signature_version=report.signature_version,
@@ -602,7 +616,7 @@ def record_av_many(
             _close_at_retirement(open_incident.pop(host, None), out_at)
         else:
             found += _av_incident(
-                db, host, row["product"], report.status, report.at, report.summary, open_incident
+                db, host, row["product"], report.status, report.at, text, open_incident
             )
         snaps.append(_av_snapshot_of(row))
     inserts = [r for h, r in changed.items() if h not in existing]
@@ -622,7 +636,7 @@ def _av_snapshot_of(row: dict[str, Any]) -> AvSnapshot:
         row["host"],
         row["product"],
         Status(row["status"]),
-        row["summary"],
+        from_stored(row["summary"]),
         row["since"],
         row["last_report_at"],
         row["signature_updated"],
@@ -638,7 +652,7 @@ def _report_values(host: str, report: AvInput) -> dict[str, Any]:
         "product": report.product,
         "reported_at": report.at,
         "status": int(report.status),
-        "summary": report.summary[:2000],
+        "summary": as_stored(report.summary)[:2000],
         "signature_age": (report.at - updated).total_seconds() if updated else None,
         "realtime": report.realtime,
     }
@@ -694,7 +708,7 @@ def _av_incident(
                 host,
                 status,
                 at,
-                raw(summary),
+                from_stored(summary),
                 {"host": host, "product": product},
             )
         ]
@@ -711,6 +725,7 @@ def sweep_av(
     now. A host retired (``retired``: host → instant) has its open incidents closed at the
     retirement and none opened after it."""
     av = settings.section(ANTIVIRUS)
+    office_tz = ZoneInfo(settings.office.timezone)
     gone = retired or {}
     found: list[Event] = []
     if gone:
@@ -726,11 +741,17 @@ def sweep_av(
             continue  # out of service: nothing more to judge
         if now - row.last_report_at > av.silent_after:
             silent_from = row.last_report_at + av.silent_after
-            if row.status != int(Status.UNKNOWN) or "no report" not in row.summary:
+            silent = from_stored(row.summary).code == "antivirus.silent"
+            if row.status != int(Status.UNKNOWN) or not silent:
                 row.status = int(Status.UNKNOWN)
-                row.summary = (
-                    f"no report since {row.last_report_at:%Y-%m-%d %H:%M} UTC "
-                    f"(silent for over {av.silent_after.days} d)"
+                row.summary = stored(
+                    Summary(
+                        "antivirus.silent",
+                        {
+                            "since": row.last_report_at.astimezone(office_tz).isoformat(),
+                            "days": av.silent_after.days,
+                        },
+                    )
                 )
                 row.since = silent_from
             _move_incident(db, AvIncident, row.host, Status.UNKNOWN, silent_from, row.summary)
@@ -740,10 +761,9 @@ def sweep_av(
                 row.fields, now, warning=av.signature_warning, critical=av.signature_critical
             )
             if int(verdict.status) != row.status:
-                row.status, row.summary, row.since = int(verdict.status), verdict.summary, now
-                found += _av_incident(
-                    db, row.host, row.product, verdict.status, now, verdict.summary
-                )
+                text = stored(verdict.summary)
+                row.status, row.summary, row.since = int(verdict.status), text, now
+                found += _av_incident(db, row.host, row.product, verdict.status, now, text)
     db.flush()
     return found
 
@@ -756,4 +776,7 @@ def av_incidents(db: Session, host: str | None = None, limit: int = 100) -> list
     query = select(AvIncident).order_by(AvIncident.start.desc()).limit(limit)
     if host is not None:
         query = query.where(AvIncident.host == normalize_host(host))
-    return [IncidentRecord(r.host, r.kind, r.start, r.end, r.summary) for r in db.scalars(query)]
+    return [
+        IncidentRecord(r.host, r.kind, r.start, r.end, from_stored(r.summary))
+        for r in db.scalars(query)
+    ]

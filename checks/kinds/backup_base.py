@@ -19,9 +19,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from itops import formats
 from itops.check import Check, Options
 from itops.clock import Clock, SystemClock
 from itops.errors import ProbeError
+from itops.messages import COMMA_LIST, Summary, joined
 from itops.status import Measurement, Status
 
 if TYPE_CHECKING:
@@ -56,26 +58,13 @@ def at_ts(value: float) -> datetime:
 
 
 def human_age(seconds: float) -> str:
-    """ "3 d 4 h", "5 h 10 min", "42 min", "12 s": how officers read an age."""
-    seconds = max(0.0, seconds)
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
+    """ "3 d 4 h", "5 h 10 min", "42 min", "12 s": how officers read an age (logs, CLI)."""
+    return formats.age(seconds, "en")
 
 
 def human_size(size: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(size) < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"
+    """ "1.5 GiB" (logs, CLI; pages and messages write the reader's decimal comma)."""
+    return formats.size(size, "en")
 
 
 @dataclass(frozen=True)
@@ -83,7 +72,7 @@ class Deadline:
     """When the next successful run had to exist at the latest, and the rule that says so."""
 
     at: datetime
-    rule: str
+    rule: Summary
 
 
 def deadline(
@@ -102,15 +91,16 @@ def deadline(
     """
     found: list[Deadline] = []
     if max_age is not None:
-        found.append(
-            Deadline(last_success + max_age, f"max_age {human_age(max_age.total_seconds())}")
-        )
+        rule = Summary("backup.rule.max_age", {"limit": max_age.total_seconds()})
+        found.append(Deadline(last_success + max_age, rule))
     if period is not None:
         found.append(
             Deadline(
                 last_success + period + grace,
-                f"period {human_age(period.total_seconds())} + grace "
-                f"{human_age(grace.total_seconds())}",
+                Summary(
+                    "backup.rule.period",
+                    {"period": period.total_seconds(), "grace": grace.total_seconds()},
+                ),
             )
         )
     if schedule is not None:
@@ -118,17 +108,23 @@ def deadline(
 
         local = last_success.astimezone(ZoneInfo(tz))
         expected = croniter(schedule, local).get_next(datetime)
-        found.append(Deadline(expected.astimezone(UTC) + grace, f'schedule "{schedule}"'))
+        found.append(
+            Deadline(
+                expected.astimezone(UTC) + grace,
+                Summary("backup.rule.schedule", {"schedule": schedule}),
+            )
+        )
     return min(found, key=lambda d: d.at) if found else None
 
 
 def freshness(
     last_success: datetime | None, now: datetime, config: BackupConfig, subject: str
-) -> tuple[Status, str]:
-    """CRITICAL when no successful run exists or the deadline after the last one passed."""
+) -> tuple[Status, Summary]:
+    """CRITICAL when no successful run exists or the deadline after the last one passed.
+    ``subject`` is one of ``backup_texts.SUBJECTS`` (file, snapshot, archive, ping)."""
     if last_success is None:
-        return Status.CRITICAL, f"no {subject} found"
-    age = human_age((now - last_success).total_seconds())
+        return Status.CRITICAL, Summary(f"backup.not_found.{subject}")
+    age = (now - last_success).total_seconds()
     limit = deadline(
         last_success,
         max_age=config.max_age,
@@ -137,8 +133,17 @@ def freshness(
         grace=config.grace,
     )
     if limit is not None and now > limit.at:
-        return Status.CRITICAL, f"newest {subject} is {age} old ({limit.rule} exceeded)"
-    return Status.OK, f"newest {subject} is {age} old"
+        return Status.CRITICAL, Summary(
+            f"backup.too_old.{subject}", {"age": age, "rule": limit.rule}
+        )
+    return Status.OK, Summary(f"backup.newest.{subject}", {"age": age})
+
+
+def with_size(summary: Summary, values: dict[str, float]) -> Summary:
+    """ "newest snapshot is 3 h old, 1.5 GiB" when the size is known."""
+    if SIZE not in values:
+        return summary
+    return joined([summary, Summary("backup.size", {"size": values[SIZE]})], COMMA_LIST)
 
 
 class BackupOptions(Options):
@@ -168,7 +173,7 @@ class BackupCheck(Check[Any]):
         self.backup: BackupConfig = config
         self.verify = verify
         self.clock: Clock = clock or SystemClock()
-        self.detail = ""
+        self.detail: Summary | None = None  # the probe's words for evaluate (a path, a check)
 
     def observed(self) -> Measurement:
         return Measurement(OBSERVED_AT, ts(self.clock.now()), "ts")
@@ -206,10 +211,8 @@ async def run_tool(
     """Run a backup tool without a shell; kill it (not leave it behind) on timeout."""
     binary = shutil.which(argv[0], path=env.get("PATH"))
     if binary is None:
-        raise ProbeError(
-            f"{argv[0]} is not installed or not on PATH (install the Debian package "
-            f"{'borgbackup' if argv[0] == 'borg' else argv[0]})"
-        )
+        package = "borgbackup" if argv[0] == "borg" else argv[0]
+        raise ProbeError.of(Summary("backup.not_installed", {"tool": argv[0], "package": package}))
     proc = await asyncio.create_subprocess_exec(
         binary,
         *argv[1:],
@@ -249,13 +252,11 @@ def require_password_file(path: os.PathLike[str] | str, name: str) -> None:
         with open(path, "rb") as fh:
             fh.read(1)
     except FileNotFoundError:
-        raise ProbeError(
-            f"{name}: password_file {path} does not exist (create it, mode 0400, owner itops)"
-        ) from None
+        code = "backup.password_missing"
     except PermissionError:
-        raise ProbeError(
-            f"{name}: password_file {path} is not readable by the itops user "
-            "(chown itops, chmod 0400)"
-        ) from None
+        code = "backup.password_unreadable"
     except IsADirectoryError:
-        raise ProbeError(f"{name}: password_file {path} is a directory, not a file") from None
+        code = "backup.password_directory"
+    else:
+        return
+    raise ProbeError.of(Summary(code, {"name": name, "path": str(path)})) from None

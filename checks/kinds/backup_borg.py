@@ -30,12 +30,13 @@ from checks.kinds.backup_base import (
     at_ts,
     freshness,
     from_ts,
-    human_size,
     last_lines,
     require_password_file,
     run_tool,
     tool_env,
+    with_size,
 )
+from checks.kinds.backup_texts import TEXTS
 from itops.errors import ProbeError
 from itops.messages import Summary, raw
 from itops.status import Measurement, Status
@@ -75,21 +76,19 @@ def classify_failure(name: str, repository: str, result: ToolResult) -> str | No
     if ids & {"Repository.DoesNotExist", "Repository.InvalidRepository"}:
         return REPO_MISSING
     if ids & {"LockTimeout", "LockFailed", "LockError", "LockErrorT"}:
-        raise ProbeError(
-            f"{name}: the repository {repository} is locked by another borg process "
-            "(a backup or prune still running?); itops will look again later. Only if no "
-            "borg runs any more may the owner run `borg break-lock`."
+        raise ProbeError.of(
+            Summary(
+                "backup.locked",
+                {"name": name, "repo": repository, "tool": "borg", "unlock": "borg break-lock"},
+            )
         )
     if ids & {"PassphraseWrong", "PasswordRetriesExceeded", "NoPassphraseFailure"}:
-        raise ProbeError(
-            f"{name}: wrong or missing passphrase for {repository} (check password_file's content)"
+        raise ProbeError.of(
+            Summary("backup.wrong_password.borg", {"name": name, "repo": repository})
         )
     text = " ".join(str(m.get("message", "")) for m in msgs).lower()
     if "permission denied" in text:
-        raise ProbeError(
-            f"{name}: permission denied reading {repository} "
-            "(give the itops user read access to the repository and BORG_BASE_DIR)"
-        )
+        raise ProbeError.of(Summary("backup.permission.borg", {"name": name, "repo": repository}))
     return None
 
 
@@ -97,6 +96,7 @@ class BorgBackupCheck(BackupCheck):
     """Newest archive's age and size; ``borg check`` as the verification run."""
 
     kind = "borg"
+    TEXTS = TEXTS
     Options = BorgOptions
     verifiable = True
 
@@ -148,8 +148,9 @@ class BorgBackupCheck(BackupCheck):
         try:
             data = json.loads(result.stdout)
         except json.JSONDecodeError:
-            raise ProbeError(
-                f"{self.name}: borg printed no JSON: {last_lines(result.stderr)}"
+            output = raw(last_lines(result.stderr))  # the tool's own words
+            raise ProbeError.of(
+                Summary("backup.no_json", {"name": self.name, "tool": "borg", "output": output})
             ) from None
         archives = data.get("archives") or []
         out = [now, Measurement(COUNT, len(archives))]
@@ -169,7 +170,7 @@ class BorgBackupCheck(BackupCheck):
         result = await self._run(*args)
         now = self.observed().value
         if result.returncode == 0:
-            self.detail = "borg check: no problems found"
+            self.detail = Summary("backup.check_ok.borg")
             return [Measurement(VERIFY_OK, 1), Measurement(VERIFY_AT, now, "ts")]
         failure = self._failure(result)
         if failure:
@@ -179,7 +180,12 @@ class BorgBackupCheck(BackupCheck):
             for m in log_messages(result.stderr)
             if m.get("levelname") in ("ERROR", "CRITICAL") or "levelname" not in m
         ]
-        self.detail = "borg check found errors: " + (" | ".join(errors[:2]) or "see borg output")
+        found = (
+            raw(" | ".join(errors[:2]))
+            if any(errors[:2])
+            else Summary("backup.see_output", {"tool": "borg"})
+        )
+        self.detail = Summary("backup.check_failed.borg", {"output": found})
         return [Measurement(VERIFY_OK, 0), Measurement(VERIFY_AT, now, "ts")]
 
     def _failure(self, result: ToolResult) -> list[Measurement]:
@@ -187,28 +193,29 @@ class BorgBackupCheck(BackupCheck):
             return [Measurement(REPO_MISSING, 1)]
         if self.verify:
             return []
-        raise ProbeError(
-            f"{self.name}: borg exited with {result.returncode}: "
-            + last_lines(" ".join(str(m.get("message", "")) for m in log_messages(result.stderr)))
+        messages = " ".join(str(m.get("message", "")) for m in log_messages(result.stderr))
+        raise ProbeError.of(
+            Summary(
+                "backup.tool_failed",
+                {
+                    "name": self.name,
+                    "tool": "borg",
+                    "code": result.returncode,
+                    "output": raw(last_lines(messages)),
+                },
+            )
         )
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = self.values(measurements)
         if v.get(REPO_MISSING):
-            return Status.CRITICAL, (
-                f"no borg repository at {self.options.repository} "
-                "(wrong path, disk not mounted, or never initialised)"
-            )
+            repo = str(self.options.repository)
+            return Status.CRITICAL, Summary("backup.repo_missing", {"tool": "borg", "repo": repo})
         if self.verify:
-            return (Status.OK if v.get(VERIFY_OK) == 1 else Status.CRITICAL), self.detail
+            ok = v.get(VERIFY_OK) == 1
+            return (Status.OK if ok else Status.CRITICAL), self.detail or Summary("none")
         if not v.get(COUNT):
-            return Status.CRITICAL, "the repository has no archive"
+            return Status.CRITICAL, Summary("backup.no_archive")
         now = at_ts(v[OBSERVED_AT])
         status, summary = freshness(from_ts(v[LAST_SUCCESS]), now, self.backup, "archive")
-        if SIZE in v:
-            summary += f", {human_size(v[SIZE])}"
-        return status, summary
+        return status, with_size(summary, v)

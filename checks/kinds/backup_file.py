@@ -32,11 +32,11 @@ from checks.kinds.backup_base import (
     at_ts,
     freshness,
     from_ts,
-    human_size,
 )
+from checks.kinds.backup_texts import TEXTS
 from itops.clock import Clock
 from itops.errors import ProbeError
-from itops.messages import Summary, raw
+from itops.messages import COMMA_LIST, Summary, joined
 from itops.status import Measurement, Status, worst
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ class FileBackupCheck(BackupCheck):
     """Newest file: age, size, shrink against the previous ones, ``.sha256`` sidecar."""
 
     kind = "file"
+    TEXTS = TEXTS
     Options = FileBackupOptions
 
     def __init__(
@@ -98,6 +99,8 @@ class FileBackupCheck(BackupCheck):
     ) -> None:
         super().__init__(config, verify=verify, clock=clock)
         self._verified: dict[tuple[str, float, int], bool] = {}
+        self.missing_dir = ""
+        self.newest_path = ""
 
     @property
     def target(self) -> str:
@@ -112,15 +115,16 @@ class FileBackupCheck(BackupCheck):
         base = _base_dir(opts.path)
         if not base.is_dir():
             if base.exists():
-                raise ProbeError(f"{self.name}: {base} is not a directory (check path)")
-            self.detail = str(base)
+                raise ProbeError.of(
+                    Summary("backup.not_a_directory", {"name": self.name, "path": str(base)})
+                )
+            self.missing_dir = str(base)
             return [now, Measurement(DIR_MISSING, 1), Measurement(COUNT, 0)]
         try:
             os.listdir(base)
         except PermissionError:
-            raise ProbeError(
-                f"{self.name}: cannot read directory {base}: permission denied "
-                f"(give the itops user read access, e.g. setfacl -m u:itops:rx {base})"
+            raise ProbeError.of(
+                Summary("backup.dir_unreadable", {"name": self.name, "path": str(base)})
             ) from None
         files: list[_Newest] = []
         for name in glob.glob(opts.path):
@@ -137,7 +141,7 @@ class FileBackupCheck(BackupCheck):
         if not files:
             return out
         newest = files[0]
-        self.detail = newest.path
+        self.newest_path = newest.path
         out += [Measurement(LAST_SUCCESS, newest.mtime, "ts"), Measurement(SIZE, newest.size, "B")]
         previous = [f.size for f in files[1:6]]
         if previous:
@@ -159,48 +163,39 @@ class FileBackupCheck(BackupCheck):
             expected = Path(sidecar).read_text(encoding="utf-8", errors="replace").split()
             ok = bool(expected) and expected[0].lower() == _sha256(newest.path)
         except PermissionError:
-            raise ProbeError(
-                f"{self.name}: cannot read {newest.path} or its .sha256: permission denied"
+            raise ProbeError.of(
+                Summary("backup.file_unreadable", {"name": self.name, "path": newest.path})
             ) from None
         self._verified = {key: ok}
         return ok
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         opts: FileBackupOptions = self.options
         v = self.values(measurements)
         now = at_ts(v[OBSERVED_AT])
         if v.get(DIR_MISSING):
-            return Status.CRITICAL, (
-                f"directory {self.detail} does not exist (is the backup disk mounted?)"
-            )
+            return Status.CRITICAL, Summary("backup.dir_missing", {"dir": self.missing_dir})
         if not v.get(COUNT):
-            return Status.CRITICAL, f"no file matches {opts.path}"
+            return Status.CRITICAL, Summary("backup.no_match", {"path": str(opts.path)})
         status, summary = freshness(from_ts(v[LAST_SUCCESS]), now, self.backup, "file")
-        statuses, notes = [status], [summary, human_size(v[SIZE])]
+        statuses = [status]
+        notes = [joined([summary, Summary("backup.size", {"size": v[SIZE]})], COMMA_LIST)]
         if v[SIZE] < opts.min_size:
             statuses.append(Status.CRITICAL)
-            notes.append(f"smaller than min_size {human_size(opts.min_size)}")
+            notes.append(Summary("backup.too_small", {"min": opts.min_size}))
         median = v.get(MEDIAN_PREV)
         if median and v[SIZE] < median * (1 - opts.max_shrink):
             statuses.append(Status.WARNING)
             shrink = 100 * (1 - v[SIZE] / median)
-            notes.append(
-                f"{shrink:.0f}% smaller than the median of the previous files "
-                f"({human_size(median)}): check the dump is complete"
-            )
+            notes.append(Summary("backup.shrunk", {"pct": shrink, "median": median}))
         if VERIFY_OK in v:
             if v[VERIFY_OK]:
-                notes.append("sha256 matches")
+                notes.append(Summary("backup.sha_ok"))
             else:
                 statuses.append(Status.CRITICAL)
-                notes.append(
-                    f"sha256 of {os.path.basename(self.detail)} does not match its .sha256"
-                )
+                name = os.path.basename(self.newest_path)
+                notes.append(Summary("backup.sha_bad", {"file": name}))
         elif opts.require_sha256:
             statuses.append(Status.CRITICAL)
-            notes.append("the .sha256 sidecar is missing")
-        return worst(statuses), "; ".join(notes)
+            notes.append(Summary("backup.sha_missing"))
+        return worst(statuses), joined(notes)

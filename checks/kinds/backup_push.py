@@ -28,12 +28,12 @@ from checks.kinds.backup_base import (
     deadline,
     freshness,
     from_ts,
-    human_age,
     ts,
 )
+from checks.kinds.backup_texts import TEXTS
 from itops.config import Duration
 from itops.errors import ProbeError
-from itops.messages import Summary, raw
+from itops.messages import COMMA_LIST, Summary, joined
 from itops.status import Measurement, Status
 
 LAST_START = "last_start_ts"
@@ -66,6 +66,7 @@ class PushBackupCheck(BackupCheck):
     """Late, failed or suspiciously short runs of a job that pings itops."""
 
     kind = "push"
+    TEXTS = TEXTS
     Options = PushOptions
     source: PushSource | None = None
 
@@ -75,7 +76,7 @@ class PushBackupCheck(BackupCheck):
 
     async def probe(self) -> Sequence[Measurement]:
         if self.source is None:
-            raise ProbeError(f"{self.name}: push backups need the itops daemon's database")
+            raise ProbeError.of(Summary("backup.needs_daemon", {"name": self.name}))
         facts = await asyncio.to_thread(self.source, self.name)
         out = [self.observed(), Measurement(FIRST_SEEN, ts(facts.first_seen), "ts")]
         for name, value in (
@@ -92,18 +93,14 @@ class PushBackupCheck(BackupCheck):
         return out
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = self.values(measurements)
         now = at_ts(v[OBSERVED_AT])
         success, fail = v.get(LAST_SUCCESS), v.get(LAST_FAIL)
         if fail is not None and (success is None or fail >= success):
-            code = v.get(EXIT_CODE)
-            when = human_age(now.timestamp() - fail)
-            why = f"exit code {int(code)}" if code is not None else "a failure"
-            return Status.CRITICAL, f"the job reported {why} {when} ago"
+            code, ago = v.get(EXIT_CODE), now.timestamp() - fail
+            if code is not None:
+                return Status.CRITICAL, Summary("backup.job_exit", {"code": int(code), "ago": ago})
+            return Status.CRITICAL, Summary("backup.job_failed", {"ago": ago})
         if success is None:
             first = at_ts(v[FIRST_SEEN])
             limit = deadline(
@@ -114,20 +111,22 @@ class PushBackupCheck(BackupCheck):
                 grace=self.backup.grace,
             )
             if limit is not None and now > limit.at:
-                return Status.CRITICAL, (
-                    "no success ping since itops started watching "
-                    f"{human_age((now - first).total_seconds())} ago"
-                )
-            return Status.UNKNOWN, "waiting for the first ping"
-        status, summary = freshness(from_ts(success), now, self.backup, "success ping")
+                ago = (now - first).total_seconds()
+                return Status.CRITICAL, Summary("backup.no_ping_since_start", {"ago": ago})
+            return Status.UNKNOWN, Summary("backup.waiting")
+        status, summary = freshness(from_ts(success), now, self.backup, "ping")
+        parts = [summary]
         runtime = v.get(RUNTIME)
         if runtime is not None:
-            summary += f", run took {human_age(runtime)}"
             minimum = self.options.min_runtime
             if status is Status.OK and minimum is not None and runtime < minimum.total_seconds():
                 status = Status.WARNING
-                summary += f" (shorter than min_runtime {human_age(minimum.total_seconds())})"
+                short = {"runtime": runtime, "min": minimum.total_seconds()}
+                parts.append(Summary("backup.run_too_short", short))
+            else:
+                parts.append(Summary("backup.run_took", {"runtime": runtime}))
+        notes = [joined(parts, COMMA_LIST) if len(parts) > 1 else summary]
         start = v.get(LAST_START)
         if start is not None and start > success:
-            summary += f"; running since {human_age(now.timestamp() - start)}"
-        return status, summary
+            notes.append(Summary("backup.running_since", {"ago": now.timestamp() - start}))
+        return status, joined(notes)

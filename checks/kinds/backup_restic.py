@@ -30,14 +30,15 @@ from checks.kinds.backup_base import (
     at_ts,
     freshness,
     from_ts,
-    human_size,
     last_lines,
     require_password_file,
     run_tool,
     tool_env,
+    with_size,
 )
+from checks.kinds.backup_texts import TEXTS
 from itops.errors import ProbeError
-from itops.messages import Summary, raw
+from itops.messages import COMMA_LIST, Summary, joined, raw
 from itops.status import Measurement, Status
 
 # restic ≥ 0.17 exit codes; older versions say the same things only on stderr.
@@ -73,21 +74,18 @@ def classify_failure(name: str, repository: str, result: ToolResult) -> str | No
         or "repository is already locked" in err
         or ("unable to create lock" in err)
     ):
-        raise ProbeError(
-            f"{name}: the repository {repository} is locked by another restic process "
-            "(a backup or prune still running?); itops will look again later. If no restic "
-            "runs any more, the owner may remove a stale lock with `restic unlock`."
+        raise ProbeError.of(
+            Summary(
+                "backup.locked",
+                {"name": name, "repo": repository, "tool": "restic", "unlock": "restic unlock"},
+            )
         )
     if result.returncode == EXIT_WRONG_PASSWORD or "wrong password" in err:
-        raise ProbeError(
-            f"{name}: wrong password for {repository}: password_file does not open the "
-            "repository (check the file's content and trailing characters)"
+        raise ProbeError.of(
+            Summary("backup.wrong_password.restic", {"name": name, "repo": repository})
         )
     if "permission denied" in err:
-        raise ProbeError(
-            f"{name}: permission denied reading {repository} "
-            "(give the itops user read access to the repository)"
-        )
+        raise ProbeError.of(Summary("backup.permission.restic", {"name": name, "repo": repository}))
     return None
 
 
@@ -95,6 +93,7 @@ class ResticBackupCheck(BackupCheck):
     """Newest snapshot's age and size; ``restic check`` as the verification run."""
 
     kind = "restic"
+    TEXTS = TEXTS
     Options = ResticOptions
     verifiable = True
     verify_part: int = 1
@@ -131,8 +130,9 @@ class ResticBackupCheck(BackupCheck):
         try:
             snapshots = json.loads(result.stdout or "[]") or []
         except json.JSONDecodeError:
-            raise ProbeError(
-                f"{self.name}: restic printed no JSON: {last_lines(result.stdout)}"
+            output = raw(last_lines(result.stdout))  # the tool's own words
+            raise ProbeError.of(
+                Summary("backup.no_json", {"name": self.name, "tool": "restic", "output": output})
             ) from None
         out = [now, Measurement(COUNT, len(snapshots))]
         if not snapshots:
@@ -163,16 +163,20 @@ class ResticBackupCheck(BackupCheck):
         result = await self._run(*args)
         now = self.observed().value
         if result.returncode == 0:
-            self.detail = "restic check: no errors were found" + (
-                f" (data part {self.verify_part}/{opts.read_data_parts})"
+            self.detail = (
+                Summary(
+                    "backup.check_ok.restic_part",
+                    {"part": self.verify_part, "parts": opts.read_data_parts},
+                )
                 if opts.read_data_parts > 1
-                else ""
+                else Summary("backup.check_ok.restic")
             )
             return [Measurement(VERIFY_OK, 1), Measurement(VERIFY_AT, now, "ts")]
         failure = self._failure(result)
         if failure:
             return failure
-        self.detail = f"restic check failed: {last_lines(result.stderr + result.stdout, 3)}"
+        output = raw(last_lines(result.stderr + result.stdout, 3))
+        self.detail = Summary("backup.check_failed.restic", {"output": output})
         return [Measurement(VERIFY_OK, 0), Measurement(VERIFY_AT, now, "ts")]
 
     def _failure(self, result: ToolResult) -> list[Measurement]:
@@ -181,31 +185,32 @@ class ResticBackupCheck(BackupCheck):
             return [Measurement(REPO_MISSING, 1)]
         if self.verify:
             return []
-        raise ProbeError(
-            f"{self.name}: restic exited with {result.returncode}: {last_lines(result.stderr)}"
+        raise ProbeError.of(
+            Summary(
+                "backup.tool_failed",
+                {
+                    "name": self.name,
+                    "tool": "restic",
+                    "code": result.returncode,
+                    "output": raw(last_lines(result.stderr)),
+                },
+            )
         )
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         v = self.values(measurements)
         if v.get(REPO_MISSING):
-            return Status.CRITICAL, (
-                f"no restic repository at {self.options.repository} "
-                "(wrong path, disk not mounted, or never initialised)"
-            )
+            repo = str(self.options.repository)
+            return Status.CRITICAL, Summary("backup.repo_missing", {"tool": "restic", "repo": repo})
         if self.verify:
             ok = v.get(VERIFY_OK) == 1
-            return (Status.OK if ok else Status.CRITICAL), self.detail
+            return (Status.OK if ok else Status.CRITICAL), self.detail or Summary("none")
         if not v.get(COUNT):
-            return Status.CRITICAL, "the repository has no snapshot matching the filters"
+            return Status.CRITICAL, Summary("backup.no_snapshot")
         now = at_ts(v[OBSERVED_AT])
         status, summary = freshness(from_ts(v[LAST_SUCCESS]), now, self.backup, "snapshot")
-        if SIZE in v:
-            summary += f", {human_size(v[SIZE])}"
-        return status, f"{summary} ({int(v[COUNT])} snapshots)"
+        count = Summary("backup.snapshots", {"n": int(v[COUNT])})
+        return status, joined([with_size(summary, v), count], COMMA_LIST)
 
 
 def _iso(text: str) -> str:

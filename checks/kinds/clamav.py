@@ -18,12 +18,14 @@ from pathlib import Path
 
 from pydantic import model_validator
 
-from checks.kinds.backup_base import human_age, run_tool, tool_env
+from checks.kinds.backup_base import run_tool, tool_env
+from checks.kinds.backup_texts import TEXTS
+from checks.kinds.texts import errno_reason
 from itops.check import Check, KindSpec, Options
 from itops.clock import Clock, SystemClock
 from itops.config import Duration, PositiveDuration
 from itops.errors import ProbeError
-from itops.messages import Summary, raw
+from itops.messages import Param, Summary, joined
 from itops.status import Measurement, Status, worst
 
 CLAMD_UP = "clamd_up"
@@ -114,6 +116,7 @@ class ClamavCheck(Check[ClamavOptions]):
     """clamd answers, signatures are fresh, freshclam keeps running."""
 
     kind = "clamav"
+    TEXTS = TEXTS
     Options = ClamavOptions
     counts_for_kpi_default = False
     timeout_status = Status.UNKNOWN
@@ -121,7 +124,7 @@ class ClamavCheck(Check[ClamavOptions]):
     def __init__(self, config: KindSpec, clock: Clock | None = None) -> None:
         super().__init__(config)
         self.clock: Clock = clock or SystemClock()
-        self.detail = ""
+        self.detail: Summary | None = None
 
     @property
     def target(self) -> str:
@@ -156,13 +159,16 @@ class ClamavCheck(Check[ClamavOptions]):
             up = pong.strip() == "PONG"
             if up:
                 reply_version = await self._command(b"VERSION")
-            self.detail = "" if up else f"clamd answered {pong[:40]!r} to PING"
+            self.detail = None if up else Summary("antivirus.clamd_odd", {"reply": repr(pong[:40])})
         except (OSError, TimeoutError) as exc:
             up = False
             self.detail = (
-                f"clamd does not answer on {self.target}: {exc.strerror or exc}"
+                Summary(
+                    "antivirus.clamd_unreachable",
+                    {"target": self.target, "reason": errno_reason(exc.errno or 0)},
+                )
                 if isinstance(exc, OSError)
-                else f"clamd does not answer on {self.target} in time"
+                else Summary("antivirus.clamd_slow", {"target": self.target})
             )
         out.append(Measurement(CLAMD_UP, 1 if up else 0))
         built = await self._signature_time(reply_version)
@@ -208,46 +214,47 @@ class ClamavCheck(Check[ClamavOptions]):
         return None
 
     def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        status, text = self.evaluate_text(measurements)
-        return status, raw(text)  # English until this kind has its own texts (issue 18)
-
-    def evaluate_text(self, measurements: Sequence[Measurement]) -> tuple[Status, str]:
         opts = self.options
         v = {m.name: m.value for m in measurements}
         now = v[OBSERVED]
         statuses: list[Status] = []
-        notes: list[str] = []
+        notes: list[Summary] = []
         if v.get(CLAMD_UP) == 1:
-            notes.append("clamd answers PONG")
+            notes.append(Summary("antivirus.clamd_up"))
         else:
             statuses.append(Status.CRITICAL)
-            notes.append(self.detail or "clamd does not answer")
+            notes.append(self.detail or Summary("antivirus.clamd_down"))
         built = v.get(SIGNATURE_AT)
         if built is None:
             statuses.append(Status.UNKNOWN)
-            notes.append(
-                f"cannot tell the signature age: no readable daily database in {opts.database_dir}"
-            )
+            notes.append(Summary("antivirus.no_database", {"dir": str(opts.database_dir)}))
         else:
             age = now - built
             version = v.get(SIGNATURE_VERSION)
-            number = f" {int(version)}" if version is not None else ""
-            label = f"signatures{number} are {human_age(age)} old"
-            if age > opts.signature_critical.total_seconds():
-                statuses.append(Status.CRITICAL)
-                label += f" (over {human_age(opts.signature_critical.total_seconds())})"
-            elif age > opts.signature_warning.total_seconds():
-                statuses.append(Status.WARNING)
-                label += f" (over {human_age(opts.signature_warning.total_seconds())})"
+            shown = str(int(version)) if version is not None else "?"
+            label = Summary("antivirus.signatures", {"version": shown, "age": age})
+            for status, limit in (
+                (Status.CRITICAL, opts.signature_critical),
+                (Status.WARNING, opts.signature_warning),
+            ):
+                if age > limit.total_seconds():
+                    statuses.append(status)
+                    params: dict[str, Param] = {
+                        "version": shown,
+                        "age": age,
+                        "limit": limit.total_seconds(),
+                    }
+                    label = Summary("antivirus.signatures_old", params)
+                    break
             notes.append(label)
         if opts.freshclam_max_age:  # None or 0 = do not watch freshclam
             fresh = v.get(FRESHCLAM_AT)
             if fresh is None:
                 statuses.append(Status.WARNING)
-                notes.append("no trace of freshclam (freshclam.dat missing): is it running?")
+                notes.append(Summary("antivirus.no_freshclam"))
             elif now - fresh > opts.freshclam_max_age.total_seconds():
                 statuses.append(Status.WARNING)
-                notes.append(f"freshclam last ran {human_age(now - fresh)} ago")
+                notes.append(Summary("antivirus.freshclam_old", {"ago": now - fresh}))
         # A dead clamd is a known failure even when the signature age cannot be read.
         status = Status.CRITICAL if Status.CRITICAL in statuses else worst(statuses)
-        return status, "; ".join(notes)
+        return status, joined(notes)

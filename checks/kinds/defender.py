@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.kinds.backup_base import human_age
+from itops.messages import Param, Summary
 from itops.status import Status
 
 NEVER = 4294967295  # QuickScanAge/FullScanAge when no scan ever ran
@@ -28,7 +28,7 @@ class DefenderVerdict:
     """The judgement of one report: status, summary and the values metrics need."""
 
     status: Status
-    summary: str
+    summary: Summary
     signature_updated: datetime | None
     signature_age: float | None
     realtime: bool | None
@@ -95,7 +95,7 @@ def evaluate_defender(
     if updated is None:
         missing.append("AntivirusSignatureLastUpdated")
 
-    def verdict(status: Status, summary: str) -> DefenderVerdict:
+    def verdict(status: Status, summary: Summary) -> DefenderVerdict:
         return DefenderVerdict(
             status,
             summary,
@@ -108,26 +108,30 @@ def evaluate_defender(
 
     off = [name for name, value in flags.items() if value is False]
     if off:
-        return verdict(Status.CRITICAL, "switched off: " + ", ".join(off))
+        return verdict(
+            Status.CRITICAL, Summary("antivirus.switched_off", {"names": ", ".join(off)})
+        )
     if missing:
-        return verdict(
-            Status.UNKNOWN,
-            "the report lacks " + ", ".join(missing) + " (agent too old or Defender absent?)",
-        )
+        lacks = Summary("antivirus.report_lacks", {"names": ", ".join(missing)})
+        return verdict(Status.UNKNOWN, lacks)
     if age is None:  # unreachable: a missing update time returned UNKNOWN above
-        return verdict(Status.UNKNOWN, "no signature update time")
+        return verdict(Status.UNKNOWN, Summary("antivirus.no_update_time"))
     if isinstance(mode, str) and mode and mode.lower() != "normal":
-        return verdict(
-            Status.WARNING,
-            f"Defender runs in {mode!r}: another product must protect this host",
-        )
-    label = f"signatures {version or '?'} are {human_age(age)} old"
-    if age > critical.total_seconds():
-        return verdict(Status.CRITICAL, f"{label} (over {human_age(critical.total_seconds())})")
-    if age > warning.total_seconds():
-        return verdict(Status.WARNING, f"{label} (over {human_age(warning.total_seconds())})")
+        return verdict(Status.WARNING, Summary("antivirus.passive_mode", {"mode": mode}))
+    shown = str(version or "?")
+    for status, limit in ((Status.CRITICAL, critical), (Status.WARNING, warning)):
+        if age > limit.total_seconds():
+            old: dict[str, Param] = {"version": shown, "age": age, "limit": limit.total_seconds()}
+            return verdict(status, Summary("antivirus.signatures_old", old))
     quick = scan_age(fields.get("QuickScanAge"))
     full = scan_age(fields.get("FullScanAge"))
-    scans = f"quick scan {quick} d ago" if quick is not None else "no quick scan yet"
-    scans += f", full scan {full} d ago" if full is not None else ", no full scan yet"
-    return verdict(Status.OK, f"{label}; real-time protection on; {scans}")
+    params: dict[str, Param] = {
+        "signatures": Summary("antivirus.signatures", {"version": shown, "age": age}),
+        "quick": Summary("antivirus.quick_scan", {"days": quick})
+        if quick is not None
+        else Summary("antivirus.no_quick_scan"),
+        "full": Summary("antivirus.full_scan", {"days": full})
+        if full is not None
+        else Summary("antivirus.no_full_scan"),
+    }
+    return verdict(Status.OK, Summary("antivirus.defender_ok", params))

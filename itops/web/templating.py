@@ -60,6 +60,9 @@ def _summary_filter(context: Any, value: object) -> str:
         if value.code == RAW:
             return summary(str(value.params.get("text") or ""), lang)
         return messages.render(value, lang)
+    found = messages.from_stored("" if value is None else str(value))
+    if found.code != RAW:  # a stored Summary (a text column holding codes)
+        return messages.render(found, lang)
     return summary("" if value is None else str(value), lang)
 
 

@@ -29,13 +29,13 @@ def report(**changes: Any) -> dict[str, Any]:
 def test_everything_on_and_fresh_is_compliant() -> None:
     verdict = evaluate_defender(report(), AT)
     assert verdict.status is Status.OK and verdict.compliant
-    assert "no full scan yet" in verdict.summary
+    assert "no full scan yet" in str(verdict.summary)
 
 
 def test_realtime_protection_off_is_critical() -> None:
     verdict = evaluate_defender(report(RealTimeProtectionEnabled=False), AT)
     assert verdict.status is Status.CRITICAL
-    assert "RealTimeProtectionEnabled" in verdict.summary
+    assert "RealTimeProtectionEnabled" in str(verdict.summary)
 
 
 def test_signatures_four_days_old_are_a_warning() -> None:

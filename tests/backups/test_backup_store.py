@@ -25,6 +25,7 @@ from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.errors import ValidationError
 from itops.events import Event
+from itops.messages import raw, render
 from itops.status import Measurement, ProbeResult, Status
 from tests.backups.backup_support import (
     PUSH_TOKEN,
@@ -80,7 +81,7 @@ async def test_stale_backup_opens_an_incident_and_recovery_closes_it(
 
 
 def result(status: Status, at: datetime, *ms: Measurement) -> ProbeResult:
-    return ProbeResult("serwer", "restic", status, "podsumowanie", at, 0.1, tuple(ms))
+    return ProbeResult("serwer", "restic", status, raw("podsumowanie"), at, 0.1, tuple(ms))
 
 
 def test_failed_verification_makes_a_fresh_backup_noncompliant(ctx: AppContext) -> None:
@@ -110,6 +111,9 @@ def test_failed_verification_makes_a_fresh_backup_noncompliant(ctx: AppContext) 
         )
     assert snap.status is Status.CRITICAL and snap.last_verify_ok is False
     assert [e.kind for e in found] == [events.BACKUP_NONCOMPLIANT]
+    # the look's words, then the verification's verdict once, in the reader's language
+    assert render(snap.summary, "pl") == "podsumowanie; weryfikacja nieudana: podsumowanie"
+    assert str(found[0].summary) == "podsumowanie; verification failed: podsumowanie"
 
 
 def test_undecided_verification_keeps_the_previous_verdict(ctx: AppContext) -> None:
@@ -335,7 +339,7 @@ def test_fresh_backup_without_verification_for_two_intervals_is_a_warning(ctx: A
         store.record_backup(db, cfg, result(Status.OK, start, fresh), verify=False)
         snap, _ = store.record_backup(db, cfg, result(Status.OK, later, fresh), verify=False)
     assert snap.status is Status.WARNING
-    assert "no successful verification" in snap.summary
+    assert "no successful verification" in str(snap.summary)
 
 
 async def test_push_backup_never_pinged_turns_critical_after_period_and_grace(
@@ -348,5 +352,5 @@ async def test_push_backup_never_pinged_turns_critical_after_period_and_grace(
     ctx.clock.advance(timedelta(hours=25, minutes=1))  # type: ignore[attr-defined]
     late = await service(ctx).look("nas")
     assert late is not None and late.status is Status.CRITICAL
-    assert "no success ping" in late.summary
+    assert "no success ping" in str(late.summary)
     assert [e.kind for e in seen] == [events.BACKUP_NONCOMPLIANT]

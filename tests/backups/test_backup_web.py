@@ -99,7 +99,7 @@ async def test_fail_ping_is_critical_until_the_next_success(server: Server) -> N
 async def test_nonzero_exit_code_ping_is_critical_and_names_the_code(server: Server) -> None:
     assert await get(f"{server.base}/ping/{PUSH_TOKEN}/3") == 200
     snap = service(server.ctx).snapshot.backups["nas-kopia"]
-    assert snap.status is Status.CRITICAL and "exit code 3" in snap.summary
+    assert snap.status is Status.CRITICAL and "exit code 3" in str(snap.summary)
 
 
 async def test_zero_exit_code_ping_is_a_success(server: Server) -> None:
@@ -113,7 +113,7 @@ async def test_run_shorter_than_min_runtime_is_a_warning(server: Server) -> None
     assert await get(f"{server.base}/ping/{PUSH_TOKEN}") == 200
     snap = service(server.ctx).snapshot.backups["nas-kopia"]
     assert snap.status is Status.WARNING
-    assert "min_runtime" in snap.summary
+    assert "min_runtime" in str(snap.summary)
 
 
 async def test_missing_ping_after_period_and_grace_is_critical(server: Server) -> None:

@@ -84,7 +84,7 @@ async def test_daemon_jobs_look_sweep_and_prune(ctx: AppContext, tmp_path: Path)
     assert snap["ewidencja"].status is Status.OK
     # A missing password file never crashes a job: UNKNOWN with a hint.
     assert snap["serwer"].status is Status.UNKNOWN
-    assert "password_file" in snap["serwer"].summary
+    assert "password_file" in str(snap["serwer"].summary)
 
 
 def itops(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
