@@ -214,7 +214,10 @@ def build_status(ctx: AppContext, page: StatusPage) -> StatusView:
                 state=key,
                 since=state_now.since if state_now else None,
                 days=cells,
-                availability=None if base <= 0 else max(0.0, (base - down) / base),
+                # with nothing measured the ratio would only restate the recorded outages
+                availability=None
+                if base <= 0 or unknown >= work
+                else max(0.0, (base - down) / base),
                 coverage=None if work <= 0 else 1.0 - unknown / work,
                 notes=notes,
             )
