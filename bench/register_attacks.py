@@ -99,11 +99,8 @@ def _attack(
             engine.dispose()
 
 
-def main() -> None:
-    if {"-h", "--help"} & set(sys.argv[1:]):
-        print(__doc__)
-        return
-    admin_url = sys.argv[1] if len(sys.argv) > 1 else None
+def run_all(admin_url: str | None, say: Callable[[str], None] = print) -> tuple[int, int]:
+    """Every attack on SQLite (and PostgreSQL with ``admin_url``): (tried, caught)."""
     tried = caught = 0
     with tempfile.TemporaryDirectory() as tmp:
         for label, url in [("sqlite", None), *([("postgresql", admin_url)] if admin_url else [])]:
@@ -111,7 +108,15 @@ def main() -> None:
                 for outcome in _attack(url, Path(tmp), attack):
                     tried += 1
                     caught += outcome.stopped
-                    print(f"{label}: {'CAUGHT' if outcome.stopped else 'MISSED'} {outcome.line()}")
+                    say(f"{label}: {'CAUGHT' if outcome.stopped else 'MISSED'} {outcome.line()}")
+    return tried, caught
+
+
+def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
+    tried, caught = run_all(sys.argv[1] if len(sys.argv) > 1 else None)
     print(f"register attacks tried and caught: {caught} of {tried}")
     sys.exit(0 if caught == tried else 1)
 

@@ -152,10 +152,10 @@ def routes() -> Sequence[BaseRoute]:
     return [
         Route("/status", status_html, methods=["GET"]),
         Route("/status.json", status_json, methods=["GET"]),
-        Route("/systemy/awarie/{outage_id:int}/komunikat", note_submit, methods=["POST"]),
+        Route("/systemy/awarie/{outage_id:id}/komunikat", note_submit, methods=["POST"]),
         Route("/systemy", board, methods=["GET"]),
         Route("/systemy/awarie", outage_list, methods=["GET"]),
-        Route("/systemy/awarie/{outage_id:int}/przyczyna", outage_reclassify, methods=["POST"]),
-        Route("/systemy/awarie/{outage_id:int}", outage_form, methods=["GET"]),
+        Route("/systemy/awarie/{outage_id:id}/przyczyna", outage_reclassify, methods=["POST"]),
+        Route("/systemy/awarie/{outage_id:id}", outage_form, methods=["GET"]),
         Route("/systemy/{name}", system_page, methods=["GET"]),
     ]

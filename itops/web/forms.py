@@ -26,10 +26,10 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
 
 from itops.errors import ValidationError
+from itops.web import MAX_ID  # one bound for ids in paths and in forms
 
 T = TypeVar("T")
 
-MAX_ID = 2**31 - 1  # an INTEGER primary key on both engines
 MAX_COUNT = 1_000_000
 MAX_MONEY = Decimal("100000000")  # 100 million zł: more than any office buys at once
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)

@@ -76,7 +76,7 @@ def hostile(ctx: AppContext, users: dict[str, str]) -> None:
 
 def _url(path: str) -> str:
     def sample(match: re.Match[str]) -> str:
-        return "1" if match.group(2) == "int" else quote(CHECK, safe="")
+        return "1" if match.group(2) in ("int", "id") else quote(CHECK, safe="")
 
     return _PARAM_RE.sub(sample, path)
 
@@ -100,7 +100,7 @@ async def test_html_in_names_and_notes_renders_as_text_on_every_page(
         if ESCAPED in reply.text:
             seen_escaped.append(endpoint.path)
     if role in ("admin", "it_officer", "auditor"):
-        for expected in ("/inventory", "/inventory/asset/{asset_id:int}", "/inventory/employees"):
+        for expected in ("/inventory", "/inventory/asset/{asset_id:id}", "/inventory/employees"):
             assert expected in seen_escaped, (expected, seen_escaped)
     if role in ("admin", "auditor"):
         assert "/admin/audit" in seen_escaped, seen_escaped

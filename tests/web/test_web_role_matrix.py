@@ -38,6 +38,7 @@ PUBLIC_PREFIXES = (
 _PARAM_RE = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
 _SAMPLE = {
     "int": "1",
+    "id": "1",
     "float": "1",
     "uuid": "00000000-0000-4000-8000-000000000001",
     "path": "x",
