@@ -412,7 +412,11 @@ async def kpi_page(request: Request) -> Response:
     rep, pur = await run_read(
         ctx, lambda db: (repairs_kpi(db, ctx.settings, year), purchases_kpi(db, ctx.settings, year))
     )
-    return render(request, "inventory_kpi.html", {"year": year, "rep": rep, "pur": pur})
+    today = ctx.clock.now().astimezone(tz_of(ctx)).date()
+    as_of = today if year >= today.year else None  # a year in progress says so
+    return render(
+        request, "inventory_kpi.html", {"year": year, "rep": rep, "pur": pur, "as_of": as_of}
+    )
 
 
 @requires(*READ)

@@ -62,3 +62,34 @@ class ProbeResult:
             if m.name == name:
                 return m.value
         return None
+
+    def service_time(self) -> ServiceTime | None:
+        """What the probe measured of the service's speed (not how long the check took:
+        a router's check ran 407 ms while its ICMP round trip was 0.4 ms); None when the
+        probe measures no such time or did not get it (refused, all pings lost)."""
+        if (self.value("loss_percent") or 0.0) >= 100:
+            return None
+        for name, to_ms, label in SERVICE_TIMES:
+            value = self.value(name)
+            if value is not None:
+                return ServiceTime(value * to_ms, label)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTime:
+    """A time the probe measured, in milliseconds, with its name (a Polish label)."""
+
+    ms: float
+    label: str
+
+
+# The service's own time by measurement name, in order of preference, with its factor to
+# milliseconds and the words that name it on pages (translated like every label).
+SERVICE_TIMES: tuple[tuple[str, float, str], ...] = (
+    ("ttfb_seconds", 1000.0, "czas do pierwszego bajtu HTTP"),
+    ("rtt_avg_ms", 1.0, "czas odpowiedzi ICMP (RTT)"),
+    ("connect_seconds", 1000.0, "czas nawiązania połączenia TCP"),
+    ("handshake_seconds", 1000.0, "czas połączenia i uzgodnienia TLS"),
+    ("resolve_seconds", 1000.0, "czas odpowiedzi DNS"),
+)

@@ -85,7 +85,7 @@ def _span(value: Interval | None, tz: ZoneInfo) -> Span | None:
     return Span(_local(value.start, tz), _local(value.end, tz), value.seconds)
 
 
-def _meta(settings: Settings, year: int, lang: str) -> Meta:
+def _meta(settings: Settings, year: int, lang: str, as_of: str | None = None) -> Meta:
     section = settings.section(REPORT_SECTION)
     return Meta(
         year=year,
@@ -94,7 +94,7 @@ def _meta(settings: Settings, year: int, lang: str) -> Meta:
         category="wspomagający",
         process_owner=settings.office.process_owner,
         organisational_unit=settings.office.organisational_unit,
-        period=Period(date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()),
+        period=Period(date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat(), as_of),
         itops_version=__version__,
         counting_policy=COUNTING_POLICY,
         prepared_by=section.prepared_by,
@@ -346,7 +346,7 @@ def collect(
         updates=_updates(session, settings, now),
     )
     return AnnualReport(
-        meta=_meta(settings, year, lang),
+        meta=_meta(settings, year, lang, kpi.as_of),
         kpi=kpi,
         availability=availability,
         repairs=_repairs(session, settings, year),

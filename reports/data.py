@@ -89,9 +89,11 @@ class KpiPurchases:
 
 @dataclass(frozen=True)
 class Kpi:
-    """The three KPIs of one year."""
+    """The three KPIs of one year; ``as_of`` (office time, ISO) while the year is in progress:
+    the figures are counted up to that moment, not over the whole year."""
 
     year: int
+    as_of: str | None
     availability: KpiAvailability
     repairs: KpiRepairs
     purchases: KpiPurchases
@@ -104,6 +106,7 @@ class Kpi:
 class Period:
     from_: str
     to: str
+    as_of: str | None = None  # office time, ISO: the year is in progress, counted up to it
 
 
 @dataclass(frozen=True)

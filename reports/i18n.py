@@ -41,6 +41,8 @@ REPORT: dict[str, str] = {
     "Właściciel procesu": "Process owner",
     "Komórka organizacyjna": "Organisational unit",
     "Okres": "Period",
+    "stan na": "as of",
+    "rok niepełny": "year in progress",
     "Wygenerowano": "Generated",
     "czas Europa/Warszawa": "Europe/Warsaw time",
     "Wersja itops": "itops version",

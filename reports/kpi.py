@@ -47,11 +47,13 @@ def kpi_object(
     ``availability`` may be passed when the caller already computed it (the report), so
     the year is not computed twice.
     """
-    office = (availability or year_availability(session, settings, year, now)).office
+    kpi1 = availability or year_availability(session, settings, year, now)
+    office = kpi1.office
     rep = repairs_kpi(session, settings, year)
     pur = purchases_kpi(session, settings, year)
     return Kpi(
         year=year,
+        as_of=kpi1.as_of_local(settings.office.timezone),
         availability=KpiAvailability(
             office.working_seconds,
             office.downtime_seconds,

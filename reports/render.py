@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,12 @@ class Fmt:
             return f"{first} – {self._('trwa')}"
         last = self.when(end)
         return f"{first} – {last[11:] if last[:10] == first[:10] else last}"
+
+    def day(self, iso: str | None) -> str:
+        """``26.11.2026``: the day of an ISO date or moment (office time, as the data holds it)."""
+        if not iso:
+            return "—"
+        return formats.day(date.fromisoformat(iso[:10]), self.lang)
 
     def yesno(self, value: bool | None) -> str:
         if value is None:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from checks.availability.public import year_has_data
 from itops import auth
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.db.session import session_scope
@@ -88,13 +89,16 @@ def _page(
     ctx: AppContext = request.app.state.ctx
     user = current_user(request)
     this_year = ctx.clock.now().astimezone(ZoneInfo(ctx.settings.office.timezone)).year
+    # The current year when itops has watched some of it (a year in progress says so in
+    # the report), else the last whole year.
+    default_year = this_year if year_has_data(ctx) else this_year - 1
     return render(
         request,
         "report_page.html",
         {
             "reports": stored_reports(ctx),
             "can_write": user is not None and user.role in WRITE,
-            "default_year": this_year - 1,
+            "default_year": default_year,
             "error": error,
             "done": done,
             "form": form or {},

@@ -84,7 +84,7 @@ def availability_cmd(
     with session_scope(app.sessions) as db:
         report = compute(db, app.settings, start, end, check=check, unit=unit, now=app.clock.now())
     if as_json:
-        data = report.to_json()
+        data = report.to_json(app.settings.office.timezone)
         if with_outages:
             data["outages"] = [o.to_json() for o in report.outages]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

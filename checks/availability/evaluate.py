@@ -73,6 +73,7 @@ class PeriodInput:
     windows: Sequence[Window]  # maintenance
     external_counts: bool
     target: float
+    as_of: datetime | None = None  # "now" when the period reaches past it (year in progress)
 
 
 class _Index:
@@ -156,6 +157,7 @@ def evaluate(p: PeriodInput) -> AvailabilityReport:
         office=office,
         outages=tuple(entries),
         months=tuple(months),
+        as_of=p.as_of,
     )
 
 

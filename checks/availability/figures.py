@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,23 @@ class AvailabilityReport:
     office: OfficeAvailability
     outages: tuple[OutageEntry, ...]
     months: tuple[MonthFigure, ...]
+    # The moment the figures stop when the period reaches past "now": a year in progress
+    # is counted only up to it and must say so (None: the whole period is past).
+    as_of: datetime | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def as_of_local(self, tz: str) -> str | None:
+        """``as_of`` in office time, ISO to the second (what the JSON outputs carry)."""
+        if self.as_of is None:
+            return None
+        return self.as_of.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
+
+    def to_json(self, tz: str) -> dict[str, Any]:
+        """The documented JSON; ``tz`` (the office's) writes ``period.as_of`` in office time."""
+        period: dict[str, Any] = {"from": self.first.isoformat(), "to": self.until.isoformat()}
+        if self.as_of is not None:
+            period["as_of"] = self.as_of_local(tz)
         return {
-            "period": {"from": self.first.isoformat(), "to": self.until.isoformat()},
+            "period": period,
             "checks": [c.to_json() for c in self.checks],
             "office": self.office.to_json(),
         }

@@ -131,6 +131,7 @@ def load(
         windows=load_windows(settings, db),
         external_counts=availability.external_counts,
         target=availability.target,
+        as_of=moment if moment < local_midnight(until, tz) else None,
     )
 
 

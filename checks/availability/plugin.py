@@ -151,7 +151,6 @@ TRANSLATIONS = {
     "Stan systemów": "System status",
     "Stan": "State",
     "Od": "Since",
-    "Opóźnienie": "Latency",
     "Dostępność w godzinach pracy (rok)": "Working-hours availability (year)",
     "Pokrycie monitoringiem": "Monitoring coverage",
     "Dostępność systemów (rok)": "System availability (year)",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from checks.availability.demo import AvailabilityDemo
     from itops.config import Settings
+    from itops.context import AppContext
     from itops.demo import DemoWorld
 
 __all__ = [
@@ -26,7 +27,17 @@ __all__ = [
     "demo_tables_with_data",
     "missing_demo_checks",
     "seed_demo",
+    "year_has_data",
 ]
+
+
+def year_has_data(ctx: AppContext) -> bool:
+    """Whether itops watched some working time of this year (a check with coverage > 0),
+    from the daemon's cached year figures (computed now if the cache job has not run)."""
+    from checks.availability.service import SERVICE
+
+    report = SERVICE.of(ctx).current_year()
+    return any(c.working_seconds > c.unknown_seconds for c in report.checks)
 
 
 def seed_demo(sessions: sessionmaker[Session], world: DemoWorld, now: datetime) -> AvailabilityDemo:

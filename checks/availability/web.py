@@ -47,7 +47,7 @@ def board(request: Request) -> Response:
                 "status_name": state.last.status.name if state else None,
                 "summary": state.last.summary if state else None,
                 "since": state.since if state else None,
-                "latency_ms": state.last.duration * 1000 if state else None,
+                "measured": state.last.service_time() if state else None,
                 "figure": figures.get(cfg.name),
                 "outage_since": open_outages.get(cfg.name),
             }

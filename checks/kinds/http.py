@@ -173,6 +173,9 @@ class HttpCheck(Check[HttpOptions]):
                     ssl=ssl_context(opts.verify_tls, opts.ca_file),
                 ) as response,
             ):
+                # Headers received: the service's time to first byte (connect and TLS
+                # included, as curl's time_starttransfer), before any body is read.
+                out.append(Measurement("ttfb_seconds", time.monotonic() - t0, "s"))
                 if peer.der:
                     out.append(Measurement("cert_not_after", not_after(peer.der), "ts"))
                 out.append(Measurement("status_code", response.status))

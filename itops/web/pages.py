@@ -22,7 +22,7 @@ from itops.db.session import read_scope, session_scope
 from itops.i18n import translator
 from itops.messages import Summary
 from itops.plugins import Panel, Problem, Tile, configured_checks, features
-from itops.status import Status
+from itops.status import ServiceTime, Status
 from itops.web import forms, throttle
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import ROLE_NAMES, render
@@ -49,7 +49,7 @@ class BoardRow:
     status: Status | None
     since: datetime | None
     checked_at: datetime | None
-    latency_ms: float | None
+    measured: ServiceTime | None  # the service's time the probe measured, by its name
     summary: Summary | None
 
     @property
@@ -77,7 +77,7 @@ def status_board(ctx: AppContext) -> list[BoardRow]:
                 status=last.status if last else None,
                 since=state.since if state else None,
                 checked_at=last.started_at if last else None,
-                latency_ms=last.duration * 1000 if last else None,
+                measured=last.service_time() if last else None,
                 summary=last.summary if last else None,
             )
         )

@@ -113,6 +113,12 @@ async def test_http_expected_status_and_body_is_ok(http_server: str) -> None:
     )
     assert result.status is Status.OK
     assert result.value("status_code") == 200
+    # The service's time to first byte (headers in), measured apart from the whole check.
+    ttfb, whole = result.value("ttfb_seconds"), result.value("response_seconds")
+    assert ttfb is not None and whole is not None and 0 < ttfb <= whole <= result.duration
+    shown = result.service_time()
+    assert shown is not None and shown.label == "czas do pierwszego bajtu HTTP"
+    assert shown.ms == ttfb * 1000
 
 
 async def test_http_missing_body_text_is_critical(http_server: str) -> None:

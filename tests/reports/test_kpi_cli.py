@@ -204,3 +204,46 @@ def test_there_is_exactly_one_kpi_command() -> None:
             if "kpi" in group.commands:
                 owners.append(feat.name)
     assert owners == ["reports"]
+
+
+@pytest.mark.engine("sqlite")
+def test_a_year_in_progress_says_as_of_in_json_and_in_the_pdf(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the installed ``itops`` (wall clock): this year's JSON outputs carry
+    ``as_of`` (office time, now) and the PDF says "stan na <today> (rok niepełny)"; last
+    year's do not (those in process, to keep the test short)."""
+    cfg = write_config(tmp_path / "itops.toml", db_url, extra=CHECKS)
+    tz = ZoneInfo("Europe/Warsaw")
+    this_year = datetime.now(tz).year
+
+    def itops(*args: str) -> str:
+        done = subprocess.run(
+            [ITOPS, "--config", str(cfg), *args], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    before = datetime.now(tz).replace(microsecond=0)
+    kpi = json.loads(itops("kpi", "--year", str(this_year), "--json"))
+    avail = run_json(cfg, capsys, "availability", "--year", str(this_year), "--json")
+    after = datetime.now(tz)
+    for as_of in (kpi["as_of"], avail["period"]["as_of"]):
+        assert before <= datetime.fromisoformat(as_of) <= after
+    assert run_json(cfg, capsys, "kpi", "--year", str(this_year - 1), "--json")["as_of"] is None
+    last = run_json(cfg, capsys, "availability", "--year", str(this_year - 1), "--json")
+    assert "as_of" not in last["period"]
+    itops("report", "annual", "--year", str(this_year), "--out", str(tmp_path / "out"))
+    stem = tmp_path / "out" / f"raport-jakosci-{this_year}"
+    report = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    assert report["meta"]["period"]["as_of"] == report["kpi"]["as_of"]
+    pdf = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(stem.with_suffix(".pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    day = datetime.fromisoformat(report["kpi"]["as_of"]).strftime("%d.%m.%Y")
+    period = f"Okres 01.01.{this_year} – 31.12.{this_year}, stan na {day} (rok niepełny)"
+    assert period in " ".join(pdf.split())

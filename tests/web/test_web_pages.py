@@ -32,7 +32,8 @@ def _with_checks(ctx: AppContext) -> None:
 
 
 def _result(name: str, status: Status, at: datetime, summary: str) -> ProbeResult:
-    return ProbeResult(name, "tcp", status, summary, at, 0.0123, (Measurement("connected", 1),))
+    measured = (Measurement("connected", 1), Measurement("connect_seconds", 0.0021, "s"))
+    return ProbeResult(name, "tcp", status, summary, at, 0.0123, measured)
 
 
 async def test_status_board_shows_state_since_and_latency_in_polish(
@@ -47,7 +48,7 @@ async def test_status_board_shows_state_since_and_latency_in_polish(
     html = (await client.get("/")).text
     assert "awaria" in html and "działa" in html
     assert "26.11.2026 10:30:00" in html  # 09:30 UTC shown in Europe/Warsaw
-    assert "12 ms" in html
+    assert "2,1 ms <small>czas nawiązania połączenia TCP</small>" in html  # not the 12 ms run
     assert "Szkoła Testowa nr 1" in html
     problems = html.split('id="problems-h"')[1].split("</section>")[0]
     assert "poczta" in problems and "bip" not in problems
@@ -232,3 +233,49 @@ async def test_audit_log_pages_back_in_time(
     older = re.search(r'href="(/admin/audit\?before=\d+)"', first)
     assert older is not None
     assert "robot000" in (await admin.get(older.group(1))).text
+
+
+async def test_the_board_shows_what_the_probe_measured_by_its_name_not_the_checks_duration(
+    ctx: AppContext, users: dict[str, str]
+) -> None:
+    """The router's check ran 407 ms, its ICMP round trip was 0.4 ms: the Pulpit and
+    Systemy show 0,4 ms named as the ICMP RTT; all pings lost shows no time at all."""
+    ctx.settings = make_settings(
+        ctx.settings.storage.url,
+        checks=[
+            {"name": "router", "kind": "icmp", "host": "127.0.0.1"},
+            {"name": "switch", "kind": "icmp", "host": "127.0.0.2"},
+        ],
+    )
+    at = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    pings = (Measurement("resolved", 1), Measurement("loss_percent", 0.0, "%"))
+    rtt = Measurement("rtt_avg_ms", 0.4, "ms")
+    ctx.state.record(ProbeResult("router", "icmp", Status.OK, "", at, 0.407, (*pings, rtt)))
+    lost = (Measurement("resolved", 1), Measurement("loss_percent", 100.0, "%"), rtt)
+    ctx.state.record(ProbeResult("switch", "icmp", Status.CRITICAL, "", at, 2.0, lost))
+    client = AsgiClient(create_app(ctx))
+    await client.login(users["it_officer"])
+    for path in ("/", "/systemy"):
+        html = (await client.get(path)).text
+        router = html.split('<a href="/systemy/router">')[1].split("</tr>")[0]
+        assert "0,4 ms <small>czas odpowiedzi ICMP (RTT)</small>" in router, path
+        assert "407" not in router, path
+        switch = html.split('<a href="/systemy/switch">')[1].split("</tr>")[0]
+        assert " ms" not in switch, path
+    await client.get("/lang/en?next=/")
+    assert "0.4 ms <small>ICMP round-trip time</small>" in (await client.get("/")).text
+
+
+async def test_pulpit_and_kpi_page_say_the_year_is_in_progress(
+    ctx: AppContext, users: dict[str, str]
+) -> None:
+    """Clock 26.11.2026 10:00 UTC: this year's figures are a state on a day, not a year."""
+    client = AsgiClient(create_app(ctx))
+    await client.login(users["it_officer"])
+    home = (await client.get("/")).text
+    assert "Wskaźniki roku 2026: stan na 26.11.2026 (rok niepełny)" in home
+    kpi = (await client.get("/inventory/kpi")).text
+    assert "stan na 26.11.2026 (rok niepełny)" in kpi
+    assert "rok niepełny" not in (await client.get("/inventory/kpi?year=2025")).text
+    await client.get("/lang/en?next=/")
+    assert "as of 26/11/2026 (year in progress)" in (await client.get("/inventory/kpi")).text

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from itops.config import Settings
+from itops.context import AppContext
 from tests.conftest import make_settings
 
 from .conftest import AsgiClient, role_login
@@ -91,3 +92,25 @@ async def test_monitoring_officer_does_not_see_the_reports_page(
     assert (await client.get("/raporty")).status == 403
     home = await client.get("/")
     assert 'href="/raporty"' not in home.text
+
+
+async def test_the_report_form_offers_the_year_in_progress_once_itops_has_watched_it(
+    client: AsgiClient, users: dict[str, str], ctx: AppContext, settings: Settings
+) -> None:
+    """Clock 26.11.2026: no check watched any of 2026 yet, so the form offers 2025; with a
+    check counted this year it offers 2026 (whose report says "stan na … (rok niepełny)")."""
+    from checks.availability.service import SERVICE
+
+    await client.login(role_login("it_officer"))
+    assert (
+        'id="report-year" name="year" inputmode="numeric" size="5" required value="2025"'
+        in (await client.get("/raporty")).text
+    )
+    ctx.settings = settings.model_copy(
+        update={"checks": make_settings(settings.storage.url, checks=[CHECK]).checks}
+    )
+    SERVICE.of(ctx).refresh_year()  # the cache job, as the daemon runs it after a reload
+    assert 'required value="2026"' in (await client.get("/raporty")).text
+
+
+CHECK = {"name": "poczta", "kind": "tcp", "host": "127.0.0.1", "port": 1}
