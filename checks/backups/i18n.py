@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 TRANSLATIONS: dict[str, str] = {
+    "Rozmiar kopii w czasie": "Backup size over time",
+    "Tabela: rozmiar kopii": "Table: backup size",
     "Kopie zapasowe": "Backups",
     "Ochrona antywirusowa": "Antivirus protection",
     "Adres sygnału": "Ping URL",
