@@ -1,4 +1,5 @@
-"""The inventory commands: ``inventory``, ``repairs``, ``agent``, ``clearance``.
+"""The inventory commands: ``inventory``, ``repairs``; ``agent`` and ``clearance`` are in
+``agent_cli`` and ``clearance_cli``.
 
 ``itops kpi`` belongs to the reports feature (it adds KPI 1); it calls
 ``inventory.public.repairs_kpi`` and ``purchases_kpi``. Thin wrappers: the work is in
@@ -130,95 +131,6 @@ def inventory_collect(ctx: Ctx, print_only: bool, root: Path) -> None:
     state = "discovered" if stored.discovered else "updated"
     changed = ", hardware changed (repair candidate)" if stored.hardware_changed else ""
     click.echo(f"{report.hostname}: asset #{stored.asset_id} {state}{changed}")
-
-
-@click.group("agent", invoke_without_command=True)
-@click.option("--server", help="itops URL, e.g. https://itops.urzad.local")
-@click.option(
-    "--token-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File holding this host's token (from `itops agent token create`).",
-)
-@click.option("--print", "print_only", is_flag=True, help="Print the report; send nothing.")
-@click.option("--timeout", type=float, default=30.0, show_default=True)
-@click.option(
-    "--service",
-    "services",
-    multiple=True,
-    metavar="NAME",
-    help="A service whose state to report (systemd unit or Windows service).",
-)
-@click.option("--no-software", is_flag=True, help="Leave out the installed software list.")
-@click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/"), hidden=True
-)
-@click.option("--windows-status-file", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
-@click.pass_context
-def agent_group(
-    click_ctx: click.Context,
-    server: str | None,
-    token_file: Path | None,
-    print_only: bool,
-    timeout: float,
-    services: tuple[str, ...],
-    no_software: bool,
-    root: Path,
-    windows_status_file: Path | None,
-) -> None:
-    """Report this workstation to the itops server (run by a timer or Task Scheduler)."""
-    if click_ctx.invoked_subcommand is not None:
-        return
-    from inventory.agent import read_token, send
-    from inventory.collect import collect
-
-    if windows_status_file is not None:
-        report = collect(
-            root,
-            system="Windows",
-            windows_status=windows_status_file.read_text(encoding="utf-8"),
-            services=services,
-            with_software=not no_software,
-        )
-    else:
-        report = collect(root, services=services, with_software=not no_software)
-    if print_only:
-        click.echo(report.model_dump_json(indent=2))
-        return
-    if not server or token_file is None:
-        raise click.UsageError("--server and --token-file are required")
-    answer = send(server, read_token(token_file), report, timeout)
-    click.echo(f"{report.hostname}: reported (asset #{answer.get('asset_id')})")
-
-
-@agent_group.group("token")
-def token_group() -> None:
-    """Per-host agent tokens (only their hashes are stored)."""
-
-
-@token_group.command("create")
-@click.argument("hostname")
-@pass_ctx
-def token_create(ctx: Ctx, hostname: str) -> None:
-    """Create (or replace) HOSTNAME's token and print it once."""
-    from inventory.api import create_token
-
-    app = ctx.app()
-    with session_scope(app.sessions) as db:
-        token = create_token(db, hostname, app.clock.now())
-    click.echo(token)
-
-
-@token_group.command("revoke")
-@click.argument("hostname")
-@pass_ctx
-def token_revoke(ctx: Ctx, hostname: str) -> None:
-    """Revoke HOSTNAME's token: its reports are refused from now on."""
-    from inventory.api import revoke_token
-
-    app = ctx.app()
-    with session_scope(app.sessions) as db:
-        revoke_token(db, hostname)
-    click.echo(f"token of {hostname} revoked")
 
 
 @inventory_group.group("employee")
@@ -397,93 +309,10 @@ def licence_list(ctx: Ctx) -> None:
         raise SystemExit(1)
 
 
-@click.command("clearance")
-@click.argument("employee")
-@click.option(
-    "--return",
-    "returns",
-    multiple=True,
-    metavar="INVENTORY_NO",
-    help="Mark this asset returned (repeatable).",
-)
-@click.option(
-    "--revoke",
-    "revokes",
-    multiple=True,
-    metavar="SYSTEM",
-    help="Mark this system permission revoked (repeatable).",
-)
-@click.option("--sign", is_flag=True, help="Sign off and write both documents.")
-@click.option(
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder for the signed documents.",
-)
-@click.option("--pdf", is_flag=True, help="Also write PDFs (WeasyPrint).")
-@pass_ctx
-def clearance_command(
-    ctx: Ctx,
-    employee: str,
-    returns: tuple[str, ...],
-    revokes: tuple[str, ...],
-    sign: bool,
-    output: Path,
-    pdf: bool,
-) -> None:
-    """Exit clearance (IT part of the karta obiegowa) for EMPLOYEE (code or full name)."""
-    from inventory import clearance
-    from inventory.assets import asset_id_by_number
-    from inventory.people import find_employee
-
-    app = ctx.app()
-    now = app.clock.now()
-    today = now.astimezone(_tz(ctx)).date()
-    with session_scope(app.sessions) as db:
-        emp = find_employee(db, employee)
-        st = clearance.status(db, emp.id)
-        for number in returns:
-            asset_id = asset_id_by_number(db, number)
-            if asset_id is None:
-                raise ValidationError(f'no asset "{number}"')
-            clearance.mark_returned(db, emp.id, asset_id, now, "cli")
-        for system in revokes:
-            match = [p for p in st.permissions if p.system == system]
-            if not match:
-                raise ValidationError(f'{emp.full_name} has no open permission "{system}"')
-            for perm in match:
-                clearance.revoke_permission(db, emp.id, perm.id, today)
-        st = clearance.status(db, emp.id)
-        row = clearance.sign_off(db, emp.id, app.settings, now, "cli") if sign else None
-        if row is not None:
-            output.mkdir(parents=True, exist_ok=True)
-            card = output / f"karta-obiegowa-{emp.code}.html"
-            proto = output / f"protokol-zdawczo-odbiorczy-{emp.code}.html"
-            card.write_text(row.card_html, encoding="utf-8")
-            proto.write_text(row.protocol_html, encoding="utf-8")
-            if pdf:
-                card.with_suffix(".pdf").write_bytes(clearance.render_pdf(row.card_html))
-                proto.with_suffix(".pdf").write_bytes(clearance.render_pdf(row.protocol_html))
-    click.echo(f"{st.employee.full_name} ({st.employee.code})")
-    for a in st.held:
-        click.echo(f"  OPEN      {a.category:12} {a.inventory_no or a.id} {a.description}")
-    for p in st.permissions:
-        click.echo(f"  OPEN      permission   {p.system} (granted {p.granted_on})")
-    for r in st.returned:
-        click.echo(f"  returned  {r.category:12} {r.inventory_no or r.asset_id}")
-    for v in st.revoked:
-        click.echo(f"  revoked   permission   {v.system} ({v.revoked_on})")
-    if row is not None:
-        click.echo(f"signed: {card} sha256={row.card_sha256}")
-        click.echo(f"signed: {proto} sha256={row.protocol_sha256}")
-    elif not st.can_sign:
-        click.echo("cannot sign off yet: " + ", ".join(st.open_items))
-    else:
-        click.echo("nothing open: sign off with --sign")
-
-
 def register(group: click.Group) -> None:
+    from inventory.agent_cli import agent_group
+    from inventory.clearance_cli import clearance_command
+
     group.add_command(clearance_command)
     group.add_command(agent_group)
     group.add_command(inventory_group)
