@@ -25,3 +25,12 @@ def test_a_service_is_built_once_per_context_and_dropped_on_request(ctx: AppCont
 
 def test_live_state_has_no_string_keyed_values() -> None:
     assert not hasattr(LiveState(), "values")
+
+
+def test_the_leak_check_sees_a_connection_left_open(ctx: AppContext) -> None:
+    from tests.fakes import checked_out_after_drain
+
+    conn = ctx.engine.connect()
+    assert checked_out_after_drain(ctx.engine, cap=0.05) == 1
+    conn.close()
+    assert checked_out_after_drain(ctx.engine) == 0
