@@ -1,0 +1,81 @@
+"""The Pulpit (``/``), the public status page (``/status``) and ``/status.json`` on the
+DEMO office: time per request.
+
+Run: .venv/bin/python bench/dashboard_pages.py [ROUNDS]
+(default 20 rounds). Seeds this year's DEMO office into a temporary SQLite file with the
+example config's ``[status_page]`` turned on (BIP, the website, EZD), logs in through the
+real app (in process, ASGI, no network) and requests each page; prints median and worst.
+The Pulpit's 30-day strip is drawn at most once a minute, so the first request (cold) is
+printed apart. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from system_page import EXAMPLE, Client
+
+from itops import auth
+from itops.config import load
+from itops.context import AppContext
+from itops.db.session import session_scope, upgrade
+from itops.web.app import create_app
+from reports.demo import seed
+
+
+async def run(rounds: int) -> None:
+    tmp = tempfile.TemporaryDirectory()
+    url = f"sqlite:///{Path(tmp.name) / 'demo.db'}"
+    upgrade(url)
+    config = Path(tmp.name) / "itops.toml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("[status_page]\nenabled = false", "[status_page]\nenabled = true")
+    )
+    settings = load(config, environ={"ITOPS_DATABASE_URL": url})
+    ctx = AppContext.create(settings, config)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    seed(ctx, now.year)
+    print(f"DEMO {now.year} seeded in {time.perf_counter() - started:.1f} s")
+    with session_scope(ctx.sessions) as db:
+        auth.add_user(db, "bench", "auditor", "Haslo-Benchu-123", now)
+    client = Client(create_app(ctx))
+    page = await client.request("GET", "/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token  # noqa: S101 - a bench, not a test
+    form = {"login": "bench", "password": "Haslo-Benchu-123", "csrf_token": token[1], "next": "/"}
+    await client.request("POST", "/login", form)
+    await client.request("GET", "/systemy")  # the year's figures cached, as in the daemon
+    for path in ("/", "/status", "/status.json"):
+        times = []
+        size = 0
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            body = await client.request("GET", path)
+            times.append((time.perf_counter() - t0) * 1000)
+            size = len(body)
+        print(
+            f"{path}: first {times[0]:.1f} ms, median {statistics.median(times):.1f} ms, "
+            f"worst {max(times):.1f} ms over {rounds} requests ({size / 1024:.0f} KiB)"
+        )
+    ctx.engine.dispose()
+    tmp.cleanup()
+
+
+def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
+    asyncio.run(run(int(sys.argv[1]) if len(sys.argv) > 1 else 20))
+
+
+if __name__ == "__main__":
+    main()
