@@ -246,6 +246,21 @@ REPORT: dict[str, str] = {
     "{what}, łącznie {minutes}": "{what}, {minutes} in total",
     "Cel nie został osiągnięty: {facts}": "The target was not met: {facts}",
     " (niedostępność urzędu: {minutes}).": " (office downtime: {minutes}).",
+    "Suma przestojów systemów liczonych do wskaźnika urzędu: {total}; niedostępność urzędu: "
+    "{office}": "Downtime of the systems counted for the office's indicator, summed: {total}; "
+    "office downtime: {office}",
+    " (przestoje jednoczesne kilku systemów liczone raz: {minutes})": (
+        " (simultaneous downtime of several systems counted once: {minutes})"
+    ),
+    "Nie liczą się do wskaźnika urzędu: {systems}": "Not counted for the office's indicator: "
+    "{systems}",
+    "jednostka {unit}": "unit {unit}",
+    "Jednostka": "Unit",
+    "Do wskaźnika urzędu": "Counts for the office",
+    "Suma przestojów systemów liczonych do wskaźnika urzędu": (
+        "Downtime of the systems counted for the office, summed"
+    ),
+    "niedostępność urzędu": "office downtime",
     "Naprawy z wymianą podzespołów lub reinstalacją oprogramowania: {count} na {total} "
     "urządzeń ({ratio}) przy celu poniżej {target}": (
         "Repairs with a component replacement or a software reinstall: {count} for {total} "

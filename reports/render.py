@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from itops import formats
 from itops.charts import bar_chart
+from itops.config import OFFICE_UNIT
 from reports.data import AnnualReport, CheckFigures, Conclusion, Kpi, OutageFigures
 from reports.i18n import REPORT
 
@@ -133,8 +134,9 @@ def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) ->
     if av.met:
         return text + _(": cel został osiągnięty.")
     facts = []
-    for c in checks:
-        if not c.counts_for_kpi or c.downtime_seconds <= 0:
+    counted = [c for c in checks if counts_for_office(c)]
+    for c in counted:
+        if c.downtime_seconds <= 0:
             continue
         n = c.outages
         if lang == "en":
@@ -147,9 +149,44 @@ def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) ->
             _("{what}, łącznie {minutes}").format(what=what, minutes=f.minutes(c.downtime_seconds))
         )
     text += ". " + _("Cel nie został osiągnięty: {facts}").format(facts="; ".join(facts) or "—")
-    return text + _(" (niedostępność urzędu: {minutes}).").format(
-        minutes=f.minutes(av.downtime_seconds)
-    )
+    # The numbers add up on the page: the office's downtime is the counted systems' sum
+    # less the time two or more were down at once (counted once); other units' systems
+    # have their own figure and are named apart.
+    total = sum(c.downtime_seconds for c in counted)
+    text += ". " + _(
+        "Suma przestojów systemów liczonych do wskaźnika urzędu: {total}; niedostępność "
+        "urzędu: {office}"
+    ).format(total=f.minutes(total), office=f.minutes(av.downtime_seconds))
+    overlap = total - av.downtime_seconds
+    if overlap > 0.5:
+        text += _(" (przestoje jednoczesne kilku systemów liczone raz: {minutes})").format(
+            minutes=f.minutes(overlap)
+        )
+    others = [c for c in checks if not counts_for_office(c) and c.downtime_seconds > 0]
+    if others:
+        text += ". " + _("Nie liczą się do wskaźnika urzędu: {systems}").format(
+            systems="; ".join(
+                f"{c.name} ({office_reason(c, lang)}), {f.minutes(c.downtime_seconds)}"
+                for c in others
+            )
+        )
+    return text + "."
+
+
+def counts_for_office(c: CheckFigures) -> bool:
+    """Whether the system's downtime counts toward the office's KPI 1 (the office's own
+    systems with counts_for_kpi; a school's systems have the school's figure)."""
+    return c.counts_for_kpi and c.unit == OFFICE_UNIT
+
+
+def office_reason(c: CheckFigures, lang: str) -> str:
+    """Why a system does (not) count toward the office's figure, in ``lang``."""
+    _ = translator(lang)
+    if not c.counts_for_kpi:
+        return _("counts_for_kpi = false")
+    if c.unit != OFFICE_UNIT:
+        return _("jednostka {unit}").format(unit=c.unit)
+    return _("tak")
 
 
 def _repairs_text(kpi: Kpi, lang: str) -> str:
@@ -294,6 +331,9 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
             _=translator(lang),
             f=Fmt(lang),
             kind_names=KIND_NAMES,
+            counts_for_office=counts_for_office,
+            office_reason=office_reason,
+            office_unit=OFFICE_UNIT,
             cause_names=CAUSE_NAMES,
             scope_names=SCOPE_NAMES,
             months=MONTHS[lang],

@@ -311,3 +311,58 @@ def test_golden_files_are_valid_json() -> None:
     """The three JSON files parse (a hand-edit or a half-written regeneration fails here)."""
     for name in ("kpi-2026.json", "availability-2026.json", "report-annual-2026.json"):
         json.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+def test_the_kpi1_conclusion_adds_up_to_the_office_figure(
+    office: Office, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The DEMO report had listed the school's network (202 min, unit szkola-1) among the
+    office's outages and then stated 595 min for the office: the conclusion now names only
+    the office's counted systems, states their sum beside the office's downtime, and puts
+    the school's system apart; the per-system table says which count and why."""
+    target = office.out / "reconcile"
+    _itops(capsys, office.config, "report", "annual", "--year", str(YEAR), "--out", str(target))
+    data = json.loads(next(target.glob("*.json")).read_text(encoding="utf-8"))
+    html = next(target.glob("*.html")).read_text(encoding="utf-8")
+    checks = data["availability"]["checks"]
+    counted = [c for c in checks if c["counts_for_kpi"] and c["unit"] == "office"]
+    total = sum(c["downtime_seconds"] for c in counted)
+    office_down = data["kpi"]["availability"]["downtime_seconds"]
+    assert total >= office_down > 0
+    text = data["conclusions"][0]["text"]
+
+    def minutes(seconds: float) -> str:
+        return f"{seconds / 60:.1f}".replace(".", ",") + " min"
+
+    failed, _, rest = text.partition("Suma przestojów")
+    assert "demo-szkola-siec" not in failed and "demo-poczta" in failed
+    assert (
+        f"Suma przestojów systemów liczonych do wskaźnika urzędu: {minutes(total)}; "
+        f"niedostępność urzędu: {minutes(office_down)}" in text
+    )
+    school = next(c for c in checks if c["name"] == "demo-szkola-siec")
+    assert (
+        f"Nie liczą się do wskaźnika urzędu: demo-szkola-siec (jednostka szkola-1), "
+        f"{minutes(school['downtime_seconds'])}" in rest
+    )
+    rows = {
+        row.split("<td>")[1].split("</td>")[0]: row
+        for row in html.split("<tr class=")[1:]
+        if "<td>" in row
+    }
+    assert "<td>nie: jednostka szkola-1</td>" in rows["demo-szkola-siec"]
+    assert "<td>nie: counts_for_kpi = false</td>" in rows["dysk-itops"]
+    assert "<td>tak</td>" in rows["demo-poczta"]
+    import subprocess
+
+    pdf = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(next(target.glob("*.pdf"))), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    flat = "".join(pdf.split())
+    line = f"liczonychdowskaźnikaurzędu:{minutes(total)};niedostępnośćurzędu:{minutes(office_down)}"
+    assert line.replace(" ", "") in flat
+    assert "nie:jednostkaszkola-1" in flat
