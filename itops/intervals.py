@@ -9,6 +9,7 @@ callers never need to pre-sort.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from operator import attrgetter
 __all__ = [
     "Interval",
     "clip",
+    "clip_normalized",
     "intersect",
     "intersect_normalized",
     "normalize",
@@ -162,6 +164,26 @@ def subtract_normalized(left: list[Interval], right: list[Interval]) -> list[Int
 def clip(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[Interval]:
     """The parts of ``intervals`` inside ``[start, end)``; raises ValueError if end < start."""
     return intersect(intervals, [Interval(start, end)])
+
+
+def clip_normalized(intervals: list[Interval], start: datetime, end: datetime) -> list[Interval]:
+    """:func:`clip` of an already normalized list: bisects to the overlapping items, cuts
+    the two at the ends (no sort), so a month of a year's list costs its own size."""
+    _require_aware("start", start)
+    _require_aware("end", end)
+    start, end = _to_utc(start), _to_utc(end)
+    if end <= start:
+        if end < start:
+            raise ValueError(f"clip end {end.isoformat()} is before its start {start.isoformat()}")
+        return []
+    lo = bisect_right([item.end for item in intervals], start)
+    hi = bisect_left([item.start for item in intervals], end, lo)
+    picked = intervals[lo:hi]
+    if picked and picked[0].start < start:
+        picked[0] = Interval._between(start, picked[0].end)
+    if picked and picked[-1].end > end:
+        picked[-1] = Interval._between(picked[-1].start, end)
+    return picked
 
 
 def total_seconds(intervals: Iterable[Interval]) -> float:

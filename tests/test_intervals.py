@@ -12,6 +12,7 @@ import pytest
 from itops.intervals import (
     Interval,
     clip,
+    clip_normalized,
     intersect,
     normalize,
     subtract,
@@ -227,16 +228,25 @@ CLIP_CASES: list[tuple[str, Spans, int, int, Spans]] = [
 )
 def test_clip(spans: Spans, start: int, end: int, expected: Spans) -> None:
     assert spans_of(clip(ivs(spans), at(start), at(end))) == expected
+    assert spans_of(clip_normalized(ivs(spans), at(start), at(end))) == expected
 
 
 def test_clip_rejects_inverted_window() -> None:
-    with pytest.raises(ValueError, match="before its start"):
-        clip(ivs([(0, 10)]), at(8), at(2))
+    for function in (clip, clip_normalized):
+        with pytest.raises(ValueError, match="before its start"):
+            function(ivs([(0, 10)]), at(8), at(2))
 
 
 def test_clip_accepts_window_in_local_time() -> None:
     window_start = datetime(2026, 1, 5, 1, 0, 2, tzinfo=WARSAW)  # 00:00:02 UTC
     assert spans_of(clip(ivs([(0, 10)]), window_start, at(5))) == [(2, 5)]
+    assert spans_of(clip_normalized(ivs([(0, 10)]), window_start, at(5))) == [(2, 5)]
+
+
+def test_clip_normalized_leaves_its_input_alone() -> None:
+    items = ivs([(0, 4), (6, 10)])
+    clip_normalized(items, at(2), at(8))
+    assert spans_of(items) == [(0, 4), (6, 10)]
 
 
 TOTAL_CASES: list[tuple[str, Spans, float]] = [
@@ -321,6 +331,8 @@ def test_normalize_clip_and_total_match_per_second_model() -> None:
         clipped = clip(ivs(spans), at(lo), at(hi))
         window = set(range(lo, hi))
         assert spans_of(clipped) == model_to_spans(covered & window), f"seed {seed}"
+        on_normalized = clip_normalized(normalize(ivs(spans)), at(lo), at(hi))
+        assert on_normalized == clipped, f"seed {seed}"
         assert total_seconds(ivs(spans)) == len(covered), f"seed {seed}"
 
 

@@ -136,34 +136,43 @@ def load(
 
 
 def _outages(db: Session, names: list[str], window: Interval) -> dict[str, list[OutageInput]]:
-    """The checks' outages overlapping ``window``, by start, with their effective cause."""
-    rows: list[tuple[int, str, datetime, datetime | None, str, str]] = []
-    for chunk_start in range(0, len(names), 500):
-        chunk = names[chunk_start : chunk_start + 500]
-        rows.extend(
-            (r[0], r[1], r[2], r[3], r[4], r[5])
-            for r in db.execute(
-                select(
-                    Outage.id,
-                    Outage.check_name,
-                    Outage.start,
-                    Outage.end,
-                    Outage.cause,
-                    Outage.note,
-                )
-                .where(Outage.check_name.in_(chunk))
-                .where(Outage.start < window.end)
-                .where(or_(Outage.end.is_(None), Outage.end > window.start))
-                .order_by(Outage.start, Outage.id)
+    """The checks' outages overlapping ``window``, by start, with their effective cause.
+
+    Read through Core (no ORM row objects); for more checks than one ``IN`` list takes,
+    every outage of the window is read and the names filtered here, and the
+    reclassifications come from one query instead of one per 500 outages: a year of
+    5,000 checks was ~130 queries.
+    """
+    overlapping = (Outage.start < window.end) & or_(Outage.end.is_(None), Outage.end > window.start)
+    stmt = (
+        select(Outage.id, Outage.check_name, Outage.start, Outage.end, Outage.cause, Outage.note)
+        .where(overlapping)
+        .order_by(Outage.start, Outage.id)
+    )
+    if len(names) <= _IN_LIST:
+        stmt = stmt.where(Outage.check_name.in_(names))
+    conn = db.connection()
+    wanted = set(names)
+    rows = [row for row in conn.execute(stmt) if row[1] in wanted]
+    # Every reclassification, newest last (a person enters each: a few per outage at
+    # most); a join on the window was 0.14 s for a year of 5,000 checks.
+    causes = {
+        outage_id: cause
+        for outage_id, cause in conn.execute(
+            select(OutageReclassification.outage_id, OutageReclassification.to_cause).order_by(
+                OutageReclassification.at, OutageReclassification.id
             )
         )
-    causes = effective_causes(db, [r[0] for r in rows])
+    }
     out: dict[str, list[OutageInput]] = defaultdict(list)
     for outage_id, name, start, end, cause, note in rows:
         out[name].append(
             OutageInput(outage_id, name, start, end, causes.get(outage_id, cause), cause, note)
         )
     return out
+
+
+_IN_LIST = 500  # names in one IN (...): below SQLite's and PostgreSQL's parameter limits
 
 
 def _gaps(

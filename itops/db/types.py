@@ -34,6 +34,31 @@ class UtcDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite, the stored text parsed by ``datetime.fromisoformat`` and tagged UTC in
+        one step: the generic path (SQLAlchemy's parser, then ``process_result_value``)
+        was ~3 µs a value, most of loading a year's 60,000 outages; anything that is not
+        ISO text still takes that path."""
+        generic = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or generic is None:
+            return generic
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value.__class__ is str:
+                try:
+                    parsed = parse(value)
+                except ValueError:
+                    pass
+                else:
+                    if parsed.tzinfo is None:
+                        return parsed.replace(tzinfo=UTC)
+                    return parsed.astimezone(UTC)
+            result: datetime | None = generic(value)
+            return result
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
