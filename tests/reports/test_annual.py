@@ -201,3 +201,30 @@ def test_lang_en_renders_the_report_in_english(built: Built, tmp_path: Path) -> 
     assert "Quality report for the year" in html
     assert "The target was not met: 3 outages of poczta in working hours" in html
     assert "Cel nie został osiągnięty" not in html and "Wnioski" not in html
+
+
+def test_the_conclusion_says_simultaneous_downtime_is_counted_once() -> None:
+    """Two office systems down 60 min each, 30 min of it at once: the office lost 90 min,
+    and the sentence reconciles 120 min of the systems with the office's 90 min."""
+    from reports.data import CheckFigures, Kpi, KpiAvailability, KpiPurchases, KpiRepairs
+    from reports.render import conclusions
+
+    def system(name: str, unit: str = "office") -> CheckFigures:
+        return CheckFigures(name, "tcp", unit, True, 0.99, 1.0, 1, 6000.0, 0.0, 3600.0, 0.0)
+
+    kpi = Kpi(
+        2026,
+        None,
+        KpiAvailability(6000.0, 5400.0, 0.1, 1.0, False),
+        KpiRepairs(0, 0, None, 0.1, None, "", (), ()),
+        KpiPurchases(0, 0, None, 0.15, None, "", (), ()),
+    )
+    checks = (system("poczta"), system("www"), system("siec-szkoly", "szkola-1"))
+    text = conclusions(kpi, checks, "pl")[0].text
+    assert (
+        "Suma przestojów systemów liczonych do wskaźnika urzędu: 120,0 min; niedostępność "
+        "urzędu: 90,0 min (przestoje jednoczesne kilku systemów liczone raz: 30,0 min)"
+    ) in text
+    assert "Nie liczą się do wskaźnika urzędu: siec-szkoly (jednostka szkola-1), 60,0 min" in text
+    english = conclusions(kpi, checks, "en")[0].text
+    assert "simultaneous downtime of several systems counted once: 30.0 min" in english
