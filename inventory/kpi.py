@@ -12,7 +12,7 @@ The annual report and ``itops kpi`` call ``repairs_kpi`` and ``purchases_kpi`` (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -163,3 +163,37 @@ def purchases_kpi(session: Session, settings: Settings, year: int) -> PurchasesK
         purchased=_sorted(bought),
         computer_items=_sorted(computers),
     )
+
+
+def month_trends(
+    session: Session, settings: Settings, rep: RepairsKpi, pur: PurchasesKpi, today: date
+) -> tuple[list[tuple[int, float | None]], list[tuple[int, float | None]]]:
+    """KPIs 2 and 3 of ``today``'s year as they stood at the end of each month so far:
+    the year's protocols (purchases) up to that day ÷ the equipment (computers) in service
+    on it. The current month is the KPI itself (denominator on 31 December), so the last
+    point is the figure the tile shows."""
+    cfg = settings.section(KPI)
+    lives = lifecycles(session, ZoneInfo(settings.office.timezone))
+    equipment_cats, computer_cats = set(cfg.equipment_categories), set(cfg.computer_categories)
+    repairs: list[tuple[int, float | None]] = []
+    purchases: list[tuple[int, float | None]] = []
+    for month in range(1, today.month + 1):
+        if month == today.month:
+            repairs.append((month, rep.ratio))
+            purchases.append((month, pur.ratio))
+            break
+        end = date(today.year, month + 1, 1) - timedelta(days=1)
+        done = sum(1 for p in rep.protocols if p.repaired_on <= end)
+        equipment = sum(1 for lc in lives if lc.category in equipment_cats and lc.in_service(end))
+        bought = sum(
+            1
+            for lc in lives
+            if lc.category in computer_cats
+            and lc.purchased_on is not None
+            and lc.purchased_on.year == today.year
+            and lc.purchased_on <= end
+        )
+        computers = sum(1 for lc in lives if lc.category in computer_cats and lc.in_service(end))
+        repairs.append((month, _ratio(done, equipment)))
+        purchases.append((month, _ratio(bought, computers)))
+    return repairs, purchases

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -18,8 +19,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from inventory import repairs, stock
-from inventory.kpi import purchases_kpi, repairs_kpi
+from inventory.kpi import month_trends, purchases_kpi, repairs_kpi
 from inventory.models import Asset
+from itops.charts import Chart, nice_max, trend
 from itops.context import AppContext
 from itops.db.session import read_scope
 from itops.plugins import Tile
@@ -50,6 +52,11 @@ class Snapshot:
     update_risk: dict[str, int] = field(default_factory=dict)
     at_risk: int = 0
     toner_orders: int = 0
+    # KPIs 2 and 3 at the end of each month so far (month, ratio; None: no denominator)
+    repair_trend: tuple[tuple[int, float | None], ...] = ()
+    purchase_trend: tuple[tuple[int, float | None], ...] = ()
+    repairs_target: float = 0.0
+    purchases_target: float = 0.0
 
 
 class InventoryMetrics:
@@ -95,6 +102,7 @@ def refresh(ctx: AppContext) -> Snapshot:
             if host and seen is not None
         }
         risk = update_risk(db, ctx.settings, now)
+        repair_trend, purchase_trend = month_trends(db, ctx.settings, rep, pur, today)
         orders = shortages(db, ctx.settings.section(INVENTORY).toner_order_percent)
         snap = Snapshot(
             at=now,
@@ -122,6 +130,10 @@ def refresh(ctx: AppContext) -> Snapshot:
             update_risk=risk.counts,
             at_risk=risk.at_risk,
             toner_orders=len(orders),
+            repair_trend=tuple(repair_trend),
+            purchase_trend=tuple(purchase_trend),
+            repairs_target=rep.target,
+            purchases_target=pur.target,
         )
     held = SERVICE.of(ctx)
     with held.lock:
@@ -213,6 +225,35 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}".replace(".", ",")
 
 
+MONTHS = {
+    "pl": ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def kpi_trend(
+    points: tuple[tuple[int, float | None], ...], target: float, chart_id: str, lang: str
+) -> Chart:
+    """A KPI 2/3 tile's bars: the ratio at each month's end, the target as a dashed line."""
+    from itops import formats
+    from itops.i18n import translator
+
+    _ = translator(lang)
+    names = MONTHS["en" if lang == "en" else "pl"]
+    values = [100 * (r or 0.0) for _, r in points]
+    return trend(
+        [names[m - 1] for m, _ in points],
+        values,
+        title=_("Od początku roku na koniec każdego miesiąca"),
+        chart_id=chart_id,
+        columns=(_("Miesiąc"), _("Od początku roku")),
+        texts=[formats.percent(r, lang, 1) for _, r in points],
+        top=nice_max(max([*values, target * 100], default=1.0)),
+        target=target * 100,
+        decimal="." if lang == "en" else ",",
+    )
+
+
 def tiles(ctx: AppContext) -> list[Tile]:
 
     snap = snapshot(ctx)
@@ -225,6 +266,9 @@ def tiles(ctx: AppContext) -> list[Tile]:
             f"{snap.repair_count} / {snap.equipment}",
             snap.repairs_met,
             "/inventory/kpi",
+            partial(kpi_trend, snap.repair_trend, snap.repairs_target, "trend-kpi2")
+            if snap.repair_trend
+            else None,
         ),
         Tile(
             f"KPI 3: zakupy komputerów {snap.year}",
@@ -232,6 +276,9 @@ def tiles(ctx: AppContext) -> list[Tile]:
             f"{snap.purchase_count} / {snap.computers}",
             snap.purchases_met,
             "/inventory/kpi",
+            partial(kpi_trend, snap.purchase_trend, snap.purchases_target, "trend-kpi3")
+            if snap.purchase_trend
+            else None,
         ),
         Tile(
             "Zmiany sprzętu bez protokołu",

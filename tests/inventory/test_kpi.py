@@ -147,3 +147,24 @@ def test_the_ledger_refuses_updates_and_deletes(ctx: AppContext) -> None:
     with pytest.raises(Exception, match="append-only"):
         with session_scope(ctx.sessions) as db:
             db.execute(text("DELETE FROM inv_asset_event"))
+
+
+def test_month_trends_give_each_months_end_and_the_kpi_itself_for_the_current_month(
+    ctx: AppContext,
+) -> None:
+    from inventory.kpi import month_trends
+
+    with session_scope(ctx.sessions) as db:
+        asset(db, "INV-TEST-0001", bought=date(2019, 1, 1))
+        asset(db, "INV-TEST-0002", bought=date(2019, 1, 1))
+        asset(db, "INV-TEST-0003", bought=date(2026, 2, 10))  # a computer bought in February
+        asset(db, "INV-TEST-0004", bought=date(2019, 1, 1), retired=date(2026, 3, 15))
+        protocol(db, "PN/1/2026", date(2026, 1, 20), "INV-TEST-0001")
+        protocol(db, "PN/2/2026", date(2026, 3, 3), "INV-TEST-0002")
+    with session_scope(ctx.sessions) as db:
+        rep, pur = repairs_kpi(db, ctx.settings, 2026), purchases_kpi(db, ctx.settings, 2026)
+        repairs, purchases = month_trends(db, ctx.settings, rep, pur, date(2026, 4, 8))
+    # January: 1 protocol / 3 in service; February 1 / 4; March 2 / 3 (one retired)
+    assert repairs == [(1, 1 / 3), (2, 1 / 4), (3, 2 / 3), (4, rep.ratio)]
+    assert purchases == [(1, 0.0), (2, 1 / 4), (3, 1 / 3), (4, pur.ratio)]
+    assert (rep.ratio, pur.ratio) == (2 / 3, 1 / 3)

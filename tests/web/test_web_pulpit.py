@@ -26,6 +26,7 @@ from itops.cli import main
 from itops.config import Settings, load
 from itops.context import AppContext
 from itops.db.session import session_scope
+from itops.messages import Summary
 from itops.status import Status
 from itops.web.app import create_app
 from tests.conftest import write_config
@@ -132,6 +133,9 @@ async def test_pulpit_trend_strip_and_problems_besides_checks(
             )
         )
     SERVICE.of(ctx).refresh_year()
+    from inventory.metrics import refresh as refresh_inventory
+
+    refresh_inventory(ctx)
     backup_service(ctx).load()  # as the daemon's start does, before the states below
     snap = backup_service(ctx).snapshot
     snap.backups["kopia-ezd"] = BackupSnapshot(
@@ -149,7 +153,15 @@ async def test_pulpit_trend_strip_and_problems_besides_checks(
         "",
     )
     snap.antivirus["pc-ksiegowosc-2"] = AvSnapshot(
-        "pc-ksiegowosc-2", "ClamAV", Status.WARNING, "", now, now, None, None, None
+        "pc-ksiegowosc-2",
+        "ClamAV",
+        Status.WARNING,
+        Summary("backup.not_found.file"),
+        now,
+        now,
+        None,
+        None,
+        None,
     )
     client = AsgiClient(create_app(ctx))
     await client.login(users["it_officer"])
@@ -166,6 +178,9 @@ async def test_pulpit_trend_strip_and_problems_besides_checks(
     tile_value = re.search(r'<span class="tile-value">([^<]+)</span>', html)
     assert tile_value and bars[10].endswith(tile_value[1])  # the last bar is the tile
 
+    for kpi in ("trend-kpi2", "trend-kpi3"):  # the inventory's KPI tiles: 11 months too
+        assert len(_titles(_svg(html, kpi), "bar")) == 11, kpi
+
     strip = _svg(html, "office-days")
     cells = _titles(strip, "cell ")
     assert len(cells) == 30
@@ -173,7 +188,7 @@ async def test_pulpit_trend_strip_and_problems_besides_checks(
     assert all(c.endswith("brak danych") for c in cells[:12])  # before the first result
 
     problems = html.split('id="problems-h"')[1].split("</section>")[0]
-    assert 'href="/backups/kopia-ezd"' in problems and "nie znaleziono kopii" in problems
+    assert 'href="/backups/kopia-ezd"' in problems and "nie znaleziono pliku kopii" in problems
     assert 'href="/antivirus"' in problems and "pc-ksiegowosc-2" in problems
     assert "pc-milczacy-07" in problems and "agent milczy" in problems
     assert re.search(r'href="/inventory/asset/\d+">pc-milczacy-07', problems)
