@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from inventory import software
 from inventory.web_common import READ, WRITE, can_write, ctx_of, opt_date, run_db, run_read, tz_of
 from itops.errors import ValidationError
+from itops.web.forms import FormError, Line, query
 from itops.web.security import requires
 from itops.web.templating import render
 
@@ -42,10 +43,15 @@ def _page(db: Session, name: str, version: str, today: date) -> dict[str, Any]:
 @requires(*READ)
 async def software_page(request: Request) -> Response:
     ctx = ctx_of(request)
-    name = str(request.query_params.get("q", ""))[:300]
-    version = str(request.query_params.get("version", ""))[:200]
+    refused = None
+    try:  # typed: a NUL reached PostgreSQL's LIKE and gave a 500 (issue 14.4)
+        name = query(request, "q", Line, "")
+        version = query(request, "version", Line, "")
+    except FormError as exc:
+        name, version, refused = "", "", str(exc)
     today = ctx.clock.now().astimezone(tz_of(ctx)).date()
     data = await run_read(ctx, lambda db: _page(db, name, version, today))
+    data["error"] = refused or data["error"]
     status = 400 if data["error"] else 200
     return render(
         request, "inventory_software.html", {**data, "can_write": can_write(request)}, status

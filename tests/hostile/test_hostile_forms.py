@@ -48,6 +48,9 @@ CASES: list[tuple[str, str, str, dict[str, str]]] = [
     ("it_officer", "POST", "/raporty", {"year": "²"}),
     ("it_officer", "GET", "/inventory/kpi?year=²", {}),
     ("admin", "GET", "/admin/audit?before=²", {}),
+    # found by bench/hostile.py: a NUL reached PostgreSQL's LIKE (500 on PostgreSQL)
+    ("it_officer", "GET", "/inventory/software?q=7-zip&version=a%00b", {}),
+    ("it_officer", "GET", "/inventory/software?q=%00", {}),
     ("it_officer", "GET", "/ping/" + PUSH_TOKEN + "/²", {}),
     ("it_officer", "POST", "/inventory/new", {"category": "desktop", "price": "NaN"}),
     ("it_officer", "POST", "/inventory/new", {"category": "desktop", "price": "Infinity"}),
