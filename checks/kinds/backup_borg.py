@@ -10,36 +10,24 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
 from checks.kinds.backup_base import (
-    COUNT,
-    LAST_SUCCESS,
-    OBSERVED_AT,
     REPO_MISSING,
-    SIZE,
-    VERIFY_AT,
-    VERIFY_OK,
-    BackupCheck,
     BackupOptions,
     ToolResult,
-    at_ts,
-    freshness,
-    from_ts,
-    last_lines,
     require_password_file,
     run_tool,
     tool_env,
-    with_size,
 )
+from checks.kinds.backup_repo import Newest, RepositoryBackupCheck
 from checks.kinds.backup_texts import TEXTS
 from itops.errors import ProbeError
 from itops.messages import Summary, raw
-from itops.status import Measurement, Status
 
 
 class BorgOptions(BackupOptions):
@@ -92,17 +80,15 @@ def classify_failure(name: str, repository: str, result: ToolResult) -> str | No
     return None
 
 
-class BorgBackupCheck(BackupCheck):
+class BorgBackupCheck(RepositoryBackupCheck):
     """Newest archive's age and size; ``borg check`` as the verification run."""
 
     kind = "borg"
+    tool = "borg"
+    item = "archive"
+    empty_code = "backup.no_archive"
     TEXTS = TEXTS
     Options = BorgOptions
-    verifiable = True
-
-    @property
-    def target(self) -> str:
-        return str(self.options.repository)
 
     async def _run(self, *args: str) -> ToolResult:
         opts: BorgOptions = self.options
@@ -135,46 +121,29 @@ class BorgBackupCheck(BackupCheck):
             if fd >= 0:
                 os.close(fd)
 
-    async def probe(self) -> Sequence[Measurement]:
+    async def _list(self) -> ToolResult:
         opts: BorgOptions = self.options
-        now = self.observed()
-        if self.verify:
-            return [now, *await self._check()]
         args = ["info", "--json", "--last", "1"]
         args += ["--glob-archives", f"{opts.prefix}*"] if opts.prefix else []
-        result = await self._run(*args, opts.repository)
-        if result.returncode != 0:
-            return [now, *self._failure(result)]
-        try:
-            data = json.loads(result.stdout)
-        except json.JSONDecodeError:
-            output = raw(last_lines(result.stderr))  # the tool's own words
-            raise ProbeError.of(
-                Summary("backup.no_json", {"name": self.name, "tool": "borg", "output": output})
-            ) from None
+        return await self._run(*args, opts.repository)
+
+    async def _newest(self, data: Any) -> Newest:
         archives = data.get("archives") or []
-        out = [now, Measurement(COUNT, len(archives))]
         if not archives:
-            return out
+            return Newest(len(archives))
         newest = archives[-1]
         when = datetime.fromisoformat(newest.get("end") or newest["start"]).replace(tzinfo=UTC)
-        out.append(Measurement(LAST_SUCCESS, when.timestamp(), "ts"))
         size = (newest.get("stats") or {}).get("original_size")
-        if size is not None:
-            out.append(Measurement(SIZE, float(size), "B"))
-        return out
+        return Newest(len(archives), when.timestamp(), size)
 
-    async def _check(self) -> list[Measurement]:
+    def _check_args(self) -> list[str]:
         opts: BorgOptions = self.options
-        args = ["check", *(["--verify-data"] if opts.verify_data else []), opts.repository]
-        result = await self._run(*args)
-        now = self.observed().value
-        if result.returncode == 0:
-            self.detail = Summary("backup.check_ok.borg")
-            return [Measurement(VERIFY_OK, 1), Measurement(VERIFY_AT, now, "ts")]
-        failure = self._failure(result)
-        if failure:
-            return failure
+        return ["check", *(["--verify-data"] if opts.verify_data else []), opts.repository]
+
+    def _check_ok(self) -> Summary:
+        return Summary("backup.check_ok.borg")
+
+    def _check_failed(self, result: ToolResult) -> Summary:
         errors = [
             str(m.get("message", "")).strip()
             for m in log_messages(result.stderr)
@@ -185,37 +154,10 @@ class BorgBackupCheck(BackupCheck):
             if any(errors[:2])
             else Summary("backup.see_output", {"tool": "borg"})
         )
-        self.detail = Summary("backup.check_failed.borg", {"output": found})
-        return [Measurement(VERIFY_OK, 0), Measurement(VERIFY_AT, now, "ts")]
+        return Summary("backup.check_failed.borg", {"output": found})
 
-    def _failure(self, result: ToolResult) -> list[Measurement]:
-        if classify_failure(self.name, self.options.repository, result) == REPO_MISSING:
-            return [Measurement(REPO_MISSING, 1)]
-        if self.verify:
-            return []
-        messages = " ".join(str(m.get("message", "")) for m in log_messages(result.stderr))
-        raise ProbeError.of(
-            Summary(
-                "backup.tool_failed",
-                {
-                    "name": self.name,
-                    "tool": "borg",
-                    "code": result.returncode,
-                    "output": raw(last_lines(messages)),
-                },
-            )
-        )
+    def _classify(self, result: ToolResult) -> str | None:
+        return classify_failure(self.name, self.options.repository, result)
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        v = self.values(measurements)
-        if v.get(REPO_MISSING):
-            repo = str(self.options.repository)
-            return Status.CRITICAL, Summary("backup.repo_missing", {"tool": "borg", "repo": repo})
-        if self.verify:
-            ok = v.get(VERIFY_OK) == 1
-            return (Status.OK if ok else Status.CRITICAL), self.detail or Summary("none")
-        if not v.get(COUNT):
-            return Status.CRITICAL, Summary("backup.no_archive")
-        now = at_ts(v[OBSERVED_AT])
-        status, summary = freshness(from_ts(v[LAST_SUCCESS]), now, self.backup, "archive")
-        return status, with_size(summary, v)
+    def _failure_output(self, result: ToolResult) -> str:
+        return " ".join(str(m.get("message", "")) for m in log_messages(result.stderr))

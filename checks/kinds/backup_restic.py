@@ -13,33 +13,26 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
 from checks.kinds.backup_base import (
     COUNT,
-    LAST_SUCCESS,
-    OBSERVED_AT,
     REPO_MISSING,
-    SIZE,
-    VERIFY_AT,
-    VERIFY_OK,
-    BackupCheck,
     BackupOptions,
     ToolResult,
-    at_ts,
-    freshness,
-    from_ts,
     last_lines,
     require_password_file,
     run_tool,
     tool_env,
     with_size,
 )
+from checks.kinds.backup_repo import Newest, RepositoryBackupCheck
 from checks.kinds.backup_texts import TEXTS
 from itops.errors import ProbeError
 from itops.messages import COMMA_LIST, Summary, joined, raw
-from itops.status import Measurement, Status
+from itops.status import Measurement
 
 # restic ≥ 0.17 exit codes; older versions say the same things only on stderr.
 EXIT_REPO_MISSING = 10
@@ -89,18 +82,16 @@ def classify_failure(name: str, repository: str, result: ToolResult) -> str | No
     return None
 
 
-class ResticBackupCheck(BackupCheck):
+class ResticBackupCheck(RepositoryBackupCheck):
     """Newest snapshot's age and size; ``restic check`` as the verification run."""
 
     kind = "restic"
+    tool = "restic"
+    item = "snapshot"
+    empty_code = "backup.no_snapshot"
     TEXTS = TEXTS
     Options = ResticOptions
-    verifiable = True
     verify_part: int = 1
-
-    @property
-    def target(self) -> str:
-        return str(self.options.repository)
 
     def _base(self) -> list[str]:
         opts: ResticOptions = self.options
@@ -114,103 +105,62 @@ class ResticBackupCheck(BackupCheck):
         )
 
     async def probe(self) -> Sequence[Measurement]:
+        require_password_file(self.options.password_file, self.name)
+        return await super().probe()
+
+    async def _list(self) -> ToolResult:
         opts: ResticOptions = self.options
-        require_password_file(opts.password_file, self.name)
-        now = self.observed()
-        if self.verify:
-            return [now, *await self._check()]
         filters: list[str] = []
         filters += ["--host", opts.host] if opts.host else []
         for tag in opts.tags:
             filters += ["--tag", tag]
         filters += ["--path", opts.path] if opts.path else []
-        result = await self._run("snapshots", "--json", *filters)
-        if result.returncode != 0:
-            return [now, *self._failure(result)]
-        try:
-            snapshots = json.loads(result.stdout or "[]") or []
-        except json.JSONDecodeError:
-            output = raw(last_lines(result.stdout))  # the tool's own words
-            raise ProbeError.of(
-                Summary("backup.no_json", {"name": self.name, "tool": "restic", "output": output})
-            ) from None
-        out = [now, Measurement(COUNT, len(snapshots))]
-        if not snapshots:
-            return out
-        newest = max(snapshots, key=lambda s: datetime.fromisoformat(_iso(s["time"])))
-        out.append(
-            Measurement(
-                LAST_SUCCESS, datetime.fromisoformat(_iso(newest["time"])).timestamp(), "ts"
-            )
-        )
-        summary = newest.get("summary") or {}
-        size = summary.get("total_bytes_processed")
-        if size is None and opts.measure_size:
+        return await self._run("snapshots", "--json", *filters)
+
+    def _parse(self, result: ToolResult) -> Any:
+        return json.loads(result.stdout or "[]") or []
+
+    def _no_json_output(self, result: ToolResult) -> str:
+        return result.stdout
+
+    async def _newest(self, data: Any) -> Newest:
+        if not data:
+            return Newest(len(data))
+        newest = max(data, key=lambda s: datetime.fromisoformat(_iso(s["time"])))
+        at = datetime.fromisoformat(_iso(newest["time"])).timestamp()
+        size = (newest.get("summary") or {}).get("total_bytes_processed")
+        if size is None and self.options.measure_size:
             stats = await self._run("stats", "--json", str(newest["id"]))
             if stats.returncode == 0:
                 size = json.loads(stats.stdout or "{}").get("total_size")
-        if size is not None:
-            out.append(Measurement(SIZE, float(size), "B"))
-        return out
+        return Newest(len(data), at, size)
 
-    async def _check(self) -> list[Measurement]:
-        opts: ResticOptions = self.options
-        args = ["check"]
-        if opts.read_data_parts == 1:
-            args.append("--read-data")
-        elif opts.read_data_parts > 1:
-            args.append(f"--read-data-subset={self.verify_part}/{opts.read_data_parts}")
-        result = await self._run(*args)
-        now = self.observed().value
-        if result.returncode == 0:
-            self.detail = (
-                Summary(
-                    "backup.check_ok.restic_part",
-                    {"part": self.verify_part, "parts": opts.read_data_parts},
-                )
-                if opts.read_data_parts > 1
-                else Summary("backup.check_ok.restic")
+    def _check_args(self) -> list[str]:
+        parts = self.options.read_data_parts
+        if parts == 1:
+            return ["check", "--read-data"]
+        if parts > 1:
+            return ["check", f"--read-data-subset={self.verify_part}/{parts}"]
+        return ["check"]
+
+    def _check_ok(self) -> Summary:
+        parts = self.options.read_data_parts
+        if parts > 1:
+            return Summary(
+                "backup.check_ok.restic_part", {"part": self.verify_part, "parts": parts}
             )
-            return [Measurement(VERIFY_OK, 1), Measurement(VERIFY_AT, now, "ts")]
-        failure = self._failure(result)
-        if failure:
-            return failure
+        return Summary("backup.check_ok.restic")
+
+    def _check_failed(self, result: ToolResult) -> Summary:
         output = raw(last_lines(result.stderr + result.stdout, 3))
-        self.detail = Summary("backup.check_failed.restic", {"output": output})
-        return [Measurement(VERIFY_OK, 0), Measurement(VERIFY_AT, now, "ts")]
+        return Summary("backup.check_failed.restic", {"output": output})
 
-    def _failure(self, result: ToolResult) -> list[Measurement]:
-        kind = classify_failure(self.name, self.options.repository, result)
-        if kind == REPO_MISSING:
-            return [Measurement(REPO_MISSING, 1)]
-        if self.verify:
-            return []
-        raise ProbeError.of(
-            Summary(
-                "backup.tool_failed",
-                {
-                    "name": self.name,
-                    "tool": "restic",
-                    "code": result.returncode,
-                    "output": raw(last_lines(result.stderr)),
-                },
-            )
-        )
+    def _classify(self, result: ToolResult) -> str | None:
+        return classify_failure(self.name, self.options.repository, result)
 
-    def evaluate(self, measurements: Sequence[Measurement]) -> tuple[Status, Summary]:
-        v = self.values(measurements)
-        if v.get(REPO_MISSING):
-            repo = str(self.options.repository)
-            return Status.CRITICAL, Summary("backup.repo_missing", {"tool": "restic", "repo": repo})
-        if self.verify:
-            ok = v.get(VERIFY_OK) == 1
-            return (Status.OK if ok else Status.CRITICAL), self.detail or Summary("none")
-        if not v.get(COUNT):
-            return Status.CRITICAL, Summary("backup.no_snapshot")
-        now = at_ts(v[OBSERVED_AT])
-        status, summary = freshness(from_ts(v[LAST_SUCCESS]), now, self.backup, "snapshot")
+    def _fresh(self, summary: Summary, v: dict[str, float]) -> Summary:
         count = Summary("backup.snapshots", {"n": int(v[COUNT])})
-        return status, joined([with_size(summary, v), count], COMMA_LIST)
+        return joined([with_size(summary, v), count], COMMA_LIST)
 
 
 def _iso(text: str) -> str:
