@@ -157,7 +157,7 @@ def test_home_tile_shows_this_years_office_availability_against_the_target(
     assert before.value == "—"
     SERVICE.of(ctx).refresh_year()
     [tile] = feature.tiles(ctx)
-    assert (tile.value, tile.ok, tile.link) == ("100,000 %", True, "/systemy")
+    assert (tile.value, tile.ok, tile.link) == ("100,000%", True, "/systemy")
 
 
 def test_the_kpi_refresh_holds_no_transaction_while_it_computes(
