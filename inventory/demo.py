@@ -112,6 +112,7 @@ def seed_demo(db: Session, world: DemoWorld, now: datetime) -> InventoryDemo:
 DEMO_PRINTER = "drukarka-sekretariat"  # the example config's printer check
 DEMO_PRINTER_MODEL = "DEMO Laser P-2000"
 FILE_SERVER = "demo-srv-pliki"  # the example config's host check "serwer-plikow"
+RECENT = timedelta(hours=12)  # within the example's max_silence (26h) with room to spare
 
 
 def _office_devices(db: Session, world: DemoWorld) -> None:
@@ -445,18 +446,28 @@ def _file_server_health(at: datetime) -> dict[str, Any]:
     }
 
 
-def seed_agent_reports(db: Session, reports: Sequence[DemoReport]) -> None:
-    """Each host's last report as the agent sends it (hardware, OS, Defender)."""
+def recent_report_at(at: datetime, now: datetime) -> datetime:
+    """When the file server's last report is dated: as seeded, unless that is older than
+    ``RECENT`` at the seed's ``now`` (a January seed of last year ends on 31 December),
+    then an hour before ``now``. Its full disk is a deliberate DEMO problem, and a host
+    check judges only a recent report (older is UNKNOWN), whatever month the seed runs."""
+    return at if now - at <= RECENT else now - timedelta(hours=1)
+
+
+def seed_agent_reports(db: Session, reports: Sequence[DemoReport], now: datetime) -> None:
+    """Each host's last report as the agent sends it (hardware, OS, Defender); the file
+    server's dated recent at ``now`` (``recent_report_at``)."""
     from inventory.intake import store_report
     from inventory.payload import AgentReport
 
     for item in reports:
         host = item.host.hostname
+        at = recent_report_at(item.at, now) if host == FILE_SERVER else item.at
         server = host.startswith("demo-srv")
         agent = AgentReport(
             agent_version="DEMO",
             hostname=host,
-            collected_at=item.at,
+            collected_at=at,
             hardware={"vendor": "DEMO Computers", "serial": item.host.serial},
             cpu={"model": "DEMO CPU 4 cores", "cores": 4, "threads": 8},
             memory_bytes=(32 if server else 16) * 1024**3,
@@ -470,6 +481,6 @@ def seed_agent_reports(db: Session, reports: Sequence[DemoReport]) -> None:
             ],
             os={"system": "Windows", "name": item.host.os, "pretty": item.host.os},
             antivirus=item.antivirus,
-            **(_file_server_health(item.at) if host == FILE_SERVER else {}),
+            **(_file_server_health(at) if host == FILE_SERVER else {}),
         )
-        store_report(db, agent, item.at)
+        store_report(db, agent, at)

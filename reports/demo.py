@@ -163,7 +163,7 @@ def _seed_parts(ctx: AppContext, world: DemoWorld, now: datetime, out: SeedSumma
         out.register_entries = seed_register(db, world, inventory.codes)
     with session_scope(ctx.sessions) as db:
         backups = seed_backups(db, world, inventory.hosts)
-        seed_demo_agent_reports(db, backups.last_reports)
+        seed_demo_agent_reports(db, backups.last_reports, now)
         out.antivirus_reports = backups.antivirus_reports
         out.backup_looks, out.restore_tests = backups.backup_looks, backups.restore_tests
 

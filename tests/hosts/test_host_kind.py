@@ -159,3 +159,39 @@ async def test_the_daemon_binding_reads_the_stored_agent_report(
         host_report.SOURCE = previous
     assert result.status is Status.CRITICAL, result.summary
     assert result.value("received_ts") == ctx.clock.now().timestamp()
+
+
+@pytest.mark.parametrize("month", [1, 7])
+def test_the_demo_file_server_shows_its_full_disk_whatever_month_the_seed_runs(
+    ctx: AppContext, month: int
+) -> None:
+    """A January seed covers last year: its last seeded day is 31 December, yet the file
+    server's report is dated by the seed's clock, so its full D:\\ is CRITICAL, not UNKNOWN."""
+    from datetime import date
+
+    from checks.kinds.host_report import measure
+    from inventory.demo import FILE_SERVER, seed_agent_reports
+    from inventory.public import latest_agent_report
+    from itops.clock import FixedClock
+    from itops.demo import DemoHost, DemoReport
+    from itops.status import Measurement
+
+    now = FixedClock(datetime(2026, month, 15, 9, 0, tzinfo=UTC)).now()
+    last_seeded = datetime(2025, 12, 31, 7, 30, tzinfo=UTC) if month == 1 else now
+    host = DemoHost(FILE_SERVER, date(2020, 1, 1), None, "Windows Server 2022", "DEMO-SN-1")
+    with session_scope(ctx.sessions) as db:
+        seed_agent_reports(db, [DemoReport(host, last_seeded - timedelta(hours=2), {})], now)
+    with session_scope(ctx.sessions) as db:
+        found = latest_agent_report(db, FILE_SERVER)
+    assert found is not None
+    stored, received = found
+    assert timedelta(0) < now - received <= timedelta(hours=12)
+    check = host_check(services=["LanmanServer"])
+    status, summary = check.evaluate(
+        [
+            Measurement("observed_at", now.timestamp(), "ts"),
+            Measurement("received_ts", received.timestamp(), "ts"),
+            *measure(stored, ["LanmanServer"]),
+        ]
+    )
+    assert status is Status.CRITICAL, summary
