@@ -269,6 +269,8 @@ def tiles(ctx: AppContext) -> list[Tile]:
             partial(kpi_trend, snap.repair_trend, snap.repairs_target, "trend-kpi2")
             if snap.repair_trend
             else None,
+            target=snap.repairs_target,
+            target_relation="<",
         ),
         Tile(
             f"KPI 3: zakupy komputerów {snap.year}",
@@ -279,6 +281,8 @@ def tiles(ctx: AppContext) -> list[Tile]:
             partial(kpi_trend, snap.purchase_trend, snap.purchases_target, "trend-kpi3")
             if snap.purchase_trend
             else None,
+            target=snap.purchases_target,
+            target_relation="≥",
         ),
         Tile(
             "Zmiany sprzętu bez protokołu",

@@ -97,6 +97,7 @@ EN: dict[str, str] = {
     "aktywny": "active",
     "wyłączony": "disabled",
     "zablokowany po nieudanych logowaniach": "locked after failed logins",
+    "cel": "target",
     "cel osiągnięty": "target met",
     "poniżej celu": "below target",
     "konfiguracja": "configuration",

@@ -139,6 +139,10 @@ class Tile:
     # the year-to-date figure at the end of each month so far (its last bar is ``value``),
     # drawn in the page's language
     trend: Callable[[str], Chart] | None = None
+    # the KPI's target ratio, shown through the ``target`` filter in the page's language,
+    # with how the value must compare ("<" KPI 2, "≥" KPI 3, none for a 100 % target)
+    target: float | None = None
+    target_relation: str = ""
 
 
 @dataclass(frozen=True)

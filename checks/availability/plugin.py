@@ -131,10 +131,11 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
         Tile(
             "Dostępność systemów (rok)",
             formats.percent(office.availability, "pl", 3, floor=True),  # never rounded up
-            f"cel {office.target * 100:g} %, przestoje {office.downtime_seconds / 60:.0f} min",
+            f"przestoje {office.downtime_seconds / 60:.0f} min",
             office.met,
             "/systemy",
             lambda lang: kpi1_trend(report, lang, today),
+            target=office.target,
         )
     ]
 

@@ -207,6 +207,8 @@ async def test_metrics_come_from_the_refreshed_snapshot(
     from inventory.metrics import tiles
 
     assert [t.value for t in tiles(ctx)][:2] == ["50,0%", "100,0%"]
+    # KPI 2 < 10 %, KPI 3 at least 15 %: the Pulpit shows them through the target filter
+    assert [(t.target, t.target_relation) for t in tiles(ctx)][:2] == [(0.1, "<"), (0.15, "≥")]
 
 
 async def test_a_discovered_host_is_confirmed_with_an_inventory_number(

@@ -166,6 +166,9 @@ async def test_pulpit_trend_strip_and_problems_besides_checks(
     client = AsgiClient(create_app(ctx))
     await client.login(users["it_officer"])
     html = (await client.get("/")).text
+    # each KPI tile shows its target, through the page's formatter (issue 13)
+    targets = re.findall(r'<span class="tile-target">([^<]+)</span>', html)
+    assert targets == ["cel 100%", "cel &lt; 10%", "cel ≥ 15%"], targets
 
     trend = _svg(html, "trend-kpi1")
     bars = _titles(trend, "bar")
