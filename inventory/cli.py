@@ -70,7 +70,7 @@ def inventory_import(ctx: Ctx, file: Path, dry_run: bool, update: bool) -> None:
 @pass_ctx
 def inventory_export(ctx: Ctx, output: Path | None, delimiter: str) -> None:
     """Export the inventory as CSV (UTF-8 with BOM, formula-looking cells neutralised)."""
-    from inventory.importers import export_inventory
+    from inventory.exporters import export_inventory
 
     app = ctx.app()
     with session_scope(app.sessions) as db:

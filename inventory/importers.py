@@ -1,4 +1,4 @@
-"""CSV import and export of the inventory and of repair protocols.
+"""CSV import of the inventory and of repair protocols (the export: ``inventory.exporters``).
 
 Offices keep these lists in spreadsheets, so files may be UTF-8 with or without a BOM
 and separated by ``;`` or ``,``. A file is all or nothing: every bad row is reported
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,13 +21,12 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from inventory import ledger
-from inventory.location import join_location, split_location
+from inventory.location import split_location
 from inventory.models import Asset, AssetEvent, RepairProtocol
 from inventory.repairs import ProtocolInput, add_protocol
 from itops.db.models import Base, Employee, OrgUnit
 from itops.errors import ValidationError
 from itops.spreadsheet import FORMULA_PREFIXES as FORMULA_PREFIXES  # re-exported
-from itops.spreadsheet import neutralise
 from itops.spreadsheet import rows as csv_rows
 
 INVENTORY_HEADER = (
@@ -415,51 +414,3 @@ def import_repairs(
         for data in inputs:
             add_protocol(session, data, tz, now, actor)
     return len(inputs)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return neutralise(str(value))
-
-
-def export_inventory(session: Session, delimiter: str = ",") -> str:
-    """The inventory as CSV text (header + one row per asset, confirmed ones only)."""
-    header = (*INVENTORY_HEADER, *INVENTORY_OPTIONAL)
-    codes = {e.id: e.code for e in session.scalars(select(Employee))}
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    assets = session.scalars(
-        select(Asset).where(Asset.confirmed.is_(True)).order_by(Asset.inventory_no)
-    )
-    for a in assets:
-        holder = codes.get(a.holder_id, "") if a.holder_id else a.holder_text
-        writer.writerow(_cell(v) for v in _export_values(a, holder))
-    return out.getvalue()
-
-
-def _export_values(a: Asset, holder: str) -> Iterable[object]:
-    return (
-        a.inventory_no,
-        a.category,
-        a.manufacturer,
-        a.model,
-        a.serial,
-        a.purchase_date,
-        a.purchase_document,
-        a.price,
-        join_location(a.building, a.room),
-        holder,
-        a.status,
-        a.retired_date,
-        a.supplier,
-        a.warranty_end,
-        a.hardware_uuid,
-        a.hostname,
-        a.unit_id,
-        a.building,
-        a.room,
-    )

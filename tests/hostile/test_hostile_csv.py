@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from checks.availability.models import Outage
-from inventory.importers import export_inventory
+from inventory.exporters import export_inventory
 from inventory.models import Asset, AssetEvent, RepairProtocol
 from inventory.register import export as register_export
 from inventory.register import service as register_service

@@ -9,16 +9,16 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from inventory.exporters import export_inventory
 from inventory.importers import (
     CsvRejected,
-    export_inventory,
     import_inventory,
     import_repairs,
-    neutralise,
 )
 from inventory.models import Asset, AssetEvent, RepairProtocol
 from itops.context import AppContext
 from itops.db.session import session_scope
+from itops.spreadsheet import neutralise
 from tests.inventory.helpers import NOW, TZ
 
 HEADER = (
@@ -220,8 +220,6 @@ def test_building_and_room_columns_win_over_the_location_cell(ctx: AppContext) -
 def test_export_has_location_building_and_room_and_imports_back_unchanged(
     ctx: AppContext,
 ) -> None:
-    from inventory.importers import export_inventory
-
     text = (
         HEADER + ",building,room\n"
         "INV-TEST-0001,desktop,Dell,X,SN1,2024-01-01,FV/1,100,,,in_use,,Ratusz,12\n"
