@@ -267,7 +267,22 @@ class Daemon:
         self._schedule()
         sync_units(self.ctx)
         self.ctx.state.forget_except(self._check_names)
+        self._reloaded()
         logger.info("config reloaded: %d checks", len(self._check_names))
+
+    def _reloaded(self) -> None:
+        """Each feature's ``reloaded`` hook; one that fails is logged, the others still run."""
+        for feat in self.features:
+            if feat.reloaded is None:
+                continue
+            try:
+                feat.reloaded(self.ctx)
+            except Exception as exc:
+                logger.error(
+                    "%s: after the settings changed: %s",
+                    feat.name,
+                    str(getattr(exc, "orig", None) or exc).strip().splitlines()[0],
+                )
 
     def _derived(self, fallback: Settings | None = None) -> Settings:
         """The file's settings completed from the database (``Feature.derive``); when the
@@ -296,6 +311,7 @@ class Daemon:
         self._check_names = {check.name for check in checks}
         self.engine.schedule(checks)
         self.ctx.state.forget_except(self._check_names)
+        await asyncio.to_thread(self._reloaded)
         logger.info("checks derived from the database changed: %d checks", len(checks))
 
     def _schedule(self) -> None:

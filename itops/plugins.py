@@ -199,6 +199,8 @@ class Feature:
     subscribers: Callable[[AppContext], Sequence[Callable[[Event], None]]] | None = None
     start: Callable[[AppContext], Any] | None = None
     stop: Callable[[AppContext], Any] | None = None
+    # After the running settings changed (SIGHUP reload, derived checks), in a worker thread.
+    reloaded: Callable[[AppContext], Any] | None = None
     translations: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # stored key → Polish label
     summaries: Sequence[tuple[str, str]] = ()  # check summary regex → Polish template

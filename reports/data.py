@@ -32,11 +32,12 @@ def to_json(value: Any) -> dict[str, Any]:
 class KpiAvailability:
     """KPI 1 of the office: the working time, the downtime in it, the target."""
 
-    working_seconds: float
+    working_seconds: float  # the working time known (watched, or recorded by hand)
     downtime_seconds: float
-    availability: float
+    availability: float | None  # None: nothing known, the KPI cannot be told
     target: float
-    met: bool
+    met: bool | None
+    basis: str  # "watched", "manual" (only outages entered by hand) or "none"
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class CheckFigures:
     kind: str
     unit: str
     counts_for_kpi: bool
-    availability: float
+    availability: float | None  # None: not watched in the year
     coverage: float
     outages: int
     working_seconds: float
@@ -157,7 +158,7 @@ class MonthFigures:
     working_seconds: float
     excluded_seconds: float
     downtime_seconds: float
-    availability: float
+    availability: float | None  # None: no known working time in the month
 
 
 @dataclass(frozen=True)

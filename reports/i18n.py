@@ -231,6 +231,7 @@ REPORT: dict[str, str] = {
     "Zatwierdził": "Approved by",
     "Strona": "Page",
     "brak danych": "no data",
+    "nie do ustalenia": "cannot be determined",
     "tak": "yes",
     "nie": "no",
     "0–1 rok": "0–1 years",
@@ -243,6 +244,20 @@ REPORT: dict[str, str] = {
         "of {target}"
     ),
     ": cel został osiągnięty.": ": the target was met.",
+    (
+        "Dostępności systemów w godzinach pracy urzędu nie da się ustalić (cel {target}): "
+        "itops nie monitorował wtedy systemów, a awarii z tego okresu nie wpisano ręcznie."
+    ): (
+        "The availability of systems in the office's working hours cannot be determined "
+        "(target {target}): itops was not monitoring the systems then, and no outages of "
+        "that time were entered by hand."
+    ),
+    (
+        " (wyłącznie na podstawie awarii wpisanych ręcznie: itops nie monitorował wtedy systemów)"
+    ): " (from outages entered by hand only: itops was not monitoring the systems then)",
+    ": nie da się ustalić, czy cel został osiągnięty.": (
+        ": whether the target was met cannot be determined."
+    ),
     "{what}, łącznie {minutes}": "{what}, {minutes} in total",
     "Cel nie został osiągnięty: {facts}": "The target was not met: {facts}",
     " (niedostępność urzędu: {minutes}).": " (office downtime: {minutes}).",

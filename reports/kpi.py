@@ -60,6 +60,7 @@ def kpi_object(
             office.availability,
             office.target,
             office.met,
+            office.basis,
         ),
         repairs=KpiRepairs(
             rep.count,

@@ -27,7 +27,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_started": "rok jeszcze się nie rozpoczął",
         "kpi1": "1. Dostępność systemów w godzinach pracy urzędu: {value} (cel: {target})",
         "kpi1_time": "   niedostępność {down} min na {working} min czasu pracy",
-        "kpi1_none": "   brak czasu pracy w okresie: wskaźnika nie da się ustalić",
+        "kpi1_none": "   brak obserwowanego czasu pracy w okresie (itops wtedy nie monitorował "
+        "systemów): wskaźnika nie da się ustalić",
+        "kpi1_manual": "   wyłącznie na podstawie awarii wpisanych ręcznie (itops wtedy nie "
+        "monitorował systemów)",
         "kpi2": "2. Naprawy z wymianą podzespołów lub reinstalacją: "
         "{value} = {count} / {total} urządzeń (cel: poniżej {target})",
         "kpi3": "3. Zakupione komputery: {value} = {count} / {total} komputerów "
@@ -52,7 +55,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi1": "1. Availability of systems in the office's working hours: {value} "
         "(target: {target})",
         "kpi1_time": "   downtime {down} min of {working} working min",
-        "kpi1_none": "   no working time in the period: the KPI cannot be determined",
+        "kpi1_none": "   no watched working time in the period (itops was not monitoring "
+        "the systems): the KPI cannot be determined",
+        "kpi1_manual": "   from outages entered by hand only (itops was not monitoring "
+        "the systems then)",
         "kpi2": "2. Repairs with component replacement or reinstallation: "
         "{value} = {count} / {total} devices (target: below {target})",
         "kpi3": "3. Computers purchased: {value} = {count} / {total} computers "
@@ -119,7 +125,7 @@ class KpiText:
         """The three KPIs (value, target, met) in a few lines."""
         t, av, rep, pur = self.t, kpi.availability, kpi.repairs, kpi.purchases
         lines = [self.header(kpi.year, as_of, started)]
-        if av.working_seconds > 0:
+        if av.working_seconds > 0 and av.availability is not None:
             lines.append(
                 t["kpi1"].format(
                     value=self.pct(av.availability, 4, floor=True), target=self.target(av.target)
@@ -133,6 +139,8 @@ class KpiText:
                     working=self.num(av.working_seconds / 60, 1),
                 )
             )
+            if av.basis == "manual":
+                lines.append(t["kpi1_manual"])
         else:
             lines.append(
                 t["kpi1"].format(value=t["no_data"], target=self.target(av.target))

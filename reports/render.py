@@ -128,9 +128,21 @@ def _count(n: int, one: str, few: str, many: str, lang: str, english: str) -> st
 def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) -> str:
     f, _ = Fmt(lang), translator(lang)
     av = kpi.availability
+    if av.availability is None:
+        return _(
+            "Dostępności systemów w godzinach pracy urzędu nie da się ustalić (cel {target}): "
+            "itops nie monitorował wtedy systemów, a awarii z tego okresu nie wpisano ręcznie."
+        ).format(target=f.target(av.target))
     text = _(
         "Dostępność systemów w godzinach pracy urzędu wyniosła {value} przy celu {target}"
     ).format(value=f.pct_floor(av.availability), target=f.target(av.target))
+    if av.basis == "manual":
+        text += _(
+            " (wyłącznie na podstawie awarii wpisanych ręcznie: itops nie monitorował "
+            "wtedy systemów)"
+        )
+        if av.met is None:
+            return text + _(": nie da się ustalić, czy cel został osiągnięty.")
     if av.met:
         return text + _(": cel został osiągnięty.")
     facts = []

@@ -88,6 +88,13 @@ def test_sighup_with_a_valid_config_schedules_the_new_checks(daemon: Daemon) -> 
         time.sleep(0.2)
     else:
         raise AssertionError(daemon.log.read_text())
+    # the reload recorded the new check in the check history (watched from now on)
+    database = daemon.db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT event, kind, target FROM check_history WHERE check_name = 'reloaded-check'"
+        ).fetchall()
+    assert rows == [("added", "tcp", f"127.0.0.1:{daemon.port}")]
 
 
 def test_the_time_itops_was_killed_becomes_a_monitoring_gap(daemon: Daemon) -> None:

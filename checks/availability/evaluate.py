@@ -28,6 +28,8 @@ from itops.intervals import (
     clip_normalized,
     intersect,
     intersect_normalized,
+    normalize,
+    subtract,
     subtract_normalized,
     total_seconds,
     total_seconds_normalized,
@@ -43,6 +45,10 @@ class CheckInput:
     kind: str
     unit: str
     kpi: bool
+    # when the check was watched (None: the whole period, the rule before a first start)
+    watched: tuple[Interval, ...] | None = None
+    # when it counted toward a unit's KPI, and whose (None: ``kpi`` and ``unit``, throughout)
+    kpi_spans: tuple[tuple[str, Interval], ...] | None = None
 
 
 class OutageInput(NamedTuple):
@@ -59,6 +65,7 @@ class OutageInput(NamedTuple):
     cause: str
     original_cause: str
     note: str
+    manual: bool = False  # entered by hand (``itops outages add/import``), not by a probe
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ class _CheckResult:
     entries: list[OutageEntry]
     downtime: list[Interval]
     excluded: list[Interval]
+    known: list[Interval]  # working time the figure speaks of (watched or recorded by hand)
+    manual: bool  # ``known`` includes time nobody watched, from outages entered by hand
 
 
 def ratio(working: float, excluded: float, down: float) -> float:
@@ -152,15 +161,13 @@ def evaluate(p: PeriodInput) -> AvailabilityReport:
     )
     results: list[CheckAvailability] = []
     entries: list[OutageEntry] = []
-    downtime_of: dict[str, list[Interval]] = {}
-    excluded_of: dict[str, list[Interval]] = {}
+    found_of: dict[str, _CheckResult] = {}
     for cfg in p.checks:
         found = _check(p, cfg, caches)
         results.append(found.figure)
         entries.extend(found.entries)
-        downtime_of[cfg.name] = found.downtime
-        excluded_of[cfg.name] = found.excluded
-    office, months = _office(p, caches, downtime_of, excluded_of)
+        found_of[cfg.name] = found
+    office, months = _office(p, caches, found_of)
     entries.sort(key=lambda e: (e.start, e.check, e.id))
     return AvailabilityReport(
         first=p.first,
@@ -206,7 +213,13 @@ def _piece(p: PeriodInput, row: OutageInput) -> Interval | None:
 
 
 def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
-    """W, X, D, G of one check, and its outages inside working time."""
+    """W, X, D, G of one check, and its outages inside working time.
+
+    Working time the check was not watched in (before its *watched since*, after its
+    removal) is unknown: part of G, and outside the time its availability is computed
+    over, unless outages of that time were entered by hand (then that time counts, with
+    only those outages as downtime, and their own time as coverage).
+    """
     w = _working(p, caches, cfg.unit)
     planned_maintenance = _maintenance(p, caches, cfg, w)
     excluded: list[Interval] = []
@@ -214,6 +227,7 @@ def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
     by_cause: dict[str, list[Interval]] = {"planned": [], "external": []}
     entries: list[OutageEntry] = []
     counted: list[tuple[Interval, list[Interval]]] = []  # counting: piece, its working time
+    by_hand: list[Interval] = []
     for row in p.outages.get(cfg.name, []):
         piece = _piece(p, row)
         if piece is None:
@@ -222,6 +236,8 @@ def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
         in_working = w.overlap(piece)
         if counts and in_working:
             counted.append((piece, in_working))
+        if row.manual:
+            by_hand.extend(in_working)
         if row.cause in by_cause:
             by_cause[row.cause].extend(in_working)
         if counts:
@@ -238,8 +254,14 @@ def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
         else []
     )
     g = _gaps(p, caches, cfg, w)
+    known, unrecorded, manual = _known(cfg, w, by_hand)
+    if known is not None:
+        x = _Index(intersect_normalized(x.items, known))
+        d = intersect_normalized(d, known)
+        g = union(g, unrecorded)
     ws, xs = w.seconds, x.seconds
     ds, gs = total_seconds_normalized(d), total_seconds(g)
+    ks = ws if known is None else total_seconds_normalized(known)
     figure = CheckAvailability(
         name=cfg.name,
         kind=cfg.kind,
@@ -249,13 +271,30 @@ def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
         excluded_seconds=xs,
         downtime_seconds=ds,
         unknown_seconds=gs,
-        availability=ratio(ws, xs, ds),
+        availability=None if ws > 0 and ks <= 0 else ratio(ks, xs, ds),
         coverage=1.0 if ws <= 0 else 1.0 - gs / ws,
         outages=_counted_outages(counted, x),
         planned_seconds=total_seconds(by_cause["planned"]),
         external_seconds=total_seconds(by_cause["external"]),
     )
-    return _CheckResult(figure, entries, d, x.items)
+    return _CheckResult(figure, entries, d, x.items, w.items if known is None else known, manual)
+
+
+def _known(
+    cfg: CheckInput, w: _Index, by_hand: list[Interval]
+) -> tuple[list[Interval] | None, list[Interval], bool]:
+    """The working time the check's figure speaks of (None: all of it), the unwatched time
+    nobody recorded, and whether outages entered by hand speak for unwatched time."""
+    if cfg.watched is None:
+        return None, [], False
+    watched = intersect_normalized(w.items, normalize(cfg.watched))
+    unwatched = subtract_normalized(w.items, watched)
+    if not unwatched:
+        return None, [], False
+    recorded = union(by_hand)
+    if intersect_normalized(unwatched, recorded):
+        return w.items, subtract_normalized(unwatched, recorded), True
+    return watched, unwatched, False
 
 
 def _entry(
@@ -300,45 +339,80 @@ def _gaps(p: PeriodInput, caches: _Caches, cfg: CheckInput, w: _Index) -> list[I
     return found
 
 
+def _kpi_spans(p: PeriodInput, cfg: CheckInput) -> list[Interval] | None:
+    """When the check counted toward the aggregate's KPI (None: throughout)."""
+    if cfg.kpi_spans is not None:
+        return union(piece for unit, piece in cfg.kpi_spans if unit == p.aggregate_unit)
+    return None if cfg.kpi and cfg.unit == p.aggregate_unit else []
+
+
 def _office(
-    p: PeriodInput,
-    caches: _Caches,
-    downtime_of: dict[str, list[Interval]],
-    excluded_of: dict[str, list[Interval]],
+    p: PeriodInput, caches: _Caches, results: Mapping[str, _CheckResult]
 ) -> tuple[OfficeAvailability, list[MonthFigure]]:
-    """The aggregate: union of D over its KPI checks, X excluded for every one of them."""
-    kpi = [c.name for c in p.checks if c.kpi and c.unit == p.aggregate_unit]
+    """The aggregate: union of D over its KPI checks, X excluded for every one of them.
+
+    Only the time some check counting toward it speaks of is known (K); X is the part of
+    K where every counting check that speaks of it is excluded. No known time: the
+    figure cannot be told (availability None, met None).
+    """
     w_office = _working(p, caches, p.aggregate_unit).items
-    x_office: list[Interval] = []
-    # Most checks share one excluded list (their unit's maintenance): intersect each
-    # distinct list once, not once per check (all are normalized).
-    distinct = list({id(excluded_of[n]): excluded_of[n] for n in kpi}.values())
-    if distinct:
-        x_office = distinct[0]
-        for other in distinct[1:]:
-            if not x_office:
-                break
-            x_office = intersect_normalized(x_office, other)
-    d_office = subtract_normalized(union(*(downtime_of[n] for n in kpi)), x_office)
-    ws, xs, ds = (total_seconds_normalized(part) for part in (w_office, x_office, d_office))
-    office_ratio = ratio(ws, xs, ds)
+    known_parts: list[list[Interval]] = []
+    open_parts: list[list[Interval]] = []
+    downs: list[list[Interval]] = []
+    seen: set[tuple[int, int]] = set()
+    manual = False
+    for cfg in p.checks:
+        found = results[cfg.name]
+        spans = _kpi_spans(p, cfg)
+        if spans == []:
+            continue
+        known, excluded, down = found.known, found.excluded, found.downtime
+        if spans is not None:
+            known = intersect(known, spans)
+            down = intersect(down, spans)
+        if cfg.unit != p.aggregate_unit:
+            known = intersect(known, w_office)
+        if not known:
+            continue
+        manual = manual or found.manual
+        downs.append(down)
+        key = (id(known), id(excluded))  # most checks share both lists (cached per unit)
+        if key not in seen:
+            seen.add(key)
+            known_parts.append(known)
+            open_parts.append(subtract(known, excluded))
+    k_office = union(*known_parts)
+    x_office = subtract(k_office, union(*open_parts))
+    d_office = subtract(union(*downs), x_office)
+    ks, xs, ds = total_seconds(k_office), total_seconds(x_office), total_seconds(d_office)
+    office_ratio: float | None = None
+    met: bool | None = None
+    basis = "none"
+    if ks > 0:
+        office_ratio = ratio(ks, xs, ds)
+        basis = "manual" if manual else "watched"
+        if office_ratio < p.target:
+            met = False
+        elif basis == "watched":
+            met = True  # hand-entered outages alone can show a miss, never a success
     office = OfficeAvailability(
         unit=p.aggregate_unit,
-        working_seconds=ws,
+        working_seconds=ks,
         excluded_seconds=xs,
         downtime_seconds=ds,
         availability=office_ratio,
         target=p.target,
-        met=office_ratio >= p.target,
+        met=met,
+        basis=basis,
     )
     months: list[MonthFigure] = []
     for month_first, month_until in _months(p.first, p.until):
         lo, hi = local_midnight(month_first, p.tz), local_midnight(month_until, p.tz)
         mw, mx, md = (
             total_seconds_normalized(clip_normalized(part, lo, max(lo, hi)))
-            for part in (w_office, x_office, d_office)
+            for part in (k_office, x_office, d_office)
         )
-        months.append(MonthFigure(month_first, mw, mx, md, ratio(mw, mx, md)))
+        months.append(MonthFigure(month_first, mw, mx, md, ratio(mw, mx, md) if mw > 0 else None))
     return office, months
 
 

@@ -23,7 +23,7 @@ class CheckAvailability:
     excluded_seconds: float
     downtime_seconds: float
     unknown_seconds: float
-    availability: float
+    availability: float | None  # None: no working time of the period was watched
     coverage: float
     outages: int
     planned_seconds: float = 0.0
@@ -44,15 +44,22 @@ class CheckAvailability:
 
 @dataclass(frozen=True)
 class OfficeAvailability:
-    """The office's (or one unit's) KPI 1: union of downtime over its KPI checks."""
+    """The office's (or one unit's) KPI 1: union of downtime over its KPI checks.
+
+    ``working_seconds`` is the working time some counting check speaks of (watched, or
+    recorded by hand); ``basis`` says which: "watched", "manual" (time nobody watched
+    counts, with only the outages entered by hand) or "none" (nothing known: availability
+    and met are None, the KPI cannot be told).
+    """
 
     unit: str
     working_seconds: float
     excluded_seconds: float
     downtime_seconds: float
-    availability: float
+    availability: float | None
     target: float
-    met: bool
+    met: bool | None
+    basis: str = "watched"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +68,7 @@ class OfficeAvailability:
             "availability": self.availability,
             "target": self.target,
             "met": self.met,
+            "basis": self.basis,
         }
 
 
@@ -107,7 +115,7 @@ class MonthFigure:
     working_seconds: float
     excluded_seconds: float
     downtime_seconds: float
-    availability: float
+    availability: float | None  # None: no known working time in the month (yet)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from checks.availability.figures import (
 )
 from checks.availability.maintenance import load_windows
 from checks.availability.models import MonitoringGap, Outage, OutageReclassification
+from checks.availability.watch import period_checks
 from checks.config import CHECKS, CheckConfig
 from itops.config import OFFICE_UNIT, Settings
 from itops.errors import ValidationError
@@ -95,18 +96,14 @@ def load(
     units = settings.unit_names()
     if unit is not None and unit not in units:
         raise ValidationError(f'unknown unit "{unit}" (known: {", ".join(sorted(units))})')
-    configs: list[CheckConfig] = list(settings.section(CHECKS))
-    if check is not None:
-        configs = [c for c in configs if c.name == check]
-        if not configs:
-            raise ValidationError(f'unknown check "{check}"')
-    aggregate_unit = unit or (configs[0].unit if check is not None else OFFICE_UNIT)
-    if unit is not None:
-        configs = [c for c in configs if c.unit == unit]
     tz = ZoneInfo(settings.office.timezone)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     period_start = local_midnight(first, tz)
     window = Interval(period_start, min(local_midnight(until, tz), max(moment, period_start)))
+    configs = _period_checks(db, settings, window, check, unit)
+    if check is not None and not configs:
+        raise ValidationError(f'unknown check "{check}"')
+    aggregate_unit = unit or (configs[0].unit if check is not None else OFFICE_UNIT)
     working = {
         unit_id: clip(
             settings.calendar(unit_id).working_intervals_between(first, until),
@@ -122,7 +119,7 @@ def load(
         until=until,
         tz=tz,
         window=window,
-        checks=[CheckInput(c.name, c.kind, c.unit, c.kpi) for c in configs],
+        checks=configs,
         aggregate_unit=aggregate_unit,
         working=working,
         outages=_outages(db, [c.name for c in configs], window),
@@ -135,6 +132,26 @@ def load(
     )
 
 
+def _period_checks(
+    db: Session,
+    settings: Settings,
+    window: Interval,
+    check: str | None,
+    unit: str | None,
+) -> list[CheckInput]:
+    """The period's checks as they were in it (``watch``), or the config's before any
+    history was recorded; limited to one check or to the checks of one unit."""
+    found = period_checks(db, settings, window)
+    if found is None:
+        configs: list[CheckConfig] = list(settings.section(CHECKS))
+        found = [CheckInput(c.name, c.kind, c.unit, c.kpi) for c in configs]
+    if check is not None:
+        found = [c for c in found if c.name == check]
+    if unit is not None:
+        found = [c for c in found if c.unit == unit]
+    return found
+
+
 def _outages(db: Session, names: list[str], window: Interval) -> dict[str, list[OutageInput]]:
     """The checks' outages overlapping ``window``, by start, with their effective cause.
 
@@ -145,7 +162,15 @@ def _outages(db: Session, names: list[str], window: Interval) -> dict[str, list[
     """
     overlapping = (Outage.start < window.end) & or_(Outage.end.is_(None), Outage.end > window.start)
     stmt = (
-        select(Outage.id, Outage.check_name, Outage.start, Outage.end, Outage.cause, Outage.note)
+        select(
+            Outage.id,
+            Outage.check_name,
+            Outage.start,
+            Outage.end,
+            Outage.cause,
+            Outage.note,
+            Outage.source,
+        )
         .where(overlapping)
         .order_by(Outage.start, Outage.id)
     )
@@ -165,9 +190,18 @@ def _outages(db: Session, names: list[str], window: Interval) -> dict[str, list[
         )
     }
     out: dict[str, list[OutageInput]] = defaultdict(list)
-    for outage_id, name, start, end, cause, note in rows:
+    for outage_id, name, start, end, cause, note, source in rows:
         out[name].append(
-            OutageInput(outage_id, name, start, end, causes.get(outage_id, cause), cause, note)
+            OutageInput(
+                outage_id,
+                name,
+                start,
+                end,
+                causes.get(outage_id, cause),
+                cause,
+                note,
+                source != "probe",
+            )
         )
     return out
 

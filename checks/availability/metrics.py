@@ -126,6 +126,8 @@ class AvailabilityCollector(Collector):
         if self._ratio is None or self._ratio[0] is not report:
             lines = [f"# HELP {RATIO[0]} {RATIO[1]}\n# TYPE {RATIO[0]} gauge\n"]
             for item in report.checks if report is not None else ():
+                if item.availability is None:
+                    continue  # never watched this year: no sample, not a made-up 1
                 lines.append(
                     f'{RATIO[0]}{{check="{escape_label(item.name)}",period="year"}} '
                     f"{_number(item.availability)}\n"
@@ -140,7 +142,10 @@ class AvailabilityCollector(Collector):
         for name, help_text, field in OFFICE:
             lines.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n")
             for unit_id, figure in sorted(units.items()):
-                value = float(getattr(figure, field))
+                raw = getattr(figure, field)
+                if raw is None:
+                    continue  # nothing of the unit watched this year: no sample
+                value = float(raw)
                 lines.append(
                     f'{name}{{unit="{escape_label(unit_id)}",period="year"}} {_number(value)}\n'
                 )

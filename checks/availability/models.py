@@ -159,3 +159,26 @@ class ProbeRollup(Base):
     latency_sum: Mapped[float] = mapped_column(Float)
     latency_max: Mapped[float] = mapped_column(Float)
     latency_p95: Mapped[float] = mapped_column(Float)
+
+
+class CheckHistory(Base):
+    """Append-only: when a check was added to the config, changed and removed.
+
+    Why: editing the config must not rewrite history. A past period is computed with the
+    checks as they were then (``checks.availability.watch``); the first ``added`` row is
+    the check's *watched since*, and time before it is not watched. ``kind``, ``target``,
+    ``unit_id`` and ``counts_for_kpi`` are NULL only on rows the migration wrote from a
+    check's first result (its config then was not known); the daemon fills them in.
+    """
+
+    __tablename__ = "check_history"
+    __table_args__ = (Index("ix_check_history_check_at", "check_name", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    event: Mapped[str] = mapped_column(String(16))  # added, changed, removed
+    kind: Mapped[str | None] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(500))
+    unit_id: Mapped[str | None] = mapped_column(String(64))
+    counts_for_kpi: Mapped[bool | None] = mapped_column(Boolean)

@@ -91,7 +91,18 @@ def _sinks(ctx: AppContext) -> Sequence[ResultSink]:
 
 
 def _start(ctx: AppContext) -> None:
+    _record_checks(ctx)
     SERVICE.of(ctx).tracker.load()
+
+
+def _record_checks(ctx: AppContext) -> None:
+    """The configured checks into the check history (added, changed, removed), so a past
+    period is computed with the checks as they were then."""
+    from checks.availability.watch import sync_checks
+
+    written = sync_checks(ctx.sessions, ctx.settings, ctx.clock.now())
+    if written:
+        logger.info("check history: %d change(s) of the configured checks recorded", written)
 
 
 def _stop(ctx: AppContext) -> None:
@@ -126,6 +137,10 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
     if report is None:
         return [Tile("Dostępność systemów (rok)", "—", "jeszcze nie policzono", None, "/systemy")]
     office = report.office
+    if office.availability is None:
+        return [
+            Tile("Dostępność systemów (rok)", "brak danych", "nie do ustalenia", None, "/systemy")
+        ]
     today = ctx.clock.now().astimezone(ZoneInfo(ctx.settings.office.timezone)).date()
     return [
         Tile(
@@ -172,6 +187,7 @@ TRANSLATIONS = {
     "zewnętrzna": "external",
     "fałszywy alarm": "false alarm",
     "brak danych": "no data",
+    "nie do ustalenia": "cannot be determined",
     "Cel": "Target",
     "Urząd": "Office",
     "spełniony": "met",
@@ -218,6 +234,7 @@ feature = Feature(
     panels=_panels,
     start=_start,
     stop=_stop,
+    reloaded=_record_checks,
     translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS, **STATUS_TRANSLATIONS},
     labels=LABELS,
 )

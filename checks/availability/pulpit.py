@@ -41,7 +41,8 @@ def year_to_date(report: AvailabilityReport, today: date) -> list[tuple[date, fl
     w = x = d = 0.0
     for month in (m for m in report.months if m.month <= today):
         w, x, d = w + month.working_seconds, x + month.excluded_seconds, d + month.downtime_seconds
-        out.append((month.month, ratio(w, x, d)))
+        if w > 0:  # months before anything was watched have no figure, not 100 %
+            out.append((month.month, ratio(w, x, d)))
     return out
 
 
@@ -67,7 +68,7 @@ def kpi1_trend(report: AvailabilityReport, lang: str, today: date) -> Chart:
 
 
 def office_day_state(office: OfficeAvailability, unknown: float, measured: bool) -> str:
-    if not measured or office.working_seconds <= 0:
+    if not measured or office.working_seconds <= 0 or office.availability is None:
         return "none"
     if office.downtime_seconds > 0:
         return "critical" if office.availability < 0.99 else "warning"

@@ -120,7 +120,7 @@ def day_state(fig: CheckAvailability, measured: bool) -> str:
     downtime (over 1 % of the day → critical), wholly planned, unknown time, or OK."""
     if not measured or fig.working_seconds <= 0:
         return "none"
-    if fig.coverage <= 0:
+    if fig.coverage <= 0 or fig.availability is None:
         return "unknown"
     if fig.downtime_seconds > 0:
         return "critical" if fig.availability < 0.99 else "warning"

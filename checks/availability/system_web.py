@@ -69,8 +69,9 @@ def _config(ctx: AppContext, name: str) -> CheckConfig | None:
     return next((c for c in ctx.settings.section(CHECKS) if c.name == name), None)
 
 
-def _pct(value: float, decimal: str, digits: int = 2) -> str:
-    """Through the one formatter, rounded down (99,96% never shows as 100%)."""
+def _pct(value: float | None, decimal: str, digits: int = 2) -> str:
+    """Through the one formatter, rounded down (99,96% never shows as 100%); None (nothing
+    watched) is "brak danych"."""
     return formats.percent(value, "en" if decimal == "." else "pl", digits, floor=True)
 
 
@@ -116,7 +117,7 @@ def heartbeat_results(results: list[StoredResult], w: _Words) -> Chart:
 
 def day_state(fig: CheckAvailability) -> str:
     """A working day's cell: no measurement at all, downtime (over 1 % → critical), or OK."""
-    if fig.working_seconds <= 0 or fig.coverage <= 0:
+    if fig.working_seconds <= 0 or fig.coverage <= 0 or fig.availability is None:
         return "unknown" if fig.working_seconds > 0 else "none"
     if fig.downtime_seconds > 0:
         return "critical" if fig.availability < 0.99 else "warning"
@@ -155,14 +156,16 @@ def _noon(day: date, tz: ZoneInfo) -> datetime:
 def month_chart(
     months: list[tuple[date, date]], figures: list[CheckAvailability], target: float, w: _Words
 ) -> Chart:
-    values = [f.availability * 100 for f in figures]
-    low = min(values, default=100.0)
+    known = [f.availability * 100 for f in figures if f.availability is not None]
+    low = min(known, default=100.0)
     floor = 0.0
     for candidate in (99.9, 99.5, 99.0, 98.0, 95.0, 90.0, 80.0, 50.0):
         if low >= candidate + (100 - candidate) * 0.1 or low >= candidate and candidate < 99.9:
             floor = candidate
             break
     floor = min(floor, target * 100)
+    # a month nobody watched has no bar (its text says "brak danych"), never a full one
+    values = [floor if f.availability is None else f.availability * 100 for f in figures]
     return bars(
         [MONTHS["en" if w.lang == "en" else "pl"][m[0].month - 1] for m in months],
         values,

@@ -228,7 +228,9 @@ def test_availability_table(case: Case, db_url: str, sessions: sessionmaker[Sess
 def test_json_has_the_documented_shape(db_url: str, sessions: sessionmaker[Session]) -> None:
     settings = make_settings(db_url, checks=CHECKS)
     with session_scope(sessions) as db:
-        data = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1), now=LATER).to_json()
+        data = compute(db, settings, date(2026, 1, 1), date(2027, 1, 1), now=LATER).to_json(
+            "Europe/Warsaw"
+        )
     assert set(data) == {"period", "checks", "office"}
     assert data["period"] == {"from": "2026-01-01", "to": "2027-01-01"}
     assert set(data["checks"][0]) == {
@@ -247,6 +249,7 @@ def test_json_has_the_documented_shape(db_url: str, sessions: sessionmaker[Sessi
         "availability",
         "target",
         "met",
+        "basis",
     }
 
 

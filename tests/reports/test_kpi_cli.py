@@ -65,7 +65,9 @@ def test_kpi_json_has_the_three_kpis_and_the_lists(
     }
     assert [p["number"] for p in rep["protocols"]] == ["PN/1/2026"]
     assert len(pur["purchased_list"]) == 4
-    assert data["availability"]["availability"] == 1.0
+    # no check is configured: nothing was watched, so KPI 1 cannot be told (it said 100 %)
+    assert data["availability"]["availability"] is None
+    assert data["availability"]["met"] is None
 
 
 def test_kpi_availability_is_the_office_figure_of_itops_availability(
@@ -124,8 +126,9 @@ def test_kpi_text_is_three_kpis_in_a_few_polish_lines(ctx: AppContext, tmp_path:
     lines = itops(_office(ctx, tmp_path), "kpi", "--year", "2025").splitlines()
     assert len(lines) <= 6
     assert lines[0] == "Wskaźniki procesu „Obsługa informatyczna” za rok 2025"
-    assert lines[1].startswith(
-        "1. Dostępność systemów w godzinach pracy urzędu: 100,0000% (cel: 100%)"
+    assert lines[1] == (
+        "1. Dostępność systemów w godzinach pracy urzędu: brak danych (cel: 100%) "
+        "– nie do ustalenia"
     )
     # 2025: nothing bought yet, so neither ratio has a denominator.
     assert lines[3] == (
