@@ -22,7 +22,7 @@ DEB_PACKAGES := systemd poppler-utils chromium restic borgbackup clamav clamav-d
 # axe-core (accessibility rules) for the browser tests, from the npm registry, local only.
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-faults lint deb-deps venv migrate clean axe config
+.PHONY: run test test-faults screenshots lint deb-deps venv migrate clean axe config
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,12 @@ test: deb-deps $(VENV)/.installed-test $(AXE)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy itops checks inventory reports itops_agent
 	$(BIN)/python -m pytest -m "not faults" -n $(TEST_WORKERS) --dist worksteal
+
+# The browser tests again, saving a full-page PNG of every page they open (test-output/).
+screenshots: deb-deps $(VENV)/.installed-test $(AXE)
+	ITOPS_SCREENSHOTS=1 $(BIN)/python -m pytest -m "not faults" -n $(TEST_WORKERS) --dist worksteal \
+		tests/web/test_web_browser.py tests/web/test_web_browser_dashboard.py \
+		tests/web/test_web_browser_reports.py tests/web/test_web_flows.py
 
 # Crashes, database restarts, disk full, clock steps, hostile targets (tests/faults/).
 test-faults: deb-deps $(VENV)/.installed-test

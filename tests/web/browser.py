@@ -201,7 +201,12 @@ class Browser:
         )
         return [v for v in result if v["impact"] in ("serious", "critical")]
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str) -> Path | None:
+        """A full-page PNG under test-output/screenshots, for people to look at: only with
+        ``ITOPS_SCREENSHOTS=1`` (``make screenshots``), since no assertion reads it and
+        encoding tall pages was a large share of the browser tests' time."""
+        if os.environ.get("ITOPS_SCREENSHOTS") != "1":
+            return None
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
