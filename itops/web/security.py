@@ -372,3 +372,30 @@ class BodySizeLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def may_open(app: Any, path: str, role: str | None) -> bool:
+    """Whether ``role`` may GET ``path`` by the same ``requires`` roles the route enforces
+    (one source of truth for links and routes). A path no route matches, or a route
+    without ``requires`` (public), is not hidden; a role-guarded one needs the role."""
+    from starlette.routing import Match
+
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": path.split("?")[0].split("#")[0],
+        "root_path": "",
+    }
+    routes = list(app.routes)
+    while routes:
+        route = routes.pop(0)
+        match, child = route.matches(scope)
+        if match is not Match.FULL:
+            continue
+        inner = getattr(route, "routes", None)
+        if inner is not None:  # a mounted router: match its own routes next
+            scope, routes = {**scope, **child}, list(inner)
+            continue
+        roles = getattr(getattr(route, "endpoint", None), "itops_roles", None)
+        return roles is None or (role is not None and role in roles)
+    return True

@@ -120,7 +120,7 @@ def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render ``template`` with the request's user, language, CSRF token and helpers."""
-    from itops.web.security import csrf_token, current_user
+    from itops.web.security import csrf_token, current_user, may_open
 
     ctx = request.app.state.ctx
     has_session = "session" in request.scope  # not yet, for errors caught outside it
@@ -135,7 +135,13 @@ def render(
         "office": ctx.settings.office,
         "csrf_token": csrf_token(request) if has_session else "",
         "refresh_seconds": max(1, round(ctx.settings.web.refresh_interval.total_seconds())),
-        "nav": [n for n in request.app.state.nav if user and user.role in n.roles],
+        "nav": [
+            n
+            for n in request.app.state.nav
+            if user and user.role in n.roles and may_open(request.app, n.path, user.role)
+        ],
+        # a link only to a page the user may open (the route's own roles decide)
+        "may": lambda path: may_open(request.app, str(path), user.role if user else None),
         "local": lambda dt, fmt="medium": format_local(dt, tz, lang, fmt),
         "day": lambda d, fmt="EEEE, d MMMM y": format_day(d, lang, fmt),
     }
