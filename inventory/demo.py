@@ -26,6 +26,8 @@ from itops.demo import ACTOR, DemoHost, DemoReport, DemoWorld, tables_in_use
 DESKTOPS, LAPTOPS, SERVERS = 95, 17, 8
 PRINTERS, MFDS = 22, 8
 OTHERS = (("monitor", 8), ("network", 6), ("ups", 4), ("phone", 2))
+# Invented Polish model names of the other devices (the category keys stay as stored).
+OTHER_MODELS = {"monitor": "Monitor", "network": "Przełącznik", "ups": "UPS", "phone": "Telefon"}
 BOUGHT_IN_YEAR = 19  # computers bought in the year (KPI 3: 19 / 120 = 15.8 %)
 RETIRED_IN_YEAR = 8  # old computers retired in the year (replaced by the new ones)
 EMPLOYEES = 60
@@ -257,7 +259,7 @@ def asset_rows(
             "SRV",
             n,
             "server",
-            "DEMO Servers",
+            "DEMO Serwery",
             "DEMO Rack 1U",
             old_day(),
             18000,
@@ -292,8 +294,8 @@ def asset_rows(
                 category.upper(),
                 n,
                 category,
-                "DEMO Devices",
-                f"DEMO {category} {n}",
+                "DEMO Urządzenia",
+                f"DEMO {OTHER_MODELS[category]} {n}",
                 old_day(),
                 600,
             )

@@ -262,6 +262,7 @@ TRANSLATIONS: dict[str, str] = {
     "Zwrócono": "Returned",
     "Odbierz": "Revoke",
     "Nadaj uprawnienie": "Grant permission",
+    "uprawnienie": "permission",
     "Podpisz kartę obiegową": "Sign the exit clearance",
     "Nie można podpisać: otwarte pozycje": "Cannot sign: open items",
     "Podpisane dokumenty": "Signed documents",

@@ -292,7 +292,11 @@ def tiles(ctx: AppContext) -> list[Tile]:
             "/inventory/repairs",
         ),
         Tile(
-            "Niski stan magazynu", str(snap.low_stock), "", snap.low_stock == 0, "/inventory/stock"
+            "Niski stan magazynu",
+            str(snap.low_stock),
+            "",
+            snap.low_stock == 0,
+            "/inventory/stock",
         ),
         Tile(
             "Przeterminowane użyczenia",

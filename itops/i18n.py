@@ -100,6 +100,7 @@ EN: dict[str, str] = {
     "cel": "target",
     "cel osiągnięty": "target met",
     "poniżej celu": "below target",
+    "wymaga uwagi": "needs attention",
     "konfiguracja": "configuration",
     "Święta": "Public holidays",
     "Święto": "Holiday",

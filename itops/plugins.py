@@ -141,6 +141,8 @@ class Tile:
     trend: Callable[[str], Chart] | None = None
     # the KPI's target ratio, shown through the ``target`` filter in the page's language,
     # with how the value must compare ("<" KPI 2, "≥" KPI 3, none for a 100 % target)
+    # (a tile without one is a count or a state: "w porządku" / "wymaga uwagi", never
+    # "poniżej celu" for a toner order)
     target: float | None = None
     target_relation: str = ""
 

@@ -260,7 +260,7 @@ def seed_demo(sessions: sessionmaker[Session], world: DemoWorld, now: datetime) 
                 internet[0].id,
                 "external",
                 ACTOR,
-                "DEMO: the ISP confirmed a fault on their side",
+                "DEMO: dostawca internetu potwierdził awarię po swojej stronie",
                 internet[0].end or now,
             )
         www = [r for r in rows if r.check_name == "demo-www"]
@@ -270,7 +270,7 @@ def seed_demo(sessions: sessionmaker[Session], world: DemoWorld, now: datetime) 
                 www[-1].id,
                 "false_alarm",
                 ACTOR,
-                "DEMO: the probe host lost its route; the site was up",
+                "DEMO: komputer sprawdzający stracił trasę do sieci; strona działała",
                 www[-1].end or now,
             )
     # itops itself stopped once (server room power cut): a gap for every check.

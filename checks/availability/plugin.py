@@ -162,6 +162,17 @@ def _panels(ctx: AppContext, lang: str) -> Sequence[Panel]:
 
 
 TRANSLATIONS = {
+    "port TCP": "TCP port",
+    "strona WWW (HTTP)": "web page (HTTP)",
+    "certyfikat TLS": "TLS certificate",
+    "ping (ICMP)": "ping (ICMP)",
+    "dysk": "disk",
+    "proces": "process",
+    "pamięć": "memory",
+    "obciążenie": "load",
+    "urządzenie SNMP": "SNMP device",
+    "aktualność strony": "page freshness",
+    "raport agenta": "agent report",
     "Systemy": "Systems",
     "Awarie": "Outages",
     "Stan systemów": "System status",
@@ -211,6 +222,19 @@ LABELS = {
     "audit:outages_imported": "import awarii",
     "audit:maintenance_added": "dodanie prac planowych",
     "audit:status_note": "komunikat na stronie statusu",
+    # check kinds as a page names them (the key stays what the config says: kind = "disk")
+    "check_kind:tcp": "port TCP",
+    "check_kind:http": "strona WWW (HTTP)",
+    "check_kind:tls": "certyfikat TLS",
+    "check_kind:dns": "DNS",
+    "check_kind:icmp": "ping (ICMP)",
+    "check_kind:disk": "dysk",
+    "check_kind:process": "proces",
+    "check_kind:memory": "pamięć",
+    "check_kind:load": "obciążenie",
+    "check_kind:snmp": "urządzenie SNMP",
+    "check_kind:freshness": "aktualność strony",
+    "check_kind:host": "raport agenta",
 }
 
 feature = Feature(

@@ -122,7 +122,7 @@ def backup_tile(backups: Sequence[BackupSnapshot]) -> Tile:
         by_status[Status(b.status)].append(b.name)
     ok, warn = len(by_status[Status.OK]), len(by_status[Status.WARNING])
     bad, unknown = len(by_status[Status.CRITICAL]), len(by_status[Status.UNKNOWN])
-    parts = [f"{ok} OK"]
+    parts = [f"{ok} w porządku"]
     if warn:
         parts.append(f"{warn} {_plural(warn, 'ostrzeżenie', 'ostrzeżenia', 'ostrzeżeń')}")
     if bad:

@@ -76,7 +76,7 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
             jan + timedelta(days=5),
             policy,
             corrects=first_notice,
-            reason="DEMO: wrong date copied from the acknowledgement form",
+            reason="DEMO: błędna data przepisana z formularza potwierdzenia",
             tz=world.tz,
         )
         entries += 1
@@ -87,8 +87,8 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
             "DEMO poczta służbowa",
             ("work_email",),
             "proper_use",
-            "DEMO: suspected mass mailing of external offers from a work mailbox",
-            "DEMO: no misuse found; the employee was told the result",
+            "DEMO: podejrzenie masowej wysyłki ofert zewnętrznych ze służbowej skrzynki",
+            "DEMO: nie stwierdzono nadużyć; pracownika poinformowano o wyniku",
         ),
         (
             9,
@@ -96,8 +96,8 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
             "DEMO komputer demo-pc-012",
             ("computer_content", "activity_logs"),
             "work_organisation",
-            "DEMO: repeated complaints about unfinished cases",
-            "DEMO: no private use found; workload reassigned by the manager",
+            "DEMO: powtarzające się skargi na niezałatwione sprawy",
+            "DEMO: nie stwierdzono prywatnego użytku; kierownik rozdzielił zadania na nowo",
         ),
     )
     for month, code, resource, scopes, purpose, why, outcome in acts:

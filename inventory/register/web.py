@@ -121,6 +121,7 @@ def _notices(request: Request, error: str | None = None, status: int = 200) -> R
         "register_notices.html",
         {
             "rows": rows,
+            "units": ctx.settings.unit_names(),
             "missing": missing,
             "error": error,
             "today": today,

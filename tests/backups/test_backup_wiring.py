@@ -210,10 +210,10 @@ def test_backups_tile_counts_only_ok_as_ok_and_names_unknown() -> None:
     )
     assert (tile.value, tile.detail, tile.ok) == (
         "1/4",
-        "1 OK, 1 błąd (ewidencja), 2 brak danych",
+        "1 w porządku, 1 błąd (ewidencja), 2 brak danych",
         False,
     )
     tile = backup_tile([snap("nas", Status.OK), snap("poczta", Status.WARNING)])
-    assert (tile.value, tile.detail, tile.ok) == ("1/2", "1 OK, 1 ostrzeżenie", False)
+    assert (tile.value, tile.detail, tile.ok) == ("1/2", "1 w porządku, 1 ostrzeżenie", False)
     tile = backup_tile([snap("nas", Status.OK)])
-    assert (tile.value, tile.detail, tile.ok) == ("1/1", "1 OK", True)
+    assert (tile.value, tile.detail, tile.ok) == ("1/1", "1 w porządku", True)

@@ -70,7 +70,9 @@ async def test_home_shows_every_features_tiles_and_survives_a_broken_one(
         raise RuntimeError("feature bug")
 
     fake = [
-        Feature("kpi", tiles=lambda _: [Tile("Dostępność systemów", "99,82%", "cel 99,5%", True)]),
+        Feature(
+            "kpi", tiles=lambda _: [Tile("Dostępność systemów", "99,82%", "", True, target=0.995)]
+        ),
         Feature("broken", tiles=broken),
     ]
     monkeypatch.setattr("itops.web.pages.features", lambda: fake)

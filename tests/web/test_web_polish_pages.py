@@ -1,0 +1,166 @@
+"""No English on a Polish page (issue 13 'Words and formats'): every page of every role of
+the DEMO office, crawled.
+
+Why: words are data (issue 18). A result carries ``Summary(code, params)`` and renders
+from a Polish table; what slips through (an English reason stored as text, a key shown
+as it is stored, a template string nobody translated) reaches an official in English.
+The DEMO year is seeded once by the real ``itops demo seed`` (SQLite: the words do not
+depend on the engine); every GET route the app has is opened by every role that may open
+it, with the links the pages themselves give to detail pages (one of each kind). Two
+nets: every summary rendered for the page must be rendered in Polish, and the visible
+text must not contain a common English word (the list below; names, codes and commands
+written as the operator types them are not words of it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from starlette.routing import BaseRoute, Mount, Route
+
+from itops import auth, messages
+from itops.auth import ROLES
+from itops.clock import FixedClock
+from itops.config import load
+from itops.context import AppContext
+from itops.db.session import make_engine, make_sessionmaker, session_scope
+from itops.web.app import create_app
+from tests.demo.test_demo_seed import _config
+
+from .conftest import PASSWORD, AsgiClient, role_login
+
+NOW = datetime(2025, 12, 31, 13, 0, tzinfo=UTC)  # last working day of the DEMO year
+# Common English words that are no name, code or command (lower case, whole tokens).
+ENGLISH = frozenset(
+    """
+    the and with without from not no yet is are was has have been found failed error
+    since ago old newest older missing exceeded unknown report reports running stopped
+    matches does cannot answer answers answered days hours minutes verification
+    repository snapshot snapshots archive backup backups file files signatures
+    desktop printer mfd phone tablet other servers network
+    connected connection refused reset timed timeout down up ok none never waiting
+    sample wrong password fixed passed check checks checked newest published working
+    limit over under per used free load memory swap disk service services pending
+    security updates update reboot required hosts summary
+    retired in_use repair repairs stock loan loaned employee employees
+    """.split()
+)
+# A token: letters with inner hyphens, dots or underscores ("switch-parter" is one name).
+TOKEN = re.compile(r"[^\W\d_]\w*(?:[-_./:]\w+)*")
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_HREF = re.compile(r'href="(/[^"#?]*)')
+_PARAM = re.compile(r"{[^}]+}")
+
+
+def visible_text(page: str) -> str:
+    return html.unescape(_TAGS.sub(" ", page))
+
+
+def english_words(text: str) -> list[str]:
+    """Each English token with the words around it, once per token ("…dysk Office 365…")."""
+    out: dict[str, str] = {}
+    for match in TOKEN.finditer(text):
+        token = match.group(0)
+        if token.lower() in ENGLISH and token not in out:
+            around = text[max(0, match.start() - 30) : match.end() + 30]
+            out[token] = " ".join(around.split())
+    return [f"{token!r} in “{around}”" for token, around in sorted(out.items())]
+
+
+def _get_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[str]:
+    for route in routes:
+        if isinstance(route, Route) and "GET" in (route.methods or {"GET"}):
+            yield prefix + route.path
+        elif isinstance(route, Mount) and getattr(route, "routes", None):
+            yield from _get_routes(list(route.routes), prefix + route.path)
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
+    from itops.cli import main
+
+    tmp = tmp_path_factory.mktemp("polish")
+    # the module-scoped template fixture is not reachable here; a fresh file is seeded
+    target = tmp / "itops.db"
+    config = _config(tmp, f"sqlite:///{target}")
+    for argv in (["db", "upgrade"], ["demo", "seed", "--year", "2025", "--if-empty"]):
+        try:
+            main(["--config", str(config), *argv])
+        except SystemExit as exc:
+            assert not exc.code, argv
+    settings = load(config)
+    engine = make_engine(settings.storage.url)
+    ctx = AppContext(
+        settings=settings,
+        config_path=config,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        clock=FixedClock(NOW),
+    )
+    with session_scope(ctx.sessions) as db:
+        for role in ROLES:
+            auth.add_user(db, role_login(role), role, PASSWORD, NOW, "DEMO Jan Testowy")
+    yield ctx
+    engine.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _crawl(ctx: AppContext, role: str) -> dict[str, Any]:
+    """Every page ``role`` may open: path → (status, English words found)."""
+    app = create_app(ctx)
+    client = AsgiClient(app)
+    found: dict[str, Any] = {}
+
+    async def go() -> None:
+        await client.login(role_login(role))
+        todo = sorted({p for p in _get_routes(list(app.routes)) if not _PARAM.search(p)})
+        seen_shapes: set[str] = set()
+        seen: set[str] = set()
+        while todo:
+            path = todo.pop(0)
+            if path in seen or path.startswith(("/static", "/metrics", "/logout", "/lang")):
+                continue
+            seen.add(path)
+            reply = await client.get(path)
+            kind = reply.header("content-type") or ""
+            if reply.status != 200 or "text/html" not in kind:
+                continue
+            text = reply.text
+            found[path] = english_words(visible_text(text))
+            for link in _HREF.findall(text):
+                link = urlsplit(link).path
+                shape = re.sub(r"/[^/]*\d[^/]*$", "/#", link)  # one detail page per kind
+                if link not in seen and shape not in seen_shapes:
+                    seen_shapes.add(shape)
+                    todo.append(link)
+
+    asyncio.run(go())
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_of_the_demo_office_shows_english(
+    office: AppContext, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[tuple[str, str]] = []
+    real = messages.render
+
+    def spy(summary: messages.Summary, lang: str) -> str:
+        rendered.append((summary.code, lang))
+        return real(summary, lang)
+
+    monkeypatch.setattr(messages, "render", spy)
+    pages = _crawl(office, role)
+    assert len(pages) >= 3, pages  # the crawl reached the role's pages
+    english = sorted({code for code, lang in rendered if lang == "en"})
+    assert not english, english  # every summary of a Polish page renders from Polish texts
+    leftovers = "\n".join(f"{path}: {words}" for path, words in pages.items() if words)
+    assert not leftovers, "English on Polish pages:\n" + leftovers
