@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -360,24 +361,44 @@ def collect(
     )
 
 
+# the parts ``write_annual`` tells ``progress`` it is on: (Polish, English)
+PARTS = {
+    "collect": ("zbieranie danych", "collecting the data"),
+    "html": ("strona HTML", "the HTML page"),
+    "json": ("plik JSON", "the JSON file"),
+    "pdf": ("plik PDF", "the PDF file"),
+}
+
+
 def write_annual(
-    app: Any, year: int, out_dir: Path, lang: str = "pl", pdf: bool = True
+    app: Any,
+    year: int,
+    out_dir: Path,
+    lang: str = "pl",
+    pdf: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write ``raport-jakosci-YEAR.html`` / ``.pdf`` / ``.json`` into ``out_dir``."""
+    """Write ``raport-jakosci-YEAR.html`` / ``.pdf`` / ``.json`` into ``out_dir``;
+    ``progress`` is told each part (a ``PARTS`` key) as it begins."""
+    tell = progress or (lambda _part: None)
     settings: Settings = app.settings
     now = app.clock.now()
+    tell("collect")
     with read_scope(app.sessions) as db:
         report = collect(db, settings, year, now, lang)
+    tell("html")
     html = render_html(report, now, settings.office.timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / file_stem(year)
     paths = [stem.with_suffix(".html"), stem.with_suffix(".json")]
     paths[0].write_text(html, encoding="utf-8")
+    tell("json")
     paths[1].write_text(
         json.dumps(to_json(report), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
         encoding="utf-8",
     )
     if pdf:
+        tell("pdf")
         path = stem.with_suffix(".pdf")
         path.write_bytes(render_pdf(html))
         paths.insert(1, path)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 import click
@@ -63,6 +66,22 @@ def kpi_command(ctx: Ctx, year: int, as_json: bool, details: bool, lang: str | N
     click.echo("\n".join(lines))
 
 
+def progress_on(stream: TextIO, lang: str) -> Callable[[str], None] | None:
+    """Tell which part of the report is being made, on ``stream`` only when it is a
+    terminal (a cron job's or a pipe's stderr stays clean)."""
+    from reports.annual import PARTS
+
+    if not stream.isatty():
+        return None
+
+    def tell(part: str) -> None:
+        pl, en = PARTS[part]
+        stream.write(f"… {en if lang == 'en' else pl}\n")
+        stream.flush()
+
+    return tell
+
+
 @click.group("report")
 def report_group() -> None:
     """Reports: the annual quality report of the process "Obsługa informatyczna"."""
@@ -90,6 +109,8 @@ def report_annual(ctx: Ctx, year: int, out_dir: Path, lang: str | None, no_pdf: 
     from reports.annual import write_annual
 
     app = ctx.app()
-    paths = write_annual(app, year, out_dir, lang or app.settings.web.language, pdf=not no_pdf)
+    chosen = lang or app.settings.web.language
+    tell = progress_on(sys.stderr, chosen)
+    paths = write_annual(app, year, out_dir, chosen, pdf=not no_pdf, progress=tell)
     for path in paths:
         click.echo(str(path))

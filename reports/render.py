@@ -358,6 +358,12 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
 
 def render_pdf(html: str) -> bytes:
     """Print the HTML with WeasyPrint (Pango; DejaVu fonts carry the Polish letters)."""
+    import logging
+
+    # WeasyPrint logs each step (its import too) and fontTools each subset at INFO: not
+    # the daemon log's news. Set before the import.
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     from weasyprint import HTML
 
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
