@@ -215,7 +215,7 @@ def test_the_conclusion_says_simultaneous_downtime_is_counted_once() -> None:
     kpi = Kpi(
         2026,
         None,
-        KpiAvailability(6000.0, 5400.0, 0.1, 1.0, False),
+        KpiAvailability(6000.0, 5400.0, 0.1, 1.0, False, "watched"),
         KpiRepairs(0, 0, None, 0.1, None, "", (), ()),
         KpiPurchases(0, 0, None, 0.15, None, "", (), ()),
     )
