@@ -388,15 +388,7 @@ SUMMARIES: list[tuple[str, str]] = [
     (r'no asset with inventory number "(?P<v>.*)"', "brak sprzętu o numerze inwentarzowym „{v}”"),
     (r'protocol "(?P<v>.*)" already exists', "protokół „{v}” już istnieje"),
 ]
-SUMMARIES += [
-    (r"give a fragment of the program's name", "podaj fragment nazwy programu"),
-    (
-        r"name at most 255 characters, version at most 128",
-        "nazwa najwyżej 255 znaków, wersja najwyżej 128",
-    ),
-    (r"seats: give a whole number", "liczba licencji: podaj liczbę całkowitą"),
-    (r"product is empty", "brak nazwy produktu"),
-    (r"seats must not be negative", "liczba licencji nie może być ujemna"),
+SUMMARIES += [  # the software page's refusals are codes (inventory.software_texts)
     (
         r"give the printer model or a fragment of the supply's name",
         "podaj model drukarki albo fragment nazwy materiału",

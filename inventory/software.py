@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from inventory.models import Asset, InstalledSoftware, Licence
 from itops.errors import ValidationError
+from itops.messages import Summary, joined
 from itops.report_parts import AfterCommit, PartItem
 
 EXPIRY_WARNING_DAYS = 30
@@ -89,9 +90,9 @@ def search(
     ``version`` (both case-insensitive), by host then name and version."""
     name, version = name.strip(), version.strip()
     if not name:
-        raise ValidationError("give a fragment of the program's name")
+        raise ValidationError.of(Summary("software.name_empty"))
     if len(name) > 255 or len(version) > 128:
-        raise ValidationError("name at most 255 characters, version at most 128")
+        raise ValidationError.of(Summary("software.too_long"))
     query = select(InstalledSoftware).where(
         func.lower(InstalledSoftware.name).like(_like(name), escape="\\")
     )
@@ -174,13 +175,13 @@ def add_licence(
     note: str = "",
 ) -> int:
     """Record a licence; every problem is named at once and nothing is written then."""
-    problems = []
+    problems: list[Summary] = []
     if not product.strip():
-        problems.append("product is empty")
+        problems.append(Summary("software.product_empty"))
     if not (match.strip() or product.strip()):
-        problems.append("give the installed name to count")
+        problems.append(Summary("software.match_empty"))
     if seats < 0:
-        problems.append("seats must not be negative")
+        problems.append(Summary("software.seats_negative"))
     for label, text, most in (
         ("product", product, 200),
         ("match", match, 255),
@@ -188,9 +189,10 @@ def add_licence(
         ("note", note, 400),
     ):
         if len(text.strip()) > most:
-            problems.append(f"{label}: at most {most} characters")
+            name = Summary(f"software.field.{label}")
+            problems.append(Summary("software.field_long", {"name": name, "most": str(most)}))
     if problems:
-        raise ValidationError("; ".join(problems))
+        raise ValidationError.of(joined(problems))
     row = Licence(
         product=product.strip(),
         match=(match.strip() or product.strip()),

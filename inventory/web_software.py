@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from inventory import software
 from inventory.web_common import READ, WRITE, can_write, ctx_of, opt_date, run_db, run_read, tz_of
 from itops.errors import ValidationError
+from itops.messages import Summary
 from itops.web.forms import FormError, Line, query
 from itops.web.security import requires
 from itops.web.templating import render
@@ -22,12 +23,12 @@ from itops.web.templating import render
 
 def _page(db: Session, name: str, version: str, today: date) -> dict[str, Any]:
     found: list[software.Installation] = []
-    error = None
+    error: Summary | None = None
     if name.strip():
         try:
             found = software.search(db, name, version)
         except ValidationError as exc:
-            error = str(exc)
+            error = exc.summary()
     return {
         "q": name,
         "version": version,
@@ -43,12 +44,12 @@ def _page(db: Session, name: str, version: str, today: date) -> dict[str, Any]:
 @requires(*READ)
 async def software_page(request: Request) -> Response:
     ctx = ctx_of(request)
-    refused = None
+    refused: Summary | None = None
     try:  # typed: a NUL reached PostgreSQL's LIKE and gave a 500 (issue 14.4)
         name = query(request, "q", Line, "")
         version = query(request, "version", Line, "")
     except FormError as exc:
-        name, version, refused = "", "", str(exc)
+        name, version, refused = "", "", exc.summary()
     today = ctx.clock.now().astimezone(tz_of(ctx)).date()
     data = await run_read(ctx, lambda db: _page(db, name, version, today))
     data["error"] = refused or data["error"]
@@ -65,7 +66,7 @@ async def licence_add(request: Request) -> Response:
     try:
         seats_text = str(form.get("seats", "")).strip()
         if not seats_text.isdigit():
-            raise ValidationError("seats: give a whole number")
+            raise ValidationError.of(Summary("software.seats_whole"))
         expires = opt_date(str(form.get("expires_on", "")), "expires_on")
         await run_db(
             ctx,
@@ -85,7 +86,7 @@ async def licence_add(request: Request) -> Response:
         return render(
             request,
             "inventory_software.html",
-            {**data, "can_write": True, "error": str(exc)},
+            {**data, "can_write": True, "error": exc.summary()},
             400,
         )
     return RedirectResponse("/inventory/software#licences", status_code=303)

@@ -78,9 +78,27 @@ class ProbeError(ItopsError):
 
 
 class ValidationError(ItopsError):
-    """Bad input to a command or an API; nothing was written."""
+    """Bad input to a command or an API; nothing was written.
+
+    ``message`` (a ``itops.messages.Summary``) says what was wrong in the reader's
+    language: a page renders it in its own, the CLI and the log read the English text.
+    """
 
     exit_code = 2
+
+    def __init__(self, text: str = "", message: Summary | None = None) -> None:
+        super().__init__(text)
+        self.message = message
+
+    @classmethod
+    def of(cls, message: Summary) -> ValidationError:
+        """A refusal saying ``message`` (English in the CLI, the page's language on pages)."""
+        return cls(str(message), message)
+
+    def summary(self) -> Summary:
+        from itops.messages import raw
+
+        return self.message if self.message is not None else raw(str(self))
 
 
 class PermissionDenied(ItopsError):

@@ -90,7 +90,12 @@ DERIVE_FEATURES: tuple[str, ...] = ("checks.hosts.plugin",)
 
 # Each feature's message texts (a module defining ``TEXTS``: code → {"pl": …, "en": …}),
 # registered by ``itops.messages`` the first time a code it does not know is rendered.
-MESSAGE_MODULES: tuple[str, ...] = ("checks.kinds.texts", "checks.kinds.backup_texts")
+MESSAGE_MODULES: tuple[str, ...] = (
+    "checks.kinds.texts",
+    "checks.kinds.backup_texts",
+    "inventory.register.texts",
+    "inventory.software_texts",
+)
 
 # Each feature's config sections (a module defining ``SECTIONS``), in validation order: a
 # section may cross-check the sections above it ([[maintenance]] names [[checks]]). Only

@@ -32,9 +32,11 @@ from inventory.register.state import KINDS as KINDS
 from inventory.register.state import NOTICE as NOTICE
 from inventory.register.state import REVOCATION as REVOCATION
 from inventory.register.state import Act, RegisterState, load_state
+from inventory.register.texts import field, refusal
 from itops.auth import ADMIN, AUDITOR, MONITORING_OFFICER
 from itops.db.models import Employee, User
 from itops.errors import PermissionDenied, ValidationError
+from itops.messages import Summary
 
 # §82 ust. 4 and 9: what may be monitored.
 SCOPES: tuple[str, ...] = ("computer_content", "work_email", "it_resources", "activity_logs")
@@ -72,9 +74,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 class GateRefused(ValidationError):
     """A hard gate of the register refused an entry; nothing was written."""
 
-    def __init__(self, gate: str, message: str) -> None:
+    def __init__(self, gate: str, message: Summary) -> None:
         self.gate = gate
-        super().__init__(message)
+        super().__init__(str(message), message)
 
 
 # ---------------------------------------------------------------------------------------
@@ -104,10 +106,12 @@ def parse_scopes(value: str | Iterable[str]) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else list(value)
     scopes = sorted({s.strip() for s in items if s.strip()})
     if not scopes:
-        raise ValidationError(f"name at least one scope ({', '.join(SCOPES)})")
+        raise ValidationError.of(refusal("register.scope_none", known=", ".join(SCOPES)))
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
-        raise ValidationError(f"unknown scope {', '.join(unknown)} (known: {', '.join(SCOPES)})")
+        raise ValidationError.of(
+            refusal("register.scope_unknown", unknown=", ".join(unknown), known=", ".join(SCOPES))
+        )
     return tuple(scopes)
 
 
@@ -115,20 +119,19 @@ def _text(name: str, value: str | None, limit: int, required: bool, multiline: b
     """Bounded metadata text: the register refuses content, attachments and control bytes."""
     value = (value or "").strip()
     if required and not value:
-        raise ValidationError(f"{name} is required")
+        raise ValidationError.of(refusal("register.required", name=field(name)))
     if len(value) > limit:
-        raise ValidationError(
-            f"{name} has {len(value)} characters; the register keeps metadata only "
-            f"(at most {limit}), never content or attachments"
+        raise ValidationError.of(
+            refusal("register.too_long", name=field(name), length=str(len(value)), limit=str(limit))
         )
     if _CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
-        raise ValidationError(f"{name} contains control characters or line breaks")
+        raise ValidationError.of(refusal("register.control", name=field(name)))
     return value
 
 
 def _aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValidationError(f"{name} needs a time zone (e.g. 2026-11-20T09:00+01:00)")
+        raise ValidationError.of(refusal("register.needs_zone", name=field(name)))
     return value
 
 
@@ -136,13 +139,13 @@ def find_employee(session: Session, ref: str | int) -> Employee:
     """An employee by code (e.g. "EMP-TEST-0001") or, failing that, by numeric id."""
     text = str(ref).strip()
     if "\x00" in text or len(text) > 64:  # PostgreSQL text holds no NUL; codes are short
-        raise ValidationError("no such employee (give the employee code or id)")
+        raise ValidationError.of(refusal("register.employee_bad"))
     found = session.scalar(select(Employee).where(Employee.code == text))
     # ASCII digits within an INTEGER column ("²" is a digit to str.isdigit, not to int()).
     if found is None and text.isascii() and text.isdigit() and len(text) <= 9:
         found = session.get(Employee, int(text))
     if found is None:
-        raise ValidationError(f'no employee "{text}" (give the employee code or id)')
+        raise ValidationError.of(refusal("register.employee_unknown", text=text))
     return found
 
 
@@ -160,27 +163,25 @@ def act_problems(
     purpose: str,
     start: datetime,
     end: datetime,
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Summary]]:
     """Every hard gate the act fails, as (gate, message); empty when within policy."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Summary]] = []
     if purpose not in PURPOSES:
-        problems.append(
-            (
-                "purpose",
-                f'purpose "{purpose}" is not a statutory purpose of §82 ust. 3 '
-                f"(one of: {', '.join(PURPOSES)})",
-            )
-        )
+        known = ", ".join(PURPOSES)
+        problems.append(("purpose", refusal("register.gate.purpose", purpose=purpose, known=known)))
     if end < start:
-        problems.append(("time", "the act ends before it starts"))
+        problems.append(("time", refusal("register.gate.order")))
     held = [a for a in state.authorisations_of(inspector) if a.covers(start, end, tz)]
     if not held:
         problems.append(
             (
                 "authorisation",
-                f'"{inspector}" holds no authorisation valid for the whole act '
-                f"({start.isoformat()} – {end.isoformat()}): not granted, not yet valid, "
-                "expired or revoked",
+                refusal(
+                    "register.gate.authorisation",
+                    inspector=inspector,
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                ),
             )
         )
     else:
@@ -188,17 +189,14 @@ def act_problems(
         missing = [s for s in scopes if s not in covered]
         if missing:
             problems.append(
-                ("scope", f'the authorisation of "{inspector}" does not cover {", ".join(missing)}')
+                (
+                    "scope",
+                    refusal("register.gate.scope", inspector=inspector, missing=", ".join(missing)),
+                )
             )
     act_day = start.astimezone(tz).date()
     if not any(n.received_on < act_day for n in state.notices_of(employee_id)):
-        problems.append(
-            (
-                "notice",
-                "the employee has no monitoring notice received before "
-                f"{act_day.isoformat()} (§82 ust. 10, §8 ust. 1 pkt 7)",
-            )
-        )
+        problems.append(("notice", refusal("register.gate.notice", day=act_day.isoformat())))
     return problems
 
 
@@ -216,10 +214,12 @@ def within_policy(state: RegisterState, tz: ZoneInfo, act: Act) -> bool:
 def _current_version(state: RegisterState, seq: int, kind: str) -> RegisterEntry:
     entry = state.entries.get(seq)
     if entry is None or entry.kind != kind:
-        raise ValidationError(f"entry #{seq} is not a {kind} of the register")
+        raise ValidationError.of(
+            refusal("register.not_kind", seq=str(seq), kind=Summary(f"register.kind.{kind}"))
+        )
     if seq in state.superseded:
         newer = max(s for s, r in state.root.items() if r == state.root[seq])
-        raise ValidationError(f"entry #{seq} was already corrected; correct #{newer} instead")
+        raise ValidationError.of(refusal("register.corrected", seq=str(seq), newer=str(newer)))
     return entry
 
 
@@ -240,14 +240,15 @@ def grant(
     scope_list = parse_scopes(scopes)
     subject = session.scalar(select(User).where(User.login == login))
     if subject is None or subject.disabled:
-        raise ValidationError(f'no enabled user "{login}" to authorise')
+        raise ValidationError.of(refusal("register.no_user", login=login))
     if subject.role != MONITORING_OFFICER:
-        raise ValidationError(
-            f'user "{login}" has the role {subject.role}; only a {MONITORING_OFFICER} '
-            "can be authorised to monitor"
+        raise ValidationError.of(
+            refusal(
+                "register.wrong_role", login=login, role=subject.role, needed=MONITORING_OFFICER
+            )
         )
     if valid_to is not None and valid_to < valid_from:
-        raise ValidationError("the authorisation ends before it starts")
+        raise ValidationError.of(refusal("register.auth_order"))
     return append(
         session,
         RegisterEntry(
@@ -279,10 +280,10 @@ def revoke(
     state = load_state(session)
     auth = state.authorisations.get(authorisation_seq)
     if auth is None:
-        raise ValidationError(f"entry #{authorisation_seq} is not an authorisation")
+        raise ValidationError.of(refusal("register.not_authorisation", seq=str(authorisation_seq)))
     if auth.revoked_at is not None:
-        raise ValidationError(
-            f"authorisation #{authorisation_seq} was already revoked on {auth.revoked_at}"
+        raise ValidationError.of(
+            refusal("register.already_revoked", seq=str(authorisation_seq), on=str(auth.revoked_at))
         )
     return append(
         session,
@@ -312,7 +313,7 @@ def revoke_user(
     lock_for_append(session)
     open_ones = [a for a in load_state(session).authorisations_of(login) if a.revoked_at is None]
     if not open_ones:
-        raise ValidationError(f'"{login}" holds no unrevoked authorisation')
+        raise ValidationError.of(refusal("register.nothing_to_revoke", login=login))
     return [revoke(session, at, admin, a.seq, reason, os_user=os_user) for a in open_ones]
 
 
@@ -335,7 +336,7 @@ def record_notice(
     emp = find_employee(session, employee)
     policy = _text("policy version", policy_version, POLICY_LEN, required=True, multiline=False)
     if received_on > (at.astimezone(tz) if tz else at).date():
-        raise ValidationError(f"the notice date {received_on} is in the future")
+        raise ValidationError.of(refusal("register.notice_future", day=str(received_on)))
     reason_text = None
     if corrects is not None:
         _current_version(load_state(session), corrects, NOTICE)
@@ -399,7 +400,7 @@ def record_act(
     scopes = parse_scopes(act.scopes)
     start, end = _aware("start", act.start), _aware("end", act.end)
     if end > at:
-        raise GateRefused("time", "an act is recorded after it ends; its end is in the future")
+        raise GateRefused("time", refusal("register.gate.future"))
     state = load_state(session)
     reason_text = None
     if corrects is not None:
@@ -412,7 +413,7 @@ def record_act(
     problems = act_problems(state, tz, inspector, emp.id, scopes, act.purpose, start, end)
     if problems:
         gate, message = problems[0]
-        raise GateRefused(gate, f"act refused: {message}")
+        raise GateRefused(gate, refusal("register.act_refused", reason=message))
     return append(
         session,
         RegisterEntry(

@@ -18,12 +18,14 @@ from starlette.routing import BaseRoute, Route
 
 from inventory.register import export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
+from inventory.register.texts import field, refusal
 from inventory.register.verification import verify_settings
 from inventory.register.web_base import (
     ctx_of,
     local_time,
     log_read,
     login_of,
+    message_of,
     metadata_form,
     period_of,
     render,
@@ -34,6 +36,7 @@ from inventory.register.web_base import (
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError, ValidationError
+from itops.messages import Summary
 from itops.web import forms
 from itops.web.security import current_user, requires
 
@@ -42,14 +45,14 @@ from itops.web.security import current_user, requires
 # ---------------------------------------------------------------------------------------
 
 
-def _index(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _index(request: Request, error: Summary | None = None, status: int = 200) -> Response:
     ctx = ctx_of(request)
     tz = tz_of(request)
     try:
         first, last = period_of(request)
     except ValidationError as exc:
         first, last = date(ctx.clock.now().year, 1, 1), ctx.clock.now().date()
-        error, status = str(exc), 400
+        error, status = exc.summary(), 400
     log_read(request, "web", "index", f"from={first} to={last}")
     with read_scope(ctx.sessions) as db:
         rows = queries.entry_rows(db, tz, first, last)
@@ -82,7 +85,7 @@ def index(request: Request) -> Response:
     return _index(request)
 
 
-def _authorised(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _authorised(request: Request, error: Summary | None = None, status: int = 200) -> Response:
     ctx = ctx_of(request)
     log_read(request, "web", "authorised")
     with read_scope(ctx.sessions) as db:
@@ -107,7 +110,7 @@ def authorised(request: Request) -> Response:
     return _authorised(request)
 
 
-def _notices(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _notices(request: Request, error: Summary | None = None, status: int = 200) -> Response:
     ctx = ctx_of(request)
     missing = request.query_params.get("missing") == "1"
     log_read(request, "web", "notices", f"missing={missing}")
@@ -162,7 +165,7 @@ def grant(request: Request) -> Response:
             )
             seq = entry.seq
     except ItopsError as exc:
-        return _authorised(request, str(exc), status_of(exc))
+        return _authorised(request, message_of(exc), status_of(exc))
     return RedirectResponse(f"/register/authorised?ok={seq}", status_code=303)
 
 
@@ -173,14 +176,14 @@ def revoke(request: Request) -> Response:
         form = metadata_form(request)
         seq = forms.field(form, "seq", forms.Id)
         if seq is None:
-            raise ValidationError("choose the authorisation to revoke")
+            raise ValidationError.of(refusal("register.choose_revoke"))
         with session_scope(ctx.sessions) as db:
             entry = service.revoke(
                 db, ctx.clock.now(), login_of(request), seq, text_field(form, "reason")
             )
             seq = entry.seq
     except ItopsError as exc:
-        return _authorised(request, str(exc), status_of(exc))
+        return _authorised(request, message_of(exc), status_of(exc))
     return RedirectResponse(f"/register/authorised?ok={seq}", status_code=303)
 
 
@@ -204,7 +207,7 @@ def notice(request: Request) -> Response:
             )
             seq = entry.seq
     except ItopsError as exc:
-        return _notices(request, str(exc), status_of(exc))
+        return _notices(request, message_of(exc), status_of(exc))
     return RedirectResponse(f"/register/notices?ok={seq}", status_code=303)
 
 
@@ -235,7 +238,7 @@ def act(request: Request) -> Response:
                 text_field(form, "reason") or None,
             ).seq
     except ItopsError as exc:
-        return _index(request, str(exc), status_of(exc))
+        return _index(request, message_of(exc), status_of(exc))
     return RedirectResponse(f"/register?ok={seq}", status_code=303)
 
 
@@ -248,7 +251,7 @@ def _date(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(f"{name}: not a date YYYY-MM-DD") from None
+        raise ValidationError.of(refusal("register.not_date", name=field(name))) from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,7 +264,7 @@ def _export(request: Request, fmt: str) -> Response:
     try:
         first, last = period_of(request)
     except ValidationError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"error": str(exc)}, status_code=400)  # the API's English
     log_read(request, "web", f"export.{fmt}", f"from={first} to={last}")
     if fmt == "pdf":
         with session_scope(ctx.sessions) as db:

@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from inventory.register import queries, service
+from inventory.register.texts import field, refusal
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
+from itops.messages import Summary, raw
 from itops.web.security import current_user, submitted_form
 from itops.web.templating import render as core_render
 
@@ -60,16 +62,16 @@ def period_of(request: Request) -> tuple[date, date]:
         first = date.fromisoformat(request.query_params.get("from") or f"{today.year}-01-01")
         last = date.fromisoformat(request.query_params.get("to") or today.isoformat())
     except ValueError:
-        raise ValidationError("from/to must be dates YYYY-MM-DD") from None
+        raise ValidationError.of(refusal("register.period_bad")) from None
     if last < first:
-        raise ValidationError('"to" is before "from"')
+        raise ValidationError.of(refusal("register.period_order"))
     return first, last
 
 
 def metadata_form(request: Request) -> FormData:
     form = submitted_form(request)
     if any(isinstance(v, UploadFile) for _, v in form.multi_items()):
-        raise ValidationError("the register keeps metadata only: attachments are refused")
+        raise ValidationError.of(refusal("register.no_attachments"))
     return form
 
 
@@ -90,17 +92,22 @@ def sane_time(value: datetime, name: str, now: datetime) -> datetime:
             return value
     except OverflowError:
         pass
-    raise ValidationError(f"{name}: a date and time between 1990 and today")
+    raise ValidationError.of(refusal("register.time_range", name=field(name)))
 
 
 def local_time(value: str, name: str, tz: ZoneInfo, now: datetime | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(f"{name}: not a date and time") from None
+        raise ValidationError.of(refusal("register.not_moment", name=field(name))) from None
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     return sane_time(parsed, name, now) if now is not None else parsed
 
 
 def status_of(exc: ItopsError) -> int:
     return 403 if isinstance(exc, PermissionDenied) else 400
+
+
+def message_of(exc: ItopsError) -> Summary:
+    """What a page shows of a refusal, in the page's language (``{{ error|summary }}``)."""
+    return exc.summary() if isinstance(exc, ValidationError) else raw(str(exc))

@@ -193,7 +193,7 @@ async def test_a_refused_act_shows_the_gate_and_writes_nothing(
     }
     async with await browser.post_form("/register/acts", form) as resp:
         assert resp.status == 400
-        assert "monitoring notice" in await resp.text()
+        assert "nie otrzymał informacji o monitoringu" in await resp.text()  # Polish page
     await browser.http.close()
     assert _entries(office) == 1
 
@@ -249,7 +249,7 @@ async def test_a_form_with_a_file_upload_is_refused(office: Office, base_url: st
     data.add_field("evidence", b"%PDF-1.4 fake", filename="mail.pdf")
     async with await browser.request("POST", "/register/acts", data=data) as resp:
         assert resp.status == 400
-        assert "attachments are refused" in await resp.text()
+        assert "załączniki są odrzucane" in await resp.text()  # Polish page
     await browser.http.close()
     assert _entries(office) == 2
 
