@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from itops.auth import ROLES
@@ -83,8 +84,10 @@ def _working_morning(before: date) -> datetime:
 @pytest.fixture(scope="module")
 def seeded(daemon: Daemon) -> Daemon:
     """Two outages of the check in working hours, written straight into the daemon's
-    database: one this month (or the last working day before it), one a month earlier."""
-    from checks.availability.models import Outage, ProbeResultRow
+    database: one this month (or the last working day before it), one a month earlier.
+    The check is recorded as watched since before both: time before a check's first
+    configuration is not watched, and an outage there would not count."""
+    from checks.availability.models import CheckHistory, Outage, ProbeResultRow
 
     today = datetime.now(TZ).date()
     first = _working_morning(today)
@@ -92,6 +95,9 @@ def seeded(daemon: Daemon) -> Daemon:
     engine = make_engine(f"sqlite:///{daemon.workdir / 'itops.db'}")
     try:
         with Session(engine) as db, db.begin():
+            # The daemon recorded the check as added when it started; it was there before.
+            added = db.scalars(select(CheckHistory).where(CheckHistory.check_name == CHECK)).one()
+            added.at = second - timedelta(days=3)
             for start, minutes in ((first, 37), (second, 95)):
                 db.add(
                     Outage(
