@@ -102,6 +102,23 @@ class ValidationError(ItopsError):
 
 
 class PermissionDenied(ItopsError):
-    """The acting user does not hold a role the action needs."""
+    """The acting user does not hold a role the action needs (or may not do it here).
+
+    ``message`` as for ``ValidationError``: the page's language on a page, English in the CLI.
+    """
 
     exit_code = 4
+
+    def __init__(self, text: str = "", message: Summary | None = None) -> None:
+        super().__init__(text)
+        self.message = message
+
+    @classmethod
+    def of(cls, message: Summary) -> PermissionDenied:
+        """A refusal saying ``message`` (English in the CLI, the page's language on pages)."""
+        return cls(str(message), message)
+
+    def summary(self) -> Summary:
+        from itops.messages import raw
+
+        return self.message if self.message is not None else raw(str(self))

@@ -406,8 +406,8 @@ def record_act(
     if corrects is not None:
         original = _current_version(state, corrects, ACT)
         if original.inspector != inspector:
-            raise PermissionDenied(
-                f"act #{corrects} was recorded by {original.inspector}; only they may correct it"
+            raise PermissionDenied.of(
+                refusal("register.not_yours", seq=str(corrects), inspector=str(original.inspector))
             )
         reason_text = _text("reason", reason, REASON_LEN, required=True, multiline=False)
     problems = act_problems(state, tz, inspector, emp.id, scopes, act.purpose, start, end)

@@ -101,6 +101,10 @@ REGISTER: Table = {
         "pl": "wpis nr {seq} został już skorygowany; koryguj wpis nr {newer}",
         "en": "entry #{seq} was already corrected; correct #{newer} instead",
     },
+    "register.not_yours": {
+        "pl": "czynność nr {seq} wpisał(a) {inspector}; tylko ta osoba może ją skorygować",
+        "en": "act #{seq} was recorded by {inspector}; only they may correct it",
+    },
     "register.no_user": {
         "pl": "brak aktywnego użytkownika „{login}” do upoważnienia",
         "en": 'no enabled user "{login}" to authorise',

@@ -110,4 +110,6 @@ def status_of(exc: ItopsError) -> int:
 
 def message_of(exc: ItopsError) -> Summary:
     """What a page shows of a refusal, in the page's language (``{{ error|summary }}``)."""
-    return exc.summary() if isinstance(exc, ValidationError) else raw(str(exc))
+    if isinstance(exc, ValidationError | PermissionDenied):
+        return exc.summary()
+    return raw(str(exc))

@@ -22,11 +22,12 @@ from inventory.register import service
 from inventory.register import texts as register_texts
 from inventory.register.models import JUSTIFICATION_LEN, RegisterEntry
 from itops import messages
+from itops.db.models import User
 from itops.db.session import session_scope
 from itops.errors import ValidationError
 from itops.messages import placeholders
 from itops.web.app import create_app
-from tests.register.conftest import LOGINS, PASSWORD, Office
+from tests.register.conftest import LOGINS, PASSWORD, T0, Office, _password_hash
 from tests.web.conftest import AsgiClient
 
 MO, ADM, IT = "monitoring_officer", "admin", "it_officer"
@@ -440,3 +441,43 @@ def test_the_register_and_software_pages_raise_no_english_prose() -> None:
     ):
         source = (root / module).read_text(encoding="utf-8")
         assert not re.search(r"ValidationError\(\s*f?[\"']", source), module
+
+
+async def test_correcting_another_inspectors_act_is_refused_in_the_pages_language(
+    office: Office,
+) -> None:
+    """A 403 from the service (not the route's roles) speaks the page's language too."""
+    office.grant()
+    office.notice(office.jan)
+    seq = office.act()
+    other = "marta.monitor"
+    with session_scope(office.ctx.sessions) as db:
+        db.add(
+            User(
+                login=other,
+                full_name="Marta Testowa",
+                role=MO,
+                password_hash=_password_hash(),
+                disabled=False,
+                created_at=T0,
+                password_changed_at=T0,
+            )
+        )
+    with session_scope(office.ctx.sessions) as db:
+        service.grant(db, T0, office.admin, other, "computer_content", date(2026, 11, 1))
+    before = _written(office)
+    for lang, expected in (
+        ("pl", f"czynność nr {seq} wpisał(a) {office.officer}; tylko ta osoba może ją skorygować"),
+        ("en", f"act #{seq} was recorded by {office.officer}; only they may correct it"),
+    ):
+        client = AsgiClient(create_app(office.ctx))
+        if lang == "en":
+            await client.get("/lang/en")
+        assert (await client.login(other, PASSWORD)).status == 303
+        match = _CSRF.search((await client.get("/")).text)
+        assert match
+        form = {**_act(corrects=str(seq), reason="test"), "csrf_token": match.group(1)}
+        reply = await client.post(ACT, form)
+        assert reply.status == 403
+        assert expected in html.unescape(reply.text)
+        assert _written(office) == before
