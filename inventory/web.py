@@ -42,6 +42,7 @@ from inventory.web_common import (
 from itops.config import Settings
 from itops.context import AppContext
 from itops.errors import ValidationError
+from itops.messages import Summary
 from itops.web import forms
 from itops.web.security import requires
 from itops.web.templating import render
@@ -52,14 +53,18 @@ async def asset_list(request: Request) -> Response:
     imported = request.query_params.get("imported", "")
     updated = request.query_params.get("updated", "")
     done = (int(imported), int(updated or 0)) if imported.isdigit() and updated.isdigit() else None
-    return render(
-        request, "inventory_list.html", {**await _list_context(request), "imported": done}
-    )
+    context = await _list_context(request)
+    status = 400 if context["query_error"] else 200
+    return render(request, "inventory_list.html", {**context, "imported": done}, status)
 
 
 async def _list_context(request: Request) -> dict[str, Any]:
     ctx = ctx_of(request)
-    q = request.query_params.get("q", "").strip()
+    refused: Summary | None = None
+    try:  # typed: a NUL reached PostgreSQL's LIKE and gave a 500 (issue 14.4)
+        q = str(forms.query(request, "q", forms.Line, "")).strip()
+    except forms.FormError as exc:
+        q, refused = "", exc.summary()
     category = request.query_params.get("category", "")
     status = request.query_params.get("status", "")
     unit = request.query_params.get("unit", "")
@@ -88,6 +93,7 @@ async def _list_context(request: Request) -> dict[str, Any]:
     return {
         **data,
         "q": q,
+        "query_error": refused,
         "category": category,
         "status": status,
         "unit": unit,
