@@ -12,22 +12,15 @@ printed apart. Asserts nothing.
 from __future__ import annotations
 
 import asyncio
-import re
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from system_page import EXAMPLE, Client
+from system_page import EXAMPLE, demo_client
 
-from itops import auth
-from itops.config import load
-from itops.context import AppContext
-from itops.db.session import session_scope, upgrade
-from itops.web.app import create_app
-from reports.demo import seed
+from itops.db.session import upgrade
 
 
 async def run(rounds: int) -> None:
@@ -39,21 +32,7 @@ async def run(rounds: int) -> None:
     config.write_text(
         text.replace("[status_page]\nenabled = false", "[status_page]\nenabled = true")
     )
-    settings = load(config, environ={"ITOPS_DATABASE_URL": url})
-    ctx = AppContext.create(settings, config)
-    now = datetime.now(UTC)
-    started = time.perf_counter()
-    seed(ctx, now.year)
-    print(f"DEMO {now.year} seeded in {time.perf_counter() - started:.1f} s")
-    with session_scope(ctx.sessions) as db:
-        auth.add_user(db, "bench", "auditor", "Haslo-Benchu-123", now)
-    client = Client(create_app(ctx))
-    page = await client.request("GET", "/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token  # noqa: S101 - a bench, not a test
-    form = {"login": "bench", "password": "Haslo-Benchu-123", "csrf_token": token[1], "next": "/"}
-    await client.request("POST", "/login", form)
-    await client.request("GET", "/systemy")  # the year's figures cached, as in the daemon
+    ctx, client = await demo_client(config, url)
     for path in ("/", "/status", "/status.json"):
         times = []
         size = 0
