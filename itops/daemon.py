@@ -13,11 +13,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import logging
 import signal
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -30,15 +27,21 @@ from itops import heartbeat, units
 from itops.check import Check
 from itops.config import OFFICE_UNIT, Settings
 from itops.context import AppContext, derive_settings
+from itops.daemon_parts import (
+    THROTTLE_PRUNE,
+    LiveStateSink,
+    Server,
+    bounded,
+    call_hook,
+    gap_event,
+    shielded,
+)
 from itops.db.session import ensure_current, lock_wait, session_scope, transient_problem
 from itops.errors import ConfigError
-from itops.events import MONITORING_GAP, Event
-from itops.messages import Summary
 from itops.plugins import Feature, Job, features
 from itops.runner import CheckRunner, ResultSink
 from itops.scheduler import Scheduler
 from itops.sdnotify import Notifier
-from itops.status import ProbeResult, Status
 from itops.web.app import create_app
 from itops.workers import build_engine
 
@@ -49,22 +52,6 @@ STOP_MARGIN_SECONDS = 10
 DERIVE_SECONDS = 300.0  # how often checks derived from the database are brought up to date
 RETRY_SECONDS = 15.0  # first retry of a job that failed on a locked/unreachable database
 RETRY_MAX_SECONDS = 300.0  # retries back off (doubling) up to this, or the job's interval
-
-
-class _LiveStateSink:
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-
-    def submit(self, result: ProbeResult) -> None:
-        self.ctx.state.record(result)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handlers: the daemon owns SIGTERM/SIGINT/SIGHUP."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def build_checks(ctx: AppContext, feats: list[Feature]) -> list[Check[Any]]:
@@ -85,7 +72,7 @@ class Daemon:
         self.notifier = notifier or Notifier()
         self.scheduler = Scheduler()
         self.features: list[Feature] = features()
-        sinks: list[ResultSink] = [_LiveStateSink(ctx)]
+        sinks: list[ResultSink] = [LiveStateSink(ctx)]
         for feat in self.features:
             if feat.build:
                 feat.build(ctx)
@@ -123,10 +110,10 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         for feat in self.features:
             if feat.start:
-                await _call(feat.start, self.ctx)
+                await call_hook(feat.start, self.ctx)
         if gap is not None:
             self.ctx.events.publish(gap_event(gap))
-        server = _Server(
+        server = Server(
             uvicorn.Config(
                 create_app(self.ctx),
                 host=self.ctx.settings.web.host,
@@ -157,7 +144,7 @@ class Daemon:
         await self._stop.wait()
         return await self._shutdown(server, serving)
 
-    async def _shutdown(self, server: _Server, serving: asyncio.Task[None]) -> int:
+    async def _shutdown(self, server: Server, serving: asyncio.Task[None]) -> int:
         """Stop within ``shutdown_timeout`` whatever a job does: one deadline for every
         step, database writes waiting for SQLite's lock no longer than what is left;
         what is still running then is abandoned (the CLI exits without it)."""
@@ -190,7 +177,7 @@ class Daemon:
             logger.warning("%d probes did not finish within %.1f s", cancelled, drain)
         stopping = [f for f in self.features if f.stop]
         done = await asyncio.gather(
-            *(_bounded(_call(f.stop, self.ctx), left()) for f in stopping)
+            *(bounded(call_hook(f.stop, self.ctx), left()) for f in stopping)
         )  # independent: side by side
         for feat, stopped in zip(stopping, done, strict=True):
             if not stopped:
@@ -203,7 +190,7 @@ class Daemon:
         except TimeoutError:
             server.force_exit = True
         self.scheduler.shutdown()
-        if not await _bounded(asyncio.to_thread(self._final_heartbeat), left() + 0.2):
+        if not await bounded(asyncio.to_thread(self._final_heartbeat), left() + 0.2):
             logger.error("final heartbeat not written within the shutdown timeout")
             self.abandoned += 1
         # Short: the drain above already waited; an abandoned job is not waited for again.
@@ -351,7 +338,7 @@ class Daemon:
         soon (15 s, doubling up to its interval or 5 min), logged in one line; any other
         failure is logged with its traceback and waits for the next interval."""
         try:
-            await _call(job.func, self.ctx)
+            await call_hook(job.func, self.ctx)
         except Exception as exc:
             problem = transient_problem(exc)
             if problem is None:
@@ -379,7 +366,7 @@ class Daemon:
         task = asyncio.ensure_future(coro)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
-        await _shielded(task)
+        await shielded(task)
 
     async def _beat(self) -> None:
         await self._tracked(self._write_beat())
@@ -424,62 +411,6 @@ class Daemon:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def prune_login_throttle(ctx: AppContext) -> None:
-    """Daily: forget failed-login counters whose window and lock are over."""
-    from itops.web import throttle
-
-    with session_scope(ctx.sessions) as db:
-        deleted = throttle.prune(db, ctx.settings.web, ctx.clock.now())
-    if deleted:
-        logger.info("login throttle: %d expired rows deleted", deleted)
-
-
-THROTTLE_PRUNE = Job("login-throttle-prune", 86400, prune_login_throttle)
-
-
-def gap_event(gap: heartbeat.Unwatched) -> Event:
-    """The time itops itself was not watching, told once at start (after subscribers start)."""
-    end = gap.end
-    crashed = "crash" in gap.reason
-    return Event(
-        MONITORING_GAP,
-        "itops",
-        Status.CRITICAL if crashed else Status.WARNING,
-        end,
-        Summary("itops.gap", {"seconds": (end - gap.start).total_seconds(), "reason": gap.reason}),
-        {"start": gap.start, "end": end, "reason": gap.reason},
-    )
-
-
-async def _shielded(task: asyncio.Task[Any]) -> None:
-    """Await ``task`` shielded. When the scheduler's shutdown cancels the waiting wrapper
-    (the drain deadline has passed), the task itself was already waited for or abandoned
-    on purpose: that is the end of the job, not an error with a traceback in the log."""
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if current is not None and current.cancelling():
-            current.uncancel()
-
-
-async def _bounded(awaitable: Any, timeout: float) -> bool:
-    """Await ``awaitable`` for at most ``timeout`` seconds; whether it finished. A sync
-    function already running in a thread goes on there (abandoned, not waited for)."""
-    try:
-        await asyncio.wait_for(awaitable, timeout)
-    except TimeoutError:
-        return False
-    return True
-
-
-async def _call(func: Any, ctx: AppContext) -> Any:
-    """Await an async hook; run a blocking one in a thread."""
-    if inspect.iscoroutinefunction(func):
-        return await func(ctx)
-    return await asyncio.to_thread(func, ctx)
 
 
 __all__ = ["Daemon", "OFFICE_UNIT", "build_checks"]

@@ -376,7 +376,6 @@ FUNCTION_LINES = 80
 LONG_MODULES: dict[str, str] = {
     "checks/backups/store.py": "backup texts move to message codes first (issue 18, words2)",
     "inventory/demo.py": "not split yet (issue 18)",
-    "itops/daemon.py": "not split yet (issue 18)",
     "inventory/web.py": "not split yet (issue 18)",
     "itops/charts.py": "not split yet (issue 18)",
 }

@@ -16,7 +16,7 @@ from itops import config as config_mod
 from itops.check import Check
 from itops.cli import main
 from itops.context import AppContext
-from itops.daemon import _call
+from itops.daemon_parts import call_hook as _call
 from itops.plugins import features
 from itops.status import Status
 from tests.backups.backup_support import settings_with

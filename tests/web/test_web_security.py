@@ -314,7 +314,7 @@ async def test_logout_voids_a_copy_of_the_session_cookie(
 
 
 def test_expired_login_throttle_rows_are_pruned_and_live_ones_kept(ctx: AppContext) -> None:
-    from itops.daemon import prune_login_throttle
+    from itops.daemon_parts import prune_login_throttle
     from itops.db.models import LoginThrottle
     from itops.db.session import read_scope
 
