@@ -20,16 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.demo_assets import FILE_SERVER, asset_rows
 from itops.demo import ACTOR, DemoHost, DemoReport, DemoWorld, tables_in_use
 
-# In service on 31 December: 120 computers, 30 printers, 20 other devices.
-DESKTOPS, LAPTOPS, SERVERS = 95, 17, 8
-PRINTERS, MFDS = 22, 8
-OTHERS = (("monitor", 8), ("network", 6), ("ups", 4), ("phone", 2))
-# Invented Polish model names of the other devices (the category keys stay as stored).
-OTHER_MODELS = {"monitor": "Monitor", "network": "Przełącznik", "ups": "UPS", "phone": "Telefon"}
-BOUGHT_IN_YEAR = 19  # computers bought in the year (KPI 3: 19 / 120 = 15.8 %)
-RETIRED_IN_YEAR = 8  # old computers retired in the year (replaced by the new ones)
 EMPLOYEES = 60
 
 FIRST_NAMES = (
@@ -79,8 +72,6 @@ POSITIONS = (
     "kasjer",
     "informatyk",
 )
-LOCATIONS = tuple(f"DEMO pokój {n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15, 21, 22))
-SUPPLIERS = ("DEMO Sprzęt Biurowy sp. z o.o.", "DEMO Komputery Przykładowo S.A.")
 
 
 @dataclass
@@ -113,7 +104,6 @@ def seed_demo(db: Session, world: DemoWorld, now: datetime) -> InventoryDemo:
 
 DEMO_PRINTER = "drukarka-sekretariat"  # the example config's printer check
 DEMO_PRINTER_MODEL = "DEMO Laser P-2000"
-FILE_SERVER = "demo-srv-pliki"  # the example config's host check "serwer-plikow"
 RECENT = timedelta(hours=12)  # within the example's max_silence (26h) with room to spare
 
 
@@ -185,121 +175,6 @@ def _employees(db: Session, world: DemoWorld) -> list[str]:
         )
         codes.append(code)
     return codes
-
-
-def asset_rows(
-    world: DemoWorld, codes: list[str]
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Every DEMO asset as an import row, and the computers among them (the same dicts)."""
-    rng, year = world.rng, world.year
-    rows: list[dict[str, str]] = []
-    computers: list[dict[str, str]] = []
-
-    def old_day() -> date:
-        return date(year - 1 - rng.randrange(8), 1 + rng.randrange(12), 1 + rng.randrange(28))
-
-    def new_day() -> date:
-        return world.day_in(2, 11)
-
-    def add(
-        prefix: str,
-        n: int,
-        category: str,
-        maker: str,
-        model: str,
-        bought: date,
-        price: int,
-        **extra: str,
-    ) -> dict[str, str]:
-        row = {
-            "inventory_no": f"DEMO/{prefix}/{n:03d}",
-            "category": category,
-            "manufacturer": maker,
-            "model": model,
-            "serial": f"DEMO-SN-{prefix}-{n:04d}",
-            "purchase_date": bought.isoformat(),
-            "purchase_document": f"DEMO FV {bought.year}/{bought.month:02d}/{n:03d}",
-            "price": str(Decimal(price)),
-            "location": LOCATIONS[n % len(LOCATIONS)],
-            "holder": "",
-            "status": "in_use",
-            "retired_date": "",
-            "supplier": SUPPLIERS[n % 2],
-            "warranty_end": date(bought.year + 3, bought.month, 1).isoformat(),
-            "hostname": "",
-            "unit": "office",
-        }
-        row.update(extra)
-        rows.append(row)
-        return row
-
-    total = DESKTOPS + LAPTOPS
-    new_numbers = set(rng.sample(range(1, total + 1), BOUGHT_IN_YEAR))
-    for n in range(1, total + 1):
-        laptop = n > DESKTOPS
-        bought = new_day() if n in new_numbers else old_day()
-        category = "laptop" if laptop else "desktop"
-        model = ("DEMO Book 14" if laptop else "DEMO Office Mini") + f" G{2 + bought.year % 5}"
-        row = add(
-            "KOMP",
-            n,
-            category,
-            "DEMO Computers",
-            model,
-            bought,
-            3900 if laptop else 3100,
-            hostname=f"demo-pc-{n:03d}",
-            holder=codes[(n - 1) % len(codes)],
-        )
-        if "szkola-1" in world.settings.unit_names() and n % 12 == 0:
-            row["unit"] = "szkola-1"
-        computers.append(row)
-    for n in range(1, SERVERS + 1):
-        row = add(
-            "SRV",
-            n,
-            "server",
-            "DEMO Serwery",
-            "DEMO Rack 1U",
-            old_day(),
-            18000,
-            hostname=FILE_SERVER if n == 1 else f"demo-srv-{n:02d}",
-            location="DEMO serwerownia",
-        )
-        computers.append(row)
-    # Old computers retired in the year: bought long ago, not counted on 31 December.
-    for n in range(1, RETIRED_IN_YEAR + 1):
-        bought = date(year - 9, 1 + n, 10)
-        retired = world.day_in(2, 11)
-        row = add(
-            "KOMP-S",
-            n,
-            "desktop",
-            "DEMO Computers",
-            "DEMO Office Tower G1",
-            bought,
-            2500,
-            hostname=f"demo-pc-stary-{n:02d}",
-            status="retired",
-            retired_date=retired.isoformat(),
-        )
-        computers.append(row)
-    for n in range(1, PRINTERS + 1):
-        add("DRUK", n, "printer", "DEMO Print", "DEMO Laser 400", old_day(), 900)
-    for n in range(1, MFDS + 1):
-        add("MFD", n, "mfd", "DEMO Print", "DEMO MultiCopy 5", old_day(), 4200)
-    for category, count in OTHERS:
-        for n in range(1, count + 1):
-            add(
-                category.upper(),
-                n,
-                category,
-                "DEMO Urządzenia",
-                f"DEMO {OTHER_MODELS[category]} {n}",
-                old_day(),
-                600,
-            )
-    return rows, computers
 
 
 def _inventory(

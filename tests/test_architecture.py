@@ -375,7 +375,6 @@ FUNCTION_LINES = 80
 # path -> reason it is still longer than MODULE_LINES
 LONG_MODULES: dict[str, str] = {
     "checks/backups/store.py": "backup texts move to message codes first (issue 18, words2)",
-    "inventory/demo.py": "not split yet (issue 18)",
     "inventory/web.py": "not split yet (issue 18)",
     "itops/charts.py": "not split yet (issue 18)",
 }
@@ -383,13 +382,10 @@ LONG_MODULES: dict[str, str] = {
 LONG_FUNCTIONS: dict[str, str] = {
     "checks/backups/cli.py:register": "one click group of nested commands; not split yet",
     "itops/charts.py:timeline": "not split yet (issue 18)",
-    "inventory/demo.py:asset_rows": "not split yet (issue 18)",
     "inventory/intake.py:store_reports": "not split yet (issue 18)",
-    "inventory/register/demo.py:seed_demo": "not split yet (issue 18)",
     "checks/availability/status_page.py:build_status": "not split yet (issue 18)",
     "checks/backups/store.py:record_backup": "backup texts move to message codes first",
     "itops/charts.py:bars": "not split yet (issue 18)",
-    "checks/availability/demo.py:_spans": "not split yet (issue 18)",
     "checks/availability/cli.py:maintenance_add": "not split yet (issue 18)",
     "checks/availability/system_web.py:system_context": "not split yet (issue 18)",
 }

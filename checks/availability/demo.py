@@ -21,6 +21,7 @@ from checks.availability.tracker import OutageTracker
 from checks.availability.watch import record_added
 from checks.config import CHECKS
 from itops import heartbeat
+from itops.calendar import OfficeCalendar
 from itops.config import Settings
 from itops.db.session import session_scope
 from itops.demo import ACTOR, DemoWorld, tables_in_use
@@ -82,79 +83,16 @@ class _Span:
 
 def _spans(world: DemoWorld, system_index: int, unit: str, holidays: list[date]) -> list[_Span]:
     """Outages in and out of working hours, on holidays and weekends, and UNKNOWN gaps."""
-    rng = world.rng
     cal = world.settings.calendar(unit)
     days = world.days()
     working = [d for d in days if cal.is_working_day(d)]
     weekend = [d for d in days if d.weekday() >= 5]
-    spans: list[_Span] = []
-    down = Status.CRITICAL
-
-    def within(day: date, minutes: int) -> tuple[datetime, datetime] | None:
-        ranges = cal.local_ranges(day)
-        if not ranges:
-            return None
-        begin, finish = ranges[0]
-        lo = begin.hour * 60 + begin.minute
-        hi = (finish.hour * 60 + finish.minute or 24 * 60) - minutes - 5
-        if hi <= lo:
-            return None
-        at = rng.randrange(lo, hi)
-        start = world.local(day, at // 60, at % 60)
-        return start, start + timedelta(minutes=minutes)
-
-    for _ in range(rng.randint(2, 5)):
-        if not working:
-            break
-        found = within(rng.choice(working), rng.choice((6, 12, 18, 25, 40, 55, 80)))
-        if found:
-            spans.append(_Span(*found, down, "DEMO: connection refused"))
-    for _ in range(rng.randint(1, 3)):
-        if weekend:
-            day = rng.choice(weekend)
-            start = world.local(day, rng.randrange(6, 20))
-            spans.append(
-                _Span(
-                    start,
-                    start + timedelta(minutes=rng.randrange(30, 300)),
-                    down,
-                    "DEMO: no reply (weekend)",
-                )
-            )
-    if holidays:
-        day = holidays[system_index % len(holidays)]
-        start = world.local(day, 9, 15)
-        spans.append(
-            _Span(
-                start,
-                start + timedelta(minutes=95),
-                down,
-                "DEMO: power cut in the building (holiday)",
-            )
-        )
-    if working:
-        day = rng.choice(working)
-        start = world.local(day, 19, rng.randrange(60))
-        spans.append(
-            _Span(
-                start,
-                start + timedelta(minutes=rng.randrange(20, 180)),
-                down,
-                "DEMO: timeout (evening)",
-            )
-        )
-        found = within(rng.choice(working), rng.choice((15, 35)))
-        if found:
-            spans.append(_Span(*found, Status.UNKNOWN, "DEMO: probe could not tell (DNS)"))
-        night = world.local(rng.choice(working), 2)
-        spans.append(
-            _Span(
-                night,
-                night + timedelta(minutes=70),
-                Status.UNKNOWN,
-                "DEMO: probe could not tell (timeout of the probe itself)",
-            )
-        )
+    spans = (
+        _in_hours(world, cal, working)
+        + _weekends(world, weekend)
+        + _holiday(world, system_index, holidays)
+        + _evening_and_unknown(world, cal, working)
+    )  # in this order: each part draws from world.rng
     spans.sort(key=lambda s: s.start)
     kept: list[_Span] = []
     for span in spans:
@@ -164,6 +102,98 @@ def _spans(world: DemoWorld, system_index: int, unit: str, holidays: list[date])
             continue
         kept.append(span)
     return kept
+
+
+def _within(
+    world: DemoWorld, cal: OfficeCalendar, day: date, minutes: int
+) -> tuple[datetime, datetime] | None:
+    """``minutes`` at a random time inside the day's first working range, if they fit."""
+    ranges = cal.local_ranges(day)
+    if not ranges:
+        return None
+    begin, finish = ranges[0]
+    lo = begin.hour * 60 + begin.minute
+    hi = (finish.hour * 60 + finish.minute or 24 * 60) - minutes - 5
+    if hi <= lo:
+        return None
+    at = world.rng.randrange(lo, hi)
+    start = world.local(day, at // 60, at % 60)
+    return start, start + timedelta(minutes=minutes)
+
+
+def _in_hours(world: DemoWorld, cal: OfficeCalendar, working: list[date]) -> list[_Span]:
+    rng = world.rng
+    spans: list[_Span] = []
+    for _ in range(rng.randint(2, 5)):
+        if not working:
+            break
+        found = _within(world, cal, rng.choice(working), rng.choice((6, 12, 18, 25, 40, 55, 80)))
+        if found:
+            spans.append(_Span(*found, Status.CRITICAL, "DEMO: connection refused"))
+    return spans
+
+
+def _weekends(world: DemoWorld, weekend: list[date]) -> list[_Span]:
+    rng = world.rng
+    spans: list[_Span] = []
+    for _ in range(rng.randint(1, 3)):
+        if weekend:
+            day = rng.choice(weekend)
+            start = world.local(day, rng.randrange(6, 20))
+            spans.append(
+                _Span(
+                    start,
+                    start + timedelta(minutes=rng.randrange(30, 300)),
+                    Status.CRITICAL,
+                    "DEMO: no reply (weekend)",
+                )
+            )
+    return spans
+
+
+def _holiday(world: DemoWorld, system_index: int, holidays: list[date]) -> list[_Span]:
+    if not holidays:
+        return []
+    day = holidays[system_index % len(holidays)]
+    start = world.local(day, 9, 15)
+    return [
+        _Span(
+            start,
+            start + timedelta(minutes=95),
+            Status.CRITICAL,
+            "DEMO: power cut in the building (holiday)",
+        )
+    ]
+
+
+def _evening_and_unknown(world: DemoWorld, cal: OfficeCalendar, working: list[date]) -> list[_Span]:
+    """An evening outage, and two UNKNOWN gaps: one in working hours, one at night."""
+    if not working:
+        return []
+    rng = world.rng
+    day = rng.choice(working)
+    start = world.local(day, 19, rng.randrange(60))
+    spans = [
+        _Span(
+            start,
+            start + timedelta(minutes=rng.randrange(20, 180)),
+            Status.CRITICAL,
+            "DEMO: timeout (evening)",
+        )
+    ]
+    found = _within(world, cal, rng.choice(working), rng.choice((15, 35)))
+    if found:
+        spans.append(_Span(*found, Status.UNKNOWN, "DEMO: probe could not tell (DNS)"))
+    night = world.local(rng.choice(working), 2)
+    spans.append(
+        _Span(
+            night,
+            night + timedelta(minutes=70),
+            Status.UNKNOWN,
+            "DEMO: probe could not tell (timeout of the probe itself)",
+        )
+    )
+    return spans
 
 
 def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list[ProbeResult]:

@@ -26,6 +26,30 @@ def tables_with_data(db: Session) -> list[str]:
     return tables_in_use(db, (RegisterEntry,))
 
 
+# The two DEMO acts: month, employee (index into the codes), resource, scopes, purpose,
+# the reason and the outcome.
+ACTS = (
+    (
+        3,
+        4,
+        "DEMO poczta służbowa",
+        ("work_email",),
+        "proper_use",
+        "DEMO: podejrzenie masowej wysyłki ofert zewnętrznych ze służbowej skrzynki",
+        "DEMO: nie stwierdzono nadużyć; pracownika poinformowano o wyniku",
+    ),
+    (
+        9,
+        11,
+        "DEMO komputer demo-pc-012",
+        ("computer_content", "activity_logs"),
+        "work_organisation",
+        "DEMO: powtarzające się skargi na niezałatwione sprawy",
+        "DEMO: nie stwierdzono prywatnego użytku; kierownik rozdzielił zadania na nowo",
+    ),
+)
+
+
 def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
     """Two users (disabled after use), an authorisation, notices, a correction, two acts.
 
@@ -42,7 +66,6 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
     ):
         auth.add_user(db, login, role, secrets.token_urlsafe(24), at, name)
     db.flush()
-    entries = 0
     service.grant(
         db,
         world.local(date(world.year, 1, 3), 10),
@@ -51,9 +74,23 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
         ("computer_content", "work_email", "it_resources", "activity_logs"),
         date(world.year, 1, 3),
     )
-    entries += 1
+    entries = 1 + _notices(db, world, codes) + _acts(db, world, codes)
+    # The demo accounts only signed the register; nobody can log in with them.
+    for login in (ADMIN_LOGIN, INSPECTOR_LOGIN):
+        user = auth.get_user(db, login)
+        if user is not None:
+            user.disabled = True
+    return entries
+
+
+def _notices(db: Session, world: DemoWorld, codes: list[str]) -> int:
+    """Each employee's notice of the monitoring, the first one entered with a wrong date
+    and corrected; the number of entries."""
+    from inventory.register import service
+
     policy = world.settings.section(EMPLOYEE_MONITORING).policy_version
     jan = date(world.year, 1, 1)
+    entries = 0
     first_notice: int | None = None
     for n, code in enumerate(codes, start=1):
         received = jan + timedelta(days=4 + n % 6)  # as in the employee's profile
@@ -80,27 +117,15 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
             tz=world.tz,
         )
         entries += 1
-    acts = (
-        (
-            3,
-            codes[4],
-            "DEMO poczta służbowa",
-            ("work_email",),
-            "proper_use",
-            "DEMO: podejrzenie masowej wysyłki ofert zewnętrznych ze służbowej skrzynki",
-            "DEMO: nie stwierdzono nadużyć; pracownika poinformowano o wyniku",
-        ),
-        (
-            9,
-            codes[11],
-            "DEMO komputer demo-pc-012",
-            ("computer_content", "activity_logs"),
-            "work_organisation",
-            "DEMO: powtarzające się skargi na niezałatwione sprawy",
-            "DEMO: nie stwierdzono prywatnego użytku; kierownik rozdzielił zadania na nowo",
-        ),
-    )
-    for month, code, resource, scopes, purpose, why, outcome in acts:
+    return entries
+
+
+def _acts(db: Session, world: DemoWorld, codes: list[str]) -> int:
+    """The two acts of monitoring (``ACTS``) that fall by the seed's end; how many."""
+    from inventory.register import service
+
+    entries = 0
+    for month, who, resource, scopes, purpose, why, outcome in ACTS:
         day = world.day_in(month, month)
         if day > world.last_day:
             continue
@@ -114,12 +139,9 @@ def seed_demo(db: Session, world: DemoWorld, codes: list[str]) -> int:
             act_end + timedelta(hours=2),
             world.tz,
             INSPECTOR_LOGIN,
-            service.ActInput(code, resource, scopes, purpose, why, act_start, act_end, outcome),
+            service.ActInput(
+                codes[who], resource, scopes, purpose, why, act_start, act_end, outcome
+            ),
         )
         entries += 1
-    # The demo accounts only signed the register; nobody can log in with them.
-    for login in (ADMIN_LOGIN, INSPECTOR_LOGIN):
-        user = auth.get_user(db, login)
-        if user is not None:
-            user.disabled = True
     return entries
