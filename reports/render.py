@@ -325,6 +325,8 @@ def charts(report: AnnualReport, lang: str) -> dict[str, Markup]:
 
 def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
     """The report as one self-contained HTML page, in the report's language."""
+    from inventory.public import label as asset_label
+
     lang = report.meta.lang
     # The outage list is lines grouped by system, not a table: a 5,000-outage year is
     # twice as fast to print this way (WeasyPrint lays out every table cell on its own).
@@ -351,7 +353,8 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
             months=MONTHS[lang],
             conclusions=report.conclusions,
             charts=charts(report, lang),
-            generated_at=generated_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+            label=lambda key: asset_label(key, lang),
+            generated_at=formats.wall(generated_at.astimezone(ZoneInfo(tz)), lang),
         )
     )
 

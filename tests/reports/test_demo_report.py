@@ -1,0 +1,94 @@
+"""The DEMO office's annual report of this year, as a new IT officer makes it (issue 13).
+
+Why a module of its own: the hand-built year of ``test_annual`` has four computers; what
+a newcomer sees is the DEMO office after ``make run``: the real ``itops demo seed``, the
+daemon's own host reporting itself (``collect_self``, as it does daily), then the real
+``itops report annual`` as a subprocess, read back through ``pdftotext``. SQLite only:
+the words and pages do not depend on the engine (the numbers are compared on both
+engines by tests/golden and test_annual).
+
+- No English word in the HTML's visible text or the PDF's text (the crawl's word list
+  of tests/web/test_web_polish_pages.py), no ISO date in the PDF.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from itops.config import load
+from itops.context import AppContext
+from itops.daemon import sync_units
+from tests.demo.test_demo_seed import _config
+from tests.web.test_web_polish_pages import english_words, visible_text
+
+YEAR = datetime.now(ZoneInfo("Europe/Warsaw")).year  # this year in office time
+ITOPS = str(Path(sys.executable).parent / "itops")
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@dataclass
+class Demo:
+    html: str
+    pdf_text: str  # pdftotext -layout; pages end with a form feed
+
+
+def _run(cfg: Path, *args: str) -> str:
+    done = subprocess.run(
+        [ITOPS, "--config", str(cfg), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "ITOPS_DATABASE_URL"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    from inventory.jobs import collect_self
+
+    tmp = tmp_path_factory.mktemp("demo-report")
+    cfg = _config(tmp, f"sqlite:///{tmp / 'itops.db'}")
+    _run(cfg, "db", "upgrade")
+    _run(cfg, "demo", "seed", "--year", str(YEAR), "--if-empty")
+    app = AppContext.create(load(cfg), cfg)
+    try:
+        sync_units(app)
+        collect_self(app)  # the daemon's daily report of its own host
+    finally:
+        app.engine.dispose()
+    out = tmp / "out"
+    _run(cfg, "report", "annual", "--year", str(YEAR), "--out", str(out))
+    stem = out / f"raport-jakosci-{YEAR}"
+    pdf_text = subprocess.run(
+        ["pdftotext", "-layout", str(stem.with_suffix(".pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    yield Demo(
+        html=stem.with_suffix(".html").read_text(encoding="utf-8"),
+        pdf_text=pdf_text,
+    )
+
+
+def test_the_demo_report_has_no_english_word_in_html_or_pdf(demo: Demo) -> None:
+    assert not english_words(visible_text(demo.html)), "HTML"
+    assert not english_words(demo.pdf_text), "PDF"
+
+
+def test_the_demo_report_pdf_writes_days_the_polish_way(demo: Demo) -> None:
+    assert not ISO_DAY.findall(demo.pdf_text)
+    assert "komputer stacjonarny" in demo.pdf_text  # the asset category, not "desktop"
