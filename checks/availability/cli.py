@@ -309,28 +309,9 @@ def maintenance_add(
     begin = finish = None
     days = ""
     if one_off:
-        if not start or not end:
-            raise ValidationError("a one-off window needs --start and --end")
-        try:
-            begin, finish = (datetime.fromisoformat(v) for v in (start, end))
-        except ValueError:
-            raise ValidationError("--start/--end must be ISO 8601 times") from None
-        begin = (begin if begin.tzinfo else begin.replace(tzinfo=tz)).astimezone(UTC)
-        finish = (finish if finish.tzinfo else finish.replace(tzinfo=tz)).astimezone(UTC)
-        if finish <= begin:
-            raise ValidationError("--end must be after --start")
+        begin, finish = _one_off(start, end, tz)
     else:
-        if not weekdays or not hours:
-            raise ValidationError("a recurring window needs --weekdays and --hours")
-        names = [w.strip().lower() for w in weekdays.split(",") if w.strip()]
-        bad = [w for w in names if w not in WEEKDAYS]
-        if bad:
-            raise ValidationError(f"unknown weekdays: {', '.join(bad)}")
-        days = ",".join(str(WEEKDAYS.index(w)) for w in names)
-        try:
-            parse_time_range(hours)
-        except ValueError as exc:
-            raise ValidationError(f"--hours: {exc}") from None
+        days = _recurring(weekdays, hours)
     vf = _date(valid_from, "--valid-from") if valid_from else None
     vu = _date(valid_until, "--valid-until") if valid_until else None
     now = app.clock.now()
@@ -356,6 +337,37 @@ def maintenance_add(
         auth.audit(db, now, _actor(by), "maintenance_added", f"#{row.id} {name}")
         window_id = row.id
     click.echo(f"maintenance window #{window_id} added")
+
+
+def _one_off(start: str | None, end: str | None, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A one-off window's ``--start``/``--end`` (local unless they carry an offset), UTC."""
+    if not start or not end:
+        raise ValidationError("a one-off window needs --start and --end")
+    try:
+        begin, finish = (datetime.fromisoformat(v) for v in (start, end))
+    except ValueError:
+        raise ValidationError("--start/--end must be ISO 8601 times") from None
+    begin = (begin if begin.tzinfo else begin.replace(tzinfo=tz)).astimezone(UTC)
+    finish = (finish if finish.tzinfo else finish.replace(tzinfo=tz)).astimezone(UTC)
+    if finish <= begin:
+        raise ValidationError("--end must be after --start")
+    return begin, finish
+
+
+def _recurring(weekdays: str | None, hours: str | None) -> str:
+    """A recurring window's ``--weekdays`` as stored ("6,5"), its ``--hours`` checked."""
+    if not weekdays or not hours:
+        raise ValidationError("a recurring window needs --weekdays and --hours")
+    names = [w.strip().lower() for w in weekdays.split(",") if w.strip()]
+    bad = [w for w in names if w not in WEEKDAYS]
+    if bad:
+        raise ValidationError(f"unknown weekdays: {', '.join(bad)}")
+    days = ",".join(str(WEEKDAYS.index(w)) for w in names)
+    try:
+        parse_time_range(hours)
+    except ValueError as exc:
+        raise ValidationError(f"--hours: {exc}") from None
+    return days
 
 
 @maintenance_group.command("list")
