@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from checks.availability.config import STATUS_PAGE, StatusPage
-from checks.availability.figures import CheckAvailability
+from checks.availability.figures import AvailabilityReport, CheckAvailability
 from checks.availability.history import (
     first_data,
     load_period,
@@ -133,9 +134,6 @@ def day_state(fig: CheckAvailability, measured: bool) -> str:
 
 def build_status(ctx: AppContext, page: StatusPage) -> StatusView:
     """Everything the page and the JSON show, from public names, states and intervals."""
-    from checks.availability.kpi import effective_causes
-    from checks.availability.models import Outage, OutagePublicNote
-
     tz = ZoneInfo(ctx.settings.office.timezone)
     now = ctx.clock.now().astimezone(UTC)
     today = now.astimezone(tz).date()
@@ -154,72 +152,25 @@ def build_status(ctx: AppContext, page: StatusPage) -> StatusView:
             )
             for _, c in shown
         }
-        open_rows = (
-            db.execute(
-                select(Outage.id, Outage.check_name, Outage.start)
-                .where(Outage.check_name.in_(names), Outage.end.is_(None))
-                .order_by(Outage.start)
-            ).all()
-            if names
-            else []
-        )
-        causes = effective_causes(db, [r[0] for r in open_rows])
-        ids = [r[0] for r in open_rows if causes.get(r[0]) != "false_alarm"]
-        newest: dict[int, tuple[datetime, str]] = {}
-        if ids:
-            for outage_id, at, text in db.execute(
-                select(OutagePublicNote.outage_id, OutagePublicNote.at, OutagePublicNote.text)
-                .where(OutagePublicNote.outage_id.in_(ids))
-                .order_by(OutagePublicNote.at, OutagePublicNote.id)
-            ):
-                newest[outage_id] = (at, text)
+        notes = _ongoing_notes(db, names)
     services: list[PublicService] = []
     for public, cfg in shown:
-        first = since.get(cfg.name)
-        cells: list[PublicDay] = []
-        for (lo, hi), report in zip(slices, reports, strict=True):
-            fig = report.check(cfg.name)
-            measured = first is not None and first < _midnight(hi, tz)
-            state = day_state(fig, measured)
-            cells.append(
-                PublicDay(
-                    lo,
-                    state,
-                    None if state == "none" else fig.availability,
-                    fig.downtime_seconds if state != "none" else 0.0,
-                    fig.excluded_seconds if state != "none" else 0.0,
-                    fig.unknown_seconds if state != "none" else 0.0,
-                )
-            )
-        measured_days = [
-            (c, r.check(cfg.name)) for c, r in zip(cells, reports, strict=True) if c.state != "none"
-        ]
-        base = sum(f.working_seconds - f.excluded_seconds for _, f in measured_days)
-        down = sum(f.downtime_seconds for _, f in measured_days)
-        work = sum(f.working_seconds for _, f in measured_days)
-        unknown = sum(f.unknown_seconds for _, f in measured_days)
+        cells = _day_cells(cfg.name, slices, reports, since.get(cfg.name), tz)
         state_now = live.get(cfg.name)
         key = "none" if state_now is None else _LIVE[state_now.last.status]
         in_window = any(w.start <= now for w in windows[cfg.name])
         if in_window and key not in ("ok", "none"):
             key = "maintenance"
-        notes = [
-            PublicNote(start, *newest[oid])
-            for oid, name, start in open_rows
-            if name == cfg.name and oid in newest and newest[oid][1]
-        ]
+        availability, coverage = _overall(cfg.name, cells, reports)
         services.append(
             PublicService(
                 name=public,
                 state=key,
                 since=state_now.since if state_now else None,
                 days=cells,
-                # with nothing measured the ratio would only restate the recorded outages
-                availability=None
-                if base <= 0 or unknown >= work
-                else max(0.0, (base - down) / base),
-                coverage=None if work <= 0 else 1.0 - unknown / work,
-                notes=notes,
+                availability=availability,
+                coverage=coverage,
+                notes=notes.get(cfg.name, []),
             )
         )
     grouped: dict[tuple[datetime, datetime], list[str]] = {}
@@ -228,6 +179,78 @@ def build_status(ctx: AppContext, page: StatusPage) -> StatusView:
             grouped.setdefault((window.start, window.end), []).append(public)
     maintenance = [PublicMaintenance(a, b, s) for (a, b), s in sorted(grouped.items())]
     return StatusView(page.title, now, services, maintenance)
+
+
+def _ongoing_notes(db: Session, names: list[str]) -> dict[str, list[PublicNote]]:
+    """Per check, the newest non-empty public note of each ongoing outage (oldest outage
+    first); outages reclassified as false alarms have none."""
+    from checks.availability.kpi import effective_causes
+    from checks.availability.models import Outage, OutagePublicNote
+
+    if not names:
+        return {}
+    open_rows = db.execute(
+        select(Outage.id, Outage.check_name, Outage.start)
+        .where(Outage.check_name.in_(names), Outage.end.is_(None))
+        .order_by(Outage.start)
+    ).all()
+    causes = effective_causes(db, [r[0] for r in open_rows])
+    ids = [r[0] for r in open_rows if causes.get(r[0]) != "false_alarm"]
+    newest: dict[int, tuple[datetime, str]] = {}
+    if ids:
+        for outage_id, at, text in db.execute(
+            select(OutagePublicNote.outage_id, OutagePublicNote.at, OutagePublicNote.text)
+            .where(OutagePublicNote.outage_id.in_(ids))
+            .order_by(OutagePublicNote.at, OutagePublicNote.id)
+        ):
+            newest[outage_id] = (at, text)
+    notes: dict[str, list[PublicNote]] = {}
+    for oid, name, start in open_rows:
+        if oid in newest and newest[oid][1]:
+            notes.setdefault(name, []).append(PublicNote(start, *newest[oid]))
+    return notes
+
+
+def _day_cells(
+    name: str,
+    slices: list[tuple[date, date]],
+    reports: list[AvailabilityReport],
+    first: datetime | None,
+    tz: ZoneInfo,
+) -> list[PublicDay]:
+    """One cell per day; days before the check's first measurement are "no data"."""
+    cells: list[PublicDay] = []
+    for (lo, hi), report in zip(slices, reports, strict=True):
+        fig = report.check(name)
+        measured = first is not None and first < _midnight(hi, tz)
+        state = day_state(fig, measured)
+        cells.append(
+            PublicDay(
+                lo,
+                state,
+                None if state == "none" else fig.availability,
+                fig.downtime_seconds if state != "none" else 0.0,
+                fig.excluded_seconds if state != "none" else 0.0,
+                fig.unknown_seconds if state != "none" else 0.0,
+            )
+        )
+    return cells
+
+
+def _overall(
+    name: str, cells: list[PublicDay], reports: list[AvailabilityReport]
+) -> tuple[float | None, float | None]:
+    """Availability and coverage over the days with data."""
+    measured_days = [
+        r.check(name) for c, r in zip(cells, reports, strict=True) if c.state != "none"
+    ]
+    base = sum(f.working_seconds - f.excluded_seconds for f in measured_days)
+    down = sum(f.downtime_seconds for f in measured_days)
+    work = sum(f.working_seconds for f in measured_days)
+    unknown = sum(f.unknown_seconds for f in measured_days)
+    # with nothing measured the ratio would only restate the recorded outages
+    availability = None if base <= 0 or unknown >= work else max(0.0, (base - down) / base)
+    return availability, None if work <= 0 else 1.0 - unknown / work
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
