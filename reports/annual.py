@@ -289,9 +289,25 @@ def _trainings(session: Session, year: int) -> TrainingsSection:
     )
 
 
+def demo_office(session: Session) -> bool:
+    """Whether ``itops demo seed`` wrote this database (its mark is kept in the settings)."""
+    from itops.db.models import AppSetting
+    from itops.demo import SEED_MARK
+
+    return session.get(AppSetting, SEED_MARK) is not None
+
+
+def _is_demo_asset(hostname: str | None, inventory_no: str | None) -> bool:
+    return (hostname or "").lower().startswith("demo-") or (inventory_no or "").startswith("DEMO/")
+
+
 def _os_support(session: Session, settings: Settings, today: date) -> tuple[OsSupportFigures, ...]:
+    """Every reporting computer's OS support; in the DEMO office only the DEMO computers:
+    the machine itops runs on reports itself daily (``collect_self``), and a real host
+    name and system must not appear among the invented ones."""
     from inventory.public import os_support_status
 
+    demo = demo_office(session)
     return tuple(
         OsSupportFigures(
             o.hostname,
@@ -301,6 +317,7 @@ def _os_support(session: Session, settings: Settings, today: date) -> tuple[OsSu
             o.supported,
         )
         for o in os_support_status(session, settings, today)
+        if not demo or _is_demo_asset(o.hostname, o.inventory_no)
     )
 
 

@@ -226,6 +226,16 @@ REPORT: dict[str, str] = {
     "Koniec wsparcia": "End of support",
     "Wspierany": "Supported",
     "Brak raportów inwentaryzacyjnych z komputerów.": "No inventory reports from computers.",
+    "Dodatek: komputery bez danych o wsparciu systemu operacyjnego": (
+        "Appendix: computers without operating system support data"
+    ),
+    "Dla systemów tych komputerów konfiguracja itops nie podaje daty końca wsparcia "
+    "producenta (os_end_of_support) albo komputer nie podał swojego systemu, więc nie "
+    "wiadomo, czy system jest wspierany.": (
+        "The itops configuration gives no vendor end-of-support date (os_end_of_support) "
+        "for these computers' systems, or the computer did not report its system, so "
+        "whether the system is supported is not known."
+    ),
     "Sporządził": "Prepared by",
     "data i podpis": "date and signature",
     "Zatwierdził": "Approved by",

@@ -185,6 +185,15 @@ def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) ->
     return text + "."
 
 
+def os_unknown_line(n: int, lang: str) -> str:
+    """ "Brak danych o systemie dla 98 komputerów": the annex's one line for them."""
+    if lang == "en":
+        computers = f"{n} computer{'' if n == 1 else 's'}"
+        return f"No operating system support data for {computers} (listed in the appendix)."
+    what = _plural(n, "komputera", "komputerów", "komputerów")
+    return f"Brak danych o systemie dla {n} {what} (lista w dodatku na końcu raportu)."
+
+
 def counts_for_office(c: CheckFigures) -> bool:
     """Whether the system's downtime counts toward the office's KPI 1 (the office's own
     systems with counts_for_kpi; a school's systems have the school's figure)."""
@@ -335,6 +344,10 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
         groups.setdefault(entry.check, []).append(entry)
     order = [c.name for c in report.availability.checks]
     outage_groups = [(name, groups[name]) for name in order if name in groups]
+    # Computers whose OS support is unknown fill no pages of the annex: one line there,
+    # the list in the appendix (issue 13).
+    os_support = report.annex.os_support
+    os_unknown = [o for o in os_support if o.supported is None]
     return (
         _environment()
         .get_template("report_annual.html")
@@ -354,6 +367,9 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
             conclusions=report.conclusions,
             charts=charts(report, lang),
             label=lambda key: asset_label(key, lang),
+            os_known=[o for o in os_support if o.supported is not None],
+            os_unknown=os_unknown,
+            os_unknown_line=os_unknown_line(len(os_unknown), lang),
             generated_at=formats.wall(generated_at.astimezone(ZoneInfo(tz)), lang),
         )
     )

@@ -9,12 +9,17 @@ engines by tests/golden and test_annual).
 
 - No English word in the HTML's visible text or the PDF's text (the crawl's word list
   of tests/web/test_web_polish_pages.py), no ISO date in the PDF.
+- The OS-support annex does not fill pages with "brak danych": the computers without
+  support data are one line there, listed in an appendix; the annex fits two pages.
+- The machine itops runs on is no DEMO computer: its host name and system never appear.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -40,6 +45,12 @@ ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 class Demo:
     html: str
     pdf_text: str  # pdftotext -layout; pages end with a form feed
+    real_host: str
+    real_os: str
+
+    @property
+    def pages(self) -> list[str]:
+        return self.pdf_text.split("\f")
 
 
 def _run(cfg: Path, *args: str) -> str:
@@ -81,6 +92,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     yield Demo(
         html=stem.with_suffix(".html").read_text(encoding="utf-8"),
         pdf_text=pdf_text,
+        real_host=socket.gethostname().split(".")[0],
+        real_os=platform.system(),
     )
 
 
@@ -92,3 +105,24 @@ def test_the_demo_report_has_no_english_word_in_html_or_pdf(demo: Demo) -> None:
 def test_the_demo_report_pdf_writes_days_the_polish_way(demo: Demo) -> None:
     assert not ISO_DAY.findall(demo.pdf_text)
     assert "komputer stacjonarny" in demo.pdf_text  # the asset category, not "desktop"
+
+
+def test_unknown_os_support_is_one_line_in_an_annex_of_at_most_two_pages(demo: Demo) -> None:
+    pages = demo.pages
+    first = next(i for i, p in enumerate(pages) if "Załącznik: techniczne środki" in p)
+    last = next(i for i, p in enumerate(pages) if "Sporządził" in p)
+    assert last - first + 1 <= 2, pages[first : last + 1]
+    annex = "\n".join(pages[first : last + 1])
+    line = re.search(r"Brak danych o systemie dla (\d+) komputerów", annex)
+    assert line, annex
+    assert "brak danych" not in annex.split("Wsparcie producenta")[1].split("Aktualizacje")[0]
+    appendix = "\n".join(pages[last:]).split("Dodatek: komputery bez danych", 1)[1]
+    listed = re.findall(r"^\s*(demo-\S+)\s+DEMO/", appendix, re.M)
+    assert len(listed) == int(line.group(1)), listed
+
+
+def test_the_machine_itops_runs_on_never_appears_in_the_demo_report(demo: Demo) -> None:
+    host = re.compile(rf"(?<![\w-]){re.escape(demo.real_host)}(?![\w-])", re.I)
+    assert not host.search(demo.pdf_text)
+    assert not host.search(visible_text(demo.html))
+    assert demo.real_os not in demo.pdf_text
