@@ -44,6 +44,10 @@ class Summary:
     code: str
     params: Mapping[str, Param] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[type[Summary], tuple[str, Mapping[str, Param]]]:
+        # The constructor's arguments (fast to unpickle, see ProbeResult.__reduce__).
+        return Summary, (self.code, self.params)
+
     def to_json(self) -> dict[str, Any]:
         params = {k: v.to_json() if isinstance(v, Summary) else v for k, v in self.params.items()}
         return {"code": self.code, "params": params}

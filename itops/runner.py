@@ -69,7 +69,10 @@ class CheckRunner:
         t0 = time.monotonic()
         timeout = check.config.timeout.total_seconds()
         try:
-            measurements = await asyncio.wait_for(check.probe(), timeout)
+            # asyncio.timeout, not wait_for: the probe runs in this task instead of one more
+            # task per probe (wait_for wraps the coroutine in a task of its own).
+            async with asyncio.timeout(timeout):
+                measurements = await check.probe()
             status, summary = check.evaluate(measurements)
         except TimeoutError:
             measurements, status = (), check.timeout_status

@@ -44,6 +44,7 @@ LATENESS_BUCKETS: tuple[float, ...] = (
 healthy engine lives, so a bench can estimate p50/p99 from outside."""
 
 SKIP_REASONS = ("still_running", "missed_slot")
+_RESULT = {status: status.name.lower() for status in Status}  # the ``result`` label
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class ProbeStats:
                     self._probes.setdefault((kind, status.name.lower()), 0)
 
     def probed(self, kind: str, status: Status) -> None:
-        key = (kind, status.name.lower())
+        key = (kind, _RESULT[status])
         with self._lock:
             self._probes[key] = self._probes.get(key, 0) + 1
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from itops.messages import Summary
@@ -43,6 +43,11 @@ class Measurement:
     value: float
     unit: str = ""
 
+    def __reduce__(self) -> tuple[type[Measurement], tuple[str, float, str]]:
+        # Probe workers pickle every result to the daemon: the constructor's arguments
+        # unpickle ~3x faster than dataclasses' generic frozen-slots __setstate__.
+        return Measurement, (self.name, self.value, self.unit)
+
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
@@ -56,6 +61,20 @@ class ProbeResult:
     started_at: datetime
     duration: float
     measurements: tuple[Measurement, ...] = field(default=())
+
+    def __reduce__(self) -> tuple[type[ProbeResult], tuple[Any, ...]]:
+        # As Measurement.__reduce__: the constructor's arguments, not the generic
+        # frozen-slots state (its per-object dataclasses.fields() call was 18 % of the
+        # daemon's main process, unpickling the workers' results).
+        return ProbeResult, (
+            self.check,
+            self.kind,
+            self.status,
+            self.summary,
+            self.started_at,
+            self.duration,
+            self.measurements,
+        )
 
     def value(self, name: str) -> float | None:
         for m in self.measurements:
