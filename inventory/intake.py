@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import ledger
+from inventory.candidates import Candidate, Known, chunks, load_candidates
 from inventory.collect import usable_id
 from inventory.models import AgentToken, Asset, AssetEvent, AssetMac
 from inventory.payload import AgentReport, ReportInvalid, fingerprint
@@ -34,9 +35,13 @@ from itops.report_parts import AfterCommit, PartItem, PartRefused, ReportPart
 
 LAPTOP_CHASSIS = {8, 9, 10, 11, 14, 30, 31, 32}
 SERVER_CHASSIS = {17, 23, 25, 28, 29}
-CHUNK = 500  # values per IN (...) list
 
 Parts = Mapping[str, ReportPart[Any]]
+# Core tables: executemany updates by primary key, without the ORM's bulk machinery.
+_TOKENS: Table = AgentToken.__table__  # type: ignore[assignment]
+_ASSETS: Table = Asset.__table__  # type: ignore[assignment]
+_EVENTS: Table = AssetEvent.__table__  # type: ignore[assignment]
+_MACS: Table = AssetMac.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -99,131 +104,6 @@ def _category(report: AgentReport) -> str:
     return "desktop"
 
 
-def _chunks(values: Iterable[Any]) -> list[list[Any]]:
-    items = sorted(set(values))
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
-
-
-@dataclass(eq=False)
-class _Asset:
-    """What a batch needs of one asset (read with plain queries, written back in bulk)."""
-
-    id: int | None
-    serial: str | None
-    hardware_uuid: str | None
-    hostname: str | None
-    status: str
-    fingerprint: dict[str, Any] | None
-    new: dict[str, Any] | None = None  # the row to insert, for an asset discovered now
-    changed: dict[str, Any] | None = None  # the values to write back
-
-
-@dataclass
-class _Known:
-    """The candidate assets of a batch, indexed the way ``match`` asks (kept current as
-    the batch discovers assets and changes host names, serials and MACs)."""
-
-    by_serial: dict[str, list[_Asset]] = field(default_factory=lambda: defaultdict(list))
-    by_uuid: dict[str, list[_Asset]] = field(default_factory=lambda: defaultdict(list))
-    by_host: dict[str, list[_Asset]] = field(default_factory=lambda: defaultdict(list))
-    by_mac: dict[str, _Asset] = field(default_factory=dict)
-    keys: dict[int, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
-
-    def index(self, asset: _Asset) -> None:
-        old = self.keys.get(id(asset))
-        new = (asset.serial, asset.hardware_uuid, (asset.hostname or "").lower() or None)
-        if old == new:
-            return
-        for table, before, after in zip(
-            (self.by_serial, self.by_uuid, self.by_host),
-            old or (None, None, None),
-            new,
-            strict=True,
-        ):
-            if before == after:
-                continue
-            if before is not None and asset in table.get(before, []):
-                table[before].remove(asset)
-            if after is not None:
-                table[after].append(asset)
-        self.keys[id(asset)] = new
-
-    @staticmethod
-    def _order(asset: _Asset) -> int:
-        return asset.id if asset.id is not None else 1 << 62  # discovered in this batch: last
-
-    def match(self, report: AgentReport) -> _Asset | None:
-        """By serial, then hardware UUID, then MAC, then host name (not retired first)."""
-        serial = usable_id(report.hardware.serial)
-        if serial and self.by_serial.get(serial):
-            return min(self.by_serial[serial], key=self._order)
-        uuid = usable_id(report.hardware.uuid).lower()
-        if uuid and self.by_uuid.get(uuid):
-            return min(self.by_uuid[uuid], key=self._order)
-        for nic in report.nics:
-            found = self.by_mac.get(ledger.normalise_mac(nic.mac))
-            if found is not None:
-                return found
-        named = self.by_host.get(report.hostname.lower())
-        if not named:
-            return None
-        by_name = min(named, key=lambda a: (a.status == "retired", self._order(a)))
-        if serial and by_name.serial and by_name.serial != serial:
-            return None  # a different machine under a reused host name
-        return by_name
-
-
-_COLUMNS = (Asset.id, Asset.serial, Asset.hardware_uuid, Asset.hostname, Asset.status, Asset.facts)
-
-
-def _load_candidates(session: Session, reports: Sequence[AgentReport]) -> _Known:
-    serials = {s for r in reports if (s := usable_id(r.hardware.serial))}
-    uuids = {u for r in reports if (u := usable_id(r.hardware.uuid).lower())}
-    hosts = {r.hostname.lower() for r in reports}
-    macs = {m for r in reports for n in r.nics if (m := ledger.normalise_mac(n.mac))}
-    rows: dict[int, Any] = {}
-    # Host names need a scan of inv_asset (lower() has no index); serials and UUIDs are
-    # indexed. Three statements for the whole batch.
-    for column, values in (
-        (func.lower(Asset.hostname), hosts),
-        (Asset.serial, serials),
-        (Asset.hardware_uuid, uuids),
-    ):
-        for chunk in _chunks(values):
-            rows.update(
-                (r.id, r) for r in session.execute(select(*_COLUMNS).where(column.in_(chunk)))
-            )
-    mac_rows: list[tuple[str, int]] = []
-    for chunk in _chunks(macs):
-        mac_rows += [
-            (m, a)
-            for m, a in session.execute(
-                select(AssetMac.mac, AssetMac.asset_id).where(AssetMac.mac.in_(chunk))
-            )
-        ]
-    missing = {a for _, a in mac_rows if a not in rows}
-    for chunk in _chunks(missing):
-        rows.update(
-            (r.id, r) for r in session.execute(select(*_COLUMNS).where(Asset.id.in_(chunk)))
-        )
-    known = _Known()
-    assets: dict[int, _Asset] = {}
-    for asset_id in sorted(rows):
-        r = rows[asset_id]
-        assets[asset_id] = found = _Asset(
-            r.id,
-            r.serial,
-            r.hardware_uuid,
-            r.hostname,
-            r.status,
-            json.loads(r.facts or "{}").get("fingerprint"),
-        )
-        known.index(found)
-    for mac, asset_id in mac_rows:
-        known.by_mac[mac] = assets[asset_id]
-    return known
-
-
 def _check_tokens(session: Session, items: Sequence[Received]) -> dict[int, Refused]:
     """Lock the senders' token rows (id order) and refuse reports whose token was revoked,
     replaced or moved meanwhile; mark the others used. Returns refusals by item index."""
@@ -231,7 +111,7 @@ def _check_tokens(session: Session, items: Sequence[Received]) -> dict[int, Refu
     if not ids:
         return {}
     rows: dict[int, Any] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         rows.update(
             (r.id, r)
             for r in session.execute(
@@ -257,12 +137,13 @@ def _check_tokens(session: Session, items: Sequence[Received]) -> dict[int, Refu
             )
         else:
             used[item.token_id] = max(item.now, used.get(item.token_id, item.now))
-    for when in sorted(set(used.values())):
-        same = [t for t, w in used.items() if w == when]
-        for chunk in _chunks(same):
-            session.execute(
-                update(AgentToken).where(AgentToken.id.in_(chunk)).values(last_used=when)
-            )
+    if used:  # one executemany (each report has its own time), rows in id order
+        session.execute(
+            _TOKENS.update()
+            .where(_TOKENS.c.id == bindparam("b_id"))
+            .values(last_used=bindparam("b_last_used")),
+            [{"b_id": t, "b_last_used": w} for t, w in sorted(used.items())],
+        )
     return refused
 
 
@@ -274,7 +155,7 @@ def _insert_macs(session: Session, rows: list[dict[str, Any]]) -> None:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    session.execute(dialect_insert(AssetMac).on_conflict_do_nothing(index_elements=["mac"]), rows)
+    session.execute(dialect_insert(_MACS).on_conflict_do_nothing(index_elements=["mac"]), rows)
 
 
 def _new_asset(report: AgentReport) -> dict[str, Any]:
@@ -301,6 +182,17 @@ def _new_asset(report: AgentReport) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Batch:
+    """What the reports of a batch write, gathered in memory and then written in bulk."""
+
+    events: list[tuple[Candidate, str, datetime, dict[str, Any]]] = field(default_factory=list)
+    macs: list[tuple[str, Candidate]] = field(default_factory=list)
+    parts: dict[str, list[PartItem[Any]]] = field(default_factory=lambda: defaultdict(list))
+    done: list[tuple[int, Candidate, str, bool, bool]] = field(default_factory=list)
+    touched: dict[int, Candidate] = field(default_factory=dict)
+
+
 def store_reports(
     session: Session, items: Sequence[Received], parts: Parts
 ) -> tuple[list[StoredReport | Refused], list[AfterCommit]]:
@@ -311,70 +203,78 @@ def store_reports(
     """
     refused = _check_tokens(session, items)
     accepted = [(n, i) for n, i in enumerate(items) if n not in refused]
-    known = _load_candidates(session, [i.report for _, i in accepted])
-    events: list[tuple[_Asset, str, datetime, dict[str, Any]]] = []
-    macs: list[tuple[str, _Asset]] = []
-    part_items: dict[str, list[PartItem[Any]]] = defaultdict(list)
-    done: list[tuple[int, _Asset, str, bool, bool]] = []
-    touched: dict[int, _Asset] = {}
+    known = load_candidates(session, [i.report for _, i in accepted])
+    batch = _Batch()
     for n, item in accepted:
-        report, now = item.report, item.now
-        asset = known.match(report)
-        discovered = asset is None
-        if asset is None:
-            asset = _Asset(
-                None,
-                usable_id(report.hardware.serial) or None,
-                usable_id(report.hardware.uuid).lower() or None,
-                report.hostname,
-                "in_use",
-                None,
-                new=_new_asset(report),
-            )
-            events.append((asset, "discovered", now, {"hostname": report.hostname}))
-        previous = asset.fingerprint
-        current = fingerprint(report)
-        changed = bool(previous) and previous != current
-        if changed:
-            assert previous is not None  # noqa: S101 - narrowed by bool() above
-            diff = {k: [previous.get(k), v] for k, v in current.items() if previous.get(k) != v}
-            events.append(
-                (asset, "hardware_changed", now, {"changes": diff, "hostname": report.hostname})
-            )
-        asset.hostname = report.hostname
-        asset.fingerprint = current
-        if not asset.serial and usable_id(report.hardware.serial):
-            asset.serial = usable_id(report.hardware.serial)
-        if not asset.hardware_uuid and usable_id(report.hardware.uuid):
-            asset.hardware_uuid = usable_id(report.hardware.uuid).lower()
-        for nic in report.nics:
-            mac = ledger.normalise_mac(nic.mac)
-            if mac and mac not in known.by_mac:
-                known.by_mac[mac] = asset
-                macs.append((mac, asset))
-        asset.changed = {
-            "hostname": asset.hostname,
-            "last_seen": now,
-            "serial": asset.serial,
-            "hardware_uuid": asset.hardware_uuid,
-            "facts": json.dumps(
-                {
-                    "fingerprint": current,
-                    "report": report.model_dump(mode="json"),
-                    "received_at": now.isoformat(),
-                },
-                ensure_ascii=False,
-            ),
-        }
-        touched[id(asset)] = asset
-        known.index(asset)
-        for key, value in item.parts:
-            part_items[key].append(PartItem(report.hostname.lower(), value, now))
-        done.append((n, asset, report.hostname, discovered, changed))
-    _write_assets(session, list(touched.values()))
-    if events:
+        _apply(known, batch, n, item)
+    after = _write_batch(session, batch, parts)
+    outcomes: dict[int, StoredReport | Refused] = dict(refused)
+    for n, asset, host, discovered, changed in batch.done:
+        assert asset.id is not None  # noqa: S101 - inserted by _write_assets
+        outcomes[n] = StoredReport(asset.id, host, discovered, changed)
+    return [outcomes[n] for n in range(len(items))], after
+
+
+def _apply(known: Known, batch: _Batch, n: int, item: Received) -> None:
+    """Match (or discover) the asset of one report and note what it changes."""
+    report, now = item.report, item.now
+    serial = usable_id(report.hardware.serial) or None
+    uuid = usable_id(report.hardware.uuid).lower() or None
+    asset = known.match(report)
+    discovered = asset is None
+    if asset is None:
+        asset = Candidate(
+            None, serial, uuid, report.hostname, "in_use", None, new=_new_asset(report)
+        )
+        batch.events.append((asset, "discovered", now, {"hostname": report.hostname}))
+    previous, current = asset.fingerprint, fingerprint(report)
+    changed = bool(previous) and previous != current
+    if previous and changed:
+        diff = {k: [previous.get(k), v] for k, v in current.items() if previous.get(k) != v}
+        batch.events.append(
+            (asset, "hardware_changed", now, {"changes": diff, "hostname": report.hostname})
+        )
+    asset.hostname = report.hostname
+    asset.fingerprint = current
+    if not asset.serial and serial:
+        asset.serial = serial
+    if not asset.hardware_uuid and uuid:
+        asset.hardware_uuid = uuid
+    for nic in report.nics:
+        mac = ledger.normalise_mac(nic.mac)
+        if mac and mac not in known.by_mac:
+            known.by_mac[mac] = asset
+            batch.macs.append((mac, asset))
+    asset.changed = {
+        "hostname": asset.hostname,
+        "last_seen": now,
+        "serial": asset.serial,
+        "hardware_uuid": asset.hardware_uuid,
+        "facts": _facts(report, current, now),
+    }
+    batch.touched[id(asset)] = asset
+    known.index(asset)
+    for key, value in item.parts:
+        batch.parts[key].append(PartItem(report.hostname.lower(), value, now))
+    batch.done.append((n, asset, report.hostname, discovered, changed))
+
+
+def _facts(report: AgentReport, current: dict[str, Any], now: datetime) -> str:
+    """``inv_asset.facts``: the fingerprint, the whole report (serialised by pydantic, not
+    dumped to dicts and encoded again) and when it was received."""
+    return (
+        f'{{"fingerprint": {json.dumps(current, ensure_ascii=False)}, '
+        f'"report": {report.model_dump_json()}, '
+        f'"received_at": {json.dumps(now.isoformat())}}}'
+    )
+
+
+def _write_batch(session: Session, batch: _Batch, parts: Parts) -> list[AfterCommit]:
+    """The batch's rows: assets, ledger events, MACs, then each report part's."""
+    _write_assets(session, list(batch.touched.values()))
+    if batch.events:
         session.execute(
-            insert(AssetEvent),
+            _EVENTS.insert(),
             [
                 {
                     "asset_id": a.id,
@@ -387,23 +287,16 @@ def store_reports(
                     "ref_event_id": None,
                     "document_sha256": None,
                 }
-                for a, kind, at, detail in events
+                for a, kind, at, detail in batch.events
             ],
         )
-    _insert_macs(session, [{"mac": mac, "asset_id": a.id} for mac, a in macs])
-    after: list[AfterCommit] = [
-        parts[key].store(session, found) for key, found in part_items.items()
-    ]
-    outcomes: dict[int, StoredReport | Refused] = dict(refused)
-    for n, asset, host, discovered, changed in done:
-        assert asset.id is not None  # noqa: S101 - inserted by _write_assets
-        outcomes[n] = StoredReport(asset.id, host, discovered, changed)
-    return [outcomes[n] for n in range(len(items))], after
+    _insert_macs(session, [{"mac": mac, "asset_id": a.id} for mac, a in batch.macs])
+    return [parts[key].store(session, found) for key, found in batch.parts.items()]
 
 
-def _write_assets(session: Session, assets: list[_Asset]) -> None:
+def _write_assets(session: Session, assets: list[Candidate]) -> None:
     """New assets in one multi-row insert (their ids come back in order), changed ones in
-    one executemany update by primary key."""
+    one executemany update by primary key (in id order)."""
     fresh = [a for a in assets if a.id is None]
     if fresh:
         ids = (
@@ -416,9 +309,15 @@ def _write_assets(session: Session, assets: list[_Asset]) -> None:
         )
         for asset, asset_id in zip(fresh, ids, strict=True):
             asset.id = asset_id
-    known = [{"id": a.id, **(a.changed or {})} for a in assets if a.new is None]
+    known = sorted(
+        ({"b_id": a.id, **(a.changed or {})} for a in assets if a.new is None),
+        key=lambda row: int(row["b_id"]),
+    )
     if known:
-        session.execute(update(Asset), known)
+        session.execute(
+            _ASSETS.update().where(_ASSETS.c.id == bindparam("b_id")),
+            known,
+        )
 
 
 def store_report(
