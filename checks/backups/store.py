@@ -590,7 +590,7 @@ def record_av_many(
         host = normalize_host(report.host)
         text = as_stored(report.summary)
         row = rows.get(host)
-        history.append(_report_values(host, report))
+        history.append(_report_values(host, report, text))
         if row is not None and report.at < row["last_report_at"]:
             # An older report arriving late does not overwrite the newer state.
             snaps.append(_av_snapshot_of(row))
@@ -645,14 +645,15 @@ def _av_snapshot_of(row: dict[str, Any]) -> AvSnapshot:
     )
 
 
-def _report_values(host: str, report: AvInput) -> dict[str, Any]:
+def _report_values(host: str, report: AvInput, text: str) -> dict[str, Any]:
+    """An ``av_report`` row; ``text`` is ``report.summary`` as stored (dumped once)."""
     updated = report.signature_updated
     return {
         "host": host,
         "product": report.product,
         "reported_at": report.at,
         "status": int(report.status),
-        "summary": as_stored(report.summary)[:2000],
+        "summary": text[:2000],
         "signature_age": (report.at - updated).total_seconds() if updated else None,
         "realtime": report.realtime,
     }
