@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_inventory.py [--engines sqlite,postgresql] [--postgres-url URL]
                                         [--agents 500] [--repeats 3] [--rows 10000]
+                                        [--nodes 1]
 
 For each engine a fresh database (a SQLite file in a temporary folder; a scratch
 PostgreSQL database created beside ``--postgres-url`` and dropped afterwards). The
@@ -13,7 +14,9 @@ p50/p99 latency, errors, CPU seconds of the server process per 1,000 reports (fa
 than reports/s on a loaded machine: 1.0 s per 1,000 is 1,000 reports/s on one free
 core); then what the database holds afterwards (every acknowledged
 report must be there) and the load average (a shared machine: compare runs made side by
-side). Figures only: nothing here passes or fails.
+side). ``--nodes N`` runs N server processes on the one PostgreSQL database (agent i
+reports to node i % N), as several itops nodes would; the CPU is theirs together.
+Figures only: nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -144,16 +147,15 @@ class Round:
 
 
 async def bench_agents(
-    url: str, agents: int, repeats: int, port: int, server_pid: int
+    url: str, agents: int, repeats: int, ports: list[int], server_pids: list[int]
 ) -> list[Round]:
     import aiohttp
     import psutil
 
-    server = psutil.Process(server_pid)
+    servers = [psutil.Process(pid) for pid in server_pids]
 
     def server_cpu() -> float:
-        times = server.cpu_times()
-        return float(times.user + times.system)
+        return sum(float(t.user + t.system) for t in (s.cpu_times() for s in servers))
 
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -170,7 +172,8 @@ async def bench_agents(
             )
     engine.dispose()
     bodies = [report_for(i).model_dump_json().encode() for i in range(agents)]
-    base = f"http://127.0.0.1:{port}/api/v1/agent/report"
+    # Several nodes: agent i reports to node i % N (a load balancer's round robin).
+    bases = [f"http://127.0.0.1:{port}/api/v1/agent/report" for port in ports]
     latencies: list[float] = []
     errors: dict[int, int] = {}
     rounds: list[Round] = []
@@ -183,7 +186,7 @@ async def bench_agents(
             start = time.perf_counter()
             try:
                 async with session.post(
-                    base,
+                    bases[i % len(bases)],
                     data=bodies[i],
                     headers={
                         "Authorization": f"Bearer {tokens[i]}",
@@ -340,30 +343,42 @@ def bench_engine(engine_name: str, admin_url: str, args: argparse.Namespace) -> 
             bench_import(url, args.rows)
         from tests.conftest import free_port
 
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--database-url", url, "--serve-port", str(port)]
-        )
+        # SQLite has one writer at a time: several nodes only on PostgreSQL.
+        nodes = args.nodes if engine_name == "postgresql" else 1
+        ports = [free_port() for _ in range(nodes)]
+        print(f"  {nodes} server process(es) on one database", flush=True)
+        servers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--database-url", url, "--serve-port", str(port)]
+            )
+            for port in ports
+        ]
         try:
             import socket
 
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.1)
-            rounds = asyncio.run(bench_agents(url, args.agents, args.repeats, port, server.pid))
+            for port in ports:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    with socket.socket() as s:
+                        if s.connect_ex(("127.0.0.1", port)) == 0:
+                            break
+                    time.sleep(0.1)
+            rounds = asyncio.run(
+                bench_agents(url, args.agents, args.repeats, ports, [s.pid for s in servers])
+            )
         finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
+            for server in servers:
+                server.send_signal(signal.SIGINT)
+            for server in servers:
+                server.wait(timeout=30)
         acked = [r for r in rounds if not r.errors]
         assets, av_hosts, av_reports = stored_counts(url)
         ok = sum(args.agents - sum(r.errors.values()) for r in rounds)
         print(
             f"  stored afterwards: {assets} assets, {av_hosts} antivirus hosts, "
             f"{av_reports} antivirus reports for {ok} acknowledged reports "
-            f"({'none lost' if av_reports >= ok and assets == args.agents else 'LOST'}); "
+            f"({'none lost' if av_reports >= ok and assets == args.agents else 'LOST'}, "
+            f"{'none doubled' if av_reports <= args.agents * len(rounds) else 'DOUBLED'}); "
             f"{len(acked)}/{len(rounds)} rounds without errors  ({load()})",
             flush=True,
         )
@@ -385,6 +400,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="CSV import rows (0: skip)")
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3, help="repeat rounds after discovery")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="server processes on one PostgreSQL database (agents spread over them)",
+    )
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--serve-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

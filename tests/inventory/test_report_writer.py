@@ -283,3 +283,40 @@ def test_two_itops_processes_on_one_database_never_discover_a_host_twice(
         assert count(ctx, Asset) == rounds
     finally:
         other_engine.dispose()
+
+
+def test_one_batch_marks_each_token_used_and_each_asset_seen_at_its_own_report(
+    ctx: AppContext,
+) -> None:
+    """The batch's tokens and assets are written by one executemany each: every row
+    still gets its own report's time and facts."""
+    import json
+
+    from inventory.intake import store_reports
+
+    start = ctx.clock.now()
+    hosts = [f"pc-seen-{i}" for i in range(3)]
+    with session_scope(ctx.sessions) as db:
+        tokens = {h: create_token(db, h, start) for h in hosts}
+    parts = report_parts(ctx)
+    for round_no in range(2):  # discovery, then repeat reports of known assets
+        items = []
+        for i, host in enumerate(hosts):
+            at = start + timedelta(minutes=10 * round_no, seconds=i)
+            item = received(ctx, report(host, start), tokens[host])
+            items.append(Received(item.report, at, item.token_id, item.token_sha256, item.parts))
+        with session_scope(ctx.sessions) as db:
+            outcomes, _after = store_reports(db, items, parts)
+        assert all(isinstance(o, StoredReport) for o in outcomes)
+    with session_scope(ctx.sessions) as db:
+        used = dict(db.execute(select(AgentToken.hostname, AgentToken.last_used)).all())
+        assets = {a.hostname: a for a in db.scalars(select(Asset))}
+    for i, host in enumerate(hosts):
+        at = start + timedelta(minutes=10, seconds=i)
+        assert used[host] == at
+        assert assets[host].last_seen == at
+        facts = json.loads(assets[host].facts)
+        assert facts["received_at"] == at.isoformat()
+        assert facts["report"]["hostname"] == host
+        assert facts["fingerprint"]["memory_gib"] == 8
+    assert count(ctx, Asset) == 3 and count(ctx, AvReport) == 6
