@@ -5,6 +5,12 @@ from __future__ import annotations
 TRANSLATIONS: dict[str, str] = {
     "Rozmiar kopii w czasie": "Backup size over time",
     "Tabela: rozmiar kopii": "Table: backup size",
+    "Czas trwania kopii w czasie": "Backup duration over time",
+    "Czas trwania kopii": "Backup duration",
+    "Tabela: czas trwania kopii": "Table: backup duration",
+    "Czas trwania kopii: brak danych (narzędzie kopii go nie podaje).": (
+        "Backup duration: no data (the backup tool does not report it)."
+    ),
     "Kopie zapasowe": "Backups",
     "Ochrona antywirusowa": "Antivirus protection",
     "Adres sygnału": "Ping URL",

@@ -58,7 +58,9 @@ class BackupRun(Base):
     summary: Mapped[str] = mapped_column(Text)
     size: Mapped[int | None] = mapped_column(BigInteger)
     last_success_at: Mapped[datetime | None]
-    duration: Mapped[float] = mapped_column(Float, default=0.0)
+    duration: Mapped[float] = mapped_column(Float, default=0.0)  # the look's, seconds
+    # the backup job's own run time where the tool tells it, seconds (None: not known)
+    job_duration: Mapped[float | None] = mapped_column(Float)
 
 
 class BackupPing(Base):

@@ -1,28 +1,31 @@
-"""Storage of backup and antivirus state: one function per question, plain dataclasses out.
+"""Storage of backup state: one function per question, plain dataclasses out.
 
 Every write takes the caller's session (one short transaction per job or request) and
 returns the events to publish after commit, so a rolled-back write never announces
-anything.
+anything. The antivirus half is ``checks.backups.av_store`` and the dataclasses are
+``checks.backups.records``; both are re-exported here, the module callers import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checks.backups.config import ANTIVIRUS, BACKUPS, BackupConfig
+from checks.backups.av_store import (
+    AvInput,
+    av_incidents,
+    av_states,
+    normalize_host,
+    record_av,
+    record_av_many,
+    sweep_av,
+)
+from checks.backups.config import BACKUPS, BackupConfig
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.models import (
     NONCOMPLIANT,
-    UNKNOWN,
-    AvHost,
-    AvIncident,
     AvReport,
     BackupIncident,
     BackupPing,
@@ -30,9 +33,27 @@ from checks.backups.models import (
     BackupState,
     RestoreTest,
 )
-from checks.kinds.backup_base import LAST_SUCCESS, SIZE, VERIFY_AT, VERIFY_OK, deadline, from_ts
+from checks.backups.records import (
+    AvSnapshot,
+    BackupSnapshot,
+    IncidentRecord,
+    RestoreTestRecord,
+    RunRecord,
+    as_stored,
+    av_snapshot,
+    backup_snapshot,
+    move_incident,
+)
+from checks.kinds.backup_base import (
+    LAST_SUCCESS,
+    RUNTIME,
+    SIZE,
+    VERIFY_AT,
+    VERIFY_OK,
+    deadline,
+    from_ts,
+)
 from checks.kinds.backup_push import PushFacts
-from checks.kinds.defender import evaluate_defender
 from itops import events
 from itops.config import Settings
 from itops.db.session import PRUNE_BATCH, delete_in_batches
@@ -42,105 +63,6 @@ from itops.messages import Summary, dumps, from_stored, loads, stored
 from itops.status import ProbeResult, Status
 
 PING_KINDS = ("start", "success", "fail", "exit")
-
-
-@dataclass(frozen=True)
-class BackupSnapshot:
-    """What the dashboard and /metrics show for one backup (no ORM object leaves here)."""
-
-    name: str
-    kind: str
-    unit_id: str
-    status: Status
-    summary: Summary
-    since: datetime
-    last_look_at: datetime | None
-    last_success_at: datetime | None
-    last_size: int | None
-    last_verify_at: datetime | None
-    last_verify_ok: bool | None
-    verify_summary: Summary
-
-
-@dataclass(frozen=True)
-class AvSnapshot:
-    """The latest antivirus state of one host."""
-
-    host: str
-    product: str
-    status: Status
-    summary: Summary
-    since: datetime
-    last_report_at: datetime
-    signature_updated: datetime | None
-    signature_version: str | None
-    realtime: bool | None
-
-    @property
-    def compliant(self) -> bool:
-        return self.status is Status.OK
-
-
-@dataclass(frozen=True)
-class RestoreTestRecord:
-    id: int
-    backup: str
-    performed_at: datetime
-    performed_by: str
-    restored: str
-    success: bool
-    notes: str
-    recorded_by: str
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    at: datetime
-    mode: str
-    status: Status
-    summary: Summary
-    size: int | None
-    last_success_at: datetime | None
-
-
-@dataclass(frozen=True)
-class IncidentRecord:
-    subject: str
-    kind: str
-    start: datetime
-    end: datetime | None
-    summary: Summary
-
-
-def backup_snapshot(row: BackupState) -> BackupSnapshot:
-    return BackupSnapshot(
-        row.name,
-        row.kind,
-        row.unit_id,
-        Status(row.status),
-        from_stored(row.summary),
-        row.since,
-        row.last_look_at,
-        row.last_success_at,
-        row.last_size,
-        row.last_verify_at,
-        row.last_verify_ok,
-        from_stored(row.verify_summary),
-    )
-
-
-def av_snapshot(row: AvHost) -> AvSnapshot:
-    return AvSnapshot(
-        row.host,
-        row.product,
-        Status(row.status),
-        from_stored(row.summary),
-        row.since,
-        row.last_report_at,
-        row.signature_updated,
-        row.signature_version,
-        row.realtime,
-    )
 
 
 def ensure_state(db: Session, cfg: BackupConfig, now: datetime) -> BackupState:
@@ -166,87 +88,27 @@ def ensure_state(db: Session, cfg: BackupConfig, now: datetime) -> BackupState:
     return row
 
 
-def _incident_kind(status: Status) -> str | None:
-    return {Status.CRITICAL: NONCOMPLIANT, Status.UNKNOWN: UNKNOWN}.get(status)
-
-
-def _move_incident(
-    db: Session,
-    model: type[BackupIncident] | type[AvIncident],
-    subject: str,
-    status: Status,
-    at: datetime,
-    summary: str,
-    opened_at: datetime | None = None,
-) -> tuple[str | None, str | None]:
-    """Close the open incident if the status left its kind; open one if needed.
-
-    Returns (kind opened, kind closed). ``opened_at`` backdates a new non-compliant
-    interval to when the backup actually went stale (its deadline), not when we noticed.
-    """
-    key = model.backup if model is BackupIncident else model.host  # type: ignore[union-attr]
-    open_row: BackupIncident | AvIncident | None = db.scalars(  # type: ignore[assignment]
-        select(model).where(key == subject, model.end.is_(None)).order_by(model.start.desc())
-    ).first()
-    wanted = _incident_kind(status)
-    closed = opened = None
-    if open_row is not None and open_row.kind != wanted:
-        open_row.end = max(at, open_row.start)
-        closed = open_row.kind
-        open_row = None
-    if wanted is not None and open_row is None:
-        start = min(opened_at, at) if opened_at is not None else at
-        if closed is not None:
-            start = at
-        fields: dict[str, Any] = {"kind": wanted, "start": start, "end": None, "summary": summary}
-        fields["backup" if model is BackupIncident else "host"] = subject
-        db.add(model(**fields))
-        opened = wanted
-    return opened, closed
-
-
-def as_stored(summary: Summary | str) -> str:
-    """A summary's text column form; a str is taken as stored already."""
-    return stored(summary) if isinstance(summary, Summary) else summary
-
-
 _VERIFY_NOTES = ("backup.verify_overdue", "backup.verify_failed")
 
 
 def record_backup(
     db: Session, cfg: BackupConfig, result: ProbeResult, *, verify: bool
 ) -> tuple[BackupSnapshot, list[Event]]:
-    """Store one look or verification of ``cfg`` and move its incidents; events to publish."""
+    """Store one look or verification of ``cfg`` and move its incidents; events to publish.
+
+    A look's run row keeps the backup job's own duration where the tool tells it
+    (``runtime_seconds``: restic ≥ 0.17's snapshot summary, borg's archive, a push job's
+    start and success pings), else none ("no data", never 0); ``duration`` is the look's.
+    """
     at = result.started_at
     row = ensure_state(db, cfg, at)
     before = Status(row.status)
     values = {m.name: m.value for m in result.measurements}
-    size = values.get(SIZE)
-    last_success = from_ts(values.get(LAST_SUCCESS))
     if verify:
-        row.last_verify_attempt_at = at
-        if result.status in (Status.OK, Status.CRITICAL):
-            row.last_verify_ok = result.status is Status.OK
-            row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
-            row.verify_summary = stored(result.summary)
-            if result.status is Status.OK:
-                row.verify_cursor += 1
-        else:
-            undecided = Summary("backup.verify_undecided", {"reason": result.summary})
-            row.verify_summary = stored(undecided)
+        _note_verification(row, result, values, at)
     else:
-        row.last_look_at = at
-        row.look_status = int(result.status)
-        if last_success is not None:
-            row.last_success_at = last_success
-        if size is not None:
-            row.last_size = int(size)
-        if VERIFY_OK in values:
-            row.last_verify_ok = values[VERIFY_OK] == 1
-            row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
-            sidecar = "backup.sidecar_ok" if row.last_verify_ok else "backup.sidecar_bad"
-            row.verify_summary = stored(Summary(sidecar))
-        row.summary = stored(result.summary)
+        _note_look(row, result, values, at)
+    size, job = values.get(SIZE), None if verify else values.get(RUNTIME)
     db.add(
         BackupRun(
             backup=cfg.name,
@@ -255,44 +117,17 @@ def record_backup(
             status=int(result.status),
             summary=stored(result.summary)[:2000],
             size=int(size) if size is not None else None,
-            last_success_at=last_success,
+            last_success_at=from_ts(values.get(LAST_SUCCESS)),
             duration=result.duration,
+            job_duration=job,
         )
     )
-    status = Status(row.look_status)
-    # The look's own summary, then what the verification adds (kept as separate items, so
-    # a verification run does not add its verdict twice).
-    parts = [p for p in loads(row.summary) if p.code not in _VERIFY_NOTES]
-    if cfg.kind in VERIFIED_KINDS and status is Status.OK and not verify:
-        reference = row.last_verify_at or row.first_seen
-        if at - reference > 2 * cfg.verify_interval:
-            status = Status.WARNING
-            days = (2 * cfg.verify_interval).days
-            parts.append(Summary("backup.verify_overdue", {"days": days}))
-    if row.last_verify_ok is False:
-        status = Status.CRITICAL
-        reason = from_stored(row.verify_summary)
-        parts.append(Summary("backup.verify_failed", {"reason": reason}))
-    row.summary = dumps(parts)
+    status = _judge(cfg, row, at, verify)
     if status is not before:
         row.since = at
     row.status = int(status)
-    stale_at = None
-    if (
-        status is Status.CRITICAL
-        and row.last_success_at is not None
-        and row.last_verify_ok is not False
-    ):
-        limit = deadline(
-            row.last_success_at,
-            max_age=cfg.max_age,
-            period=cfg.period,
-            schedule=cfg.schedule,
-            grace=cfg.grace,
-        )
-        if limit is not None and limit.at < at:
-            stale_at = max(limit.at, row.first_seen)
-    opened, closed = _move_incident(db, BackupIncident, cfg.name, status, at, row.summary, stale_at)
+    stale_at = _stale_since(cfg, row, status, at)
+    opened, closed = move_incident(db, BackupIncident, cfg.name, status, at, row.summary, stale_at)
     found: list[Event] = []
     data = {"backup": cfg.name, "kind": cfg.kind, "unit": cfg.unit}
     if opened == NONCOMPLIANT:
@@ -305,6 +140,82 @@ def record_backup(
         )
     db.flush()
     return backup_snapshot(row), found
+
+
+def _note_verification(
+    row: BackupState, result: ProbeResult, values: dict[str, float], at: datetime
+) -> None:
+    """A verification's verdict on the state row (an undecided one keeps the last)."""
+    row.last_verify_attempt_at = at
+    if result.status in (Status.OK, Status.CRITICAL):
+        row.last_verify_ok = result.status is Status.OK
+        row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
+        row.verify_summary = stored(result.summary)
+        if result.status is Status.OK:
+            row.verify_cursor += 1
+    else:
+        undecided = Summary("backup.verify_undecided", {"reason": result.summary})
+        row.verify_summary = stored(undecided)
+
+
+def _note_look(
+    row: BackupState, result: ProbeResult, values: dict[str, float], at: datetime
+) -> None:
+    """A look's findings on the state row: its status, newest success, size, a sidecar's
+    verification verdict."""
+    size, last_success = values.get(SIZE), from_ts(values.get(LAST_SUCCESS))
+    row.last_look_at = at
+    row.look_status = int(result.status)
+    if last_success is not None:
+        row.last_success_at = last_success
+    if size is not None:
+        row.last_size = int(size)
+    if VERIFY_OK in values:
+        row.last_verify_ok = values[VERIFY_OK] == 1
+        row.last_verify_at = from_ts(values.get(VERIFY_AT)) or at
+        sidecar = "backup.sidecar_ok" if row.last_verify_ok else "backup.sidecar_bad"
+        row.verify_summary = stored(Summary(sidecar))
+    row.summary = stored(result.summary)
+
+
+def _judge(cfg: BackupConfig, row: BackupState, at: datetime, verify: bool) -> Status:
+    """The backup's status from its last look and what the verification adds (kept as
+    separate items, so a verification run does not add its verdict twice); sets the
+    state row's summary."""
+    status = Status(row.look_status)
+    parts = [p for p in loads(row.summary) if p.code not in _VERIFY_NOTES]
+    if cfg.kind in VERIFIED_KINDS and status is Status.OK and not verify:
+        reference = row.last_verify_at or row.first_seen
+        if at - reference > 2 * cfg.verify_interval:
+            status = Status.WARNING
+            days = (2 * cfg.verify_interval).days
+            parts.append(Summary("backup.verify_overdue", {"days": days}))
+    if row.last_verify_ok is False:
+        status = Status.CRITICAL
+        reason = from_stored(row.verify_summary)
+        parts.append(Summary("backup.verify_failed", {"reason": reason}))
+    row.summary = dumps(parts)
+    return status
+
+
+def _stale_since(
+    cfg: BackupConfig, row: BackupState, status: Status, at: datetime
+) -> datetime | None:
+    """When a stale backup went non-compliant (its deadline), for backdating the incident."""
+    if status is not Status.CRITICAL or row.last_success_at is None:
+        return None
+    if row.last_verify_ok is False:
+        return None
+    limit = deadline(
+        row.last_success_at,
+        max_age=cfg.max_age,
+        period=cfg.period,
+        schedule=cfg.schedule,
+        grace=cfg.grace,
+    )
+    if limit is not None and limit.at < at:
+        return max(limit.at, row.first_seen)
+    return None
 
 
 def record_ping(
@@ -447,7 +358,15 @@ def runs(db: Session, backup: str, limit: int = 100) -> list[RunRecord]:
         .limit(limit)
     )
     return [
-        RunRecord(r.at, r.mode, Status(r.status), from_stored(r.summary), r.size, r.last_success_at)
+        RunRecord(
+            r.at,
+            r.mode,
+            Status(r.status),
+            from_stored(r.summary),
+            r.size,
+            r.last_success_at,
+            r.job_duration,
+        )
         for r in rows
     ]
 
@@ -480,304 +399,31 @@ def prune(sessions: sessionmaker[Session], before: datetime, batch: int = PRUNE_
     return removed
 
 
-# --- antivirus ----------------------------------------------------------------
-
-
-def normalize_host(host: str) -> str:
-    """Hostnames compare case-insensitively (Windows reports them upper-case)."""
-    return host.strip().lower()
-
-
-@dataclass(frozen=True)
-class AvInput:
-    """One antivirus report (agent or ClamAV) to store."""
-
-    host: str
-    product: str
-    status: Status
-    summary: Summary | str  # a str is a row's stored form already (or an old text)
-    at: datetime
-    signature_updated: datetime | None
-    signature_version: str | None
-    realtime: bool | None
-    fields: dict[str, Any]
-
-
-def record_av(
-    db: Session,
-    *,
-    host: str,
-    product: str,
-    status: Status,
-    summary: Summary | str,
-    at: datetime,
-    signature_updated: datetime | None,
-    signature_version: str | None,
-    realtime: bool | None,
-    fields: dict[str, Any],
-    retired: Mapping[str, datetime] | None = None,
-) -> tuple[AvSnapshot, list[Event]]:
-    """Store one antivirus report (agent or ClamAV) and move the host's incidents."""
-    snaps, found = record_av_many(
-        db,
-        [
-            AvInput(
-                host,
-                product,
-                status,
-                summary,
-                at,
-                signature_updated,
-                signature_version,
-                realtime,
-                fields,
-            )
-        ],
-        retired,
-    )
-    return snaps[0], found
-
-
-_AV_COLUMNS = (
-    AvHost.host,
-    AvHost.product,
-    AvHost.first_seen,
-    AvHost.last_report_at,
-    AvHost.status,
-    AvHost.summary,
-    AvHost.since,
-    AvHost.signature_updated,
-    AvHost.signature_version,
-    AvHost.realtime,
-)
-
-
-def record_av_many(
-    db: Session,
-    reports: Sequence[AvInput],
-    retired: Mapping[str, datetime] | None = None,
-) -> tuple[list[AvSnapshot], list[Event]]:
-    """Store antivirus reports in order and move each host's incidents; events to publish
-    after commit. A batch of agent reports costs a few statements in all (hosts and open
-    incidents read once, rows written in bulk), not a few per report.
-
-    ``retired`` (host → instant it left service, from the inventory): a report of a host
-    at or after its retirement is kept as history but opens no non-compliance, and an
-    incident still open is closed at the retirement instant."""
-    gone = retired or {}
-    hosts = sorted({normalize_host(r.host) for r in reports})
-    if "" in hosts:
-        raise ValidationError("antivirus report without a hostname")
-    rows: dict[str, dict[str, Any]] = {}
-    open_incident: dict[str, AvIncident] = {}
-    for chunk in _chunks(hosts):
-        rows.update(
-            (r.host, dict(r._mapping))
-            for r in db.execute(select(*_AV_COLUMNS).where(AvHost.host.in_(chunk)))
-        )
-        for incident in db.scalars(
-            select(AvIncident)
-            .where(AvIncident.host.in_(chunk), AvIncident.end.is_(None))
-            .order_by(AvIncident.start, AvIncident.id)
-        ):
-            open_incident[incident.host] = incident  # the newest open one, as before
-    existing = set(rows)
-    changed: dict[str, dict[str, Any]] = {}
-    history: list[dict[str, Any]] = []
-    snaps: list[AvSnapshot] = []
-    found: list[Event] = []
-    for report in reports:
-        host = normalize_host(report.host)
-        text = as_stored(report.summary)
-        row = rows.get(host)
-        history.append(_report_values(host, report, text))
-        if row is not None and report.at < row["last_report_at"]:
-            # An older report arriving late does not overwrite the newer state.
-            snaps.append(_av_snapshot_of(row))
-            continue
-        before = None if row is None else Status(row["status"])
-        if row is None:
-            row = rows[host] = {"host": host, "first_seen": report.at, "since": report.at}
-        row.update(
-            product=report.product,
-            status=int(report.status),
-            summary=text,
-            last_report_at=report.at,
-            signature_updated=report.signature_updated,
-            signature_version=report.signature_version,
-            realtime=report.realtime,
-            fields=report.fields,
-        )
-        if before is not report.status:
-            row["since"] = report.at
-        changed[host] = row
-        out_at = gone.get(host)
-        if out_at is not None and report.at >= out_at:
-            _close_at_retirement(open_incident.pop(host, None), out_at)
-        else:
-            found += _av_incident(
-                db, host, row["product"], report.status, report.at, text, open_incident
-            )
-        snaps.append(_av_snapshot_of(row))
-    inserts = [r for h, r in changed.items() if h not in existing]
-    updates = [r for h, r in changed.items() if h in existing]
-    if inserts:
-        db.execute(insert(AvHost), inserts)
-    if updates:
-        db.execute(update(AvHost), updates)
-    if history:
-        db.execute(insert(AvReport), history)
-    db.flush()  # the incidents
-    return snaps, found
-
-
-def _av_snapshot_of(row: dict[str, Any]) -> AvSnapshot:
-    return AvSnapshot(
-        row["host"],
-        row["product"],
-        Status(row["status"]),
-        from_stored(row["summary"]),
-        row["since"],
-        row["last_report_at"],
-        row["signature_updated"],
-        row["signature_version"],
-        row["realtime"],
-    )
-
-
-def _report_values(host: str, report: AvInput, text: str) -> dict[str, Any]:
-    """An ``av_report`` row; ``text`` is ``report.summary`` as stored (dumped once)."""
-    updated = report.signature_updated
-    return {
-        "host": host,
-        "product": report.product,
-        "reported_at": report.at,
-        "status": int(report.status),
-        "summary": text[:2000],
-        "signature_age": (report.at - updated).total_seconds() if updated else None,
-        "realtime": report.realtime,
-    }
-
-
-def _close_at_retirement(incident: AvIncident | None, out_at: datetime) -> None:
-    """An open incident of a retired host ends when the host left service (or at its own
-    start, if it was wrongly opened after that)."""
-    if incident is not None and incident.end is None:
-        incident.end = max(out_at, incident.start)
-
-
-def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
-def _av_incident(
-    db: Session,
-    host: str,
-    product: str,
-    status: Status,
-    at: datetime,
-    summary: str,
-    open_incident: dict[str, AvIncident] | None = None,
-) -> list[Event]:
-    """Move the host's incidents; ``open_incident`` (host → its open incident, already
-    loaded by a batch) is kept up to date, else the open incident is queried."""
-    # For antivirus anything but OK is out of compliance (WARNING included).
-    effective = (
-        Status.OK
-        if status is Status.OK
-        else (Status.UNKNOWN if status is Status.UNKNOWN else Status.CRITICAL)
-    )
-    if open_incident is None:
-        opened, _ = _move_incident(db, AvIncident, host, effective, at, summary)
-    else:
-        current = open_incident.get(host)
-        wanted = _incident_kind(effective)
-        opened = None
-        if current is not None and current.kind != wanted:
-            current.end = max(at, current.start)
-            current = None
-            open_incident.pop(host, None)
-        if wanted is not None and current is None:
-            current = AvIncident(host=host, kind=wanted, start=at, end=None, summary=summary)
-            db.add(current)
-            open_incident[host] = current
-            opened = wanted
-    if opened == NONCOMPLIANT:
-        return [
-            Event(
-                events.ANTIVIRUS_NONCOMPLIANT,
-                host,
-                status,
-                at,
-                from_stored(summary),
-                {"host": host, "product": product},
-            )
-        ]
-    return []
-
-
-def sweep_av(
-    db: Session,
-    settings: Settings,
-    now: datetime,
-    retired: Mapping[str, datetime] | None = None,
-) -> list[Event]:
-    """Hosts silent longer than ``silent_after`` become UNKNOWN; Defender ages re-judged at
-    now. A host retired (``retired``: host → instant) has its open incidents closed at the
-    retirement and none opened after it."""
-    av = settings.section(ANTIVIRUS)
-    office_tz = ZoneInfo(settings.office.timezone)
-    gone = retired or {}
-    found: list[Event] = []
-    if gone:
-        for chunk in _chunks(sorted(gone)):
-            for incident in db.scalars(
-                select(AvIncident).where(AvIncident.end.is_(None), AvIncident.host.in_(chunk))
-            ):
-                _close_at_retirement(incident, gone[incident.host])
-        db.flush()
-    for row in db.scalars(select(AvHost)):
-        out_at = gone.get(row.host)
-        if out_at is not None and out_at <= now:
-            continue  # out of service: nothing more to judge
-        if now - row.last_report_at > av.silent_after:
-            silent_from = row.last_report_at + av.silent_after
-            silent = from_stored(row.summary).code == "antivirus.silent"
-            if row.status != int(Status.UNKNOWN) or not silent:
-                row.status = int(Status.UNKNOWN)
-                row.summary = stored(
-                    Summary(
-                        "antivirus.silent",
-                        {
-                            "since": row.last_report_at.astimezone(office_tz).isoformat(),
-                            "days": av.silent_after.days,
-                        },
-                    )
-                )
-                row.since = silent_from
-            _move_incident(db, AvIncident, row.host, Status.UNKNOWN, silent_from, row.summary)
-            continue
-        if row.product == "defender" and row.fields:
-            verdict = evaluate_defender(
-                row.fields, now, warning=av.signature_warning, critical=av.signature_critical
-            )
-            if int(verdict.status) != row.status:
-                text = stored(verdict.summary)
-                row.status, row.summary, row.since = int(verdict.status), text, now
-                found += _av_incident(db, row.host, row.product, verdict.status, now, text)
-    db.flush()
-    return found
-
-
-def av_states(db: Session) -> dict[str, AvSnapshot]:
-    return {r.host: av_snapshot(r) for r in db.scalars(select(AvHost))}
-
-
-def av_incidents(db: Session, host: str | None = None, limit: int = 100) -> list[IncidentRecord]:
-    query = select(AvIncident).order_by(AvIncident.start.desc()).limit(limit)
-    if host is not None:
-        query = query.where(AvIncident.host == normalize_host(host))
-    return [
-        IncidentRecord(r.host, r.kind, r.start, r.end, from_stored(r.summary))
-        for r in db.scalars(query)
-    ]
+__all__ = [
+    "PING_KINDS",
+    "AvInput",
+    "AvSnapshot",
+    "BackupSnapshot",
+    "IncidentRecord",
+    "RestoreTestRecord",
+    "RunRecord",
+    "add_restore_test",
+    "as_stored",
+    "av_incidents",
+    "av_snapshot",
+    "av_states",
+    "backup_incidents",
+    "backup_snapshot",
+    "backup_states",
+    "ensure_state",
+    "normalize_host",
+    "prune",
+    "push_facts",
+    "record_av",
+    "record_av_many",
+    "record_backup",
+    "record_ping",
+    "restore_tests",
+    "runs",
+    "sweep_av",
+]

@@ -12,17 +12,16 @@ from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from checks.backups import store
+from checks.backups.charts import duration_chart, job_time, size_chart, size_trend
 from checks.backups.public import antivirus_compliance, protected_hosts
 from checks.backups.service import service
 from checks.kinds.backup_base import human_age, human_size
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
-from itops.charts import Chart, Point, fmt_number, timeline, trend
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
@@ -119,7 +118,7 @@ def backups_page(request: Request) -> Response:
                 if snap and snap.last_success_at
                 else "—",
                 "size": human_size(snap.last_size) if snap and snap.last_size is not None else "—",
-                "trend": _size_trend(cfg.name, trend.get(cfg.name, []), lang),
+                "trend": size_trend(cfg.name, trend.get(cfg.name, []), lang),
                 "last_test": tests[cfg.name][0] if tests[cfg.name] else None,
             }
         )
@@ -147,10 +146,13 @@ def _detail(
         tests = store.restore_tests(db, name)
     user = current_user(request)
     can_write = bool(user and user.role in WRITERS)
+    lang = request.app.state.lang(request)
     context = {
         "cfg": cfg,
         "snap": snap,
-        "size_chart": size_chart(history, ctx, request.app.state.lang(request)),
+        "size_chart": size_chart(history, ctx, lang),
+        "duration_chart": duration_chart(history, ctx, lang),
+        "job_time": lambda seconds: job_time(seconds, lang),
         "history": history,
         "incidents": incidents,
         "tests": tests,
@@ -227,67 +229,6 @@ def antivirus_page(request: Request) -> Response:
             "age": lambda d: human_age((now - d).total_seconds()) if d else "—",
         },
     )
-
-
-def size_chart(history: list[store.RunRecord], ctx: AppContext, lang: str) -> Chart | None:
-    """The backup's size at each stored look, oldest left (the same chart component as the
-    system page's response times: itops.charts.timeline, with its table); None below two."""
-    from zoneinfo import ZoneInfo
-
-    from babel.dates import format_datetime
-
-    from itops.i18n import translator
-
-    runs = sorted((r for r in history if r.size is not None), key=lambda r: r.at)
-    if len(runs) < 2:
-        return None
-    _ = translator(lang)
-    tz = ZoneInfo(ctx.settings.office.timezone)
-    locale = "en_GB" if lang == "en" else "pl"
-    decimal = "." if lang == "en" else ","
-
-    def label(at: datetime) -> str:
-        return format_datetime(at.astimezone(tz), "dd.MM.yyyy HH:mm", locale=locale)
-
-    mib = [(r.size or 0) / 2**20 for r in runs]
-    start, end = runs[0].at.timestamp(), runs[-1].at.timestamp()
-    ticks = [(start, label(runs[0].at)), (end, label(runs[-1].at))]
-    return timeline(
-        [Point(r.at.timestamp(), m, m, m, label(r.at)) for r, m in zip(runs, mib, strict=True)],
-        title=_("Rozmiar kopii w czasie"),
-        chart_id="backup-size",
-        start=start,
-        end=end,
-        ticks=ticks,
-        columns=(_("Kiedy"), _("Rozmiar") + " (MiB)", _("Rozmiar")),
-        value_text=[
-            (fmt_number(round(m, 1), decimal), human_size(r.size or 0))
-            for r, m in zip(runs, mib, strict=True)
-        ],
-        unit="MiB",
-        decimal=decimal,
-    )
-
-
-def _size_trend(name: str, sizes: list[int], lang: str) -> Markup | None:
-    """The list's size trend of the last looks (itops.charts.trend, as the Pulpit tiles):
-    each bar's <title> gives its size; None below two sizes."""
-    if len(sizes) < 2:
-        return None
-    from itops.i18n import translator
-
-    _ = translator(lang)
-    chart = trend(
-        [str(i + 1) for i in range(len(sizes))],
-        [float(v) for v in sizes],
-        title=f"{_('Trend rozmiaru')}: {name}",
-        chart_id=f"size-{name}",
-        columns=("#", _("Rozmiar")),
-        texts=[human_size(v) for v in sizes],
-        width=120,
-        height=32,
-    )
-    return Markup(chart.svg)  # noqa: S704 - every text in it went through escape()
 
 
 def routes() -> list[BaseRoute]:

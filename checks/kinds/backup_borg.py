@@ -134,7 +134,7 @@ class BorgBackupCheck(RepositoryBackupCheck):
         newest = archives[-1]
         when = datetime.fromisoformat(newest.get("end") or newest["start"]).replace(tzinfo=UTC)
         size = (newest.get("stats") or {}).get("original_size")
-        return Newest(len(archives), when.timestamp(), size)
+        return Newest(len(archives), when.timestamp(), size, archive_runtime(newest))
 
     def _check_args(self) -> list[str]:
         opts: BorgOptions = self.options
@@ -161,3 +161,18 @@ class BorgBackupCheck(RepositoryBackupCheck):
 
     def _failure_output(self, result: ToolResult) -> str:
         return " ".join(str(m.get("message", "")) for m in log_messages(result.stderr))
+
+
+def archive_runtime(archive: dict[str, Any]) -> float | None:
+    """How long ``borg create`` ran for an archive: ``borg info --json`` gives its
+    ``duration`` (seconds), else its ``start`` and ``end``; None when neither is there."""
+    duration = archive.get("duration")
+    if isinstance(duration, int | float) and not isinstance(duration, bool):
+        return float(duration)
+    start, end = archive.get("start"), archive.get("end")
+    if isinstance(start, str) and isinstance(end, str):
+        try:
+            return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        except ValueError:
+            return None
+    return None

@@ -16,6 +16,7 @@ from checks.kinds.backup_base import (
     LAST_SUCCESS,
     OBSERVED_AT,
     REPO_MISSING,
+    RUNTIME,
     SIZE,
     VERIFY_AT,
     VERIFY_OK,
@@ -33,10 +34,18 @@ from itops.status import Measurement, Status
 
 
 class Newest:
-    """What a listing says: how many snapshots/archives, the newest one's time and size."""
+    """What a listing says: how many snapshots/archives, the newest one's time and size,
+    and how long the backup job that made it ran (seconds; None where the tool does not
+    say)."""
 
-    def __init__(self, count: int, at: float | None = None, size: float | None = None) -> None:
-        self.count, self.at, self.size = count, at, size
+    def __init__(
+        self,
+        count: int,
+        at: float | None = None,
+        size: float | None = None,
+        runtime: float | None = None,
+    ) -> None:
+        self.count, self.at, self.size, self.runtime = count, at, size, runtime
 
 
 class RepositoryBackupCheck(BackupCheck):
@@ -112,6 +121,8 @@ class RepositoryBackupCheck(BackupCheck):
             out.append(Measurement(LAST_SUCCESS, newest.at, "ts"))
         if newest.size is not None:
             out.append(Measurement(SIZE, float(newest.size), "B"))
+        if newest.runtime is not None and newest.runtime >= 0:
+            out.append(Measurement(RUNTIME, float(newest.runtime), "s"))
         return out
 
     async def _check(self) -> list[Measurement]:

@@ -128,12 +128,13 @@ class ResticBackupCheck(RepositoryBackupCheck):
             return Newest(len(data))
         newest = max(data, key=lambda s: datetime.fromisoformat(_iso(s["time"])))
         at = datetime.fromisoformat(_iso(newest["time"])).timestamp()
-        size = (newest.get("summary") or {}).get("total_bytes_processed")
+        summary = newest.get("summary") or {}
+        size = summary.get("total_bytes_processed")
         if size is None and self.options.measure_size:
             stats = await self._run("stats", "--json", str(newest["id"]))
             if stats.returncode == 0:
                 size = json.loads(stats.stdout or "{}").get("total_size")
-        return Newest(len(data), at, size)
+        return Newest(len(data), at, size, job_runtime(summary))
 
     def _check_args(self) -> list[str]:
         parts = self.options.read_data_parts
@@ -161,6 +162,19 @@ class ResticBackupCheck(RepositoryBackupCheck):
     def _fresh(self, summary: Summary, v: dict[str, float]) -> Summary:
         count = Summary("backup.snapshots", {"n": int(v[COUNT])})
         return joined([with_size(summary, v), count], COMMA_LIST)
+
+
+def job_runtime(summary: dict[str, Any]) -> float | None:
+    """The backup's own run time from a snapshot's ``summary`` (restic >= 0.17 writes
+    ``backup_start`` and ``backup_end``); None before 0.17, which stores no summary."""
+    start, end = summary.get("backup_start"), summary.get("backup_end")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return None
+    try:
+        began, ended = datetime.fromisoformat(_iso(start)), datetime.fromisoformat(_iso(end))
+    except ValueError:
+        return None
+    return (ended - began).total_seconds()
 
 
 def _iso(text: str) -> str:
