@@ -111,7 +111,7 @@ def report_parts(ctx: AppContext) -> Parts:
         part.key: part
         for feat in features()
         if feat.report_parts
-        for part in feat.report_parts(ctx)
+        for part in feat.report_parts(ctx, feat.service(ctx))
     }
 
 

@@ -76,6 +76,11 @@ def snapshot(ctx: AppContext) -> Snapshot | None:
 
 def refresh(ctx: AppContext) -> Snapshot:
     """Recompute the snapshot from the database (one short session)."""
+    return refresh_into(SERVICE.of(ctx), ctx)
+
+
+def refresh_into(held: InventoryMetrics, ctx: AppContext) -> Snapshot:
+    """``refresh`` into ``held`` (the job gets its service at registration)."""
     from inventory.config import INVENTORY
     from inventory.public import os_support_status, update_risk
     from inventory.toner import shortages
@@ -135,7 +140,6 @@ def refresh(ctx: AppContext) -> Snapshot:
             repairs_target=rep.target,
             purchases_target=pur.target,
         )
-    held = SERVICE.of(ctx)
     with held.lock:
         old = held.snapshot
         if old is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from prometheus_client.registry import Collector
     from starlette.routing import BaseRoute
 
+    from inventory.metrics import InventoryMetrics
     from itops.context import AppContext
     from itops.report_parts import ReportPart
 
@@ -33,28 +35,32 @@ def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
     return [*api.routes(ctx), *web.routes(ctx)]
 
 
-def _jobs(ctx: AppContext) -> Sequence[Job]:
+def _jobs(ctx: AppContext, metrics: InventoryMetrics) -> Sequence[Job]:
     from inventory.jobs import collect_self, remind_toner_orders
-    from inventory.metrics import refresh
+    from inventory.metrics import refresh_into
 
     cfg = ctx.settings.section(INVENTORY)
     return [
-        Job("inventory-metrics", cfg.metrics_refresh.total_seconds(), refresh),
+        Job(
+            "inventory-metrics",
+            cfg.metrics_refresh.total_seconds(),
+            partial(refresh_into, metrics),
+        ),
         Job("inventory-collect-self", cfg.collect_interval.total_seconds(), collect_self),
         Job("inventory-toner-orders", cfg.metrics_refresh.total_seconds(), remind_toner_orders),
     ]
 
 
-def _build(ctx: AppContext) -> object:
+def _build(ctx: AppContext) -> InventoryMetrics:
     from inventory.metrics import SERVICE
 
     return SERVICE.of(ctx)
 
 
-def _collectors(ctx: AppContext) -> Sequence[Collector]:
-    from inventory.metrics import SERVICE, InventoryCollector
+def _collectors(ctx: AppContext, metrics: InventoryMetrics) -> Sequence[Collector]:
+    from inventory.metrics import InventoryCollector
 
-    return [InventoryCollector(SERVICE.of(ctx))]
+    return [InventoryCollector(metrics)]
 
 
 def _tiles(ctx: AppContext) -> Sequence[Tile]:
@@ -108,7 +114,7 @@ def _body_limits(ctx: AppContext) -> dict[str, int]:
     }
 
 
-def _report_parts(ctx: AppContext) -> Sequence[ReportPart[Any]]:
+def _report_parts(ctx: AppContext, _metrics: InventoryMetrics) -> Sequence[ReportPart[Any]]:
     from inventory.software import SoftwarePart
 
     return [SoftwarePart()]

@@ -54,7 +54,7 @@ RETRY_SECONDS = 15.0  # first retry of a job that failed on a locked/unreachable
 RETRY_MAX_SECONDS = 300.0  # retries back off (doubling) up to this, or the job's interval
 
 
-def build_checks(ctx: AppContext, feats: list[Feature]) -> list[Check[Any]]:
+def build_checks(ctx: AppContext, feats: list[Feature[Any]]) -> list[Check[Any]]:
     """Every feature's scheduled checks for the running config (``Feature.checks``)."""
     return [check for feat in feats if feat.checks for check in feat.checks(ctx)]
 
@@ -71,14 +71,14 @@ class Daemon:
         self.ctx = ctx
         self.notifier = notifier or Notifier()
         self.scheduler = Scheduler()
-        self.features: list[Feature] = features()
+        self.features: list[Feature[Any]] = features()
         sinks: list[ResultSink] = [LiveStateSink(ctx)]
         for feat in self.features:
             if feat.build:
                 feat.build(ctx)
         for feat in self.features:
-            sinks.extend(feat.sinks(ctx) if feat.sinks else ())
-            for subscriber in feat.subscribers(ctx) if feat.subscribers else ():
+            sinks.extend(feat.sinks(ctx, feat.service(ctx)) if feat.sinks else ())
+            for subscriber in feat.subscribers(ctx, feat.service(ctx)) if feat.subscribers else ():
                 ctx.events.subscribe(subscriber)
         concurrency = ctx.settings.daemon.max_concurrency
         self.runner = CheckRunner(ctx.clock, concurrency, sinks)
@@ -319,7 +319,7 @@ class Daemon:
         )
         self.scheduler.every("derive", DERIVE_SECONDS, self._rederive)
         for feat in self.features:
-            for job in feat.jobs(self.ctx) if feat.jobs else ():
+            for job in feat.jobs(self.ctx, feat.service(self.ctx)) if feat.jobs else ():
                 key = f"{feat.name}:{job.id}"
                 self.scheduler.every(
                     key,

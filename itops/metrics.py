@@ -170,7 +170,7 @@ def make_registry(ctx: AppContext) -> Registry:
     registry = Registry()
     registry.register(ItopsCollector(ctx))
     for feat in features():
-        for collector in feat.collectors(ctx) if feat.collectors else ():
+        for collector in feat.collectors(ctx, feat.service(ctx)) if feat.collectors else ():
             registry.register(collector)
             text = getattr(collector, "text_exposition", None)
             if callable(text):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from itops.report_parts import ReportPart
     from itops.runner import ResultSink
     from itops.status import Status
+
+S = TypeVar("S")
 
 FEATURES: tuple[str, ...] = (
     "checks.availability.plugin",
@@ -178,18 +180,20 @@ class Panel:
 
 
 @dataclass(frozen=True)
-class Feature:
+class Feature(Generic[S]):
     """Hooks a feature package offers the core; all optional."""
 
     name: str
-    # Builds the feature's typed service object (``SERVICE.of``, see itops.services) once
-    # per context; the daemon and the web app call it before asking for routes, jobs,
-    # sinks or collectors, which all get that one object from ``SERVICE.of(ctx)``.
-    build: Callable[[AppContext], object] | None = None
+    # The feature's typed service object (a ``Service``'s ``of``, see itops.services):
+    # one per context, built by the core before it asks for any hook below. The hooks that
+    # register long-lived things (jobs, result sinks, event subscribers, collectors, agent
+    # report parts) receive that object, as client_python's collectors receive their
+    # ``registry=``, instead of looking it up; a feature without one receives None.
+    build: Callable[[AppContext], S] | None = None
     models: Sequence[str] = ()
     cli: Callable[[click.Group], None] | None = None
     routes: Callable[[AppContext], Sequence[BaseRoute]] | None = None
-    jobs: Callable[[AppContext], Sequence[Job]] | None = None
+    jobs: Callable[[AppContext, S], Sequence[Job]] | None = None
     nav: Sequence[NavItem] = field(default_factory=tuple)
     templates: str | None = None
     checks: Callable[[AppContext], Sequence[Check[Any]]] | None = None  # for the engine
@@ -197,13 +201,13 @@ class Feature:
     configured: Callable[[Settings], Sequence[CheckEntry]] | None = None
     # Records a period itops did not watch, in the heartbeat's transaction (at start).
     unwatched: Callable[[Session, Unwatched], None] | None = None
-    sinks: Callable[[AppContext], Sequence[ResultSink]] | None = None
-    collectors: Callable[[AppContext], Sequence[Collector]] | None = None
+    sinks: Callable[[AppContext, S], Sequence[ResultSink]] | None = None
+    collectors: Callable[[AppContext, S], Sequence[Collector]] | None = None
     tiles: Callable[[AppContext], Sequence[Tile]] | None = None
     # Pulpit: active problems besides the checks, and chart panels (in the page's language)
     problems: Callable[[AppContext], Sequence[Problem]] | None = None
     panels: Callable[[AppContext, str], Sequence[Panel]] | None = None
-    subscribers: Callable[[AppContext], Sequence[Callable[[Event], None]]] | None = None
+    subscribers: Callable[[AppContext, S], Sequence[Callable[[Event], None]]] | None = None
     start: Callable[[AppContext], Any] | None = None
     stop: Callable[[AppContext], Any] | None = None
     # After the running settings changed (SIGHUP reload, derived checks), in a worker thread.
@@ -217,10 +221,14 @@ class Feature:
     # group): pure over the file's settings and one read session; see itops.context.derive_settings.
     derive: Callable[[Settings, Session], Settings] | None = None
     # Sections of an agent report this feature stores in the report's own transaction.
-    report_parts: Callable[[AppContext], Sequence[ReportPart[Any]]] | None = None
+    report_parts: Callable[[AppContext, S], Sequence[ReportPart[Any]]] | None = None
+
+    def service(self, ctx: AppContext) -> S:
+        """The service object of ``ctx`` for the hooks (None for a feature without one)."""
+        return self.build(ctx) if self.build is not None else cast(S, None)
 
 
-def features() -> list[Feature]:
+def features() -> list[Feature[Any]]:
     return [importlib.import_module(path).feature for path in FEATURES]
 
 
@@ -229,9 +237,9 @@ def configured_checks(settings: Settings) -> list[CheckEntry]:
     return [c for feat in features() if feat.configured for c in feat.configured(settings)]
 
 
-def feature(path: str) -> Feature:
+def feature(path: str) -> Feature[Any]:
     """The feature of one plugin module (a row of ``FEATURES``)."""
-    found: Feature = importlib.import_module(path).feature
+    found: Feature[Any] = importlib.import_module(path).feature
     return found
 
 

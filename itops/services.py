@@ -1,8 +1,10 @@
 """Typed per-process service objects of the features (no string-keyed shared state).
 
 A feature declares one ``Service`` (its key and its factory) and passes ``SERVICE.of`` as
-``Feature.build``; its routes, jobs and collectors get the object from ``SERVICE.of(ctx)``
-with its own type, built once per :class:`~itops.context.AppContext`. The key is the
+``Feature.build``: the object is built once per :class:`~itops.context.AppContext`, with
+its own type. The core hands it to the hooks that register jobs, sinks, subscribers,
+collectors and report parts (``Feature.service``); a web handler or a one-off hook (a
+tile, start, stop) asks ``SERVICE.of(ctx)``. The key is the
 ``Service`` object itself, so two features can never collide on a name and nothing is
 re-checked with ``isinstance``.
 """

@@ -151,4 +151,4 @@ def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
     ]
 
 
-feature = Feature(name="demo", cli=_cli, start=_start, stop=_stop, routes=_routes)
+feature: Feature[None] = Feature(name="demo", cli=_cli, start=_start, stop=_stop, routes=_routes)

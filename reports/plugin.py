@@ -36,7 +36,7 @@ def _translations() -> dict[str, str]:
     return TRANSLATIONS
 
 
-feature = Feature(
+feature: Feature[None] = Feature(
     name="reports",
     cli=_cli,
     routes=_routes,

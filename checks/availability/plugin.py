@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.availability.config import AVAILABILITY
-from checks.availability.service import SERVICE
+from checks.availability.service import SERVICE, AvailabilityService
 from checks.availability.texts import STATUS_TRANSLATIONS, SYSTEM_TRANSLATIONS
 from itops.plugins import Feature, Job, NavItem, Panel, Tile
 
@@ -34,10 +35,10 @@ logger = logging.getLogger(__name__)
 ROLES = ("admin", "it_officer", "auditor", "monitoring_officer")
 
 
-def _flush(ctx: AppContext) -> None:
-    found = SERVICE.of(ctx).tracker
-    found.settings = ctx.settings
-    found.flush(ctx.clock.now())
+def _flush(availability: AvailabilityService, ctx: AppContext) -> None:
+    tracker = availability.tracker
+    tracker.settings = ctx.settings
+    tracker.flush(ctx.clock.now())
 
 
 def _prune(ctx: AppContext) -> None:
@@ -48,20 +49,20 @@ def _prune(ctx: AppContext) -> None:
         logger.info("pruned %d raw results, folded %d hourly rollups", deleted, folded)
 
 
-def _refresh_year(ctx: AppContext) -> None:
-    SERVICE.of(ctx).refresh_year()
+def _refresh_year(availability: AvailabilityService, _ctx: AppContext) -> None:
+    availability.refresh_year()
 
 
-def _jobs(ctx: AppContext) -> Sequence[Job]:
+def _jobs(ctx: AppContext, availability: AvailabilityService) -> Sequence[Job]:
     return [
         Job(
             "flush",
             ctx.settings.section(AVAILABILITY).flush_interval.total_seconds(),
-            _flush,
+            partial(_flush, availability),
             False,
         ),
         Job("prune", 3600, _prune),
-        Job("availability", 600, _refresh_year),
+        Job("availability", 600, partial(_refresh_year, availability)),
     ]
 
 
@@ -86,8 +87,8 @@ def _unwatched(db: Session, period: Unwatched) -> None:
     db.add(MonitoringGap(start=period.start, end=period.end, reason=period.reason))
 
 
-def _sinks(ctx: AppContext) -> Sequence[ResultSink]:
-    return [SERVICE.of(ctx).tracker]
+def _sinks(ctx: AppContext, availability: AvailabilityService) -> Sequence[ResultSink]:
+    return [availability.tracker]
 
 
 def _start(ctx: AppContext) -> None:
@@ -121,10 +122,10 @@ def _routes(ctx: AppContext) -> Sequence[BaseRoute]:
     return routes()
 
 
-def _collectors(ctx: AppContext) -> Sequence[Collector]:
+def _collectors(ctx: AppContext, availability: AvailabilityService) -> Sequence[Collector]:
     from checks.availability.metrics import AvailabilityCollector
 
-    return [AvailabilityCollector(ctx, SERVICE.of(ctx))]
+    return [AvailabilityCollector(ctx, availability)]
 
 
 def _tiles(ctx: AppContext) -> Sequence[Tile]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from checks.backups.config import ANTIVIRUS, BACKUPS
 from checks.backups.i18n import TRANSLATIONS
 from checks.backups.kinds import VERIFIED_KINDS
-from checks.backups.service import SERVICE, service, verify_poll_seconds
+from checks.backups.service import SERVICE, BackupService, service, verify_poll_seconds
 from checks.backups.store import BackupSnapshot
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.plugins import Feature, Job, NavItem, Problem, Tile
@@ -28,46 +28,41 @@ READERS = (ADMIN, IT_OFFICER, AUDITOR)
 WRITERS = (ADMIN, IT_OFFICER)
 
 
-async def _look(ctx: AppContext, name: str) -> None:
-    await service(ctx).look(name)
+# The jobs get the feature's service at registration (``jobs``) and the context as the
+# daemon calls them, unused here.
+async def _look(backups: BackupService, name: str, _ctx: AppContext) -> None:
+    await backups.look(name)
 
 
-async def _verify(ctx: AppContext, name: str) -> None:
-    await service(ctx).verify_if_due(name)
+async def _verify(backups: BackupService, name: str, _ctx: AppContext) -> None:
+    await backups.verify_if_due(name)
 
 
-async def _clamav(ctx: AppContext, name: str) -> None:
-    await service(ctx).run_clamav(name)
+async def _clamav(backups: BackupService, name: str, _ctx: AppContext) -> None:
+    await backups.run_clamav(name)
 
 
-async def _sweep(ctx: AppContext) -> None:
-    await service(ctx).sweep()
+async def _sweep(backups: BackupService, _ctx: AppContext) -> None:
+    await backups.sweep()
 
 
-def _prune(ctx: AppContext) -> None:
-    service(ctx).prune()
+def _prune(backups: BackupService, _ctx: AppContext) -> None:
+    backups.prune()
 
 
-def jobs(ctx: AppContext) -> Sequence[Job]:
+def jobs(ctx: AppContext, backups: BackupService) -> Sequence[Job]:
     out: list[Job] = []
     for cfg in ctx.settings.section(BACKUPS):
-        out.append(
-            Job(f"look:{cfg.name}", cfg.interval.total_seconds(), partial(_look, name=cfg.name))
-        )
+        look = partial(_look, backups, cfg.name)
+        out.append(Job(f"look:{cfg.name}", cfg.interval.total_seconds(), look))
         if cfg.kind in VERIFIED_KINDS:
-            out.append(
-                Job(f"verify:{cfg.name}", verify_poll_seconds(cfg), partial(_verify, name=cfg.name))
-            )
+            verify = partial(_verify, backups, cfg.name)
+            out.append(Job(f"verify:{cfg.name}", verify_poll_seconds(cfg), verify))
     for clam in ctx.settings.section(ANTIVIRUS).clamav:
-        out.append(
-            Job(
-                f"clamav:{clam.name}",
-                clam.interval.total_seconds(),
-                partial(_clamav, name=clam.name),
-            )
-        )
-    out.append(Job("antivirus-sweep", 600, _sweep))
-    out.append(Job("prune", 6 * 3600, _prune))
+        clamav = partial(_clamav, backups, clam.name)
+        out.append(Job(f"clamav:{clam.name}", clam.interval.total_seconds(), clamav))
+    out.append(Job("antivirus-sweep", 600, partial(_sweep, backups)))
+    out.append(Job("prune", 6 * 3600, partial(_prune, backups)))
     return out
 
 
@@ -77,25 +72,24 @@ def routes(ctx: AppContext) -> Sequence[BaseRoute]:
     return web_routes()
 
 
-def collectors(ctx: AppContext) -> Sequence[Collector]:
+def collectors(ctx: AppContext, backups: BackupService) -> Sequence[Collector]:
     from checks.backups.metrics import BackupCollector
 
-    svc = service(ctx)
-    if not svc.snapshot.loaded:
+    if not backups.snapshot.loaded:
         try:
-            svc.load()
+            backups.load()
         except Exception:  # noqa: BLE001 - an unmigrated database must not break /metrics
             import logging
 
             logging.getLogger(__name__).warning("backup states not loaded yet")
-    return [BackupCollector(svc)]
+    return [BackupCollector(backups)]
 
 
-def report_parts(ctx: AppContext) -> Sequence[ReportPart[Any]]:
+def report_parts(ctx: AppContext, backups: BackupService) -> Sequence[ReportPart[Any]]:
     """The antivirus section of agent reports, stored in the report's own transaction."""
     from checks.backups.agent_part import AntivirusPart
 
-    return [AntivirusPart(service(ctx))]
+    return [AntivirusPart(backups)]
 
 
 def start(ctx: AppContext) -> None:

@@ -43,4 +43,4 @@ def _cli(group: object) -> None:
     register(group)  # type: ignore[arg-type]
 
 
-feature = Feature(name="hosts", start=bind, derive=_derive, cli=_cli)
+feature: Feature[None] = Feature(name="hosts", start=bind, derive=_derive, cli=_cli)

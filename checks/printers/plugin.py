@@ -7,9 +7,11 @@ through ``inventory.public`` and publishes "zamów toner" (``checks.printers.sup
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from itops.plugins import Feature, Job
+from itops.services import Service
 
 if TYPE_CHECKING:
     from checks.printers.supplies import SupplySink
@@ -17,35 +19,38 @@ if TYPE_CHECKING:
     from itops.runner import ResultSink
 
 FLUSH_SECONDS = 60.0
-_sinks: dict[int, SupplySink] = {}
+
+
+def _supply_sink(ctx: AppContext) -> SupplySink:
+    from checks.printers.supplies import SupplySink
+
+    return SupplySink(ctx)
+
+
+SERVICE: Service[SupplySink] = Service("checks.printers", _supply_sink)
 
 
 def sink(ctx: AppContext) -> SupplySink:
     """The supply sink of this context, created on first use."""
-    from checks.printers.supplies import SupplySink
-
-    found = _sinks.get(id(ctx))
-    if found is None or found.ctx is not ctx:
-        found = _sinks[id(ctx)] = SupplySink(ctx)
-    return found
+    return SERVICE.of(ctx)
 
 
-def _sinks_of(ctx: AppContext) -> Sequence[ResultSink]:
-    return [sink(ctx)]
+def _sinks(ctx: AppContext, supplies: SupplySink) -> Sequence[ResultSink]:
+    return [supplies]
 
 
-def _flush(ctx: AppContext) -> None:
-    sink(ctx).flush(ctx)
+def _flush(supplies: SupplySink, ctx: AppContext) -> None:
+    supplies.flush(ctx)
 
 
-def _jobs(ctx: AppContext) -> Sequence[Job]:
-    return [Job("printers-supplies", FLUSH_SECONDS, _flush, run_at_start=False)]
+def _jobs(ctx: AppContext, supplies: SupplySink) -> Sequence[Job]:
+    return [Job("printers-supplies", FLUSH_SECONDS, partial(_flush, supplies), run_at_start=False)]
 
 
 def _stop(ctx: AppContext) -> None:
     """Forget the sink; readings not yet flushed are re-read at the next start's probes
     (a flush here could wait for a held database lock past the shutdown deadline)."""
-    _sinks.pop(id(ctx), None)
+    ctx.services.drop(SERVICE)
 
 
-feature = Feature(name="printers", sinks=_sinks_of, jobs=_jobs, stop=_stop)
+feature = Feature(name="printers", build=SERVICE.of, sinks=_sinks, jobs=_jobs, stop=_stop)

@@ -32,7 +32,7 @@ def _routes(ctx: AppContext) -> list[BaseRoute]:
     return [*web.routes(ctx), *api.routes(ctx)]
 
 
-def _jobs(ctx: AppContext) -> list[Job]:
+def _jobs(ctx: AppContext, _service: None) -> list[Job]:
     from inventory.register import jobs as register_jobs
 
     cfg = ctx.settings.section(EMPLOYEE_MONITORING)

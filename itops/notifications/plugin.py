@@ -71,12 +71,14 @@ async def _stop(ctx: AppContext) -> None:
     ctx.services.drop(SERVICE)  # a daemon started again on this context gets a fresh one
 
 
-def _subscribers(ctx: AppContext) -> Sequence[Callable[[Event], None]]:
-    return [service(ctx).publish]
+def _subscribers(
+    ctx: AppContext, notifier: NotificationService
+) -> Sequence[Callable[[Event], None]]:
+    return [notifier.publish]
 
 
-def _collectors(ctx: AppContext) -> Sequence[Collector]:
-    return [NotificationCollector(service(ctx))]
+def _collectors(ctx: AppContext, notifier: NotificationService) -> Sequence[Collector]:
+    return [NotificationCollector(notifier)]
 
 
 def _cli(group: click.Group) -> None:

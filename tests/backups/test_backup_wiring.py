@@ -70,7 +70,7 @@ async def test_daemon_jobs_look_sweep_and_prune(ctx: AppContext, tmp_path: Path)
     dump.write_bytes(b"x" * 10)
     stamp = (ctx.clock.now() - timedelta(hours=1)).timestamp()
     os.utime(dump, (stamp, stamp))
-    found = {job.id: job for job in jobs(ctx)}
+    found = {job.id: job for job in jobs(ctx, service(ctx))}
     assert set(found) == {
         "look:ewidencja",
         "look:serwer",

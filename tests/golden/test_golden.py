@@ -265,7 +265,7 @@ def scrape(config: Path) -> str:
         _probe_results(ctx)
         wanted = set(SNAPSHOT_JOBS)
         for feat in features():
-            for job in feat.jobs(ctx) if feat.jobs else ():
+            for job in feat.jobs(ctx, feat.service(ctx)) if feat.jobs else ():
                 key = f"{feat.name}:{job.id}"
                 if key in wanted:
                     job.func(ctx)

@@ -178,9 +178,9 @@ def test_the_daemon_prunes_daily_only_when_configured(aged: Office) -> None:
     from inventory.register.jobs import prune_job
     from inventory.register.plugin import _jobs
 
-    assert "register-prune" not in [j.id for j in _jobs(aged.ctx)]
+    assert "register-prune" not in [j.id for j in _jobs(aged.ctx, None)]
     aged.configure(prune=True)
-    jobs = {j.id: j for j in _jobs(aged.ctx)}
+    jobs = {j.id: j for j in _jobs(aged.ctx, None)}
     assert jobs["register-prune"].seconds == 86400
     prune_job(aged.ctx)
     assert _seqs(aged) == [4, 5, 6] and _verify(aged).ok
