@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,31 +13,7 @@ from typing import IO
 
 from itops.db.session import upgrade
 from tests.conftest import free_port, write_config
-
-
-class NotifySocket:
-    """A datagram socket standing in for systemd's; records every message."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.settimeout(0.2)
-        self.messages: list[tuple[float, str]] = []
-
-    def wait_for(self, text: str, timeout: float = 30) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(text in m for _, m in self.messages):
-                return True
-            try:
-                self.messages.append((time.monotonic(), self.sock.recv(4096).decode()))
-            except TimeoutError:
-                continue
-        return any(text in m for _, m in self.messages)
-
-    def close(self) -> None:
-        self.sock.close()
+from tests.fakes import NotifySocket
 
 
 class Daemon:

@@ -1,4 +1,5 @@
-"""The one home of test doubles: a recording result sink, scriptable checks, leak checks.
+"""The one home of test doubles: a recording result sink, scriptable checks, leak checks,
+systemd's notify socket.
 
 Tests import these instead of defining their own ``Collect`` / ``Sink`` / ``FakeCheck``;
 a fake that several modules need belongs here, a fake that one test needs may stay there.
@@ -7,9 +8,12 @@ a fake that several modules need belongs here, a fake that one test needs may st
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -122,3 +126,53 @@ def checked_out_after_drain(engine: Engine, cap: float = 5.0) -> int:
         if out == 0 or time.monotonic() >= deadline:
             return out
         time.sleep(0.01)
+
+
+def dispose_checked(engine: Engine) -> None:
+    """Dispose of a fixture's engine, failing the test that left a session or connection
+    checked out (in the daemon that connection would be held for ever)."""
+    leaked = checked_out_after_drain(engine)
+    engine.dispose()
+    assert leaked == 0, f"{leaked} database connection(s) still checked out after the test"
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd's ``NOTIFY_SOCKET``: a thread (not the
+    event loop of a daemon under test, which may be the test's own) records every
+    message with its arrival time (``time.monotonic``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.05)
+        self.messages: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            self.messages.append((time.monotonic(), data.decode()))
+
+    def wait_for(self, text: str, timeout: float = 30) -> bool:
+        """Whether a message containing ``text`` arrived within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not any(text in m for _, m in list(self.messages)):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def pings(self) -> list[float]:
+        """When each ``WATCHDOG=1`` arrived."""
+        return [t for t, m in list(self.messages) if m == "WATCHDOG=1"]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()

@@ -6,10 +6,8 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,7 @@ from itops.daemon import Daemon
 from itops.db.session import upgrade
 from itops.sdnotify import Notifier
 from tests.conftest import free_port, make_settings
+from tests.fakes import NotifySocket
 
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "systemd"
@@ -89,36 +88,6 @@ def test_agent_timer_runs_daily_and_catches_up_missed_runs() -> None:
         assert re.search(rf"^{re.escape(line)}$", timer, re.M), line
 
 
-class NotifyRecorder:
-    """A datagram socket standing in for systemd's, read by a thread (not the event loop)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.settimeout(0.05)
-        self.messages: list[tuple[float, str]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self.sock.recv(4096)
-            except TimeoutError:
-                continue
-            self.messages.append((time.monotonic(), data.decode()))
-
-    def pings(self) -> list[float]:
-        return [t for t, m in list(self.messages) if m == "WATCHDOG=1"]
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-
 async def wait_until(predicate: Callable[[], bool], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -131,7 +100,7 @@ async def test_a_stalled_event_loop_stops_the_watchdog_pings(tmp_path: Path) -> 
     upgrade(url)
     settings = make_settings(url, web={"bind": f"127.0.0.1:{free_port()}"})
     ctx = AppContext.create(settings, tmp_path / "itops.toml")
-    recorder = NotifyRecorder(tmp_path / "notify.sock")
+    recorder = NotifySocket(tmp_path / "notify.sock")
     notifier = Notifier(
         {
             "NOTIFY_SOCKET": str(recorder.path),

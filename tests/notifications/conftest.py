@@ -23,6 +23,7 @@ from itops.context import AppContext
 from itops.db.session import make_engine, make_sessionmaker
 from itops.notifications.service import NotificationService
 from tests.conftest import free_port, make_settings
+from tests.fakes import checked_out_after_drain
 
 
 @dataclass
@@ -166,6 +167,10 @@ async def notifier_for(
         return ctx, service
 
     yield make
+    leaked = 0
     for ctx, service in started:
         await service.stop(grace=1)
+        leaked += checked_out_after_drain(ctx.engine)
         ctx.engine.dispose()
+    # A test (or the service) that keeps a connection open fails here, as with ``ctx``.
+    assert leaked == 0, f"{leaked} database connection(s) still checked out after the test"
