@@ -134,7 +134,7 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
     from checks.availability.pulpit import kpi1_trend
     from itops import formats
 
-    report = SERVICE.of(ctx).year
+    report = SERVICE.of(ctx).fresh_year()
     if report is None:
         return [Tile("Dostępność systemów (rok)", "—", "jeszcze nie policzono", None, "/systemy")]
     office = report.office

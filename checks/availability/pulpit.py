@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from checks.availability.evaluate import ratio
 from checks.availability.figures import AvailabilityReport, OfficeAvailability
 from checks.availability.history import first_data, last_working_days, load_period, slice_reports
+from checks.availability.service import outage_stamp
 from checks.availability.system_web import MONTHS, _minutes, _pct, _Words
 from itops.charts import Cell, Chart, heartbeat, trend
 from itops.config import OFFICE_UNIT
@@ -23,10 +24,11 @@ from itops.services import Service
 
 
 class _StripCache:
-    """The last strip drawn: (language, when, panel, the settings it was drawn with)."""
+    """The last strip drawn: (language, when, panel, the settings it was drawn with, the
+    outages' fingerprint it was drawn with)."""
 
     def __init__(self) -> None:
-        self.last: tuple[str, datetime, Panel, object] | None = None
+        self.last: tuple[str, datetime, Panel, object, tuple[object, ...]] | None = None
 
 
 STRIP: Service[_StripCache] = Service("checks.availability.office_strip", lambda ctx: _StripCache())
@@ -76,15 +78,19 @@ def office_day_state(office: OfficeAvailability, unknown: float, measured: bool)
 
 
 def office_strip(ctx: AppContext, lang: str) -> Panel:
-    """The office's last 30 working days (cached for a minute per language)."""
+    """The office's last 30 working days (cached for a minute per language, and drawn
+    again at once when the outages changed: their fingerprint, as the year's figures)."""
     now = ctx.clock.now().astimezone(UTC)
     cache = STRIP.of(ctx)
     cached = cache.last
+    with read_scope(ctx.sessions) as db:
+        stamp = outage_stamp(db)
     if (
         cached is not None
         and cached[0] == lang
         and timedelta(0) <= now - cached[1] < timedelta(seconds=STRIP_SECONDS)
         and cached[3] is ctx.settings
+        and cached[4] == stamp
     ):
         return cached[2]
     tz = ZoneInfo(ctx.settings.office.timezone)
@@ -136,5 +142,5 @@ def office_strip(ctx: AppContext, lang: str) -> Panel:
         "Wysokość: pełna — bez przestojów, ¾ — przestoje do 1% czasu pracy, ½ — więcej, "
         "¼ — bez pomiaru lub brak danych.",
     )
-    cache.last = (lang, now, panel, ctx.settings)
+    cache.last = (lang, now, panel, ctx.settings, stamp)
     return panel

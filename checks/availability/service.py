@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from itops.services import Service
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from checks.availability.figures import OfficeAvailability
     from checks.availability.kpi import AvailabilityReport
     from checks.availability.tracker import OutageTracker
@@ -31,11 +33,34 @@ class AvailabilityService:
         self.year: AvailabilityReport | None = None
         # The office's and each KPI unit's figure, with the report they were computed with.
         self.units: tuple[AvailabilityReport, dict[str, OfficeAvailability]] | None = None
+        # The outages' fingerprint read just before ``year`` was computed (outage_stamp).
+        self.stamp: tuple[object, ...] | None = None
 
     def current_year(self) -> AvailabilityReport:
-        """The cached figures; computed now if the cache job has not run yet."""
+        """The cached figures; computed now if the cache job has not run yet, or if an
+        outage was recorded, ended, reclassified or removed since they were computed.
+
+        The fingerprint is read from the database at every call (one aggregate query), not
+        remembered from this process's own writes: a write by the tracker, the CLI or
+        another node on the same PostgreSQL shows on the next page view, and the year is
+        computed again only when something changed (the 600 s job still catches what the
+        fingerprint does not cover: probe coverage, monitoring gaps, configuration).
+        """
         cached = self.year
-        return cached if cached is not None else self.refresh_year()
+        if cached is not None and self.stamp == self.outage_stamp():
+            return cached
+        return self.refresh_year()
+
+    def fresh_year(self) -> AvailabilityReport | None:
+        """``current_year`` once the figures were computed at all, else None (the Pulpit
+        tile shows "not computed yet" rather than computing a year on the first view)."""
+        return self.current_year() if self.year is not None else None
+
+    def outage_stamp(self) -> tuple[object, ...]:
+        from itops.db.session import read_scope
+
+        with read_scope(self.ctx.sessions) as db:
+            return outage_stamp(db)
 
     def year_units(self, report: AvailabilityReport) -> dict[str, OfficeAvailability]:
         """The office's and every KPI unit's figure computed with ``report`` (cache job)."""
@@ -63,6 +88,9 @@ class AvailabilityService:
         now = ctx.clock.now()
         year = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).year
         with read_scope(ctx.sessions) as db:
+            # read before the rows: a write between the two makes the next view compute
+            # again, never keeps a stale figure
+            stamp = outage_stamp(db)
             inputs = load(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
         report = evaluate.evaluate(inputs)
         units = {report.office.unit: report.office}
@@ -71,8 +99,31 @@ class AvailabilityService:
             part = replace(inputs, checks=[c for c in inputs.checks if c.unit == unit_id])
             units[unit_id] = evaluate.evaluate(replace(part, aggregate_unit=unit_id)).office
         self.units = (report, units)
-        self.year = report
+        self.year, self.stamp = report, stamp
         return report
+
+
+def outage_stamp(db: Session) -> tuple[object, ...]:
+    """What changes when an outage is recorded (count, newest id), ends (count and latest
+    of the ends: an end is set once), is removed (count) or reclassified (the append-only
+    reclassifications' count and newest id): one query of six aggregates over two small
+    tables (their primary keys and ``ix_outage_end``)."""
+    from sqlalchemy import func, select
+
+    from checks.availability.models import Outage, OutageReclassification
+
+    parts = [
+        select(f(c)).scalar_subquery()
+        for f, c in (
+            (func.count, Outage.id),
+            (func.max, Outage.id),
+            (func.count, Outage.end),
+            (func.max, Outage.end),
+            (func.count, OutageReclassification.id),
+            (func.max, OutageReclassification.id),
+        )
+    ]
+    return tuple(db.execute(select(*parts)).one())
 
 
 SERVICE: Service[AvailabilityService] = Service("checks.availability", AvailabilityService)

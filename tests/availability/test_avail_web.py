@@ -204,3 +204,50 @@ def test_menu_roles_match_the_core_roles() -> None:
     from checks.availability.plugin import ROLES
 
     assert ROLES == auth.ROLES
+
+
+async def test_an_outage_written_elsewhere_shows_on_the_next_view(
+    ctx: AppContext, site: str
+) -> None:
+    """The year's figures are cached (the job computes them every 600 s), yet an outage
+    recorded, or reclassified, by another writer (the tracker, the CLI, another node on the
+    same database: here a plain session, the service is not told) shows on the very next
+    view of the outage list and the Pulpit tile."""
+    from checks.availability.entry import reclassify
+
+    SERVICE.of(ctx).refresh_year()
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await login(session, site, "audytor")
+
+        async def pages() -> tuple[str, str]:
+            async with session.get(site + "/systemy/awarie") as response:
+                listed = await response.text()
+            async with session.get(site + "/") as response:
+                home = await response.text()
+            return listed, home
+
+        listed, home = await pages()
+        assert "przestoje 60 min" in home and "<td>30,0</td>" not in listed
+        with session_scope(ctx.sessions) as db:  # Wednesday 11 March, 9:00-9:30 local
+            db.add(
+                Outage(
+                    check_name="bip",
+                    unit_id="office",
+                    start=datetime(2026, 3, 11, 8, 0, tzinfo=UTC),
+                    end=datetime(2026, 3, 11, 8, 30, tzinfo=UTC),
+                    cause="failure",
+                    note="router",
+                    created_at=ctx.clock.now(),
+                )
+            )
+        listed, home = await pages()
+        assert "router" in listed and "<td>30,0</td>" in listed
+        assert "przestoje 90 min" in home
+        with session_scope(ctx.sessions) as db:
+            [second] = db.query(Outage).filter(Outage.note == "router").all()
+            reclassify(db, second.id, "false_alarm", "informatyk", "sonda", ctx.clock.now())
+        listed, home = await pages()
+        assert "przestoje 60 min" in home
+        cached = SERVICE.of(ctx).year
+        listed, home = await pages()  # nothing changed: the cached figures serve again
+        assert SERVICE.of(ctx).year is cached
