@@ -154,7 +154,24 @@ def _opt_date(value: str | None) -> date | None:
 @click.option("--position", default="")
 @click.option("--hired", default=None, help="YYYY-MM-DD")
 @click.option("--left", default=None, help="YYYY-MM-DD")
-@click.option("--notice", default=None, help="Written monitoring notice date (YYYY-MM-DD).")
+@click.option(
+    "--notice",
+    default=None,
+    help="The day the employee received the written monitoring information (YYYY-MM-DD): "
+    "recorded in the §82 register, so it needs --as.",
+)
+@click.option(
+    "--as",
+    "actor",
+    default=None,
+    metavar="LOGIN",
+    help="The acting user of the register notice (admin or monitoring officer).",
+)
+@click.option(
+    "--policy-version",
+    default=None,
+    help="Of the notice. Default: [employee_monitoring] policy_version of the config.",
+)
 @pass_ctx
 def employee_add(
     ctx: Ctx,
@@ -165,13 +182,24 @@ def employee_add(
     hired: str | None,
     left: str | None,
     notice: str | None,
+    actor: str | None,
+    policy_version: str | None,
 ) -> None:
-    """Add an employee."""
+    """Add an employee; with --notice, its §82 register notice in the same transaction."""
     from inventory.people import add_employee
+    from inventory.register.public import NoticeInput, os_identity
 
     app = ctx.app()
     if unit not in app.settings.unit_names():
         raise ValidationError(f'unknown unit "{unit}"')
+    received = _opt_date(notice)
+    if received is None and (actor or policy_version):
+        raise ValidationError("--as and --policy-version belong to --notice DATE")
+    entry = None
+    if received is not None:
+        entry = NoticeInput(
+            received, actor or "", app.clock.now(), policy_version or "", os_identity()
+        )
     with session_scope(app.sessions) as db:
         add_employee(
             db,
@@ -181,9 +209,10 @@ def employee_add(
             position,
             _opt_date(hired),
             _opt_date(left),
-            _opt_date(notice),
+            notice=entry,
+            settings=app.settings,
         )
-    click.echo(f"employee {code} added")
+    click.echo(f"employee {code} added" + (f", notice of {received} recorded" if entry else ""))
 
 
 @employee_group.command("grant")

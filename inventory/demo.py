@@ -151,7 +151,6 @@ def _employees(db: Session, world: DemoWorld) -> list[str]:
     from inventory.people import add_employee
 
     codes = []
-    jan = date(world.year, 1, 1)
     for n in range(1, EMPLOYEES + 1):
         first = FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]
         last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
@@ -162,17 +161,9 @@ def _employees(db: Session, world: DemoWorld) -> list[str]:
             else "office"
         )
         hired = date(world.year - 1 - world.rng.randrange(15), 1 + world.rng.randrange(12), 1)
-        notice = jan + timedelta(days=4 + n % 6)
-        add_employee(
-            db,
-            code,
-            f"DEMO {first} {last}",
-            unit,
-            POSITIONS[n % len(POSITIONS)],
-            hired,
-            None,
-            notice if notice <= world.last_day else None,
-        )
+        # The monitoring notices: the register's seed records them (its notice entries
+        # are the one source the inventory's pages read).
+        add_employee(db, code, f"DEMO {first} {last}", unit, POSITIONS[n % len(POSITIONS)], hired)
         codes.append(code)
     return codes
 

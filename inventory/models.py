@@ -267,15 +267,6 @@ class Loan(Base):
     returned_on: Mapped[date | None] = mapped_column(Date)
 
 
-class EmployeeProfile(Base):
-    """Inventory-side employee details kept out of the minimal core ``employee`` table."""
-
-    __tablename__ = "inv_employee_profile"
-
-    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), primary_key=True)
-    monitoring_notice_on: Mapped[date | None] = mapped_column(Date)
-
-
 class Permission(Base):
     """A system permission of an employee (permissions register); open while not revoked."""
 

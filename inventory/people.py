@@ -1,8 +1,10 @@
 """Employees and the trainings the IT officer runs for them.
 
 Employees live in the core table (``itops.db.models.Employee``: holders, clearance and
-the §82 register all point at it); the inventory adds a profile row with the date of the
-written monitoring notice. Trainings are counted by the annual report.
+the §82 register all point at it). The date of the written monitoring notice lives in
+one place, the §82 register's notice entries: an employee added with it gets a register
+entry in the same transaction, and the pages read it back from there. Trainings are
+counted by the annual report.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inventory import ledger
-from inventory.models import EmployeeProfile, Training, TrainingParticipant
+from inventory.models import Training, TrainingParticipant
+from inventory.register.public import NoticeInput, notice_dates, record_notice
+from itops.config import Settings
 from itops.db.models import Employee
 from itops.errors import ValidationError
 
@@ -57,12 +61,17 @@ def add_employee(
     position: str = "",
     hired_on: date | None = None,
     left_on: date | None = None,
-    notice_on: date | None = None,
+    *,
+    notice: NoticeInput | None = None,
+    settings: Settings | None = None,
 ) -> EmployeeView:
-    """Add an employee (core table) and the inventory's profile row."""
+    """Add an employee (core table); with ``notice``, its §82 register notice entry in
+    the same transaction (the register's roles and gates: a refusal adds nothing)."""
     code, full_name = code.strip(), full_name.strip()
     if not code or not full_name:
         raise ValidationError("code and full name are required")
+    if notice is not None and settings is None:
+        raise ValueError("a notice is recorded with the settings (policy version, zone)")
     if session.scalar(select(Employee.id).where(Employee.code == code)):
         raise ValidationError(f'employee code "{code}" already exists')
     emp = Employee(
@@ -75,13 +84,15 @@ def add_employee(
     )
     session.add(emp)
     session.flush()
-    session.add(EmployeeProfile(employee_id=emp.id, monitoring_notice_on=notice_on))
+    if notice is not None and settings is not None:
+        record_notice(session, settings, emp.code, notice)
     return view(emp)
 
 
 @dataclass(frozen=True)
 class EmployeeRow:
-    """An employee on the "Pracownicy" page, with the monitoring notice's date."""
+    """An employee on the "Pracownicy" page, with the monitoring notice's date (from the
+    §82 register's notice entries)."""
 
     id: int
     code: str
@@ -95,9 +106,7 @@ class EmployeeRow:
 
 def employee_rows(session: Session) -> list[EmployeeRow]:
     """Every employee by full name."""
-    notices = {
-        p.employee_id: p.monitoring_notice_on for p in session.scalars(select(EmployeeProfile))
-    }
+    notices = notice_dates(session)
     return [
         EmployeeRow(
             e.id,

@@ -32,7 +32,6 @@ from inventory.ledger import lifecycles, local_midnight
 from inventory.models import (
     AgentToken,
     Asset,
-    EmployeeProfile,
     RepairProtocol,
     Training,
     TrainingParticipant,
@@ -61,7 +60,6 @@ __all__ = [
     "fleet_age_distribution",
     "label",
     "latest_agent_report",
-    "monitoring_notice_date",
     "order_event",
     "os_support_status",
     "purchase_documents",
@@ -219,12 +217,6 @@ def os_support_status(session: Session, settings: Settings, on: date) -> list[Os
         end = rule.end if rule else None
         out.append(OsSupport(host, no, pretty, end, None if end is None else on <= end))
     return out
-
-
-def monitoring_notice_date(session: Session, employee_id: int) -> date | None:
-    """When the employee got the written notice of monitoring (for the §82 register)."""
-    profile = session.get(EmployeeProfile, employee_id)
-    return profile.monitoring_notice_on if profile else None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from inventory import clearance, people, stock, toner
 from inventory.config import INVENTORY
+from inventory.register.public import EMPLOYEE_MONITORING, NOTICE_ROLES, NoticeInput
 from inventory.web_common import (
     READ,
     WRITE,
@@ -27,9 +28,9 @@ from inventory.web_common import (
     run_read,
     tz_of,
 )
-from itops.errors import ValidationError
+from itops.errors import PermissionDenied, ValidationError
 from itops.web import forms
-from itops.web.security import requires
+from itops.web.security import current_user, requires
 from itops.web.templating import render
 
 
@@ -53,11 +54,22 @@ async def employees_page(request: Request) -> Response:
         "inventory_employees.html",
         {
             **data,
+            **_notice_form(request),
             "units": ctx.settings.unit_names(),
             "can_write": can_write(request),
             "error": None,
         },
     )
+
+
+def _notice_form(request: Request) -> dict[str, Any]:
+    """The notice date of the add form: a §82 register entry, so only for the roles the
+    register lets record one (an IT officer records it on the register's page instead)."""
+    user = current_user(request)
+    return {
+        "can_record_notice": bool(user and user.role in NOTICE_ROLES),
+        "policy_version": ctx_of(request).settings.section(EMPLOYEE_MONITORING).policy_version,
+    }
 
 
 @requires(*WRITE)
@@ -74,6 +86,14 @@ async def employees_action(request: Request) -> Response:
             unit = get("unit_id") or "office"
             if unit not in ctx.settings.unit_names():
                 raise ValidationError(f'unknown unit "{unit}"')
+            received = opt_date(get("notice_on"), "notice_on")
+            notice = (
+                None
+                if received is None
+                else NoticeInput(
+                    received, actor_of(request), ctx.clock.now(), get("policy_version")
+                )
+            )
             people.add_employee(
                 db,
                 get("code"),
@@ -82,7 +102,8 @@ async def employees_action(request: Request) -> Response:
                 get("position"),
                 opt_date(get("hired_on"), "hired_on"),
                 opt_date(get("left_on"), "left_on"),
-                opt_date(get("notice_on"), "notice_on"),
+                notice=notice,
+                settings=ctx.settings,
             )
         elif action == "training":
             day = opt_date(get("date"), "date")
@@ -101,14 +122,20 @@ async def employees_action(request: Request) -> Response:
 
     try:
         await run_db(ctx, act)
-    except ValidationError as exc:
+    except (ValidationError, PermissionDenied) as exc:
         today = ctx.clock.now().astimezone(tz_of(ctx)).date()
         data = await run_read(ctx, lambda db: _employees_page(db, today))
         return render(
             request,
             "inventory_employees.html",
-            {**data, "units": ctx.settings.unit_names(), "can_write": True, "error": str(exc)},
-            400,
+            {
+                **data,
+                **_notice_form(request),
+                "units": ctx.settings.unit_names(),
+                "can_write": True,
+                "error": exc.summary(),
+            },
+            403 if isinstance(exc, PermissionDenied) else 400,
         )
     return RedirectResponse("/inventory/employees", status_code=303)
 

@@ -10,8 +10,6 @@ The signing commands (verify, anchor, init-key, prune, grants) are in ``cli_chai
 
 from __future__ import annotations
 
-import os
-import pwd
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,8 @@ import click
 
 from inventory.register import export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
+from inventory.register.identity import os_identity as os_identity
+from inventory.register.identity import os_reader
 from itops.cli import Ctx, pass_ctx
 from itops.db.session import session_scope
 from itops.errors import ValidationError
@@ -48,30 +48,6 @@ def _time(value: str, name: str, tz: ZoneInfo) -> datetime:
 
 def _tz(ctx: Ctx) -> ZoneInfo:
     return ZoneInfo(ctx.app().settings.office.timezone)
-
-
-def os_identity() -> str:
-    """Who runs this process: the real user id's name (not ``$USER``, which anyone can
-    set), the effective one if different, and ``SUDO_USER`` when sudo set it."""
-
-    def name(uid: int) -> str:
-        try:
-            return pwd.getpwuid(uid).pw_name
-        except KeyError:
-            return f"uid {uid}"
-
-    out = name(os.getuid())
-    if os.geteuid() != os.getuid():
-        out += f" as {name(os.geteuid())}"
-    sudo = os.environ.get("SUDO_USER", "").strip()
-    if sudo:
-        out += f" (sudo: {sudo[:32]})"
-    return out[:100]
-
-
-def os_reader() -> str:
-    """The read log's actor for a CLI read without ``--as``."""
-    return f"os:{os_identity()}"[:64]
 
 
 @click.group("register")

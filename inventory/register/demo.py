@@ -93,7 +93,7 @@ def _notices(db: Session, world: DemoWorld, codes: list[str]) -> int:
     entries = 0
     first_notice: int | None = None
     for n, code in enumerate(codes, start=1):
-        received = jan + timedelta(days=4 + n % 6)  # as in the employee's profile
+        received = jan + timedelta(days=4 + n % 6)
         at = world.local(received, 14)
         if at > world.until:
             continue

@@ -1,8 +1,9 @@
-"""What other features may use from the §82 register: counts for the annual report, and
-the register's part of the DEMO office (``seed_demo``).
+"""What other features may use from the §82 register: counts for the annual report, the
+register's part of the DEMO office (``seed_demo``) and the employees' monitoring notices
+(the inventory shows them and records one when an employee is added with its date).
 
-Counts, the chain's verdict, the public signing key and the newest signed head: no
-names, logins or employee codes leave through here.
+Counts, the chain's verdict, the public signing key, the newest signed head and the
+notice dates by employee id: no names, logins or employee codes leave through here.
 """
 
 from __future__ import annotations
@@ -14,13 +15,69 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from inventory.register import queries, seals, service, verification
+from inventory.register.config import EMPLOYEE_MONITORING
 from inventory.register.demo import seed_demo
 from inventory.register.demo import tables_with_data as demo_tables_with_data
+from inventory.register.identity import os_identity
 from inventory.register.signing import KeyFileError, configured_key
 from inventory.register.state import load_state
 from itops.config import Settings
 
-__all__ = ["RegisterSummary", "annual_summary", "demo_tables_with_data", "seed_demo"]
+__all__ = [
+    "EMPLOYEE_MONITORING",
+    "NOTICE_ROLES",
+    "NoticeInput",
+    "RegisterSummary",
+    "annual_summary",
+    "demo_tables_with_data",
+    "notice_dates",
+    "os_identity",
+    "record_notice",
+    "seed_demo",
+]
+
+# Who may record a notice (the register's own rule, on every channel).
+NOTICE_ROLES: tuple[str, ...] = service.NOTICE_ROLES
+
+
+def notice_dates(session: Session) -> dict[int, date]:
+    """``{employee id: the earliest monitoring notice in force}`` (one query).
+
+    The one source of an employee's notice date: the register's notice entries, the
+    same date the act gate judges and ``itops register notices`` prints.
+    """
+    return queries.notice_dates(session)
+
+
+@dataclass(frozen=True)
+class NoticeInput:
+    """A notice recorded with an employee: who records it, when, and the policy version
+    (empty: ``[employee_monitoring] policy_version`` of the config)."""
+
+    received_on: date
+    actor: str
+    at: datetime
+    policy_version: str = ""
+    os_user: str | None = None
+
+
+def record_notice(
+    session: Session, settings: Settings, employee_code: str, notice: NoticeInput
+) -> int:
+    """Append the employee's notice entry (the register's gates and chain) in the
+    caller's transaction; returns its ``seq``."""
+    policy = notice.policy_version or settings.section(EMPLOYEE_MONITORING).policy_version
+    entry = service.record_notice(
+        session,
+        notice.at,
+        notice.actor,
+        employee_code,
+        notice.received_on,
+        policy,
+        tz=ZoneInfo(settings.office.timezone),
+        os_user=notice.os_user,
+    )
+    return entry.seq
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.register.models import RegisterRead
-from inventory.register.state import load_state
+from inventory.register.models import RegisterEntry, RegisterRead
+from inventory.register.state import NOTICE, load_state
 from itops.db.models import Employee, User
 
 
@@ -191,4 +191,34 @@ def employee_notices(session: Session, on: date) -> list[EmployeeNotice]:
                 bool(first and emp.hired_on and first.received_on > emp.hired_on),
             )
         )
+    return out
+
+
+def notice_dates(session: Session) -> dict[int, date]:
+    """``{employee id: earliest notice received}`` over the notices in force.
+
+    The date ``employee_notices`` shows and the act gate judges (corrections applied),
+    read with one query over the notice entries only: the inventory's pages show it.
+    """
+    rows = session.execute(
+        select(
+            RegisterEntry.seq,
+            RegisterEntry.corrects_seq,
+            RegisterEntry.employee_id,
+            RegisterEntry.received_on,
+        )
+        .where(RegisterEntry.kind == NOTICE)
+        .order_by(RegisterEntry.seq)
+    ).all()
+    known: set[int] = set()
+    superseded: set[int] = set()
+    for seq, corrects, _emp, _day in rows:
+        if corrects is not None and corrects in known:
+            superseded.add(corrects)
+        known.add(seq)
+    out: dict[int, date] = {}
+    for seq, _corrects, emp, day in rows:
+        if seq in superseded or emp is None or day is None:
+            continue
+        out[emp] = min(out.get(emp, day), day)
     return out

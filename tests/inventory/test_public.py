@@ -9,7 +9,6 @@ from inventory.people import add_employee, add_training
 from inventory.public import (
     active_computer_hostnames,
     fleet_age_distribution,
-    monitoring_notice_date,
     os_support_status,
     training_counts,
 )
@@ -33,17 +32,15 @@ def test_active_hostnames_follow_the_ledger_on_the_day(ctx: AppContext) -> None:
 
 def test_training_counts_per_year(ctx: AppContext) -> None:
     with session_scope(ctx.sessions) as db:
-        emp = add_employee(db, "EMP-TEST-1", "Jan Testowy", notice_on=date(2026, 1, 5))
+        add_employee(db, "EMP-TEST-1", "Jan Testowy")
         add_employee(db, "EMP-TEST-2", "Anna Przykładowa")
         add_training(db, date(2026, 3, 1), "Phishing", "IT", "group", ["EMP-TEST-1", "EMP-TEST-2"])
         add_training(db, date(2026, 4, 1), "EZD", "IT", "individual", ["EMP-TEST-1"])
         add_training(db, date(2025, 4, 1), "RODO", "IT", "group", ["EMP-TEST-1"])
-        emp_id = emp.id
     with session_scope(ctx.sessions) as db:
         counts = training_counts(db, 2026)
         assert (counts.trainings, counts.group, counts.individual) == (2, 1, 1)
         assert (counts.participants, counts.participations) == (2, 3)
-        assert monitoring_notice_date(db, emp_id) == date(2026, 1, 5)
 
 
 def test_fleet_age_buckets_count_computers_in_service(ctx: AppContext) -> None:
