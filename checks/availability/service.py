@@ -7,18 +7,22 @@ and metrics modules need not import the module that imports them.
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from itops.services import Service
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from checks.availability.figures import OfficeAvailability
     from checks.availability.kpi import AvailabilityReport
     from checks.availability.tracker import OutageTracker
+    from itops.config import Settings
     from itops.context import AppContext
+
+logger = logging.getLogger(__name__)
 
 
 class AvailabilityService:
@@ -75,32 +79,68 @@ class AvailabilityService:
         The rows are read in one short read transaction (it never takes SQLite's write
         lock); the arithmetic runs after it has ended, so no transaction is open while
         computing (on SQLite an open reader would also keep the WAL from being
-        checkpointed), and the result is only kept in memory.
+        checkpointed), and the result is only kept in memory. From ``apart.MIN_CHECKS``
+        checks on, reading and computing happen in a forked child (see
+        checks.availability.apart), off this process's GIL.
         """
-        from dataclasses import replace
-        from zoneinfo import ZoneInfo
-
-        from checks.availability import evaluate
-        from checks.availability.kpi import load
-        from itops.db.session import read_scope
+        from checks.availability import apart
+        from itops.plugins import configured_checks
 
         ctx = self.ctx
-        now = ctx.clock.now()
-        year = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).year
-        with read_scope(ctx.sessions) as db:
-            # read before the rows: a write between the two makes the next view compute
-            # again, never keeps a stale figure
-            stamp = outage_stamp(db)
-            inputs = load(db, ctx.settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
-        report = evaluate.evaluate(inputs)
-        units = {report.office.unit: report.office}
-        for unit_id in sorted({c.unit for c in inputs.checks if c.kpi} - set(units)):
-            # A unit's own figure (its KPI checks, its hours); only its checks are evaluated again.
-            part = replace(inputs, checks=[c for c in inputs.checks if c.unit == unit_id])
-            units[unit_id] = evaluate.evaluate(replace(part, aggregate_unit=unit_id)).office
+        settings, now = ctx.settings, ctx.clock.now()
+        computed: YearFigures | None = None
+        if apart.can_fork() and len(configured_checks(settings)) >= apart.MIN_CHECKS:
+            try:
+                computed = apart.run_apart(lambda: year_figures(settings, None, now))
+            except apart.Interrupted:
+                raise
+            except Exception as exc:
+                logger.warning("year's figures not computed apart (%s): computing here", exc)
+        if computed is None:
+            computed = year_figures(settings, ctx.sessions, now)
+        report, units, stamp = computed
         self.units = (report, units)
         self.year, self.stamp = report, stamp
         return report
+
+
+YearFigures = tuple["AvailabilityReport", dict[str, "OfficeAvailability"], tuple[object, ...]]
+"""This year's report, the office's and each KPI unit's figure, the outages' stamp."""
+
+
+def year_figures(
+    settings: Settings, sessions: sessionmaker[Session] | None, now: datetime
+) -> YearFigures:
+    """This year's figures. ``sessions`` None: a database engine of its own (in a forked
+    child, never the parent's connections)."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from checks.availability import evaluate
+    from checks.availability.kpi import load
+    from itops.db.session import make_engine, make_sessionmaker, read_scope
+
+    engine = None
+    if sessions is None:
+        engine = make_engine(settings.storage.url)
+        sessions = make_sessionmaker(engine)
+    try:
+        year = now.astimezone(ZoneInfo(settings.office.timezone)).year
+        with read_scope(sessions) as db:
+            # read before the rows: a write between the two makes the next view compute
+            # again, never keeps a stale figure
+            stamp = outage_stamp(db)
+            inputs = load(db, settings, date(year, 1, 1), date(year + 1, 1, 1), now=now)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    report = evaluate.evaluate(inputs)
+    units = {report.office.unit: report.office}
+    for unit_id in sorted({c.unit for c in inputs.checks if c.kpi} - set(units)):
+        # A unit's own figure (its KPI checks, its hours); only its checks are evaluated again.
+        part = replace(inputs, checks=[c for c in inputs.checks if c.unit == unit_id])
+        units[unit_id] = evaluate.evaluate(replace(part, aggregate_unit=unit_id)).office
+    return report, units, stamp
 
 
 def outage_stamp(db: Session) -> tuple[object, ...]:
