@@ -25,8 +25,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from itops.auth import ROLES
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -151,6 +154,41 @@ class Daemon:
         self.proc = None
 
 
+class Target:
+    """A TCP service on 127.0.0.1 that accepts (and drops) connections until closed; a
+    context manager too (closed on leaving). The browser tests' probe target."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(64)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.close()
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "ITOPS_DATABASE_URL"}
     env["PYTHONPATH"] = str(ROOT)
@@ -191,8 +229,10 @@ class Browser:
         if not hasattr(self, "_axe_source"):
             assert AXE.exists(), f"{AXE} missing: run `make axe` (make test does)"
             self._axe_source = AXE.read_text(encoding="utf-8")
-        # evaluate() is not subject to the page's CSP, unlike an injected <script> tag
-        self.page.evaluate(self._axe_source + "\n;void 0")
+        # evaluate() is not subject to the page's CSP, unlike an injected <script> tag; a
+        # page looked at again (another width, same document) has it already
+        if not self.page.evaluate("() => typeof window.axe === 'object'"):
+            self.page.evaluate(self._axe_source + "\n;void 0")
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
             ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"

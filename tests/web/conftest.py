@@ -23,7 +23,7 @@ from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.web.app import create_app
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, LAPTOP, Browser, Daemon
+from .browser import CHROMIUM, CHROMIUM_ARGS, LAPTOP, Browser, Daemon, Target
 
 PASSWORD = "Haslo-Testowe-123"
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -208,6 +208,13 @@ def daemon(tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str) -
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[Target]:
+    """A TCP service the module's daemon probes (closing it makes the check fail)."""
+    with Target() as service:
+        yield service
 
 
 @pytest.fixture(scope="module")

@@ -7,57 +7,17 @@ axe-core (no serious or critical WCAG 2.1 AA violation) and for CSP violations.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.conftest import free_port
-
-from .browser import LAPTOP, PASSWORD, TABLET, Browser, Daemon, role_login
+from .browser import LAPTOP, PASSWORD, TABLET, Browser, Daemon, Target, role_login
 
 pytestmark = [pytest.mark.slow]
 
 CHECK = "serwer-testowy"
-
-
-class Target:
-    """A TCP service on 127.0.0.1 that accepts (and drops) connections until closed."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(64)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            conn.close()
-
-    def close(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def target() -> Iterator[Target]:
-    service = Target()
-    yield service
-    service.close()
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,7 @@ from sqlalchemy import create_engine, text
 
 from itops.auth import ROLES
 
-from .browser import LAPTOP, Browser, Daemon
-from .test_web_browser import Target
+from .browser import LAPTOP, Browser, Daemon, Target
 
 pytestmark = [pytest.mark.slow]
 
@@ -69,17 +68,14 @@ SUB_PAGES: dict[str, tuple[str, ...]] = {
 
 
 @pytest.fixture(scope="module")
-def up_target() -> Iterator[Target]:
-    service = Target()
-    yield service
-    service.close()
+def up_target(target: Target) -> Target:
+    return target
 
 
 @pytest.fixture(scope="module")
 def down_target() -> Iterator[Target]:
-    service = Target()
-    yield service
-    service.close()
+    with Target() as service:
+        yield service
 
 
 @pytest.fixture(scope="module")
