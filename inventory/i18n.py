@@ -234,6 +234,13 @@ TRANSLATIONS: dict[str, str] = {
     "Wykryte przez agenta (do potwierdzenia)": "Discovered by the agent (to confirm)",
     "Potwierdź": "Confirm",
     "Zmiany sprzętu bez protokołu": "Hardware changes without a protocol",
+    # the Pulpit's KPI 2/3 tiles and their month bars
+    "KPI 2: naprawy": "KPI 2: repairs",
+    "KPI 3: zakupy komputerów": "KPI 3: computer purchases",
+    "Od początku roku na koniec każdego miesiąca": "Year to date at the end of each month",
+    "Niski stan magazynu": "Low stock",
+    "Przeterminowane użyczenia": "Overdue loans",
+    "Komputery z ryzykiem aktualizacji": "Computers at update risk",
     "Nowy protokół naprawy": "New repair protocol",
     "Numer": "Number",
     "Rodzaj": "Kind",

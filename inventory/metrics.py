@@ -258,35 +258,56 @@ def kpi_trend(
     )
 
 
+def _say(
+    label: str, year: int, ratio: float | None, count: int, base: int, lang: str
+) -> tuple[str, str, str]:
+    """A KPI tile's label, value and detail in ``lang`` (the year and the percent's sign)."""
+    from itops import formats
+    from itops.i18n import translator
+
+    value = "—" if ratio is None else formats.percent(ratio, lang, 1)
+    return f"{translator(lang)(label)} {year}", value, f"{count} / {base}"
+
+
+def _kpi_tile(
+    label: str,
+    year: int,
+    figures: tuple[float | None, int, int, bool | None],
+    goal: tuple[tuple[tuple[int, float | None], ...], float, str, str],
+) -> Tile:
+    """KPI 2 or 3: (ratio, count, base, met), (month trend, target, chart id, relation)."""
+    ratio, count, base, met = figures
+    points, target, chart_id, relation = goal
+    return Tile(
+        f"{label} {year}",
+        _pct(ratio),
+        f"{count} / {base}",
+        met,
+        "/inventory/kpi",
+        partial(kpi_trend, points, target, chart_id) if points else None,
+        target=target,
+        target_relation=relation,
+        say=partial(_say, label, year, ratio, count, base),
+    )
+
+
 def tiles(ctx: AppContext) -> list[Tile]:
 
     snap = snapshot(ctx)
     if snap is None:
         return []
     out = [
-        Tile(
-            f"KPI 2: naprawy {snap.year}",
-            _pct(snap.repair_ratio),
-            f"{snap.repair_count} / {snap.equipment}",
-            snap.repairs_met,
-            "/inventory/kpi",
-            partial(kpi_trend, snap.repair_trend, snap.repairs_target, "trend-kpi2")
-            if snap.repair_trend
-            else None,
-            target=snap.repairs_target,
-            target_relation="<",
+        _kpi_tile(
+            "KPI 2: naprawy",
+            snap.year,
+            (snap.repair_ratio, snap.repair_count, snap.equipment, snap.repairs_met),
+            (snap.repair_trend, snap.repairs_target, "trend-kpi2", "<"),
         ),
-        Tile(
-            f"KPI 3: zakupy komputerów {snap.year}",
-            _pct(snap.purchase_ratio),
-            f"{snap.purchase_count} / {snap.computers}",
-            snap.purchases_met,
-            "/inventory/kpi",
-            partial(kpi_trend, snap.purchase_trend, snap.purchases_target, "trend-kpi3")
-            if snap.purchase_trend
-            else None,
-            target=snap.purchases_target,
-            target_relation="≥",
+        _kpi_tile(
+            "KPI 3: zakupy komputerów",
+            snap.year,
+            (snap.purchase_ratio, snap.purchase_count, snap.computers, snap.purchases_met),
+            (snap.purchase_trend, snap.purchases_target, "trend-kpi3", "≥"),
         ),
         Tile(
             "Zmiany sprzętu bez protokołu",

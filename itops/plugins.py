@@ -152,6 +152,10 @@ class Tile:
     # "poniżej celu" for a toner order)
     target: float | None = None
     target_relation: str = ""
+    # label, value and detail in the page's language, for a tile whose texts hold figures
+    # ("KPI 2: naprawy 2026", a percent's decimal sign, "przestoje 12 min"); None: label
+    # and detail through the translation table, the value as it is
+    say: Callable[[str], tuple[str, str, str]] | None = None
 
 
 @dataclass(frozen=True)

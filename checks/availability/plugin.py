@@ -133,6 +133,7 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
 
     from checks.availability.pulpit import kpi1_trend
     from itops import formats
+    from itops.i18n import translator
 
     report = SERVICE.of(ctx).fresh_year()
     if report is None:
@@ -143,15 +144,23 @@ def _tiles(ctx: AppContext) -> Sequence[Tile]:
             Tile("Dostępność systemów (rok)", "brak danych", "nie do ustalenia", None, "/systemy")
         ]
     today = ctx.clock.now().astimezone(ZoneInfo(ctx.settings.office.timezone)).date()
+    ratio, minutes = office.availability, f"{office.downtime_seconds / 60:.0f} min"
+
+    def say(lang: str) -> tuple[str, str, str]:
+        _ = translator(lang)
+        value = formats.percent(ratio, lang, 3, floor=True)  # never rounded up
+        return _("Dostępność systemów (rok)"), value, f"{_('przestoje')} {minutes}"
+
     return [
         Tile(
             "Dostępność systemów (rok)",
-            formats.percent(office.availability, "pl", 3, floor=True),  # never rounded up
-            f"przestoje {office.downtime_seconds / 60:.0f} min",
+            formats.percent(ratio, "pl", 3, floor=True),
+            f"przestoje {minutes}",
             office.met,
             "/systemy",
             lambda lang: kpi1_trend(report, lang, today),
             target=office.target,
+            say=say,
         )
     ]
 

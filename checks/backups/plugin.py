@@ -100,9 +100,12 @@ async def stop(ctx: AppContext) -> None:
     await service(ctx).runner.drain(ctx.settings.daemon.shutdown_timeout.total_seconds())
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
+def _plural(n: int, one: str, few: str, many: str | None = None) -> str:
+    """Polish (one, few, many) or English (one, other: ``many`` None)."""
     if n == 1:
         return one
+    if many is None:
+        return few
     if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
         return few
     return many
@@ -116,20 +119,32 @@ def backup_tile(backups: Sequence[BackupSnapshot]) -> Tile:
         by_status[Status(b.status)].append(b.name)
     ok, warn = len(by_status[Status.OK]), len(by_status[Status.WARNING])
     bad, unknown = len(by_status[Status.CRITICAL]), len(by_status[Status.UNKNOWN])
-    parts = [f"{ok} w porządku"]
-    if warn:
-        parts.append(f"{warn} {_plural(warn, 'ostrzeżenie', 'ostrzeżenia', 'ostrzeżeń')}")
-    if bad:
-        names = ", ".join(by_status[Status.CRITICAL])
-        parts.append(f"{bad} {_plural(bad, 'błąd', 'błędy', 'błędów')} ({names})")
-    if unknown:
-        parts.append(f"{unknown} brak danych")
+    names = ", ".join(by_status[Status.CRITICAL])
+
+    def detail(lang: str) -> str:
+        en = lang == "en"
+        parts = [f"{ok} OK" if en else f"{ok} w porządku"]
+        if warn:
+            word = ("warning", "warnings") if en else ("ostrzeżenie", "ostrzeżenia", "ostrzeżeń")
+            parts.append(f"{warn} {_plural(warn, *word)}")
+        if bad:
+            word = ("error", "errors") if en else ("błąd", "błędy", "błędów")
+            parts.append(f"{bad} {_plural(bad, *word)} ({names})")
+        if unknown:
+            parts.append(f"{unknown} {'no data' if en else 'brak danych'}")
+        return ", ".join(parts)
+
+    def say(lang: str) -> tuple[str, str, str]:
+        label = "Backups" if lang == "en" else "Kopie zapasowe"
+        return label, f"{ok}/{len(backups)}", detail(lang)
+
     return Tile(
         "Kopie zapasowe",
         f"{ok}/{len(backups)}",
-        ", ".join(parts),
+        detail("pl"),
         ok=ok == len(backups),
         link="/backups",
+        say=say,
     )
 
 

@@ -213,6 +213,11 @@ def test_backups_tile_counts_only_ok_as_ok_and_names_unknown() -> None:
         "1 w porządku, 1 błąd (ewidencja), 2 brak danych",
         False,
     )
+    assert tile.say is not None and tile.say("en") == (  # the English Pulpit (issue 15)
+        "Backups",
+        "1/4",
+        "1 OK, 1 error (ewidencja), 2 no data",
+    )
     tile = backup_tile([snap("nas", Status.OK), snap("poczta", Status.WARNING)])
     assert (tile.value, tile.detail, tile.ok) == ("1/2", "1 w porządku, 1 ostrzeżenie", False)
     tile = backup_tile([snap("nas", Status.OK)])

@@ -1,10 +1,13 @@
-"""The system page, the Pulpit and the public status page in Debian's chromium against the
-real daemon (issue 15 'Done when'): each role and an anonymous resident, axe-core at
-laptop (1366), tablet (768) and phone (320 px) widths, no sideways scrolling, the status
-page without JavaScript, and the month bar's minutes equal to ``itops availability
---check NAME --json`` for that month. Screenshots: test-output/screenshots/.
+"""The system page, the Pulpit, the public status page and a backup's detail page in
+Debian's chromium against the real daemon (issue 15 'Done when'): each role and an
+anonymous resident, axe-core at laptop (1366), tablet (768) and phone (320 px) widths, no
+sideways scrolling, the same pages in English (no Polish text of theirs, charts labelled
+in English), the status page without JavaScript, and the month bar's minutes equal to
+``itops availability --check NAME --json`` for that month. Screenshots (make screenshots):
+test-output/screenshots/.
 
-One module daemon and one browser for all of it (browser tests are the slow part).
+One module daemon and one browser for all of it (browser tests are the slow part): each
+page is loaded once per role and then looked at in every width by resizing the viewport.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,27 +28,24 @@ from itops.auth import ROLES
 from itops.charts import fmt_number
 from itops.db.session import make_engine
 
-from .browser import Browser, Daemon
-from .test_web_browser import Target
+from .browser import ROOT, Browser, Daemon, Target
 
 pytestmark = [pytest.mark.slow]
 
 CHECK = "serwer-bip-wew"
 PUBLIC = "Biuletyn Informacji Publicznej"
+BACKUP = "kopia-serwera-bip"
+# a backup's earlier looks: days ago, MiB, the job's minutes (as a push job's pings tell)
+BACKUP_RUNS = ((3, 120, 14), (2, 130, 16), (1, 150, 21))
 WIDTHS = {"laptop": 1366, "tablet": 768, "telefon": 320}
 SVG = "{http://www.w3.org/2000/svg}"
 TZ = ZoneInfo("Europe/Warsaw")
 
 
 @pytest.fixture(scope="module")
-def target() -> Iterator[Target]:
-    service = Target()
-    yield service
-    service.close()
-
-
-@pytest.fixture(scope="module")
-def daemon_config_extra(target: Target) -> str:
+def daemon_config_extra(target: Target, tmp_path_factory: pytest.TempPathFactory) -> str:
+    files = tmp_path_factory.mktemp("kopie")
+    (files / "kopia-2026.tar.gz").write_bytes(b"x" * 4096)
     ahead = (datetime.now(TZ) + timedelta(days=3)).replace(hour=18, minute=0, second=0)
     return f"""
 [[checks]]
@@ -63,6 +62,12 @@ name = "Wymiana dysku (wewnętrzne)"
 checks = ["{CHECK}"]
 start = {ahead.strftime("%Y-%m-%dT%H:%M:%S")}
 end = {(ahead + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")}
+
+[[backups]]
+name = "{BACKUP}"
+kind = "file"
+path = "{files}/*.tar.gz"
+max_age = "26h"
 
 [status_page]
 enabled = true
@@ -88,6 +93,7 @@ def seeded(daemon: Daemon) -> Daemon:
     The check is recorded as watched since before both: time before a check's first
     configuration is not watched, and an outage there would not count."""
     from checks.availability.models import CheckHistory, Outage, ProbeResultRow
+    from checks.backups.models import BackupRun
 
     today = datetime.now(TZ).date()
     first = _working_morning(today)
@@ -120,6 +126,19 @@ def seeded(daemon: Daemon) -> Daemon:
                     reason="sample",
                 )
             )
+            for n, (days, mib, minutes) in enumerate(BACKUP_RUNS):
+                db.add(
+                    BackupRun(
+                        backup=BACKUP,
+                        at=datetime.now(UTC) - timedelta(days=days, hours=n),
+                        mode="look",
+                        status=0,
+                        summary="",
+                        size=mib * 2**20,
+                        duration=0.01,
+                        job_duration=minutes * 60.0,
+                    )
+                )
     finally:
         engine.dispose()
     return daemon
@@ -149,27 +168,171 @@ def _month_notes(web: Browser) -> list[str]:
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text") if t.get("class") == "bar-note"]
 
 
-def test_each_role_opens_the_system_page_and_the_pulpit_at_every_width(
+# The new pages of issue 15 a signed-in role opens: (name, path, who may open it).
+PAGES = (
+    ("system", f"/systemy/{CHECK}", ROLES),
+    ("pulpit", "/", ROLES),
+    ("status", "/status", ROLES),
+    ("backup", f"/backups/{BACKUP}", ("admin", "it_officer", "auditor")),
+)
+# Their texts, where the English page must not show the Polish.
+SOURCES = (
+    "checks/availability/templates/system.html",
+    "checks/availability/templates/status.html",
+    "checks/availability/system_web.py",
+    "checks/availability/status_page.py",
+    "checks/availability/pulpit.py",
+    "checks/backups/templates/backup_detail.html",
+    "checks/backups/web.py",
+    "checks/backups/charts.py",
+    "itops/web/templates/home.html",
+    "itops/web/templates/base.html",
+)
+POLISH_LETTERS = re.compile(r"\w*[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]\w*")
+# What the configuration and the seed write, shown as written in either language.
+DATA = (
+    "Urząd Testowy w Przykładowie",
+    "Stan e-usług urzędu",
+    "Wymiana dysku (wewnętrzne)",
+    "wewnętrzna notatka",
+)
+
+
+def _look_at_every_width(web: Browser, name: str) -> None:
+    """The loaded page at each width (resized, not reloaded): no sideways scrolling, axe."""
+    for size, width in WIDTHS.items():
+        web.page.set_viewport_size({"width": width, "height": 900})
+        _no_sideways_scroll(web, f"{name}, {width}px")
+        web.check_page(f"{name}-{size}")
+
+
+def _open_page(web: Browser, name: str, path: str, lang: str = "pl") -> None:
+    reply = web.open(path)
+    assert reply.status == 200, (name, path, reply.status)
+    heading = {
+        "system": CHECK,
+        "pulpit": "Pulpit" if lang == "pl" else "Dashboard",
+        "status": PUBLIC,
+        "backup": BACKUP,
+    }[name]
+    expect(web.page.get_by_role("heading", name=heading).first).to_be_visible()
+    if name == "system":
+        expect(web.page.locator("svg#months")).to_be_visible()
+    if name == "pulpit":
+        expect(web.page.locator("svg#office-days")).to_be_visible()
+    if name == "backup":
+        expect(web.page.locator("svg#backup-size")).to_be_attached()
+        expect(web.page.locator("svg#backup-duration")).to_be_attached()
+
+
+def test_each_role_opens_every_new_page_at_every_width(chromium: Any, seeded: Daemon) -> None:
+    context, web = _page(chromium, seeded, WIDTHS["laptop"])
+    try:
+        for role in ROLES:
+            web.login(role)
+            for name, path, allowed in PAGES:
+                if role not in allowed:
+                    assert web.open(path).status == 403, (role, path)
+                    continue
+                _open_page(web, name, path)
+                _look_at_every_width(web, f"{name}-{role}")
+                web.page.set_viewport_size({"width": WIDTHS["laptop"], "height": 900})
+            web.logout()
+        # An anonymous resident: the status page (below), and a sign-in for the rest.
+        for name, path, _ in PAGES:
+            if name != "status":
+                web.open(path)
+                assert web.page.url.startswith(seeded.url + "/login"), (name, web.page.url)
+    finally:
+        context.close()
+
+
+def _polish_texts() -> list[str]:
+    """The Polish texts of these pages whose English differs (from their templates and
+    modules), longest first: a shorter one inside a longer one is looked for after it."""
+    from itops import i18n
+    from itops.plugins import features
+
+    for feat in features():  # as the app does: each feature's English rows
+        i18n.register(feat.translations)
+    en = i18n.translator("en")
+    found: set[str] = set()
+    for source in SOURCES:
+        text = (ROOT / source).read_text(encoding="utf-8")
+        for match in re.finditer(r"""_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""", text):
+            words = match.group(2)
+            if len(words) >= 4 and en(words) != words:
+                found.add(words)
+    return sorted(found, key=len, reverse=True)
+
+
+def _english_text(web: Browser) -> str:
+    """Everything the page says, charts' <title>/<text> and folded tables included,
+    without the parts marked as Polish (the PL link, an officer's note) and the data."""
+    text = str(
+        web.page.evaluate(
+            "() => { const b = document.body.cloneNode(true);"
+            " b.querySelectorAll('[lang=pl], script, style').forEach(e => e.remove());"
+            " b.querySelectorAll('*').forEach(e => e.append(' '));"
+            " return b.textContent; }"
+        )
+    )
+    for data in DATA:
+        text = text.replace(data, " ")
+    return re.sub(r"\s+", " ", text)
+
+
+def _polish_on(web: Browser, polish: list[str]) -> list[str]:
+    """The Polish texts (with some context) and the words with Polish letters on the page."""
+    assert web.page.locator("html").get_attribute("lang") == "en"
+    text = _english_text(web)
+    shown = [
+        text[max(0, m.start() - 40) : m.end() + 20]
+        for p in polish
+        if (m := re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text))
+    ]
+    return shown + sorted(set(POLISH_LETTERS.findall(text)))
+
+
+def test_the_new_pages_in_english_have_no_polish_and_english_charts(
     chromium: Any, seeded: Daemon
 ) -> None:
-    for role in ROLES:
-        widths = WIDTHS if role == "it_officer" else {"laptop": WIDTHS["laptop"]}
-        context, web = _page(chromium, seeded, WIDTHS["laptop"])
-        try:
-            web.login(role)
-            for size, width in widths.items():
-                web.page.set_viewport_size({"width": width, "height": 900})
-                web.open(f"/systemy/{CHECK}")
-                expect(web.page.get_by_role("heading", name=CHECK)).to_be_visible()
-                _no_sideways_scroll(web, f"system page, {role}, {width}px")
-                web.check_page(f"system-{role}-{size}")
-                web.open("/")
-                expect(web.page.get_by_role("heading", name="Pulpit")).to_be_visible()
-                expect(web.page.locator("svg#office-days")).to_be_visible()
-                _no_sideways_scroll(web, f"Pulpit, {role}, {width}px")
-                web.check_page(f"pulpit-{role}-{size}")
-        finally:
-            context.close()
+    polish = _polish_texts()
+    assert "Czas odpowiedzi" in polish and "Rozmiar kopii w czasie" in polish
+    context, web = _page(chromium, seeded, WIDTHS["laptop"])
+    try:
+        web.login("it_officer")
+        web.open("/lang/en?next=/")
+        found: dict[str, list[str]] = {}
+        for name, path, _ in PAGES:
+            _open_page(web, name, path, "en")
+            found[name] = _polish_on(web, polish)
+            _look_at_every_width(web, f"{name}-en")
+            web.page.set_viewport_size({"width": WIDTHS["laptop"], "height": 900})
+        assert {k: v for k, v in found.items() if v} == {}, "Polish on English pages"
+        web.open(f"/systemy/{CHECK}")
+        titles = web.page.locator("svg.chart > title").all_text_contents()
+        assert "Response time" in " ".join(titles), titles
+        months = web.page.locator("svg#months text.bar-label").all_text_contents()
+        assert months[0] == "Jan", months
+        web.open(f"/backups/{BACKUP}")
+        size = web.page.locator("svg#backup-size > title").text_content()
+        assert size == "Backup size over time", size
+        took = web.page.locator("svg#backup-duration > title").text_content()
+        assert took == "Backup duration over time", took
+        table = web.page.locator("svg#backup-duration").locator("xpath=../..").locator("td")
+        assert "21 min" in table.all_text_contents()
+    finally:
+        context.close()
+    context, web = _page(chromium, seeded, WIDTHS["telefon"])
+    try:  # the resident, who picks English on the status page itself
+        web.open("/status")
+        web.page.get_by_role("link", name="EN", exact=True).click()
+        expect(web.page.locator("html")).to_have_attribute("lang", "en")
+        assert _polish_on(web, polish) == [], "Polish on the English status page"
+        _look_at_every_width(web, "status-anonim-en")
+    finally:
+        context.close()
 
 
 def test_month_bars_show_the_minutes_the_cli_gives(chromium: Any, seeded: Daemon) -> None:
