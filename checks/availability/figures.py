@@ -139,10 +139,16 @@ class AvailabilityReport:
         return self.as_of.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
 
     def to_json(self, tz: str) -> dict[str, Any]:
-        """The documented JSON; ``tz`` (the office's) writes ``period.as_of`` in office time."""
-        period: dict[str, Any] = {"from": self.first.isoformat(), "to": self.until.isoformat()}
-        if self.as_of is not None:
-            period["as_of"] = self.as_of_local(tz)
+        """The documented JSON; ``tz`` (the office's) writes ``period.as_of`` in office time.
+
+        ``as_of`` is always there, null when the whole period is past: the rule of
+        ``itops kpi --json`` and of the annual report's ``meta.period``, so a reader
+        tells a closed period from an old file by the value, not by a missing key."""
+        period: dict[str, Any] = {
+            "from": self.first.isoformat(),
+            "to": self.until.isoformat(),
+            "as_of": self.as_of_local(tz),
+        }
         return {
             "period": period,
             "checks": [c.to_json() for c in self.checks],

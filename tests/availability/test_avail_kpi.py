@@ -232,7 +232,7 @@ def test_json_has_the_documented_shape(db_url: str, sessions: sessionmaker[Sessi
             "Europe/Warsaw"
         )
     assert set(data) == {"period", "checks", "office"}
-    assert data["period"] == {"from": "2026-01-01", "to": "2027-01-01"}
+    assert data["period"] == {"from": "2026-01-01", "to": "2027-01-01", "as_of": None}
     assert set(data["checks"][0]) == {
         "name",
         "working_seconds",
