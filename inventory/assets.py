@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from inventory import ledger
@@ -24,9 +24,8 @@ from inventory.models import ASSET_STATUSES, Asset, AssetEvent
 from inventory.people import holder_names
 from inventory.repairs import AssetProtocol, protocols_of
 from inventory.stock import AssetLoan, loans_of
+from itops.db.models import Employee
 from itops.errors import ValidationError
-
-SEARCH_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -89,21 +88,55 @@ def _row(a: Asset, holders: dict[int, str]) -> AssetRow:
     )
 
 
-def search_assets(
+@dataclass(frozen=True)
+class AssetSearch:
+    """One page of the search: its rows and how many matched in all."""
+
+    rows: list[AssetRow]
+    total: int
+
+
+def page_assets(
     session: Session,
     q: str = "",
     category: str = "",
     status: str = "",
     unit: str | None = None,
-    limit: int = SEARCH_LIMIT,
-) -> list[AssetRow]:
-    """Assets by inventory number; ``q`` matches number, serial, model, maker, host,
-    building, room or holder text. An unknown category or status is no filter; ``unit``
-    is one only when given (the caller knows the configured units)."""
-    stmt = select(Asset).order_by(Asset.inventory_no)
+    hostnames: set[str] | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    confirmed: bool = True,
+) -> AssetSearch:
+    """Confirmed assets (agent-discovered ones with ``confirmed`` False) matching the
+    filters, newest purchase first (undated last, then the newest entered), ``limit``
+    from ``offset``, with the count of all that match.
+
+    ``q`` matches what the list shows: inventory number, serial, maker, model, host,
+    building, room and the holder (an employee's name or code, or the free-text holder);
+    ``hostnames`` keeps only those hosts (the "unsupported system" filter)."""
+    where = [Asset.confirmed == confirmed, *_filters(q, category, status, unit)]
+    if hostnames is not None:
+        where.append(Asset.hostname.in_(sorted(hostnames)))
+    total = session.scalar(select(func.count()).select_from(Asset).where(*where)) or 0
+    stmt = (
+        select(Asset)
+        .where(*where)
+        .order_by(Asset.purchase_date.is_(None), Asset.purchase_date.desc(), Asset.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    holders = holder_names(session)
+    return AssetSearch([_row(a, holders) for a in session.scalars(stmt)], total)
+
+
+def _filters(q: str, category: str, status: str, unit: str | None) -> list[Any]:
+    out: list[Any] = []
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(
+        people = select(Employee.id).where(
+            or_(Employee.full_name.ilike(like), Employee.code.ilike(like))
+        )
+        out.append(
             or_(
                 Asset.inventory_no.ilike(like),
                 Asset.serial.ilike(like),
@@ -113,16 +146,16 @@ def search_assets(
                 Asset.building.ilike(like),
                 Asset.room.ilike(like),
                 Asset.holder_text.ilike(like),
+                Asset.holder_id.in_(people),
             )
         )
     if category in ASSET_CATEGORIES:
-        stmt = stmt.where(Asset.category == category)
+        out.append(Asset.category == category)
     if status in ASSET_STATUSES:
-        stmt = stmt.where(Asset.status == status)
+        out.append(Asset.status == status)
     if unit is not None:
-        stmt = stmt.where(Asset.unit_id == unit)
-    holders = holder_names(session)
-    return [_row(a, holders) for a in session.scalars(stmt.limit(limit))]
+        out.append(Asset.unit_id == unit)
+    return out
 
 
 @dataclass(frozen=True)

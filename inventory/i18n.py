@@ -209,6 +209,11 @@ TRANSLATIONS: dict[str, str] = {
     "Jednostka": "Unit",
     "Wszystkie": "All",
     "Filtruj": "Filter",
+    "najnowsze zakupy najpierw": "newest purchases first",
+    (
+        "Nr inwentarzowy, nazwa (producent, model), użytkownik, lokalizacja, nr seryjny "
+        "lub nazwa hosta."
+    ): "Inventory no., name (maker, model), user, location, serial no. or host name.",
     "Nr inwentarzowy": "Inventory no.",
     "Producent": "Manufacturer",
     "Model": "Model",

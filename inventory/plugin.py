@@ -106,7 +106,7 @@ def _summaries() -> list[tuple[str, str]]:
 
 def _body_limits(ctx: AppContext) -> dict[str, int]:
     """The dashboard CSV import and the agent API take larger bodies than a form."""
-    from inventory.web import IMPORT_MAX_BYTES
+    from inventory.web_list import IMPORT_MAX_BYTES
 
     return {
         "/inventory/import": IMPORT_MAX_BYTES,

@@ -9,18 +9,16 @@ dataclasses or dicts, never ORM rows.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inventory import assets, repairs, stock, updates, web_people, web_software
+from inventory import assets, repairs, stock, updates, web_list, web_people, web_software
 from inventory.config import ASSET_CATEGORIES, INVENTORY
 from inventory.kpi import purchases_kpi, repairs_kpi
 from inventory.ledger import AssetInput
@@ -42,124 +40,9 @@ from inventory.web_common import (
 from itops.config import Settings
 from itops.context import AppContext
 from itops.errors import ValidationError
-from itops.messages import Summary
 from itops.web import forms
 from itops.web.security import requires
 from itops.web.templating import render
-
-
-@requires(*READ)
-async def asset_list(request: Request) -> Response:
-    imported = request.query_params.get("imported", "")
-    updated = request.query_params.get("updated", "")
-    done = (int(imported), int(updated or 0)) if imported.isdigit() and updated.isdigit() else None
-    context = await _list_context(request)
-    status = 400 if context["query_error"] else 200
-    return render(request, "inventory_list.html", {**context, "imported": done}, status)
-
-
-async def _list_context(request: Request) -> dict[str, Any]:
-    ctx = ctx_of(request)
-    refused: Summary | None = None
-    try:  # typed: a NUL reached PostgreSQL's LIKE and gave a 500 (issue 14.4)
-        q = str(forms.query(request, "q", forms.Line, "")).strip()
-    except forms.FormError as exc:
-        q, refused = "", exc.summary()
-    category = request.query_params.get("category", "")
-    status = request.query_params.get("status", "")
-    unit = request.query_params.get("unit", "")
-    unsupported = request.query_params.get("unsupported") == "1"
-
-    def load(db: Session) -> dict[str, Any]:
-        from inventory.public import os_support_status
-
-        rows = assets.search_assets(
-            db, q, category, status, unit if unit in ctx.settings.unit_names() else None
-        )
-        today = ctx.clock.now().astimezone(tz_of(ctx)).date()
-        eos = os_support_status(db, ctx.settings, today)
-        if unsupported:
-            bad = {s.hostname for s in eos if s.supported is False}
-            rows = [r for r in rows if r.hostname in bad]
-        return {
-            "assets": [r for r in rows if r.confirmed],
-            "discovered": [r for r in rows if not r.confirmed],
-            "unsupported": [s for s in eos if s.supported is False],
-            "low_stock": stock.low_stock(db),
-            "overdue": stock.overdue_loans(db, today),
-        }
-
-    data = await run_read(ctx, load)
-    return {
-        **data,
-        "q": q,
-        "query_error": refused,
-        "category": category,
-        "status": status,
-        "unit": unit,
-        "units": ctx.settings.unit_names(),
-        "categories": ASSET_CATEGORIES,
-        "statuses": ASSET_STATUSES,
-        "can_write": can_write(request),
-        "import_problems": None,
-        "imported": None,
-        "import_max_mib": IMPORT_MAX_BYTES // (1024 * 1024),
-    }
-
-
-# A 10,000-row inventory is about 2 MB; anything far larger is not an inventory file.
-# The core's body-size middleware enforces it (inventory.plugin's body_limits).
-IMPORT_MAX_BYTES = 8 * 1024 * 1024
-_ROW_RE = re.compile(r"^row (\d+)(?: \(([^)]*)\))?: (.*)$", re.DOTALL)
-
-
-def import_problem_rows(problems: list[str]) -> list[dict[str, str]]:
-    """Split the importer's "row N (INV): reason" lines so the page can name each row."""
-    rows = []
-    for line in problems:
-        match = _ROW_RE.match(line)
-        if match:
-            rows.append(
-                {"row": match.group(1), "number": match.group(2) or "", "reason": match.group(3)}
-            )
-        else:
-            rows.append({"row": "", "number": "", "reason": line})
-    return rows
-
-
-@requires(*WRITE)
-async def asset_import(request: Request) -> Response:
-    """The CLI's ``inventory import`` from the dashboard: the whole file or nothing."""
-    from inventory.importers import CsvRejected, import_inventory
-
-    ctx = ctx_of(request)
-    form = await request.form()
-    upload = form.get("file")
-    update = form.get("update") == "1"
-    try:
-        raw = await upload.read() if isinstance(upload, UploadFile) else b""
-    finally:
-        await form.close()  # the upload is spooled to a temporary file
-    problems: list[str]
-    if not raw:
-        problems = ["Wybierz plik CSV."]
-    else:
-        try:
-            result = await run_db(
-                ctx,
-                lambda db: import_inventory(
-                    db, raw, tz_of(ctx), ctx.clock.now(), actor_of(request), update=update
-                ),
-            )
-        except CsvRejected as exc:
-            problems = exc.problems
-        else:
-            return RedirectResponse(
-                f"/inventory?imported={result.created}&updated={result.updated}", status_code=303
-            )
-    context = await _list_context(request)
-    context["import_problems"] = import_problem_rows(problems)
-    return render(request, "inventory_list.html", context, 400)
 
 
 def _asset_input(form: Any, inventory_no: str | None = None) -> AssetInput:
@@ -444,8 +327,8 @@ async def updates_page(request: Request) -> Response:
 
 def routes(ctx: AppContext) -> list[BaseRoute]:
     return [
-        Route("/inventory", asset_list),
-        Route("/inventory/import", asset_import, methods=["POST"]),
+        Route("/inventory", web_list.asset_list),
+        Route("/inventory/import", web_list.asset_import, methods=["POST"]),
         Route("/inventory/new", asset_new_form, methods=["GET"]),
         Route("/inventory/new", asset_new, methods=["POST"]),
         Route("/inventory/asset/{asset_id:id}", asset_page),

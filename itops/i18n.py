@@ -164,6 +164,17 @@ EN: dict[str, str] = {
     "Wystąpił błąd serwera. Szczegóły zapisano w dzienniku itops.": (
         "A server error occurred. The details are in the itops log."
     ),
+    # the pager of long lists (templates/_pager.html)
+    "Strony": "Pages",
+    "Nowsze": "Newer",
+    "Starsze": "Older",
+    "Strona": "Page",
+    "Szukaj": "Search",
+    "Filtruj": "Filter",
+    "Wyczyść filtry": "Clear filters",
+    "Wszystkie": "All",
+    "Pozycje": "Rows",
+    "z": "of",
 }
 
 _extra: dict[str, str] = {}

@@ -392,6 +392,11 @@ def outage_form(request: Request) -> Response:
         )
     working = {o.id: o.working_seconds for o in SERVICE.of(ctx).current_year().outages}
     minutes = working.get(outage_id, 0.0) / 60
+    # back to the list the officer came from ("Awarie" links with ?z=awarie), else the
+    # system's page
+    back = "/systemy/awarie" if request.query_params.get("z") == "awarie" else ""
     return render(
-        request, "outage_form.html", {"o": found, "minutes": minutes, "causes": CAUSE_LABELS}
+        request,
+        "outage_form.html",
+        {"o": found, "minutes": minutes, "causes": CAUSE_LABELS, "back": back},
     )

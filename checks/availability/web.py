@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -19,12 +19,14 @@ from itops.auth import ADMIN, IT_OFFICER, ROLES
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
-from itops.web import forms
+from itops.i18n import translator
+from itops.messages import Summary
+from itops.web import forms, paging
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
 if TYPE_CHECKING:
-    pass
+    from checks.availability.models import Outage, OutageReclassification
 
 EDITORS = (ADMIN, IT_OFFICER)
 
@@ -57,48 +59,86 @@ def board(request: Request) -> Response:
 
 @requires(*ROLES)
 def outage_list(request: Request) -> Response:
+    """This year's outages, newest first, 50 a page, filtered by a text (system, cause or
+    note) and a system; each row links to its one-outage form (issue 13: the page was
+    10,800 px oldest first with a form on every row)."""
     ctx: AppContext = request.app.state.ctx
     from checks.availability.entry import list_outages
 
+    refused: Summary | None = None
+    try:  # typed like every query parameter: a NUL must not reach the page (issue 14.4)
+        q = str(forms.query(request, "q", forms.Line, "")).strip()
+    except forms.FormError as exc:
+        q, refused = "", exc.summary()
+    system = request.query_params.get("system", "")
+    names = [c.name for c in ctx.settings.section(CHECKS)]
+    if system not in names:
+        system = ""
     tz = ZoneInfo(ctx.settings.office.timezone)
     year = ctx.clock.now().astimezone(tz).year
     report = SERVICE.of(ctx).current_year()
     working = {o.id: o.working_seconds for o in report.outages}
+    translate = translator(request.app.state.lang(request))
     with read_scope(ctx.sessions) as db:
-        rows = [
-            {
-                "id": o.id,
-                "check": o.check_name,
-                "start": o.start,
-                "end": o.end,
-                "cause": cause,
-                "original": o.cause,
-                "note": o.note,
-                "working_minutes": working.get(o.id, 0.0) / 60,
-                "history": [
-                    {
-                        "at": r.at,
-                        "actor": r.actor,
-                        "from": r.from_cause,
-                        "to": r.to_cause,
-                        "reason": r.reason,
-                    }
-                    for r in history
-                ],
-            }
-            for o, cause, history in list_outages(db, date(year, 1, 1), date(year + 1, 1, 1), tz)
+        found = [
+            (o, cause, history)
+            for o, cause, history in list_outages(
+                db, date(year, 1, 1), date(year + 1, 1, 1), tz, system or None
+            )
+            if _matches(q, o.check_name, cause, o.note, translate)
         ]
+    found.sort(key=lambda row: (row[0].start, row[0].id), reverse=True)
+    page = paging.page_of(request, len(found), {"q": q, "system": system})
+    rows = [
+        _outage_row(o, cause, history, working)
+        for o, cause, history in found[page.offset : page.offset + page.size]
+    ]
     user = current_user(request)
     return render(
         request,
         "awarie.html",
         {
             "rows": rows,
+            "page": page,
+            "q": q,
+            "system": system,
+            "systems": names,
+            "query_error": refused,
             "causes": CAUSE_LABELS,
             "can_edit": user is not None and user.role in EDITORS,
             "error": request.query_params.get("error"),
         },
+        status_code=400 if refused else 200,
     )
+
+
+def _matches(
+    q: str, check: str, cause: str, note: str | None, translate: Callable[[str], str]
+) -> bool:
+    """Whether ``q`` is in the system's name, the cause (its words in Polish and in the
+    page's language, or its key) or the note, ignoring case."""
+    if not q:
+        return True
+    label = CAUSE_LABELS.get(cause, cause)
+    words = (check, cause, label, translate(label), note or "")
+    needle = q.casefold()
+    return any(needle in w.casefold() for w in words)
+
+
+def _outage_row(
+    o: Outage, cause: str, history: list[OutageReclassification], working: dict[int, float]
+) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "check": o.check_name,
+        "start": o.start,
+        "end": o.end,
+        "cause": cause,
+        "original": o.cause,
+        "note": o.note,
+        "working_minutes": working.get(o.id, 0.0) / 60,
+        "changes": len(history),
+    }
 
 
 @requires(*EDITORS)

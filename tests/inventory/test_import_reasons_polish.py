@@ -6,7 +6,7 @@ import pytest
 
 from inventory.i18n import SUMMARIES
 from inventory.importers import CsvRejected, parse_inventory
-from inventory.web import import_problem_rows
+from inventory.web_list import import_problem_rows
 from itops import i18n
 
 HEADER = ";".join(

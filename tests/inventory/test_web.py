@@ -309,7 +309,7 @@ async def test_a_dashboard_csv_import_without_the_csrf_token_is_refused(
 async def test_a_dashboard_csv_above_the_size_cap_is_refused_unread(
     ctx: AppContext, http: Client
 ) -> None:
-    from inventory.web import IMPORT_MAX_BYTES
+    from inventory.web_list import IMPORT_MAX_BYTES
 
     _user(ctx, "informatyk", "it_officer")
     await http.login("informatyk")

@@ -55,7 +55,9 @@ ENGLISH = frozenset(
 )
 # A token: letters with inner hyphens, dots or underscores ("switch-parter" is one name).
 TOKEN = re.compile(r"[^\W\d_]\w*(?:[-_./:]\w+)*")
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+# <pre lang="en">: raw machine data marked as such (the agent's JSON report on an asset
+# page: its keys are the agent's schema, not words for a reader)
+_TAGS = re.compile(r'<(script|style)\b.*?</\1>|<pre lang="en">.*?</pre>|<[^>]+>', re.S | re.I)
 _HREF = re.compile(r'href="(/[^"#?]*)')
 _PARAM = re.compile(r"{[^}]+}")
 
