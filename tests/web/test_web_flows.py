@@ -225,6 +225,8 @@ def test_it_officer_reclassifies_an_outage_of_a_target_that_went_down(
     expect(row).to_contain_text("awaria")
     # the list has no form on its rows: "Zmień przyczynę" opens the one outage's form
     expect(row.locator("select")).to_have_count(0)
+    outage_id = row.get_attribute("data-outage")
+    row = web.page.locator(f'tr[data-outage="{outage_id}"]')  # the target may fail again
     row.get_by_role("link", name="Zmień przyczynę").click()
     web.page.get_by_label("Nowa przyczyna").select_option(label="zewnętrzna")
     web.page.get_by_label("Uzasadnienie").fill("Awaria łącza operatora (zgłoszenie TEST-1)")
