@@ -373,8 +373,7 @@ MODULE_LINES = 450
 FUNCTION_LINES = 80
 
 # path -> reason it is still longer than MODULE_LINES
-LONG_MODULES: dict[str, str] = {
-}
+LONG_MODULES: dict[str, str] = {}
 # "path:function" -> reason it is still longer than FUNCTION_LINES
 LONG_FUNCTIONS: dict[str, str] = {
     "checks/availability/system_web.py:system_context": "not split yet (issue 18)",
