@@ -28,8 +28,7 @@ from itops.auth import ROLES
 from itops.db.session import make_engine
 from tests.conftest import free_port
 
-from .browser import Browser, Daemon
-from .test_web_browser import Target
+from .browser import Browser, Daemon, Target
 
 pytestmark = [pytest.mark.slow]
 
@@ -86,13 +85,6 @@ class SlowHttp:
             pass
         self.sock.close()
         self.thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def target() -> Iterator[Target]:
-    service = Target()
-    yield service
-    service.close()
 
 
 @pytest.fixture(scope="module")
