@@ -97,10 +97,13 @@ def timeline(
     parts += value_grid(plane.left, plane.right, grid, decimal)
     base = plane.base
     for x, text in ticks:
+        # a label centred on a tick near the right edge would be cut off (11 px DejaVu
+        # Sans: ~6.5 px a character); it ends at its tick there instead
+        anchor = "end" if plane.px(x) + len(text) * 3.3 > width else "middle"
         parts.append(
             f'<line x1="{plane.px(x):.1f}" y1="{base}" x2="{plane.px(x):.1f}" y2="{base + 4}" '
             f'stroke="#333"/><text x="{plane.px(x):.1f}" y="{base + 15}" '
-            f'text-anchor="middle">{escape(text)}</text>'
+            f'text-anchor="{anchor}">{escape(text)}</text>'
         )
     for run in _runs(sorted(points, key=lambda p: p.x), max_step):
         parts += plane.run(run, color)

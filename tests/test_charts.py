@@ -201,3 +201,18 @@ def test_trend_bars_rise_from_the_written_floor_to_their_values_with_target_and_
     assert chart.rows == (("sty", "100,000%"), ("lut", "99,750%"), ("mar", "99,500%"))
     with pytest.raises(ValueError):
         trend(["a"], [1.0, 2.0], title="x", chart_id="x", columns=("a", "b"), texts=["1"])
+
+
+def test_a_time_label_at_the_right_edge_ends_at_its_tick_instead_of_being_cut_off() -> None:
+    chart = timeline(
+        [Point(0, 1.0, label="a"), Point(100, 2.0, label="b")],
+        title="Rozmiar kopii w czasie",
+        chart_id="edge",
+        start=0,
+        end=100,
+        ticks=[(0, "29.11.2026 21:27"), (50, "połowa"), (100, "02.12.2026 21:27")],
+        columns=("Kiedy", "MiB"),
+        value_text=[("1",), ("2",)],
+    )
+    anchors = re.findall(r'text-anchor="(\w+)">(29\.11|połowa|02\.12)', chart.svg)
+    assert anchors == [("middle", "29.11"), ("middle", "połowa"), ("end", "02.12")]
