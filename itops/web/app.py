@@ -246,6 +246,15 @@ def _secret_key(ctx: AppContext) -> str:
         return row.value
 
 
+def _api_first(routes: list[BaseRoute]) -> None:
+    """Machine clients' routes (/api/...) first: 500 agents at once each scanned the 30
+    routes before theirs (~15 % of the agent API's request CPU). No other route can match
+    an /api/ path (none starts with a parameter: tests/web/test_web_route_order.py) and
+    the sort keeps each group's order, so every request reaches the route it did before.
+    """
+    routes.sort(key=lambda route: not str(getattr(route, "path", "")).startswith("/api/"))
+
+
 def create_app(ctx: AppContext) -> Starlette:
     """Build the app for ``ctx``; feature routes are added after the core's."""
     feats = features()
@@ -285,6 +294,7 @@ def create_app(ctx: AppContext) -> Starlette:
         i18n.register(feat.translations)
         i18n.register_labels(feat.labels)
         i18n.register_summaries(feat.summaries)
+    _api_first(routes)
     # One place judges body sizes; features name the few paths with caps of their own.
     body_limits: dict[str, int] = {}
     for feat in feats:
