@@ -34,7 +34,7 @@ from prometheus_client.registry import Collector
 
 from itops import __version__
 from itops.plugins import configured_checks, features
-from itops.state import LATENESS_BUCKETS, Cursor, LiveState, ProbeCounts
+from itops.state import LATENESS_BUCKETS, CheckState, Cursor, LiveState, ProbeCounts
 from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
@@ -196,17 +196,23 @@ def _check_lines(labels: str, result: ProbeResult) -> tuple[bytes, bytes, bytes]
 
 
 class _LineCache:
-    """The per-check families' sample lines, one slot per check in name order.
+    """The per-check families' sample lines, rendered once per result of each check.
 
     A scrape re-renders only the checks that got a result since the previous scrape
-    (:meth:`LiveState.changes`), and sorts and re-renders everything only when checks come
-    or go; the escaped label sets are kept per (name, kind).
+    (:meth:`LiveState.changes`). When checks came or went (at start every check's first
+    result is one) it compares each check's latest result with the one its lines were
+    rendered from, by identity, and renders only those that differ: no full re-render of
+    10,000 checks, which at start made every scrape of the first interval ~100 ms of CPU.
+    The names are sorted again only when the set of names changed.
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.cursor: Cursor | None = None
-        self.index: dict[str, int] = {}
+        self.order: list[str] = []
+        self.index: dict[str, int] = {}  # name -> its place in ``order`` and the rows
+        # name -> (the result the lines were rendered from, its three lines)
+        self.lines: dict[str, tuple[ProbeResult, tuple[bytes, bytes, bytes]]] = {}
         self.rows: tuple[list[bytes], ...] = ([], [], [])  # one list per family, by index
         self.labels: dict[tuple[str, str], str] = {}
 
@@ -217,6 +223,33 @@ class _LineCache:
                 f'{{check="{escape_label(name)}",kind="{escape_label(kind)}"}}'
             )
         return found
+
+    def render(self, name: str, check: CheckState) -> tuple[bytes, bytes, bytes]:
+        lines = _check_lines(self.label(name, check.kind), check.last)
+        self.lines[name] = (check.last, lines)
+        return lines
+
+    def update(self, name: str, check: CheckState) -> None:
+        """A new result of a check already in the rows."""
+        i = self.index[name]
+        self.rows[0][i], self.rows[1][i], self.rows[2][i] = self.render(name, check)
+
+    def resync(self, checks: dict[str, CheckState]) -> None:
+        """Everything may have changed: render what differs, forget what went."""
+        lines = self.lines
+        for name in [n for n in lines if n not in checks]:
+            del lines[name]
+        for name, check in checks.items():
+            found = lines.get(name)
+            if found is None or found[0] is not check.last:
+                self.render(name, check)
+        if len(self.order) != len(checks) or any(n not in checks for n in self.order):
+            self.order = sorted(checks)
+            self.index = {name: i for i, name in enumerate(self.order)}
+        rendered = [lines[name][1] for name in self.order]
+        self.rows = tuple([row[i] for row in rendered] for i in range(3))
+        if len(self.labels) > 2 * len(checks) + 100:
+            self.labels.clear()
 
 
 _caches: weakref.WeakKeyDictionary[LiveState, _LineCache] = weakref.WeakKeyDictionary()
@@ -229,28 +262,15 @@ def check_exposition(state: LiveState) -> bytes:
         cache = _caches.setdefault(state, _LineCache())
     with cache.lock:
         checks, cache.cursor, changed = state.changes(cache.cursor)
-        rows = cache.rows
         if changed is None:
-            order = sorted(checks)
-            cache.index = {name: i for i, name in enumerate(order)}
-            if len(cache.labels) > 2 * len(checks) + 100:
-                cache.labels.clear()
-            rendered = [
-                _check_lines(cache.label(name, checks[name].kind), checks[name].last)
-                for name in order
-            ]
-            cache.rows = rows = tuple([row[i] for row in rendered] for i in range(3))
+            cache.resync(checks)
         else:
-            index = cache.index
             for name in changed:
-                check = checks[name]
-                i = index[name]
-                lines = _check_lines(cache.label(name, check.kind), check.last)
-                rows[0][i], rows[1][i], rows[2][i] = lines
+                cache.update(name, checks[name])
         out: list[bytes] = []
-        for index_, (name, help_text) in enumerate(CHECK_FAMILIES):
+        for index, (name, help_text) in enumerate(CHECK_FAMILIES):
             out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n".encode())
-            out.extend(rows[index_])
+            out.extend(cache.rows[index])
     return b"".join(out)
 
 

@@ -7,8 +7,9 @@ The two per-check families are rendered as text and cached (``text_exposition``)
 through ``prometheus_client`` at every scrape: with 10,000 checks the uncached
 ``itops_availability_ratio`` was 86 % of the exposition time. The ratio lines are rendered
 once per computed report (every 600 s); the certificate lines once per new result of a
-check (the checks that got one are told by ``LiveState.changes``), in an order sorted only
-when the set of checks changes.
+check (the checks that got one are told by ``LiveState.changes``; when checks came or went,
+each check's result is compared by identity with the one its line came from), in an order
+sorted only when the set of checks changes.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ class AvailabilityCollector(Collector):
         self._lock = threading.Lock()
         self._ratio: tuple[AvailabilityReport | None, bytes] | None = None
         self._cursor: Cursor | None = None
-        self._index: dict[str, int] = {}
-        self._lines: list[bytes] = []  # one per check in name order, b"" without a certificate
+        self._order: list[str] = []  # check names, sorted
+        # name -> (the result its line was rendered from, the line; b"" without a certificate)
+        self._lines: dict[str, tuple[ProbeResult, bytes]] = {}
 
     def describe(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(*EXPIRY, labels=["check"])
@@ -111,15 +113,22 @@ class AvailabilityCollector(Collector):
         """Only the checks with a result since the previous scrape are re-rendered
         (``LiveState.changes``); all of them when checks came or went."""
         checks, self._cursor, changed = self.ctx.state.changes(self._cursor)
-        if changed is None:
-            order = sorted(checks)
-            self._index = {name: i for i, name in enumerate(order)}
-            self._lines = [_expiry_line(name, checks[name].last) for name in order]
+        lines = self._lines
+        if changed is None:  # checks came or went: render only results not yet rendered
+            for name in [n for n in lines if n not in checks]:
+                del lines[name]
+            for name, check in checks.items():
+                found = lines.get(name)
+                if found is None or found[0] is not check.last:
+                    lines[name] = (check.last, _expiry_line(name, check.last))
+            if len(self._order) != len(checks) or any(n not in checks for n in self._order):
+                self._order = sorted(checks)
         else:
             for name in changed:
-                self._lines[self._index[name]] = _expiry_line(name, checks[name].last)
+                last = checks[name].last
+                lines[name] = (last, _expiry_line(name, last))
         head = f"# HELP {EXPIRY[0]} {EXPIRY[1]}\n# TYPE {EXPIRY[0]} gauge\n".encode()
-        return head + b"".join(self._lines)
+        return head + b"".join([lines[name][1] for name in self._order])
 
     def _ratio_text(self) -> bytes:
         report = self.service.year
