@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from inventory.models import CartridgeFit, Consumable, PrinterSupply, StockMovement
 from itops.errors import ValidationError
 from itops.events import TONER_ORDER, Event
-from itops.messages import raw
+from itops.messages import COMMA_LIST, Summary, joined, raw
 from itops.status import Status
 
 
@@ -312,17 +312,23 @@ def movement_count(session: Session, reason: str) -> int:
     return int(session.scalar(select(func.count()).where(StockMovement.reason == reason)) or 0)
 
 
-def order_summary(shortage: Shortage) -> str:
-    """The notification's text (Polish, the office's language)."""
-    model = f" ({shortage.model})" if shortage.model else ""
+def order_summary(shortage: Shortage) -> Summary:
+    """The notification's text, in the reader's language (``toner.order``)."""
+    model = Summary("toner.model", {"model": shortage.model}) if shortage.model else raw("")
     fitting = (
-        f" Pasujące pozycje magazynu: {', '.join(shortage.fitting)} (stan 0)."
+        Summary("toner.fitting", {"items": joined(shortage.fitting, COMMA_LIST)})
         if shortage.fitting
-        else " Żadna pozycja magazynu nie jest przypisana do tej drukarki."
+        else Summary("toner.no_fitting")
     )
-    return (
-        f"Zamów toner: drukarka {shortage.printer}{model}, {shortage.supply} "
-        f"{round(shortage.percent)} %, brak pasującego wkładu w magazynie.{fitting}"
+    return Summary(
+        "toner.order",
+        {
+            "printer": shortage.printer,
+            "model": model,
+            "supply": shortage.supply,
+            "level": shortage.percent / 100,
+            "fitting": fitting,
+        },
     )
 
 
@@ -337,7 +343,7 @@ def order_event(shortage: Shortage, now: datetime) -> Event:
         shortage.printer,
         Status.WARNING,
         now,
-        raw(order_summary(shortage)),  # Polish already; a message code when toner gets texts
+        order_summary(shortage),
         {
             "unit": shortage.unit,
             "model": shortage.model,

@@ -34,7 +34,7 @@ from inventory.payload import AgentReport
 from itops.context import AppContext
 from itops.db.session import lock_wait, session_scope
 from itops.events import Event
-from itops.messages import raw
+from itops.messages import Summary
 from itops.report_parts import AfterCommit
 from itops.status import Status
 from itops.web.offloop import REQUEST_LOCK_WAIT_MS
@@ -210,7 +210,7 @@ def publish(ctx: AppContext, stored: StoredReport, report: AgentReport, at: date
             subject=stored.hostname,
             status=Status.OK,
             at=at,
-            summary=raw("agent report"),
+            summary=Summary("inventory.agent_report"),
             data={
                 "hostname": stored.hostname,
                 "asset_id": stored.asset_id,

@@ -97,6 +97,8 @@ MESSAGE_MODULES: tuple[str, ...] = (
     "checks.kinds.backup_texts",
     "inventory.register.texts",
     "inventory.software_texts",
+    "inventory.event_texts",
+    "checks.availability.outage_texts",
 )
 
 # Each feature's config sections (a module defining ``SECTIONS``), in validation order: a

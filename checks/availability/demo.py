@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.entry import ManualOutage, add_outages, reclassify
 from checks.availability.models import CheckHistory, MonitoringGap, Outage, ProbeRollup
+from checks.availability.outage_texts import demo
 from checks.availability.tracker import OutageTracker
 from checks.availability.watch import record_added
 from checks.config import CHECKS
@@ -27,7 +28,7 @@ from itops.db.session import session_scope
 from itops.demo import ACTOR, DemoWorld, tables_in_use
 from itops.errors import ValidationError
 from itops.intervals import Interval
-from itops.messages import raw
+from itops.messages import Summary
 from itops.status import ProbeResult, Status
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class _Span:
     start: datetime
     end: datetime
     status: Status
-    summary: str
+    summary: Summary
 
 
 def _spans(world: DemoWorld, system_index: int, unit: str, holidays: list[date]) -> list[_Span]:
@@ -129,7 +130,7 @@ def _in_hours(world: DemoWorld, cal: OfficeCalendar, working: list[date]) -> lis
             break
         found = _within(world, cal, rng.choice(working), rng.choice((6, 12, 18, 25, 40, 55, 80)))
         if found:
-            spans.append(_Span(*found, Status.CRITICAL, "DEMO: connection refused"))
+            spans.append(_Span(*found, Status.CRITICAL, demo("refused")))
     return spans
 
 
@@ -145,7 +146,7 @@ def _weekends(world: DemoWorld, weekend: list[date]) -> list[_Span]:
                     start,
                     start + timedelta(minutes=rng.randrange(30, 300)),
                     Status.CRITICAL,
-                    "DEMO: no reply (weekend)",
+                    demo("weekend"),
                 )
             )
     return spans
@@ -161,7 +162,7 @@ def _holiday(world: DemoWorld, system_index: int, holidays: list[date]) -> list[
             start,
             start + timedelta(minutes=95),
             Status.CRITICAL,
-            "DEMO: power cut in the building (holiday)",
+            demo("power_cut"),
         )
     ]
 
@@ -178,19 +179,19 @@ def _evening_and_unknown(world: DemoWorld, cal: OfficeCalendar, working: list[da
             start,
             start + timedelta(minutes=rng.randrange(20, 180)),
             Status.CRITICAL,
-            "DEMO: timeout (evening)",
+            demo("evening"),
         )
     ]
     found = _within(world, cal, rng.choice(working), rng.choice((15, 35)))
     if found:
-        spans.append(_Span(*found, Status.UNKNOWN, "DEMO: probe could not tell (DNS)"))
+        spans.append(_Span(*found, Status.UNKNOWN, demo("unknown_dns")))
     night = world.local(rng.choice(working), 2)
     spans.append(
         _Span(
             night,
             night + timedelta(minutes=70),
             Status.UNKNOWN,
-            "DEMO: probe could not tell (timeout of the probe itself)",
+            demo("unknown_probe"),
         )
     )
     return spans
@@ -210,26 +211,24 @@ def _results(name: str, kind: str, world: DemoWorld, spans: list[_Span]) -> list
         while index < len(blocked) and blocked[index].end <= at:
             index += 1
         if index >= len(blocked) or at < blocked[index].start:
-            out.append(
-                ProbeResult(name, kind, Status.OK, raw("DEMO: ok"), at, rng.uniform(0.002, 0.06))
-            )
+            out.append(ProbeResult(name, kind, Status.OK, demo("ok"), at, rng.uniform(0.002, 0.06)))
         at += step
     for span in spans:
         if span.status is Status.UNKNOWN:
-            out.append(ProbeResult(name, kind, Status.UNKNOWN, raw(span.summary), span.start, 10.0))
+            out.append(ProbeResult(name, kind, Status.UNKNOWN, span.summary, span.start, 10.0))
         else:
-            out.append(ProbeResult(name, kind, span.status, raw(span.summary), span.start, 10.0))
+            out.append(ProbeResult(name, kind, span.status, span.summary, span.start, 10.0))
             out.append(
                 ProbeResult(
                     name,
                     kind,
                     span.status,
-                    raw(span.summary),
+                    span.summary,
                     span.start + timedelta(seconds=60),
                     10.0,
                 )
             )
-        out.append(ProbeResult(name, kind, Status.OK, raw("DEMO: ok"), span.end, 0.01))
+        out.append(ProbeResult(name, kind, Status.OK, demo("ok"), span.end, 0.01))
     out.sort(key=lambda r: r.started_at)
     return out
 
@@ -275,7 +274,7 @@ def seed_demo(sessions: sessionmaker[Session], world: DemoWorld, now: datetime) 
                 world.local(day, 15, 0),
                 world.local(day, 15, 25),
                 "planned",
-                "DEMO: planned upgrade of EZD, announced to staff",
+                "DEMO: planowana aktualizacja EZD, zapowiedziana pracownikom",
             )
             try:
                 add_outages(db, settings, [planned], now, ACTOR, "manual")

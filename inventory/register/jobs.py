@@ -26,7 +26,7 @@ from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ItopsError
 from itops.events import REGISTER_ANCHOR, Event
-from itops.messages import raw
+from itops.messages import Param, Summary
 from itops.status import Status
 
 logger = logging.getLogger(__name__)
@@ -92,30 +92,25 @@ def seal_job(ctx: AppContext) -> None:
         seals.seal_head(db, key, now, ctx.settings.office.name, head=head)
 
 
-def _summary(made: MadeAnchor) -> tuple[Status, str, dict[str, object]]:
+def _summary(made: MadeAnchor) -> tuple[Status, Summary, dict[str, object]]:
     if made.anchor is None:
         return (
             Status.CRITICAL,
-            (
-                "Rejestr monitoringu §82 NIE przeszedł weryfikacji; kotwica nie została "
-                f"podpisana.\n{made.verification.describe()}"
-            ),
+            Summary("register.anchor.broken", {"verification": made.verification.describe()}),
             {"verified": False, "problems": list(made.verification.problems)},
         )
     a = made.anchor
-    lines = [
-        f"Podpisany stan rejestru §82: wpis nr {a.seq}, skrót {a.hash}, "
-        f"czas {chain.utc_text(a.anchored_at)}.",
-        "Zachowaj tę wiadomość poza serwerem itops. Sprawdzenie rejestru względem niej:",
-        f"itops register verify --anchor '{a.text()}'",
-        "",
-        "Kotwica (JSON):",
-        a.dumps(),
-        *made.notes,
-    ]
+    params: dict[str, Param] = {
+        "seq": str(a.seq),
+        "hash": a.hash,
+        "at": chain.utc_text(a.anchored_at),
+        "anchor": a.text(),
+        "json": a.dumps(),
+        "notes": "".join(f"\n{n}" for n in made.notes),
+    }
     return (
         Status.OK,
-        "\n".join(lines),
+        Summary("register.anchor.signed", params),
         {"verified": True, "anchor": a.to_json(), "anchor_text": a.text()},
     )
 
@@ -136,7 +131,7 @@ def anchor_job(ctx: AppContext) -> None:
     except KeyFileError as exc:
         logger.error("§82 register anchor not made: %s", exc)
         made = None
-        status, summary = Status.CRITICAL, f"Kotwica rejestru §82 nie powstała: {exc}"
+        status, summary = Status.CRITICAL, Summary("register.anchor.not_made", {"error": str(exc)})
         data: dict[str, object] = {}
     if made is not None:
         status, summary, data = _summary(made)
@@ -147,7 +142,7 @@ def anchor_job(ctx: AppContext) -> None:
         path = ctx.settings.section(EMPLOYEE_MONITORING).anchor_file
         if made.anchor is not None and path is not None:
             anchors.write(path, made.anchor)
-    ctx.events.publish(Event(REGISTER_ANCHOR, SUBJECT, status, ctx.clock.now(), raw(summary), data))
+    ctx.events.publish(Event(REGISTER_ANCHOR, SUBJECT, status, ctx.clock.now(), summary, data))
 
 
 def prune_job(ctx: AppContext) -> None:

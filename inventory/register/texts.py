@@ -164,7 +164,41 @@ REGISTER: Table = {
     },
 }
 
-TEXTS: Table = {**FIELDS, **REGISTER}
+# The daily anchor's notification (``anchor_job``); the verification report and the notes
+# are the register's own English output (the CLI prints the same), kept as data.
+ANCHOR: Table = {
+    "register.anchor.not_made": {
+        "pl": "Kotwica rejestru §82 nie powstała: {error}",
+        "en": "The §82 register anchor was not made: {error}",
+    },
+    "register.anchor.broken": {
+        "pl": (
+            "Rejestr monitoringu §82 NIE przeszedł weryfikacji; kotwica nie została "
+            "podpisana.\n{verification}"
+        ),
+        "en": (
+            "The §82 monitoring register FAILED verification; no anchor was signed.\n{verification}"
+        ),
+    },
+    "register.anchor.signed": {
+        "pl": (
+            "Podpisany stan rejestru §82: wpis nr {seq}, skrót {hash}, czas {at}.\n"
+            "Zachowaj tę wiadomość poza serwerem itops. Sprawdzenie rejestru względem niej:\n"
+            "itops register verify --anchor '{anchor}'\n\nKotwica (JSON):\n{json}{notes}"
+        ),
+        "en": (
+            "Signed state of the §82 register: entry {seq}, hash {hash}, time {at}.\n"
+            "Keep this message off the itops server. To check the register against it:\n"
+            "itops register verify --anchor '{anchor}'\n\nAnchor (JSON):\n{json}{notes}"
+        ),
+    },
+    "register.failed": {
+        "pl": "Operacja nie powiodła się; szczegóły są w dzienniku itops.",
+        "en": "The operation failed; the details are in the itops log.",
+    },
+}
+
+TEXTS: Table = {**FIELDS, **REGISTER, **ANCHOR}
 
 
 def field(name: str) -> Summary:

@@ -3,6 +3,7 @@ period, metadata-only forms, sane times and the read log written before any data
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,9 +17,11 @@ from inventory.register.texts import field, refusal
 from itops.context import AppContext
 from itops.db.session import session_scope
 from itops.errors import ItopsError, PermissionDenied, ValidationError
-from itops.messages import Summary, raw
+from itops.messages import Summary
 from itops.web.security import current_user, submitted_form
 from itops.web.templating import render as core_render
+
+logger = logging.getLogger(__name__)
 
 
 def render(request: Request, template: str, values: dict[str, Any], status: int = 200) -> Response:
@@ -112,4 +115,5 @@ def message_of(exc: ItopsError) -> Summary:
     """What a page shows of a refusal, in the page's language (``{{ error|summary }}``)."""
     if isinstance(exc, ValidationError | PermissionDenied):
         return exc.summary()
-    return raw(str(exc))
+    logger.error("§82 register page: %s", exc)  # the page says only that it failed
+    return refusal("register.failed")

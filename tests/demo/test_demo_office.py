@@ -80,7 +80,7 @@ def test_the_toner_reminder_is_a_notification(office: AppContext) -> None:
     )
     (delivery,) = NotificationService(office).route(event)
     assert delivery.message.subject == "[itops] [OSTRZEŻENIE] Zamów toner: drukarka-sekretariat"
-    assert "DEMO TK-2000 Toner Black 8 %" in delivery.message.body
+    assert "DEMO TK-2000 Toner Black 8%" in delivery.message.body
 
 
 async def test_the_file_servers_disk_is_filling(

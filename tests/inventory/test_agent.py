@@ -20,7 +20,7 @@ from inventory.models import AgentToken, Asset, AssetEvent
 from itops.clock import FixedClock
 from itops.context import AppContext
 from itops.db.session import session_scope
-from itops.messages import raw
+from itops.messages import Summary
 from tests.inventory.conftest import RunningServer, make_root
 from tests.inventory.helpers import NOW, asset
 
@@ -108,7 +108,7 @@ def test_an_unknown_host_is_discovered_and_the_report_is_published(
     assert [e.kind for e in _events(ctx, "discovered")] == ["discovered"]
     [event] = [e for e in server.events if e.kind == "agent_report"]
     assert event.subject == HOST
-    assert event.summary == raw("agent report")
+    assert event.summary == Summary("inventory.agent_report")
     assert event.data["hostname"] == HOST
     assert event.data["asset_id"] == found.id
     assert event.data["antivirus"] is None

@@ -95,7 +95,7 @@ async def test_low_toner_without_a_cartridge_warns_on_the_stock_page_and_notifie
     (body,) = receiver.bodies
     assert body["kind"] == TONER_ORDER and body["status"] == "WARNING"
     assert body["title"] == "[itops] [OSTRZEŻENIE] Zamów toner: drukarka-sekretariat"
-    assert "DEMO TK-2000 Toner Black 8 %, brak pasującego wkładu w magazynie" in body["text"]
+    assert "DEMO TK-2000 Toner Black 8%, brak pasującego wkładu w magazynie" in body["text"]
     with session_scope(ctx.sessions) as db:
         auth.add_user(db, "informatyk", "it_officer", PASSWORD, NOW)
         rows = {r.supply: r.percent for r in db.scalars(select(PrinterSupply))}
