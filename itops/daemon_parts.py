@@ -56,14 +56,14 @@ THROTTLE_PRUNE = Job("login-throttle-prune", 86400, prune_login_throttle)
 def gap_event(gap: heartbeat.Unwatched) -> Event:
     """The time itops itself was not watching, told once at start (after subscribers start)."""
     end = gap.end
-    crashed = "crash" in gap.reason
+    crashed = gap.reason == heartbeat.CRASHED
     return Event(
         MONITORING_GAP,
         "itops",
         Status.CRITICAL if crashed else Status.WARNING,
         end,
         Summary("itops.gap", {"seconds": (end - gap.start).total_seconds(), "reason": gap.reason}),
-        {"start": gap.start, "end": end, "reason": gap.reason},
+        {"start": gap.start, "end": end, "reason": str(gap.reason), "code": gap.reason.code},
     )
 
 

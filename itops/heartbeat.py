@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from itops.db.models import Heartbeat
 from itops.db.session import session_scope
+from itops.messages import Summary
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,9 @@ NAME = "daemon"
 MIN_GAP = timedelta(seconds=1)
 
 
-FIRST_START = "before itops was first started"
+FIRST_START = Summary("itops.before_start")
+STOPPED = Summary("itops.stopped")
+CRASHED = Summary("itops.crashed")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Unwatched:
 
     start: datetime
     end: datetime
-    reason: str
+    reason: Summary  # stored as codes (monitoring_gap.reason), shown in the reader's language
 
 
 Recorder = Callable[[Session, Unwatched], None]
@@ -69,7 +72,7 @@ def start(
                 hook(db, Unwatched(watched_from, now, FIRST_START))
             logger.info("first start: %s → %s recorded as not monitored", watched_from, now)
         if beat is not None and now - beat.at >= MIN_GAP:
-            reason = "itops stopped" if beat.clean_shutdown else "itops not running (crash or kill)"
+            reason = STOPPED if beat.clean_shutdown else CRASHED
             gap = Unwatched(beat.at, now, reason)
             for hook in hooks:
                 hook(db, gap)

@@ -98,6 +98,16 @@ CORE_TEXTS: Texts = {
         "pl": "Wiadomość testowa: powiadomienia itops działają.",
         "en": "Test message: itops notifications work.",
     },
+    # why itops itself was not watching (heartbeat), stored in monitoring_gap.reason
+    "itops.stopped": {"pl": "itops był zatrzymany", "en": "itops stopped"},
+    "itops.crashed": {
+        "pl": "itops nie działał: awaria lub przerwany proces",
+        "en": "itops not running: crashed or killed",
+    },
+    "itops.before_start": {
+        "pl": "przed pierwszym uruchomieniem itops",
+        "en": "before itops was first started",
+    },
     "check.internal_error": {
         "pl": "błąd wewnętrzny itops: {error}",
         "en": "internal error in itops: {error}",
@@ -220,6 +230,16 @@ def loads(stored: str | None, fallback: str = "") -> tuple[Summary, ...]:
 def stored(summary: Summary) -> str:
     """The text column form of one summary (a list of one; see :func:`from_stored`)."""
     return dumps(summary)
+
+
+def stored_within(summary: Summary | str, limit: int) -> str:
+    """:func:`stored` for a column of ``limit`` characters: codes when they fit, else the
+    English text cut to the limit (read back as that text, never as broken JSON). A plain
+    string (a raw text) is stored as it is."""
+    if not isinstance(summary, Summary):
+        return str(summary)[:limit]
+    text = stored(summary)
+    return text if len(text) <= limit else str(summary)[:limit]
 
 
 def from_stored(text: str | None) -> Summary:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from itops.messages import Summary, from_stored, render
 from tests.daemon import Daemon
 
 pytestmark = pytest.mark.slow
@@ -124,7 +125,9 @@ def test_the_first_start_records_the_year_so_far_as_not_monitored(daemon: Daemon
     with sqlite3.connect(database) as conn:
         rows = conn.execute('SELECT reason, start, "end" FROM monitoring_gap').fetchall()
     [(reason, start, end)] = rows
-    assert reason == "before itops was first started"
+    # stored as a code (issue 13): read back in the reader's language
+    assert from_stored(reason) == Summary("itops.before_start")
+    assert render(from_stored(reason), "pl") == "przed pierwszym uruchomieniem itops"
     year = datetime.now(ZoneInfo("Europe/Warsaw")).year
     first_of_january = datetime(year, 1, 1, tzinfo=ZoneInfo("Europe/Warsaw")).astimezone(UTC)
     assert start.startswith(first_of_january.strftime("%Y-%m-%d %H:%M:%S")), start

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from checks.availability.config import AVAILABILITY
 from checks.availability.service import SERVICE, AvailabilityService
 from checks.availability.texts import STATUS_TRANSLATIONS, SYSTEM_TRANSLATIONS
+from itops.messages import stored_within
 from itops.plugins import Feature, Job, NavItem, Panel, Tile
 
 if TYPE_CHECKING:
@@ -84,7 +85,9 @@ def _unwatched(db: Session, period: Unwatched) -> None:
     """A period nobody watched is a monitoring gap for every check (neither up nor down)."""
     from checks.availability.models import MonitoringGap
 
-    db.add(MonitoringGap(start=period.start, end=period.end, reason=period.reason))
+    db.add(
+        MonitoringGap(start=period.start, end=period.end, reason=stored_within(period.reason, 200))
+    )
 
 
 def _sinks(ctx: AppContext, availability: AvailabilityService) -> Sequence[ResultSink]:

@@ -172,7 +172,7 @@ def _unknown(state: CheckState, result: ProbeResult, unit: str, out: Step) -> Ev
         return None
     at = result.started_at
     state.gap = OpenInterval(at)
-    out.ops.append(GapOpened(result.check, unit, state.gap, str(result.summary)))
+    out.ops.append(GapOpened(result.check, unit, state.gap, result.summary))
     return Event(
         MONITORING_GAP,
         result.check,
@@ -200,7 +200,7 @@ def _failure(
     if state.failures < confirm:
         return None
     state.outage = OpenInterval(state.run_start)
-    out.ops.append(OutageOpened(result.check, unit, state.outage, str(result.summary)))
+    out.ops.append(OutageOpened(result.check, unit, state.outage, result.summary))
     return Event(
         OUTAGE_OPENED,
         result.check,

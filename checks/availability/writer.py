@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from checks.availability.models import MonitoringGap, Outage, ProbeResultRow
 from checks.availability.rollups import Rollup, hour_of, write_rollups
 from itops.db.session import session_scope
+from itops.messages import Summary, stored_within
 from itops.status import ProbeResult
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class OutageOpened:
     check: str
     unit: str
     interval: OpenInterval
-    summary: str
+    summary: Summary
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class GapOpened:
     check: str
     unit: str
     interval: OpenInterval
-    summary: str
+    summary: Summary
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
                     "at": result.started_at,
                     "status": int(result.status),
                     "duration": result.duration,
-                    "summary": str(result.summary)[:500],
+                    "summary": stored_within(result.summary, 500),
                     "reason": op.reason,
                 }
             )
@@ -240,7 +241,7 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
                 start=op.interval.start,
                 cause="failure",
                 source="probe",
-                summary=op.summary[:500],
+                summary=stored_within(op.summary, 500),
                 note="",
                 created_at=now,
             )
@@ -252,7 +253,7 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
                 unit_id=op.unit,
                 check_name=op.check,
                 start=op.interval.start,
-                reason=op.summary[:200],
+                reason=stored_within(op.summary, 200),
             )
             db.add(gap)
             db.flush()

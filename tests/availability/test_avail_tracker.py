@@ -24,6 +24,7 @@ from itops.events import (
     Event,
     EventBus,
 )
+from itops.messages import Summary, from_stored, raw, render, stored_within
 from itops.status import ProbeResult, Status
 from tests.conftest import make_settings
 
@@ -278,3 +279,27 @@ def test_a_long_database_outage_sheds_old_raw_samples_but_keeps_every_outage(
     with session_scope(sessions) as db:
         kept = int(db.scalar(select(func.count()).select_from(ProbeResultRow)) or 0)
     assert 20 <= kept <= 40
+
+
+def test_outage_gap_and_raw_rows_store_codes_read_in_the_readers_language(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """Issue 13: the stored summaries were English text shown unchanged on a Polish page;
+    they are codes now, and a row written before codes reads back as its old text."""
+    refused = Summary("demo.refused")
+    tracker = OutageTracker(settings, sessions)
+    for at, status in ((T0, Status.CRITICAL), (T0 + MINUTE, Status.CRITICAL)):
+        tracker.submit(ProbeResult("bip", "tcp", status, refused, at, 0.01))
+    tracker.submit(ProbeResult("bip", "tcp", Status.UNKNOWN, refused, T0 + 2 * MINUTE, 0.01))
+    tracker.flush(T0 + 3 * MINUTE)
+    with session_scope(sessions) as db:
+        outage = db.scalars(select(Outage)).one()
+        gap = db.scalars(select(MonitoringGap)).one()
+        raws = list(db.scalars(select(ProbeResultRow.summary)))
+    for text in (outage.summary, gap.reason, *raws):
+        assert from_stored(text) == refused
+        assert render(from_stored(text), "pl") == "DEMO: połączenie odrzucone"
+        assert render(from_stored(text), "en") == "DEMO: connection refused"
+    assert from_stored("connection refused") == raw("connection refused")  # an old row
+    long = Summary("itops.gap", {"seconds": 1.0, "reason": "x" * 600})
+    assert stored_within(long, 200) == str(long)[:200]  # never cut JSON in half

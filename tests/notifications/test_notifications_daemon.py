@@ -96,5 +96,7 @@ async def test_the_time_itops_was_not_running_is_notified_at_start(
     (body,) = receiver.bodies
     assert body["kind"] == "monitoring_gap"
     assert body["status"] == "CRITICAL"
-    assert body["data"]["reason"] == "itops not running (crash or kill)"
+    assert body["data"]["reason"] == "itops not running: crashed or killed"
+    assert body["data"]["code"] == "itops.crashed"  # stored as a code, said in Polish:
+    assert "(itops nie działał: awaria lub przerwany proces)" in body["summary"]
     assert body["duration_seconds"] >= 3600
