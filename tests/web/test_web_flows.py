@@ -136,9 +136,8 @@ def seeded(daemon: Daemon) -> Daemon:
             "referent",
             "--hired",
             "2020-01-02",
-            "--notice",
-            "2026-01-15",
-        ),
+        ),  # the notice: `register notice` below, the one source (employee add --notice
+        # would record the same entry and needs --as)
         (
             "register",
             "authorize",
