@@ -37,6 +37,7 @@ from inventory.models import (
     TrainingParticipant,
 )
 from inventory.toner import Shortage, SupplyReading, order_event
+from itops import formats
 from itops.config import Settings
 
 __all__ = [
@@ -157,12 +158,9 @@ AGE_BUCKETS = ((0, 1), (1, 3), (3, 5), (5, 7), (7, None))
 
 
 def _years(n: int) -> str:
-    """The Polish word after a number of years: 1 rok, 2–4 lata, 5+ lat (but 12–14 lat)."""
-    if n == 1:
-        return "rok"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "lata"
-    return "lat"
+    """The Polish word after a number of years: 1 rok, 2–4 lata, 5+ lat (but 12–14 lat),
+    by the one plural rule (``itops.formats.years_word``)."""
+    return formats.years_word(n, "pl")
 
 
 def fleet_age_distribution(session: Session, settings: Settings, on: date) -> list[AgeBucket]:
@@ -176,7 +174,11 @@ def fleet_age_distribution(session: Session, settings: Settings, on: date) -> li
         ages.append(years)
     out = []
     for low, high in AGE_BUCKETS:
-        label = f"{low}–{high} {_years(high)}" if high is not None else f"{low}+ lat"
+        label = (
+            f"{low}–{high} {_years(high)}"
+            if high is not None
+            else f"{low}+ {formats.years_word(5, 'pl')}"
+        )
         count = sum(1 for a in ages if a >= low and (high is None or a < high))
         out.append(AgeBucket(label, low, high, count))
     return out

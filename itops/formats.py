@@ -119,3 +119,30 @@ def day(value: date, lang: str) -> str:
 
 def long_day(value: date, lang: str, fmt: str = "EEEE, d MMMM y") -> str:
     return format_date(value, fmt, locale=locale(lang))
+
+
+# The word after a count, by the language's plural rules (CLDR through Babel): Polish has
+# "1 rok, 2–4 lata, 5 lat, 22 lata, 1,5 roku"; a range takes the form of its last number.
+_YEARS = {
+    "pl": {"one": "rok", "few": "lata", "many": "lat", "other": "roku"},
+    "en": {"one": "year", "other": "years"},
+}
+
+
+def plural(count: float, forms: dict[str, str], lang: str) -> str:
+    """The form of ``forms`` (CLDR categories: one, few, many, other) ``count`` takes."""
+    from babel import Locale
+
+    category = Locale.parse(locale(lang)).plural_form(count)
+    return forms.get(category) or forms["other"]
+
+
+def years(count: float, lang: str) -> str:
+    """ "3 lata", "5 lat", "1 year": the count in the reader's language with its word."""
+    table = _YEARS["en" if lang == "en" else "pl"]
+    return f"{number_g(count, lang)} {plural(count, table, lang)}"
+
+
+def years_word(count: float, lang: str) -> str:
+    """Only the word ("lata" for 3), for a range written "1–3 lata"."""
+    return plural(count, _YEARS["en" if lang == "en" else "pl"], lang)

@@ -12,6 +12,7 @@ from checks.backups.i18n import TRANSLATIONS
 from checks.backups.kinds import VERIFIED_KINDS
 from checks.backups.service import SERVICE, BackupService, service, verify_poll_seconds
 from checks.backups.store import BackupSnapshot
+from itops import formats
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.plugins import Feature, Job, NavItem, Problem, Tile
 from itops.status import Status
@@ -160,7 +161,7 @@ def tiles(ctx: AppContext) -> Sequence[Tile]:
         out.append(
             Tile(
                 "Ochrona antywirusowa",
-                f"{100 * good / counted:.0f}%",
+                formats.percent(good / counted, "pl", 0, floor=True),  # 119/120 is not 100%
                 f"{good}/{counted}",
                 ok=good == counted,
                 link="/antivirus",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from inventory.register import queries, seals, verification
 from inventory.register.public import SigningSummary, signing_summary
 from inventory.register.signing import KeyFileError, configured_key
+from itops import formats
 from itops.config import Settings
 from itops.spreadsheet import neutralise
 
@@ -116,6 +117,18 @@ def _cell(value: object, tz: ZoneInfo) -> str:
     return str(value)
 
 
+def _shown(value: object, tz: ZoneInfo) -> str:
+    """A moment or a day of the printout as the one formatter writes it: 26.11.2026 10:00,
+    05.02.2021 (the CSV keeps ISO)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return formats.moment(value, tz.key, "pl", "short")
+    if isinstance(value, date):
+        return formats.day(value, "pl")
+    return str(value)
+
+
 def _csv_cell(value: object, tz: ZoneInfo) -> str:
     """A cell of the CSV: text a spreadsheet would run as a formula is neutralised."""
     return neutralise(_cell(value, tz))
@@ -153,7 +166,8 @@ def to_html(data: ExportData) -> str:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True)
     )
-    env.filters["local"] = lambda v: _cell(v, data.tz).replace("T", " ") if v else "—"
+    env.filters["local"] = lambda v: _shown(v, data.tz)
+    env.filters["years"] = lambda n: formats.years(n, "pl")
     return env.get_template("register_export_pdf.html").render(data=data)
 
 

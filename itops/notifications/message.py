@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from itops import events as ev
+from itops import formats
 from itops.config import OFFICE_UNIT, Settings
 from itops.messages import render
 from itops.status import Status
@@ -124,7 +125,7 @@ def build_message(event: ev.Event, settings: Settings) -> Message:
     lines = [
         f"{label}: {event.subject}",
         f"Stan: {STATUS_LABELS[Status(event.status)]}",
-        f"Czas zdarzenia: {event.at.astimezone(tz):%Y-%m-%d %H:%M:%S} ({tz.key})",
+        f"Czas zdarzenia: {formats.moment(event.at, tz.key, 'pl')} ({tz.key})",
         "",
         render(event.summary, "pl"),
     ]
@@ -133,12 +134,12 @@ def build_message(event: ev.Event, settings: Settings) -> Message:
     duration: float | None = None
     working: float | None = None
     if start is not None:
-        lines += ["", f"Początek: {start.astimezone(tz):%Y-%m-%d %H:%M:%S}"]
+        lines += ["", f"Początek: {formats.moment(start, tz.key, 'pl')}"]
     if start is not None and end is not None and end >= start:
         duration = (end - start).total_seconds()
         working = calendar.working_seconds(start, end)
         lines += [
-            f"Koniec: {end.astimezone(tz):%Y-%m-%d %H:%M:%S}",
+            f"Koniec: {formats.moment(end, tz.key, 'pl')}",
             f"Czas trwania: {format_seconds(duration)}",
             f"W tym w godzinach pracy urzędu: {format_seconds(working)}",
         ]

@@ -99,4 +99,4 @@ async def test_the_file_servers_disk_is_filling(
     (config,) = [c for c in office.settings.checks if c.name == "serwer-plikow"]
     result = await run(CHECK_KINDS.cls("host")(config))
     assert result.status is Status.CRITICAL  # D:\ at 4 % free, critical at 5 %
-    assert "D:\\: 4.0 % free" in str(result.summary)
+    assert "D:\\: 4.0% free" in str(result.summary)

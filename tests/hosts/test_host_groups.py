@@ -238,7 +238,7 @@ async def test_a_derived_check_judges_the_stored_report_and_silence_is_unknown(
     finally:
         host_report.SOURCE = previous
     assert results["demo-srv-a"].status is Status.WARNING
-    assert "/srv/dane: 8.0 % free" in str(results["demo-srv-a"].summary)
+    assert "/srv/dane: 8.0% free" in str(results["demo-srv-a"].summary)
     assert results["demo-srv-b"].status is Status.UNKNOWN
     assert "no agent report yet" in str(results["demo-srv-b"].summary)
 

@@ -92,7 +92,7 @@ async def test_a_filling_disk_is_a_warning_then_critical(
     reports["demo-srv-pliki"] = (healthy(health_root(tmp_path)) | {"filesystems": fs(free)}, now())
     result = await run(host_check())
     assert result.status is status
-    assert f"/srv/dane: {free:.1f} % free" in str(result.summary)
+    assert f"/srv/dane: {free:.1f}% free" in str(result.summary)
     assert result.value("fs_free_percent:/srv/dane") == pytest.approx(free)
 
 

@@ -79,7 +79,7 @@ async def test_outage_opened_arrives_as_email_with_polish_subject(
     assert mail["Subject"] == "[itops] [KRYTYCZNY] Awaria: Serwer Urzędu — poczta"
     body = mail.get_content()
     assert "brak odpowiedzi na porcie 25" in body
-    assert "2026-11-26 11:00:00 (Europe/Warsaw)" in body
+    assert "Czas zdarzenia: 26.11.2026 11:00:00 (Europe/Warsaw)" in body
     assert service.sent["poczta"] == 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -259,6 +260,11 @@ def test_export_writes_csv_and_a_pdf_with_polish_text(
     ).stdout
     pdf_text = " ".join(pdf_text.split())  # table cells wrap lines
     assert "Anna Przykładowa" in pdf_text and "Rejestr monitoringu" in pdf_text
+    # issue 13: dates by the one formatter (26.11.2026 10:00), years by the plural rule
+    assert re.search(r"\b\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}\b", pdf_text), pdf_text
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", pdf_text), pdf_text
+    assert re.search(r"okres przechowywania: \d+ (rok|lata|lat);", pdf_text), pdf_text
+    assert "register intact" not in pdf_text and "rejestr nienaruszony, wpisów:" in pdf_text
 
 
 def test_prune_needs_a_register_role_and_leaves_a_verifiable_chain(

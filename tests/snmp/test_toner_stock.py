@@ -115,7 +115,7 @@ async def test_low_toner_without_a_cartridge_warns_on_the_stock_page_and_notifie
                 page = await r.text()
     warning = page[page.index('id="toner-orders"') :]
     warning = warning[: warning.index("</div>")]
-    assert "drukarka-sekretariat" in warning and "DEMO TK-2000 Toner Black 8 %" in warning
+    assert "drukarka-sekretariat" in warning and "DEMO TK-2000 Toner Black 8%" in warning
     assert "DEMO DK-2000 Drum Unit" not in warning  # the drum (45 %) is not low
 
 
