@@ -176,7 +176,8 @@ def last_results(db: Session, check: str, limit: int = 90) -> list[StoredResult]
 
 @dataclass(frozen=True)
 class Latency:
-    """Response time over one bucket (an hour or a local day), in seconds."""
+    """What the probes measured of the service over one bucket (an hour or a local day),
+    in milliseconds; ``count`` results measured it."""
 
     start: datetime
     seconds: int
@@ -189,31 +190,33 @@ class Latency:
 def latencies(
     db: Session, check: str, start: datetime, end: datetime, tz: ZoneInfo, by_day: bool
 ) -> list[Latency]:
-    """Rollups of ``check`` in ``start`` .. ``end`` (hours; local days when ``by_day``),
-    then the raw results of the hour not rolled up yet. A day's p95 is the highest of its
+    """The service times of ``check`` in ``start`` .. ``end`` from rollups (hours; local
+    days when ``by_day``), then the raw results of the hour not rolled up yet. Results
+    that measured no service time (a refused connection, every ping lost, rows from
+    before the measurement was kept) add nothing. A day's p95 is the highest of its
     hours' (or the stored daily) p95: never below the true one."""
     rows = db.execute(
         select(
             ProbeRollup.start,
             ProbeRollup.seconds,
-            ProbeRollup.count,
-            ProbeRollup.latency_min,
-            ProbeRollup.latency_sum,
-            ProbeRollup.latency_p95,
+            ProbeRollup.service_count,
+            ProbeRollup.service_min,
+            ProbeRollup.service_sum,
+            ProbeRollup.service_p95,
         )
         .where(ProbeRollup.check_name == check)
         .where(ProbeRollup.start >= start - timedelta(days=1), ProbeRollup.start < end)
         .order_by(ProbeRollup.start)
     ).all()
     buckets: dict[datetime, list[tuple[int, int, float, float, float]]] = {}
+    rolled_until = start
     for at, seconds, count, low, total, high in rows:
-        if count <= 0 or at + timedelta(seconds=seconds) <= start:
+        if at + timedelta(seconds=seconds) <= start:
             continue
-        if by_day:
-            local = at.astimezone(tz)
-            key = local_midnight(local.date(), tz)
-        else:
-            key = at
+        rolled_until = max(rolled_until, at + timedelta(seconds=seconds))
+        if not count or low is None or total is None or high is None:
+            continue
+        key = local_midnight(at.astimezone(tz).date(), tz) if by_day else at
         buckets.setdefault(key, []).append((seconds, count, low, total, high))
     out = [
         Latency(
@@ -226,18 +229,18 @@ def latencies(
         )
         for key, parts in sorted(buckets.items())
     ]
-    rolled_until = max((o.start + timedelta(seconds=o.seconds) for o in out), default=start)
     raw = [
-        r.duration
-        for r in db.scalars(
-            select(ProbeResultRow)
+        ms
+        for ms in db.scalars(
+            select(ProbeResultRow.service_ms)
             .where(ProbeResultRow.check_name == check)
-            .where(ProbeResultRow.at >= max(rolled_until, start), ProbeResultRow.at < end)
+            .where(ProbeResultRow.at >= rolled_until, ProbeResultRow.at < end)
+            .where(ProbeResultRow.service_ms.is_not(None))
         )
+        if ms is not None
     ]
     if raw and not by_day:
-        hour = max(rolled_until, start)
-        out.append(Latency(hour, 3600, len(raw), min(raw), sum(raw) / len(raw), p95(raw)))
+        out.append(Latency(rolled_until, 3600, len(raw), min(raw), sum(raw) / len(raw), p95(raw)))
     return out
 
 

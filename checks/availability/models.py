@@ -142,10 +142,15 @@ class ProbeResultRow(Base):
     duration: Mapped[float] = mapped_column(Float)
     summary: Mapped[str] = mapped_column(String(500), default="")
     reason: Mapped[str] = mapped_column(String(8))
+    # what the probe measured of the service (ms; ProbeResult.service_time), not duration
+    service_ms: Mapped[float | None] = mapped_column(Float)
 
 
 class ProbeRollup(Base):
-    """Counts and latency of one check over one hour (``seconds`` 3600) or local day (86400)."""
+    """Counts and latency of one check over one hour (``seconds`` 3600) or local day (86400).
+
+    ``latency_*`` are the checks' durations (seconds); ``service_*`` what the probes
+    measured of the service (milliseconds), which the system page draws."""
 
     __tablename__ = "probe_rollup"
 
@@ -159,6 +164,12 @@ class ProbeRollup(Base):
     latency_sum: Mapped[float] = mapped_column(Float)
     latency_max: Mapped[float] = mapped_column(Float)
     latency_p95: Mapped[float] = mapped_column(Float)
+    # the service's own time (ms) over the results that measured one (``service_count``)
+    service_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    service_min: Mapped[float | None] = mapped_column(Float)
+    service_sum: Mapped[float | None] = mapped_column(Float)
+    service_max: Mapped[float | None] = mapped_column(Float)
+    service_p95: Mapped[float | None] = mapped_column(Float)
 
 
 class CheckHistory(Base):

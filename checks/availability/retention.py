@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.config import AVAILABILITY
 from checks.availability.models import ProbeResultRow, ProbeRollup
-from checks.availability.rollups import DAY, HOUR
+from checks.availability.rollups import DAY, HOUR, merge_service
 from itops.config import Settings
 from itops.db.session import PRUNE_BATCH, delete_in_batches, read_scope, session_scope
 
@@ -86,6 +87,7 @@ def _fold(db: Session, rows: list[ProbeRollup], tz: ZoneInfo) -> None:
                 latency_sum=0.0,
                 latency_max=0.0,
                 latency_p95=0.0,
+                service_count=0,
             )
             db.add(base)
         else:
@@ -98,4 +100,15 @@ def _fold(db: Session, rows: list[ProbeRollup], tz: ZoneInfo) -> None:
             base.latency_max = max(base.latency_max, part.latency_max)
             base.latency_sum += part.latency_sum
             base.latency_p95 = max(base.latency_p95, part.latency_p95)
+            merge_service(base, _service_of(part))
             db.delete(part)
+
+
+def _service_of(row: ProbeRollup) -> dict[str, Any]:
+    return {
+        "service_count": row.service_count or 0,
+        "service_min": row.service_min,
+        "service_sum": row.service_sum,
+        "service_max": row.service_max,
+        "service_p95": row.service_p95,
+    }

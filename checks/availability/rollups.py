@@ -29,6 +29,7 @@ class Rollup:
     failures: int = 0
     unknowns: int = 0
     latencies: list[float] = field(default_factory=list)
+    service: list[float] = field(default_factory=list)  # ms, of results that measured it
 
     def add(self, result: ProbeResult) -> None:
         self.count += 1
@@ -37,6 +38,9 @@ class Rollup:
         elif result.status is Status.UNKNOWN:
             self.unknowns += 1
         self.latencies.append(result.duration)
+        measured = result.service_time()
+        if measured is not None:
+            self.service.append(measured.ms)
 
 
 def hour_of(at: datetime) -> datetime:
@@ -72,6 +76,7 @@ def write_rollups(db: Session, ready: dict[tuple[str, datetime], Rollup]) -> int
             old.latency_max = max(old.latency_max, max(lat))
             old.latency_sum += sum(lat)
             old.latency_p95 = max(old.latency_p95, p95(lat))
+            _add_service(old, acc.service)
             continue
         fresh.append(
             {
@@ -85,8 +90,45 @@ def write_rollups(db: Session, ready: dict[tuple[str, datetime], Rollup]) -> int
                 "latency_sum": sum(lat),
                 "latency_max": max(lat),
                 "latency_p95": p95(lat),
+                **service_columns(acc.service),
             }
         )
     if fresh:
         db.execute(insert(ProbeRollup), fresh)
     return len(ready)
+
+
+def service_columns(values: list[float]) -> dict[str, Any]:
+    """The ``service_*`` columns of a rollup of these measured times (ms)."""
+    if not values:
+        return {"service_count": 0}
+    return {
+        "service_count": len(values),
+        "service_min": min(values),
+        "service_sum": sum(values),
+        "service_max": max(values),
+        "service_p95": p95(values),
+    }
+
+
+def _add_service(row: ProbeRollup, values: list[float]) -> None:
+    merge_service(row, service_columns(values))
+
+
+def merge_service(row: ProbeRollup, part: dict[str, Any]) -> None:
+    """Add another rollup's ``service_*`` figures to ``row`` (p95: the higher, so never
+    below the true one)."""
+    count = int(part.get("service_count") or 0)
+    if count <= 0:
+        return
+    had = row.service_count or 0
+    if had <= 0 or row.service_min is None or row.service_max is None:
+        row.service_min, row.service_sum = part["service_min"], part["service_sum"]
+        row.service_max, row.service_p95 = part["service_max"], part["service_p95"]
+        had = 0
+    else:
+        row.service_min = min(row.service_min, part["service_min"])
+        row.service_max = max(row.service_max, part["service_max"])
+        row.service_sum = (row.service_sum or 0.0) + part["service_sum"]
+        row.service_p95 = max(row.service_p95 or 0.0, part["service_p95"])
+    row.service_count = had + count

@@ -38,7 +38,7 @@ from itops.charts import Cell, Chart, Point, bars, fmt_number, heartbeat, timeli
 from itops.context import AppContext
 from itops.db.session import read_scope
 from itops.i18n import translator
-from itops.status import Status
+from itops.status import SERVICE_TIMES, ProbeResult, Status
 from itops.web.security import current_user, requires
 from itops.web.templating import render
 
@@ -182,6 +182,24 @@ def month_chart(
     )
 
 
+# The time each kind's probe measures of the service (itops.status.SERVICE_TIMES); a kind
+# not here measures none (disk, backup, host reports …) and gets no response-time chart.
+KIND_SERVICE_TIME = {
+    "http": "ttfb_seconds",
+    "icmp": "rtt_avg_ms",
+    "tcp": "connect_seconds",
+    "tls": "handshake_seconds",
+    "dns": "resolve_seconds",
+}
+
+
+def service_time_name(kind: str) -> str | None:
+    """The Polish name of the time a ``kind`` check measures ("czas do pierwszego bajtu
+    HTTP"), None when it measures none."""
+    measurement = KIND_SERVICE_TIME.get(kind)
+    return next((label for name, _, label in SERVICE_TIMES if name == measurement), None)
+
+
 def response_chart(
     key: str,
     points: list[Latency],
@@ -190,10 +208,13 @@ def response_chart(
     start: datetime,
     end: datetime,
     w: _Words,
+    measured: str,
 ) -> Chart:
+    """What the probes measured (``measured``: its Polish name), min/avg/p95 in ms."""
     by_day = RANGES[key][1]
     ticks = _ticks(key, start, end, w)
-    ms = [(p.low * 1000, p.mean * 1000, p.p95 * 1000) for p in points]
+    ms = [(p.low, p.mean, p.p95) for p in points]
+    name = w._(measured)
     label_pattern = "dd.MM.yyyy" if by_day else "dd.MM HH:mm"
     names = {"24h": "24 h", "7d": "7 dni", "30d": "30 dni"}
     return timeline(
@@ -201,7 +222,7 @@ def response_chart(
             Point(p.start.timestamp(), m[1], m[0], m[2], w.at(p.start, label_pattern))
             for p, m in zip(points, ms, strict=True)
         ],
-        title=f"{w._('Czas odpowiedzi')}, {w._(names[key])}",
+        title=f"{name[:1].upper()}{name[1:]}, {w._(names[key])}",
         chart_id=f"rt-{key}",
         start=start.timestamp(),
         end=end.timestamp(),
@@ -260,56 +281,20 @@ def system_page(request: Request) -> Response:
 
 
 def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[str, Any]:
+    """The page's figures: the header (state, certificate, year), the charts and a page
+    of outages; each part from its own helper."""
     from checks.availability.service import SERVICE
+    from checks.availability.status_page import open_notes, public_name
     from checks.availability.texts import CAUSE_LABELS
 
-    lang = request.app.state.lang(request)
-    tz = ZoneInfo(ctx.settings.office.timezone)
-    w = _Words(lang, tz)
+    w = _Words(request.app.state.lang(request), ZoneInfo(ctx.settings.office.timezone))
     now = ctx.clock.now().astimezone(UTC)
-    today = now.astimezone(tz).date()
     key = request.query_params.get("zakres", "24h")
-    if key not in RANGES:
-        key = "24h"
-    span, by_day = RANGES[key]
-    range_start = now - span
-    days = last_working_days(ctx.settings, cfg.unit, today, 30)
-    months = months_of_year(today.year, today)
-    with read_scope(ctx.sessions) as db:
-        figures = slice_figures(
-            db, ctx.settings, cfg.name, [*months, *((d, d + timedelta(days=1)) for d in days)], now
-        )
-        results = last_results(db, cfg.name, 90)
-        points = latencies(db, cfg.name, range_start, now, tz, by_day)
-        spans = outage_spans(db, cfg.name, range_start, now)
-        planned = next_maintenance(db, ctx.settings, cfg.name, cfg.unit, now)
-    month_figs, day_figs = figures[: len(months)], figures[len(months) :]
-    working = [
-        (i.start, i.end)
-        for i in ctx.settings.calendar(cfg.unit).working_intervals(range_start, now)
-    ]
+    key = key if key in RANGES else "24h"
     report = SERVICE.of(ctx).current_year()
-    outages: list[OutageEntry] = sorted(
-        (o for o in report.outages if o.check == cfg.name), key=lambda o: o.start, reverse=True
-    )
-    try:
-        page = max(1, int(request.query_params.get("strona", "1")))
-    except ValueError:
-        page = 1
-    pages = max(1, -(-len(outages) // PAGE))
-    page = min(page, pages)
     state = ctx.state.checks().get(cfg.name)
     last = state.last if state else None
-    cert_until: datetime | None = None
-    cert_days: int | None = None
-    if last is not None and cfg.kind in ("tls", "http"):
-        stamp = last.value("cert_not_after")
-        if stamp is not None:
-            cert_until = datetime.fromtimestamp(stamp, UTC)
-            cert_days = int((cert_until - now).total_seconds() // 86400)
     user = current_user(request)
-    from checks.availability.status_page import open_notes, public_name
-
     shown_as = public_name(ctx, cfg.name)
     year = report.check(cfg.name) if any(c.name == cfg.name for c in report.checks) else None
     return {
@@ -318,28 +303,80 @@ def system_context(request: Request, ctx: AppContext, cfg: CheckConfig) -> dict[
         "state": state,
         "status_key": STATE_KEYS[last.status] if last else "none",
         "state_words": STATE_WORDS,
-        "planned": planned,
         "year": year,
         "now": now,
         "range_key": key,
         "ranges": {"24h": "24 h", "7d": "7 dni", "30d": "30 dni"},
-        "hb_results": heartbeat_results(results, w),
-        "hb_days": heartbeat_days(days, day_figs, w),
-        "response": response_chart(key, points, spans, working, range_start, now, w),
-        "months": month_chart(months, month_figs, report.office.target, w),
-        "month_rows": list(zip(months, month_figs, strict=True)),
-        "outages": outages[(page - 1) * PAGE : page * PAGE],
-        "outage_count": len(outages),
-        "page": page,
-        "pages": pages,
+        **_charts(ctx, cfg, key, now, report.office.target, w),
+        **_outage_page(request, [o for o in report.outages if o.check == cfg.name]),
+        **_certificate(cfg, last, now),
         "causes": CAUSE_LABELS,
         "can_edit": user is not None and user.role in EDITORS,
-        "cert_until": cert_until,
-        "cert_days": cert_days,
         "decimal": w.decimal,
         "public_name": shown_as,
         "open_notes": open_notes(ctx, cfg.name) if shown_as else [],
     }
+
+
+def _charts(
+    ctx: AppContext, cfg: CheckConfig, key: str, now: datetime, target: float, w: _Words
+) -> dict[str, Any]:
+    """Heartbeat cells, the service-time chart of the range and the month bars."""
+    range_start = now - RANGES[key][0]
+    today = now.astimezone(w.tz).date()
+    days = last_working_days(ctx.settings, cfg.unit, today, 30)
+    months = months_of_year(today.year, today)
+    measured = service_time_name(cfg.kind)
+    with read_scope(ctx.sessions) as db:
+        slices = [*months, *((d, d + timedelta(days=1)) for d in days)]
+        figures = slice_figures(db, ctx.settings, cfg.name, slices, now)
+        results = last_results(db, cfg.name, 90)
+        points = latencies(db, cfg.name, range_start, now, w.tz, RANGES[key][1]) if measured else []
+        spans = outage_spans(db, cfg.name, range_start, now)
+        planned = next_maintenance(db, ctx.settings, cfg.name, cfg.unit, now)
+    month_figs, day_figs = figures[: len(months)], figures[len(months) :]
+    working = [
+        (i.start, i.end)
+        for i in ctx.settings.calendar(cfg.unit).working_intervals(range_start, now)
+    ]
+    response = None
+    if measured is not None:
+        response = response_chart(key, points, spans, working, range_start, now, w, measured)
+    return {
+        "planned": planned,
+        "hb_results": heartbeat_results(results, w),
+        "hb_days": heartbeat_days(days, day_figs, w),
+        "measured": measured,
+        "response": response,
+        "months": month_chart(months, month_figs, target, w),
+        "month_rows": list(zip(months, month_figs, strict=True)),
+    }
+
+
+def _outage_page(request: Request, outages: list[OutageEntry]) -> dict[str, Any]:
+    """The system's outages this year, newest first, ``PAGE`` a page (``strona``)."""
+    outages = sorted(outages, key=lambda o: o.start, reverse=True)
+    try:
+        page = max(1, int(request.query_params.get("strona", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, -(-len(outages) // PAGE))
+    page = min(page, pages)
+    return {
+        "outages": outages[(page - 1) * PAGE : page * PAGE],
+        "outage_count": len(outages),
+        "page": page,
+        "pages": pages,
+    }
+
+
+def _certificate(cfg: CheckConfig, last: ProbeResult | None, now: datetime) -> dict[str, Any]:
+    """For tls/http checks: the certificate's expiry and the whole days left."""
+    stamp = last.value("cert_not_after") if last and cfg.kind in ("tls", "http") else None
+    if stamp is None:
+        return {"cert_until": None, "cert_days": None}
+    until = datetime.fromtimestamp(stamp, UTC)
+    return {"cert_until": until, "cert_days": int((until - now).total_seconds() // 86400)}
 
 
 @requires(*EDITORS)

@@ -29,6 +29,12 @@ SYSTEM_TRANSLATIONS: dict[str, str] = {
     "Tabela: dni robocze": "Table: working days",
     "Zakres czasu": "Time range",
     "Tabela: czas odpowiedzi": "Table: response time",
+    "Czas odpowiedzi usługi": "Response time of the service",
+    "Mierzony przez sprawdzenie": "Measured by the check",
+    "nie czas trwania całego sprawdzenia": "not how long the whole check took",
+    (
+        "Sprawdzenie tego rodzaju nie mierzy czasu odpowiedzi usługi, więc nie ma tu wykresu."
+    ): "A check of this kind measures no response time of the service, so there is no chart.",
     "Dostępność wg miesięcy": "Availability by month",
     "Tabela: miesiące": "Table: months",
     "Strony": "Pages",

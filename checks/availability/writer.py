@@ -224,6 +224,7 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
     for op in ops:
         if isinstance(op, RawSample):
             result = op.result
+            measured = result.service_time()
             raws.append(
                 {
                     "check_name": result.check,
@@ -232,6 +233,7 @@ def write_operations(db: Session, ops: list[Operation], now: datetime) -> int:
                     "duration": result.duration,
                     "summary": stored_within(result.summary, 500),
                     "reason": op.reason,
+                    "service_ms": measured.ms if measured is not None else None,
                 }
             )
         elif isinstance(op, OutageOpened):

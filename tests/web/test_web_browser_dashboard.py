@@ -298,7 +298,7 @@ def test_the_new_pages_in_english_have_no_polish_and_english_charts(
     chromium: Any, seeded: Daemon
 ) -> None:
     polish = _polish_texts()
-    assert "Czas odpowiedzi" in polish and "Rozmiar kopii w czasie" in polish
+    assert "Czas odpowiedzi usługi" in polish and "Rozmiar kopii w czasie" in polish
     context, web = _page(chromium, seeded, WIDTHS["laptop"])
     try:
         web.login("it_officer")
@@ -312,7 +312,7 @@ def test_the_new_pages_in_english_have_no_polish_and_english_charts(
         assert {k: v for k, v in found.items() if v} == {}, "Polish on English pages"
         web.open(f"/systemy/{CHECK}")
         titles = web.page.locator("svg.chart > title").all_text_contents()
-        assert "Response time" in " ".join(titles), titles
+        assert "TCP connect time, 24 h" in titles, titles  # what a tcp probe measures
         months = web.page.locator("svg#months text.bar-label").all_text_contents()
         assert months[0] == "Jan", months
         web.open(f"/backups/{BACKUP}")

@@ -168,7 +168,12 @@ async def test_system_page_header_heartbeat_response_times_and_outage_actions(
             status = Status.CRITICAL if i in (97, 98) else Status.OK
             db.add(
                 ProbeResultRow(
-                    check_name="bip", at=at, status=int(status), duration=0.02, reason="sample"
+                    check_name="bip",
+                    at=at,
+                    status=int(status),
+                    duration=0.02,
+                    reason="sample",
+                    service_ms=1.5,
                 )
             )
         for h in range(1, 30):
@@ -184,6 +189,11 @@ async def test_system_page_header_heartbeat_response_times_and_outage_actions(
                     latency_sum=60 * 0.020,
                     latency_max=0.2,
                     latency_p95=0.045,
+                    service_count=60,
+                    service_min=1.0,
+                    service_sum=60 * 1.5,
+                    service_max=9.0,
+                    service_p95=3.0,
                 )
             )
     ctx.state.record(
