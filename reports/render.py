@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -375,8 +376,9 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
     )
 
 
-def render_pdf(html: str) -> bytes:
-    """Print the HTML with WeasyPrint (Pango; DejaVu fonts carry the Polish letters)."""
+def weasyprint_html() -> Any:
+    """WeasyPrint's ``HTML`` class, imported on first use (about 0.5 s of start-up that
+    ``itops`` spends only when it prints a PDF)."""
     import logging
 
     # WeasyPrint logs each step (its import too) and fontTools each subset at INFO: not
@@ -385,5 +387,10 @@ def render_pdf(html: str) -> bytes:
         logging.getLogger(name).setLevel(logging.WARNING)
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return HTML
+
+
+def render_pdf(html: str) -> bytes:
+    """Print the HTML with WeasyPrint (Pango; DejaVu fonts carry the Polish letters)."""
+    pdf: bytes = weasyprint_html()(string=html, base_url=str(TEMPLATES)).write_pdf()
     return pdf
