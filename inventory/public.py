@@ -7,6 +7,7 @@ leaves this module. Everything "as of a day" is recomputed from the ledger.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -366,11 +367,20 @@ class UpdateRisk:
     security_max_days: int
 
 
-def update_risk(session: Session, settings: Settings, now: datetime) -> UpdateRisk:
+def update_risk(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    keep: Callable[[str | None, str | None], bool] | None = None,
+) -> UpdateRisk:
+    """``keep(hostname, inventory_no)``, when given, says which computers count (the DEMO
+    report leaves out the real machine itops runs on)."""
     from inventory.config import INVENTORY
     from inventory.updates import fleet, risk_counts
 
-    states = fleet(session, settings, now)
+    states = [
+        s for s in fleet(session, settings, now) if keep is None or keep(s.hostname, s.inventory_no)
+    ]
     return UpdateRisk(
         len(states),
         sum(1 for s in states if s.risks),

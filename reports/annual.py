@@ -324,7 +324,8 @@ def _os_support(session: Session, settings: Settings, today: date) -> tuple[OsSu
 def _updates(session: Session, settings: Settings, now: datetime) -> UpdateRiskFigures:
     from inventory.public import update_risk
 
-    risk = update_risk(session, settings, now)
+    # in the DEMO office only the DEMO computers count, as in the OS-support annex
+    risk = update_risk(session, settings, now, _is_demo_asset if demo_office(session) else None)
     c = risk.counts
     return UpdateRiskFigures(
         risk.computers,

@@ -16,6 +16,7 @@ engines by tests/golden and test_annual).
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -26,10 +27,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from inventory.updates import fleet
 from itops.config import load
 from itops.context import AppContext
 from itops.daemon import sync_units
@@ -47,6 +50,8 @@ class Demo:
     pdf_text: str  # pdftotext -layout; pages end with a form feed
     real_host: str
     real_os: str
+    report_json: dict[str, Any]
+    reporting_hosts: list[str]  # every computer the inventory's update view counts
 
     @property
     def pages(self) -> list[str]:
@@ -78,6 +83,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     try:
         sync_units(app)
         collect_self(app)  # the daemon's daily report of its own host
+        with app.sessions() as db:
+            reporting = [s.hostname or "" for s in fleet(db, app.settings, app.clock.now())]
     finally:
         app.engine.dispose()
     out = tmp / "out"
@@ -94,6 +101,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         pdf_text=pdf_text,
         real_host=socket.gethostname().split(".")[0],
         real_os=platform.system(),
+        report_json=json.loads(stem.with_suffix(".json").read_text(encoding="utf-8")),
+        reporting_hosts=reporting,
     )
 
 
@@ -126,3 +135,10 @@ def test_the_machine_itops_runs_on_never_appears_in_the_demo_report(demo: Demo) 
     assert not host.search(demo.pdf_text)
     assert not host.search(visible_text(demo.html))
     assert demo.real_os not in demo.pdf_text
+
+
+def test_the_machine_itops_runs_on_is_not_counted_among_the_demo_computers(demo: Demo) -> None:
+    real = [h for h in demo.reporting_hosts if h.split(".")[0] == demo.real_host]
+    assert real, demo.reporting_hosts  # it did report itself, so leaving it out is tested
+    demo_computers = [h for h in demo.reporting_hosts if h.lower().startswith("demo-")]
+    assert demo.report_json["annex"]["updates"]["computers"] == len(demo_computers)
