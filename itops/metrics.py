@@ -33,6 +33,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from itops import __version__
+from itops.metrics_lines import SortedLines
 from itops.plugins import configured_checks, features
 from itops.state import LATENESS_BUCKETS, CheckState, Cursor, LiveState, ProbeCounts
 from itops.status import ProbeResult, Status
@@ -184,14 +185,24 @@ def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _check_lines(labels: str, result: ProbeResult) -> tuple[bytes, bytes, bytes]:
-    """The check's three sample lines, encoded once (a scrape then joins bytes: no 2 MB
-    encode of non-ASCII check names at every scrape)."""
-    ok = 1 if result.status is Status.OK else 0
+def _check_prefixes(name: str, kind: str) -> tuple[bytes, bytes, bytes]:
+    """The check's three sample lines up to their values, encoded once per check."""
+    labels = f'{{check="{escape_label(name)}",kind="{escape_label(kind)}"}} '
+    status, success, duration = (f"{family}{labels}".encode() for family, _ in CHECK_FAMILIES)
+    return status, success, duration
+
+
+_STATUS_VALUES = {status: f"{int(status)}\n".encode() for status in Status}
+
+
+def _check_lines(prefixes: tuple[bytes, bytes, bytes], result: ProbeResult) -> tuple[bytes, ...]:
+    """The check's three sample lines: cached prefixes and the values (a scrape then joins
+    bytes: no 2 MB encode of non-ASCII check names at every scrape)."""
+    status, ok = result.status, result.status is Status.OK
     return (
-        f"itops_check_status{labels} {int(result.status)}\n".encode(),
-        f"itops_probe_success{labels} {ok}\n".encode(),
-        f"itops_probe_duration_seconds{labels} {float(result.duration)!r}\n".encode(),
+        prefixes[0] + _STATUS_VALUES[status],
+        prefixes[1] + (b"1\n" if ok else b"0\n"),
+        prefixes[2] + repr(float(result.duration)).encode() + b"\n",
     )
 
 
@@ -203,60 +214,51 @@ class _LineCache:
     result is one) it compares each check's latest result with the one its lines were
     rendered from, by identity, and renders only those that differ: no full re-render of
     10,000 checks, which at start made every scrape of the first interval ~100 ms of CPU.
-    The names are sorted again only when the set of names changed.
+    The lines are kept in name order in blocks (:class:`SortedLines`): a new check is put
+    in its place, nothing is sorted again, and only the blocks with a new result are joined.
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.cursor: Cursor | None = None
-        self.order: list[str] = []
-        self.index: dict[str, int] = {}  # name -> its place in ``order`` and the rows
-        # name -> (the result the lines were rendered from, its three lines)
-        self.lines: dict[str, tuple[ProbeResult, tuple[bytes, bytes, bytes]]] = {}
-        self.rows: tuple[list[bytes], ...] = ([], [], [])  # one list per family, by index
-        self.labels: dict[tuple[str, str], str] = {}
+        # name -> the result its lines were rendered from
+        self.rendered: dict[str, ProbeResult] = {}
+        self.rows = SortedLines(len(CHECK_FAMILIES))
+        self.prefixes: dict[tuple[str, str], tuple[bytes, bytes, bytes]] = {}
 
-    def label(self, name: str, kind: str) -> str:
-        found = self.labels.get((name, kind))
+    def prefix(self, name: str, kind: str) -> tuple[bytes, bytes, bytes]:
+        found = self.prefixes.get((name, kind))
         if found is None:
-            found = self.labels[(name, kind)] = (
-                f'{{check="{escape_label(name)}",kind="{escape_label(kind)}"}}'
-            )
+            found = self.prefixes[(name, kind)] = _check_prefixes(name, kind)
         return found
 
-    def render(self, name: str, check: CheckState) -> tuple[bytes, bytes, bytes]:
-        lines = _check_lines(self.label(name, check.kind), check.last)
-        self.lines[name] = (check.last, lines)
-        return lines
-
     def update(self, name: str, check: CheckState) -> None:
-        """A new result of a check already in the rows."""
-        i = self.index[name]
-        self.rows[0][i], self.rows[1][i], self.rows[2][i] = self.render(name, check)
+        """A new result of ``name``: render its lines and put them in their place."""
+        self.rendered[name] = check.last
+        self.rows.put(name, _check_lines(self.prefix(name, check.kind), check.last))
 
     def resync(self, checks: dict[str, CheckState]) -> None:
         """Everything may have changed: render what differs, forget what went."""
-        lines = self.lines
-        for name in [n for n in lines if n not in checks]:
-            del lines[name]
+        rendered = self.rendered
+        for name in [n for n in rendered if n not in checks]:
+            del rendered[name]
+            self.rows.discard(name)
+        fresh: dict[str, tuple[bytes, ...]] = {}
         for name, check in checks.items():
-            found = lines.get(name)
-            if found is None or found[0] is not check.last:
-                self.render(name, check)
-        if len(self.order) != len(checks) or any(n not in checks for n in self.order):
-            self.order = sorted(checks)
-            self.index = {name: i for i, name in enumerate(self.order)}
-        rendered = [lines[name][1] for name in self.order]
-        self.rows = tuple([row[i] for row in rendered] for i in range(3))
-        if len(self.labels) > 2 * len(checks) + 100:
-            self.labels.clear()
+            if rendered.get(name) is not check.last:
+                rendered[name] = check.last
+                fresh[name] = _check_lines(self.prefix(name, check.kind), check.last)
+        self.rows.put_many(fresh)
+        if len(self.prefixes) > 2 * len(checks) + 100:
+            self.prefixes.clear()
 
 
 _caches: weakref.WeakKeyDictionary[LiveState, _LineCache] = weakref.WeakKeyDictionary()
 
 
-def check_exposition(state: LiveState) -> bytes:
-    """The per-check families in the text format (0.0.4, UTF-8), sorted by check name."""
+def check_chunks(state: LiveState) -> list[bytes]:
+    """The per-check families in the text format (0.0.4, UTF-8), sorted by check name, as
+    pieces to be sent one after the other (joined, :func:`check_exposition`)."""
     cache = _caches.get(state)
     if cache is None:
         cache = _caches.setdefault(state, _LineCache())
@@ -270,8 +272,13 @@ def check_exposition(state: LiveState) -> bytes:
         out: list[bytes] = []
         for index, (name, help_text) in enumerate(CHECK_FAMILIES):
             out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n".encode())
-            out.extend(cache.rows[index])
-    return b"".join(out)
+            out.extend(cache.rows.chunks(index))
+    return out
+
+
+def check_exposition(state: LiveState) -> bytes:
+    """The per-check families in the text format (0.0.4, UTF-8), sorted by check name."""
+    return b"".join(check_chunks(state))
 
 
 KPI_FAMILY = (
@@ -294,12 +301,19 @@ def kpi_exposition(settings: Settings) -> bytes:
     return text
 
 
-def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
-    """The whole /metrics body: the registry's families, then the per-check families."""
+def exposition_chunks(ctx: AppContext, registry: CollectorRegistry) -> list[bytes]:
+    """The whole /metrics body in pieces, in order: the registry's families, then the
+    per-check families. The web handler sends the pieces as they are, so a scrape never
+    copies the 2 MB of 10,000 checks' lines into one fresh buffer."""
     parts: list[bytes] = [generate_latest(registry)]
     for part in getattr(registry, "text_parts", ()):
         text = part()
         parts.append(text if isinstance(text, bytes) else text.encode())
-    parts.append(check_exposition(ctx.state))
+    parts.extend(check_chunks(ctx.state))
     parts.append(kpi_exposition(ctx.settings))
-    return b"".join(parts)
+    return parts
+
+
+def exposition(ctx: AppContext, registry: CollectorRegistry) -> bytes:
+    """The whole /metrics body: the registry's families, then the per-check families."""
+    return b"".join(exposition_chunks(ctx, registry))

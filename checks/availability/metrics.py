@@ -8,8 +8,9 @@ through ``prometheus_client`` at every scrape: with 10,000 checks the uncached
 ``itops_availability_ratio`` was 86 % of the exposition time. The ratio lines are rendered
 once per computed report (every 600 s); the certificate lines once per new result of a
 check (the checks that got one are told by ``LiveState.changes``; when checks came or went,
-each check's result is compared by identity with the one its line came from), in an order
-sorted only when the set of checks changes.
+each check's result is compared by identity with the one its line came from), kept in name
+order in blocks (``itops.metrics_lines``) that are joined again only when one of theirs
+changes.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from itops.metrics import escape_label
+from itops.metrics_lines import SortedLines
 from itops.state import Cursor
 from itops.status import ProbeResult
 
 if TYPE_CHECKING:
     from checks.availability.kpi import AvailabilityReport
     from checks.availability.service import AvailabilityService
+    from itops.calendar import OfficeCalendar
     from itops.context import AppContext
 
 CERT_NOT_AFTER = "cert_not_after"
@@ -69,11 +72,16 @@ def _number(value: float) -> str:
     return str(floatToGoString(value))  # type: ignore[no-untyped-call]
 
 
-def _expiry_line(name: str, last: ProbeResult) -> bytes:
+def _expiry_line(prefix: bytes, last: ProbeResult) -> bytes:
+    """``prefix``: the sample up to its value (:func:`_expiry_prefix`), encoded once."""
     value = last.value(CERT_NOT_AFTER)
     if value is None:
         return b""
-    return f'{EXPIRY[0]}{{check="{escape_label(name)}"}} {_number(value)}\n'.encode()
+    return prefix + _number(value).encode() + b"\n"
+
+
+def _expiry_prefix(name: str) -> bytes:
+    return f'{EXPIRY[0]}{{check="{escape_label(name)}"}} '.encode()
 
 
 class AvailabilityCollector(Collector):
@@ -85,9 +93,12 @@ class AvailabilityCollector(Collector):
         self._lock = threading.Lock()
         self._ratio: tuple[AvailabilityReport | None, bytes] | None = None
         self._cursor: Cursor | None = None
-        self._order: list[str] = []  # check names, sorted
-        # name -> (the result its line was rendered from, the line; b"" without a certificate)
-        self._lines: dict[str, tuple[ProbeResult, bytes]] = {}
+        # name -> the result its line was rendered from; the lines (b"" without a
+        # certificate) in name order, in blocks joined once per change
+        self._rendered: dict[str, ProbeResult] = {}
+        self._lines = SortedLines(1)
+        self._prefixes: dict[str, bytes] = {}
+        self._calendar: tuple[object, OfficeCalendar] | None = None
 
     def describe(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(*EXPIRY, labels=["check"])
@@ -97,7 +108,11 @@ class AvailabilityCollector(Collector):
         yield GaugeMetricFamily("itops_office_working_hours", "")
 
     def collect(self) -> Iterator[Metric]:
-        office = self.ctx.settings.calendar()
+        settings = self.ctx.settings
+        if self._calendar is None or self._calendar[0] is not settings:
+            # one calendar per loaded config: a new one expands the year's holidays again
+            self._calendar = (settings, settings.calendar())
+        office = self._calendar[1]
         yield GaugeMetricFamily(
             "itops_office_working_hours",
             "1 while the office is open (office calendar: hours, holidays, days off)",
@@ -113,22 +128,23 @@ class AvailabilityCollector(Collector):
         """Only the checks with a result since the previous scrape are re-rendered
         (``LiveState.changes``); all of them when checks came or went."""
         checks, self._cursor, changed = self.ctx.state.changes(self._cursor)
-        lines = self._lines
+        rendered, lines = self._rendered, self._lines
         if changed is None:  # checks came or went: render only results not yet rendered
-            for name in [n for n in lines if n not in checks]:
-                del lines[name]
-            for name, check in checks.items():
-                found = lines.get(name)
-                if found is None or found[0] is not check.last:
-                    lines[name] = (check.last, _expiry_line(name, check.last))
-            if len(self._order) != len(checks) or any(n not in checks for n in self._order):
-                self._order = sorted(checks)
-        else:
-            for name in changed:
-                last = checks[name].last
-                lines[name] = (last, _expiry_line(name, last))
+            for name in [n for n in rendered if n not in checks]:
+                del rendered[name]
+                lines.discard(name)
+                self._prefixes.pop(name, None)
+            changed = {n for n, check in checks.items() if rendered.get(n) is not check.last}
+        fresh: dict[str, tuple[bytes, ...]] = {}
+        for name in changed:
+            last = rendered[name] = checks[name].last
+            prefix = self._prefixes.get(name)
+            if prefix is None:
+                prefix = self._prefixes[name] = _expiry_prefix(name)
+            fresh[name] = (_expiry_line(prefix, last),)
+        lines.put_many(fresh)
         head = f"# HELP {EXPIRY[0]} {EXPIRY[1]}\n# TYPE {EXPIRY[0]} gauge\n".encode()
-        return head + b"".join([lines[name][1] for name in self._order])
+        return b"".join([head, *lines.chunks(0)])
 
     def _ratio_text(self) -> bytes:
         report = self.service.year

@@ -33,9 +33,10 @@ from itops.auth import ROLES
 from itops.context import AppContext
 from itops.db.models import AppSetting
 from itops.db.session import make_engine, ping, session_scope
-from itops.metrics import exposition, make_registry
+from itops.metrics import Registry, exposition_chunks, make_registry
 from itops.plugins import NavItem, features
 from itops.web import offloop, pages, throttle
+from itops.web.pieces import PiecesResponse, coalesce
 from itops.web.security import (
     SECURITY_HEADERS,
     BodySizeLimitMiddleware,
@@ -91,8 +92,12 @@ async def metrics(request: Request) -> Response:
         if not secrets.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
             return PlainTextResponse("unauthorised\n", status_code=401)
     # the request threadpool, not the daemon's job workers (which may wait on the lock)
-    body = await run_in_threadpool(exposition, ctx, request.app.state.registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    parts = await run_in_threadpool(_metrics_parts, ctx, request.app.state.registry)
+    return PiecesResponse(parts, media_type=CONTENT_TYPE_LATEST)
+
+
+def _metrics_parts(ctx: AppContext, registry: Registry) -> list[bytes]:
+    return coalesce(exposition_chunks(ctx, registry))
 
 
 async def login_page(request: Request) -> Response:
