@@ -57,6 +57,8 @@ class Snapshot:
     purchase_trend: tuple[tuple[int, float | None], ...] = ()
     repairs_target: float = 0.0
     purchases_target: float = 0.0
+    # False for the stand-in holding agents' report times before the first refresh
+    refreshed: bool = True
 
 
 class InventoryMetrics:
@@ -162,7 +164,7 @@ def note_agent_reports(ctx: AppContext, reports: Mapping[str, datetime]) -> None
     at = max(reports.values())
     held = SERVICE.of(ctx)
     with held.lock:
-        old = held.snapshot or Snapshot(at=at, year=at.year)
+        old = held.snapshot or Snapshot(at=at, year=at.year, refreshed=False)
         agents = {**old.agents, **{h: t.timestamp() for h, t in reports.items()}}
         held.snapshot = replace(old, agents=agents)
 
@@ -172,6 +174,11 @@ class InventoryCollector(Collector):
 
     def __init__(self, service: InventoryMetrics) -> None:
         self.service = service
+
+    def snapshot_times(self) -> dict[str, datetime | None]:
+        """When the snapshot was read from the database (agents' reports only add times)."""
+        snap = self.service.snapshot
+        return {"inventory": snap.at if snap is not None and snap.refreshed else None}
 
     def collect(self) -> Iterator[Metric]:
         snap = self.service.snapshot

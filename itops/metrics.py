@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
@@ -39,6 +39,8 @@ from itops.state import LATENESS_BUCKETS, CheckState, Cursor, LiveState, ProbeCo
 from itops.status import ProbeResult, Status
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from itops.config import Settings
     from itops.context import AppContext
 
@@ -50,11 +52,24 @@ CHECK_FAMILIES: tuple[tuple[str, str], ...] = (
 )
 
 
-class ItopsCollector(Collector):
-    """Build and office info and the daemon's own health; describes the per-check names too."""
+SNAPSHOT_AGE = (
+    "itops_metrics_snapshot_age_seconds",
+    "seconds since the figures of a cached snapshot were read from the database "
+    "(availability_year: KPI 1 and itops_availability_ratio; inventory: assets, KPIs 2 and 3)",
+)
+SnapshotTimes = Callable[[], Mapping[str, "datetime | None"]]
 
-    def __init__(self, ctx: AppContext) -> None:
+
+class ItopsCollector(Collector):
+    """Build and office info and the daemon's own health; describes the per-check names too.
+
+    ``snapshots``: the collectors' ``snapshot_times`` (see :class:`Registry`), whose ages it
+    reports at each scrape, so a figure computed minutes ago never passes for a current one.
+    """
+
+    def __init__(self, ctx: AppContext, snapshots: list[SnapshotTimes] | None = None) -> None:
         self.ctx = ctx
+        self.snapshots = snapshots if snapshots is not None else []
 
     def describe(self) -> Iterator[Metric]:
         """Names only, so registering never builds a whole snapshot."""
@@ -89,7 +104,14 @@ class ItopsCollector(Collector):
             labels=["check", "kind"],
         )
         engine = _engine_families(ctx.state.probes.snapshot() if with_samples else None)
+        ages = GaugeMetricFamily(*SNAPSHOT_AGE, labels=["snapshot"])
         if with_samples:
+            now, times = ctx.clock.now(), dict[str, "datetime | None"]()
+            for part in self.snapshots:
+                times.update(part())
+            for name, at in sorted(times.items()):
+                if at is not None:  # not computed yet: no sample, not a made-up age
+                    ages.add_metric([name], (now - at).total_seconds())
             info.add_metric([], {"version": __version__})
             office.add_metric([], {"name": ctx.settings.office.name})
             storage.add_metric([], 0 if ctx.storage_problem else 1)
@@ -97,7 +119,7 @@ class ItopsCollector(Collector):
             if heartbeat_at is not None:
                 beat.add_metric([], heartbeat_at.timestamp())
             configured.add_metric([], len(configured_checks(ctx.settings)))
-            yield from (info, office, storage, beat, configured, *engine)
+            yield from (info, office, storage, beat, configured, ages, *engine)
             return
         kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
         yield from (
@@ -106,6 +128,7 @@ class ItopsCollector(Collector):
             storage,
             beat,
             configured,
+            ages,
             *engine,
             status,
             success,
@@ -159,23 +182,30 @@ class Registry(CollectorRegistry):
     accepted too) *describes* those families, so a
     second owner of a name still fails at start, but they are appended as text instead of
     being built through ``prometheus_client`` at every scrape (thousands of samples).
+    A collector serving figures from a snapshot computed now and then has a
+    ``snapshot_times() -> {name: when its data was read, or None}`` method; their ages are
+    ``itops_metrics_snapshot_age_seconds{snapshot=name}``.
     """
 
     def __init__(self) -> None:
         super().__init__(auto_describe=False)
         self.text_parts: list[Callable[[], str | bytes]] = []
+        self.snapshots: list[SnapshotTimes] = []
 
 
 def make_registry(ctx: AppContext) -> Registry:
     """A registry of our own (not the global one): no stray default metrics, tests stay apart."""
     registry = Registry()
-    registry.register(ItopsCollector(ctx))
+    registry.register(ItopsCollector(ctx, registry.snapshots))
     for feat in features():
         for collector in feat.collectors(ctx, feat.service(ctx)) if feat.collectors else ():
             registry.register(collector)
             text = getattr(collector, "text_exposition", None)
             if callable(text):
                 registry.text_parts.append(text)
+            times = getattr(collector, "snapshot_times", None)
+            if callable(times):
+                registry.snapshots.append(times)
     ProcessCollector(registry=registry)
     return registry
 

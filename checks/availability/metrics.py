@@ -29,6 +29,8 @@ from itops.state import Cursor
 from itops.status import ProbeResult
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from checks.availability.kpi import AvailabilityReport
     from checks.availability.service import AvailabilityService
     from itops.calendar import OfficeCalendar
@@ -118,6 +120,10 @@ class AvailabilityCollector(Collector):
             "1 while the office is open (office calendar: hours, holidays, days off)",
             value=1 if office.is_open(self.ctx.clock.now()) else 0,
         )
+
+    def snapshot_times(self) -> dict[str, datetime | None]:
+        """When this year's figures (the ratio and office lines) were computed."""
+        return {"availability_year": self.service.year_at if self.service.year else None}
 
     def text_exposition(self) -> bytes:
         """The per-check families and the office figures in the text format (UTF-8), cached."""

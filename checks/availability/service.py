@@ -39,6 +39,8 @@ class AvailabilityService:
         self.units: tuple[AvailabilityReport, dict[str, OfficeAvailability]] | None = None
         # The outages' fingerprint read just before ``year`` was computed (outage_stamp).
         self.stamp: tuple[object, ...] | None = None
+        # The moment ``year`` was computed for (its rows read then): its age on /metrics.
+        self.year_at: datetime | None = None
 
     def current_year(self) -> AvailabilityReport:
         """The cached figures; computed now if the cache job has not run yet, or if an
@@ -100,7 +102,7 @@ class AvailabilityService:
             computed = year_figures(settings, ctx.sessions, now)
         report, units, stamp = computed
         self.units = (report, units)
-        self.year, self.stamp = report, stamp
+        self.year, self.stamp, self.year_at = report, stamp, now
         return report
 
 

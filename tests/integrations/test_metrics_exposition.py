@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -149,3 +149,70 @@ def test_cached_availability_lines_follow_each_new_report(app: AppContext) -> No
     assert set(ratios()) == {"www"}
     SERVICE.of(app).year = None
     assert ratios() == {}
+
+
+def _ages(ctx: AppContext, registry: object) -> dict[str, float]:
+    body = exposition(ctx, registry).decode("utf-8")  # type: ignore[arg-type]
+    return {
+        s.labels["snapshot"]: s.value
+        for f in text_string_to_metric_families(body)
+        for s in f.samples
+        if s.name == "itops_metrics_snapshot_age_seconds"
+    }
+
+
+def test_the_year_figures_carry_their_age_and_change_with_each_refresh(tmp_path: Path) -> None:
+    """The year's lines are cached per computed year: a scrape between two refreshes shows
+    the figures of the last one with their age; the next refresh replaces them (the
+    office's working time so far grew) and its age starts again at 0."""
+    from checks.availability.service import SERVICE
+    from itops.clock import FixedClock
+    from itops.db.session import upgrade
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    upgrade(url)
+    settings = make_settings(
+        url, checks=[{"name": "www", "kind": "tcp", "host": "127.0.0.1", "port": 9}]
+    )
+    clock = FixedClock(AT)  # a Thursday, 11:00 in Warsaw: office hours
+    ctx = AppContext.create(settings, tmp_path / "x.toml", clock=clock)
+
+    def working() -> float:
+        return samples(ctx)[("itops_office_working_seconds", "")]
+
+    try:
+        registry = make_registry(ctx)
+        assert "availability_year" not in _ages(ctx, registry)  # not computed: no age
+        SERVICE.of(ctx).refresh_year()
+        before = working()
+        clock.advance(timedelta(seconds=250))
+        assert _ages(ctx, registry)["availability_year"] == 250
+        ctx.state.record(result("www", Status.CRITICAL))  # a new result: not a new year
+        assert working() == before
+        assert ("itops_availability_ratio", "www") in samples(ctx)
+        SERVICE.of(ctx).refresh_year()
+        assert working() == before + 250
+        assert _ages(ctx, registry)["availability_year"] == 0
+    finally:
+        ctx.engine.dispose()
+
+
+def test_the_inventory_snapshot_age_counts_from_its_database_read(tmp_path: Path) -> None:
+    from inventory import metrics as inventory_metrics
+    from itops.clock import FixedClock
+    from itops.db.session import upgrade
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    upgrade(url)
+    clock = FixedClock(AT)
+    ctx = AppContext.create(make_settings(url), tmp_path / "x.toml", clock=clock)
+    try:
+        registry = make_registry(ctx)
+        inventory_metrics.note_agent_report(ctx, "demo-pc-01", AT)  # before any refresh
+        assert "inventory" not in _ages(ctx, registry)
+        inventory_metrics.refresh(ctx)
+        clock.advance(timedelta(seconds=90))
+        inventory_metrics.note_agent_report(ctx, "demo-pc-01", clock.now())
+        assert _ages(ctx, registry)["inventory"] == 90  # a report adds a time, not a read
+    finally:
+        ctx.engine.dispose()
