@@ -114,10 +114,15 @@ REPORT: dict[str, str] = {
     "Min. w godz. pracy": "Min. in working hours",
     "liczony": "counted",
     "nieliczony": "not counted",
-    "Każdy wiersz: początek – koniec (czas lokalny), minuty w godzinach pracy, przyczyna, czy "
-    "liczony do wskaźnika, uwagi.": (
-        "Each line: start – end (local time), minutes in working hours, cause, whether it "
-        "counts for the indicator, notes."
+    "Każdy wiersz: system · początek – koniec (czas lokalny) · minuty w godzinach pracy · "
+    "przyczyna, czy liczony do wskaźnika · uwagi.": (
+        "Each line: system · start – end (local time) · minutes in working hours · cause, "
+        "whether it counts for the indicator · notes."
+    ),
+    "Każdy wiersz: system · jednostka · do wskaźnika urzędu · dostępność · pokrycie "
+    "monitoringiem · awarie / przestój.": (
+        "Each line: system · unit · counts for the office · availability · monitoring "
+        "coverage · failures / downtime."
     ),
     "Koniec": "End",
     "Minuty w godzinach pracy": "Minutes in working hours",

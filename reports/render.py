@@ -338,13 +338,13 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
     from inventory.public import label as asset_label
 
     lang = report.meta.lang
-    # The outage list is lines grouped by system, not a table: a 5,000-outage year is
-    # twice as fast to print this way (WeasyPrint lays out every table cell on its own).
+    # The outage list is one line per outage, not a table, in the per-system list's order:
+    # WeasyPrint lays out every table cell (and every heading) as a box of its own.
     groups: dict[str, list[OutageFigures]] = {}
     for entry in report.availability.outages:
         groups.setdefault(entry.check, []).append(entry)
-    order = [c.name for c in report.availability.checks]
-    outage_groups = [(name, groups[name]) for name in order if name in groups]
+    outages = [o for c in report.availability.checks for o in groups.pop(c.name, ())]
+    outages += [o for rest in groups.values() for o in rest]
     # Computers whose OS support is unknown fill no pages of the annex: one line there,
     # the list in the appendix (issue 13).
     os_support = report.annex.os_support
@@ -353,7 +353,7 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
         _environment()
         .get_template("report_annual.html")
         .render(
-            outage_groups=outage_groups,
+            outages=outages,
             d=report,
             lang=lang,
             _=translator(lang),
