@@ -157,6 +157,9 @@ def cli(click_ctx: click.Context, config_path: str | None) -> None:
 @pass_ctx
 def run(ctx: Ctx) -> None:
     """Run the daemon: checks, jobs, dashboard, /metrics."""
+    import gc
+
+    gc.disable()  # until the daemon is ready: one collection then, and a freeze (Daemon.run)
     settings = ctx.settings
     setup_logging(settings.daemon.log_level)
     exposed = settings.bind_warning()
@@ -169,7 +172,7 @@ def run(ctx: Ctx) -> None:
     require_database(settings.storage.url)
 
     app = AppContext.create(settings, ctx.config_path, ctx.clock)
-    daemon = Daemon(app)
+    daemon = Daemon(app, freeze_gc=True)
     import asyncio
 
     runner = asyncio.Runner()

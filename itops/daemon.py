@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -67,8 +68,11 @@ def sync_units(ctx: AppContext) -> None:
 class Daemon:
     """One running itops: owns the scheduler, the check runner and the web server."""
 
-    def __init__(self, ctx: AppContext, notifier: Notifier | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, notifier: Notifier | None = None, freeze_gc: bool = False
+    ) -> None:
         self.ctx = ctx
+        self.freeze_gc = freeze_gc  # ``itops run``: see run()
         self.notifier = notifier or Notifier()
         self.scheduler = Scheduler()
         self.features: list[Feature[Any]] = features()
@@ -138,6 +142,16 @@ class Daemon:
         self.scheduler.start()
         logger.info("itops serving on http://%s", self.ctx.settings.web.bind)
         await asyncio.to_thread(self._hint_first_user)
+        if self.freeze_gc:
+            # What start-up built (imports, the settings of every check, the app, the
+            # schedule) lives as long as the process: out of the collector's full scans,
+            # which with 10,000 checks took 0.13-1.7 s each with the GIL held, so every
+            # scrape, page and probe result waited (bench/metrics.py --live). ``itops run``
+            # disabled the collector for start-up: one full collection of its garbage
+            # here, then freeze, then collect as usual. The workers freeze too.
+            gc.collect()
+            gc.freeze()
+            gc.enable()
         self.notifier.notify("READY=1")
         if self.notifier.watchdog_seconds:
             self._spawn(self._watchdog(self.notifier.watchdog_seconds / 2))
