@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from itops.config_types import Interval, Model, PositiveDuration, Section
+from itops.config_types import Duration, Interval, Model, PositiveDuration, Section
 
 ASSET_CATEGORIES = (
     "desktop",
@@ -76,6 +76,9 @@ class Inventory(Model):
 
     agent_max_report_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     collect_interval: Interval = timedelta(days=1)
+    # the first self-inventory waits until the start-up work (prune, KPI refresh, every
+    # check's first probe) is done: `apt-get -s upgrade` alone is seconds of CPU
+    collect_self_delay: Duration = timedelta(minutes=5)
     metrics_refresh: PositiveDuration = timedelta(minutes=5)
     toner_order_percent: float = Field(default=10, ge=0, le=100)
     toner_replaced_rise: float = Field(default=30, gt=0, le=100)

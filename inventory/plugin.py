@@ -46,7 +46,12 @@ def _jobs(ctx: AppContext, metrics: InventoryMetrics) -> Sequence[Job]:
             cfg.metrics_refresh.total_seconds(),
             partial(refresh_into, metrics),
         ),
-        Job("inventory-collect-self", cfg.collect_interval.total_seconds(), collect_self),
+        Job(
+            "inventory-collect-self",
+            cfg.collect_interval.total_seconds(),
+            collect_self,
+            first_in=cfg.collect_self_delay.total_seconds(),
+        ),
         Job("inventory-toner-orders", cfg.metrics_refresh.total_seconds(), remind_toner_orders),
     ]
 

@@ -341,7 +341,7 @@ class Daemon:
                     self._job,
                     job,
                     key,
-                    first_in=0 if job.run_at_start else None,
+                    first_in=job.first_in,
                 )
 
     async def _job(self, job: Job, key: str) -> None:

@@ -128,12 +128,13 @@ class NavItem:
 
 @dataclass(frozen=True)
 class Job:
-    """A periodic job the daemon schedules: ``func(ctx)`` every ``seconds``."""
+    """A periodic job the daemon schedules: ``func(ctx)`` every ``seconds``, the first
+    run ``first_in`` seconds after the start (``None``: at a stable offset in the period)."""
 
     id: str
     seconds: float
     func: Callable[[AppContext], Any]
-    run_at_start: bool = True
+    first_in: float | None = 0
 
 
 @dataclass(frozen=True)

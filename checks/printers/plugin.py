@@ -44,7 +44,7 @@ def _flush(supplies: SupplySink, ctx: AppContext) -> None:
 
 
 def _jobs(ctx: AppContext, supplies: SupplySink) -> Sequence[Job]:
-    return [Job("printers-supplies", FLUSH_SECONDS, partial(_flush, supplies), run_at_start=False)]
+    return [Job("printers-supplies", FLUSH_SECONDS, partial(_flush, supplies), first_in=None)]
 
 
 def _stop(ctx: AppContext) -> None:
