@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +34,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,38 +90,25 @@ class Daemon:
             env=_env(),
         )
 
-    def prepare(self) -> None:
-        """Migrate the database and create one user per role through the CLI."""
-        done = self.cli("db", "upgrade")
-        assert done.returncode == 0, done.stderr
-        secret = self.workdir / "password.txt"
-        secret.write_text(PASSWORD, encoding="utf-8")
-        adds = [  # concurrently: each is a Python start-up, the database serialises them
-            subprocess.Popen(
-                [
-                    ITOPS,
-                    "--config",
-                    str(self.config),
-                    "user",
-                    "add",
-                    role_login(role),
-                    "--role",
-                    role,
-                    "--name",
-                    "Jan Testowy",
-                    "--password-file",
-                    str(secret),
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=_env(),
-            )
-            for role in ROLES
-        ]
-        for add in adds:
-            _, err = add.communicate(timeout=60)
-            assert add.returncode == 0, err
+    def prepare(self, template: Path) -> None:
+        """The session's migrated template database and one user per role.
+
+        In process, not through the CLI: a browser module needs them once, and seven
+        Python start-ups (``db upgrade``, ``user add`` per role) cost ~8 s of CPU each
+        time. The CLI's own commands have their tests (tests/web/test_web_cli.py).
+        """
+        from itops import auth
+        from itops.db.session import make_engine, make_sessionmaker, session_scope
+
+        shutil.copy(template, self.workdir / "itops.db")
+        engine = make_engine(f"sqlite:///{self.workdir / 'itops.db'}")
+        try:
+            with session_scope(make_sessionmaker(engine)) as db:
+                for role in ROLES:
+                    now = datetime.now(UTC)
+                    auth.add_user(db, role_login(role), role, PASSWORD, now, "Jan Testowy")
+        finally:
+            engine.dispose()
 
     def start(self) -> None:
         with self.log.open("wb") as out:

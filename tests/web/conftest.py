@@ -11,6 +11,7 @@ import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -192,7 +193,9 @@ def daemon_config_extra() -> str:
 
 
 @pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str) -> Iterator[Daemon]:
+def daemon(
+    tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str, _sqlite_template: Path
+) -> Iterator[Daemon]:
     from tests.conftest import free_port, write_config
 
     workdir = tmp_path_factory.mktemp("daemon")
@@ -204,7 +207,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory, daemon_config_extra: str) -
         'refresh_interval = "1s"\n' + daemon_config_extra,
     )
     server = Daemon(workdir, port, config, workdir / "itops.log")
-    server.prepare()
+    server.prepare(_sqlite_template)
     server.start()
     yield server
     server.stop()
