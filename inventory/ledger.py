@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -382,8 +384,31 @@ class Lifecycle:
         )
 
 
+_ONCE = "inventory.ledger.lifecycles"  # session.info key of ``lifecycles_once``'s memo
+
+
+@contextmanager
+def lifecycles_once(session: Session) -> Iterator[None]:
+    """Inside the block ``lifecycles`` reads the ledger once per time zone and hands out
+    copies: the annual report asks for it eight times in one read-only session."""
+    session.info[_ONCE] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_ONCE, None)
+
+
 def lifecycles(session: Session, tz: ZoneInfo) -> list[Lifecycle]:
     """Every asset's purchase day (latest ``purchased`` event) and retirement (earliest)."""
+    memo: dict[str, list[Lifecycle]] | None = session.info.get(_ONCE)
+    if memo is None:
+        return _read_lifecycles(session, tz)
+    if tz.key not in memo:
+        memo[tz.key] = _read_lifecycles(session, tz)
+    return list(memo[tz.key])
+
+
+def _read_lifecycles(session: Session, tz: ZoneInfo) -> list[Lifecycle]:
     purchased: dict[int, tuple[int, date]] = {}
     retired: dict[int, date] = {}
     rows = session.execute(

@@ -29,7 +29,7 @@ from inventory.kpi import (
     purchases_kpi,
     repairs_kpi,
 )
-from inventory.ledger import lifecycles, local_midnight
+from inventory.ledger import lifecycles, lifecycles_once, local_midnight
 from inventory.models import (
     AgentToken,
     Asset,
@@ -62,6 +62,7 @@ __all__ = [
     "fleet_age_distribution",
     "label",
     "latest_agent_report",
+    "lifecycles_once",
     "order_event",
     "os_support_status",
     "purchase_documents",

@@ -342,6 +342,15 @@ def collect(
     session: Session, settings: Settings, year: int, now: datetime, lang: str = "pl"
 ) -> AnnualReport:
     """Every number of the report for ``year``, with the conclusions in ``lang``."""
+    from inventory.public import lifecycles_once
+
+    with lifecycles_once(session):  # eight parts ask for the assets' service lives
+        return _collect(session, settings, year, now, lang)
+
+
+def _collect(
+    session: Session, settings: Settings, year: int, now: datetime, lang: str
+) -> AnnualReport:
     tz = ZoneInfo(settings.office.timezone)
     now = now.astimezone(UTC)
     avail = year_availability(session, settings, year, now)

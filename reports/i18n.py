@@ -119,6 +119,14 @@ REPORT: dict[str, str] = {
         "Each line: system · start – end (local time) · minutes in working hours · cause, "
         "whether it counts for the indicator · notes."
     ),
+    "Każdy wiersz: numer protokołu · data · nr inwentarzowy · rodzaj naprawy · czy liczony "
+    "do wskaźnika.": (
+        "Each line: protocol number · date · inventory no. · kind of repair · whether it "
+        "counts for the indicator."
+    ),
+    "Każdy wiersz: nr inwentarzowy · rodzaj · data zakupu · dokument zakupu.": (
+        "Each line: inventory no. · kind · purchase date · purchase document."
+    ),
     "Każdy wiersz: system · jednostka · do wskaźnika urzędu · dostępność · pokrycie "
     "monitoringiem · awarie / przestój.": (
         "Each line: system · unit · counts for the office · availability · monitoring "

@@ -228,3 +228,35 @@ def test_the_conclusion_says_simultaneous_downtime_is_counted_once() -> None:
     assert "Nie liczą się do wskaźnika urzędu: siec-szkoly (jednostka szkola-1), 60,0 min" in text
     english = conclusions(kpi, checks, "en")[0].text
     assert "simultaneous downtime of several systems counted once: 30.0 min" in english
+
+
+def test_the_report_reads_the_asset_ledger_once_and_the_numbers_stay(built: Built) -> None:
+    """``collect`` asks for the assets' service lives in eight places (KPIs 2 and 3, the
+    fleet, the OS-support annex ...): it reads the ledger's events once per report, and
+    every figure is what eight separate reads give (issue 17)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from itops.db.session import read_scope
+    from reports.annual import _collect, collect
+    from reports.data import to_json
+
+    app = AppContext.create(load(built.cfg), built.cfg)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    now = datetime(year.YEAR + 1, 1, 10, tzinfo=UTC)
+    try:
+        with read_scope(app.sessions) as db:
+            separate = to_json(_collect(db, app.settings, year.YEAR, now, "pl"))
+        event.listen(app.engine, "before_cursor_execute", seen)
+        with read_scope(app.sessions) as db:
+            once = to_json(collect(db, app.settings, year.YEAR, now, "pl"))
+    finally:
+        app.engine.dispose()
+    ledger_reads = [s for s in statements if "FROM inv_asset_event WHERE" in s]
+    assert len(ledger_reads) == 1, ledger_reads
+    assert once == separate
