@@ -19,7 +19,8 @@ DEB_PACKAGES; ``make deb-deps`` installs them). Run: ``.venv/bin/python bench/be
    daemon, one interval of warm-up, then over ``--late-window`` s the delta of its
    ``itops_probe_lateness_seconds`` histogram (p50/p99 interpolated within buckets, as
    ``histogram_quantile`` does), probes that failed against healthy targets, RSS, and GET
-   /metrics every second on the live daemon (p50/p99 of the whole scrape).
+   /metrics every second on the live daemon (p50/p99 of the whole scrape), then as long
+   without scrapes: the main process's extra CPU seconds per scrape.
 Load average (``uptime``) is printed at each phase: the reference machine is shared, so the
 paired ratios count, not the absolute rates.
 """
@@ -456,6 +457,12 @@ def throughput(args: argparse.Namespace, folder: Path, checks: list[tuple[str, s
     )
 
 
+def main_cpu(itops: Itops) -> float:
+    """CPU seconds of the daemon's main process alone (it serves /metrics; no workers)."""
+    times = itops.tree.proc.cpu_times()
+    return float(times.user + times.system)
+
+
 def lateness(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str]]) -> None:
     print(
         f"lateness: {len(checks)} checks at {args.late_interval:g}s "
@@ -467,12 +474,14 @@ def lateness(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str
         time.sleep(args.late_interval)
         before, (p0, bad0) = itops.lateness(), itops.probes()
         scrapes: list[float] = []
-        deadline = time.monotonic() + args.late_window
+        cpu0, t_start = main_cpu(itops), time.monotonic()
+        deadline = t_start + args.late_window
         while time.monotonic() < deadline:
             t0 = time.perf_counter()
             itops.scrape()
             scrapes.append(time.perf_counter() - t0)
             time.sleep(max(0.0, 1.0 - (time.perf_counter() - t0)))
+        cpu1, t_end = main_cpu(itops), time.monotonic()
         after, (p1, bad1) = itops.lateness(), itops.probes()
         delta = [(le, a - b) for (le, a), (_, b) in zip(after, before, strict=True)]
         print(
@@ -485,6 +494,15 @@ def lateness(args: argparse.Namespace, folder: Path, checks: list[tuple[str, str
             f"p50 {percentile(scrapes, 50) * 1000:.1f} ms, "
             f"p99 {percentile(scrapes, 99) * 1000:.1f} ms, "
             f"max {max(scrapes) * 1000:.1f} ms; {load_average()}"
+        )
+        # the same length without scrapes: the difference is what the scrapes cost
+        quiet0 = main_cpu(itops)
+        time.sleep(t_end - t_start)
+        quiet = main_cpu(itops) - quiet0
+        print(
+            f"daemon main process CPU over {t_end - t_start:.0f} s: {cpu1 - cpu0:.2f} s with "
+            f"scrapes, {quiet:.2f} s without: ~{(cpu1 - cpu0 - quiet) / len(scrapes) * 1000:.1f}"
+            f" ms of CPU per scrape (workers not counted); {load_average()}"
         )
     finally:
         itops.close()
