@@ -38,7 +38,7 @@ def run(rows: int, via: str, db_url: str | None, tmp: Path) -> None:
     daemon = Daemon(tmp, '[inventory]\ncollect_interval = "1000d"\n', db_url=db_url)
     tokens = seed_office(daemon.db_url, [HOST])
     csv_file = inventory_csv(tmp / "duza-ewidencja.csv", rows)
-    second = inventory_csv(tmp / "druga-ewidencja.csv", rows, prefix="INV-DASH")
+    second = inventory_csv(tmp / "druga-ewidencja.csv", rows, prefix="D")
     try:
         daemon.start()
         daemon.wait_ready(60)
