@@ -47,19 +47,17 @@ FIRST_NAMES = (
     "Andrzej",
     "Elżbieta",
 )
-LAST_NAMES = (
-    "Przykładowy",
-    "Testowa",
-    "Wzorcowy",
-    "Próbna",
-    "Fikcyjny",
-    "Zmyślona",
-    "Demonstracyjny",
-    "Przykładowa",
-    "Testowy",
-    "Wzorcowa",
-    "Próbny",
-    "Fikcyjna",
+# Adjectival surnames agree with the first name (issue 13: "Jan Przykładowa" read as a
+# typo): a stem takes -a for a woman, -y for a man. Every DEMO first name of a woman ends
+# in -a, as Polish first names of women do (Kuba is not among them).
+SURNAME_STEMS = (
+    "Przykładow",
+    "Testow",
+    "Wzorcow",
+    "Próbn",
+    "Fikcyjn",
+    "Zmyślon",
+    "Demonstracyjn",
 )
 POSITIONS = (
     "inspektor",
@@ -147,13 +145,19 @@ def _office_devices(db: Session, world: DemoWorld) -> None:
         )
 
 
+def demo_name(n: int) -> tuple[str, str]:
+    """The ``n``-th DEMO employee's first name and a surname of the same gender."""
+    first = FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]
+    stem = SURNAME_STEMS[(n * 3) % len(SURNAME_STEMS)]
+    return first, stem + ("a" if first.endswith("a") else "y")
+
+
 def _employees(db: Session, world: DemoWorld) -> list[str]:
     from inventory.people import add_employee
 
     codes = []
     for n in range(1, EMPLOYEES + 1):
-        first = FIRST_NAMES[(n - 1) % len(FIRST_NAMES)]
-        last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
+        first, last = demo_name(n)
         code = f"DEMO-{n:03d}"
         unit = (
             "szkola-1"

@@ -252,6 +252,27 @@ def test_everything_seeded_is_marked_demo(seeded: Seeded) -> None:
     assert users and all(u.login.startswith("demo_") and u.disabled for u in users)
 
 
+def _gender_mismatch(name: str) -> bool:
+    """A Polish adjectival surname ends in -a for a woman and -y/-i for a man; a woman's
+    first name ends in -a. "DEMO Jan Przykładowa" is a mismatch."""
+    words = name.removeprefix("DEMO ").split()
+    if len(words) < 2 or not words[-1].endswith(("y", "i", "a")):
+        return False  # not an adjectival surname (Nowak): no rule to check
+    return words[0].endswith("a") != words[-1].endswith("a")
+
+
+def test_demo_people_names_agree_in_gender(seeded: Seeded) -> None:
+    from inventory.models import Training
+    from itops.db.models import Employee
+
+    with session_scope(seeded.sessions) as db:  # type: ignore[arg-type]
+        people = list(db.scalars(select(Employee.full_name)))
+        people += list(db.scalars(select(Training.trainer)))
+    assert len(people) >= 60
+    wrong = sorted({p for p in people if _gender_mismatch(p)})
+    assert not wrong, wrong
+
+
 def _counts(seeded: Seeded) -> dict[str, int]:
     from checks.availability.models import MonitoringGap, Outage
     from inventory.models import Asset
