@@ -209,7 +209,7 @@ def main() -> None:
         with Part("collect (all numbers)") as collecting, session_scope(app.sessions) as db:
             report = collect(db, app.settings, YEAR, now, "pl")
         with Part("render HTML") as html_part:
-            html = render_html(report, now, TZ)
+            html = render_html(report, now, TZ, app.settings.unit_names())
         with Part("render PDF (WeasyPrint)") as pdf_part:
             pdf = render_pdf(html)
         if profiler is not None:

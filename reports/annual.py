@@ -414,7 +414,7 @@ def write_annual(
     with read_scope(app.sessions) as db:
         report = collect(db, settings, year, now, lang)
     tell("html")
-    html = render_html(report, now, settings.office.timezone)
+    html = render_html(report, now, settings.office.timezone, settings.unit_names())
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / file_stem(year)
     paths = [stem.with_suffix(".html"), stem.with_suffix(".json")]

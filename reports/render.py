@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,9 @@ def _count(n: int, one: str, few: str, many: str, lang: str, english: str) -> st
     return f"{n} {_plural(n, one, few, many)}"
 
 
-def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) -> str:
+def _availability_text(
+    kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str, units: Mapping[str, str] | None
+) -> str:
     f, _ = Fmt(lang), translator(lang)
     av = kpi.availability
     if av.availability is None:
@@ -178,12 +180,19 @@ def _availability_text(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) ->
     others = [c for c in checks if not counts_for_office(c) and c.downtime_seconds > 0]
     if others:
         text += ". " + _("Nie liczą się do wskaźnika urzędu: {systems}").format(
-            systems="; ".join(
-                f"{c.name} ({office_reason(c, lang)}), {f.minutes(c.downtime_seconds)}"
-                for c in others
-            )
+            systems="; ".join(_apart(c, lang, units) for c in others)
         )
     return text + "."
+
+
+def _apart(c: CheckFigures, lang: str, units: Mapping[str, str] | None) -> str:
+    """ "demo-szkola-siec – jednostka Szkoła Podstawowa nr 1, 202,0 min" for the page (a
+    unit's name may hold brackets of its own); without ``units`` the JSON's wording with
+    the unit's id, as it has always been (tests/golden)."""
+    minutes = Fmt(lang).minutes(c.downtime_seconds)
+    if units is None:
+        return f"{c.name} ({office_reason(c, lang, {})}), {minutes}"
+    return f"{c.name} – {office_reason(c, lang, units)}, {minutes}"
 
 
 def os_unknown_line(n: int, lang: str) -> str:
@@ -201,13 +210,19 @@ def counts_for_office(c: CheckFigures) -> bool:
     return c.counts_for_kpi and c.unit == OFFICE_UNIT
 
 
-def office_reason(c: CheckFigures, lang: str) -> str:
+def unit_name(unit: str, units: Mapping[str, str]) -> str:
+    """The unit's configured name (``[office] name``, ``[[units]] name``); its id only when
+    the config no longer has it. The JSON keeps the id (issue 13)."""
+    return units.get(unit, unit)
+
+
+def office_reason(c: CheckFigures, lang: str, units: Mapping[str, str]) -> str:
     """Why a system does (not) count toward the office's figure, in ``lang``."""
     _ = translator(lang)
     if not c.counts_for_kpi:
         return _("counts_for_kpi = false")
     if c.unit != OFFICE_UNIT:
-        return _("jednostka {unit}").format(unit=c.unit)
+        return _("jednostka {unit}").format(unit=unit_name(c.unit, units))
     return _("tak")
 
 
@@ -290,10 +305,18 @@ def _purchases_text(kpi: Kpi, lang: str) -> str:
     )
 
 
-def conclusions(kpi: Kpi, checks: tuple[CheckFigures, ...], lang: str) -> tuple[Conclusion, ...]:
-    """One sentence per KPI; for a missed target, the facts behind it."""
+def conclusions(
+    kpi: Kpi,
+    checks: tuple[CheckFigures, ...],
+    lang: str,
+    units: Mapping[str, str] | None = None,
+) -> tuple[Conclusion, ...]:
+    """One sentence per KPI; for a missed target, the facts behind it. ``units``: the
+    configured unit names by id (``Settings.unit_names``) for the page and the PDF; None
+    for the JSON, which names units by id (its text is byte-identical to before)."""
+    av = _availability_text(kpi, checks, lang, units)
     return (
-        Conclusion("availability", kpi.availability.met, _availability_text(kpi, checks, lang)),
+        Conclusion("availability", kpi.availability.met, av),
         Conclusion("repairs", kpi.repairs.met, _repairs_text(kpi, lang)),
         Conclusion("purchases", kpi.purchases.met, _purchases_text(kpi, lang)),
     )
@@ -333,8 +356,11 @@ def charts(report: AnnualReport, lang: str) -> dict[str, Markup]:
     return {"monthly": Markup(monthly), "fleet": Markup(fleet)}  # noqa: S704
 
 
-def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
-    """The report as one self-contained HTML page, in the report's language."""
+def render_html(
+    report: AnnualReport, generated_at: datetime, tz: str, units: Mapping[str, str]
+) -> str:
+    """The report as one self-contained HTML page, in the report's language; ``units``
+    are the configured unit names by id (``Settings.unit_names``)."""
     from inventory.public import label as asset_label
 
     lang = report.meta.lang
@@ -360,12 +386,14 @@ def render_html(report: AnnualReport, generated_at: datetime, tz: str) -> str:
             f=Fmt(lang),
             kind_names=KIND_NAMES,
             counts_for_office=counts_for_office,
-            office_reason=office_reason,
+            office_reason=lambda c: office_reason(c, lang, units),
+            unit_name=lambda unit: unit_name(unit, units),
             office_unit=OFFICE_UNIT,
             cause_names=CAUSE_NAMES,
             scope_names=SCOPE_NAMES,
             months=MONTHS[lang],
-            conclusions=report.conclusions,
+            # The page names units as configured; the JSON's sentences keep the ids.
+            conclusions=conclusions(report.kpi, report.availability.checks, lang, units),
             charts=charts(report, lang),
             label=lambda key: asset_label(key, lang),
             os_known=[o for o in os_support if o.supported is not None],

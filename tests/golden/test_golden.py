@@ -350,9 +350,12 @@ def test_the_kpi1_conclusion_adds_up_to_the_office_figure(
         row.split('"', 1)[0]: row.split(">", 1)[1].split("</p>")[0]
         for row in html.split(' data-check="')[1:]
     }
-    assert " · szkola-1 · nie: jednostka szkola-1 · " in rows["demo-szkola-siec"]
-    assert " · office · nie: counts_for_kpi = false · " in rows["dysk-itops"]
-    assert " · office · tak · " in rows["demo-poczta"]
+    # the units by their configured names (issue 13); the JSON above keeps the ids
+    school_name = "Szkoła Podstawowa nr 1 (DEMO)"
+    office_name = "Urząd Miejski w Przykładowie (DEMO)"
+    assert f" · {school_name} · nie: jednostka {school_name} · " in rows["demo-szkola-siec"]
+    assert f" · {office_name} · nie: counts_for_kpi = false · " in rows["dysk-itops"]
+    assert f" · {office_name} · tak · " in rows["demo-poczta"]
     import subprocess
 
     pdf = subprocess.run(
@@ -365,4 +368,4 @@ def test_the_kpi1_conclusion_adds_up_to_the_office_figure(
     flat = "".join(pdf.split())
     line = f"liczonychdowskaźnikaurzędu:{minutes(total)};niedostępnośćurzędu:{minutes(office_down)}"
     assert line.replace(" ", "") in flat
-    assert "nie:jednostkaszkola-1" in flat
+    assert "nie:jednostkaSzkołaPodstawowanr1(DEMO)" in flat and "szkola-1" not in flat

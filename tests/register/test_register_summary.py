@@ -120,7 +120,9 @@ def test_the_public_key_and_the_newest_signed_head_go_into_the_annual_report(
     assert signing["fingerprint"] == signed.key.public.fingerprint
     assert signing["anchor_text"] == anchor.text() and signing["head_seq"] == 1
     assert data["annex"]["register_chain"]["verified"] is True
-    html = render_html(report, signed.clock.now(), "Europe/Warsaw")
+    html = render_html(
+        report, signed.clock.now(), "Europe/Warsaw", signed.ctx.settings.unit_names()
+    )
     assert signed.key.public.fingerprint in html and anchor.text() in html
     assert "Klucz publiczny rejestru §82 (Ed25519)" in html
 

@@ -220,13 +220,20 @@ def test_the_conclusion_says_simultaneous_downtime_is_counted_once() -> None:
         KpiPurchases(0, 0, None, 0.15, None, "", (), ()),
     )
     checks = (system("poczta"), system("www"), system("siec-szkoly", "szkola-1"))
-    text = conclusions(kpi, checks, "pl")[0].text
+    units = {"office": "Urząd Gminy", "szkola-1": "Szkoła Podstawowa nr 1"}
+    text = conclusions(kpi, checks, "pl", units)[0].text  # the page's: the unit's name
     assert (
         "Suma przestojów systemów liczonych do wskaźnika urzędu: 120,0 min; niedostępność "
         "urzędu: 90,0 min (przestoje jednoczesne kilku systemów liczone raz: 30,0 min)"
     ) in text
-    assert "Nie liczą się do wskaźnika urzędu: siec-szkoly (jednostka szkola-1), 60,0 min" in text
-    english = conclusions(kpi, checks, "en")[0].text
+    assert (
+        "Nie liczą się do wskaźnika urzędu: siec-szkoly – jednostka Szkoła Podstawowa nr 1, "
+        "60,0 min"
+    ) in text
+    english = conclusions(kpi, checks, "en", units)[0].text
+    assert "siec-szkoly – unit Szkoła Podstawowa nr 1, 60.0 min" in english
+    as_json = conclusions(kpi, checks, "pl")[0].text  # the JSON's, unchanged: the unit's id
+    assert "urzędu: siec-szkoly (jednostka szkola-1), 60,0 min" in as_json
     assert "simultaneous downtime of several systems counted once: 30.0 min" in english
 
 

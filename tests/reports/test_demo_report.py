@@ -142,3 +142,20 @@ def test_the_machine_itops_runs_on_is_not_counted_among_the_demo_computers(demo:
     assert real, demo.reporting_hosts  # it did report itself, so leaving it out is tested
     demo_computers = [h for h in demo.reporting_hosts if h.lower().startswith("demo-")]
     assert demo.report_json["annex"]["updates"]["computers"] == len(demo_computers)
+
+
+def test_the_per_system_list_names_each_unit_by_its_configured_name(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The unit of each system is the name of ``[office]`` / ``[[units]]`` on the page and
+    in the PDF, never its id ("office", "szkola-1"); the JSON keeps the ids."""
+    settings = load(_config(tmp_path, "sqlite://"))
+    office, school = settings.office.name, settings.unit_names()["szkola-1"]
+    text = " ".join(visible_text(demo.html).split())
+    assert f"demo-poczta · {office} · tak ·" in text
+    assert f"demo-szkola-siec · {school} · nie: jednostka {school} ·" in text
+    assert " · office · " not in text and "szkola-1" not in text
+    pdf = " ".join(demo.pdf_text.split())
+    assert school in pdf and "szkola-1" not in pdf
+    units = {c["name"]: c["unit"] for c in demo.report_json["availability"]["checks"]}
+    assert units["demo-poczta"] == "office" and units["demo-szkola-siec"] == "szkola-1"
