@@ -141,7 +141,7 @@ EN: dict[str, str] = {
     "administrator": "administrator",
     "informatyk": "IT officer",
     "audytor": "auditor",
-    "osoba upoważniona do monitoringu (§82)": "monitoring officer (§82)",
+    "osoba upoważniona do monitoringu wg §82": "monitoring officer under §82",
     "poniedziałek": "Monday",
     "wtorek": "Tuesday",
     "środa": "Wednesday",

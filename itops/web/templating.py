@@ -30,7 +30,7 @@ ROLE_NAMES = {
     "admin": "administrator",
     "it_officer": "informatyk",
     "auditor": "audytor",
-    "monitoring_officer": "osoba upoważniona do monitoringu (§82)",
+    "monitoring_officer": "osoba upoważniona do monitoringu wg §82",
 }
 
 CORE_TEMPLATES = Path(__file__).parent / "templates"

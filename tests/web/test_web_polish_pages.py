@@ -62,6 +62,9 @@ _HREF = re.compile(r'href="(/[^"#?]*)')
 _PARAM = re.compile(r"{[^}]+}")
 # A percentage written by hand instead of the one formatter: "99.344%" on a Polish page.
 AD_HOC = re.compile(r"\b\d+\.\d+ ?%")
+# Brackets inside brackets read badly in Polish ("(osoba upoważniona do monitoringu
+# (§82))", issue 13 'Polish wording'): a page says it another way.
+NESTED = re.compile(r"\([^()]*\([^()]*\)[^()]*\)")
 # Polish-only words of the KPI 1 tables issue 13 turned into codes (the DEMO probe
 # results, the gap reasons): none on an English page.
 POLISH = frozenset("odrzucone zasilania sonda ustaliła zatrzymany uruchomieniem".split())
@@ -154,7 +157,11 @@ def _crawl(ctx: AppContext, role: str, lang: str = "pl") -> dict[str, Any]:
             if lang == "en":
                 found[path] = polish_words(shown)
             else:
-                found[path] = english_words(shown) + sorted(set(AD_HOC.findall(shown)))
+                found[path] = (
+                    english_words(shown)
+                    + sorted(set(AD_HOC.findall(shown)))
+                    + sorted({" ".join(n.split()) for n in NESTED.findall(shown)})
+                )
             for link in _HREF.findall(text):
                 link = urlsplit(link).path
                 shape = re.sub(r"/[^/]*\d[^/]*$", "/#", link)  # one detail page per kind
