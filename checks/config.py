@@ -12,11 +12,13 @@ from itops.config_types import (
     OFFICE_UNIT,
     Interval,
     KindEntry,
+    Note,
     PositiveDuration,
     Section,
     check_timeout,
     duplicates,
     known_units,
+    text_for,
 )
 
 
@@ -37,8 +39,9 @@ class CheckConfig(KindEntry):
     confirm: int = Field(default=2, ge=1, le=100)
     counts_for_kpi: bool | None = None
     tags: list[str] = Field(default_factory=list)
-    # Shown on the check's page as written (the office's own words, e.g. why a DEMO check fails).
-    note: str = Field(default="", max_length=500)
+    # Shown on the check's page (the office's own words, e.g. why a DEMO check fails): a
+    # plain string in every language, or {pl = "…", en = "…"} (``note_for``).
+    note: Note = ""
     options: Any = None
 
     @classmethod
@@ -57,6 +60,10 @@ class CheckConfig(KindEntry):
     def _timeout_within_interval(self) -> CheckConfig:
         check_timeout(self)
         return self
+
+    def note_for(self, lang: str) -> str:
+        """The note in ``lang`` (else Polish, else any); "" when there is none."""
+        return text_for(self.note, lang)
 
     @property
     def kpi(self) -> bool:

@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
+    PlainValidator,
     ValidationInfo,
     model_validator,
 )
@@ -165,6 +166,70 @@ class Model(BaseModel):
     """Base of every config model: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# The languages of the pages and reports (``[web] language``): Polish first, the default.
+LANGUAGES = ("pl", "en")
+
+
+class PerLanguage(Model):
+    """A text the office writes in each language: ``{pl = "…", en = "…"}``."""
+
+    pl: str | None = None
+    en: str | None = None
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> PerLanguage:
+        if self.pl is None and self.en is None:
+            raise ValueError('give the text in at least one language: {pl = "…", en = "…"}')
+        return self
+
+    def text(self, lang: str) -> str:
+        """The text in ``lang``; else the Polish one; else any."""
+        found = getattr(self, lang, None) if lang in LANGUAGES else None
+        if found is None:
+            found = self.pl if self.pl is not None else self.en
+        return found or ""
+
+
+def _text_validator(min_length: int, max_length: int) -> Callable[[Any], str | PerLanguage]:
+    def check(value: Any) -> str | PerLanguage:
+        found: str | PerLanguage
+        if isinstance(value, str):
+            found, texts = value, {"": value}
+        elif isinstance(value, PerLanguage | Mapping):
+            found = PerLanguage.model_validate(value)
+            texts = {f"{lang}: ": getattr(found, lang) for lang in LANGUAGES}
+        else:
+            raise ValueError('expected a text or a table {pl = "…", en = "…"}')
+        for where, text in texts.items():
+            if text is not None and not min_length <= len(text) <= max_length:
+                raise ValueError(f"{where}{min_length} to {max_length} characters")
+        return found
+
+    return check
+
+
+def _text_dump(value: str | PerLanguage) -> str | dict[str, str]:
+    """As written: the string, or the table of the languages given."""
+    if isinstance(value, str):
+        return value
+    return {lang: text for lang in LANGUAGES if (text := getattr(value, lang)) is not None}
+
+
+def text_for(value: str | PerLanguage, lang: str) -> str:
+    """A config text in ``lang``: a plain string reads the same in every language."""
+    return value if isinstance(value, str) else value.text(lang)
+
+
+# A text the office writes in the config: a plain string (the same in every language, as
+# it is written) or a table per language, ``{pl = "…", en = "…"}`` (``text_for``).
+Note = Annotated[
+    str | PerLanguage, PlainValidator(_text_validator(0, 500)), PlainSerializer(_text_dump)
+]
+Title = Annotated[
+    str | PerLanguage, PlainValidator(_text_validator(1, 200)), PlainSerializer(_text_dump)
+]
 
 
 def split_own_keys(

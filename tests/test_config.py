@@ -305,3 +305,45 @@ def test_self_address_placeholders_follow_the_web_bind(tmp_path: Path) -> None:
     assert by_name["demo-ezd"].options.url == "http://127.0.0.1:18099/healthz"
     assert by_name["itops-self"].options.port == 18099
     assert "8080" not in text.replace('bind = "0.0.0.0:18099"', "")
+
+
+def test_a_note_is_one_text_or_one_per_language_with_polish_the_fallback() -> None:
+    """Issue 13: an English page shows no Polish note; a plain note reads as written."""
+    tcp = {"kind": "tcp", "host": "127.0.0.1", "port": 1}
+    settings = validate(
+        {
+            "office": MINIMAL_OFFICE,
+            "checks": [
+                {"name": "a", **tcp, "note": "DEMO: celowo"},
+                {"name": "b", **tcp, "note": {"pl": "DEMO: celowo", "en": "DEMO: on purpose"}},
+                {"name": "c", **tcp, "note": {"pl": "tylko po polsku"}},
+                {"name": "d", **tcp, "note": {"en": "English only"}},
+                {"name": "e", **tcp},
+            ],
+            "maintenance": [
+                {
+                    "name": {"pl": "Kopie zapasowe", "en": "Backups"},
+                    "weekdays": ["sunday"],
+                    "hours": "02:00-04:00",
+                }
+            ],
+        }
+    )
+    notes = {c.name: (c.note_for("pl"), c.note_for("en")) for c in settings.checks}
+    assert notes == {
+        "a": ("DEMO: celowo", "DEMO: celowo"),
+        "b": ("DEMO: celowo", "DEMO: on purpose"),
+        "c": ("tylko po polsku", "tylko po polsku"),
+        "d": ("English only", "English only"),
+        "e": ("", ""),
+    }
+    from checks.availability.config import MAINTENANCE
+
+    [window] = settings.section(MAINTENANCE)
+    assert (window.name_for("pl"), window.name_for("en")) == ("Kopie zapasowe", "Backups")
+    dumped = [c.model_dump(mode="json")["note"] for c in settings.checks]
+    assert dumped[1:4] == [
+        {"pl": "DEMO: celowo", "en": "DEMO: on purpose"},
+        {"pl": "tylko po polsku"},
+        {"en": "English only"},
+    ]

@@ -17,6 +17,7 @@ import click
 from checks.config import CHECKS
 from itops.calendar import WEEKDAYS, parse_time_range
 from itops.cli import Ctx, pass_ctx
+from itops.config_types import text_for
 from itops.errors import ValidationError
 
 
@@ -397,4 +398,5 @@ def maintenance_list(ctx: Ctx) -> None:
             flags.append("silences alerts")
         if w.exclude_from_availability:
             flags.append("excluded from availability")
-        click.echo(f"{w.source}\t{w.name}\t{when}\t{scope}\t{'; '.join(flags)}")
+        name = text_for(w.name, app.settings.web.language)
+        click.echo(f"{w.source}\t{name}\t{when}\t{scope}\t{'; '.join(flags)}")

@@ -8,7 +8,14 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, model_validator
 
 from itops.calendar import parse_time_range
-from itops.config_types import Model, PositiveDuration, Section, known_units
+from itops.config_types import (
+    Model,
+    PositiveDuration,
+    Section,
+    Title,
+    known_units,
+    text_for,
+)
 
 _WEEKDAY_NAMES = Literal[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
@@ -33,7 +40,8 @@ class Maintenance(Model):
     may silence alerts while its downtime still counts, or the reverse.
     """
 
-    name: str = Field(min_length=1, max_length=200)
+    # Shown on the system's page: a plain string, or {pl = "…", en = "…"} (``name_for``).
+    name: Title
     checks: list[str] = Field(default_factory=list)
     unit: str | None = None
     start: datetime | None = None
@@ -44,6 +52,10 @@ class Maintenance(Model):
     valid_until: date | None = None
     silence_alerts: bool = True
     exclude_from_availability: bool = True
+
+    def name_for(self, lang: str) -> str:
+        """The window's name in ``lang`` (else Polish, else any)."""
+        return text_for(self.name, lang)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Maintenance:
@@ -67,10 +79,12 @@ def _maintenance_references(windows: list[Maintenance], info: ValidationInfo) ->
     names = {c.name for c in info.data["checks"]} if "checks" in info.data else None
     for window in windows:
         if known is not None and window.unit is not None and window.unit not in known:
-            raise ValueError(f'maintenance "{window.name}": unknown unit "{window.unit}"')
+            raise ValueError(f'maintenance "{window.name_for("pl")}": unknown unit "{window.unit}"')
         unknown = sorted(set(window.checks) - names) if names is not None else []
         if unknown:
-            raise ValueError(f'maintenance "{window.name}": unknown checks {", ".join(unknown)}')
+            raise ValueError(
+                f'maintenance "{window.name_for("pl")}": unknown checks {", ".join(unknown)}'
+            )
     return windows
 
 

@@ -23,6 +23,7 @@ from checks.availability.maintenance import load_windows
 from checks.availability.models import Outage, ProbeResultRow, ProbeRollup
 from checks.availability.rollups import p95
 from itops.config import Settings
+from itops.config_types import PerLanguage
 from itops.intervals import Interval, clip
 from itops.status import Status
 
@@ -267,11 +268,12 @@ def outage_spans(db: Session, check: str, start: datetime, end: datetime) -> lis
 
 def next_maintenance(
     db: Session, settings: Settings, check: str, unit: str, now: datetime, days: int = 90
-) -> tuple[str, Interval] | None:
-    """The planned window of ``check`` running now or starting next (within ``days``)."""
+) -> tuple[str | PerLanguage, Interval] | None:
+    """The planned window of ``check`` running now or starting next (within ``days``):
+    its name (a config text, ``text_for``) and its interval."""
     tz = ZoneInfo(settings.office.timezone)
     today = now.astimezone(tz).date()
-    found: tuple[str, Interval] | None = None
+    found: tuple[str | PerLanguage, Interval] | None = None
     for window in load_windows(settings, db):
         if not window.applies_to(check, unit):
             continue

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from checks.availability.config import MAINTENANCE, Maintenance
 from itops.calendar import WEEKDAYS, TimeRange, parse_time_range
 from itops.config import Settings
+from itops.config_types import PerLanguage
 from itops.intervals import Interval, normalize
 
 _ONE_DAY = timedelta(days=1)
@@ -25,9 +26,12 @@ _ONE_DAY = timedelta(days=1)
 
 @dataclass(frozen=True)
 class Window:
-    """One maintenance window, whatever its source; ``one_off`` or ``weekdays``+``hours``."""
+    """One maintenance window, whatever its source; ``one_off`` or ``weekdays``+``hours``.
 
-    name: str
+    ``name`` is a config text (``text_for``: a string, or per language from the config).
+    """
+
+    name: str | PerLanguage
     checks: frozenset[str]
     unit: str | None
     silence_alerts: bool

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from itops import __version__, formats, messages
+from itops.config_types import PerLanguage, text_for
 from itops.i18n import (
     format_day,
     format_local,
@@ -48,7 +49,14 @@ def make_environment(extra_dirs: list[Path]) -> Environment:
     env.filters["pct"] = _pct_filter
     env.filters["target"] = _target_filter
     env.filters["money"] = _money_filter
+    env.filters["text"] = _text_filter
     return env
+
+
+@pass_context
+def _text_filter(context: Any, value: str | PerLanguage) -> str:
+    """``{{ window_name|text }}``: a config text in the page's language (``text_for``)."""
+    return text_for(value, str(context["lang"]))
 
 
 @pass_context

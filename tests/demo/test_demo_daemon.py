@@ -203,7 +203,7 @@ def test_the_five_demo_problems_show_everywhere(office: tuple[Daemon, Sink]) -> 
 
     daemon, sink = office
     checks = [c for c in load(daemon.config, environ={}).checks if "demo" in c.tags]
-    demo = {c.name: c.note.startswith("DEMO: celowo") for c in checks}
+    demo = {c.name: c.note_for("pl").startswith("DEMO: celowo") for c in checks}
     assert {n for n, noted in demo.items() if noted} == set(PROBLEMS) | {"bip-certyfikat"}
     missing = ["not asked yet"]
     deadline = time.monotonic() + 90  # a liveness bound on a loaded host, not a timing goal

@@ -86,6 +86,29 @@ CORPUS: list[tuple[str, str, str]] = [
         "maintenance[0](okno):",
     ),
     ("unknown_timezone", '[office]\ntimezone = "Mars/Olympus"', "office.timezone:"),
+    # issue 13: a note (or a window's name) is a string or one text per language
+    (
+        "note_in_an_unknown_language",
+        '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\n'
+        'note.pl = "DEMO: celowo"\nnote.de = "DEMO: absichtlich"',
+        "checks[0](x).note.de: unknown key",
+    ),
+    (
+        "note_table_of_no_language",
+        '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\nnote = {}',
+        'checks[0](x).note: give the text in at least one language: {pl = "…", en = "…"}',
+    ),
+    (
+        "note_as_a_number",
+        '[[checks]]\nname = "x"\nkind = "tcp"\nhost = "127.0.0.1"\nport = 1\nnote = 5',
+        'checks[0](x).note: expected a text or a table {pl = "…", en = "…"}',
+    ),
+    (
+        "maintenance_name_too_long_in_english",
+        '[[maintenance]]\nname.pl = "okno"\nname.en = "' + "w" * 201 + '"\n'
+        'weekdays = ["sunday"]\nhours = "02:00-04:00"',
+        "maintenance[0].name: en: 1 to 200 characters",
+    ),
     (
         "body_regex_re2_refuses_backreference",
         '[[checks]]\nname = "bip"\nkind = "http"\nurl = "http://127.0.0.1:1/"\n'

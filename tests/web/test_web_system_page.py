@@ -43,6 +43,14 @@ host = "127.0.0.1"
 port = 2
 note = "DEMO: celowo <czerwone> & bez TLS"
 
+[[checks]]
+name = "ups"
+kind = "tcp"
+host = "127.0.0.1"
+port = 3
+note.pl = "DEMO: celowo ostrzeżenie – UPS na baterii"
+note.en = "DEMO: warning on purpose – UPS on battery"
+
 [[maintenance]]
 name = "Aktualizacja BIP"
 checks = ["bip"]
@@ -50,7 +58,8 @@ start = "2026-05-12T10:00:00+02:00"
 end = "2026-05-12T11:00:00+02:00"
 
 [[maintenance]]
-name = "Przegląd serwerowni"
+name.pl = "Przegląd serwerowni"
+name.en = "Server room service"
 checks = ["bip"]
 start = "2026-12-05T08:00:00+01:00"
 end = "2026-12-05T12:00:00+01:00"
@@ -237,6 +246,8 @@ async def test_system_page_header_heartbeat_response_times_and_outage_actions(
     # the config's note, as written and escaped; a check without one shows no "Uwaga"
     assert '<dt>Uwaga</dt><dd class="note">DEMO: celowo &lt;czerwone&gt; &amp; bez TLS</dd>' in tls
     assert "<dt>Uwaga</dt>" not in html
+    ups = (await client.get("/systemy/ups")).text
+    assert '<dd class="note">DEMO: celowo ostrzeżenie – UPS na baterii</dd>' in ups
     await client.login(users["auditor"])
     auditor = (await client.get("/systemy/bip")).text
     assert "Zmień przyczynę" not in auditor
@@ -252,6 +263,12 @@ async def test_english_system_page(ctx: AppContext, users: dict[str, str]) -> No
     assert "Availability in working hours by month" in html
     assert "Counts toward KPI 1" in html and "Mar" in html
     assert "120 min" in html and "Dostępność" not in html.split("<main")[1]
+    # issue 13: the config's texts per language; a plain string reads as written
+    assert "Server room service: 05/12/2026" in html and "Przegląd" not in html
+    ups = (await client.get("/systemy/ups")).text
+    assert '<dd class="note">DEMO: warning on purpose – UPS on battery</dd>' in ups
+    tls = (await client.get("/systemy/strona-www")).text
+    assert '<dd class="note">DEMO: celowo &lt;czerwone&gt; &amp; bez TLS</dd>' in tls
 
 
 async def test_outages_are_paged_newest_first(ctx: AppContext, users: dict[str, str]) -> None:
