@@ -230,6 +230,22 @@ def test_awarie_shows_fifty_outages_a_page_newest_first(web: Browser, seeded: Da
     assert max(_day_time(s) for s in _outage_starts(web)) < starts[-1]
 
 
+def test_page_numbers_stand_apart_and_the_current_one_is_marked(
+    web: Browser, seeded: Daemon
+) -> None:
+    """The pager's numbers read "1 2", not "12" (issue 13, seen on a fresh ``make run``),
+    and the page the reader is on stands out from the others."""
+    web.login("auditor")
+    web.open("/systemy/awarie")
+    numbers = web.page.get_by_role("navigation", name="Strony").locator(".pages a")
+    assert numbers.count() >= 2
+    first, second = numbers.nth(0).bounding_box(), numbers.nth(1).bounding_box()
+    assert first and second
+    assert second["x"] - (first["x"] + first["width"]) >= 8, (first, second)
+    weight = "el => getComputedStyle(el).fontWeight"
+    assert int(numbers.nth(0).evaluate(weight)) > int(numbers.nth(1).evaluate(weight))
+
+
 def test_awarie_search_keeps_its_filter_across_pages(web: Browser, seeded: Daemon) -> None:
     web.login("auditor")
     web.open("/systemy/awarie")
