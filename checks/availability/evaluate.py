@@ -119,6 +119,9 @@ class _Index:
         return found
 
 
+WorkingTime = _Index  # a unit's working time, for one outage's share of it (kpi.py)
+
+
 @dataclass
 class _Caches:
     """Working time, maintenance and itops-wide gaps, shared by the checks of a unit."""
@@ -202,13 +205,18 @@ def _maintenance(p: PeriodInput, caches: _Caches, cfg: CheckInput, w: _Index) ->
 
 
 def _piece(p: PeriodInput, row: OutageInput) -> Interval | None:
-    """The outage inside the period (None: nothing of it); ends taken to UTC if need be."""
-    start = row.start if row.start.tzinfo is UTC else row.start.astimezone(UTC)
-    if row.end is None:
-        end = p.window.end
+    return cut(p.window, row.start, row.end)
+
+
+def cut(window: Interval, start: datetime, end: datetime | None) -> Interval | None:
+    """An outage (``end`` None: ongoing) inside ``window`` (None: nothing of it); ends
+    taken to UTC if need be."""
+    start = start if start.tzinfo is UTC else start.astimezone(UTC)
+    if end is None:
+        end = window.end
     else:
-        end = row.end if row.end.tzinfo is UTC else row.end.astimezone(UTC)
-    start, end = max(start, p.window.start), min(end, p.window.end)
+        end = end if end.tzinfo is UTC else end.astimezone(UTC)
+    start, end = max(start, window.start), min(end, window.end)
     return Interval._between(start, end) if start < end else None
 
 

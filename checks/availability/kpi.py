@@ -21,6 +21,7 @@ results, so a year for a thousand checks stays cheap.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,8 @@ from checks.availability.evaluate import (
     CheckInput,
     OutageInput,
     PeriodInput,
+    WorkingTime,
+    cut,
     evaluate,
     local_midnight,
 )
@@ -48,7 +51,7 @@ from checks.availability.watch import period_checks
 from checks.config import CHECKS, CheckConfig
 from itops.config import OFFICE_UNIT, Settings
 from itops.errors import ValidationError
-from itops.intervals import Interval, clip
+from itops.intervals import Interval, clip, total_seconds_normalized
 
 __all__ = [
     "AvailabilityReport",
@@ -58,6 +61,7 @@ __all__ = [
     "OutageEntry",
     "compute",
     "effective_causes",
+    "outage_working_seconds",
 ]
 
 
@@ -96,10 +100,7 @@ def load(
     units = settings.unit_names()
     if unit is not None and unit not in units:
         raise ValidationError(f'unknown unit "{unit}" (known: {", ".join(sorted(units))})')
-    tz = ZoneInfo(settings.office.timezone)
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    period_start = local_midnight(first, tz)
-    window = Interval(period_start, min(local_midnight(until, tz), max(moment, period_start)))
+    tz, moment, window = _window(settings, first, until, now)
     configs = _period_checks(db, settings, window, check, unit)
     if check is not None and not configs:
         raise ValidationError(f'unknown check "{check}"')
@@ -130,6 +131,45 @@ def load(
         target=availability.target,
         as_of=moment if moment < local_midnight(until, tz) else None,
     )
+
+
+def _window(
+    settings: Settings, first: date, until: date, now: datetime | None
+) -> tuple[ZoneInfo, datetime, Interval]:
+    """The office's zone, "now" in UTC and the period's time up to now."""
+    tz = ZoneInfo(settings.office.timezone)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    period_start = local_midnight(first, tz)
+    window = Interval(period_start, min(local_midnight(until, tz), max(moment, period_start)))
+    return tz, moment, window
+
+
+def outage_working_seconds(
+    db: Session,
+    settings: Settings,
+    first: date,
+    until: date,
+    outages: Sequence[tuple[int, str, datetime, datetime | None]],
+    now: datetime | None = None,
+) -> dict[int, float]:
+    """Each outage's (id, check, start, end) working time in the period as ``compute``
+    counts it (``OutageEntry.working_seconds``; 0 when none, or when the check is not one
+    of the period's), without computing the period: the "Awarie" page shows 50 outages of
+    a year at a time (issue 13). Same window, units and working time as ``load``."""
+    _tz, _moment, window = _window(settings, first, until, now)
+    units = {c.name: c.unit for c in _period_checks(db, settings, window, None, None)}
+    working: dict[str, WorkingTime] = {}
+    out: dict[int, float] = {}
+    for outage_id, name, start, end in outages:
+        unit, piece = units.get(name), cut(window, start, end)
+        out[outage_id] = 0.0
+        if unit is None or piece is None:
+            continue
+        if unit not in working:
+            days = settings.calendar(unit).working_intervals_between(first, until)
+            working[unit] = WorkingTime(clip(days, window.start, window.end))
+        out[outage_id] = total_seconds_normalized(working[unit].overlap(piece))
+    return out
 
 
 def _period_checks(

@@ -39,8 +39,15 @@ SYSTEM_TRANSLATIONS: dict[str, str] = {
     "Tabela: miesiące": "Table: months",
     "Strony": "Pages",
     "Nazwa systemu, przyczyna lub notatka.": "System name, cause or note.",
-    "Żadna przerwa w tym roku nie pasuje do filtrów.": "No outage this year matches the filters.",
-    "Przerwy w tym roku, najnowsze najpierw": "Outages this year, newest first",
+    "Żadna przerwa w wybranym roku nie pasuje do filtrów.": (
+        "No outage of the chosen year matches the filters."
+    ),
+    "Brak przerw w wybranym roku.": "No outages in the chosen year.",
+    "Rok": "Year",
+    "Przerwy w roku": "Outages of",
+    "najnowsze najpierw": "newest first",
+    "itops nie ma danych z roku": "itops has no data of the year",
+    "pokazano rok": "showing the year",
     "Nowsze": "Newer",
     "Starsze": "Older",
     "Strona": "Page",

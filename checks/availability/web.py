@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
 if TYPE_CHECKING:
-    from checks.availability.models import Outage, OutageReclassification
+    from checks.availability.outage_list import Filters, Listed
 
 EDITORS = (ADMIN, IT_OFFICER)
 
@@ -59,85 +58,83 @@ def board(request: Request) -> Response:
 
 @requires(*ROLES)
 def outage_list(request: Request) -> Response:
-    """This year's outages, newest first, 50 a page, filtered by a text (system, cause or
-    note) and a system; each row links to its one-outage form (issue 13: the page was
-    10,800 px oldest first with a form on every row)."""
+    """One year's outages (``rok``, default this year), newest first, 50 a page, filtered
+    by a text (system, cause or note) and a system; each row links to its one-outage form
+    (issue 13: the page was 10,800 px oldest first with a form on every row). The
+    database filters, counts and pages (``outage_list``): no year is computed here."""
     ctx: AppContext = request.app.state.ctx
-    from checks.availability.entry import list_outages
+    from checks.availability import outage_list as listing
 
-    refused: Summary | None = None
-    try:  # typed like every query parameter: a NUL must not reach the page (issue 14.4)
-        q = str(forms.query(request, "q", forms.Line, "")).strip()
-    except forms.FormError as exc:
-        q, refused = "", exc.summary()
-    system = request.query_params.get("system", "")
+    now = ctx.clock.now()
+    today = now.astimezone(ZoneInfo(ctx.settings.office.timezone)).date()
+    this_year = today.year
     names = [c.name for c in ctx.settings.section(CHECKS)]
-    if system not in names:
-        system = ""
-    tz = ZoneInfo(ctx.settings.office.timezone)
-    year = ctx.clock.now().astimezone(tz).year
-    report = SERVICE.of(ctx).current_year()
-    working = {o.id: o.working_seconds for o in report.outages}
     translate = translator(request.app.state.lang(request))
     with read_scope(ctx.sessions) as db:
-        found = [
-            (o, cause, history)
-            for o, cause, history in list_outages(
-                db, date(year, 1, 1), date(year + 1, 1, 1), tz, system or None
-            )
-            if _matches(q, o.check_name, cause, o.note, translate)
-        ]
-    found.sort(key=lambda row: (row[0].start, row[0].id), reverse=True)
-    page = paging.page_of(request, len(found), {"q": q, "system": system})
-    rows = [
-        _outage_row(o, cause, history, working)
-        for o, cause, history in found[page.offset : page.offset + page.size]
-    ]
+        offered = listing.years(db, this_year)
+        wanted, refused = _filters(request, names, this_year, translate)
+        missing = wanted.year if wanted.year not in offered else None
+        if missing is not None:  # a year itops has nothing of: this year's list, and why
+            wanted = listing.Filters(this_year, wanted.q, wanted.system, translate)
+        total = listing.count(db, ctx.settings, wanted)
+        keep = {"rok": str(wanted.year) if wanted.year != this_year else ""}
+        page = paging.page_of(request, total, {**keep, "q": wanted.q, "system": wanted.system})
+        found = listing.page(db, ctx.settings, wanted, page.offset, page.size, now)
     user = current_user(request)
     return render(
         request,
         "awarie.html",
         {
-            "rows": rows,
+            "rows": [_outage_row(item) for item in found],
             "page": page,
-            "q": q,
-            "system": system,
+            "q": wanted.q,
+            "system": wanted.system,
             "systems": names,
+            "year": wanted.year,
+            "years": offered,
+            "as_of": today if wanted.year == this_year else None,  # a year in progress
+            "year_missing": missing,
             "query_error": refused,
             "causes": CAUSE_LABELS,
             "can_edit": user is not None and user.role in EDITORS,
             "error": request.query_params.get("error"),
         },
-        status_code=400 if refused else 200,
+        status_code=400 if refused else 404 if missing is not None else 200,
     )
 
 
-def _matches(
-    q: str, check: str, cause: str, note: str | None, translate: Callable[[str], str]
-) -> bool:
-    """Whether ``q`` is in the system's name, the cause (its words in Polish and in the
-    page's language, or its key) or the note, ignoring case."""
-    if not q:
-        return True
-    label = CAUSE_LABELS.get(cause, cause)
-    words = (check, cause, label, translate(label), note or "")
-    needle = q.casefold()
-    return any(needle in w.casefold() for w in words)
+def _filters(
+    request: Request, names: list[str], this_year: int, translate: Callable[[str], str]
+) -> tuple[Filters, Summary | None]:
+    """The list's filters from the query string; a malformed ``q`` or ``rok`` is dropped
+    and named (a NUL must not reach the page, issue 14.4)."""
+    from checks.availability.outage_list import Filters as ListFilters
+
+    refused: Summary | None = None
+    try:
+        q = str(forms.query(request, "q", forms.Line, "")).strip()
+    except forms.FormError as exc:
+        q, refused = "", exc.summary()
+    try:
+        year = int(forms.query(request, "rok", forms.Year, this_year))
+    except forms.FormError as exc:
+        year, refused = this_year, refused or exc.summary()
+    system = request.query_params.get("system", "")
+    return ListFilters(year, q, system if system in names else "", translate), refused
 
 
-def _outage_row(
-    o: Outage, cause: str, history: list[OutageReclassification], working: dict[int, float]
-) -> dict[str, Any]:
+def _outage_row(item: Listed) -> dict[str, Any]:
+    o = item.outage
     return {
         "id": o.id,
         "check": o.check_name,
         "start": o.start,
         "end": o.end,
-        "cause": cause,
+        "cause": item.cause,
         "original": o.cause,
         "note": o.note,
-        "working_minutes": working.get(o.id, 0.0) / 60,
-        "changes": len(history),
+        "working_minutes": item.working_seconds / 60,
+        "changes": item.changes,
     }
 
 

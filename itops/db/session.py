@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,6 +105,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's lower() folds only ASCII: "casefold(x)" folds "Ł" too, as PostgreSQL's
+    # lower() does under a UTF-8 locale (searches of Polish text; see ``folded``).
+    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
+
+
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def folded(column: Any, dialect: str) -> Any:
+    """``column`` case-folded in SQL on either engine, for ``.contains(text.casefold())``."""
+    return func.casefold(column) if dialect == "sqlite" else func.lower(column)
 
 
 def _sqlite_begin(connection: Any) -> None:
