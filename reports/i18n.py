@@ -293,6 +293,9 @@ REPORT: dict[str, str] = {
     "Nie liczą się do wskaźnika urzędu: {systems}": "Not counted for the office's indicator: "
     "{systems}",
     "jednostka {unit}": "unit {unit}",
+    "wyłączony w konfiguracji – counts_for_kpi = false": (
+        "excluded in the config – counts_for_kpi = false"
+    ),
     "Jednostka": "Unit",
     "Do wskaźnika urzędu": "Counts for the office",
     "Suma przestojów systemów liczonych do wskaźnika urzędu": (

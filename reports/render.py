@@ -220,7 +220,7 @@ def office_reason(c: CheckFigures, lang: str, units: Mapping[str, str]) -> str:
     """Why a system does (not) count toward the office's figure, in ``lang``."""
     _ = translator(lang)
     if not c.counts_for_kpi:
-        return _("counts_for_kpi = false")
+        return _("wyłączony w konfiguracji – counts_for_kpi = false")
     if c.unit != OFFICE_UNIT:
         return _("jednostka {unit}").format(unit=unit_name(c.unit, units))
     return _("tak")

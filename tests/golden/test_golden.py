@@ -354,7 +354,10 @@ def test_the_kpi1_conclusion_adds_up_to_the_office_figure(
     school_name = "Szkoła Podstawowa nr 1 (DEMO)"
     office_name = "Urząd Miejski w Przykładowie (DEMO)"
     assert f" · {school_name} · nie: jednostka {school_name} · " in rows["demo-szkola-siec"]
-    assert f" · {office_name} · nie: counts_for_kpi = false · " in rows["dysk-itops"]
+    assert (
+        f" · {office_name} · nie: wyłączony w konfiguracji – counts_for_kpi = false · "
+        in rows["dysk-itops"]
+    )
     assert f" · {office_name} · tak · " in rows["demo-poczta"]
     import subprocess
 
