@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from checks.backups.config import ANTIVIRUS
@@ -323,6 +323,22 @@ def sweep_av(
 
 def av_states(db: Session) -> dict[str, AvSnapshot]:
     return {r.host: av_snapshot(r) for r in db.scalars(select(AvHost))}
+
+
+def av_states_page(db: Session, text: str, offset: int, limit: int) -> tuple[int, list[AvSnapshot]]:
+    """The hosts whose name or product holds ``text`` (any case), by name: how many, and
+    ``limit`` of them from ``offset``. The database filters and pages, so an office of
+    thousands of computers is not read whole for one page of 50 (issue 13)."""
+    query = select(AvHost)
+    if text:
+        needle = text.lower()
+        query = query.where(
+            func.lower(AvHost.host).contains(needle, autoescape=True)
+            | func.lower(AvHost.product).contains(needle, autoescape=True)
+        )
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(AvHost.host).offset(offset).limit(limit))
+    return total, [av_snapshot(r) for r in rows]
 
 
 def av_incidents(db: Session, host: str | None = None, limit: int = 100) -> list[IncidentRecord]:

@@ -25,7 +25,8 @@ from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
 from itops.errors import ValidationError
-from itops.web import forms
+from itops.messages import Summary
+from itops.web import forms, paging
 from itops.web.security import current_user, requires, submitted_form
 from itops.web.templating import render
 
@@ -215,7 +216,10 @@ def antivirus_page(request: Request) -> Response:
     with read_scope(ctx.sessions) as db:
         expected = protected_hosts(db, ctx.settings, now)
         compliance = antivirus_compliance(db, ctx.settings, now, expected)
-        states = store.av_states(db)
+        q, refused = _search(request)
+        total = store.av_states_page(db, q, 0, 0)[0]
+        page = paging.page_of(request, total, {"q": q})
+        _, states = store.av_states_page(db, q, page.offset, page.size)
         incidents = store.av_incidents(db, None, 50)
     return render(
         request,
@@ -223,12 +227,25 @@ def antivirus_page(request: Request) -> Response:
         {
             "c": compliance,
             "states": states,
+            "page": page,
+            "q": q,
+            "query_error": refused,
             "incidents": incidents,
             "now": now,
             "fmt": lambda d: _local(ctx, d),
             "age": lambda d: human_age((now - d).total_seconds()) if d else "—",
         },
+        status_code=400 if refused else 200,
     )
+
+
+def _search(request: Request) -> tuple[str, Summary | None]:
+    """The host search of the list; a malformed one (a NUL, too long) is dropped and
+    named, never a 500 (issue 14.4)."""
+    try:
+        return str(forms.query(request, "q", forms.Line, "")).strip(), None
+    except forms.FormError as exc:
+        return "", exc.summary()
 
 
 def routes() -> list[BaseRoute]:

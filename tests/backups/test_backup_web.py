@@ -251,3 +251,72 @@ async def test_antivirus_page_header_counts_a_failing_clamav_server(server: Serv
             text = await resp.text()
     assert resp.status == 200
     assert "Zgodnych komputerów i serwerów: <strong>1/2</strong> (50%)" in text
+
+
+def _av_hosts(ctx: AppContext, n: int) -> None:
+    from checks.backups import store
+
+    now = ctx.clock.now()
+    with session_scope(ctx.sessions) as db:
+        for i in range(1, n + 1):
+            store.record_av(
+                db,
+                host=f"pc-test-{i:03d}",
+                product="defender",
+                status=Status.OK,
+                summary="ok",
+                at=now,
+                signature_updated=now,
+                signature_version="1.0.0.0",
+                realtime=True,
+                fields={},
+            )
+
+
+async def _av_pages(server: Server, *queries: str) -> list[tuple[int, str]]:
+    """The auditor opens /antivirus with each query string in turn."""
+    out = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await login(http, server, "audytor")
+        for query in queries:
+            async with http.get(f"{server.base}/antivirus{query}") as resp:
+                out.append((resp.status, await resp.text()))
+    return out
+
+
+def _listed(text: str) -> list[str]:
+    hosts = text.split('id="hosts-h"', 1)[1].split('id="avinc-h"', 1)[0]
+    return re.findall(r'<th scope="row">(pc-test-\d+)</th>', hosts)
+
+
+async def test_antivirus_list_shows_fifty_computers_a_page_by_name(server: Server) -> None:
+    """121 computers made the page 12,468 px long (issue 13): 50 a page, in name order."""
+    _av_hosts(server.ctx, 120)
+    (status, first), (_, last) = await _av_pages(server, "", "?strona=3")
+    assert status == 200
+    assert _listed(first) == [f"pc-test-{i:03d}" for i in range(1, 51)]
+    assert "1–50 z 120" in first
+    assert _listed(last) == [f"pc-test-{i:03d}" for i in range(101, 121)]
+
+
+async def test_antivirus_search_finds_computers_in_any_case_and_pages_keep_it(
+    server: Server,
+) -> None:
+    _av_hosts(server.ctx, 120)
+    (status, text), (_, both), (_, wild) = await _av_pages(
+        server, "?q=PC-TEST-1", "?q=test", "?q=%25"
+    )
+    assert status == 200
+    assert _listed(text) == [f"pc-test-{i:03d}" for i in range(100, 121)]
+    pager = both.split('aria-label="Strony"', 1)[1]
+    assert "strona=2" in pager and "q=test" in pager
+    text = wild  # a LIKE wildcard is a plain character
+    assert _listed(text) == [] and "Żaden komputer nie pasuje do wyszukiwania." in text
+
+
+async def test_antivirus_search_with_a_nul_is_refused_and_the_list_shown(server: Server) -> None:
+    _av_hosts(server.ctx, 3)
+    [(status, text)] = await _av_pages(server, "?q=a%00b")
+    assert status == 400
+    assert 'role="alert"' in text
+    assert _listed(text) == ["pc-test-001", "pc-test-002", "pc-test-003"]
