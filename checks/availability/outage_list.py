@@ -125,16 +125,35 @@ def page(
     return [Listed(o, cause, n, working[o.id]) for o, cause, n in rows]
 
 
-def years(db: Session, this_year: int) -> list[int]:
+def years(db: Session, this_year: int, tz: ZoneInfo) -> list[int]:
     """The years the list offers, newest first: this one, every year since itops first
-    watched a check, and each year an outage (entered by hand, say) reaches into."""
+    watched a check, and each office-time year an outage (entered by hand, say) reaches
+    into. The database knows UTC years only: an outage at 00:30 on 1 January in Warsaw
+    is 23:30 on 31 December in UTC, so each UTC year and its neighbours are candidates and
+    a year is offered only when its list (the same window as ``count``) is not empty."""
     found = {this_year}
     first_watched = db.scalar(select(func.min(CheckHistory.at)))
     if first_watched is not None:
-        found.update(range(first_watched.year, this_year + 1))
+        found.update(range(_local(first_watched, tz).year, this_year + 1))
+    candidates: set[int] = set()
     for column in (Outage.start, Outage.end):
-        found.update(_years(db.scalars(select(func.extract("year", column)).distinct())))
+        for y in _years(db.scalars(select(func.extract("year", column)).distinct())):
+            candidates.update((y - 1, y, y + 1))
+    if candidates and db.scalar(select(Outage.id).where(Outage.end.is_(None)).limit(1)):
+        candidates.update(range(min(candidates), this_year + 1))  # still going: every year
+    for y in sorted(candidates - found):
+        if forms.FIRST_YEAR <= y <= this_year and _any(db, tz, Filters(y)):
+            found.add(y)
     return sorted((y for y in found if forms.FIRST_YEAR <= y <= this_year), reverse=True)
+
+
+def _any(db: Session, tz: ZoneInfo, f: Filters) -> bool:
+    return db.scalar(select(Outage.id).where(*_where(db, tz, f)).limit(1)) is not None
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A stored moment in office time (a naive one is UTC, as itops stores them)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
 
 
 def _years(values: Iterable[Any]) -> set[int]:

@@ -71,7 +71,7 @@ def outage_list(request: Request) -> Response:
     names = [c.name for c in ctx.settings.section(CHECKS)]
     translate = translator(request.app.state.lang(request))
     with read_scope(ctx.sessions) as db:
-        offered = listing.years(db, this_year)
+        offered = listing.years(db, this_year, ZoneInfo(ctx.settings.office.timezone))
         wanted, refused = _filters(request, names, this_year, translate)
         missing = wanted.year if wanted.year not in offered else None
         if missing is not None:  # a year itops has nothing of: this year's list, and why

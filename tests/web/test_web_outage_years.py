@@ -113,6 +113,28 @@ async def test_the_year_picker_shows_one_year_and_another_years_outage_does_not_
     assert '<option value="2025" selected>' in past.text
 
 
+async def test_the_year_picker_counts_years_in_office_time(
+    ctx: AppContext, users: dict[str, str]
+) -> None:
+    """00:30 on 1 January 2026 in Warsaw is 31 December 2025 in UTC: no 2025 to pick (its
+    list would be empty); 23:30 on 31 December 2024 in Warsaw is 2024's."""
+    _add(ctx, 1, datetime(2025, 12, 31, 23, 30, tzinfo=UTC), minutes=20)
+    _add(ctx, 1, datetime(2024, 12, 31, 22, 30, tzinfo=UTC), minutes=20)
+    client = await _client(ctx, users["auditor"])
+    reply = await client.get("/systemy/awarie")
+    options = re.findall(r'<option value="(\d{4})"', reply.text)
+    assert options == ["2026", "2024"]
+
+
+async def test_an_outage_still_going_offers_every_year_since_it_began(
+    ctx: AppContext, users: dict[str, str]
+) -> None:
+    _add(ctx, 1, datetime(2024, 6, 3, 9, 0, tzinfo=UTC), minutes=None)
+    client = await _client(ctx, users["auditor"])
+    reply = await client.get("/systemy/awarie")
+    assert re.findall(r'<option value="(\d{4})"', reply.text) == ["2026", "2025", "2024"]
+
+
 async def test_outages_of_a_year_come_newest_first_and_the_pages_keep_the_year(
     ctx: AppContext, users: dict[str, str]
 ) -> None:
