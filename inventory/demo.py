@@ -125,7 +125,7 @@ def _office_devices(db: Session, world: DemoWorld) -> None:
     toner = db.scalars(
         select(Consumable).where(Consumable.name == "DEMO Toner TK-2000 czarny")
     ).one()
-    note = "DEMO TK-2000 Toner Black: 3 % -> 100 %"
+    note = "DEMO TK-2000 Toner Black: 3% -> 100%"
     move(db, toner, -1, "toner_replaced", at - timedelta(days=60), DEMO_PRINTER, "itops", note)
     for supply, kind, percent in (
         ("DEMO TK-2000 Toner Black", "toner", 8.0),

@@ -206,7 +206,7 @@ def record_supplies(
         if before is not None and reading.percent - before >= replaced_rise:
             items = [c for c in fitting(session, reading.model, reading.supply) if c.quantity > 0]
             if items:
-                note = f"{reading.supply}: {round(before)} % -> {round(reading.percent)} %"
+                note = f"{reading.supply}: {round(before)}% -> {round(reading.percent)}%"
                 move(session, items[0], -1, "toner_replaced", now, reading.printer, "itops", note)
     session.flush()
     return _update_shortages(session, now, order_percent, {r.printer for r in readings})

@@ -87,12 +87,24 @@ def money(amount: float, lang: str, currency: str = "PLN") -> str:
 
 
 # One way of writing times everywhere: "26.11.2026 14:05" (Polish), "26/11/2026 14:05"
-# (English); "medium" adds seconds, where the moment matters (audit log, "as of").
+# (English); "medium" adds seconds, where the moment matters (audit log, "as of"). The
+# charts' labels are shorter: "day" 26.11.2026, "weekday" "śr. 26.11", "day_month" 26.11,
+# "day_month_time" "26.11 14:05", "time" 14:05 (the English ones with "/").
 _PATTERNS = {
     ("pl", "short"): "dd.MM.yyyy HH:mm",
     ("pl", "medium"): "dd.MM.yyyy HH:mm:ss",
+    ("pl", "day"): "dd.MM.yyyy",
+    ("pl", "weekday"): "EEE dd.MM",
+    ("pl", "day_month"): "dd.MM",
+    ("pl", "day_month_time"): "dd.MM HH:mm",
+    ("pl", "time"): "HH:mm",
     ("en", "short"): "dd/MM/yyyy HH:mm",
     ("en", "medium"): "dd/MM/yyyy HH:mm:ss",
+    ("en", "day"): "dd/MM/yyyy",
+    ("en", "weekday"): "EEE dd/MM",
+    ("en", "day_month"): "dd/MM",
+    ("en", "day_month_time"): "dd/MM HH:mm",
+    ("en", "time"): "HH:mm",
 }
 _DAY_PATTERNS = {"pl": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
 

@@ -12,9 +12,9 @@ A parameter may itself be a ``Summary`` (a reason inside a sentence: "cannot con
 spec: ``{ms:.1f}`` (one decimal), ``{n:d}`` (integer), ``{seconds:g}`` (the digits it
 has), ``{share:.1%}`` (a ratio as a percentage), ``{age:age}`` (seconds as "3 d 4 h"),
 ``{size:size}`` (bytes as "1,5 GiB"), ``{at:wall}`` (an ISO moment already in office
-time as "10.03.2026 08:00"). Text that is not a message (rows written
-before codes existed, an operating-system error string) travels as :func:`raw`, which
-renders as-is in every language.
+time as "10.03.2026 08:00"), ``{on:day}`` (an ISO day as "10.03.2026"). Text that is not
+a message (rows written before codes existed, an operating-system error string) travels
+as :func:`raw`, which renders as-is in every language.
 """
 
 from __future__ import annotations
@@ -166,14 +166,12 @@ def format_param(value: Any, spec: str, lang: str) -> str:
         return "—"
     if isinstance(value, Summary):
         return render(value, lang)
+    if spec in ("wall", "day") and isinstance(value, str):
+        return _local_text(value, spec, lang)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return format(value, spec) if spec else str(value)
     if spec == "age":  # seconds → "3 d 4 h"
         return formats.age(float(value), lang)
-    if spec == "wall" and isinstance(value, str):  # ISO in office time → "10.03.2026 08:00"
-        from datetime import datetime
-
-        return formats.wall(datetime.fromisoformat(value), lang)
     if spec == "size":  # bytes → "1,5 GiB"
         return formats.size(float(value), lang)
     if spec.endswith("%"):
@@ -187,6 +185,20 @@ def format_param(value: Any, spec: str, lang: str) -> str:
     if spec == "d" or isinstance(value, int):
         return formats.number(int(value), lang, 0)
     return formats.number(float(value), lang)
+
+
+def _local_text(value: str, spec: str, lang: str) -> str:
+    """An ISO moment already in office time ("wall": "10.03.2026 08:00") or its day ("day":
+    "10.03.2026"; "10/03/2026" in English); a text stored before the spec, already
+    written out ("05.12.2025 14:00"), stays as it is."""
+    from datetime import date, datetime
+
+    try:
+        if spec == "day":
+            return formats.day(date.fromisoformat(value[:10]), lang)
+        return formats.wall(datetime.fromisoformat(value), lang)
+    except ValueError:
+        return value
 
 
 def render(summary: Summary, lang: str) -> str:

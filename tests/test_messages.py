@@ -107,6 +107,19 @@ def test_numbers_are_written_by_the_one_formatter() -> None:
     assert render(memory, "pl") == "pamięć zajęta w 7,4%, pamięć wymiany w 0,0%"
 
 
+def test_moments_in_office_time_are_written_by_the_one_formatter() -> None:
+    """{since:wall} raised ValueError ("Invalid format specifier 'wall' for object of type
+    'str'"): a silent antivirus host's summary could not be rendered (issue 13)."""
+    silent = Summary("antivirus.silent", {"since": "2026-03-10T08:00:00+01:00", "days": 3})
+    assert render(silent, "pl") == "brak raportu od 10.03.2026 08:00 (cisza dłuższa niż 3 d)"
+    assert render(silent, "en") == "no report since 10/03/2026 08:00 (silent for over 3 d)"
+    # a day: "{date:day}"; a text stored already written out reads as it was
+    statement = Summary("freshness.statement_ok", {"date": "2026-11-01"})
+    assert render(statement, "en") == "accessibility statement dated 01/11/2026"
+    stored = Summary("freshness.statement_ok", {"date": "01.11.2026"})
+    assert render(stored, "en") == "accessibility statement dated 01.11.2026"
+
+
 def test_a_list_renders_each_item_in_the_language_and_one_item_stays_itself() -> None:
     refused = Summary("net.refused")
     assert messages.joined([refused]) == refused

@@ -125,7 +125,7 @@ def office_strip(ctx: AppContext, lang: str) -> Panel:
             if unknown > 0:
                 text += f", {w._('bez pomiaru')} {_minutes(unknown, w.decimal)}"
         noon = datetime(lo.year, lo.month, lo.day, 12, tzinfo=tz)
-        cells.append(Cell(state, w.at(noon, "EEE dd.MM"), text))
+        cells.append(Cell(state, w.at(noon, "weekday"), text))
     chart = heartbeat(
         cells,
         title=w._("Urząd: ostatnie 30 dni roboczych, dostępność w godzinach pracy"),

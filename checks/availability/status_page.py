@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -277,11 +276,9 @@ def day_text(d: PublicDay, lang: str) -> str:
 
 def day_chart(service: PublicService, index: int, lang: str, tz: ZoneInfo) -> Chart:
     _ = translator(lang)
-    locale = "en_GB" if lang == "en" else "pl"
 
     def label(day: date) -> str:
-        noon = datetime(day.year, day.month, day.day, 12, tzinfo=tz)
-        return format_datetime(noon, "dd.MM.yyyy", locale=locale)
+        return formats.day(day, lang)
 
     cells = [
         Cell(_CELL.get(d.state, d.state), label(d.day), day_text(d, lang)) for d in service.days

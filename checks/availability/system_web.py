@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -91,16 +90,17 @@ class _Words:
     def _(self, text: str) -> str:
         return translator(self.lang)(text)
 
-    def at(self, value: datetime, pattern: str) -> str:
-        locale = "en_GB" if self.lang == "en" else "pl"
-        return format_datetime(value.astimezone(self.tz), pattern, locale=locale)
+    def at(self, value: datetime, fmt: str) -> str:
+        """A moment in office time by the one formatter: ``fmt`` is one of its names
+        ("short", "day", "weekday", "day_month", "day_month_time", "time")."""
+        return formats.moment(value, self.tz.key, self.lang, fmt)
 
 
 def heartbeat_results(results: list[StoredResult], w: _Words) -> Chart:
     cells = [
         Cell(
             STATE_KEYS[r.status],
-            w.at(r.at, "dd.MM.yyyy HH:mm"),
+            w.at(r.at, "short"),
             w._(STATE_WORDS[STATE_KEYS[r.status]]),
         )
         for r in results
@@ -136,7 +136,7 @@ def day_text(fig: CheckAvailability, w: _Words) -> str:
 
 def heartbeat_days(days: list[date], figures: list[CheckAvailability], w: _Words) -> Chart:
     cells = [
-        Cell(day_state(f), w.at(_noon(d, w.tz), "EEE dd.MM"), day_text(f, w))
+        Cell(day_state(f), w.at(_noon(d, w.tz), "weekday"), day_text(f, w))
         for d, f in zip(days, figures, strict=True)
     ]
     return heartbeat(
@@ -172,13 +172,13 @@ def month_chart(
         title=w._("Dostępność w godzinach pracy wg miesięcy (bieżący rok)"),
         chart_id="months",
         columns=(w._("Miesiąc"), w._("Dostępność"), w._("Przestoje w godzinach pracy")),
-        unit=w._("% czasu pracy; oś od") + f" {fmt_number(floor, w.decimal)} %",
+        unit=f"{w._('% czasu pracy; oś od')} {formats.percent_g(floor / 100, w.lang)}",
         decimal=w.decimal,
         texts=[_pct(f.availability, w.decimal) for f in figures],
         notes=[_minutes(f.downtime_seconds, w.decimal) for f in figures],
         floor=floor,
         top=100.0,
-        target=(target * 100, f"{w._('cel')} {fmt_number(target * 100, w.decimal, 2)} %"),
+        target=(target * 100, f"{w._('cel')} {formats.percent_g(target, w.lang)}"),
     )
 
 
@@ -215,7 +215,7 @@ def response_chart(
     ticks = _ticks(key, start, end, w)
     ms = [(p.low, p.mean, p.p95) for p in points]
     name = w._(measured)
-    label_pattern = "dd.MM.yyyy" if by_day else "dd.MM HH:mm"
+    label_pattern = "day" if by_day else "day_month_time"
     names = {"24h": "24 h", "7d": "7 dni", "30d": "30 dni"}
     return timeline(
         [
@@ -254,11 +254,14 @@ def _ticks(key: str, start: datetime, end: datetime, w: _Words) -> list[tuple[fl
         local = cursor.astimezone(w.tz)
         if cursor >= start and local.minute == 0:
             if key == "24h" and local.hour % 3 == 0:
-                out.append((cursor.timestamp(), w.at(cursor, "HH:mm")))
+                out.append((cursor.timestamp(), w.at(cursor, "time")))
             elif key != "24h" and local.hour == 0:
                 if key == "7d" or midnights % 5 == 0:
                     out.append(
-                        (cursor.timestamp(), w.at(cursor, "EEE dd.MM" if key == "7d" else "dd.MM"))
+                        (
+                            cursor.timestamp(),
+                            w.at(cursor, "weekday" if key == "7d" else "day_month"),
+                        )
                     )
                 midnights += 1
         cursor += timedelta(hours=1)

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from markupsafe import Markup
 
 from checks.backups.records import RunRecord
-from checks.kinds.backup_base import human_size
 from itops import formats
 from itops.charts import Chart, Point, fmt_number, timeline, trend
 from itops.context import AppContext
@@ -23,7 +20,6 @@ from itops.i18n import translator
 def size_chart(history: Sequence[RunRecord], ctx: AppContext, lang: str) -> Chart | None:
     """The backup's size at each stored look, oldest left; None below two sizes."""
     _ = translator(lang)
-    decimal = "." if lang == "en" else ","
     runs = sorted((r for r in history if r.size is not None), key=lambda r: r.at)
     return _over_time(
         [(r.at, (r.size or 0) / 2**20) for r in runs],
@@ -33,7 +29,7 @@ def size_chart(history: Sequence[RunRecord], ctx: AppContext, lang: str) -> Char
         chart_id="backup-size",
         columns=(_("Kiedy"), _("Rozmiar") + " (MiB)", _("Rozmiar")),
         texts=[
-            (fmt_number(round((r.size or 0) / 2**20, 1), decimal), human_size(r.size or 0))
+            (formats.number((r.size or 0) / 2**20, lang, 1), formats.size(r.size or 0, lang))
             for r in runs
         ],
         unit="MiB",
@@ -88,11 +84,8 @@ def _over_time(
     and last look's time under it; None below two points."""
     if len(points) < 2:
         return None
-    tz = ZoneInfo(ctx.settings.office.timezone)
-    locale = "en_GB" if lang == "en" else "pl"
-    label: Callable[[datetime], str] = lambda at: format_datetime(  # noqa: E731
-        at.astimezone(tz), "dd.MM.yyyy HH:mm", locale=locale
-    )
+    tz = ctx.settings.office.timezone
+    label: Callable[[datetime], str] = lambda at: formats.moment(at, tz, lang, "short")  # noqa: E731
     start, end = points[0][0].timestamp(), points[-1][0].timestamp()
     return timeline(
         [Point(at.timestamp(), v, v, v, label(at)) for at, v in points],
@@ -120,7 +113,7 @@ def size_trend(name: str, sizes: list[int], lang: str) -> Markup | None:
         title=f"{_('Trend rozmiaru')}: {name}",
         chart_id=f"size-{name}",
         columns=("#", _("Rozmiar")),
-        texts=[human_size(v) for v in sizes],
+        texts=[formats.size(v, lang) for v in sizes],
         width=120,
         height=32,
     )

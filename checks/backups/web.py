@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from checks.backups import store
 from checks.backups.charts import duration_chart, job_time, size_chart, size_trend
 from checks.backups.public import antivirus_compliance, protected_hosts
 from checks.backups.service import service
-from checks.kinds.backup_base import human_age, human_size
+from itops import formats
 from itops.auth import ADMIN, AUDITOR, IT_OFFICER
 from itops.context import AppContext
 from itops.db.session import read_scope, session_scope
@@ -84,10 +85,22 @@ async def ping(request: Request) -> Response:
     return PlainTextResponse("OK\n")
 
 
-def _local(ctx: AppContext, value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(ZoneInfo(ctx.settings.office.timezone)).strftime("%d.%m.%Y %H:%M")
+def _formats(request: Request, ctx: AppContext) -> dict[str, Callable[..., str]]:
+    """The pages' moments, sizes and ages by the one formatter in the page's language:
+    "05.02.2026 07:00", "1,5 GiB" (Polish); "05/02/2026 07:00", "1.5 GiB" (English)."""
+    lang = request.app.state.lang(request)
+    tz = ctx.settings.office.timezone
+    return {
+        "fmt": lambda d: formats.moment(d, tz, lang, "short"),
+        "size": lambda s: "—" if s is None else formats.size(s, lang),
+        "ago": lambda seconds: formats.age(seconds, lang),
+    }
+
+
+def _input_moment(ctx: AppContext, value: datetime) -> str:
+    """A ``datetime-local`` input's value: ISO in office time ("2026-02-05T07:00")."""
+    local = value.astimezone(ZoneInfo(ctx.settings.office.timezone))
+    return local.replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 @requires(*READERS)
@@ -108,6 +121,7 @@ def backups_page(request: Request) -> Response:
         tests = {n: store.restore_tests(db, n, 1) for n in names}
     now = ctx.clock.now()
     lang = request.app.state.lang(request)
+    say = _formats(request, ctx)
     rows = []
     for cfg in svc.backups().values():
         snap = states.get(cfg.name)
@@ -115,15 +129,15 @@ def backups_page(request: Request) -> Response:
             {
                 "cfg": cfg,
                 "snap": snap,
-                "age": human_age((now - snap.last_success_at).total_seconds())
+                "age": say["ago"]((now - snap.last_success_at).total_seconds())
                 if snap and snap.last_success_at
                 else "—",
-                "size": human_size(snap.last_size) if snap and snap.last_size is not None else "—",
+                "size": say["size"](snap.last_size if snap else None),
                 "trend": size_trend(cfg.name, trend.get(cfg.name, []), lang),
                 "last_test": tests[cfg.name][0] if tests[cfg.name] else None,
             }
         )
-    return render(request, "backups.html", {"rows": rows, "fmt": lambda d: _local(ctx, d)})
+    return render(request, "backups.html", {"rows": rows, "fmt": say["fmt"]})
 
 
 @requires(*READERS)
@@ -158,9 +172,8 @@ def _detail(
         "incidents": incidents,
         "tests": tests,
         "can_write": can_write,
-        "fmt": lambda d: _local(ctx, d),
-        "size": lambda s: human_size(s) if s is not None else "—",
-        "today": _local(ctx, ctx.clock.now()).replace(" ", "T"),
+        **_formats(request, ctx),
+        "today": _input_moment(ctx, ctx.clock.now()),
         # The token is the push job's only credential: shown to those who may configure it.
         "push_url": f"/ping/{cfg.options.token}" if cfg.kind == "push" and can_write else None,
         **extra,
@@ -213,6 +226,7 @@ def restore_test_submit(request: Request) -> Response:
 def antivirus_page(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
     now = ctx.clock.now()
+    say = _formats(request, ctx)
     with read_scope(ctx.sessions) as db:
         expected = protected_hosts(db, ctx.settings, now)
         compliance = antivirus_compliance(db, ctx.settings, now, expected)
@@ -232,8 +246,8 @@ def antivirus_page(request: Request) -> Response:
             "query_error": refused,
             "incidents": incidents,
             "now": now,
-            "fmt": lambda d: _local(ctx, d),
-            "age": lambda d: human_age((now - d).total_seconds()) if d else "—",
+            "fmt": say["fmt"],
+            "age": lambda d: say["ago"]((now - d).total_seconds()) if d else "—",
         },
         status_code=400 if refused else 200,
     )

@@ -209,7 +209,7 @@ class FreshnessCheck(Check[FreshnessOptions]):
             if "newest_ts" not in v:
                 return Status.WARNING, say("freshness.statement_undated")
             dated = datetime.fromtimestamp(v["newest_ts"], tz=UTC)
-            shown = dated.astimezone(dates.WARSAW).strftime("%d.%m.%Y")
+            shown = dated.astimezone(dates.WARSAW).date().isoformat()  # {date:day}
             if (now - dated).days > o.statement_max_age_days:
                 return Status.WARNING, say(
                     "freshness.statement_old", date=shown, limit=o.statement_max_age_days
@@ -217,7 +217,7 @@ class FreshnessCheck(Check[FreshnessOptions]):
             return Status.OK, say("freshness.statement_ok", date=shown)
         newest = datetime.fromtimestamp(v["newest_ts"], tz=UTC)
         days = dates.working_days_between(newest, now)
-        shown = newest.astimezone(dates.WARSAW).strftime("%d.%m.%Y %H:%M")
+        shown = newest.astimezone(dates.WARSAW).isoformat(timespec="minutes")  # {date:wall}
         if o.critical_working_days is not None and days > o.critical_working_days:
             return Status.CRITICAL, say(
                 "freshness.stale", date=shown, days=days, limit=o.critical_working_days

@@ -22,16 +22,16 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "snmp.port_missing": {"pl": "nie ma portu {port}", "en": "no port {port}"},
     "snmp.ups_online": {
-        "pl": "UPS na zasilaniu sieciowym, bateria {charge} %, {minutes} min",
-        "en": "UPS on mains, battery {charge} %, {minutes} min",
+        "pl": "UPS na zasilaniu sieciowym, bateria {charge}%, {minutes} min",
+        "en": "UPS on mains, battery {charge}%, {minutes} min",
     },
     "snmp.ups_on_battery": {
-        "pl": "UPS na baterii od {seconds} s, bateria {charge} %, zostało {minutes} min",
-        "en": "UPS on battery for {seconds} s, battery {charge} %, {minutes} min left",
+        "pl": "UPS na baterii od {seconds} s, bateria {charge}%, zostało {minutes} min",
+        "en": "UPS on battery for {seconds} s, battery {charge}%, {minutes} min left",
     },
     "snmp.ups_battery_low": {
-        "pl": "bateria UPS słaba ({charge} %, {minutes} min)",
-        "en": "UPS battery low ({charge} %, {minutes} min)",
+        "pl": "bateria UPS słaba ({charge}%, {minutes} min)",
+        "en": "UPS battery low ({charge}%, {minutes} min)",
     },
     "snmp.ups_output_off": {"pl": "UPS nie zasila wyjścia", "en": "UPS output is off"},
     "snmp.printer_ok": {"pl": "drukarka gotowa; {supplies}", "en": "printer ready; {supplies}"},
@@ -43,7 +43,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "pl": "drukarka zgłasza: {errors}; {supplies}",
         "en": "printer reports: {errors}; {supplies}",
     },
-    "snmp.supply": {"pl": "{name} {percent} %", "en": "{name} {percent} %"},
+    "snmp.supply": {"pl": "{name} {percent}%", "en": "{name} {percent}%"},
     "snmp.no_answer": {"pl": "{target}: brak odpowiedzi SNMP", "en": "{target}: no SNMP answer"},
     "snmp.refused_credentials": {
         "pl": "{target} odpowiada, ale odrzuca dane logowania SNMP ({reason})",

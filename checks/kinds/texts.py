@@ -229,12 +229,12 @@ PROCESS: Table = {
 
 FRESHNESS: Table = {
     "freshness.fresh": {
-        "pl": "najnowsza publikacja {date} ({days} dni roboczych temu)",
-        "en": "newest publication {date} ({days} working days ago)",
+        "pl": "najnowsza publikacja {date:wall} ({days} dni roboczych temu)",
+        "en": "newest publication {date:wall} ({days} working days ago)",
     },
     "freshness.stale": {
-        "pl": "brak nowych publikacji od {date} ({days} dni roboczych, limit {limit})",
-        "en": "nothing published since {date} ({days} working days, limit {limit})",
+        "pl": "brak nowych publikacji od {date:wall} ({days} dni roboczych, limit {limit})",
+        "en": "nothing published since {date:wall} ({days} working days, limit {limit})",
     },
     "freshness.no_date": {
         "pl": "{url}: nie znaleziono daty publikacji",
@@ -245,12 +245,12 @@ FRESHNESS: Table = {
         "en": "{url}: cannot fetch the page ({reason})",
     },
     "freshness.statement_ok": {
-        "pl": "deklaracja dostępności z {date}",
-        "en": "accessibility statement dated {date}",
+        "pl": "deklaracja dostępności z {date:day}",
+        "en": "accessibility statement dated {date:day}",
     },
     "freshness.statement_old": {
-        "pl": "deklaracja dostępności z {date} jest starsza niż {limit} dni",
-        "en": "accessibility statement dated {date} is older than {limit} days",
+        "pl": "deklaracja dostępności z {date:day} jest starsza niż {limit} dni",
+        "en": "accessibility statement dated {date:day} is older than {limit} days",
     },
     "freshness.statement_missing": {
         "pl": "{url}: brak deklaracji dostępności (HTTP {http})",

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -170,6 +171,10 @@ async def test_it_officer_records_a_restore_test_through_the_form(server: Server
         async with http.get(f"{server.base}/backups/nas-kopia") as resp:
             page = await resp.text()
     assert "baza ewidencji do serwera testowego" in page
+    # the form's default moment is a datetime-local value (ISO, office time), not the
+    # page's "26.11.2026 10:00" with a "T" in it, which a browser drops (issue 13)
+    now = server.ctx.clock.now().astimezone(ZoneInfo("Europe/Warsaw"))
+    assert f'type="datetime-local" required value="{now:%Y-%m-%dT%H:%M}"' in page
     with session_scope(server.ctx.sessions) as db:
         row = db.scalars(select(RestoreTest)).one()
     assert row.recorded_by == "jan" and row.success

@@ -16,6 +16,7 @@ from checks.kinds.freshness_dates import WARSAW, polish_dates, working_days_betw
 from itops.check import Check
 from itops.config import validate
 from itops.errors import ConfigError
+from itops.messages import Summary, render
 from itops.status import Measurement, Status
 from tests.availability.test_check_kinds import run
 
@@ -90,7 +91,7 @@ async def test_a_bip_updated_today_is_fresh(bip: tuple[str, dict[str, Any]]) -> 
     pages["/"] = bip_page(NOW - timedelta(days=30), NOW - timedelta(minutes=5))
     result = await run(freshness(url + "/"))
     assert result.status is Status.OK, result.summary
-    assert pl(NOW - timedelta(minutes=5)) in str(result.summary)
+    assert pl(NOW - timedelta(minutes=5)) in render(result.summary, "pl")
 
 
 async def test_a_bip_not_updated_for_three_weeks_is_a_warning(
@@ -100,7 +101,9 @@ async def test_a_bip_not_updated_for_three_weeks_is_a_warning(
     pages["/"] = bip_page(NOW - timedelta(days=21), NOW - timedelta(days=40))
     result = await run(freshness(url + "/", max_working_days=5))
     assert result.status is Status.WARNING
-    assert "nothing published since " + pl(NOW - timedelta(days=21)) in str(result.summary)
+    assert "brak nowych publikacji od " + pl(NOW - timedelta(days=21)) in render(
+        result.summary, "pl"
+    )
     assert result.value("newest_ts") == pytest.approx(
         (NOW - timedelta(days=21)).replace(second=0, microsecond=0).timestamp()
     )
@@ -222,4 +225,29 @@ def test_evaluate_is_pure_over_the_measurements() -> None:
         ]
     )
     assert status is Status.WARNING
-    assert str(text) == "nothing published since 12.11.2026 14:05 (10 working days, limit 5)"
+    # the date by the one formatter in the reader's language (issue 13), office time
+    assert render(text, "en") == (
+        "nothing published since 12/11/2026 14:05 (10 working days, limit 5)"
+    )
+    assert render(text, "pl") == (
+        "brak nowych publikacji od 12.11.2026 14:05 (10 dni roboczych, limit 5)"
+    )
+    # a result stored before the date travelled as ISO still reads as it was written
+    old = Summary(text.code, {**text.params, "date": "12.11.2026 14:05"})
+    assert render(old, "en").startswith("nothing published since 12.11.2026 14:05 ")
+
+
+def test_the_accessibility_statement_day_follows_the_language() -> None:
+    check = freshness("http://127.0.0.1:1/", mode="accessibility_statement")
+    checked = datetime(2026, 11, 26, 10, 0, tzinfo=UTC).timestamp()
+    dated = datetime(2026, 10, 31, 23, 30, tzinfo=UTC).timestamp()  # 1 November in Warsaw
+    status, text = check.evaluate(
+        [
+            Measurement("checked_at", checked),
+            Measurement("http_status", 200),
+            Measurement("newest_ts", dated),
+        ]
+    )
+    assert status is Status.OK
+    assert render(text, "pl") == "deklaracja dostępności z 01.11.2026"
+    assert render(text, "en") == "accessibility statement dated 01/11/2026"

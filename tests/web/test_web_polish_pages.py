@@ -61,8 +61,18 @@ TOKEN = re.compile(r"[^\W\d_]\w*(?:[-_./:]\w+)*")
 _TAGS = re.compile(r'<(script|style)\b.*?</\1>|<pre lang="en">.*?</pre>|<[^>]+>', re.S | re.I)
 _HREF = re.compile(r'href="(/[^"#?]*)')
 _PARAM = re.compile(r"{[^}]+}")
-# A percentage written by hand instead of the one formatter: "99.344%" on a Polish page.
-AD_HOC = re.compile(r"\b\d+\.\d+ ?%")
+# A figure written by hand instead of the one formatter (itops.formats, Babel pl_PL) on a
+# Polish page: "99.344%", a size "1.9 GiB", a space before "%" ("cel 100 %"), an ISO day
+# ("stan na 2025-12-31"; forms' date inputs are tags, not text).
+AD_HOC = re.compile(r"\b\d+\.\d+ ?(?:%|[KMGT]iB)|\d %|\b\d{4}-\d{2}-\d{2}\b")
+# The same on an English page (en_GB): a Polish day "17.12.2025", a decimal comma before
+# "%" or a size, a space before "%", an ISO day.
+EN_AD_HOC = re.compile(
+    r"\b\d{2}\.\d{2}\.\d{4}\b|\b\d+,\d+ ?(?:%|[KMGT]iB)|\d %|\b\d{4}-\d{2}-\d{2}\b"
+)
+# /demo/...: the DEMO office's own (simulated) BIP website the freshness checks read, a
+# Polish office's site in Polish; no page of itops.
+_NOT_ITOPS = ("/demo/",)
 # Brackets inside brackets read badly in Polish ("(osoba upoważniona do monitoringu
 # (§82))", issue 13 'Polish wording'): a page says it another way.
 NESTED = re.compile(r"\([^()]*\([^()]*\)[^()]*\)")
@@ -168,13 +178,15 @@ def _crawl(
                 continue
             text = reply.text
             shown = visible_text(text)
+            ours = not path.startswith(_NOT_ITOPS)
             if lang == "en":
-                system = path.startswith("/systemy/")
-                found[path] = polish_words(shown, POLISH | ON_SYSTEM_PAGES if system else POLISH)
+                words = POLISH | ON_SYSTEM_PAGES if path.startswith("/systemy/") else POLISH
+                figures = EN_AD_HOC.findall(shown) if ours else []
+                found[path] = polish_words(shown, words) + sorted(set(figures))
             else:
                 found[path] = (
                     english_words(shown)
-                    + sorted(set(AD_HOC.findall(shown)))
+                    + sorted(set(AD_HOC.findall(shown) if ours else []))
                     + sorted({" ".join(n.split()) for n in NESTED.findall(shown)})
                 )
             for link in _HREF.findall(text):

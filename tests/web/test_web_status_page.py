@@ -214,7 +214,8 @@ async def test_status_page_shows_public_names_days_notes_and_maintenance_and_not
     await resident.get("/lang/en?next=/status")
     english = (await resident.get("/status")).text
     assert '<html lang="en">' in english and "State of the services" in english
-    assert "23.11.2026: failure, 97.91% of the day, interruptions 30 min" in english
+    # the one formatter: English days in British form (issue 13), as every English page
+    assert "23/11/2026: failure, 97.91% of the day, interruptions 30 min" in english
     summary_texts = [
         messages.render(ctx.state.checks()["srv-bip-wew-01"].last.summary, lang)
         for lang in ("pl", "en")
