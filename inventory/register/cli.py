@@ -21,6 +21,7 @@ from inventory.register import export, queries, service
 from inventory.register.config import EMPLOYEE_MONITORING
 from inventory.register.identity import os_identity as os_identity
 from inventory.register.identity import os_reader
+from itops import formats
 from itops.cli import Ctx, pass_ctx
 from itops.db.session import session_scope
 from itops.errors import ValidationError
@@ -227,25 +228,44 @@ def _read(ctx: Ctx, actor: str | None, roles: tuple[str, ...], view: str, detail
     return app
 
 
-def _fmt(value: datetime | None, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).isoformat(timespec="minutes") if value else "-"
+# Moments and days as the reader writes them, by the one formatter in office time:
+# "26.11.2026 10:00" / "05.02.2026" in Polish, "26/11/2026 10:00" in English (the export's
+# CSV keeps ISO for machines).
+_lang_option = click.option(
+    "--lang",
+    type=click.Choice(["pl", "en"]),
+    default=None,
+    help="Language of the dates (default: [web] language of the config).",
+)
+
+
+def _fmt(value: datetime | None, tz: ZoneInfo, lang: str) -> str:
+    return formats.moment(value, tz.key, lang, "short") if value else "-"
+
+
+def _day(value: date | None, lang: str) -> str:
+    return formats.day(value, lang) if value else ""
 
 
 @register.command("list")
 @_as
 @click.option("--from", "first", default=None, metavar="DATE")
 @click.option("--to", "last", default=None, metavar="DATE")
+@_lang_option
 @pass_ctx
-def list_entries(ctx: Ctx, actor: str, first: str | None, last: str | None) -> None:
+def list_entries(
+    ctx: Ctx, actor: str, first: str | None, last: str | None, lang: str | None
+) -> None:
     """Print the register's entries (monitoring officer, auditor)."""
     app = _read(ctx, actor, service.READ_ROLES, "list", f"from={first} to={last}")
     tz = _tz(ctx)
+    lang = lang or app.settings.web.language
     with session_scope(app.sessions) as db:
         rows = queries.entry_rows(
             db, tz, _date(first, "--from") if first else None, _date(last, "--to") if last else None
         )
     for r in rows:
-        head = f"#{r.seq} {_fmt(r.recorded_at, tz)} {r.kind:<13} by {r.recorded_by}"
+        head = f"#{r.seq} {_fmt(r.recorded_at, tz, lang)} {r.kind:<13} by {r.recorded_by}"
         if r.os_user:
             head += f" [os: {r.os_user}]"
         if r.corrects_seq:
@@ -253,46 +273,49 @@ def list_entries(ctx: Ctx, actor: str, first: str | None, last: str | None) -> N
         if r.superseded:
             head += " [corrected later]"
         if r.kind == service.AUTHORISATION:
-            body = f"{r.subject} {r.scopes} {r.valid_from}..{r.valid_to or ''}"
+            body = f"{r.subject} {r.scopes} {_day(r.valid_from, lang)}..{_day(r.valid_to, lang)}"
         elif r.kind == service.REVOCATION:
             body = f"authorisation #{r.ref_seq} of {r.subject}: {r.reason}"
         elif r.kind == service.NOTICE:
-            body = (
-                f"{r.employee_code} {r.employee_name} received {r.received_on} ({r.policy_version})"
-            )
+            received = _day(r.received_on, lang)
+            body = f"{r.employee_code} {r.employee_name} received {received} ({r.policy_version})"
         else:
             body = (
                 f"{r.subject} -> {r.employee_code} {r.employee_name} [{r.resource}] {r.scopes} "
-                f"{r.purpose} {_fmt(r.start, tz)}..{_fmt(r.end, tz)}: {r.outcome}"
+                f"{r.purpose} {_fmt(r.start, tz, lang)}..{_fmt(r.end, tz, lang)}: {r.outcome}"
             )
         click.echo(f"{head}  {body}")
 
 
 @register.command("authorised")
 @_as
+@_lang_option
 @pass_ctx
-def authorised(ctx: Ctx, actor: str) -> None:
+def authorised(ctx: Ctx, actor: str, lang: str | None) -> None:
     """Print the list of authorised persons (monitoring officer, auditor, admin)."""
     app = _read(ctx, actor, service.AUTHORISED_LIST_ROLES, "authorised", "")
     tz = _tz(ctx)
+    lang = lang or app.settings.web.language
     with session_scope(app.sessions) as db:
         people = queries.authorised_persons(db, app.clock.now(), tz)
     for p in people:
         state = "active" if p.active else ("revoked" if p.revoked_at else "inactive")
         click.echo(
             f"#{p.seq} {p.login} ({p.full_name}) {','.join(p.scopes)} "
-            f"{p.valid_from}..{p.valid_to or ''} {state}"
+            f"{_day(p.valid_from, lang)}..{_day(p.valid_to, lang)} {state}"
         )
 
 
 @register.command("notices")
 @_as
 @click.option("--missing", is_flag=True, help="Only employees without a notice.")
+@_lang_option
 @pass_ctx
-def notices(ctx: Ctx, actor: str, missing: bool) -> None:
+def notices(ctx: Ctx, actor: str, missing: bool, lang: str | None) -> None:
     """Employees and their monitoring notices (monitoring officer, auditor, admin)."""
     app = _read(ctx, actor, service.NOTICE_READ_ROLES, "notices", f"missing={missing}")
     tz = _tz(ctx)
+    lang = lang or app.settings.web.language
     with session_scope(app.sessions) as db:
         rows = queries.employee_notices(db, app.clock.now().astimezone(tz).date())
     for r in rows:
@@ -301,9 +324,9 @@ def notices(ctx: Ctx, actor: str, missing: bool) -> None:
         if r.received_on is None:
             state = "NO NOTICE"
         else:
-            state = f"received {r.received_on} ({r.policy_version})"
+            state = f"received {_day(r.received_on, lang)} ({r.policy_version})"
             if r.late:
-                state += f" LATE: after admission to work on {r.hired_on}"
+                state += f" LATE: after admission to work on {_day(r.hired_on, lang)}"
         click.echo(f"{r.code}\t{r.full_name}\t{r.unit_id}\t{state}")
 
 

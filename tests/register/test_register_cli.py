@@ -491,3 +491,27 @@ def test_grants_prints_sql_that_keeps_delete_from_the_service_role(cli: Cli) -> 
     )
     assert "GRANT SELECT, INSERT, DELETE ON register_entry TO itops_prune;" in out
     assert cli("grants", "--service-role", "itops; DROP TABLE x")[0] == 2
+
+
+def test_list_authorised_and_notices_write_dates_in_office_time_as_the_reader_does(
+    office: Office, cli: Cli
+) -> None:
+    """Issue 13: `register list` printed ISO moments ("2026-11-02T09:00+01:00") and days
+    ("2026-10-01"); they read "02.11.2026 09:00" / "01.10.2026" in Polish (the config's
+    language, or --lang), "02/11/2026 09:00" in English; the CSV export keeps ISO."""
+    office.grant()
+    office.notice(office.jan)
+    office.act()
+    code, out, err = cli("list", "--as", office.auditor)
+    assert code == 0, err
+    assert "#1 02.11.2026 09:00 authorisation" in out  # 08:00 UTC is 09:00 in Warsaw
+    assert "20.11.2026 10:00..20.11.2026 11:00: Nie stwierdzono" in out
+    assert "01.11.2026.." in out and "received 01.10.2026 (Regulamin 2026)" in out
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", out), out
+    code, out, _ = cli("list", "--as", office.auditor, "--lang", "en")
+    assert "#1 02/11/2026 09:00 authorisation" in out and "received 01/10/2026" in out
+    code, out, _ = cli("authorised", "--as", office.auditor)
+    assert code == 0 and "01.11.2026.." in out, out
+    code, out, _ = cli("notices", "--as", office.auditor)
+    assert code == 0 and "received 01.10.2026 (Regulamin 2026)" in out, out
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", out), out
