@@ -103,7 +103,7 @@ def test_an_employee_added_with_notice_on_the_cli_passes_the_registers_notice_ga
     )
     assert added.returncode == 0, added.stderr
     listed = _itops(config, "register", "notices", "--as", ADMIN)
-    assert "EMP-TEST-0009\tEwa Testowa\toffice\treceived 2026-10-01" in listed.stdout
+    assert "EMP-TEST-0009\tEwa Testowa\toffice\treceived 01.10.2026" in listed.stdout
     acted = _act(config, "EMP-TEST-0009")
     assert acted.returncode == 0, acted.stderr
     with session_scope(ctx.sessions) as db:
