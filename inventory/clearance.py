@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import or_, select
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from inventory import ledger
 from inventory.models import Asset, AssetEvent, Clearance, Permission
 from inventory.people import EmployeeView, view
+from itops import formats
 from itops.config import Settings
 from itops.db.models import Employee
 from itops.errors import ValidationError
@@ -85,7 +85,9 @@ class ClearanceStatus:
 
 
 def _describe(a: Asset) -> str:
-    return " ".join(p for p in (a.manufacturer, a.model) if p) or a.category
+    """Make and model; "—" when neither is known (the category has its own column, and
+    its stored key, "phone", is no word of a Polish document)."""
+    return " ".join(p for p in (a.manufacturer, a.model) if p) or "—"
 
 
 def status(session: Session, employee_id: int) -> ClearanceStatus:
@@ -186,13 +188,20 @@ def render_documents(
 ) -> tuple[str, str]:
     """The karta obiegowa (IT part) and the handover protocol, as standalone HTML."""
     env = _environment()
-    tz = ZoneInfo(settings.office.timezone)
+    tz = settings.office.timezone
+    from inventory.i18n import LABELS
+
+    # Polish documents: moments in office time and days by the one formatter
+    # ("26.11.2026 10:00", "05.02.2026"), as the printed §82 list and the report; an
+    # asset's category in words ("telefon", not the stored key "phone")
     values = {
         "office": settings.office,
         "st": st,
         "signed_by": signed_by,
-        "at_local": at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "local": lambda dt: dt.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "at_local": formats.moment(at, tz, "pl", "short"),
+        "local": lambda dt: formats.moment(dt, tz, "pl", "short"),
+        "day": lambda d: formats.day(d, "pl") if d else "—",
+        "label": lambda key: LABELS.get(str(key), str(key)),
     }
     card = env.get_template("inventory_doc_clearance_card.html").render(values)
     protocol = env.get_template("inventory_doc_handover_protocol.html").render(values)

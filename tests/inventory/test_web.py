@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -161,6 +162,13 @@ async def test_clearance_is_refused_while_open_then_signed_with_document_hashes(
         assert doc is not None and doc.document_sha256 == row.protocol_sha256
     status, card = await http.get(f"/inventory/clearance/{row.id}/card")
     assert status == 200 and clearance.sha256(card) == row.card_sha256
+    # Polish documents (issue 13): the category in words, moments in office time and days
+    # by the one formatter, no ISO; the clock stands at NOW
+    assert "<td>telefon</td>" in row.protocol_html and "<td>phone</td>" not in row.card_html
+    signed = NOW.astimezone(ZoneInfo("Europe/Warsaw"))
+    assert f"Data: {signed:%d.%m.%Y %H:%M}." in row.card_html
+    assert f"<td>EZD</td><td>{NOW:%d.%m.%Y}</td>" in row.card_html
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", row.card_html + row.protocol_html)
 
 
 async def test_a_protocol_form_answers_a_repair_candidate(ctx: AppContext, http: Client) -> None:
