@@ -29,7 +29,10 @@ def size_chart(history: Sequence[RunRecord], ctx: AppContext, lang: str) -> Char
         chart_id="backup-size",
         columns=(_("Kiedy"), _("Rozmiar") + " (MiB)", _("Rozmiar")),
         texts=[
-            (formats.number((r.size or 0) / 2**20, lang, 1), formats.size(r.size or 0, lang))
+            (
+                formats.number_g(round((r.size or 0) / 2**20, 1), lang),
+                formats.size(r.size or 0, lang),
+            )
             for r in runs
         ],
         unit="MiB",

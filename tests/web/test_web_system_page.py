@@ -142,6 +142,9 @@ async def test_month_bars_show_the_minutes_and_availability_the_cli_gives_for_ea
     values = _texts(months, "bar-value")
     assert _texts(months, "bar-label")[:3] == ["sty", "lut", "mar"]
     assert len(notes) == 11  # January .. November (the clock stands at 26 November)
+    # the target line and the axis by the one formatter (issue 13): "cel 100%", not "100 %"
+    words = ["".join(t.itertext()) for t in months.iter(f"{SVG}text")]
+    assert "cel 100%" in words and not any(re.search(r"\d %", w) for w in words), words
     for month in range(1, 11):  # months over by the CLI's wall clock as well
         first = date(2026, month, 1)
         data = _cli_json(
@@ -262,6 +265,8 @@ async def test_english_system_page(ctx: AppContext, users: dict[str, str]) -> No
     html = (await client.get("/systemy/bip")).text
     assert "Availability in working hours by month" in html
     assert "Counts toward KPI 1" in html and "Mar" in html
+    months = ["".join(t.itertext()) for t in _svg(html, "months").iter(f"{SVG}text")]
+    assert "target 100%" in months and not any(re.search(r"\d %", w) for w in months), months
     assert "120 min" in html and "Dostępność" not in html.split("<main")[1]
     # issue 13: the config's texts per language; a plain string reads as written
     assert "Server room service: 05/12/2026" in html and "Przegląd" not in html
