@@ -1,8 +1,8 @@
 """Scrape latency of /metrics with 10,000 checks in LiveState (goal: p99 under 100 ms).
 
 Measures what the /metrics handler does in its worker thread for the whole body
-(``itops.web.app._metrics_parts``: every collector, the process collector and the per-check
-families, as the parts the response sends) with 1 % of the checks getting a new result
+(``itops.web.app._metrics_body``: every collector, the process collector and the per-check
+families, as the one ``bytes`` the response sends) with 1 % of the checks getting a new result
 between scrapes (a 60 s interval and a 15 s scrape interval change ~25 %; see the second
 line), then HTTP GET /metrics through the real web app served by uvicorn on 127.0.0.1.
 Each line gives wall and CPU seconds per scrape (CPU is what a loaded machine cannot
@@ -30,7 +30,7 @@ from itops.context import AppContext
 from itops.db.session import upgrade
 from itops.metrics import make_registry
 from itops.status import Measurement, ProbeResult, Status
-from itops.web.app import _metrics_parts, create_app
+from itops.web.app import _metrics_body, create_app
 
 CHECKS = 10_000
 ROUNDS = 100
@@ -67,7 +67,7 @@ def timed(ctx: AppContext, registry: object, fraction: float) -> tuple[list[floa
     for n in range(ROUNDS):
         churn(ctx, fraction, n)
         t0, c0 = time.perf_counter(), time.process_time()
-        _metrics_parts(ctx, registry)  # type: ignore[arg-type]
+        _metrics_body(ctx, registry)  # type: ignore[arg-type]
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return wall, cpu
@@ -77,7 +77,7 @@ def arriving(ctx: AppContext, registry: object) -> tuple[list[float], list[float
     """The daemon's first interval: every check gets its first result, 1 % per scrape
     (each new check changes the set of checks, the case that re-rendered everything)."""
     ctx.state.forget_except(set())
-    _metrics_parts(ctx, registry)  # type: ignore[arg-type]
+    _metrics_body(ctx, registry)  # type: ignore[arg-type]
     now = datetime.now(UTC)
     timings, cpu = [], []
     step = CHECKS // ROUNDS
@@ -85,7 +85,7 @@ def arriving(ctx: AppContext, registry: object) -> tuple[list[float], list[float
         for i in range(n * step, (n + 1) * step):
             ctx.state.record(result(i, Status.OK, now))
         t0, c0 = time.perf_counter(), time.process_time()
-        _metrics_parts(ctx, registry)  # type: ignore[arg-type]
+        _metrics_body(ctx, registry)  # type: ignore[arg-type]
         timings.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return timings, cpu
@@ -165,7 +165,7 @@ def main() -> None:
         ctx = make_ctx(Path(tmp))
         registry = make_registry(ctx)
         t0, c0 = time.perf_counter(), time.process_time()
-        size = sum(len(part) for part in _metrics_parts(ctx, registry))
+        size = len(_metrics_body(ctx, registry))
         cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0
         print(
             f"checks in LiveState: {CHECKS}, body {size / 1024:.0f} KiB, first (cold) scrape "

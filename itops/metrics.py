@@ -118,7 +118,7 @@ class ItopsCollector(Collector):
             heartbeat_at = ctx.state.heartbeat_at
             if heartbeat_at is not None:
                 beat.add_metric([], heartbeat_at.timestamp())
-            configured.add_metric([], len(configured_checks(ctx.settings)))
+            configured.add_metric([], _configured_count(ctx.settings))
             yield from (info, office, storage, beat, configured, ages, *engine)
             return
         kpi = GaugeMetricFamily(KPI_FAMILY[0], KPI_FAMILY[1], labels=["check"])
@@ -135,6 +135,17 @@ class ItopsCollector(Collector):
             duration,
             kpi,
         )
+
+
+_configured: list[tuple[Settings, int]] = []
+
+
+def _configured_count(settings: Settings) -> int:
+    """How many checks the config has, counted once per loaded config (10,000 entries were
+    built again at every scrape)."""
+    if not _configured or _configured[0][0] is not settings:
+        _configured[:] = [(settings, len(configured_checks(settings)))]
+    return _configured[0][1]
 
 
 def _engine_families(counts: ProbeCounts | None) -> tuple[Metric, ...]:
@@ -240,7 +251,7 @@ class _LineCache:
     """The per-check families' sample lines, rendered once per result of each check.
 
     A scrape re-renders only the checks that got a result since the previous scrape
-    (:meth:`LiveState.changes`). When checks came or went (at start every check's first
+    (:meth:`LiveState.updates`). When checks came or went (at start every check's first
     result is one) it compares each check's latest result with the one its lines were
     rendered from, by identity, and renders only those that differ: no full re-render of
     10,000 checks, which at start made every scrape of the first interval ~100 ms of CPU.
@@ -293,12 +304,12 @@ def check_chunks(state: LiveState) -> list[bytes]:
     if cache is None:
         cache = _caches.setdefault(state, _LineCache())
     with cache.lock:
-        checks, cache.cursor, changed = state.changes(cache.cursor)
-        if changed is None:
+        cache.cursor, checks, complete = state.updates(cache.cursor)
+        if complete:
             cache.resync(checks)
         else:
-            for name in changed:
-                cache.update(name, checks[name])
+            for name, check in checks.items():
+                cache.update(name, check)
         out: list[bytes] = []
         for index, (name, help_text) in enumerate(CHECK_FAMILIES):
             out.append(f"# HELP {name} {help_text}\n# TYPE {name} gauge\n".encode())
@@ -333,8 +344,8 @@ def kpi_exposition(settings: Settings) -> bytes:
 
 def exposition_chunks(ctx: AppContext, registry: CollectorRegistry) -> list[bytes]:
     """The whole /metrics body in pieces, in order: the registry's families, then the
-    per-check families. The web handler sends the pieces as they are, so a scrape never
-    copies the 2 MB of 10,000 checks' lines into one fresh buffer."""
+    per-check families (cached blocks of lines: only those with a new result are joined
+    again). The web handler joins the pieces once and sends the body in one write."""
     parts: list[bytes] = [generate_latest(registry)]
     for part in getattr(registry, "text_parts", ()):
         text = part()

@@ -198,6 +198,21 @@ class LiveState:
                 return checks, now, None
             return checks, now, set(self._journal[cursor[1] - self._journal_base :])
 
+    def updates(self, cursor: Cursor | None) -> tuple[Cursor, dict[str, CheckState], bool]:
+        """Like :meth:`changes`, without copying every check when few changed: the cursor
+        to pass next time, the states of the checks that got a result since ``cursor``,
+        and False; or every check and True when anything may have changed. (/metrics
+        calls it twice per scrape; copying 10,000 checks each time held the lock that
+        ``record`` takes on the event loop.)"""
+        with self._lock:
+            end = self._journal_base + len(self._journal)
+            now: Cursor = (self._membership, end)
+            if cursor is None or cursor[0] != self._membership or cursor[1] < self._journal_base:
+                return now, dict(self._checks), True
+            checks = self._checks
+            names = self._journal[cursor[1] - self._journal_base :]
+            return now, {name: checks[name] for name in names}, False
+
     def forget_except(self, names: set[str]) -> None:
         with self._lock:
             gone = set(self._checks) - names

@@ -1,17 +1,14 @@
-"""SortedLines (the /metrics per-check line blocks) and the response that sends them."""
+"""SortedLines (the /metrics per-check line blocks)."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import UTC, datetime
-from typing import Any
 
 from itops.metrics import check_exposition
 from itops.metrics_lines import BLOCK, SortedLines
 from itops.state import LiveState
 from itops.status import ProbeResult, Status
-from itops.web.pieces import PiecesResponse, coalesce
 
 
 def lines_of(name: str, version: int = 0) -> tuple[bytes, bytes]:
@@ -77,40 +74,6 @@ def test_many_checks_render_exactly_as_one_sorted_pass() -> None:
     text = check_exposition(state).decode()
     status_lines = [line for line in text.splitlines() if line.startswith("itops_check_status")]
     assert [line.split('"')[1] for line in status_lines] == sorted(names)
-
-
-def test_coalesced_parts_are_the_pieces_joined() -> None:
-    pieces = [bytes([65 + i % 26]) * (i * 37 % 5000) for i in range(300)]
-    parts = coalesce(pieces, size=8192)
-    assert b"".join(parts) == b"".join(pieces)
-    assert all(parts) and all(len(p) < 8192 + 5000 for p in parts)
-    assert len(parts) > 10
-
-
-def sent(response: PiecesResponse) -> list[dict[str, Any]]:
-    """The ASGI messages the response sends."""
-    messages: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Any) -> None:
-        messages.append(message)
-
-    asyncio.run(response({"type": "http", "method": "GET"}, receive, send))
-    return messages
-
-
-def test_pieces_response_sends_every_part_with_the_exact_length() -> None:
-    parts = [b"# HELP x y\n", 'z{a="Urząd"} 1\n'.encode(), b"w 2\n"]
-    start, *body = sent(PiecesResponse(parts, media_type="text/plain"))
-    headers = dict(start["headers"])
-    assert (start["status"], headers[b"content-length"]) == (200, b"%d" % len(b"".join(parts)))
-    assert [m["body"] for m in body] == parts
-    assert [m["more_body"] for m in body] == [True, True, False]
-    start, *body = sent(PiecesResponse([], media_type="text/plain"))
-    assert dict(start["headers"])[b"content-length"] == b"0"
-    assert [(m["body"], m["more_body"]) for m in body] == [(b"", False)]
 
 
 def test_put_many_into_an_empty_store_equals_one_put_at_a_time() -> None:

@@ -32,6 +32,31 @@ def test_changes_name_only_the_checks_recorded_since_the_cursor() -> None:
     assert (list(checks), changed) == (["demo-a"], None)
 
 
+def test_updates_give_only_the_states_recorded_since_the_cursor() -> None:
+    state = LiveState()
+    state.record(result("demo-a"))
+    state.record(result("demo-b"))
+    cursor, checks, complete = state.updates(None)
+    assert (sorted(checks), complete) == (["demo-a", "demo-b"], True)  # first call: all
+    cursor, checks, complete = state.updates(cursor)
+    assert (checks, complete) == ({}, False)
+    state.record(result("demo-b", Status.WARNING))
+    state.record(result("demo-b", Status.CRITICAL))
+    cursor, checks, complete = state.updates(cursor)
+    assert (list(checks), checks["demo-b"].last.status, complete) == (
+        ["demo-b"],
+        Status.CRITICAL,
+        False,
+    )
+    state.record(result("demo-c"))  # a new check: everything may have moved
+    cursor, checks, complete = state.updates(cursor)
+    assert (sorted(checks), complete) == (["demo-a", "demo-b", "demo-c"], True)
+    for i in range(5000):  # the journal is trimmed past the cursor: everything again
+        state.record(result("demo-a", duration=i / 1000))
+    _, checks, complete = state.updates(cursor)
+    assert (len(checks), complete) == (3, True)
+
+
 def test_a_reader_behind_the_trimmed_journal_rescans_everything() -> None:
     state = LiveState()
     state.record(result("demo-a"))

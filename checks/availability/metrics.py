@@ -7,7 +7,7 @@ The two per-check families are rendered as text and cached (``text_exposition``)
 through ``prometheus_client`` at every scrape: with 10,000 checks the uncached
 ``itops_availability_ratio`` was 86 % of the exposition time. The ratio lines are rendered
 once per computed report (every 600 s); the certificate lines once per new result of a
-check (the checks that got one are told by ``LiveState.changes``; when checks came or went,
+check (the checks that got one are told by ``LiveState.updates``; when checks came or went,
 each check's result is compared by identity with the one its line came from), kept in name
 order in blocks (``itops.metrics_lines``) that are joined again only when one of theirs
 changes.
@@ -16,7 +16,7 @@ changes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -132,15 +132,16 @@ class AvailabilityCollector(Collector):
 
     def _expiry_text(self) -> bytes:
         """Only the checks with a result since the previous scrape are re-rendered
-        (``LiveState.changes``); all of them when checks came or went."""
-        checks, self._cursor, changed = self.ctx.state.changes(self._cursor)
+        (``LiveState.updates``); all of them when checks came or went."""
+        self._cursor, checks, complete = self.ctx.state.updates(self._cursor)
         rendered, lines = self._rendered, self._lines
-        if changed is None:  # checks came or went: render only results not yet rendered
+        changed: Iterable[str] = checks
+        if complete:  # checks came or went: render only results not yet rendered
             for name in [n for n in rendered if n not in checks]:
                 del rendered[name]
                 lines.discard(name)
                 self._prefixes.pop(name, None)
-            changed = {n for n, check in checks.items() if rendered.get(n) is not check.last}
+            changed = [n for n, check in checks.items() if rendered.get(n) is not check.last]
         fresh: dict[str, tuple[bytes, ...]] = {}
         for name in changed:
             last = rendered[name] = checks[name].last
