@@ -213,6 +213,14 @@ class LiveState:
             names = self._journal[cursor[1] - self._journal_base :]
             return now, {name: checks[name] for name in names}, False
 
+    def pending(self, cursor: Cursor | None) -> int | None:
+        """How many results were recorded since ``cursor`` (None: a reader at ``cursor``
+        would get every check from :meth:`updates`)."""
+        with self._lock:
+            if cursor is None or cursor[0] != self._membership or cursor[1] < self._journal_base:
+                return None
+            return self._journal_base + len(self._journal) - cursor[1]
+
     def forget_except(self, names: set[str]) -> None:
         with self._lock:
             gone = set(self._checks) - names

@@ -23,7 +23,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from itops.metrics import escape_label
+from itops.metrics import escape_label, few_results
 from itops.metrics_lines import SortedLines
 from itops.state import Cursor
 from itops.status import ProbeResult
@@ -124,6 +124,13 @@ class AvailabilityCollector(Collector):
     def snapshot_times(self) -> dict[str, datetime | None]:
         """When this year's figures (the ratio and office lines) were computed."""
         return {"availability_year": self.service.year_at if self.service.year else None}
+
+    def quick(self) -> bool:
+        """Whether the next text is nearly all cached (see ``itops.metrics.exposition_is_quick``):
+        the ratio lines rendered for this year's report, few new results since the last."""
+        if self._lock.locked() or self._ratio is None or self._ratio[0] is not self.service.year:
+            return False
+        return few_results(self.ctx.state, self._cursor)
 
     def text_exposition(self) -> bytes:
         """The per-check families and the office figures in the text format (UTF-8), cached."""

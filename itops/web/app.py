@@ -33,7 +33,7 @@ from itops.auth import ROLES
 from itops.context import AppContext
 from itops.db.models import AppSetting
 from itops.db.session import make_engine, ping, session_scope
-from itops.metrics import Registry, exposition_chunks, make_registry
+from itops.metrics import Registry, exposition_chunks, exposition_is_quick, make_registry
 from itops.plugins import NavItem, features
 from itops.web import offloop, pages, throttle
 from itops.web.security import (
@@ -90,8 +90,11 @@ async def metrics(request: Request) -> Response:
         sent = request.headers.get("authorization", "")
         if not secrets.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
             return PlainTextResponse("unauthorised\n", status_code=401)
+    registry = request.app.state.registry
+    if exposition_is_quick(ctx, registry):  # a few ms of CPU, no database: on the loop
+        return Response(_metrics_body(ctx, registry), media_type=CONTENT_TYPE_LATEST)
     # the request threadpool, not the daemon's job workers (which may wait on the lock)
-    body = await run_in_threadpool(_metrics_body, ctx, request.app.state.registry)
+    body = await run_in_threadpool(_metrics_body, ctx, registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -216,3 +216,27 @@ def test_the_inventory_snapshot_age_counts_from_its_database_read(tmp_path: Path
         assert _ages(ctx, registry)["inventory"] == 90  # a report adds a time, not a read
     finally:
         ctx.engine.dispose()
+
+
+def test_a_scrape_is_quick_only_while_every_cache_is_in_step(app: AppContext) -> None:
+    """The /metrics handler builds the body on the event loop only when it is quick;
+    either way the body is the same bytes."""
+    from itops.metrics import QUICK_RESULTS, exposition_is_quick
+
+    registry = make_registry(app)
+    app.state.record(result("router", Status.OK))
+    assert not exposition_is_quick(app, registry)  # nothing rendered yet
+    first = exposition(app, registry)
+    assert exposition_is_quick(app, registry)
+    app.state.record(result("router", Status.CRITICAL))  # a new result of a known check
+    assert exposition_is_quick(app, registry)
+    second = exposition(app, registry)
+    assert second != first and second == exposition(app, make_registry(app))
+    app.state.record(result("drukarka", Status.OK))  # a new check: everything may move
+    assert not exposition_is_quick(app, registry)
+    exposition(app, registry)
+    for i in range(QUICK_RESULTS + 1):
+        app.state.record(result("router", Status.OK, i / 1000))
+    assert not exposition_is_quick(app, registry)  # many results to render
+    exposition(app, registry)
+    assert exposition_is_quick(app, registry)
