@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from checks.backups.config import ANTIVIRUS
@@ -90,17 +90,20 @@ def record_av(
     return snaps[0], found
 
 
-_AV_COLUMNS = (
-    AvHost.host,
-    AvHost.product,
-    AvHost.first_seen,
-    AvHost.last_report_at,
-    AvHost.status,
-    AvHost.summary,
-    AvHost.since,
-    AvHost.signature_updated,
-    AvHost.signature_version,
-    AvHost.realtime,
+# Core tables: plain executemany statements, without the ORM's bulk machinery.
+_HOSTS: Table = AvHost.__table__  # type: ignore[assignment]
+_REPORTS: Table = AvReport.__table__  # type: ignore[assignment]
+# The columns of a host's state but its key and Defender section (compared one by one).
+_STATE = (
+    "last_report_at",
+    "product",
+    "first_seen",
+    "status",
+    "summary",
+    "since",
+    "signature_updated",
+    "signature_version",
+    "realtime",
 )
 
 
@@ -125,7 +128,7 @@ def record_av_many(
     for chunk in _chunks(hosts):
         rows.update(
             (r.host, dict(r._mapping))
-            for r in db.execute(select(*_AV_COLUMNS).where(AvHost.host.in_(chunk)))
+            for r in db.execute(select(_HOSTS).where(_HOSTS.c.host.in_(chunk)))
         )
         for incident in db.scalars(
             select(AvIncident)
@@ -133,10 +136,11 @@ def record_av_many(
             .order_by(AvIncident.start, AvIncident.id)
         ):
             open_incident[incident.host] = incident  # the newest open one, as before
-    existing = set(rows)
+    stored_rows = {h: dict(r) for h, r in rows.items()}
     changed: dict[str, dict[str, Any]] = {}
     history: list[dict[str, Any]] = []
     snaps: list[AvSnapshot] = []
+    summaries: dict[str, Summary] = {}  # a batch's hosts mostly share a few summaries
     found: list[Event] = []
     for report in reports:
         host = normalize_host(report.host)
@@ -145,7 +149,7 @@ def record_av_many(
         history.append(_report_values(host, report, text))
         if row is not None and report.at < row["last_report_at"]:
             # An older report arriving late does not overwrite the newer state.
-            snaps.append(_av_snapshot_of(row))
+            snaps.append(_av_snapshot_of(row, summaries))
             continue
         before = None if row is None else Status(row["status"])
         if row is None:
@@ -170,25 +174,62 @@ def record_av_many(
             found += _av_incident(
                 db, host, row["product"], report.status, report.at, text, open_incident
             )
-        snaps.append(_av_snapshot_of(row))
-    inserts = [r for h, r in changed.items() if h not in existing]
-    updates = [r for h, r in changed.items() if h in existing]
-    if inserts:
-        db.execute(insert(AvHost), inserts)
-    if updates:
-        db.execute(update(AvHost), updates)
+        snaps.append(_av_snapshot_of(row, summaries))
+    _write_hosts(db, changed, stored_rows)
     if history:
-        db.execute(insert(AvReport), history)
+        db.execute(_REPORTS.insert(), history)
     db.flush()  # the incidents
     return snaps, found
 
 
-def _av_snapshot_of(row: dict[str, Any]) -> AvSnapshot:
+def _write_hosts(
+    db: Session, changed: dict[str, dict[str, Any]], stored_rows: dict[str, dict[str, Any]]
+) -> None:
+    """New hosts in one executemany insert; a known host has only the columns written that
+    differ from its stored row (a healthy host's report time and summary, not its Defender
+    section again): one executemany by primary key per set of changed columns, hosts in
+    order."""
+    inserts: list[dict[str, Any]] = []
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for host in sorted(changed):
+        row, before = changed[host], stored_rows.get(host)
+        if before is None:
+            inserts.append(row)
+            continue
+        columns = tuple(c for c in _STATE if not _same(row[c], before[c]))
+        if not _same_fields(row["fields"], before["fields"]):
+            columns += ("fields",)
+        if columns:
+            updates.setdefault(columns, []).append({"b_host": host, **{c: row[c] for c in columns}})
+    if inserts:
+        db.execute(_HOSTS.insert(), inserts)
+    for rows in updates.values():
+        db.execute(_HOSTS.update().where(_HOSTS.c.host == bindparam("b_host")), rows)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (``1 == 1.0 == True`` would hide a change of stored value)."""
+    return a.__class__ is b.__class__ and a == b
+
+
+def _same_fields(new: Any, old: Any) -> bool:
+    """A Defender section stored as it was: same keys in the same order, same scalars (a
+    nested value counts as changed, so its JSON is written again)."""
+    if not isinstance(new, dict) or not isinstance(old, dict) or list(new) != list(old):
+        return False
+    return all(_same(v, old[k]) and not isinstance(v, dict | list) for k, v in new.items())
+
+
+def _av_snapshot_of(row: dict[str, Any], summaries: dict[str, Summary]) -> AvSnapshot:
+    text = row["summary"]
+    summary = summaries.get(text)
+    if summary is None:
+        summary = summaries[text] = from_stored(text)
     return AvSnapshot(
         row["host"],
         row["product"],
         Status(row["status"]),
-        from_stored(row["summary"]),
+        summary,
         row["since"],
         row["last_report_at"],
         row["signature_updated"],
