@@ -100,6 +100,20 @@ class Known:
         return by_name
 
 
+_FACTS_HEAD = '{"fingerprint": '  # how ``inventory.intake`` writes ``inv_asset.facts``
+_DECODER = json.JSONDecoder()
+
+
+def stored_fingerprint(facts: str | None) -> Any:
+    """The ``fingerprint`` of a stored ``inv_asset.facts``, without decoding the whole report
+    stored beside it: facts written by ``inventory.intake`` begin with it, so only that
+    object is decoded (the rest is not read, so a row damaged after it is not noticed
+    here); anything else (another layout, an empty value) is decoded whole, as before."""
+    if facts and facts.startswith(_FACTS_HEAD):
+        return _DECODER.raw_decode(facts, len(_FACTS_HEAD))[0]
+    return json.loads(facts or "{}").get("fingerprint")
+
+
 COLUMNS = (Asset.id, Asset.serial, Asset.hardware_uuid, Asset.hostname, Asset.status, Asset.facts)
 
 
@@ -141,7 +155,7 @@ def load_candidates(session: Session, reports: Sequence[AgentReport]) -> Known:
             r.hardware_uuid,
             r.hostname,
             r.status,
-            json.loads(r.facts or "{}").get("fingerprint"),
+            stored_fingerprint(r.facts),
         )
         known.index(found)
     for mac, asset_id in mac_rows:
