@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import ledger
@@ -30,6 +30,7 @@ from inventory.candidates import Candidate, Known, chunks, load_candidates
 from inventory.collect import usable_id
 from inventory.models import AgentToken, Asset, AssetEvent, AssetMac
 from inventory.payload import AgentReport, ReportInvalid, fingerprint
+from itops.db.bulk import update_by_key
 from itops.db.session import session_scope
 from itops.report_parts import AfterCommit, PartItem, PartRefused, ReportPart
 
@@ -137,13 +138,10 @@ def _check_tokens(session: Session, items: Sequence[Received]) -> dict[int, Refu
             )
         else:
             used[item.token_id] = max(item.now, used.get(item.token_id, item.now))
-    if used:  # one executemany (each report has its own time), rows in id order
-        session.execute(
-            _TOKENS.update()
-            .where(_TOKENS.c.id == bindparam("b_id"))
-            .values(last_used=bindparam("b_last_used")),
-            [{"b_id": t, "b_last_used": w} for t, w in sorted(used.items())],
-        )
+    # One statement (each report has its own time), rows in id order.
+    update_by_key(
+        session, _TOKENS, "id", [{"b_id": t, "last_used": w} for t, w in sorted(used.items())]
+    )
     return refused
 
 
@@ -296,7 +294,7 @@ def _write_batch(session: Session, batch: _Batch, parts: Parts) -> list[AfterCom
 
 def _write_assets(session: Session, assets: list[Candidate]) -> None:
     """New assets in one multi-row insert (their ids come back in order), changed ones in
-    one executemany update by primary key (in id order)."""
+    one update by primary key (in id order, ``itops.db.bulk``)."""
     fresh = [a for a in assets if a.id is None]
     if fresh:
         ids = (
@@ -313,11 +311,7 @@ def _write_assets(session: Session, assets: list[Candidate]) -> None:
         ({"b_id": a.id, **(a.changed or {})} for a in assets if a.new is None),
         key=lambda row: int(row["b_id"]),
     )
-    if known:
-        session.execute(
-            _ASSETS.update().where(_ASSETS.c.id == bindparam("b_id")),
-            known,
-        )
+    update_by_key(session, _ASSETS, "id", known)
 
 
 def store_report(

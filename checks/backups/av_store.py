@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from checks.backups.config import ANTIVIRUS
@@ -29,6 +29,7 @@ from checks.backups.records import (
 from checks.kinds.defender import evaluate_defender
 from itops import events
 from itops.config import Settings
+from itops.db.bulk import insert_rows, update_by_key
 from itops.errors import ValidationError
 from itops.events import Event
 from itops.messages import Summary, from_stored, stored
@@ -177,7 +178,7 @@ def record_av_many(
         snaps.append(_av_snapshot_of(row, summaries))
     _write_hosts(db, changed, stored_rows)
     if history:
-        db.execute(_REPORTS.insert(), history)
+        insert_rows(db, _REPORTS, history)
     db.flush()  # the incidents
     return snaps, found
 
@@ -204,7 +205,7 @@ def _write_hosts(
     if inserts:
         db.execute(_HOSTS.insert(), inserts)
     for rows in updates.values():
-        db.execute(_HOSTS.update().where(_HOSTS.c.host == bindparam("b_host")), rows)
+        update_by_key(db, _HOSTS, "host", rows)
 
 
 def _same(a: Any, b: Any) -> bool:
