@@ -36,6 +36,8 @@ from pyasn1.codec.ber import decoder, encoder
 from pyasn1.error import PyAsn1Error
 from pysnmp.proto import api
 
+from itops.errors import ItopsError
+
 logger = logging.getLogger(__name__)
 
 _V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
@@ -197,9 +199,16 @@ class SnmpResponder:
 
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self.walks, self.names), local_addr=("127.0.0.1", self.port)
-        )
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _Protocol(self.walks, self.names), local_addr=("127.0.0.1", self.port)
+            )
+        except OSError as exc:  # a second itops on the same bind: say so, not a traceback
+            raise ItopsError(
+                f"the DEMO devices cannot answer on 127.0.0.1:{self.port}/udp: "
+                f"{exc.strerror or exc} (is another itops running? [web] bind sets the port; "
+                "[demo] targets = false turns the DEMO devices off)"
+            ) from exc
         self._transport = transport
         self.port = int(transport.get_extra_info("sockname")[1])
         return self.port

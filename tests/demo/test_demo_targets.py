@@ -151,3 +151,25 @@ def test_without_demo_targets_there_is_no_demo_page(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert status == 404
+
+
+def test_a_busy_udp_port_stops_the_start_with_a_clear_error_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """A second ``make run`` while the first still runs (seen on a fresh clone): the DEMO
+    responder's port is taken; the daemon says which port and why, and exits 1."""
+    import socket
+
+    daemon = Daemon(tmp_path, "[demo]\ntargets = true\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", daemon.port))
+        daemon.start()
+        try:
+            code = daemon.wait(60)
+        finally:
+            daemon.stop()
+    log = daemon.log.read_text()
+    assert code == 1, log
+    assert f"error: the DEMO devices cannot answer on 127.0.0.1:{daemon.port}/udp" in log
+    assert "another itops running?" in log
+    assert "Traceback" not in log
