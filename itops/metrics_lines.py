@@ -5,10 +5,7 @@ that into the 2.2 MB body): ~4–7 ms of CPU per scrape, mostly page faults of t
 buffers, however few checks had changed; and when a check came or went the 10,000 names
 were sorted again. Here the names live in sorted blocks of about ``BLOCK`` names; a block
 keeps its lines joined (one ``bytes`` per family) until one of its names changes, so a
-scrape hands the unchanged blocks over as they are. A block with a new line is handed over
-as its lines at the first read after the change (a block that changed since the last scrape
-is likely to change again before the next: joining it would copy its lines twice, once
-into the block and once into the body) and joined at a read that finds it unchanged. A new name
+scrape joins only the blocks that changed and hands the rest over as they are. A new name
 goes into its block by bisection (no re-sort); a block that grows past ``2 * BLOCK`` is
 split. The order is exactly ``sorted(names)`` (code points), as before.
 """
@@ -23,35 +20,18 @@ BLOCK = 64
 class _Block:
     """Up to ``2 * BLOCK`` names in order, their lines as one list per family."""
 
-    __slots__ = ("_place", "joined", "names", "read", "rows")
+    __slots__ = ("_place", "joined", "names", "rows")
 
     def __init__(self, names: list[str], rows: list[list[bytes]]) -> None:
         self.names = names  # sorted
         self.rows = rows  # per family, the lines in the order of ``names``
         self._place: dict[str, int] | None = None  # name -> index, made when first needed
-        # per family, the lines joined (None: not joined since a line changed)
-        self.joined: list[bytes | None] | None = None
-        self.read = 0  # bit per family: handed over as lines since a line changed
+        self.joined: list[bytes] | None = None  # per family; None when a line changed
 
-    def pieces(self, index: int, out: list[bytes]) -> None:
-        """Append the family's lines to ``out``: joined if unchanged since the last read."""
-        joined = self.joined
-        part = joined[index] if joined is not None else None
-        if part is None:
-            bit = 1 << index
-            if not self.read & bit:  # the first read since a change: the lines as they are
-                self.read |= bit
-                out.extend(filter(None, self.rows[index]))
-                return
-            if joined is None:
-                joined = self.joined = [None] * len(self.rows)
-            part = joined[index] = b"".join(self.rows[index])
-        if part:
-            out.append(part)
-
-    def _changed(self) -> None:
-        self.joined = None
-        self.read = 0
+    def family(self, index: int) -> bytes:
+        if self.joined is None:
+            self.joined = [b"".join(row) for row in self.rows]
+        return self.joined[index]
 
     def index(self, name: str) -> int:
         place = self._place
@@ -60,16 +40,10 @@ class _Block:
         return place[name]
 
     def set(self, name: str, lines: tuple[bytes, ...]) -> None:
-        """Lines equal to the ones held (a certificate's expiry line at each probe) leave
-        the block as it is."""
-        i, rows, changed = self.index(name), self.rows, False
+        i, rows = self.index(name), self.rows
         for family, line in enumerate(lines):
-            row = rows[family]
-            if row[i] != line:
-                row[i] = line
-                changed = True
-        if changed:
-            self._changed()
+            rows[family][i] = line
+        self.joined = None
 
     def insert(self, name: str, lines: tuple[bytes, ...]) -> None:
         i = bisect_left(self.names, name)
@@ -77,7 +51,7 @@ class _Block:
         for row, line in zip(self.rows, lines, strict=True):
             row.insert(i, line)
         self._place = None
-        self._changed()
+        self.joined = None
 
     def remove(self, name: str) -> None:
         i = self.index(name)
@@ -85,7 +59,7 @@ class _Block:
         for row in self.rows:
             del row[i]
         self._place = None
-        self._changed()
+        self.joined = None
 
     def cut(self, at: int) -> tuple[_Block, _Block]:
         return (
@@ -172,9 +146,10 @@ class SortedLines:
             self._lasts[i] = block.names[-1]
 
     def chunks(self, family: int) -> list[bytes]:
-        """The family's lines in name order, as pieces to be joined: one ``bytes`` per block
-        unchanged since the last read, the lines of the others (empty ones left out)."""
-        out: list[bytes] = []
+        """The family's lines in name order, as one ``bytes`` per block (empty ones left out)."""
+        out = []
         for block in self._blocks:
-            block.pieces(family, out)
+            joined = block.family(family)
+            if joined:
+                out.append(joined)
         return out
