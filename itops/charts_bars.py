@@ -48,7 +48,8 @@ def bars(
         raise ValueError("bars: as many labels as values")
     shown = list(texts) if texts is not None else [fmt_number(v, decimal) for v in values]
     foot = list(notes) if notes is not None else [""] * len(values)
-    left, right, upper, lower = 52, 10, 34, 34
+    # a target's label sits in the head (``_legend``): the plot starts a line lower
+    left, right, upper, lower = 52, 10, 34 if target is None else 46, 34
     plot_w, plot_h = width - left - right, height - upper - lower
     high = top if top is not None else nice_max(max(values, default=0.0))
     span = (high - floor) or 1.0
@@ -66,9 +67,8 @@ def bars(
         parts.append(
             f'<line class="target" x1="{left}" y1="{ty:.1f}" x2="{width - right}" '
             f'y2="{ty:.1f}" stroke="#a31515" stroke-width="1.5" stroke-dasharray="6 3"/>'
-            f'<text x="{width - right}" y="{ty - 3:.1f}" text-anchor="end" fill="#a31515">'
-            f"{escape(target[1])}</text>"
         )
+        parts += _legend(width - right, target[1])
     parts.append(axis_line(left, width - right, base))
     parts += unit_label(left, 27, unit)
     parts.append("</svg>")
@@ -81,6 +81,35 @@ def bars(
     return Chart("".join(parts), title, tuple(cols), rows)
 
 
+# About the width of one character of the charts' 11 px sans-serif, for layout only.
+CHAR_WIDTH = 6.4
+LINE_HEIGHT = 12
+
+
+def _lines(text: str, room: float) -> list[str]:
+    """``text`` in lines of at most ``room`` px, broken at spaces: "brak danych" over a
+    month's bar was wider than the bar and ran into its neighbours (issue 13)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1] + " " + word) * CHAR_WIDTH <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _legend(right: float, label: str) -> list[str]:
+    """The target line's label in the chart's head, right-aligned with a dashed sample:
+    written on the line itself it ran into the value of a bar that reached it."""
+    x = right - len(label) * CHAR_WIDTH - 22
+    return [
+        f'<line class="target-key" x1="{x:.1f}" y1="24" x2="{x + 16:.1f}" y2="24" '
+        'stroke="#a31515" stroke-width="1.5" stroke-dasharray="6 3"/>'
+        f'<text class="target-label" x="{right}" y="27" text-anchor="end" fill="#a31515">'
+        f"{escape(label)}</text>"
+    ]
+
+
 def _bar(
     start: float, slot: float, base: float, h: float, label: str, text: str, note: str, color: str
 ) -> list[str]:
@@ -89,12 +118,19 @@ def _bar(
     x = start + (slot - bar_w) / 2
     y = base - h
     mid = x + bar_w / 2
+    lines = _lines(text, slot - 4)
+    first = y - 4 - LINE_HEIGHT * (len(lines) - 1)
+    value = "".join(
+        f'<tspan x="{mid:.1f}" y="{first + LINE_HEIGHT * i:.1f}">{escape(line)}'
+        f"{' ' if i < len(lines) - 1 else ''}</tspan>"
+        for i, line in enumerate(lines)
+    )
     parts = [
         f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
         f'fill="{color}"><title>{escape(label)}: {escape(text)}'
         f"{(' — ' + escape(note)) if note else ''}</title></rect>"
         f'<text class="bar-value" x="{mid:.1f}" y="{y - 4:.1f}" text-anchor="middle">'
-        f"{escape(text)}</text>"
+        f"{value}</text>"
         f'<text class="bar-label" x="{mid:.1f}" y="{base + 14:.1f}" text-anchor="middle">'
         f"{escape(label)}</text>"
     ]

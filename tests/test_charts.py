@@ -216,3 +216,50 @@ def test_a_time_label_at_the_right_edge_ends_at_its_tick_instead_of_being_cut_of
     )
     anchors = re.findall(r'text-anchor="(\w+)">(29\.11|połowa|02\.12)', chart.svg)
     assert anchors == [("middle", "29.11"), ("middle", "połowa"), ("end", "02.12")]
+
+
+def _value_lines(svg: str) -> list[list[str]]:
+    return [
+        [span.text or "" for span in t.iter(f"{SVG}tspan")]
+        for t in _tree(svg).iter(f"{SVG}text")
+        if t.get("class") == "bar-value"
+    ]
+
+
+def test_a_months_text_wider_than_its_bar_breaks_into_lines_that_fit() -> None:
+    """12 months of "brak danych" ran into each other on a new system's page (issue 13)."""
+    from itops.charts_bars import CHAR_WIDTH
+
+    chart = bars(
+        [f"m{i}" for i in range(12)],
+        [99.9] * 11 + [100.0],
+        title="Dostępność wg miesięcy",
+        chart_id="nodata",
+        texts=["brak danych"] * 11 + ["100,00%"],
+        floor=99.9,
+        top=100.0,
+    )
+    slot = (640 - 52 - 10) / 12
+    lines = _value_lines(chart.svg)
+    assert lines[0] == ["brak ", "danych"] and lines[-1] == ["100,00%"]
+    words = [line.strip() for month in lines for line in month]
+    assert all(len(w) * CHAR_WIDTH <= slot - 4 or " " not in w for w in words)
+    assert _texts(chart.svg, "bar-value")[0] == "brak danych"  # read as one text
+
+
+def test_the_target_label_sits_in_the_head_clear_of_a_bar_that_reaches_the_target() -> None:
+    chart = bars(
+        ["sty", "lut"],
+        [99.95, 100.0],
+        title="Dostępność",
+        chart_id="t",
+        texts=["99,95%", "100,00%"],
+        floor=99.9,
+        top=100.0,
+        target=(100.0, "cel 100%"),
+    )
+    root = _tree(chart.svg)
+    label = next(t for t in root.iter(f"{SVG}text") if t.get("class") == "target-label")
+    assert label.text == "cel 100%"
+    top_value = min(float(t.get("y", "0")) for t in root.iter(f"{SVG}tspan"))
+    assert float(label.get("y", "0")) < top_value - 8  # above the highest value, not on it
