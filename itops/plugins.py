@@ -66,7 +66,7 @@ COMMAND_HELP: dict[str, str] = {
     "agent": "Report this workstation to the itops server (run by a timer or Task Scheduler).",
     "antivirus": "Antivirus compliance.",
     "availability": (
-        "KPI 1: availability within working time (W − X − D) / (W − X), and coverage."
+        "KPI 1: availability within working time (W − X − G − D) / (W − X − G), and coverage."
     ),
     "backups": "Backups: state, checks on demand, restore tests.",
     "clearance": (

@@ -81,11 +81,13 @@ REPORT: dict[str, str] = {
     ),
     "Dostępność systemów w godzinach pracy urzędu": "Availability of systems in working hours",
     "Dostępność liczona jest wyłącznie w godzinach pracy urzędu (z pominięciem świąt i dni "
-    "wolnych): (czas pracy − wyłączenia − przestoje) / (czas pracy − wyłączenia). Okresy, w "
+    "wolnych): (czas pracy − wyłączenia − luki − przestoje) / (czas pracy − wyłączenia − "
+    "luki). Okresy, w "
     "których itops nie mógł ustalić stanu systemu (luki w monitoringu), nie są liczone ani "
     "jako dostępność, ani jako przestój.": (
         "Availability counts only the office's working hours (public holidays and days off "
-        "excluded): (working time − exclusions − downtime) / (working time − exclusions). "
+        "excluded): (working time − exclusions − gaps − downtime) / (working time − "
+        "exclusions − gaps). "
         "Periods in which itops could not tell a system's state (monitoring gaps) count "
         "neither as available nor as downtime."
     ),

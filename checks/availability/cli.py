@@ -69,7 +69,7 @@ def availability_cmd(
     as_json: bool,
     with_outages: bool,
 ) -> None:
-    """KPI 1: availability within working time (W − X − D) / (W − X), and coverage."""
+    """KPI 1: availability within working time (W − X − G − D) / (W − X − G), and coverage."""
     from checks.availability.kpi import compute
     from itops.db.session import session_scope
 

@@ -3,7 +3,9 @@
 No database, no clock, no config: ``checks.availability.kpi`` loads the intervals of a
 period into a ``PeriodInput`` and calls this. Per check (see ``kpi`` for the rules):
 W working time, X excluded time, D downtime, G monitoring gaps;
-``availability = (W − X − D) / (W − X)`` and ``coverage = 1 − G / W``.
+``availability = (W − X − G′ − D) / (W − X − G′)`` and ``coverage = 1 − G / W``, where
+G′ is the gap time that is neither downtime nor excluded: time itops could not tell is
+counted neither as uptime nor as downtime (an outage open across a gap stays downtime).
 """
 
 from __future__ import annotations
@@ -263,6 +265,12 @@ def _check(p: PeriodInput, cfg: CheckInput, caches: _Caches) -> _CheckResult:
     )
     g = _gaps(p, caches, cfg, w)
     known, unrecorded, manual = _known(cfg, w, by_hand)
+    if g:
+        # the time itops could not tell is no uptime: out of the figure's time (but an
+        # outage open across it stays downtime, and excluded time stays excluded)
+        unsure = subtract(subtract(g, d), x.items)
+        if unsure:
+            known = subtract(w.items if known is None else known, unsure)
     if known is not None:
         x = _Index(intersect_normalized(x.items, known))
         d = intersect_normalized(d, known)

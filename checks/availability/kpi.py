@@ -12,7 +12,8 @@ report: it loads the period's intervals (this module) and hands them to the pure
    ``false_alarm`` outages count for nothing;
 4. G = monitoring gaps inside W (UNKNOWN, itops not running): neither up nor down.
 
-``availability = (W − X − D) / (W − X)`` and ``coverage = 1 − G / W``. The office (or
+``availability = (W − X − G′ − D) / (W − X − G′)``, G′ the part of G neither in D nor in X
+(time itops could not tell is no uptime), and ``coverage = 1 − G / W``. The office (or
 ``unit``) figure uses the union of D over its checks with ``counts_for_kpi`` and, as X,
 the time excluded for every one of them. Only interval tables are read, never raw
 results, so a year for a thousand checks stays cheap.
