@@ -1,4 +1,4 @@
-"""KPI 1's own messages: the DEMO office's probe results.
+"""KPI 1's own messages: the DEMO office's probe results, and why a check is not known yet.
 
 Why: these summaries are stored (``probe_result.summary``, ``outage.summary``) and were
 English prose, shown unchanged on a Polish page and in a Polish notification. They are
@@ -10,6 +10,11 @@ from __future__ import annotations
 from itops.messages import Summary, Texts
 
 TEXTS: Texts = {
+    # monitoring_gap.reason from a check's adding to its first result (watch.sync_checks)
+    "availability.awaiting_first_result": {
+        "pl": "dodany do konfiguracji, jeszcze bez pierwszego wyniku",
+        "en": "added to the config, no first result yet",
+    },
     "demo.ok": {"pl": "DEMO: działa", "en": "DEMO: ok"},
     "demo.refused": {"pl": "DEMO: połączenie odrzucone", "en": "DEMO: connection refused"},
     "demo.weekend": {
@@ -38,3 +43,6 @@ TEXTS: Texts = {
 def demo(code: str) -> Summary:
     """One DEMO probe result's summary (``demo.ok`` ...)."""
     return Summary(f"demo.{code}")
+
+
+AWAITING_FIRST_RESULT = Summary("availability.awaiting_first_result")

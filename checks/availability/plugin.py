@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from starlette.routing import BaseRoute
 
+    from checks.availability.models import MonitoringGap
     from itops.check import Check, CheckEntry
     from itops.config import Settings
     from itops.context import AppContext
@@ -96,17 +97,24 @@ def _sinks(ctx: AppContext, availability: AvailabilityService) -> Sequence[Resul
 
 def _start(ctx: AppContext) -> None:
     _record_checks(ctx)
-    SERVICE.of(ctx).tracker.load()
+    SERVICE.of(ctx).tracker.load()  # with the open gaps of the checks just added
 
 
-def _record_checks(ctx: AppContext) -> None:
+def _reloaded(ctx: AppContext) -> None:
+    SERVICE.of(ctx).tracker.await_first(_record_checks(ctx))
+
+
+def _record_checks(ctx: AppContext) -> list[MonitoringGap]:
     """The configured checks into the check history (added, changed, removed), so a past
-    period is computed with the checks as they were then."""
+    period is computed with the checks as they were then; the gaps of the checks added."""
     from checks.availability.watch import sync_checks
+    from itops.units import sync_units
 
-    written = sync_checks(ctx.sessions, ctx.settings, ctx.clock.now())
+    sync_units(ctx.sessions, ctx.settings)  # the gaps name their unit (done at a start)
+    written, gaps = sync_checks(ctx.sessions, ctx.settings, ctx.clock.now())
     if written:
         logger.info("check history: %d change(s) of the configured checks recorded", written)
+    return gaps
 
 
 def _stop(ctx: AppContext) -> None:
@@ -271,7 +279,7 @@ feature = Feature(
     panels=_panels,
     start=_start,
     stop=_stop,
-    reloaded=_record_checks,
+    reloaded=_reloaded,
     translations={**TRANSLATIONS, **SYSTEM_TRANSLATIONS, **STATUS_TRANSLATIONS},
     labels=LABELS,
 )

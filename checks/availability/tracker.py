@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -384,6 +384,20 @@ class OutageTracker:
             len(gaps),
             len(warnings),
         )
+
+    def await_first(self, gaps: Sequence[MonitoringGap]) -> None:
+        """Take up the gaps of checks just added by a reload (``watch.sync_checks``): each
+        check's first result closes its gap. A check that already has a result in this
+        process (its first probe beat the reload's write) has its gap closed at once, with
+        no length. At a start ``load`` takes them up with the other open gaps."""
+        with self._lock:
+            for gap in gaps:
+                opened = OpenInterval(gap.start, gap.id)
+                state = self.states.checks.setdefault(gap.check_name or "", CheckState())
+                if state.last_status is None and state.gap is None:
+                    state.gap = opened
+                else:
+                    self.writer.close_now(GapClosed(opened, gap.start))
 
     def flush(self, now: datetime, *, everything: bool = False) -> int:
         """Write the queued operations and finished rollup hours (``Writer.flush``)."""

@@ -5,7 +5,8 @@ is added to the config, changed (kind, target, unit, counts_for_kpi) and removed
 (``sync_checks``, at start, on a reload and when derived checks change); a period is then
 computed with the checks as they were in it (``period_checks``): a removed check keeps its
 outages in the years it was watched, a check added in June is not watched before June,
-and a check that never ran has no coverage at all.
+and a check that never ran has no coverage at all: from its adding to its first result
+it is in a monitoring gap ("could not tell" yet), closed by the tracker at that result.
 
 Before the first start on a database (no history recorded yet) the rule stays what it was:
 the configured checks are taken as watched over the whole period (the year of the first
@@ -22,11 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.evaluate import CheckInput
-from checks.availability.models import CheckHistory
+from checks.availability.models import CheckHistory, MonitoringGap
+from checks.availability.outage_texts import AWAITING_FIRST_RESULT
 from checks.config import CHECKS, CheckConfig
 from itops.config import OFFICE_UNIT, Settings
 from itops.db.session import read_scope, session_scope
 from itops.intervals import Interval, subtract, union
+from itops.messages import stored
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 # what the target of a check is, in the order looked for among its options; secrets
@@ -112,8 +115,12 @@ def _changes(
     return add, fill
 
 
-def sync_checks(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> int:
-    """Record the config's checks as added, changed or removed at ``now``; rows written.
+def sync_checks(
+    sessions: sessionmaker[Session], settings: Settings, now: datetime
+) -> tuple[int, list[MonitoringGap]]:
+    """Record the config's checks as added, changed or removed at ``now``: the rows
+    written, and for each check added the gap it is in until its first result (written
+    in the same transaction; the tracker takes them up, ``OutageTracker.await_first``).
 
     Read first, write only on a difference (a start with an unchanged config writes nothing).
     """
@@ -121,14 +128,28 @@ def sync_checks(sessions: sessionmaker[Session], settings: Settings, now: dateti
     with read_scope(sessions) as db:
         add, fill = _changes(_rows(db), wanted, now)
     if not add and not fill:
-        return 0
+        return 0, []
     with session_scope(sessions) as db:
         add, fill = _changes(_rows(db), wanted, now)  # again, inside the write
         db.add_all(add)
         for row, shape in fill:
             row.kind, row.target = shape.kind, shape.target
             row.unit_id, row.counts_for_kpi = shape.unit, shape.kpi
-    return len(add) + len(fill)
+        gaps = [
+            MonitoringGap(
+                unit_id=row.unit_id,
+                check_name=row.check_name,
+                start=now,
+                end=None,
+                reason=stored(AWAITING_FIRST_RESULT),
+            )
+            for row in add
+            if row.event == ADDED
+        ]
+        db.add_all(gaps)
+        db.flush()
+        db.expunge_all()
+    return len(add) + len(fill), gaps
 
 
 def record_added(db: Session, configs: Sequence[CheckConfig], at: datetime) -> None:

@@ -123,6 +123,10 @@ class Writer:
             acc = self._rollups[key] = Rollup()
         acc.add(result)
 
+    def close_now(self, op: GapClosed) -> None:
+        """Queue a gap's closing that no result brought (the caller holds the lock)."""
+        self._ops.append(op)
+
     def queued_raw(self) -> int:
         with self._lock:
             return self._raw_queued

@@ -22,12 +22,16 @@ from sqlalchemy.orm import Session
 
 from checks.availability.models import CheckHistory, Outage
 from checks.availability.plugin import feature
+from checks.availability.service import SERVICE
+from checks.config import CHECKS
 from itops import heartbeat
 from itops.cli import main
 from itops.clock import FixedClock
 from itops.config import load
 from itops.context import AppContext
 from itops.db.session import session_scope
+from itops.messages import Summary
+from itops.status import ProbeResult, Status
 from tests.conftest import write_config
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -72,9 +76,10 @@ def itops(capsys: pytest.CaptureFixture[str], config: Path, at: datetime, *args:
     return out.out
 
 
-def start_itops(config: Path, at: datetime, *, reload: bool = False) -> None:
+def start_itops(config: Path, at: datetime, *, reload: bool = False, probed: bool = True) -> None:
     """What the daemon does about history when it starts at ``at`` (or, running since,
-    reloads its config then: the heartbeat beats on)."""
+    reloads its config then: the heartbeat beats on), and, ``probed``, each configured
+    check's first result at once (``probe_results`` gives one later)."""
     ctx = AppContext.create(load(config), config, FixedClock(at))
     try:
         if reload:
@@ -85,8 +90,28 @@ def start_itops(config: Path, at: datetime, *, reload: bool = False) -> None:
             heartbeat.start(ctx.sessions, at, datetime(year, 1, 1, tzinfo=WARSAW).astimezone(UTC))
         assert feature.reloaded is not None
         feature.reloaded(ctx)
+        if probed:
+            _results(ctx, at)
     finally:
         ctx.engine.dispose()
+
+
+def probe_results(config: Path, at: datetime) -> None:
+    """Each configured check's result at ``at``, OK, through the outage tracker after a
+    start (which takes up the open gaps, as the daemon does)."""
+    ctx = AppContext.create(load(config), config, FixedClock(at))
+    try:
+        SERVICE.of(ctx).tracker.load()
+        _results(ctx, at)
+    finally:
+        ctx.engine.dispose()
+
+
+def _results(ctx: AppContext, at: datetime) -> None:
+    tracker = SERVICE.of(ctx).tracker
+    for cfg in ctx.settings.section(CHECKS):
+        tracker.submit(ProbeResult(cfg.name, cfg.kind, Status.OK, Summary("demo.ok"), at, 0.01))
+    tracker.flush(at, everything=True)
 
 
 def probe_outage(config: Path, check: str, start: datetime, end: datetime) -> None:
@@ -252,6 +277,38 @@ def test_a_check_is_watched_only_since_it_was_configured(
     )
     www = checks_of(capsys, with_www, 2026)["www"]
     assert (www["coverage"], www["availability"]) == (0.0, None)
+
+
+def test_a_check_added_is_unknown_until_its_first_result(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A check that has not produced a result is not known to be up (seen on a fresh
+    make run: bip-certyfikat, never probed, showed 100,000 % for its first hours). From
+    its adding to its first result it is in a monitoring gap; then it is watched."""
+    start_itops(config, FIRST_START, probed=False)
+    never = checks_of(capsys, config, 2026)
+    assert {n: (c["coverage"], c["availability"]) for n, c in never.items()} == {
+        "bip": (0.0, None),
+        "poczta": (0.0, None),
+    }
+    june = _local(2026, 6, 1, 8, 0)
+    probe_results(config, june)
+    since_june = json.loads(
+        itops(
+            capsys,
+            config,
+            NOW,
+            "availability",
+            "--from",
+            "2026-06-01",
+            "--to",
+            "2027-01-01",
+            "--json",
+        )
+    )["checks"][0]["working_seconds"]
+    bip = checks_of(capsys, config, 2026)["bip"]
+    assert bip["availability"] == 1.0
+    assert bip["coverage"] == pytest.approx(since_june / bip["working_seconds"])
 
 
 def test_removing_a_check_keeps_its_outages_in_past_years(

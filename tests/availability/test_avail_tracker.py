@@ -303,3 +303,51 @@ def test_outage_gap_and_raw_rows_store_codes_read_in_the_readers_language(
     assert from_stored("connection refused") == raw("connection refused")  # an old row
     long = Summary("itops.gap", {"seconds": 1.0, "reason": "x" * 600})
     assert stored_within(long, 200) == str(long)[:200]  # never cut JSON in half
+
+
+def _added(
+    settings: Settings, sessions: sessionmaker[Session], at: datetime
+) -> list[MonitoringGap]:
+    from checks.availability.watch import sync_checks
+
+    written, gaps = sync_checks(sessions, settings, at)
+    assert written == 1
+    return gaps
+
+
+def _gaps(sessions: sessionmaker[Session]) -> list[tuple[datetime, datetime | None]]:
+    with session_scope(sessions) as db:
+        return [(g.start, g.end) for g in db.scalars(select(MonitoringGap))]
+
+
+def test_a_check_added_is_in_a_gap_until_its_first_result_and_no_alert_is_sent(
+    settings: Settings, sessions: sessionmaker[Session], events: tuple[EventBus, list[Event]]
+) -> None:
+    tracker = OutageTracker(settings, sessions, events[0])
+    tracker.await_first(_added(settings, sessions, T0))
+    assert _gaps(sessions) == [(T0, None)]
+    tracker.submit(result(Status.OK, T0 + 3 * MINUTE))
+    tracker.flush(T0 + 4 * MINUTE)
+    assert _gaps(sessions) == [(T0, T0 + 3 * MINUTE)]
+    assert events[1] == []  # a new check is no monitoring incident
+
+
+def test_a_first_result_before_the_reload_wrote_the_gap_closes_it_with_no_length(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    tracker = OutageTracker(settings, sessions)
+    tracker.submit(result(Status.OK, T0))
+    tracker.await_first(_added(settings, sessions, T0 + MINUTE))
+    tracker.flush(T0 + 2 * MINUTE)
+    assert _gaps(sessions) == [(T0 + MINUTE, T0 + MINUTE)]
+
+
+def test_a_restart_takes_up_the_gap_of_a_check_not_yet_probed(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    _added(settings, sessions, T0)
+    tracker = OutageTracker(settings, sessions)
+    tracker.load()
+    tracker.submit(result(Status.WARNING, T0 + 10 * MINUTE))
+    tracker.flush(T0 + 11 * MINUTE)
+    assert _gaps(sessions) == [(T0, T0 + 10 * MINUTE)]
