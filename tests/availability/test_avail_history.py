@@ -157,6 +157,15 @@ def checks_of(capsys: pytest.CaptureFixture[str], config: Path, year: int) -> di
     return {c["name"]: c for c in data["checks"]}
 
 
+def working_since_june(capsys: pytest.CaptureFixture[str], config: Path) -> float:
+    """The working seconds from 1 June 2026 to the year's end (as of NOW)."""
+    out = itops(
+        capsys, config, NOW, "availability", "--from", "2026-06-01", "--to", "2027-01-01", "--json"
+    )
+    seconds: float = json.loads(out)["checks"][0]["working_seconds"]
+    return seconds
+
+
 def test_a_year_before_the_first_start_is_unknown(
     config: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -252,19 +261,7 @@ def test_a_check_is_watched_only_since_it_was_configured(
     start_itops(config, june, reload=True)
     figures = checks_of(capsys, config, 2026)
     assert figures["bip"]["coverage"] > 0.8  # from 2 March
-    since_june = json.loads(
-        itops(
-            capsys,
-            config,
-            NOW,
-            "availability",
-            "--from",
-            "2026-06-01",
-            "--to",
-            "2027-01-01",
-            "--json",
-        )
-    )["checks"][0]["working_seconds"]
+    since_june = working_since_june(capsys, config)
     poczta = figures["poczta"]
     assert poczta["coverage"] == pytest.approx(since_june / poczta["working_seconds"])
     assert poczta["unknown_seconds"] == poczta["working_seconds"] - since_june
@@ -293,19 +290,7 @@ def test_a_check_added_is_unknown_until_its_first_result(
     }
     june = _local(2026, 6, 1, 8, 0)
     probe_results(config, june)
-    since_june = json.loads(
-        itops(
-            capsys,
-            config,
-            NOW,
-            "availability",
-            "--from",
-            "2026-06-01",
-            "--to",
-            "2027-01-01",
-            "--json",
-        )
-    )["checks"][0]["working_seconds"]
+    since_june = working_since_june(capsys, config)
     bip = checks_of(capsys, config, 2026)["bip"]
     assert bip["availability"] == 1.0
     assert bip["coverage"] == pytest.approx(since_june / bip["working_seconds"])

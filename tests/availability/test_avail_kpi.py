@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.availability.entry import reclassify
+from checks.availability.figures import AvailabilityReport
 from checks.availability.kpi import compute
 from checks.availability.models import MonitoringGap, Outage
 from itops.config import Settings
@@ -225,9 +226,15 @@ def test_availability_table(case: Case, db_url: str, sessions: sessionmaker[Sess
     assert report.office.met is (case.office_downtime == 0)
 
 
-def _gap_and_outages(
-    sessions: sessionmaker[Session], gap: tuple[str, str], outages: list[tuple[str, str]]
-) -> None:
+def _two_days(
+    db_url: str,
+    sessions: sessionmaker[Session],
+    gap: tuple[str, str],
+    outages: list[tuple[str, str]],
+) -> AvailabilityReport:
+    """Wed 11 and Thu 12 March 2026 (16 working hours) with one gap and the outages of bip."""
+    settings = make_settings(db_url, checks=CHECKS)
+    sync_units(sessions, settings)
     with session_scope(sessions) as db:
         db.add(
             MonitoringGap(
@@ -249,23 +256,18 @@ def _gap_and_outages(
                     created_at=datetime(2026, 1, 1, tzinfo=UTC),
                 )
             )
+    with session_scope(sessions) as db:
+        return compute(db, settings, date(2026, 3, 11), date(2026, 3, 13), now=LATER)
 
 
 def test_time_itops_could_not_tell_is_no_uptime(
     db_url: str, sessions: sessionmaker[Session]
 ) -> None:
-    """Wed 11 and Thu 12 March 2026: 16 working hours; bip unknown 08:00-12:00 on Wednesday
-    and down one hour on Thursday: 11 of the 12 known hours, not 15 of 16 (the gap had
-    been counted as uptime, although the report says it counts as neither)."""
-    settings = make_settings(db_url, checks=CHECKS)
-    sync_units(sessions, settings)
-    _gap_and_outages(
-        sessions,
-        ("2026-03-11T08:00", "2026-03-11T12:00"),
-        [("2026-03-12T09:00", "2026-03-12T10:00")],
-    )
-    with session_scope(sessions) as db:
-        report = compute(db, settings, date(2026, 3, 11), date(2026, 3, 13), now=LATER)
+    """bip unknown 08:00-12:00 on Wednesday and down one hour on Thursday: 11 of the 12
+    known hours, not 15 of 16 (the gap had been counted as uptime, although the report
+    says it counts as neither)."""
+    gap = ("2026-03-11T08:00", "2026-03-11T12:00")
+    report = _two_days(db_url, sessions, gap, [("2026-03-12T09:00", "2026-03-12T10:00")])
     bip = report.check("bip")
     assert bip.availability == pytest.approx(11 / 12)
     assert bip.coverage == pytest.approx(12 / 16)
@@ -276,15 +278,8 @@ def test_an_outage_open_across_a_gap_stays_downtime(
     db_url: str, sessions: sessionmaker[Session]
 ) -> None:
     """Down 09:00-11:00, the probe unsure 10:00-12:00: two hours down out of 15 known."""
-    settings = make_settings(db_url, checks=CHECKS)
-    sync_units(sessions, settings)
-    _gap_and_outages(
-        sessions,
-        ("2026-03-12T10:00", "2026-03-12T12:00"),
-        [("2026-03-12T09:00", "2026-03-12T11:00")],
-    )
-    with session_scope(sessions) as db:
-        report = compute(db, settings, date(2026, 3, 11), date(2026, 3, 13), now=LATER)
+    gap = ("2026-03-12T10:00", "2026-03-12T12:00")
+    report = _two_days(db_url, sessions, gap, [("2026-03-12T09:00", "2026-03-12T11:00")])
     bip = report.check("bip")
     assert bip.downtime_seconds == 7200
     assert bip.availability == pytest.approx(13 / 15)
